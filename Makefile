@@ -1,0 +1,37 @@
+# make demo  - set up, import the bundled samples, build the index, search it, serve it on $(PORT)
+# make test  - set up and run the test suite
+# make browser - install Debian's Chromium for the browser tests (idempotent; .ci/run calls it)
+VENV ?= .venv
+PYTHON ?= python3
+BIN = $(VENV)/bin
+DEMO_HOME ?= demo-data
+PORT ?= 5000
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: install test demo browser clean
+
+$(BIN)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+test: install
+	$(BIN)/python -m pytest -q
+
+demo: install
+	DANVAN_HOME=$(DEMO_HOME) $(BIN)/danvan import corpus/samples
+	DANVAN_HOME=$(DEMO_HOME) $(BIN)/danvan index
+	DANVAN_HOME=$(DEMO_HOME) $(BIN)/danvan search "dân vận khéo" --limit 3
+	DANVAN_HOME=$(DEMO_HOME) $(BIN)/danvan serve --port $(PORT)
+
+# The browser tests drive the system Chromium through playwright; no browser is downloaded.
+browser: install
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
+	$(BIN)/python -m pip install -q 'playwright >= 1.40'
+
+clean:
+	rm -rf $(DEMO_HOME) build *.egg-info

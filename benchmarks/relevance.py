@@ -1,0 +1,207 @@
+"""Ranking quality on a real judged Vietnamese collection (ALQAC 2023).
+
+Indexes ../shared/eval/alqac2023 (2,249 law articles, 210 judged queries)
+through danvan's own import, index and query service, and in the same run
+the baselines: Whoosh with its StandardAnalyzer, SQLite FTS5 with
+``unicode61 remove_diacritics 2``, and BM25 (k1=1.5, b=0.75) over syllables
++ syllable bigrams, accented and folded.  Prints nDCG@10, MRR@10 and
+Recall@10 for queries as written and with every diacritic stripped (đ->d).
+
+    python benchmarks/relevance.py [--shared ../shared] [--out results.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import re
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from corpus import config  # noqa: E402
+from corpus.importer import import_paths  # noqa: E402
+from corpus.store import Store  # noqa: E402
+from corpus.vietnamese import fold, normalize  # noqa: E402
+from indexer.analysis import syllables  # noqa: E402
+from indexer.build import update_index  # noqa: E402
+from indexer.search import SearchRequest, SearchService  # noqa: E402
+
+K = 10
+
+
+def load(shared: Path):
+    base = shared / "eval" / "alqac2023"
+    corpus = [json.loads(line) for line in (base / "corpus.jsonl").open(encoding="utf-8")]
+    queries = [json.loads(line) for line in (base / "queries.jsonl").open(encoding="utf-8")]
+    qrels: dict[str, set[str]] = defaultdict(set)
+    for line in (base / "qrels.tsv").open(encoding="utf-8"):
+        qid, doc_id, rel = line.rstrip("\n").split("\t")
+        if qid != "qid" and int(rel) > 0:
+            qrels[qid].add(doc_id)
+    queries = [q for q in queries if q["qid"] in qrels]
+    return corpus, queries, qrels
+
+
+def metrics(ranked: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict[str, float]:
+    """Mean nDCG@10, MRR@10 and Recall@10 with binary relevance."""
+    ndcg = mrr = recall = 0.0
+    for qid, rel in qrels.items():
+        docs = ranked.get(qid, [])[:K]
+        dcg = sum(1 / math.log2(i + 2) for i, d in enumerate(docs) if d in rel)
+        ideal = sum(1 / math.log2(i + 2) for i in range(min(len(rel), K)))
+        ndcg += dcg / ideal
+        mrr += next((1 / (i + 1) for i, d in enumerate(docs) if d in rel), 0.0)
+        recall += len(rel & set(docs)) / len(rel)
+    n = len(qrels)
+    return {"ndcg@10": ndcg / n, "mrr@10": mrr / n, "recall@10": recall / n}
+
+
+def strip(text: str) -> str:
+    return fold(normalize(text))
+
+
+# --- danvan, through its own import, index and query path -----------------
+
+def run_danvan(corpus, queries, work: Path) -> tuple[dict, dict, float]:
+    src = work / "alqac.jsonl"
+    with src.open("w", encoding="utf-8") as out:
+        for doc in corpus:
+            out.write(json.dumps({"id": doc["id"], "text": doc["text"], "province": None,
+                                  "published": None, "year": None}, ensure_ascii=False) + "\n")
+    home = work / "danvan"
+    started = time.perf_counter()
+    with Store(config.store_path(home)) as store:
+        import_paths(store, [src])
+        update_index(store, config.index_path(home))
+    build = time.perf_counter() - started
+    service = SearchService(config.index_path(home))
+    ranked = {q["qid"]: [h.id for h in service.search(SearchRequest(q=q["text"], limit=K)).hits] for q in queries}
+    plain = {q["qid"]: [h.id for h in service.search(SearchRequest(q=strip(q["text"]), limit=K)).hits] for q in queries}
+    return ranked, plain, build
+
+
+# --- baselines -------------------------------------------------------------
+
+def run_whoosh_standard(corpus, queries, work: Path) -> tuple[dict, dict]:
+    from whoosh import index
+    from whoosh.analysis import StandardAnalyzer
+    from whoosh.fields import ID, TEXT, Schema
+    from whoosh.qparser import OrGroup, QueryParser
+
+    (work / "whoosh-std").mkdir()
+    ix = index.create_in(str(work / "whoosh-std"), Schema(id=ID(stored=True), text=TEXT(analyzer=StandardAnalyzer())))
+    with ix.writer() as w:
+        for doc in corpus:
+            w.add_document(id=doc["id"], text=doc["text"])
+    parser = QueryParser("text", ix.schema, group=OrGroup)
+
+    def run(text_of):
+        out = {}
+        with ix.searcher() as s:
+            for q in queries:
+                words = " ".join(re.findall(r"\w+", text_of(q["text"])))
+                out[q["qid"]] = [h["id"] for h in s.search(parser.parse(words), limit=K)]
+        return out
+
+    return run(lambda t: t), run(strip)
+
+
+def run_fts5(corpus, queries) -> tuple[dict, dict]:
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(id UNINDEXED, text, tokenize='unicode61 remove_diacritics 2')")
+    db.executemany("INSERT INTO t VALUES (?, ?)", [(d["id"], d["text"]) for d in corpus])
+
+    def run(text_of):
+        out = {}
+        for q in queries:
+            terms = sorted(set(re.findall(r"\w+", text_of(q["text"]).lower())))
+            match = " OR ".join(f'"{t}"' for t in terms) or '""'
+            rows = db.execute("SELECT id FROM t WHERE t MATCH ? ORDER BY bm25(t) LIMIT ?", (match, K)).fetchall()
+            out[q["qid"]] = [r[0] for r in rows]
+        return out
+
+    return run(lambda t: t), run(strip)
+
+
+class BM25:
+    """Plain BM25 (Lucene idf), the bm25s default parameters."""
+
+    def __init__(self, docs: list[list[str]], k1: float = 1.5, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.tfs = [Counter(d) for d in docs]
+        self.lens = [len(d) for d in docs]
+        self.avg = sum(self.lens) / len(docs)
+        df = Counter(t for tf in self.tfs for t in tf)
+        n = len(docs)
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self.postings: dict[str, list[int]] = defaultdict(list)
+        for i, tf in enumerate(self.tfs):
+            for t in tf:
+                self.postings[t].append(i)
+
+    def top(self, query: list[str], k: int) -> list[int]:
+        scores: Counter = Counter()
+        for t in set(query):
+            idf = self.idf.get(t)
+            if idf is None:
+                continue
+            for i in self.postings[t]:
+                tf = self.tfs[i][t]
+                scores[i] += idf * tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * self.lens[i] / self.avg))
+        return [i for i, _ in scores.most_common(k)]
+
+
+def syllables_bigrams(text: str, folded: bool) -> list[str]:
+    s = syllables(text)
+    if folded:
+        s = [fold(x) for x in s]
+    return s + [a + "_" + b for a, b in zip(s, s[1:])]
+
+
+def run_bm25(corpus, queries, folded: bool) -> tuple[dict, dict]:
+    bm = BM25([syllables_bigrams(d["text"], folded) for d in corpus])
+    ids = [d["id"] for d in corpus]
+
+    def run(text_of):
+        return {q["qid"]: [ids[i] for i in bm.top(syllables_bigrams(text_of(q["text"]), folded), K)] for q in queries}
+
+    return run(lambda t: t), run(strip)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--out", type=Path, help="also write the table as JSON")
+    args = parser.parse_args()
+    corpus, queries, qrels = load(args.shared)
+    print(f"ALQAC 2023: {len(corpus)} articles, {len(queries)} judged queries\n")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        ranked, plain, build = run_danvan(corpus, queries, work)
+        rows.append(("danvan", ranked, plain))
+        print(f"(danvan import+index: {build:.1f} s)")
+        rows.append(("Whoosh StandardAnalyzer", *run_whoosh_standard(corpus, queries, work)))
+        rows.append(("SQLite FTS5 unicode61 rd2", *run_fts5(corpus, queries)))
+        rows.append(("BM25 syllables+bigrams", *run_bm25(corpus, queries, folded=False)))
+        rows.append(("BM25 folded syll+bigrams", *run_bm25(corpus, queries, folded=True)))
+    table = []
+    print(f"{'system':28} {'nDCG@10':>8} {'MRR@10':>8} {'R@10':>8} | {'nodiac nDCG':>11} {'MRR':>6} {'R@10':>6}")
+    for name, a, p in rows:
+        ma, mp = metrics(a, qrels), metrics(p, qrels)
+        table.append({"system": name, "accented": ma, "no_diacritics": mp})
+        print(f"{name:28} {ma['ndcg@10']:8.3f} {ma['mrr@10']:8.3f} {ma['recall@10']:8.3f} | "
+              f"{mp['ndcg@10']:11.3f} {mp['mrr@10']:6.3f} {mp['recall@10']:6.3f}")
+    if args.out:
+        args.out.write_text(json.dumps(table, indent=2, ensure_ascii=False), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

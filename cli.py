@@ -1,0 +1,372 @@
+"""The `danvan` command line: thin commands over the corpus and indexer libraries."""
+from __future__ import annotations
+
+import csv
+import functools
+import html
+import json
+import re
+import sys
+from pathlib import Path
+
+import click
+
+from corpus import config
+from corpus.document import FIELDS
+from corpus.store import Store
+
+
+def data_dir_option(fn):
+    """--data-dir / $DANVAN_HOME, shared by every command."""
+    return click.option(
+        "--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar=config.ENV_VAR,
+        show_envvar=True, help="Where the corpus and index live (default: the user data directory).",
+    )(fn)
+
+
+def _home(data_dir: Path | None, *, must_exist: bool = True) -> Path:
+    home = config.data_dir(data_dir)
+    if must_exist and not config.store_path(home).exists():
+        raise click.ClickException(
+            f"no corpus in {home}: import documents first (danvan import PATH) or pass --data-dir")
+    return home
+
+
+def _open_store(data_dir: Path | None, *, create: bool = False) -> Store:
+    return Store(config.store_path(_home(data_dir, must_exist=not create)))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="danvan")
+def cli() -> None:
+    """danvan: search Vietnamese mass-mobilisation (dân vận) documents.
+
+    Example: danvan import corpus/samples && danvan index && danvan search "dân vận khéo"
+    """
+
+
+@cli.command(name="import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@data_dir_option
+def import_(paths: tuple[Path, ...], data_dir: Path | None) -> None:
+    """Import text dumps (.txt), saved pages (.html) and JSONL into the corpus.
+
+    Directories are searched for those files.  Importing a file again updates
+    its document instead of adding a copy.
+
+    Example: danvan import corpus/samples ../shared/corpus/seeds/000_6fa542eac2eb467b.txt
+    """
+    from corpus.importer import import_paths
+
+    with _open_store(data_dir, create=True) as store:
+        report = import_paths(store, paths)
+        total = store.count()
+    for where, problem in report.problems:
+        click.echo(f"skipped {where}: {problem}", err=True)
+    o = report.outcomes
+    click.echo(f"imported {report.imported} documents ({o['added']} new, {o['updated']} updated, "
+               f"{o['unchanged']} unchanged); {len(report.problems)} skipped; {total} in the corpus")
+    if not report.imported and report.problems:
+        raise click.ClickException("nothing could be imported")
+
+
+@cli.command()
+@click.option("--rebuild", is_flag=True, help="Build the index from scratch.")
+@data_dir_option
+def index(rebuild: bool, data_dir: Path | None) -> None:
+    """Build or update the search index (only new or changed documents).
+
+    Example: danvan index
+    """
+    from indexer.build import IndexBusy, update_index
+
+    home = _home(data_dir)
+    bar = None
+
+    def start(n: int) -> None:
+        nonlocal bar
+        if n and sys.stderr.isatty():
+            bar = click.progressbar(length=n, label="indexing", file=sys.stderr)
+            bar.__enter__()
+
+    def progress(k: int) -> None:
+        if bar is not None:
+            bar.update(k - bar.pos)
+
+    with Store(config.store_path(home)) as store:
+        try:
+            report = update_index(store, config.index_path(home), rebuild=rebuild,
+                                  on_start=start, progress=progress)
+        except IndexBusy as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            if bar is not None:
+                bar.__exit__(None, None, None)
+    click.echo(f"index {'built' if report.rebuilt else 'updated'}: {report.added} added, "
+               f"{report.updated} updated, {report.deleted} deleted, {report.unchanged} unchanged")
+
+
+def _service(home: Path):
+    from indexer.search import IndexMissing, SearchService
+
+    try:
+        return SearchService(config.index_path(home))
+    except IndexMissing as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _request(query: str, **options):
+    from indexer.search import SearchRequest
+
+    return SearchRequest(
+        q=query or "",
+        province=list(options.get("province") or []),
+        province_2025=list(options.get("province_2025") or []),
+        year=[str(y) for y in options.get("year") or []],
+        directive=list(options.get("directive") or []),
+        date_from=options.get("date_from"),
+        date_to=options.get("date_to"),
+        sort=options.get("sort") or "relevance",
+        page=options.get("page") or 1,
+        limit=options.get("limit") or 10,
+    )
+
+
+@cli.command()
+@click.argument("query", required=False, default="")
+@click.option("--province", multiple=True, help="Province as published (repeatable), e.g. 'Hà Giang'.")
+@click.option("--province-2025", "province_2025", multiple=True, help="Province after the 2025 merge, e.g. 'Tuyên Quang'.")
+@click.option("--year", multiple=True, help="Publication year (repeatable).")
+@click.option("--from", "date_from", metavar="DATE", help="Published on or after DATE (YYYY-MM-DD).")
+@click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (YYYY-MM-DD).")
+@click.option("--directive", multiple=True, help="Cited document number, any spelling, e.g. '16/ct-ttg'.")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--limit", type=int, default=10, show_default=True, help="Hits per page (1-100).")
+@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+@click.option("--batch", type=click.File("r", encoding="utf-8"),
+              help="Run every query of a JSONL file ({qid, query, filters...}); print one JSON line each.")
+@data_dir_option
+def search(query: str, batch, as_json: bool, data_dir: Path | None, **options) -> None:
+    """Search the index; show ranked hits, snippets and facet counts.
+
+    Type words with or without diacritics, "quoted phrases", -word to exclude,
+    and document numbers in any spelling.
+
+    Example: danvan search "dân vận khéo" --province "Vĩnh Long" --year 2019
+    """
+    from indexer.search import QueryError
+
+    if options["year"] and (options["date_from"] or options["date_to"]):
+        raise click.UsageError("use either --year or --from/--to, not both")
+    home = _home(data_dir)
+    service = _service(home)
+    if batch is not None:
+        _run_batch(service, batch)
+        return
+    request = _request(query, **options)
+    if not query.strip() and not request.filters() and not (request.date_from or request.date_to):
+        raise click.UsageError("empty query: give search words, a document number or a filter")
+    try:
+        result = service.search(request)
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_result(result)
+
+
+def _run_batch(service, lines) -> None:
+    from indexer.search import QueryError
+
+    keys = ("province", "province_2025", "year", "directive")
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        obj = None
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict):
+                raise ValueError("not a JSON object")
+            opts = {k: obj[k] if isinstance(obj.get(k), list) else [obj[k]] for k in keys if obj.get(k)}
+            for k in ("date_from", "date_to", "sort", "page", "limit"):
+                if obj.get(k) is not None:
+                    opts[k] = obj[k]
+            out = {"qid": obj.get("qid"), **service.search(_request(str(obj.get("query") or ""), **opts)).to_dict()}
+        except (ValueError, QueryError) as exc:
+            out = {"qid": obj.get("qid") if isinstance(obj, dict) else None, "line": number, "error": str(exc)}
+        click.echo(json.dumps(out, ensure_ascii=False))
+
+
+_MARK = re.compile(r"<mark>(.*?)</mark>")
+
+
+def _terminal(snippet_html: str) -> str:
+    """Snippet HTML as terminal text: highlights bold, entities decoded."""
+    return html.unescape(_MARK.sub(lambda m: click.style(m.group(1), bold=True), snippet_html))
+
+
+FACET_LABELS = {"province": "Tỉnh/thành", "province_2025": "Tỉnh/thành (2025)", "year": "Năm", "directive": "Văn bản"}
+
+
+def _print_result(result) -> None:
+    r = result.request
+    click.echo(f"{result.total} kết quả cho {r.q!r} (trang {r.page}/{result.pages}, {result.elapsed_ms:.0f} ms)")
+    for message in result.messages:
+        click.echo(f"! {message}")
+    for n, hit in enumerate(result.hits, (r.page - 1) * r.limit + 1):
+        click.echo()
+        click.echo(click.style(f"{n:>3}. {hit.title or '(không có tiêu đề)'}", bold=True))
+        meta = " · ".join(x for x in (hit.published, hit.province, ", ".join(hit.directives)) if x)
+        if meta:
+            click.echo(f"     {meta}")
+        click.echo(f"     {_terminal(hit.snippet)}")
+        click.echo(f"     id {hit.id}" + (f"  {hit.url}" if hit.url else ""))
+    click.echo()
+    for name, values in result.facets.items():
+        if values:
+            shown = " · ".join(f"{'*' if v.selected else ''}{v.value} ({v.count})" for v in values[:12])
+            click.echo(f"{FACET_LABELS[name]}: {shown}")
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@data_dir_option
+def export(fmt: str, data_dir: Path | None) -> None:
+    """Print every stored document with all its fields.
+
+    Example: danvan export --format jsonl > corpus.jsonl
+    """
+    with _open_store(data_dir) as store:
+        if fmt == "jsonl":
+            for doc in store:
+                click.echo(json.dumps(doc.to_dict(), ensure_ascii=False))
+            return
+        writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS)
+        writer.writeheader()
+        for doc in store:
+            row = doc.to_dict()
+            writer.writerow({k: "; ".join(v) if isinstance(v, list) else v for k, v in row.items()})
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@data_dir_option
+def stats(as_json: bool, data_dir: Path | None) -> None:
+    """Show how many documents the corpus holds, by province, year and source.
+
+    Example: danvan stats
+    """
+    with _open_store(data_dir) as store:
+        data = {"documents": store.count(),
+                **{col: store.counts_by(col) for col in ("province", "province_2025", "year", "source")}}
+    if as_json:
+        click.echo(json.dumps({k: v if k == "documents" else [{"value": a, "count": b} for a, b in v]
+                               for k, v in data.items()}, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{data['documents']} documents")
+    for col in ("province", "province_2025", "year", "source"):
+        click.echo(f"\n{col}:")
+        for value, count in data[col]:
+            click.echo(f"  {count:>6}  {value if value is not None else '(unknown)'}")
+
+
+def _status_line(text: str) -> None:
+    """Overwrite one progress line on a terminal (stderr); silent otherwise."""
+    if sys.stderr.isatty():
+        click.echo("\r\033[K" + text[:110], nl=False, err=True)
+
+
+@cli.command()
+@click.argument("start_urls", nargs=-1)
+@click.option("--sources", "sources_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="TOML file listing portals: name, start_urls, province, allowed_prefixes.")
+@click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many requests (a later crawl resumes).")
+@click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Seconds between requests to one host.")
+@click.option("--province", help="Province of the start URLs' portals, e.g. 'Hà Giang'.")
+@data_dir_option
+def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int | None, delay: float,
+          province: str | None, data_dir: Path | None) -> None:
+    """Crawl portals politely (robots.txt, delays) into the corpus; resumable.
+
+    Follows listings, sitemap.xml and RSS on each start URL's site only.  A
+    crawl that is interrupted continues where it stopped when run again; a
+    finished one re-checks pages with conditional requests.
+
+    Example: danvan crawl https://bandanvan.example.gov.vn/ --max-pages 200 --province "Hà Giang"
+    """
+    from corpus.crawl import crawl as run_crawl
+    from corpus.sources import SourceError
+
+    if not start_urls and sources_file is None:
+        raise click.ClickException("give start URLs or --sources FILE (see danvan crawl --help)")
+
+    def progress(report, url: str) -> None:
+        _status_line(f"{report.visited} fetched, {report.added} new articles, {report.failed} failed: {url}")
+
+    with _open_store(data_dir, create=True) as store:
+        try:
+            report = run_crawl(store, start_urls, sources_file, max_pages=max_pages, delay=delay,
+                               province=province, progress=progress)
+        except (SourceError, ValueError) as exc:
+            raise click.ClickException(str(exc)) from None
+        finally:
+            _status_line("")
+    click.echo(f"crawled {report.visited} pages: {report.added} new articles, {report.updated} updated, "
+               f"{report.not_modified} not modified, {report.listings} listings, {report.failed} failed, "
+               f"{report.blocked} blocked by robots.txt; {report.near_duplicates} near-duplicates")
+    for url, why in report.refused:
+        click.echo(f"not crawled {url}: {why}", err=True)
+    if not report.finished:
+        click.echo(f"{report.queued} pages still queued: run the same command again to continue")
+    for url, problem in report.failures[:20]:
+        click.echo(f"failed {url}: {problem}", err=True)
+
+
+@cli.command()
+@data_dir_option
+def reclean(data_dir: Path | None) -> None:
+    """Re-run cleaning and extraction on the crawled pages kept in the corpus (no fetching).
+
+    Example: danvan reclean && danvan index
+    """
+    from corpus.crawl import reclean as run_reclean
+
+    with _open_store(data_dir) as store:
+        try:
+            report = run_reclean(store, progress=lambda r, url: _status_line(f"{r.pages} pages: {url}"))
+        finally:
+            _status_line("")
+    click.echo(f"re-cleaned {report.pages} pages: {report.added} new, {report.updated} updated, "
+               f"{report.unchanged} unchanged, {report.removed} removed; {report.near_duplicates} near-duplicates")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all).")
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Worker threads.")
+@data_dir_option
+def serve(host: str, port: int, threads: int, data_dir: Path | None) -> None:
+    """Serve the web interface and JSON API with waitress (a production server).
+
+    Example: danvan serve --port 8080
+    """
+    from waitress import serve as run_server
+
+    from search_app import create_app
+
+    home = config.data_dir(data_dir)
+    if not config.index_path(home).exists():
+        click.echo(f"no index in {home} yet: pages will say so until you run `danvan index`", err=True)
+    click.echo(f"danvan: serving {home} at http://{host}:{port}/ (Ctrl+C to stop)")
+    try:
+        run_server(create_app({"DANVAN_HOME": str(home)}), host=host, port=port, threads=threads,
+                   ident="danvan", _quiet=True)
+    except OSError as exc:  # port taken, address not on this machine
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,1 @@
+"""Building the corpus: import, crawl, clean, extract and store Documents."""

@@ -1,0 +1,504 @@
+"""Metadata only HTML carries: headline, CMS date line, byline, attachments, portal name.
+
+Text-level metadata (dates in the text, province, cited documents) is read
+by ``corpus/extract.py``; this module gathers the HTML evidence and hands it
+over.  Order of evidence for the publication date: JSON-LD ``datePublished``
+and ``article:published_time`` meta, a ``<time datetime>`` in the article,
+the CMS date line between headline and body, and only then the text.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import urljoin
+
+from corpus import htmlrules as rules
+from corpus.htmlclean import Content, _ancestors, _is_attachment_href, is_boilerplate, names, norm_text
+from corpus.vietnamese import key, nfc
+
+VN_TZ = timezone(timedelta(hours=7))
+
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?")
+_DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")
+_YMD = re.compile(r"(?<!\d)(\d{4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?!\d)")
+_WORDY = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.I)
+
+
+@dataclass
+class PageMeta:
+    """Evidence read from the raw page before cleaning."""
+
+    title_tag: str | None = None
+    og_title: str | None = None
+    og_type: str | None = None
+    headline: str | None = None  # JSON-LD
+    published: str | None = None  # ISO date from JSON-LD / meta
+    author: str | None = None  # JSON-LD / meta author
+    portal_names: list[str] = field(default_factory=list)
+    article_hint: bool = False
+
+
+# ------------------------------------------------------------------ dates
+
+
+def iso_date(value: str | None) -> str | None:
+    """ISO date (YYYY-MM-DD) of an ISO-8601 timestamp, taken in Vietnam time when zoned."""
+    if not value:
+        return None
+    match = _ISO.search(value)
+    if not match:
+        return None
+    y, m, d = (int(match.group(i)) for i in (1, 2, 3))
+    try:
+        day = date(y, m, d)
+    except ValueError:
+        return None
+    if match.group(4) and match.group(7):
+        zone = match.group(7)
+        try:
+            if zone == "Z":
+                tz = timezone.utc
+            else:
+                sign = -1 if zone[0] == "-" else 1
+                hh, mm = int(zone[1:3]), int(zone[-2:])
+                tz = timezone(sign * timedelta(hours=hh, minutes=mm))
+            moment = datetime(y, m, d, int(match.group(4)), int(match.group(5)), tzinfo=tz)
+            day = moment.astimezone(VN_TZ).date()
+        except ValueError:
+            pass
+    return day.isoformat() if _plausible(day) else None
+
+
+def _plausible(day: date) -> bool:
+    return 1990 <= day.year <= date.today().year + 1
+
+
+def date_in_line(text: str) -> str | None:
+    """Publication date written in a CMS date line ("15:15, 01/07/2022", "(20/02/2019 08:53 PM)")."""
+    text = norm_text(text)
+    for regex, order in ((_ISO, "ymd"), (_DMY, "dmy"), (_YMD, "ymd"), (_WORDY, "dmy")):
+        for match in regex.finditer(text):
+            a, b, c = (int(match.group(i)) for i in (1, 2, 3))
+            y, m, d = (a, b, c) if order == "ymd" else (c, b, a)
+            try:
+                day = date(y, m, d)
+            except ValueError:
+                continue
+            if _plausible(day):
+                return day.isoformat()
+    return None
+
+
+# ------------------------------------------------------------ head reading
+
+
+def _jsonld_objects(root):
+    for script in root.xpath("//script[@type='application/ld+json']"):
+        try:
+            data = json.loads(script.text or "")
+        except (ValueError, TypeError):
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                yield item
+                for value in item.values():
+                    if isinstance(value, (list, dict)):
+                        stack.append(value)
+
+
+def _name_of(value) -> str | None:
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        value = value.get("name")
+    return norm_text(value) if isinstance(value, str) and value.strip() else None
+
+
+def _meta(root, *names_: str) -> str | None:
+    wanted = {n.lower() for n in names_}
+    for el in root.iter("meta"):
+        name = (el.get("property") or el.get("name") or el.get("itemprop") or "").lower()
+        if name in wanted and (el.get("content") or "").strip():
+            return norm_text(el.get("content"))
+    return None
+
+
+def read_metadata(root, *, url: str | None = None) -> PageMeta:
+    """Read <head>, JSON-LD and header/footer evidence before the page is cleaned."""
+    meta = PageMeta()
+    title = root.find(".//title")
+    if title is not None:
+        meta.title_tag = norm_text(title.text_content()) or None
+    meta.og_title = _meta(root, "og:title", "twitter:title")
+    meta.og_type = (_meta(root, "og:type") or "").lower() or None
+    article_types = {"article", "newsarticle", "blogposting", "report", "reportagenewsarticle", "analysisnewsarticle"}
+    for obj in _jsonld_objects(root):
+        types = obj.get("@type")
+        types = {t.lower() for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)}
+        if types & article_types:
+            meta.article_hint = True
+            meta.headline = meta.headline or _name_of(obj.get("headline")) or _name_of(obj.get("name"))
+            meta.published = meta.published or iso_date(str(obj.get("datePublished") or ""))
+            meta.author = meta.author or _name_of(obj.get("author"))
+            publisher = _name_of(obj.get("publisher"))
+            if publisher:
+                meta.portal_names.append(publisher)
+    meta_date = iso_date(_meta(root, *rules.DATE_META))
+    if meta_date:
+        meta.published = meta.published or meta_date
+        meta.article_hint = True
+    if meta.og_type == "article":
+        meta.article_hint = True
+    meta.author = meta.author or _meta(root, "author", "article:author", "dc.creator")
+    meta.portal_names.extend(portal_names(root, meta.title_tag))
+    return meta
+
+
+def portal_names(root, title_tag: str | None = None) -> list[str]:
+    """Names the portal gives itself: og:site_name, logo, header, footer, <title> suffix."""
+    found: list[str] = []
+    for xpath in rules.PORTAL_NAME_XPATHS:
+        for item in root.xpath(xpath)[:3]:
+            text = norm_text(item if isinstance(item, str) else item.text_content())
+            low = text.lower()
+            if not 3 <= len(text) <= 120 or text in found or not any(ch.isalpha() for ch in text):
+                continue
+            if low.startswith(("địa chỉ", "điện thoại", "email", "e-mail", "giấy phép", "fax", "|", "©", "copyright")):
+                continue
+            found.append(text)
+    if title_tag:
+        for sep in rules.TITLE_SEPARATORS:
+            if sep in title_tag:
+                tail = norm_text(title_tag.rsplit(sep, 1)[1])
+                if tail and tail not in found:
+                    found.append(tail)
+                break
+    return found
+
+
+# ------------------------------------------------------------------ title
+
+
+def _clean_title(text: str | None) -> str | None:
+    text = norm_text(text)
+    return nfc(text) if text else None
+
+
+def _same(a: str, b: str) -> bool:
+    return key(a) == key(b)
+
+
+def _strip_suffix(title_tag: str, portal: list[str]) -> str:
+    """The headline part of a <title> such as "Headline - Portal" or "Portal | Headline"."""
+    for sep in rules.TITLE_SEPARATORS:
+        if sep not in title_tag:
+            continue
+        head, tail = title_tag.rsplit(sep, 1)
+        first, rest = title_tag.split(sep, 1)
+        names = [key(p) for p in portal if key(p) not in (key(tail), key(first))]
+
+        def is_portal(part: str) -> bool:
+            k, low = key(part), f" {nfc(part).lower()} "
+            return bool(k) and (any(k in n or n in k for n in names)
+                                or len(part) <= 80 and any(f" {w}" in low for w in rules.PORTAL_WORDS))
+
+        if is_portal(first) and not is_portal(tail):
+            return norm_text(rest)
+        if is_portal(tail):
+            return norm_text(head)  # the usual "Headline - Portal"
+        return title_tag  # no sign of a portal name: the dash belongs to the headline
+    return title_tag
+
+
+def heading_candidates(root) -> list:
+    """Headline-like elements, best first, outside page furniture."""
+    out = []
+    for xpath in rules.TITLE_XPATHS:
+        for el in root.xpath(xpath):
+            if el in out or not isinstance(el.tag, str):
+                continue
+            if any(is_boilerplate(a, hard=True) for a in [el, *_ancestors(el)]):
+                continue
+            text = norm_text(el.text_content())
+            if 5 <= len(text) <= 400:
+                out.append(el)
+    return out
+
+
+def choose_title(root, meta: PageMeta) -> tuple[str | None, object | None]:
+    """The headline (without the portal suffix) and the element showing it, if any."""
+    title, el = _choose_title(root, meta)
+    if title and el is None:
+        el = _element_showing(root, title)
+    return title, el
+
+
+def _element_showing(root, title: str):
+    """The innermost body element whose whole text is the headline (old layouts: <b>, <font>)."""
+    body = root.find("body")
+    if body is None:
+        return None
+    wanted = key(title)
+    for el in body.iter():
+        if isinstance(el.tag, str) and el.tag not in ("title", "a") and len(el) <= 3:
+            if key(norm_text(el.text_content())) == wanted:
+                if not any(is_boilerplate(a, hard=True) for a in [el, *_ancestors(el)]):
+                    return el
+    return None
+
+
+def _choose_title(root, meta: PageMeta) -> tuple[str | None, object | None]:
+    headings = heading_candidates(root)
+    texts = [(norm_text(el.text_content()), el) for el in headings]
+    structured = [t for t in (meta.headline, meta.og_title) if t]
+    tag = meta.title_tag or ""
+    tag_key = key(tag)
+    # A visible heading the <title> starts with is the headline.
+    for text, el in texts:
+        text_key = key(text)
+        if not tag_key or len(text) < 12:
+            continue
+        if tag_key.startswith(text_key) and len(text) >= 0.3 * len(tag.split(" - ")[0]):
+            return _clean_title(text), el
+        if tag_key.endswith(text_key) and tag_key != text_key and _strip_suffix(tag, meta.portal_names) == text:
+            return _clean_title(text), el  # "Portal - Headline"
+    for text in structured:
+        match = next((el for t, el in texts if _same(t, text)), None)
+        return _clean_title(text), match
+    if tag:
+        stripped = _strip_suffix(tag, meta.portal_names)
+        match = next((el for t, el in texts if _same(t, stripped)), None)
+        return _clean_title(stripped), match
+    if texts:
+        return _clean_title(texts[0][0]), texts[0][1]
+    return None, None
+
+
+# ---------------------------------------------------------- date element
+
+
+def _following_lines(start, stop_nodes, limit: int = 12) -> list[str]:
+    """Text of leaf-ish elements after ``start`` in document order, until a stop node."""
+    lines: list[str] = []
+    started = False
+    stop = set(stop_nodes)
+    for el in start.getroottree().getroot().iter():
+        if el is start:
+            started = True
+            continue
+        if not started or not isinstance(el.tag, str):
+            continue
+        if el in stop:
+            break
+        if any(a is start for a in _ancestors(el)):
+            continue
+        for piece in (el.text, el.tail):
+            if piece and piece.strip():
+                lines.append(norm_text(piece))
+        if len(lines) >= limit:
+            break
+    return lines
+
+
+def _precedes(a, b) -> bool:
+    """True when element ``a`` comes before ``b`` in document order."""
+    if b is None:
+        return True
+    for el in a.getroottree().getroot().iter():
+        if el is a:
+            return True
+        if el is b:
+            return False
+    return False
+
+
+def find_date(root, meta: PageMeta, title_el, content: Content) -> str | None:
+    """Publication date from structured data or the CMS date line near the headline."""
+    if meta.published:
+        return meta.published
+    for el in root.xpath("//time[@datetime] | //*[@itemprop='datePublished']"):
+        if any(is_boilerplate(a, hard=True) for a in [el, *_ancestors(el)]):
+            continue
+        value = iso_date(el.get("datetime") or el.get("content") or "") or date_in_line(el.text_content())
+        if value:
+            return value
+    stops = [n for n in [*content.leads, content.node] if n is not None]
+    if title_el is not None and _precedes(title_el, content.node):
+        for line in _following_lines(title_el, stops, limit=8):
+            if len(line) > 120:
+                break  # the prose has started: a date past here is not the CMS date line
+            found = date_in_line(line) if len(line) <= 60 else None  # a date line, not prose
+            if found:
+                return found
+    for el in root.iter():
+        if not isinstance(el.tag, str) or not (_date_tokens(el) & rules.DATE_TOKENS):
+            continue
+        if any(is_boilerplate(a) for a in _ancestors(el)) or len(norm_text(el.text_content())) > 80:
+            continue
+        found = date_in_line(el.text_content())
+        if found:
+            return found
+    return None
+
+
+def _date_tokens(el) -> set[str]:
+    out = set()
+    for name in names(el).split():
+        out.add(name)
+        out.update(re.split(r"[-_]", name))
+    return out
+
+
+# ----------------------------------------------------------------- author
+
+_NAME_WORD = re.compile(r"^[A-ZĐÀ-Ỹ][a-zà-ỹđ]*\.?$")
+
+
+def _person(text: str) -> str | None:
+    """A person's name out of a byline ("Minh Hằng - Ban Dân vận Tỉnh ủy" -> "Minh Hằng")."""
+    text = norm_text(text).strip(" .,;:-–—()[]")
+    low = text.lower()
+    for prefix in ("bài và ảnh:", "bài, ảnh:", "bài:", "tác giả:", "người viết:", "đăng bởi", "by "):
+        if low.startswith(prefix):
+            text = text[len(prefix):].strip()
+            low = text.lower()
+    if any(low.startswith(w) or f" {w}" in f" {low}" for w in rules.NOT_AUTHOR_WORDS):
+        return None
+    name = re.split(r"\s+[-–—|]\s+|\s*,\s*|\s*\(", text)[0].strip(" .")
+    words = name.split()
+    if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in name):
+        return None
+    if all(_NAME_WORD.match(w) for w in words):
+        return nfc(name)
+    return None
+
+
+def _is_source_line(text: str) -> bool:
+    low = text.lower()
+    return any(low.startswith(w) or f" {w}" in f" {low}" for w in rules.NOT_AUTHOR_WORDS)
+
+
+def find_author(root, content: Content, meta: PageMeta) -> str | None:
+    """Signature line at the end of the body, else a byline element, else structured data."""
+    node = content.node
+    if node is not None:
+        leaves = [
+            el for el in node.iter("p", "div", "li", "td")
+            if norm_text(el.text_content()) and not any(c.tag in ("p", "div", "li", "table") for c in el.iterdescendants())
+        ]
+        for el in reversed(leaves[-4:]):
+            text = norm_text(el.text_content())
+            low = text.lower()
+            if low.startswith(("ảnh", "file đính kèm", "tệp đính kèm", "tài liệu đính kèm")) or any(
+                _is_attachment_href(a.get("href") or "") for a in el.iter("a")
+            ):
+                continue
+            if len(text) > 80:
+                break
+            person = _person(text)
+            if person:
+                return person
+            if _is_source_line(text):
+                return None
+    for xpath in rules.AUTHOR_XPATHS:
+        for el in root.xpath(xpath):
+            person = _person(el.text_content())
+            if person:
+                return person
+    return _person(meta.author) if meta.author else None
+
+
+# ------------------------------------------------------------ attachments
+
+
+def _article_container(content: Content, title_el):
+    """Smallest ancestor of the body that also holds the headline (else the body)."""
+    node = content.node
+    if node is None:
+        return None
+    if title_el is None:
+        return node.getparent() if node.getparent() is not None else node
+    for anc in [node, *_ancestors(node)]:
+        if any(a is anc for a in [title_el, *_ancestors(title_el)]):
+            return anc
+    return node
+
+
+def find_attachments(container, url: str | None) -> list[str]:
+    """Links to documents (.pdf, .doc, .docx, ...) in the article, absolute when the page URL is known."""
+    out: list[str] = []
+    if container is None:
+        return out
+    for a in container.iter("a"):
+        href = (a.get("href") or "").strip()
+        if not href or href.startswith(("javascript:", "mailto:", "#")) or not _is_attachment_href(href):
+            continue
+        if any(is_boilerplate(anc, hard=True) for anc in [a, *_ancestors(a)] if anc is not container):
+            continue
+        full = urljoin(url, href) if url else href
+        if full not in out:
+            out.append(full)
+    return out
+
+
+# -------------------------------------------------------------- assembly
+
+
+@dataclass
+class PageFacts:
+    """What the HTML itself says about the article."""
+
+    title: str | None
+    published: str | None
+    author: str | None
+    attachments: list[str]
+
+
+def page_facts(root, content: Content, meta: PageMeta, *, url: str | None) -> PageFacts:
+    """Headline, CMS publication date, byline and attachments of a cleaned page."""
+    title, title_el = choose_title(root, meta)
+    return PageFacts(
+        title=title,
+        published=find_date(root, meta, title_el, content),
+        author=find_author(root, content, meta),
+        attachments=find_attachments(_article_container(content, title_el), url),
+    )
+
+
+def document_fields(
+    text: str, facts: PageFacts, meta: PageMeta, *, url: str | None, source_province: str | None
+) -> dict:
+    """Combine HTML evidence with text extraction into Document fields."""
+    from corpus.extract import extract_metadata
+
+    header = list(dict.fromkeys(meta.portal_names))
+    published = facts.published
+    if published:
+        # The CMS date line outranks dates in the text, and the province may depend on it.
+        header.append(f"Ngày đăng: {_dmy(published)}")
+    extracted = extract_metadata(text, title=facts.title, header=header, url=url, source_province=source_province)
+    published = published or extracted.get("published")
+    year = int(published[:4]) if published else extracted.get("year")
+    return {
+        "title": facts.title,
+        "text": text,
+        "published": published,
+        "year": year,
+        "province": extracted.get("province"),
+        "province_2025": extracted.get("province_2025"),
+        "directives": list(extracted.get("directives") or []),
+        "directives_partial": list(extracted.get("directives_partial") or []),
+        "author": facts.author,
+        "attachments": facts.attachments,
+    }
+
+
+def _dmy(iso: str) -> str:
+    y, m, d = iso.split("-")
+    return f"{d}/{m}/{y}"

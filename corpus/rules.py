@@ -1,0 +1,193 @@
+"""Extraction heuristics kept as data: document types, date labels, boilerplate lines.
+
+The code in ``directives.py``, ``dates.py``, ``provinces.py`` and
+``textdump.py`` is generic; what it knows about Vietnamese documents and
+portals lives here (like trafilatura's ``settings.cfg``).  Supporting a new
+document type, portal widget or byline style means adding a line below.
+"""
+from __future__ import annotations
+
+# --- Document numbers ("số, ký hiệu") ---------------------------------------
+
+# Canonical type abbreviations.  Written forms are matched case-insensitively
+# and without diacritics ("QD" -> "QĐ", "qyd" -> "QyĐ"); a written form that
+# equals one of these exactly is kept as it is ("HD" stays "HD").
+DIRECTIVE_TYPES: tuple[str, ...] = (
+    "NQ", "NQLT", "CT", "CTLT", "KL", "QĐ", "QĐi", "QyĐ", "QĐLT", "QC", "TB", "KH", "HD", "HDLT",
+    "CTr", "ĐA", "BC", "TTr", "CV", "CĐ", "NĐ", "TT", "TTLT", "PL", "PA", "KT", "ĐL",
+)
+
+# Type words of running text -> type abbreviation (keys compared via
+# ``vietnamese.key``).  Longest phrases are tried first.
+TYPE_WORDS: dict[str, str | None] = {
+    "nghị quyết liên tịch": "NQLT",
+    "nghị quyết": "NQ",
+    "chỉ thị liên tịch": "CTLT",
+    "chỉ thị": "CT",
+    "quyết định": "QĐ",
+    "quy định": "QĐ",
+    "thông báo kết luận": "TB",
+    "thông báo": "TB",
+    "kết luận": "KL",
+    "kế hoạch": "KH",
+    "hướng dẫn liên tịch": "HDLT",
+    "hướng dẫn": "HD",
+    "nghị định": "NĐ",
+    "thông tư liên tịch": "TTLT",
+    "thông tư": "TT",
+    "công văn": "CV",
+    "công điện": "CĐ",
+    "báo cáo": "BC",
+    "tờ trình": "TTr",
+    "chương trình": "CTr",
+    "đề án": "ĐA",
+    "quy chế": "QC",
+    "pháp lệnh": "PL",
+    "luật": None,  # laws are cited as "số 10/2022/QH15", no type abbreviation
+}
+
+# Type words that name a document when followed by a bare number ("Kế hoạch
+# 180").  "Chương trình 135" or "Đề án 06" name programmes, not documents.
+PARTIAL_TYPE_WORDS: tuple[str, ...] = (
+    "nghị quyết", "chỉ thị", "quyết định", "quy định", "kết luận", "kế hoạch",
+    "hướng dẫn", "thông báo", "nghị định", "thông tư", "công văn",
+)
+
+# Type words that also name a year's plan ("kế hoạch 2005"): a year-like
+# number after them is not a document number.
+YEAR_NAMED_TYPE_WORDS: tuple[str, ...] = ("kế hoạch", "báo cáo", "chương trình")
+
+# Type words whose abbreviation is certain.  Party "Quy định" are numbered
+# "-QĐ/TW", "-QĐi/TW" or "-QyĐ/TW" depending on the year, so "Quy định 11
+# của Bộ Chính trị" stays a partial citation.
+UNAMBIGUOUS_TYPE_WORDS: tuple[str, ...] = (
+    "nghị quyết", "chỉ thị", "quyết định", "kết luận", "kế hoạch", "hướng dẫn", "thông báo",
+    "thông báo kết luận",
+)
+
+# Types that are one family for deciding whether a partial citation is the
+# same document as a full number cited in the same text.
+TYPE_FAMILIES: tuple[tuple[str, ...], ...] = (("QĐ", "QĐi", "QyĐ"),)
+
+# Central Party bodies whose documents carry the issuer "/TW" (regex, after
+# "của").  Plain "Trung ương" is not enough: "Ban Dân vận Trung ương" issues
+# "/BDVTW", "Trung ương Hội LHPN" is not the Party.
+CENTRAL_PARTY_ISSUERS = r"Bộ\s+Chính\s+trị|Ban\s+Bí\s+thư|(?:Ban\s+Chấp\s+hành|BCH)\s+Trung\s+ương(?:\s+Đảng)?"
+
+# A bare number is not a partial citation when followed by a word that makes
+# it a quantity ("kế hoạch 5 năm", "quyết định 3 vấn đề").  Lower-case words
+# allowed after the number:
+PARTIAL_NEXT_WORDS: tuple[str, ...] = (
+    "của", "về", "ngày", "và", "đã", "được", "là", "với", "nhằm", "trong", "tại", "thì", "này",
+    "do", "mà", "cùng", "hoặc", "khóa", "ban", "đề", "nêu", "theo", "cũng", "sẽ", "vẫn",
+)
+
+# Party issuers (regex): Trung ương, Tỉnh ủy, Huyện ủy, Đảng ủy, Ban Dân vận
+# Tỉnh ủy ... A number with such an issuer is written "N-TYPE/ISSUER".
+PARTY_ISSUER = r"(?:TW|TƯ|TU|HU|QU|TXU|TPU|ĐU|ĐUK|ĐĐ|BCSĐ|[A-ZĐ]{2,}(?:TW|TƯ|TU|HU|ĐU|QU))"
+
+# Issuer spellings fixed to their canonical form (keys upper-case as written
+# or folded).  "TƯ" is an old spelling of "TW", not "TU" (Tỉnh ủy).
+ISSUER_SPELLINGS: dict[str, str] = {
+    "TƯ": "TW", "TTG": "TTg", "DU": "ĐU", "DUK": "ĐUK", "BCSD": "BCSĐ", "DCT": "ĐCT", "BCD": "BCĐ",
+    "HDND": "HĐND", "DD": "ĐĐ",
+}
+
+# Issuers typed without separators in a search box ("16 CT TTg", "25 nq tw")
+# are recognised only when known (regex, case-insensitive) or typed in capitals.
+KNOWN_ISSUERS = (
+    r"TW|TƯ|TU|HU|ĐU|DU|TTg|CP|UBND|HĐND|HDND|BDVTW|BDVTU|BTGTW|BTGTU|BCT|BBT|QH\d{1,2}|UBTVQH\d{1,2}"
+    r"|BNV|BTC|BCA|BQP|BTP|BYT|BGDĐT|BGDDT|BTTTT|BVHTTDL|BNNPTNT|BKHĐT|BKHDT|BLĐTBXH|BLDTBXH|NHNN|VPCP"
+)
+
+# --- Dates ---------------------------------------------------------------
+
+# Words that may stand on a CMS date line around the date itself (compared
+# case-insensitively).  A line with anything else is prose, not a date line.
+DATE_LINE_WORDS: tuple[str, ...] = (
+    "ngày", "đăng", "ngày đăng", "đăng ngày", "cập nhật", "ngày cập nhật", "cập nhật lúc", "lúc", "giờ",
+    "thời gian", "xuất bản", "ngày xuất bản", "posted", "published", "date", "on", "lượt xem", "lượt đọc",
+    "gmt", "am", "pm", "sa", "ch", "thứ hai", "thứ ba", "thứ tư", "thứ năm", "thứ sáu", "thứ bảy",
+    "chủ nhật", "cn", "thứ 2", "thứ 3", "thứ 4", "thứ 5", "thứ 6", "thứ 7", "tháng", "năm",
+    "view", "views", "view count", "count",
+)
+
+# --- Text dumps: boilerplate ----------------------------------------------
+
+# Lines that end the article when met after its body (share bars, tags,
+# comment forms, counters, pagination).  Full-line regexes, case-insensitive.
+END_LINES: tuple[str, ...] = (
+    r"\|?\s*Đầu trang",
+    r"(?:Chia sẻ|Share)\s*:?",
+    r"Facebook|Twitter|Telegram|Zalo|Email|E-mail|LinkedIn|Print|In bài|In trang|Gửi email|Lưu bài|Gửi bài",
+    r"Tag\s*:.*|Tags\s*:.*|Từ khóa\s*:.*|Chuyên mục\s*:.*|Danh mục\s*:.*",
+    r"File đính kèm\s*:?.*|Tệp đính kèm\s*:?.*|Tài liệu đính kèm\s*:?.*",
+    r"Ý kiến bạn đọc|Bình luận|Gửi ý kiến|Gửi bình luận|Viết bình luận|Ý kiến của bạn",
+    r"Tin liên quan|Tin khác|Tin cùng chuyên mục|Tin đọc nhiều|Tin mới nhất|Tin mới hơn|Tin cũ hơn|Các tin khác"
+    r"|Bài viết liên quan",
+    r"Thống kê truy cập|Lượt truy cập",
+    r"<<?\s*<?(?:\s*\d+)+\s*>?\s*>>?",  # pagination "<<   <  1  2  >  >>"
+    r"Trở về|Quay lại|Về đầu trang|Lên đầu trang",
+)
+
+# Lines dropped wherever they stand (portal furniture, counters, forms).
+DROP_LINES: tuple[str, ...] = (
+    r"Skip portlet\s*(?:Portlet Menu)?|Portlet Menu",
+    r"Sign In|Sign Out|Đăng nhập|Đăng xuất|Đăng ký|Sơ đồ site|Sitemap|Nhảy tới nội dung|Tìm kiếm|Trang chủ|Home",
+    r"(?:Hôm nay|Hôm qua|Trong tuần|Tuần này|Tháng này|Trong tháng|Trong 30 ngày qua|Tổng truy cập|Tổng số"
+    r"|Đang online|Đang truy cập|Lượt xem|Lượt đọc)\s*:?\s*[\d.,\s]*",  # visitor counters
+    r"Đăng ký nhận tin.*|Nhập email.*|Please enable JavaScript.*|Vui lòng bật JavaScript.*",
+    r"Họ và tên|Họ tên|Nội dung ý kiến|Mã xác nhận|Gửi|Hủy",
+    r"Chưa có ý kiến nào.*|Hãy là người đầu tiên.*",
+    r"(?-i:.{0,30}\b\d*\s*[o°º]C)",  # weather widget: "oC", "Hà Nội 25°C"
+    r"Xem chi tiết .{0,60}tại đây\.?|Xem thêm|Đọc tiếp",
+    r"Giấy phép số .*|Ghi rõ nguồn .*|Bản quyền .*|Copyright .*|©.*|Powered by.*",
+    r"Đánh giá bài viết\s*:?.*|[★☆\s]+",
+    r"•",
+    r"(?:Đăng bởi|Người đăng|Người viết|Biên tập viên|Tác giả)\s*:?|Ban Biên tập",  # meta labels above the body
+)
+
+# --- Bylines ------------------------------------------------------------
+
+# A trailing line with one of these words is the author's position
+# ("UVBTV, Trưởng Ban Dân vận Thị ủy"), not the author.
+POSITION_WORDS: tuple[str, ...] = (
+    "trưởng", "phó", "bí thư", "chủ tịch", "ủy viên", "uv", "uvbtv", "giám đốc", "chánh", "cán bộ",
+    "phóng viên", "cộng tác viên", "thị ủy", "tỉnh ủy", "huyện ủy", "thành ủy", "ban dân vận",
+)
+
+# Words that open a byline before the name ("Theo Thu Chung – TTTT tỉnh").
+BYLINE_PREFIXES: tuple[str, ...] = ("Theo", "Bài và ảnh:", "Bài, ảnh:", "Bài:", "Tin, ảnh:", "Tác giả:", "Nguồn:")
+
+# --- Provinces ------------------------------------------------------------
+
+# Words before a province name that make it an administrative mention
+# ("tỉnh Vĩnh Long", "TP. Hồ Chí Minh").
+ADMIN_PREFIXES: tuple[str, ...] = ("tỉnh", "thành phố", "tp.", "tp", "thủ đô")
+
+# Bodies named after their province ("UBND tỉnh Vĩnh Long", "Tỉnh ủy Quảng
+# Ninh", "Đài Phát thanh và Truyền hình Hà Giang"): a mention after one of
+# these is strong evidence.  Compared without case or diacritics.
+PROVINCE_ORG_WORDS: tuple[str, ...] = (
+    "ubnd", "ủy ban nhân dân", "hđnd", "hội đồng nhân dân", "tỉnh ủy", "thành ủy", "tỉnh đoàn", "thành đoàn",
+    "ủy ban mttq việt nam", "ủy ban mttq", "ủy ban mặt trận tổ quốc việt nam", "mttq", "mặt trận tổ quốc",
+    "mttq việt nam", "hội lhpn", "hội liên hiệp phụ nữ", "hội liên hiệp phụ nữ việt nam", "hội nông dân",
+    "hội cựu chiến binh", "liên đoàn lao động", "đảng bộ", "đảng ủy", "ban dân vận", "ban tuyên giáo",
+    "công an", "bộ chỉ huy quân sự", "bộ chỉ huy bộ đội biên phòng", "bộ đội biên phòng",
+    "đài phát thanh và truyền hình", "đài phát thanh - truyền hình", "đài pt-th", "đài ptth", "truyền hình", "báo",
+    "cổng thông tin điện tử", "cổng ttđt", "trang thông tin điện tử", "trang ttđt", "văn phòng ubnd", "sở nội vụ",
+    "sở thông tin và truyền thông", "sở tt&tt", "ban chỉ đạo", "đoàn đại biểu quốc hội", "tòa án nhân dân",
+    "viện kiểm sát nhân dân",
+)
+
+# Phrases that contain a province name but are not the province.
+NOT_PROVINCE_PHRASES: tuple[str, ...] = ("Thái Bình Dương",)
+
+# Administrative-unit words before a district or commune name ("xã Quỳnh
+# Lộc", "thị xã Hoàng Mai"), by level of the gazetteer: w = commune/ward,
+# d = district.  Both cases are listed because sentences may start with them.
+PLACE_WORDS: dict[str, str] = {
+    "xã": "w", "phường": "w", "thị trấn": "w",
+    "huyện": "d", "quận": "d", "thị xã": "d", "thành phố": "d", "tp.": "d", "tp": "d",
+    "huyện ủy": "d", "thị ủy": "d", "quận ủy": "d", "thành ủy": "d",
+}

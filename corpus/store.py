@@ -1,0 +1,128 @@
+"""SQLite corpus store: the Documents (and, later, crawl state).
+
+The store is the source of truth; the Whoosh index is derived from it.
+WAL mode lets searches and `danvan stats` read while an import writes.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from corpus.document import FIELDS, LIST_FIELDS, Document
+
+_COLUMNS = ", ".join(f"{name} {'INTEGER' if name == 'year' else 'TEXT'}" for name in FIELDS if name != "id")
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    {_COLUMNS},
+    stamp TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_content_hash ON documents(content_hash);
+"""
+
+
+class Store:
+    """A corpus database file holding Documents."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def upsert(self, doc: Document) -> str:
+        """Insert or update one document; return 'added', 'updated' or 'unchanged'."""
+        with self.db:
+            return self._upsert(doc)
+
+    def upsert_many(self, docs: Iterable[Document]) -> Counter:
+        """Upsert documents in one transaction; return counts per outcome."""
+        outcomes: Counter = Counter()
+        with self.db:
+            for doc in docs:
+                outcomes[self._upsert(doc)] += 1
+        return outcomes
+
+    def _upsert(self, doc: Document) -> str:
+        stamp = doc.stamp()
+        row = self.db.execute("SELECT stamp FROM documents WHERE id = ?", (doc.id,)).fetchone()
+        if row is not None and row["stamp"] == stamp:
+            return "unchanged"
+        values = _to_row(doc)
+        names = list(values) + ["stamp"]
+        self.db.execute(
+            f"INSERT OR REPLACE INTO documents ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            [*values.values(), stamp],
+        )
+        return "added" if row is None else "updated"
+
+    def get(self, doc_id: str) -> Document | None:
+        """The document with this id, or None."""
+        row = self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return _from_row(row) if row else None
+
+    def delete(self, doc_id: str) -> bool:
+        """Remove a document; True if it existed."""
+        with self.db:
+            return self.db.execute("DELETE FROM documents WHERE id = ?", (doc_id,)).rowcount > 0
+
+    def __iter__(self) -> Iterator[Document]:
+        for row in self.db.execute("SELECT * FROM documents ORDER BY id"):
+            yield _from_row(row)
+
+    def documents(self, ids: Iterable[str]) -> Iterator[Document]:
+        """The documents with these ids (missing ids are skipped)."""
+        for doc_id in ids:
+            doc = self.get(doc_id)
+            if doc is not None:
+                yield doc
+
+    def count(self) -> int:
+        """Number of stored documents."""
+        return self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+    def stamps(self) -> dict[str, str]:
+        """Map id -> stamp for every document (what the indexer compares)."""
+        return {row[0]: row[1] for row in self.db.execute("SELECT id, stamp FROM documents")}
+
+    def counts_by(self, column: str) -> list[tuple[Any, int]]:
+        """(value, count) for a single-valued column, most frequent first."""
+        if column not in ("province", "province_2025", "year", "source"):
+            raise ValueError(f"cannot count by {column!r}")
+        return [
+            (row[0], row[1])
+            for row in self.db.execute(
+                f"SELECT {column}, count(*) AS n FROM documents GROUP BY {column} ORDER BY n DESC, {column}"
+            )
+        ]
+
+
+def _to_row(doc: Document) -> dict[str, Any]:
+    data = doc.to_dict()
+    for name in LIST_FIELDS:
+        data[name] = json.dumps(data[name], ensure_ascii=False)
+    return data
+
+
+def _from_row(row: sqlite3.Row) -> Document:
+    data = {name: row[name] for name in FIELDS}
+    for name in LIST_FIELDS:
+        data[name] = json.loads(data[name] or "[]")
+    return Document(**data)

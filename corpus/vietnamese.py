@@ -1,0 +1,77 @@
+"""Vietnamese text normalisation shared by the corpus and the indexer.
+
+Three operations, all length-preserving on NFC input so character offsets
+computed on normalised text are valid on the stored text:
+
+>>> normalize("Hoà giải THUỶ lợi")
+'Hòa giải THỦY lợi'
+>>> fold("Đảng Dân vận khéo")
+'Dang Dan van kheo'
+>>> normalize("quý") == "quý"   # 'qu' is a consonant: no tone moved
+True
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Tone marks as combining characters (NFD), in the order Vietnamese uses them.
+_TONES = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng
+
+# Old style puts the tone on the last vowel of open syllables "oa", "oe", "uy"
+# ("hoà", "thuỷ"); the form used on most portals puts it on the first ("hòa",
+# "thủy"). We map old to new at index and query time.  Built from data so
+# that every tone and both cases are covered.
+_OLD_TO_NEW: dict[str, str] = {}
+for _first, _second in (("o", "a"), ("o", "e"), ("u", "y")):
+    for _tone in _TONES:
+        for _f, _s in ((_first, _second), (_first.upper(), _second.upper()), (_first.upper(), _second)):
+            old = _f + unicodedata.normalize("NFC", _s + _tone)
+            new = unicodedata.normalize("NFC", _f + _tone) + _s
+            _OLD_TO_NEW[old] = new
+
+# Only open syllables: the pair is not followed by another letter, and "u"
+# is not part of the consonant "qu".
+_OLD_TONE_RE = re.compile(
+    "(?<![qQ])(" + "|".join(sorted(_OLD_TO_NEW, key=len, reverse=True)) + r")(?!\w)"
+)
+
+_FOLD_TABLE = {ord("đ"): "d", ord("Đ"): "D"}
+
+
+def nfc(text: str) -> str:
+    """Return ``text`` in Unicode NFC."""
+    return unicodedata.normalize("NFC", text)
+
+
+def normalize(text: str) -> str:
+    """NFC plus one tone placement ("hoà" -> "hòa"); keeps length of NFC text."""
+    text = nfc(text)
+    return _OLD_TONE_RE.sub(lambda m: _OLD_TO_NEW[m.group(1)], text)
+
+
+def _fold_char(ch: str) -> str:
+    if ch in "đĐ":
+        return ch.translate(_FOLD_TABLE)
+    if ord(ch) < 128:
+        return ch
+    base = unicodedata.normalize("NFD", ch)[0]
+    return base if ord(base) < 128 else ch
+
+
+def fold(text: str) -> str:
+    """Remove Vietnamese diacritics (đ -> d) character by character.
+
+    One NFC character always maps to one character, so offsets survive.
+    """
+    return "".join(_fold_char(ch) for ch in nfc(text))
+
+
+def has_diacritics(text: str) -> bool:
+    """True when folding ``text`` changes it (it carries Vietnamese marks)."""
+    return fold(text) != nfc(text)
+
+
+def key(text: str) -> str:
+    """Comparison key: normalised, folded, lower-cased, single-spaced."""
+    return " ".join(fold(normalize(text)).lower().split())

@@ -1,0 +1,1 @@
+"""Vietnamese analysis, the Whoosh schema, index building and the query service."""

@@ -1,0 +1,122 @@
+"""Vietnamese analyzers as Whoosh ``Tokenizer | Filter`` pipelines.
+
+Text is indexed as syllables (recall, phrase queries), plus each pair of
+adjacent syllables as one extra term at the first syllable's position
+("dân vận" -> "dân_vận"): on the ALQAC judged set syllables + bigrams beat
+both syllables alone and pyvi words (DESIGN.md).  A second, folded analyzer
+drops diacritics so "dan van kheo" matches "Dân vận khéo".
+
+>>> [(t.text, t.pos, t.startchar, t.endchar) for t in ANALYZER("Dân vận khéo", positions=True, chars=True)]
+[('dân', 0, 0, 3), ('vận', 1, 4, 7), ('dân_vận', 0, 0, 7), ('khéo', 2, 8, 12), ('vận_khéo', 1, 4, 12)]
+>>> [t.text for t in FOLDED_ANALYZER("Hoà giải, Đảng")]
+['hoa', 'giai', 'hoa_giai', 'dang']
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
+
+from corpus.vietnamese import fold, normalize
+
+# A syllable is a run of letters/digits; "_" is reserved for joined terms.
+_SYLLABLE = re.compile(r"[^\W_]+")
+JOINER = "_"
+
+
+class SyllableTokenizer(Tokenizer):
+    """Split normalised text into syllables with positions and offsets.
+
+    Each token also carries ``joined``: True when only whitespace separates it
+    from the previous syllable, so filters know where a phrase is broken by
+    punctuation ("kinh tế - xã hội").
+    """
+
+    def __call__(self, value: str, positions: bool = False, chars: bool = False,
+                 keeporiginal: bool = False, removestops: bool = True, start_pos: int = 0,
+                 start_char: int = 0, tokenize: bool = True, mode: str = "", **kwargs) -> Iterator[Token]:
+        text = normalize(value)  # length-preserving on NFC input: offsets stay valid
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = text
+            t.pos, t.startchar, t.endchar, t.joined = start_pos, start_char, start_char + len(text), False
+            yield t
+            return
+        prev_end = None
+        for pos, match in enumerate(_SYLLABLE.finditer(text)):
+            start, end = match.span()
+            t.text = match.group()
+            if keeporiginal:
+                t.original = t.text
+            t.boost = 1.0
+            t.stopped = False
+            t.pos = start_pos + pos
+            t.startchar, t.endchar = start_char + start, start_char + end
+            t.joined = prev_end is not None and text[prev_end:start].isspace()
+            prev_end = end
+            yield t
+
+
+class FoldFilter(Filter):
+    """Remove Vietnamese diacritics (đ -> d) from each token.
+
+    >>> [t.text for t in (SyllableTokenizer() | FoldFilter())("Thủ tướng")]
+    ['Thu', 'tuong']
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        for t in tokens:
+            t.text = fold(t.text)
+            yield t
+
+
+class BigramFilter(Filter):
+    """After each syllable joined to the previous one, add the pair as one term.
+
+    The pair sits at the first syllable's position and spans both syllables,
+    so phrase queries and highlights stay right.
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        prev_text = prev_pos = prev_start = None
+        for t in tokens:
+            text, pos, start, end = t.text, t.pos, t.startchar, t.endchar
+            yield t
+            if t.joined and prev_text is not None:
+                t.text = prev_text + JOINER + text
+                t.pos, t.startchar, t.endchar = prev_pos, prev_start, end
+                yield t
+                t.text, t.pos, t.startchar, t.endchar = text, pos, start, end
+            prev_text, prev_pos, prev_start = text, pos, start
+
+
+SYLLABLE_ANALYZER = SyllableTokenizer() | LowercaseFilter()
+ANALYZER = SyllableTokenizer() | LowercaseFilter() | BigramFilter()
+FOLDED_ANALYZER = SyllableTokenizer() | LowercaseFilter() | FoldFilter() | BigramFilter()
+
+
+def syllables(text: str) -> list[str]:
+    """Lower-cased, tone-normalised syllables of ``text``.
+
+    >>> syllables("Hoà giải ở cơ sở")
+    ['hòa', 'giải', 'ở', 'cơ', 'sở']
+    """
+    return [t.text for t in SYLLABLE_ANALYZER(text)]
+
+
+def words(text: str) -> list[list[str]]:
+    """pyvi's word segmentation of ``text`` as lists of lower-cased syllables.
+
+    pyvi uses capitals as a cue, so it runs before case folding.
+
+    >>> words("Công tác dân vận")
+    [['công', 'tác'], ['dân', 'vận']]
+    """
+    from pyvi import ViTokenizer  # slow import (loads a CRF model): only when used
+
+    tokens = [t.text for t in SyllableTokenizer()(text)]
+    if not tokens:
+        return []
+    segmented = ViTokenizer.tokenize(" ".join(tokens)).split()
+    return [w.lower().split(JOINER) for w in segmented if _SYLLABLE.fullmatch(w.replace(JOINER, "a"))]

@@ -1,0 +1,172 @@
+"""Turn what a user typed into a Whoosh query.
+
+We do not expose Whoosh's query language: users type Vietnamese, with or
+without diacritics, quotes for phrases, ``-word`` to exclude, and document
+numbers in any messy form.  Nothing here raises on odd input; syntax we do
+not understand is searched as plain words.
+
+>>> p = parse('"dân vận khéo" -hà 16/ct - ttg tiếp dân')
+>>> p.phrases, p.excluded, p.directives, p.words
+([['dân', 'vận', 'khéo']], [['hà']], ['16/CT-TTg'], ['tiếp', 'dân'])
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from whoosh import query as Q
+
+from corpus.vietnamese import fold, has_diacritics, normalize
+from indexer.analysis import JOINER, syllables
+
+MAX_QUERY_CHARS = 1000  # longer input is cut: nobody types more, and it bounds work
+MAX_TERMS = 32
+
+# Field boosts: a word in the title counts more than one in the body; the
+# folded twin counts less so exact-diacritic matches rank first.
+TITLE_BOOST = 0.5
+FOLDED_BOOST = 0.3
+BIGRAM_BOOST = 1.0
+DIRECTIVE_BOOST = 2.0
+
+_QUOTED = re.compile(r'(-?)["“”]([^"“”]*)["“”]?')
+_TYPE_WORDS = re.compile(
+    r"(?:nghị quyết|chỉ thị|quyết định|kết luận|quy định|kế hoạch|hướng dẫn|thông báo|nghị định|"
+    r"thông tư|luật|văn bản)(?:\s+số)?\s*$|số\s*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class ParsedQuery:
+    """The parts of a user query."""
+
+    text: str = ""
+    words: list[str] = field(default_factory=list)  # syllables that must match
+    phrases: list[list[str]] = field(default_factory=list)  # quoted, in order
+    excluded: list[list[str]] = field(default_factory=list)  # -word / -"phrase"
+    directives: list[str] = field(default_factory=list)  # canonical numbers
+    truncated: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not (self.words or self.phrases or self.directives)
+
+    @property
+    def folded(self) -> bool:
+        """True when the user typed no diacritics at all."""
+        return not has_diacritics(self.text)
+
+
+def _directive_spans(text: str) -> list[tuple[int, int, str]]:
+    from corpus.directives import find_in_query
+
+    return find_in_query(text)
+
+
+def parse(text: str) -> ParsedQuery:
+    """Split ``text`` into words, phrases, exclusions and document numbers."""
+    text = normalize(text or "")
+    truncated = len(text) > MAX_QUERY_CHARS
+    text = text[:MAX_QUERY_CHARS]
+    parsed = ParsedQuery(text=text, truncated=truncated)
+
+    # Document numbers first: their digits and slashes would otherwise become words.
+    rest = []
+    last = 0
+    for start, end, canonical in _directive_spans(text):
+        before = text[last:start]
+        # "nghị quyết số 25-NQ/TW": the type words belong to the number.
+        m = _TYPE_WORDS.search(before)
+        rest.append(before[: m.start()] if m else before)
+        if canonical not in parsed.directives:
+            parsed.directives.append(canonical)
+        last = end
+    rest.append(text[last:])
+    text = " ".join(rest)
+
+    def quoted(m: re.Match) -> str:
+        sylls = syllables(m.group(2))
+        if sylls:
+            (parsed.excluded if m.group(1) else parsed.phrases).append(sylls)
+        return " "
+
+    text = _QUOTED.sub(quoted, text)
+    for chunk in text.split():
+        sylls = syllables(chunk)
+        if not sylls:
+            continue
+        if chunk.startswith("-") and len(chunk) > 1:
+            parsed.excluded.append(sylls)
+        else:
+            parsed.words.extend(sylls)
+    parsed.words = parsed.words[:MAX_TERMS]
+    parsed.phrases = parsed.phrases[:MAX_TERMS]
+    return parsed
+
+
+@dataclass
+class Part:
+    """Something a matching document must contain: any of ``terms``, or ``phrase``."""
+
+    terms: list[tuple[str, str]] = field(default_factory=list)  # (field, term)
+    phrase: Q.Query | None = None  # multi-syllable phrases need positions: Whoosh checks them
+
+
+def _fields(folded: bool) -> tuple[tuple[str, float], ...]:
+    """(field, weight) pairs a syllable is looked up in."""
+    return (("title_folded", TITLE_BOOST), ("text_folded", 1.0)) if folded else (("title", TITLE_BOOST), ("text", 1.0))
+
+
+def _word(syllable: str) -> Part:
+    """A syllable typed with marks matches itself or, weighted less, any accent form."""
+    terms = [(f, fold(syllable)) for f, _ in _fields(True)]
+    if has_diacritics(syllable):
+        terms += [(f, syllable) for f, _ in _fields(False)]
+    return Part(terms=terms)
+
+
+def _phrase_part(sylls: list[str], exact: bool) -> Part:
+    if len(sylls) == 1:
+        return _word(sylls[0]) if not exact else Part(terms=[(f, sylls[0]) for f, _ in _fields(False)])
+    folded = not exact and not any(has_diacritics(s) for s in sylls)
+    words = [fold(s) for s in sylls] if folded else sylls
+    phrases = [Q.Phrase(f, words) for f, _ in _fields(folded)]
+    if not exact and not folded:
+        phrases += [Q.Phrase(f, [fold(s) for s in sylls]) for f, _ in _fields(True)]
+    return Part(phrase=Q.Or(phrases))
+
+
+def required_parts(parsed: ParsedQuery) -> list[Part]:
+    """What a document must contain (all of it, or for the fallback any of it)."""
+    parts = [_word(s) for s in dict.fromkeys(parsed.words)]  # a repeated word counts once
+    parts += [_phrase_part(sylls, exact=False) for sylls in parsed.phrases]
+    parts += [Part(terms=[("directive", number)]) for number in parsed.directives]
+    return parts
+
+
+def excluded_parts(parsed: ParsedQuery) -> list[Part]:
+    """What ``-word`` removes: the exact word if typed with marks, any accent form if not."""
+    return [_phrase_part(sylls, exact=any(has_diacritics(s) for s in sylls)) for sylls in parsed.excluded]
+
+
+def rank_terms(parsed: ParsedQuery) -> list[tuple[str, str, float]]:
+    """(field, term, weight) triples whose BM25 scores add up to a document's score.
+
+    Syllables and adjacent pairs of syllables (the index's bigram terms) in
+    title and body; words typed with marks score on the accented fields,
+    with a little weight on the folded ones so exact forms rank first.
+    """
+    sylls = list(parsed.words) + [s for p in parsed.phrases for s in p]
+    pairs = [a + JOINER + b for a, b in zip(parsed.words, parsed.words[1:])]
+    pairs += [a + JOINER + b for p in parsed.phrases for a, b in zip(p, p[1:])]
+    out: list[tuple[str, str, float]] = []
+    for terms, weight in ((dict.fromkeys(sylls), 1.0), (dict.fromkeys(pairs), BIGRAM_BOOST)):
+        for term in terms:
+            if has_diacritics(term):
+                out += [(f, term, weight * w) for f, w in _fields(False)]
+                out += [(f, fold(term), weight * w * FOLDED_BOOST) for f, w in _fields(True)]
+            else:
+                out += [(f, term, weight * w) for f, w in _fields(True)]
+    out += [("directive", number, DIRECTIVE_BOOST) for number in parsed.directives]
+    return out

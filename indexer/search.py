@@ -1,0 +1,300 @@
+"""The query service: one place that parses, filters, ranks, facets,
+highlights and paginates.  The CLI and the web app both call
+:meth:`SearchService.search`; neither re-implements any of it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from whoosh import index as windex
+
+from corpus.vietnamese import fold
+from indexer.facets import FacetTable, FacetValue, facet_counts
+from indexer.highlight import snippet
+from indexer.queryparse import ParsedQuery, Part, excluded_parts, parse, rank_terms, required_parts
+from indexer.ranker import Ranker, top
+from indexer.schema import FACETS
+
+MAX_LIMIT = 100
+MAX_PAGE = 10_000
+FACET_TOP = {"directive": 30}
+SORTS = ("relevance", "date")
+LONG_QUERY = 10  # distinct words beyond which a query is ranked, not ANDed
+
+
+class QueryError(ValueError):
+    """A request the user must fix; the message says how."""
+
+
+class IndexMissing(RuntimeError):
+    """No index has been built in the data directory yet."""
+
+
+@dataclass
+class SearchRequest:
+    """Everything a search can ask for; names match Document fields."""
+
+    q: str = ""
+    province: list[str] = field(default_factory=list)
+    province_2025: list[str] = field(default_factory=list)
+    year: list[str] = field(default_factory=list)
+    directive: list[str] = field(default_factory=list)
+    date_from: str | None = None
+    date_to: str | None = None
+    sort: str = "relevance"
+    page: int = 1
+    limit: int = 10
+
+    def filters(self) -> dict[str, list[str]]:
+        """Facet filters that are set, by facet name."""
+        return {name: getattr(self, name) for name in FACETS if getattr(self, name)}
+
+
+@dataclass
+class Hit:
+    """One ranked result."""
+
+    id: str
+    title: str
+    url: str | None
+    published: str | None
+    province: str | None
+    province_2025: str | None
+    directives: list[str]
+    score: float | None
+    snippet: str
+    source: str | None = None
+    near_duplicate_of: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class SearchResult:
+    """Hits, counts and facets for one request."""
+
+    request: SearchRequest
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+    elapsed_ms: float = 0.0
+    fallback: bool = False  # no document had every word: showing partial matches
+    truncated: bool = False
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.request.limit))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape shared by ``danvan search --json`` and the web API."""
+        r = self.request
+        return {
+            "query": r.q,
+            "total": self.total,
+            "page": r.page,
+            "pages": self.pages,
+            "limit": r.limit,
+            "sort": r.sort,
+            "filters": {**r.filters(), "date_from": r.date_from, "date_to": r.date_to},
+            "fallback": self.fallback,
+            "messages": self.messages,
+            "elapsed_ms": round(self.elapsed_ms, 1),
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": {name: [v.to_dict() for v in values] for name, values in self.facets.items()},
+        }
+
+
+def _parse_date(value: str | None, name: str) -> str | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    except ValueError:
+        raise QueryError(f"{name} must be a date like 2024-06-30, not {value!r}") from None
+
+
+def validate(req: SearchRequest) -> SearchRequest:
+    """Canonicalise a request's filters or raise :class:`QueryError`."""
+    from corpus.directives import normalize_directive
+    from corpus.provinces import PROVINCES, PROVINCES_2025, canonical_province
+
+    if not isinstance(req.page, int) or not 1 <= req.page <= MAX_PAGE:
+        raise QueryError(f"page must be a whole number from 1 to {MAX_PAGE}")
+    if not isinstance(req.limit, int) or not 1 <= req.limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be a whole number from 1 to {MAX_LIMIT}")
+    if req.sort not in SORTS:
+        raise QueryError(f"sort must be one of: {', '.join(SORTS)}")
+
+    def provinces(values: list[str], allowed: tuple | list, label: str) -> list[str]:
+        out = []
+        for value in values:
+            name = canonical_province(value)
+            if name is None or name not in allowed:
+                raise QueryError(f"unknown {label} {value!r}; use a name such as {allowed[0]!r}")
+            out.append(name)
+        return out
+
+    req.province = provinces(req.province, PROVINCES, "province")
+    req.province_2025 = provinces(req.province_2025, PROVINCES_2025, "2025 province")
+    years = []
+    for value in req.year:
+        value = str(value).strip()
+        if not (value.isdigit() and len(value) == 4 and 1900 <= int(value) <= 2100):
+            raise QueryError(f"year must be a four-digit year such as 2019, not {value!r}")
+        years.append(value)
+    req.year = years
+    numbers = []
+    for value in req.directive:
+        number = normalize_directive(value)
+        if number is None:
+            raise QueryError(f"{value!r} is not a document number such as 25-NQ/TW or 16/CT-TTg")
+        numbers.append(number)
+    req.directive = numbers
+    req.date_from = _parse_date(req.date_from, "from")
+    req.date_to = _parse_date(req.date_to, "to")
+    if req.date_from and req.date_to and req.date_from > req.date_to:
+        raise QueryError("the 'from' date is after the 'to' date")
+    return req
+
+
+class SearchService:
+    """Searches one index directory; safe to share between threads."""
+
+    def __init__(self, index_dir: str | Path) -> None:
+        self.index_dir = Path(index_dir)
+        if not windex.exists_in(str(self.index_dir)):
+            raise IndexMissing(f"no index in {self.index_dir}: run `danvan index` first")
+        self.ix = windex.open_dir(str(self.index_dir))
+        self._local = threading.local()  # Whoosh searchers are not thread-safe
+        self._readers: dict[int, tuple[FacetTable, Ranker]] = {}
+        self._lock = threading.Lock()
+
+    def searcher(self):
+        """This thread's searcher, reopened if the index changed."""
+        s = getattr(self._local, "searcher", None)
+        if s is None:
+            s = self.ix.searcher()
+        elif not s.up_to_date():
+            s = s.refresh()
+        self._local.searcher = s
+        return s
+
+    def _reader_data(self, searcher) -> tuple[FacetTable, Ranker]:
+        """Facet arrays and postings cache of this index generation, built once."""
+        gen = searcher.reader().generation()
+        with self._lock:
+            data = self._readers.get(gen)
+            if data is None:
+                data = (FacetTable(searcher.reader()), Ranker(searcher.reader()))
+                self._readers = {gen: data}  # older generations are no longer read
+            return data
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        """Run one validated search; raises :class:`QueryError` for bad requests."""
+        started = time.perf_counter()
+        req = validate(req)
+        parsed = parse(req.q)
+        searcher = self.searcher()
+        table, ranker = self._reader_data(searcher)
+
+        filters = {name: table.value_mask(name, values) for name, values in req.filters().items()}
+        if req.date_from or req.date_to:
+            filters["date"] = table.date_mask(req.date_from, req.date_to)
+
+        parts = len(set(parsed.words)) + len(parsed.phrases)
+        if parts > LONG_QUERY:
+            # A pasted question or paragraph: no document has every word.
+            result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False)
+            result.messages.append("Câu truy vấn dài: kết quả xếp theo mức độ phù hợp, không bắt buộc chứa mọi từ.")
+        else:
+            result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=True)
+            if result.total == 0 and parts > 1:
+                result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False)
+                if result.total:
+                    result.fallback = True
+                    result.messages.append("Không tài liệu nào chứa tất cả các từ; đang hiển thị các kết quả gần đúng.")
+        if parsed.truncated:
+            result.truncated = True
+            result.messages.append("Câu truy vấn quá dài nên đã được cắt bớt.")
+        result.elapsed_ms = (time.perf_counter() - started) * 1000
+        return result
+
+    def _ranked(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery, req: SearchRequest,
+                filters: dict[str, np.ndarray], match_all: bool) -> SearchResult:
+        def part_mask(part: Part) -> np.ndarray:
+            if part.phrase is not None:
+                return table.mask(searcher.docs_for_query(part.phrase))
+            mask = np.zeros(table.size, dtype=bool)
+            for field_name, term in part.terms:
+                mask[ranker.docs_with(field_name, term)] = True
+            return mask
+
+        matches = table.live.copy()
+        masks = [part_mask(p) for p in required_parts(parsed)]
+        if masks:
+            combined = masks[0]
+            for mask in masks[1:]:
+                combined = combined & mask if match_all else combined | mask
+            matches &= combined
+        for part in excluded_parts(parsed):
+            matches &= ~part_mask(part)
+        allowed = matches.copy()
+        for mask in filters.values():
+            allowed &= mask
+        total = int(allowed.sum())
+        facets = facet_counts(table, matches, filters, req.filters(), FACET_TOP)
+        hits: list[Hit] = []
+        first = (req.page - 1) * req.limit
+        if first < total:
+            if req.sort == "date" or parsed.empty:
+                candidates = np.flatnonzero(allowed)
+                order = np.lexsort((candidates, -table.dates[candidates]))[: first + req.limit]
+                docnums, scores = candidates[order], None
+            else:
+                scores = ranker.score(rank_terms(parsed))
+                docnums = top(scores, allowed, first + req.limit)
+            terms, folded = _highlight_terms(parsed)
+            for docnum in docnums[first:]:
+                score = float(scores[docnum]) if scores is not None else None
+                hits.append(_hit(searcher.stored_fields(int(docnum)), score, terms, folded))
+        return SearchResult(request=req, total=total, hits=hits, facets=facets)
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """Stored fields of one document, or None."""
+        stored = self.searcher().document(id=doc_id)
+        return dict(stored) if stored else None
+
+
+def _highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
+    """Accented syllables to mark exactly, and folded ones to mark in any accent form."""
+    from corpus.vietnamese import has_diacritics
+
+    exact, folded = set(), set()
+    for s in parsed.words + [s for p in parsed.phrases for s in p]:
+        (exact if has_diacritics(s) else folded).add(s if has_diacritics(s) else fold(s))
+    return exact, folded
+
+
+def _hit(hit: dict, score: float | None, terms: set[str], folded: set[str]) -> Hit:
+    text = hit.get("text", "")
+    return Hit(
+        id=hit["id"],
+        title=hit.get("title") or "",
+        url=hit.get("url"),
+        published=hit.get("published") or None,
+        province=hit.get("province") or None,
+        province_2025=hit.get("province_2025") or None,
+        directives=[d for d in (hit.get("directive") or "").split(",") if d],
+        score=round(score, 4) if score is not None else None,  # None when sorted by date
+        snippet=snippet(text, terms, folded),
+        source=hit.get("source"),
+        near_duplicate_of=hit.get("near_duplicate_of") or None,
+    )

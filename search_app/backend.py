@@ -1,0 +1,48 @@
+"""The app's handle on a data directory: the shared query service and the store."""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from corpus import config
+from corpus.store import Store
+from indexer.search import SearchService
+
+
+class Backend:
+    """Opens the query service lazily and keeps one for all threads."""
+
+    def __init__(self, home: str | Path | None) -> None:
+        self._explicit = home
+        self._service: SearchService | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def home(self) -> Path:
+        """The data directory (resolved when first needed, not at import)."""
+        return config.data_dir(self._explicit)
+
+    def service(self) -> SearchService:
+        """The query service; raises ``IndexMissing`` until an index is built."""
+        if self._service is None:
+            with self._lock:
+                if self._service is None:
+                    # Not cached when missing: the next request retries, so an
+                    # index built while the server runs is picked up.
+                    self._service = SearchService(config.index_path(self.home))
+        return self._service
+
+    @contextmanager
+    def store(self) -> Iterator[Store | None]:
+        """The corpus store for this request, or None when the data dir has none."""
+        path = config.store_path(self.home)
+        if not path.is_file():
+            yield None
+            return
+        store = Store(path)
+        try:
+            yield store
+        finally:
+            store.close()

@@ -1,0 +1,103 @@
+"""Export a whole result set as CSV or JSONL, streamed page by page.
+
+Rows are produced while the response is sent, so memory stays flat however
+large the export; a hard cap bounds the work one request can cause.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from typing import Any
+
+from flask import Response, stream_with_context
+
+from indexer.search import MAX_LIMIT, SearchService
+from search_app.params import SearchParams
+
+COLUMNS = ("rank", "id", "title", "published", "province", "province_2025", "directives",
+           "source", "url", "score", "doc_url", "snippet")
+TEXT_COLUMNS = ("title", "province", "province_2025", "source", "snippet")
+_TAGS = re.compile(r"</?mark>")
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def plain(snippet_html: str) -> str:
+    """A snippet's text without markup.
+
+    >>> plain("a &lt;b&gt; <mark>dân</mark> vận")
+    'a <b> dân vận'
+    """
+    return html.unescape(_TAGS.sub("", snippet_html))
+
+
+def rows(service: SearchService, params: SearchParams, cap: int,
+         link: Callable[[str], str]) -> tuple[int, Iterator[dict[str, Any]]]:
+    """(rows that will be sent, their iterator).  The first page is searched now,
+    so a bad request raises before any byte is sent."""
+    params = replace(params, page=1, limit=MAX_LIMIT)
+    first = service.search(params.to_request())
+    params = params.canonical(first.request)
+    count = min(first.total, cap)
+
+    def generate() -> Iterator[dict[str, Any]]:
+        result, rank = first, 0
+        while True:
+            for hit in result.hits:
+                if rank >= count:
+                    return
+                rank += 1
+                yield {
+                    "rank": rank, "id": hit.id, "title": hit.title, "published": hit.published,
+                    "province": hit.province, "province_2025": hit.province_2025,
+                    "directives": hit.directives, "source": hit.source, "url": hit.url,
+                    "score": hit.score, "doc_url": link(hit.id), "snippet": plain(hit.snippet),
+                }
+            if rank >= count or not result.hits:
+                return
+            result = service.search(replace(params, page=result.request.page + 1).to_request())
+
+    return count, generate()
+
+
+def _cell(name: str, value: Any) -> Any:
+    if isinstance(value, list):
+        value = "; ".join(value)
+    if name in TEXT_COLUMNS and isinstance(value, str) and value.startswith(_FORMULA):
+        value = "'" + value  # a spreadsheet must not run a title as a formula
+    return value
+
+
+def csv_lines(items: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """CSV text with a BOM (so spreadsheet programs read UTF-8), one chunk per row."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    yield "\ufeff" + buffer.getvalue()
+    for item in items:
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow({k: _cell(k, item[k]) for k in COLUMNS})
+        yield buffer.getvalue()
+
+
+def jsonl_lines(items: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """One JSON object per line."""
+    for item in items:
+        yield json.dumps(item, ensure_ascii=False) + "\n"
+
+
+def response(service: SearchService, params: SearchParams, fmt: str, cap: int,
+             link: Callable[[str], str]) -> Response:
+    """The streamed download for ``fmt`` ('csv' or 'jsonl')."""
+    count, items = rows(service, params, cap, link)
+    body, mimetype = (csv_lines(items), "text/csv") if fmt == "csv" else (jsonl_lines(items), "application/x-ndjson")
+    resp = Response(stream_with_context(body), mimetype=mimetype)
+    resp.headers["Content-Disposition"] = f'attachment; filename="danvan-ket-qua.{fmt}"'
+    resp.headers["X-Total-Count"] = str(count)
+    resp.headers["X-Export-Limit"] = str(cap)
+    return resp

@@ -1,0 +1,283 @@
+"""Pages and their JSON twins.  Each view builds one context dict; the HTML
+template renders it and the ``.json`` URL returns it unchanged.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from flask import Blueprint, current_app, redirect, render_template, request
+from werkzeug.wrappers import Response
+
+from indexer.search import SearchResult
+from search_app import export as exporter
+from search_app.errors import ErrorPage
+from search_app.facets import LABELS, facet_links, selection_chips, year_chart
+from search_app.params import SearchParams
+from search_app.text import doc_paragraphs, safe_link
+
+bp = Blueprint("web", __name__)
+
+PAGE_WINDOW = 2  # page links shown either side of the current page
+MAX_ID_CHARS = 200
+
+
+@bp.app_template_filter("vndate")
+def vndate(iso: str | None) -> str:
+    """2019-05-16 -> 16/05/2019 (how Vietnamese pages write dates)."""
+    if not iso or len(iso) != 10:
+        return iso or ""
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[0:4]}"
+
+
+@bp.app_template_filter("num")
+def num(n: int) -> str:
+    """12345 -> 12.345 (Vietnamese thousands separator)."""
+    return f"{n:,}".replace(",", ".")
+
+
+def backend():
+    return current_app.extensions["danvan"]
+
+
+def twin(template: str, ctx: dict[str, Any], fmt: str | None):
+    """The page, or its JSON twin: the very same context."""
+    if fmt == "json":
+        return ctx
+    return render_template(template, ctx=ctx, labels=LABELS)
+
+
+def _root() -> str:
+    return request.script_root or ""
+
+
+def search_path() -> str:
+    return _root() + "/search"
+
+
+def doc_url(doc_id: str, q: str = "") -> str:
+    """Link to a document page; ``q`` highlights the query there."""
+    url = f"{_root()}/doc/{quote(doc_id, safe='')}"
+    return url + ("?" + urlencode({"q": q}) if q else "")
+
+
+def directive_url(number: str, fmt: str = "") -> str:
+    """Link to a directive page (canonical numbers keep their slashes)."""
+    return f"{_root()}/directive/{quote(number, safe='/')}{'.json' if fmt == 'json' else ''}"
+
+
+# --- search -------------------------------------------------------------------------
+
+@bp.get("/", defaults={"fmt": None}, endpoint="home")
+@bp.get("/search", defaults={"fmt": None})
+@bp.get("/search.json", defaults={"fmt": "json"}, endpoint="search_json")
+def search(fmt: str | None):
+    """The search page: box, hits, facets, chips, pagination (also the home page)."""
+    params = SearchParams.from_args(request.args.to_dict(flat=False))
+    result = backend().service().search(params.to_request())
+    return twin("search.html", search_context(params, result), fmt)
+
+
+def _hit(hit: dict[str, Any], q: str) -> dict[str, Any]:
+    return {
+        **hit,
+        "url": safe_link(hit.get("url")),
+        "doc_url": doc_url(hit["id"], q),
+        "directive_links": [{"number": d, "url": directive_url(d)} for d in hit["directives"]],
+    }
+
+
+def pagination(params: SearchParams, pages: int, path: str) -> dict[str, Any]:
+    """Previous/next and a window of page numbers around the current page."""
+    page = params.page
+    numbers = sorted({1, pages, *range(max(1, page - PAGE_WINDOW), min(pages, page + PAGE_WINDOW) + 1)})
+    links, last = [], 0
+    for n in numbers:
+        if n - last > 1:
+            links.append({"number": None, "url": None, "current": False})  # a gap: "…"
+        links.append({"number": n, "url": params.url(path, page=n), "current": n == page})
+        last = n
+    return {
+        "page": page, "pages": pages,
+        "prev_url": params.url(path, page=page - 1) if 1 < page <= pages + 1 else None,
+        "next_url": params.url(path, page=page + 1) if page < pages else None,
+        "first_url": params.url(path, page=1),
+        "links": links if pages > 1 else [],
+    }
+
+
+def search_context(params: SearchParams, result: SearchResult) -> dict[str, Any]:
+    """Everything the search page shows, as JSON-ready data."""
+    params = params.canonical(result.request)
+    data = result.to_dict()
+    path = search_path()
+    facets = facet_links(data["facets"], params, path)
+    messages = list(data["messages"])
+    if params.q_truncated:
+        messages.append("Câu truy vấn quá dài nên đã được cắt bớt.")
+    if result.total and params.page > result.pages:
+        messages.append(f"Trang {params.page} không có kết quả: chỉ có {result.pages} trang.")
+    suggestion = getattr(result, "suggestion", None)  # did-you-mean, when the service offers one
+    return {
+        **data,
+        "messages": messages,
+        "hits": [_hit(h, params.q) for h in data["hits"]],
+        "first_rank": (params.page - 1) * params.limit + 1,
+        "facets": facets,
+        "province_view": params.provinces,
+        "province_view_urls": {v: params.url(path, provinces=v) for v in ("published", "2025")},
+        "year_chart": year_chart(facets.get("year", [])),
+        "selected": selection_chips(params, path),
+        "clear_url": params.cleared().url(path),
+        "sort_urls": {s: params.url(path, sort=s, page=1) for s in ("relevance", "date")},
+        "pagination": pagination(params, result.pages, path),
+        "suggestion": {"query": suggestion, "url": params.url(path, q=suggestion, page=1)} if suggestion else None,
+        "export": {
+            "csv": params.url(_root() + "/export.csv", page=1),
+            "jsonl": params.url(_root() + "/export.jsonl", page=1),
+            "max_rows": current_app.config["DANVAN_EXPORT_MAX"],
+        },
+        "json_url": params.url(_root() + "/search.json"),
+        "form": {
+            "search": params.hidden_fields(skip=("q",)),
+            "dates": params.hidden_fields(skip=("date_from", "date_to")),
+            "directive": params.hidden_fields(),
+        },
+    }
+
+
+# --- documents ----------------------------------------------------------------------
+
+# path: ids given in imported JSONL may hold slashes (links quote them as %2F)
+@bp.get("/doc/<path:doc_id>", defaults={"fmt": None})
+@bp.get("/doc/<path:doc_id>.json", defaults={"fmt": "json"}, endpoint="document_json")
+def document(doc_id: str, fmt: str | None):
+    """One document: metadata, full text with the query highlighted, links."""
+    q = SearchParams.from_args({"q": request.args.getlist("q")}).q
+    service = backend().service()
+    stored = service.document(doc_id) if len(doc_id) <= MAX_ID_CHARS else None
+    if stored is None:
+        raise ErrorPage(404, "Không có tài liệu nào mang mã này. Có thể tài liệu đã bị xóa khỏi chỉ mục.",
+                        "Không tìm thấy tài liệu")
+    full = None
+    with backend().store() as store:
+        if store is not None:
+            full = store.get(doc_id)
+    return twin("document.html", document_context(service, stored, full, q), fmt)
+
+
+def _related(service, method: str, doc_id: str, q: str) -> list[dict[str, Any]]:
+    """Documents the service relates to this one (more-like-this, near-duplicates).
+
+    An empty list until the query service offers ``method``.
+    """
+    finder = getattr(service, method, None)
+    if finder is None:
+        return []
+    items = []
+    for item in finder(doc_id) or []:
+        item = item.to_dict() if hasattr(item, "to_dict") else dict(item)
+        items.append({k: item.get(k) for k in ("id", "title", "published", "province", "source")}
+                     | {"doc_url": doc_url(item["id"], q)})
+    return items
+
+
+def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str, Any]:
+    """The document page as JSON-ready data (``full`` is the store's Document, if any)."""
+    doc_id = stored["id"]
+    directives = [d for d in (stored.get("directive") or "").split(",") if d]
+    attachments = list(full.attachments) if full is not None else []
+    original = stored.get("near_duplicate_of") or None
+    text = stored.get("text") or ""
+    year = stored.get("year") or None
+    document = {
+        "id": doc_id,
+        "title": stored.get("title") or "",
+        "url": safe_link(stored.get("url")),
+        "source": stored.get("source"),
+        "author": stored.get("author"),
+        "published": stored.get("published") or None,
+        "year": int(year) if year and str(year).isdigit() else None,
+        "province": stored.get("province") or None,
+        "province_2025": stored.get("province_2025") or None,
+        "directives": directives,
+        "directives_partial": list(stored.get("directives_partial") or []),
+        "attachments": attachments,
+        "near_duplicate_of": original,
+        "text": text,
+    }
+    return {
+        "document": document,
+        "query": q,
+        "paragraphs": doc_paragraphs(text, q),
+        "directive_links": [{"number": d, "url": directive_url(d)} for d in directives],
+        "attachment_links": [{"label": a, "url": safe_link(a)} for a in attachments],
+        "original": {"id": original, "doc_url": doc_url(original, q)} if original else None,
+        "near_duplicates": _related(service, "near_duplicates", doc_id, q),
+        "similar": _related(service, "similar", doc_id, q),
+        "back_url": SearchParams(q=q).url(search_path()) if q else None,
+        "json_url": f"{_root()}/doc/{quote(doc_id, safe='')}.json",
+    }
+
+
+# --- directives ---------------------------------------------------------------------
+
+@bp.get("/directive/<path:number>", defaults={"fmt": None})
+@bp.get("/directive/<path:number>.json", defaults={"fmt": "json"}, endpoint="directive_json")
+def directive(number: str, fmt: str | None):
+    """Who cites one document number: counts by province and year, and the list."""
+    from corpus.directives import normalize_directive
+
+    canonical = normalize_directive(number) if len(number) <= 100 else None
+    if canonical is None:
+        raise ErrorPage(404, f"«{number[:100]}» không phải là số hiệu văn bản (ví dụ: 25-NQ/TW, 16/CT-TTg).",
+                        "Không nhận ra số hiệu văn bản")
+    if canonical != number:
+        target = directive_url(canonical, fmt or "")
+        if request.query_string:
+            target += "?" + request.query_string.decode("latin-1")
+        return redirect(target, code=301)
+    args = request.args.to_dict(flat=False)
+    params = SearchParams.from_args({"page": args.get("page", []), "limit": args.get("limit", [])})
+    params = SearchParams(directive=(canonical,), sort="date", page=params.page, limit=params.limit)
+    result = backend().service().search(params.to_request())
+    return twin("directive.html", directive_context(canonical, params, result), fmt)
+
+
+def directive_context(number: str, params: SearchParams, result: SearchResult) -> dict[str, Any]:
+    """The directive page as JSON-ready data."""
+    data = result.to_dict()
+    search = search_path()
+    # Counts link to the search page filtered by this number and the value.
+    facets = facet_links({k: data["facets"][k] for k in ("province", "province_2025", "year")},
+                         SearchParams(directive=(number,)), search)
+    page_path = directive_url(number)
+    return {
+        "number": number,
+        "total": data["total"],
+        "page": data["page"],
+        "pages": data["pages"],
+        "elapsed_ms": data["elapsed_ms"],
+        "by_province": facets["province"],
+        "by_province_2025": facets["province_2025"],
+        "by_year": facets["year"],
+        "year_chart": year_chart(facets["year"]),
+        "hits": [_hit(h, "") for h in data["hits"]],
+        "first_rank": (params.page - 1) * params.limit + 1,
+        "pagination": pagination(params, result.pages, page_path),
+        "search_url": SearchParams(directive=(number,)).url(search),
+        "export": {"csv": SearchParams(directive=(number,), sort="date").url(_root() + "/export.csv"),
+                   "jsonl": SearchParams(directive=(number,), sort="date").url(_root() + "/export.jsonl")},
+        "json_url": directive_url(number, "json"),
+    }
+
+
+# --- export -------------------------------------------------------------------------
+
+@bp.get("/export.csv", defaults={"fmt": "csv"})
+@bp.get("/export.jsonl", defaults={"fmt": "jsonl"}, endpoint="export_jsonl")
+def export(fmt: str) -> Response:
+    """A whole result set as CSV or JSONL, streamed, at most DANVAN_EXPORT_MAX rows."""
+    params = SearchParams.from_args(request.args.to_dict(flat=False))
+    return exporter.response(backend().service(), params, fmt, current_app.config["DANVAN_EXPORT_MAX"],
+                             lambda doc_id: request.host_url.rstrip("/") + doc_url(doc_id))

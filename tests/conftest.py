@@ -1,0 +1,88 @@
+"""Shared fixtures: the ../shared test data, and small real corpora and indexes."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip tests marked ``shared`` when ../shared is not beside the repo."""
+    if SHARED.is_dir():
+        return
+    skip = pytest.mark.skip(reason=f"needs the shared test data in {SHARED}")
+    for item in items:
+        if "shared" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The ../shared directory (tests using it must be marked ``shared``)."""
+    if not SHARED.is_dir():
+        pytest.skip(f"needs the shared test data in {SHARED}")
+    return SHARED
+
+
+MINI = [
+    # id, title, text, published, province, province_2025, directives
+    ("d1", "Phong trào Dân vận khéo ở Hà Giang",
+     "Hội Phụ nữ huyện Bắc Quang triển khai phong trào thi đua Dân vận khéo, thực hiện Nghị quyết 25-NQ/TW.",
+     "2019-05-16", "Hà Giang", "Tuyên Quang", ["25-NQ/TW"]),
+    ("d2", "Sơ kết công tác dân vận 6 tháng đầu năm",
+     "Tỉnh ủy sơ kết công tác dân vận và thực hiện quy chế dân chủ ở cơ sở theo Chỉ thị 16/CT-TTg.",
+     "2022-07-01", "Hà Giang", "Tuyên Quang", ["16/CT-TTg"]),
+    ("d3", "Hoà giải ở cơ sở",
+     "Tổ hoà giải thôn phối hợp tiếp công dân, giải quyết đơn thư theo Chỉ thị 16/CT-TTg và Nghị quyết 25-NQ/TW.",
+     "2019-03-14", "Vĩnh Long", "Vĩnh Long", ["16/CT-TTg", "25-NQ/TW"]),
+    ("d4", "Tháng Dân vận năm 2025",
+     "Các mô hình dân vận khéo được nhân rộng trong Tháng Dân vận, theo Quyết định 23-QĐ/TW.",
+     "2025-10-16", "Tuyên Quang", "Tuyên Quang", ["23-QĐ/TW"]),
+    ("d5", "Hòa giải viên giỏi",
+     "Hội nghị tập huấn kỹ năng hòa giải cho hòa giải viên ở cơ sở.",
+     None, "Quảng Ninh", "Quảng Ninh", []),
+    ("d6", "Xóa nhà tạm <script>alert(1)</script>",
+     "Lực lượng vũ trang giúp đồng bào xóa nhà tạm, nhà dột nát. <b>không đậm</b>",
+     "2024-11-05", None, None, ["1719/QĐ-TTg"]),
+]
+
+
+def mini_documents():
+    """Small hand-written Documents covering provinces, years and directives."""
+    from corpus.document import Document
+
+    return [
+        Document(id=i, title=t, text=x, published=p, year=int(p[:4]) if p else None,
+                 province=pr, province_2025=p25, directives=d)
+        for i, t, x, p, pr, p25, d in MINI
+    ]
+
+
+@pytest.fixture
+def mini_home(tmp_path):
+    """A data dir with the mini corpus stored and indexed."""
+    from corpus import config
+    from corpus.store import Store
+    from indexer.build import update_index
+
+    with Store(config.store_path(tmp_path)) as store:
+        store.upsert_many(mini_documents())
+        update_index(store, config.index_path(tmp_path))
+    return tmp_path
+
+
+@pytest.fixture
+def mini_service(mini_home):
+    from corpus import config
+    from indexer.search import SearchService
+
+    return SearchService(config.index_path(mini_home))
+
+
+@pytest.fixture(scope="session")
+def make_mini_documents():
+    """``mini_documents`` for module-scoped fixtures that build their own data dirs."""
+    return mini_documents

@@ -1,0 +1,42 @@
+from indexer.analysis import ANALYZER, FOLDED_ANALYZER, syllables, words
+
+TEXT = "Phong trào “Dân vận khéo”, kinh tế - xã hội. Hoà giải ở cơ sở"
+
+
+def tokens(analyzer, text):
+    return [(t.text, t.pos, t.startchar, t.endchar) for t in analyzer(text, positions=True, chars=True)]
+
+
+def test_offsets_point_at_the_source_characters():
+    for text, pos, start, end in tokens(ANALYZER, TEXT):
+        source = TEXT[start:end].lower().replace(" ", "_")
+        assert source.replace("hoà", "hòa") == text, (text, source)
+
+
+def test_bigrams_share_the_first_syllable_position_and_stop_at_punctuation():
+    toks = tokens(ANALYZER, TEXT)
+    by_text = {t[0]: t for t in toks}
+    assert by_text["dân_vận"][1] == by_text["dân"][1]
+    assert "vận_khéo" in by_text
+    assert "khéo_kinh" not in by_text  # the comma breaks the phrase
+    assert "tế_xã" not in by_text  # so does the dash
+    assert "trào_dân" not in by_text  # and the opening quote
+
+
+def test_positions_count_syllables_only():
+    syll = [t for t in tokens(ANALYZER, TEXT) if "_" not in t[0]]
+    assert [t[1] for t in syll] == list(range(len(syll)))
+
+
+def test_old_and_new_tone_placement_index_alike():
+    assert syllables("hoà giải") == syllables("hòa giải") == ["hòa", "giải"]
+
+
+def test_folded_analyzer_matches_unaccented_input():
+    assert [t.text for t in FOLDED_ANALYZER("Dân vận khéo")] == [t.text for t in FOLDED_ANALYZER("dan van kheo")]
+    assert "dang" in [t.text for t in FOLDED_ANALYZER("Đảng")]
+
+
+def test_pyvi_words_are_syllable_lists():
+    assert words("Công tác dân vận trong tình hình mới")[:2] == [["công", "tác"], ["dân", "vận"]]
+    assert words("") == []

@@ -1,0 +1,375 @@
+"""The crawler against real local HTTP servers serving the fixture portals."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import protego
+import pytest
+
+from corpus.crawl import canonical_url, crawl, reclean, xml_links
+from corpus.frontier import Frontier
+from corpus.sources import Source, SourceError, load_sources
+from corpus.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SITES = ["bdv-quangninh", "phunu-hagiang", "cttdt-vinhlong", "dangbo-nghean", "baohagiang-tv"]
+FAST = dict(delay=0, timeout=2.0, retries=1, backoff=0.01)
+
+
+class SiteHandler(SimpleHTTPRequestHandler):
+    """Static files with ETag/Last-Modified, a request log, and scripted failure routes."""
+
+    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".aspx": "text/html", ".html": "text/html"}
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def do_GET(self):
+        path = urlsplit(self.path).path
+        self.server.log.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+        route = self.server.routes.get(path)
+        if route is not None:
+            return route(self)
+        file = Path(self.translate_path(self.path))
+        if file.is_dir() and path.endswith("/"):
+            file = file / "index.html"
+        if file.is_file():
+            stat = file.stat()
+            etag = '"%x-%x"' % (stat.st_mtime_ns, stat.st_size)
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return None
+            self._etag = etag
+        return super().do_GET()
+
+    def end_headers(self):
+        etag = getattr(self, "_etag", None)
+        if etag:
+            self.send_header("ETag", etag)
+            self._etag = None
+        super().end_headers()
+
+
+class SiteServer:
+    """A threaded HTTP server on 127.0.0.1 with a web root and extra routes."""
+
+    def __init__(self, root: Path, routes: dict | None = None) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(SiteHandler, directory=str(root)))
+        self.httpd.log = []
+        self.httpd.routes = routes or {}
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+
+    @property
+    def log(self) -> list:
+        return self.httpd.log
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(root, routes=None):
+        server = SiteServer(Path(root), routes)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def _gold(shared_dir, site):
+    rows = [json.loads(line) for line in (shared_dir / "fixtures/sites/gold.jsonl").open(encoding="utf-8")]
+    return [g for g in rows if g["site"] == site]
+
+
+def _source(server, name="site", **extra):
+    return Source(name=name, start_urls=[server.url], allow_private=True, **extra)
+
+
+def _snapshot(store):
+    return {doc.id: doc.stamp() for doc in store}
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("site", SITES)
+def test_crawl_site_stores_every_article_once_and_obeys_robots(shared_dir, serve, tmp_path, site):
+    root = shared_dir / "fixtures/sites" / site
+    server = serve(root)
+    with Store(tmp_path / "db.sqlite") as store:
+        report = crawl(store, sources=[_source(server, site)], **FAST)
+        assert report.finished and report.queued == 0
+        gold = _gold(shared_dir, site)
+        expected = {canonical_url(server.url.rstrip("/") + g["path"]) for g in gold}
+        stored = Counter(doc.url for doc in store)
+        assert set(stored) == expected  # every gold article, and nothing else (no listing pages)
+        assert all(n == 1 for n in stored.values())
+        by_url = {doc.url: doc for doc in store}
+        for g in gold:
+            doc = by_url[canonical_url(server.url.rstrip("/") + g["path"])]
+            assert doc.title == g["title"] and doc.published == g["published"]
+            assert doc.source == site and doc.fetched_at
+
+        # robots.txt: a disallowed path is never requested
+        rules = protego.Protego.parse((root / "robots.txt").read_text(encoding="utf-8"))
+        requested = [path for path, _ in server.log]
+        assert not [p for p in requested if not rules.can_fetch(server.url.rstrip("/") + p, "danvan-crawler")]
+
+        # duplicate links (?ref=, ?utm_source=, trailing slash, fragments) are fetched once
+        answered = Counter(canonical_url(server.url.rstrip("/") + p) for p in requested if p != "/robots.txt")
+        assert max(answered.values()) <= 2  # a directory link without "/" costs one redirect at most
+        assert sum(1 for n in answered.values() if n > 1) <= 2
+
+        # re-crawl: conditional requests only, nothing new stored
+        before = _snapshot(store)
+        server.log.clear()
+        again = crawl(store, sources=[_source(server, site)], **FAST)
+        assert again.added == again.updated == 0 and again.fetched == 0
+        assert again.not_modified == report.fetched
+        page_requests = [h for p, h in server.log if p != "/robots.txt"]
+        conditional = [h for h in page_requests if "if-none-match" in h or "if-modified-since" in h]
+        assert len(conditional) == report.fetched
+        assert _snapshot(store) == before
+
+
+@pytest.mark.shared
+def test_interrupted_crawl_resumes_to_the_same_store(shared_dir, serve, tmp_path):
+    server = serve(shared_dir / "fixtures/sites/dangbo-nghean")
+    with Store(tmp_path / "whole.db") as store:
+        crawl(store, sources=[_source(server)], **FAST)
+        whole = _snapshot(store)
+    server.log.clear()
+    with Store(tmp_path / "parts.db") as store:
+        first = crawl(store, sources=[_source(server)], max_pages=7, **FAST)
+        assert not first.finished and first.queued > 0
+        second = crawl(store, sources=[_source(server)], **FAST)
+        assert second.resumed and second.finished
+        assert _snapshot(store) == whole
+    pages = Counter(p for p, _ in server.log if p != "/robots.txt")
+    assert max(pages.values()) == 1  # the resumed crawl did not fetch again what the first part did
+
+
+@pytest.mark.shared
+def test_killed_crawl_process_resumes_to_the_same_store(shared_dir, serve, tmp_path):
+    server = serve(shared_dir / "fixtures/sites/phunu-hagiang")
+    with Store(tmp_path / "whole.db") as store:
+        crawl(store, sources=[_source(server)], **FAST)
+        whole = _snapshot(store)
+    server.log.clear()
+    db = tmp_path / "killed.db"
+    script = (
+        "import sys; from corpus.store import Store; from corpus.crawl import crawl; from corpus.sources import Source\n"
+        f"crawl(Store({str(db)!r}), sources=[Source(name='site', start_urls=[{server.url!r}], allow_private=True)],"
+        " delay=0.05, timeout=2.0, retries=1, backoff=0.01)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 30
+    while len(server.log) < 12 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    proc.kill()
+    proc.wait()
+    assert len(server.log) < 40, "the crawl finished before it could be killed"
+    with Store(db) as store:
+        report = crawl(store, sources=[_source(server)], **FAST)
+        assert report.resumed and report.finished
+        assert _snapshot(store) == whole
+
+
+def _answer(status, body=b"", headers=()):
+    def route(handler):
+        handler.send_response(status)
+        for name, value in headers:
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        try:
+            handler.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):  # the crawler gave up waiting
+            pass
+    return route
+
+
+def _slow(handler):
+    time.sleep(1.5)
+    _answer(200, b"<html><body>late</body></html>", [("Content-Type", "text/html")])(handler)
+
+
+def _huge(handler):
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.end_headers()  # no Content-Length: the crawler must stop reading by itself
+    try:
+        for _ in range(64):
+            handler.wfile.write(b"<p>" + b"x" * 65536 + b"</p>")
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+
+
+@pytest.mark.shared
+def test_failing_pages_are_recorded_and_the_crawl_goes_on(shared_dir, serve, tmp_path):
+    flaky_calls = []
+
+    def flaky(handler):
+        flaky_calls.append(1)
+        if len(flaky_calls) == 1:
+            return _answer(503, b"busy", [("Retry-After", "0")])(handler)
+        body = (shared_dir / "fixtures/sites/dangbo-nghean/vi-vn/chuyen-muc/dan-van-kheo/4127.html").read_bytes()
+        return _answer(200, body, [("Content-Type", "text/html; charset=utf-8")])(handler)
+
+    start = b"""<html><body><a href="/__500.html">a</a> <a href="/__slow.html">b</a> <a href="/__huge.html">c</a>
+        <a href="/__flaky.html">d</a> <a href="/missing.html">e</a>
+        <a href="/vi-vn/chuyen-muc/dan-van-kheo.html">listing</a></body></html>"""
+    routes = {
+        "/": _answer(200, start, [("Content-Type", "text/html")]),
+        "/__500.html": _answer(500, b"oops"),
+        "/__slow.html": _slow,
+        "/__huge.html": _huge,
+        "/__flaky.html": flaky,
+    }
+    server = serve(shared_dir / "fixtures/sites/dangbo-nghean", routes)
+    with Store(tmp_path / "db.sqlite") as store:
+        report = crawl(store, sources=[_source(server)], delay=0, timeout=0.5, retries=1, backoff=0.01,
+                       max_bytes=512 * 1024)
+        assert report.finished
+        failed = dict(report.failures)
+        assert set(failed) >= {server.url + "__500.html", server.url + "__slow.html", server.url + "__huge.html",
+                               server.url + "missing.html"}
+        assert "larger than" in failed[server.url + "__huge.html"]
+        assert "timed out" in failed[server.url + "__slow.html"]
+        assert sum(1 for p, _ in server.log if p == "/__500.html") == 2  # retried once
+        assert server.url + "__flaky.html" not in failed  # the retry succeeded
+        assert store.count() == 9  # every article of the site once: the flaky page is a copy of one
+        assert report.duplicates == 1
+        states = Frontier(store.db).states()
+        assert states["failed"] == 3 and states["gone"] == 1
+
+
+def test_private_addresses_need_explicit_permission(tmp_path):
+    server = SiteServer(tmp_path)
+    try:
+        with Store(tmp_path / "db.sqlite") as store:
+            report = crawl(store, start_urls=[server.url], **FAST)
+        assert server.log == [] and report.visited == 0
+    finally:
+        server.close()
+
+
+@pytest.mark.shared
+def test_reclean_rebuilds_documents_without_fetching(shared_dir, serve, tmp_path):
+    server = serve(shared_dir / "fixtures/sites/baohagiang-tv")
+    with Store(tmp_path / "db.sqlite") as store:
+        crawl(store, sources=[_source(server)], **FAST)
+        before = _snapshot(store)
+        victim = next(iter(before))
+        store.delete(victim)
+        server.log.clear()
+        report = reclean(store)
+        assert server.log == []
+        assert report.added == 1 and report.unchanged == len(before) - 1
+        assert _snapshot(store) == before
+
+
+def test_canonical_urls():
+    assert canonical_url("HTTP://Portal.VN:80/tin/a.html?utm_source=fb&ref=home#top") == "http://portal.vn/tin/a.html"
+    assert canonical_url("https://portal.vn:443/tin/") == canonical_url("https://portal.vn/tin")
+    assert canonical_url("/x.aspx?ItemID=42&b=1", "http://p.vn/a/tin-42.aspx") == "http://p.vn/x.aspx?ItemID=42&b=1"
+    assert canonical_url("/a/tin-4242.aspx?ItemID=4242", "http://p.vn/") == "http://p.vn/a/tin-4242.aspx"
+    assert canonical_url("/a?b=2&a=1", "http://p.vn/") == "http://p.vn/a?a=1&b=2"
+    assert canonical_url("javascript:print()") is None and canonical_url("mailto:a@b.vn") is None
+
+
+def test_sitemaps_and_feeds_resolve_relative_locations():
+    sitemap = b"""<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+        <url><loc>/tin/1.html</loc></url><url><loc>http://p.vn/tin/2.html</loc></url></urlset>"""
+    assert xml_links(sitemap, "http://p.vn/sitemap.xml") == ("sitemap", ["http://p.vn/tin/1.html", "http://p.vn/tin/2.html"], [])
+    index = b"""<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+        <sitemap><loc>/sitemap-news.xml</loc></sitemap></sitemapindex>"""
+    assert xml_links(index, "http://p.vn/sitemap.xml") == ("sitemap", [], ["http://p.vn/sitemap-news.xml"])
+    rss = b"""<rss version="2.0"><channel><title>t</title><link>http://p.vn/</link>
+        <item><title>a</title><link>http://p.vn/tin/3.html</link></item></channel></rss>"""
+    kind, pages, _ = xml_links(rss, "http://p.vn/rss")
+    assert kind == "feed" and "http://p.vn/tin/3.html" in pages
+    assert xml_links(b"<html><body>no</body></html>", "http://p.vn/") is None
+
+
+def test_sources_file(tmp_path):
+    path = tmp_path / "sources.toml"
+    path.write_text(
+        '[[source]]\nname = "Ban Dân vận"\nstart_urls = ["https://bdv.example.vn/", "https://bdv.example.vn/sitemap.xml"]\n'
+        'province = "Quảng Ninh"\nallowed_prefixes = ["/web/guest/"]\ndelay = 2\n',
+        encoding="utf-8",
+    )
+    (source,) = load_sources(path)
+    assert source.province == "Quảng Ninh" and source.delay == 2.0
+    assert source.in_scope("https://www.bdv.example.vn/web/guest/tin-1")
+    assert not source.in_scope("https://bdv.example.vn/c/portal/login")
+    assert not source.in_scope("https://other.example.vn/web/guest/tin-1")
+    path.write_text("[[source]]\nname = 'x'\n", encoding="utf-8")
+    with pytest.raises(SourceError):
+        load_sources(path)
+    with pytest.raises(SourceError):
+        load_sources(tmp_path / "missing.toml")
+
+
+def test_per_host_delay_and_robots_crawl_delay(tmp_path):
+    (tmp_path / "robots.txt").write_text("User-agent: *\nCrawl-delay: 3\nDisallow: /private/\n", encoding="utf-8")
+    (tmp_path / "a.html").write_text("<html><body>a</body></html>", encoding="utf-8")
+    server = SiteServer(tmp_path)
+    waits = []
+    try:
+        from corpus.fetch import Fetcher
+
+        with Fetcher(delay=0.5, sleep=waits.append) as fetcher:
+            assert fetcher.fetch(server.url + "a.html").ok
+            assert fetcher.fetch(server.url + "a.html").ok
+            blocked = fetcher.fetch(server.url + "private/x.html")
+        assert blocked.blocked and not any(p.startswith("/private") for p, _ in server.log)
+        assert waits and 2.5 < max(waits) <= 3.0  # the robots Crawl-delay (3 s) outranks --delay 0.5
+        assert all(h["user-agent"].startswith("danvan-crawler/") for _, h in server.log)
+    finally:
+        server.close()
+
+
+@pytest.mark.shared
+def test_cli_crawl_and_reclean(shared_dir, serve, tmp_path):
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    server = serve(shared_dir / "fixtures/sites/baohagiang-tv")
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[[source]]\nname = "hgtv"\nstart_urls = ["{server.url}"]\nallow_private = true\n', encoding="utf-8")
+    runner = CliRunner()
+    home = str(tmp_path / "home")
+    result = runner.invoke(cli, ["crawl", "--data-dir", home, "--sources", str(sources), "--delay", "0", "--max-pages", "3"])
+    assert result.exit_code == 0, result.output
+    assert "still queued" in result.output
+    result = runner.invoke(cli, ["crawl", "--data-dir", home, "--sources", str(sources), "--delay", "0"])
+    assert result.exit_code == 0 and "new articles" in result.output
+    with Store(Path(home) / "danvan.db") as store:
+        assert store.count() == 6
+    result = runner.invoke(cli, ["reclean", "--data-dir", home])
+    assert result.exit_code == 0 and "6 unchanged" in result.output
+    result = runner.invoke(cli, ["crawl", "--data-dir", home])
+    assert result.exit_code != 0 and "--sources" in result.output
+    result = runner.invoke(cli, ["crawl", "--data-dir", home, "--sources", str(tmp_path / "nope.toml")])
+    assert result.exit_code != 0 and "no sources file" in result.output

@@ -1,0 +1,199 @@
+"""Document numbers: canonical form, citations in text, numbers typed in queries."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from corpus import rules
+from corpus.directives import find_directives, find_in_query, normalize_directive
+from corpus.vietnamese import fold
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+
+
+@pytest.mark.parametrize("written,canonical", [
+    # every messy form named in DESIGN.md
+    ("16/CT - TTg", "16/CT-TTg"),
+    ("16/ct-ttg", "16/CT-TTg"),
+    ("16 CT TTg", "16/CT-TTg"),
+    ("16/ct - ttg", "16/CT-TTg"),
+    ("56/ 2015/ NĐ - CP", "56/2015/NĐ-CP"),
+    ("56/2015/ND-CP", "56/2015/NĐ-CP"),
+    ("25–NQ/TW", "25-NQ/TW"),
+    ("25 - NQ / TW", "25-NQ/TW"),
+    ("25 NQ TW", "25-NQ/TW"),
+    ("124 - QĐ/TW", "124-QĐ/TW"),
+    ("124-QD/TW", "124-QĐ/TW"),
+    ("1940/2008/CT-TTg", "1940/2008/CT-TTg"),
+    ("10/2022/QH15", "10/2022/QH15"),
+    ("10/2022/qh15", "10/2022/QH15"),
+    ("202-KH/BDVTU", "202-KH/BDVTU"),
+    ("116-KL/TU", "116-KL/TU"),
+    ("403/2017/NQLT-UBTVQH14-ĐCT-UBTWMTTQVN", "403/2017/NQLT-UBTVQH14-ĐCT-UBTWMTTQVN"),
+    ("34/2007/PL-UBTVQH11", "34/2007/PL-UBTVQH11"),
+    ("45/KH-UBND", "45/KH-UBND"),
+    ("1719/QĐ-TTg", "1719/QĐ-TTg"),
+    ("1719/QD-TTG", "1719/QĐ-TTg"),
+    ("59/2023/NĐ-CP", "59/2023/NĐ-CP"),
+    ("01/CT-TTg", "01/CT-TTg"),  # leading zeros are part of the number as issued
+    # types that carry Đ, and mixed-case types
+    ("01-DA/TU", "01-ĐA/TU"),
+    ("08-QyĐ/TW", "08-QyĐ/TW"),
+    ("08-QYD/TW", "08-QyĐ/TW"),
+    ("11-QĐi/TW", "11-QĐi/TW"),
+    ("05-CTr/TU", "05-CTr/TU"),
+    ("12/TTr-UBND", "12/TTr-UBND"),
+    ("01/CĐ-TTg", "01/CĐ-TTg"),
+    # Party numbers misprinted in State shape and the reverse; old spelling "TƯ"
+    ("25/NQ-TW", "25-NQ/TW"),
+    ("16-CT/TTg", "16/CT-TTg"),
+    ("25-NQ/TƯ", "25-NQ/TW"),
+    # a leading "số" and trailing punctuation are not part of the number
+    ("số 25-NQ/TW", "25-NQ/TW"),
+    ("Số: 16/CT-TTg.", "16/CT-TTg"),
+])
+def test_normalize_directive(written, canonical):
+    assert normalize_directive(written) == canonical
+
+
+@pytest.mark.parametrize("text", [
+    "", "   ", "hello", "năm 2022", "6 tháng", "16/05/2016", "0203.3835.186", "23/GP-TTĐT", "qd 217",
+    "25 NQ", "nghị quyết 25", "3 da cam", "16/CT-TTg và 25-NQ/TW", "Quyết định 217",
+])
+def test_normalize_directive_rejects_what_is_not_one_number(text):
+    assert normalize_directive(text) is None
+
+
+def test_every_type_is_canonical_with_or_without_diacritics_and_case():
+    for type_ in rules.DIRECTIVE_TYPES:
+        for written in (type_, fold(type_), type_.lower(), fold(type_).lower()):
+            assert normalize_directive(f"12-{written}/TU") == f"12-{type_}/TU", written
+
+
+def test_cited_numbers_in_order_unique_and_messy_forms_canonical():
+    text = (
+        "Thực hiện Nghị quyết số 25-NQ/TW, ngày 03/6/2013 của BCH Trung ương Đảng (khóa XI); Kết luận số 120-KL/TW; "
+        "Chỉ thị số 16/CT - TTg ngày 16/05/2016 của Thủ tướng; Quy định số 124 - QĐ/TW ngày 02/02/2018; "
+        "Nghị định số 95/ 2023/ NĐ - CP; nghị quyết số 25–NQ/TW của Trung ương."
+    )
+    assert find_directives(text) == (["25-NQ/TW", "120-KL/TW", "16/CT-TTg", "124-QĐ/TW", "95/2023/NĐ-CP"], [])
+
+
+def test_a_lower_case_word_after_a_spaced_dash_is_not_an_issuer():
+    text = "Nghị định 144/2003/NĐ-CP - khung pháp lý cao nhất; Kế hoạch số 12/KH - của huyện"
+    assert find_directives(text) == (["144/2003/NĐ-CP"], [])
+    assert find_in_query("144/2003/nđ-cp - khung") == [(0, 14, "144/2003/NĐ-CP")]
+
+
+def test_central_party_bodies_expand_bare_numbers():
+    text = "sơ kết 5 năm thực hiện Quyết định 217, 218 của Bộ Chính trị; Thông báo Kết luận số 148-TB/TW."
+    assert find_directives(text) == (["217-QĐ/TW", "218-QĐ/TW", "148-TB/TW"], [])
+    assert find_directives("Nghị quyết 25 của Ban Chấp hành Trung ương Đảng (khóa XI)") == (["25-NQ/TW"], [])
+    assert find_directives("Chỉ thị 05 của Ban Bí thư") == (["05-CT/TW"], [])
+
+
+@pytest.mark.parametrize("text,partial", [
+    ("Nghị quyết 12 của Tỉnh ủy về phương hướng", ["Nghị quyết 12"]),  # never invent "12-NQ/TU"
+    ("góp phần thực hiện Chỉ thị số 33 của Thủ tướng Chính phủ", ["Chỉ thị 33"]),  # "-TTg" not certain
+    ("Kế hoạch 180 của Ban Thường vụ Tỉnh ủy", ["Kế hoạch 180"]),
+    ("tinh thần nghị quyết 25 của Trung ương về công tác dân vận", ["nghị quyết 25"]),  # case as written
+    ("Quy định 11 của Bộ Chính trị", ["Quy định 11"]),  # Party "Quy định": QĐ, QĐi or QyĐ
+    ("Kế hoạch 12 của Ban Chấp hành Trung ương Hội LHPN Việt Nam", ["Kế hoạch 12"]),  # not the Party
+    ("Quyết định 217, 218 của Tỉnh ủy", ["Quyết định 217", "Quyết định 218"]),
+    ("Chỉ thị 08.", ["Chỉ thị 08"]),
+])
+def test_partial_citations_are_listed_as_written(text, partial):
+    assert find_directives(text) == ([], partial)
+
+
+def test_a_partial_citation_of_a_number_printed_in_full_is_not_partial():
+    text = "Thực hiện nghị quyết 25 ... Nghị quyết số 25-NQ/TW ... Chỉ thị 16 và Chỉ thị số 16/CT-TTg; Quy định 08 ... 08-QyĐ/TW"
+    assert find_directives(text) == (["25-NQ/TW", "16/CT-TTg", "08-QyĐ/TW"], [])
+
+
+@pytest.mark.parametrize("text", [
+    "Ngày 16/05/2016, giai đoạn 2016 - 2020, nhiệm kỳ 2020-2025, đạt 22/29 vụ việc, 10/10 xã.",
+    "Điện thoại: 0203.3835.186 - Fax: 0203.3835.187",
+    "Giấy phép số 23/GP-TTĐT do Sở TT&TT Quảng Ninh cấp ngày 15/5/2017.",
+    "File đính kèm: KH 202-KH-BDVTU.pdf",
+    "xây dựng kế hoạch 5 năm, quyết định 3 vấn đề lớn, thực hiện quy định 5K",
+    "Chương trình 135 và Đề án 06 của Chính phủ; Dự án 8",
+    "Luật Thực hiện dân chủ ở cơ sở năm 2022",
+    "báo cáo kinh tế xã hội 2004 và kế hoạch 2005",  # a year's plan, not Kế hoạch số 2005
+])
+def test_no_number_in_dates_phones_licences_and_quantities(text):
+    assert find_directives(text) == ([], [])
+
+
+@pytest.mark.parametrize("query,spans", [
+    ("16/CT-TTg", [(0, 9, "16/CT-TTg")]),
+    ("16/ct - ttg", [(0, 11, "16/CT-TTg")]),
+    ("16 CT TTg", [(0, 9, "16/CT-TTg")]),
+    ("16 ct ttg dân vận", [(0, 9, "16/CT-TTg")]),
+    ("nghị quyết 25-NQ/TW", [(11, 19, "25-NQ/TW")]),  # the span covers the number only
+    ("25 NQ TW", [(0, 8, "25-NQ/TW")]),
+    ("25 nq tw dan van", [(0, 8, "25-NQ/TW")]),
+    ("25–NQ/TW 124-QD/TW", [(0, 8, "25-NQ/TW"), (9, 18, "124-QĐ/TW")]),
+    ("luật 10/2022/QH15", [(5, 17, "10/2022/QH15")]),
+    ("56/ 2015/ NĐ - CP", [(0, 17, "56/2015/NĐ-CP")]),
+])
+def test_find_in_query(query, spans):
+    assert find_in_query(query) == spans
+
+
+@pytest.mark.parametrize("query", [
+    "qd 217", "nghị quyết 25", "năm 2022", "6 tháng", "dân vận khéo", "dan van 3 da cam", "16/05/2016", "2 ha dat",
+])
+def test_find_in_query_ignores_words_years_and_partial_numbers(query):
+    assert find_in_query(query) == []
+
+
+def test_find_in_query_spans_slice_the_query():
+    query = "báo cáo theo 16 CT TTg và 25-NQ/TW"
+    for start, end, canonical in find_in_query(query):
+        assert normalize_directive(query[start:end]) == canonical
+
+
+# --- real data: ../shared ---------------------------------------------------------
+
+# Article body of each fixture CMS (test data only: the HTML cleaner has its own rules).
+BODY_SELECTORS = {
+    "liferay": ".asset-full-content",
+    "wordpress": "article",
+    "sharepoint-2013": ".vl-news-detail",
+    "dotnetnuke": ".edn_article",
+    "custom-php": "article.detail-article",
+}
+
+
+def _fixture_gold() -> list[dict]:
+    path = SHARED / "fixtures" / "sites" / "gold.jsonl"
+    return [json.loads(line) for line in path.open(encoding="utf-8")] if path.exists() else []
+
+
+@pytest.mark.shared
+def test_seed_directives(shared_dir):
+    seeds = shared_dir / "corpus" / "seeds"
+    for line in (seeds / "gold.jsonl").open(encoding="utf-8"):
+        gold = json.loads(line)
+        directives, partial = find_directives((seeds / gold["file"]).read_text(encoding="utf-8"))
+        assert (directives, partial) == (gold["directives"], gold["directives_partial"]), gold["file"]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("gold", _fixture_gold(), ids=lambda g: f"{g['site']}{g['path']}")
+def test_fixture_article_directives(shared_dir, gold):
+    from bs4 import BeautifulSoup
+
+    path = shared_dir / "fixtures" / "sites" / gold["site"] / gold["path"].lstrip("/")
+    if gold["path"].endswith("/"):
+        path = path / "index.html"
+    body = BeautifulSoup(path.read_bytes(), "lxml").select_one(BODY_SELECTORS[gold["cms"]])
+    directives, partial = find_directives(body.get_text("\n"))
+    assert sorted(directives) == sorted(gold["directives"])
+    assert sorted(partial) == sorted(gold["directives_partial"])
+    for sentence in gold["with"]:  # the numbers in the gold sentences are found there too
+        found, _ = find_directives(sentence)
+        assert set(found) <= set(gold["directives"])

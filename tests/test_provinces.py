@@ -1,0 +1,206 @@
+"""Provinces: 63 before and 34 after the 2025 reorganisation, names, merges, detection."""
+from __future__ import annotations
+
+import pytest
+
+from corpus.provinces import (
+    PROVINCES,
+    PROVINCES_2025,
+    as_pre_2025,
+    canonical_province,
+    detect_province,
+    is_2025,
+    province_from_host,
+    to_2025,
+)
+from corpus.vietnamese import key
+
+# DESIGN.md, "Provinces": the 2025 province <- the provinces merged into it.
+MERGES = {
+    "Tuyên Quang": ["Tuyên Quang", "Hà Giang"],
+    "Lào Cai": ["Lào Cai", "Yên Bái"],
+    "Thái Nguyên": ["Thái Nguyên", "Bắc Kạn"],
+    "Phú Thọ": ["Phú Thọ", "Vĩnh Phúc", "Hòa Bình"],
+    "Bắc Ninh": ["Bắc Ninh", "Bắc Giang"],
+    "Hưng Yên": ["Hưng Yên", "Thái Bình"],
+    "Hải Phòng": ["Hải Phòng", "Hải Dương"],
+    "Ninh Bình": ["Ninh Bình", "Hà Nam", "Nam Định"],
+    "Quảng Trị": ["Quảng Trị", "Quảng Bình"],
+    "Đà Nẵng": ["Đà Nẵng", "Quảng Nam"],
+    "Quảng Ngãi": ["Quảng Ngãi", "Kon Tum"],
+    "Gia Lai": ["Gia Lai", "Bình Định"],
+    "Khánh Hòa": ["Khánh Hòa", "Ninh Thuận"],
+    "Lâm Đồng": ["Lâm Đồng", "Đắk Nông", "Bình Thuận"],
+    "Đắk Lắk": ["Đắk Lắk", "Phú Yên"],
+    "TP Hồ Chí Minh": ["TP Hồ Chí Minh", "Bình Dương", "Bà Rịa - Vũng Tàu"],
+    "Đồng Nai": ["Đồng Nai", "Bình Phước"],
+    "Tây Ninh": ["Tây Ninh", "Long An"],
+    "Cần Thơ": ["Cần Thơ", "Sóc Trăng", "Hậu Giang"],
+    "Vĩnh Long": ["Vĩnh Long", "Bến Tre", "Trà Vinh"],
+    "Đồng Tháp": ["Đồng Tháp", "Tiền Giang"],
+    "Cà Mau": ["Cà Mau", "Bạc Liêu"],
+    "An Giang": ["An Giang", "Kiên Giang"],
+    "Huế": ["Thừa Thiên Huế"],
+}
+UNCHANGED = ["Hà Nội", "Lai Châu", "Điện Biên", "Sơn La", "Lạng Sơn", "Quảng Ninh", "Thanh Hóa", "Nghệ An",
+             "Hà Tĩnh", "Cao Bằng"]
+
+
+def test_counts_and_one_canonical_name_each():
+    assert len(PROVINCES) == len(set(PROVINCES)) == 63
+    assert len(PROVINCES_2025) == len(set(PROVINCES_2025)) == 34
+    assert len({key(p) for p in (*PROVINCES, *PROVINCES_2025)}) == 64  # folded names never collide
+    assert {"Hà Giang", "Thừa Thiên Huế", "TP Hồ Chí Minh", "Hòa Bình", "Khánh Hòa", "Thanh Hóa"} <= set(PROVINCES)
+    assert set(PROVINCES_2025) - set(PROVINCES) == {"Huế"}
+
+
+@pytest.mark.parametrize("new,olds", MERGES.items())
+def test_every_merge(new, olds):
+    assert new in PROVINCES_2025 and is_2025(new)
+    for old in olds:
+        assert to_2025(old) == new, old
+    assert {p for p in PROVINCES if to_2025(p) == new} == set(olds)
+
+
+@pytest.mark.parametrize("name", UNCHANGED)
+def test_unchanged_provinces(name):
+    assert to_2025(name) == name and is_2025(name) and name in PROVINCES
+
+
+def test_every_pre_2025_province_has_a_2025_province():
+    assert {to_2025(p) for p in PROVINCES} == set(PROVINCES_2025)
+    assert sum(len(olds) for olds in MERGES.values()) + len(UNCHANGED) == 63
+
+
+@pytest.mark.parametrize("written,canonical", [
+    ("Vĩnh Long", "Vĩnh Long"),
+    ("vinh long", "Vĩnh Long"),
+    ("VINH LONG", "Vĩnh Long"),
+    ("vinhlong", "Vĩnh Long"),
+    ("tỉnh Vĩnh Long", "Vĩnh Long"),
+    ("Tỉnh Hà Giang", "Hà Giang"),
+    ("TP.HCM", "TP Hồ Chí Minh"),
+    ("TP HCM", "TP Hồ Chí Minh"),
+    ("tphcm", "TP Hồ Chí Minh"),
+    ("Thành phố Hồ Chí Minh", "TP Hồ Chí Minh"),
+    ("Hồ Chí Minh", "TP Hồ Chí Minh"),
+    ("Sài Gòn", "TP Hồ Chí Minh"),
+    ("Huế", "Huế"),  # the 2025 city-province
+    ("TP Huế", "Huế"),
+    ("Thừa Thiên Huế", "Thừa Thiên Huế"),
+    ("Thừa Thiên - Huế", "Thừa Thiên Huế"),
+    ("thua thien hue", "Thừa Thiên Huế"),
+    ("Hoà Bình", "Hòa Bình"),  # old tone placement
+    ("Thanh Hoá", "Thanh Hóa"),
+    ("Khánh Hoà", "Khánh Hòa"),
+    ("Bà Rịa–Vũng Tàu", "Bà Rịa - Vũng Tàu"),
+    ("Bà Rịa-Vũng Tàu", "Bà Rịa - Vũng Tàu"),
+    ("BR-VT", "Bà Rịa - Vũng Tàu"),
+    ("Đắc Lắc", "Đắk Lắk"),
+    ("Đăk Nông", "Đắk Nông"),
+    ("Daklak", "Đắk Lắk"),
+    ("Kontum", "Kon Tum"),
+    ("Bắc Cạn", "Bắc Kạn"),
+    ("Thành phố Đà Nẵng", "Đà Nẵng"),
+    ("TP. Cần Thơ", "Cần Thơ"),
+    ("Thủ đô Hà Nội", "Hà Nội"),
+])
+def test_canonical_province(written, canonical):
+    assert canonical_province(written) == canonical
+
+
+@pytest.mark.parametrize("written", ["", "Mars", "Việt Nam", "Quốc hội", "tỉnh", "Hoàng Mai", "Quỳnh Lộc"])
+def test_unknown_names(written):
+    assert canonical_province(written) is None and to_2025(written) is None and not is_2025(written)
+
+
+def test_is_2025_and_as_pre_2025():
+    assert is_2025("Tuyên Quang") and is_2025("Huế") and not is_2025("Hà Giang") and not is_2025("Thừa Thiên Huế")
+    assert as_pre_2025("Huế") == "Thừa Thiên Huế" and as_pre_2025("Hà Giang") == "Hà Giang"
+    assert to_2025("Hà Giang") == "Tuyên Quang" and to_2025("Tuyên Quang") == "Tuyên Quang"
+
+
+@pytest.mark.parametrize("url,province", [
+    ("https://vinhlong.gov.vn/noidung/tin-1.aspx", "Vĩnh Long"),
+    ("http://nghean.dcs.vn/vi-vn/a.html", "Nghệ An"),
+    ("https://baohagiang.vn/thoi-su/x.html", "Hà Giang"),
+    ("https://quangninh.gov.vn", "Quảng Ninh"),
+    ("https://bdv.quangninh.gov.vn/web/guest", "Quảng Ninh"),
+    ("https://sotttt.hanoi.gov.vn/", "Hà Nội"),
+    ("https://hanoimoi.vn/", "Hà Nội"),
+    ("https://baria-vungtau.gov.vn", "Bà Rịa - Vũng Tàu"),
+    ("https://baothuathienhue.vn", "Thừa Thiên Huế"),
+    ("vinhlong.gov.vn", "Vĩnh Long"),
+    ("https://dangcongsan.vn/", None),
+    ("https://baochinhphu.vn/", None),
+    ("https://thanhnien.vn/", None),
+    ("https://baotanghochiminh.vn/", None),  # the museum, not the city
+    ("http://127.0.0.1:8000/a", None),
+    (None, None),
+])
+def test_province_from_host(url, province):
+    assert province_from_host(url) == province
+    assert detect_province(url=url) == province
+
+
+def test_evidence_order_source_then_header_then_url_then_text():
+    text = "UBND tỉnh Vĩnh Long tổ chức hội nghị. Tỉnh ủy Vĩnh Long chỉ đạo."
+    header = ["Hội Liên hiệp phụ nữ tỉnh Quảng Ninh"]
+    url = "https://nghean.dcs.vn/a"
+    assert detect_province(source_province="ha giang", header=header, url=url, text=text) == "Hà Giang"
+    assert detect_province(header=header, url=url, text=text) == "Quảng Ninh"
+    assert detect_province(url=url, text=text) == "Nghệ An"
+    assert detect_province(text=text) == "Vĩnh Long"
+
+
+@pytest.mark.parametrize("header,province", [
+    (["Đài Phát thanh và Truyền hình Hà giang", "• Hà Giang", "oC"], "Hà Giang"),  # lower-case "giang"
+    (["Hội Liên hiệp phụ nữ tỉnh Quảng Ninh", "Quang Ninh Wonmen's union"], "Quảng Ninh"),
+    (["Trang thông tin điện tử Ban Dân vận Tỉnh ủy Quảng Ninh"], "Quảng Ninh"),
+    (["Cổng thông tin điện tử tỉnh Vĩnh Long"], "Vĩnh Long"),
+    (["Bắc Quang: Dân vận khéo trên cao tốc Tuyên Quang - Hà Giang - Đài Phát thanh và Truyền hình Hà Giang"], "Hà Giang"),
+    (["Phụ nữ Hà Giang chung tay xóa nhà tạm"], "Hà Giang"),
+    (["Cao tốc Tuyên Quang - Hà Giang"], None),  # two provinces, no portal name
+    (["Giới thiệu chung", "Tin tức sự kiện", "Thư viện ảnh"], None),
+    (["Bảo vệ hòa bình thế giới"], None),  # "hòa bình" is peace, not Hòa Bình
+    (["Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh"], None),
+])
+def test_detect_from_header(header, province):
+    assert detect_province(header=header) == province
+
+
+@pytest.mark.parametrize("text,province", [
+    ("Ngày 12/3/2019, UBND tỉnh Vĩnh Long đã tổ chức Hội nghị.", "Vĩnh Long"),
+    ("Thường trực Tỉnh ủy Quảng Ninh làm việc với Ban Dân vận.", "Quảng Ninh"),
+    ("(Vinhlong.gov.vn) – Ngày 12/3/2019, hội nghị tổng kết được tổ chức.", "Vĩnh Long"),
+    ("Tỉnh ủy Hà Giang chỉ đạo; đoàn công tác tỉnh Tuyên Quang đến thăm. UBND tỉnh Hà Giang cảm ơn.", "Hà Giang"),
+    # several named communes and districts that all lie in one province (gazetteer)
+    ("Thị ủy đối thoại với nhân dân xã Quỳnh Lộc; vận động bà con xóm 6 xã Quỳnh Vinh tháo dỡ nhà.", "Nghệ An"),
+    ("Mô hình ở thị xã Quảng Yên, thành phố Uông Bí và thành phố Hạ Long được nhân rộng.", "Quảng Ninh"),
+    ("Huyện Yên Minh và huyện Mèo Vạc, xã Thài Phìn Tủng huyện Đồng Văn", "Hà Giang"),
+    # weak evidence: named twice with "tỉnh", nothing else
+    ("kỷ niệm 60 năm thành lập tỉnh Quảng Ninh; các xã của tỉnh Quảng Ninh", "Quảng Ninh"),
+])
+def test_detect_from_text(text, province):
+    assert detect_province(text=text) == province
+
+
+@pytest.mark.parametrize("text", [
+    "",
+    "Ban Dân vận Tỉnh ủy ban hành Kế hoạch; các xã, phường, thị trấn thực hiện.",  # no province named
+    "Đoàn công tác của tỉnh Bến Tre đến thăm và làm việc.",  # one passing mention
+    "Học tập và làm theo tư tưởng, đạo đức, phong cách Hồ Chí Minh; Chủ tịch Hồ Chí Minh.",
+    "Hà Giang là một trong những địa phương được phân bổ nguồn lực lớn.",  # bare name, no body named
+    "UBND tỉnh Vĩnh Long và UBND tỉnh Bến Tre ký kết hợp tác.",  # two provinces, equal weight
+    "Ở xã Quỳnh Lộc và xã Hồ Thầu",  # places in two provinces (Nghệ An, Hà Giang)
+    "thực hiện ở xã Quỳnh Lộc",  # a single place is not enough
+    "vì hòa bình, thịnh vượng; ven bờ Thái Bình Dương",
+    "UBND tỉnh Vĩnh Long chỉ đạo huyện Yên Minh và huyện Mèo Vạc",  # organisation and places disagree
+])
+def test_detect_from_text_is_none_when_unsure(text):
+    assert detect_province(text=text) is None
+
+
+def test_detect_returns_pre_2025_names():
+    assert detect_province(header=["Cổng thông tin điện tử thành phố Huế"]) == "Thừa Thiên Huế"
+    assert detect_province(source_province="Huế") == "Thừa Thiên Huế"

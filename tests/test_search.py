@@ -1,0 +1,124 @@
+import pytest
+
+from indexer.search import QueryError, SearchRequest
+
+
+def ids(result):
+    return {h.id for h in result.hits}
+
+
+def facet(result, name):
+    return {f.value: f.count for f in result.facets[name]}
+
+
+def test_accented_and_unaccented_queries_find_the_same_documents(mini_service):
+    accented = mini_service.search(SearchRequest(q="dân vận khéo"))
+    plain = mini_service.search(SearchRequest(q="dan van kheo"))
+    assert ids(accented) == ids(plain) == {"d1", "d4"}
+
+
+def test_old_and_new_tone_placement_match_alike(mini_service):
+    assert ids(mini_service.search(SearchRequest(q="hoà giải"))) == ids(mini_service.search(SearchRequest(q="hòa giải"))) == {"d3", "d5"}
+
+
+def test_exact_diacritics_rank_first(mini_service):
+    # "hoa" matches hòa/hoà/họa... ; the typed form wins on score.
+    result = mini_service.search(SearchRequest(q="Dân vận khéo"))
+    assert result.hits[0].id in {"d1", "d4"}
+
+
+def test_directive_typed_in_the_query_matches_the_directive_field(mini_service):
+    for q in ("16/CT-TTg", "16/ct - ttg", "chỉ thị 16/CT-TTg"):
+        assert ids(mini_service.search(SearchRequest(q=q))) == {"d2", "d3"}, q
+    assert ids(mini_service.search(SearchRequest(q="nghị quyết 25-NQ/TW"))) == {"d1", "d3"}
+
+
+def test_filters_and_facets_respect_other_filters(mini_service):
+    result = mini_service.search(SearchRequest(q="", province=["Hà Giang"]))
+    assert ids(result) == {"d1", "d2"}
+    # The province facet ignores its own filter, so other values stay choosable...
+    assert facet(result, "province")["Vĩnh Long"] == 1
+    # ...while the other facets count only Hà Giang documents.
+    assert facet(result, "year") == {"2019": 1, "2022": 1}
+    assert facet(result, "directive") == {"25-NQ/TW": 1, "16/CT-TTg": 1}
+
+    both = mini_service.search(SearchRequest(q="", province=["Hà Giang", "Vĩnh Long"], year=["2019"]))
+    assert ids(both) == {"d1", "d3"}
+    assert facet(both, "province") == {"Hà Giang": 1, "Vĩnh Long": 1}
+
+
+def test_province_2025_covers_merged_provinces(mini_service):
+    result = mini_service.search(SearchRequest(q="", province_2025=["Tuyên Quang"]))
+    assert ids(result) == {"d1", "d2", "d4"}
+
+
+def test_directive_filter_accepts_messy_spelling(mini_service):
+    assert ids(mini_service.search(SearchRequest(q="", directive=["16/ct-ttg"]))) == {"d2", "d3"}
+
+
+def test_date_range_and_sort_by_date(mini_service):
+    result = mini_service.search(SearchRequest(q="", date_from="2019-01-01", date_to="2022-12-31", sort="date"))
+    assert [h.id for h in result.hits] == ["d2", "d1", "d3"]
+
+
+def test_and_by_default_with_ranked_or_fallback(mini_service):
+    strict = mini_service.search(SearchRequest(q="hòa giải viên"))
+    assert ids(strict) == {"d5"} and not strict.fallback
+    loose = mini_service.search(SearchRequest(q="hòa giải xylophone"))
+    assert loose.fallback and ids(loose) == {"d3", "d5"} and loose.messages
+
+
+def test_phrases_and_exclusions(mini_service):
+    assert ids(mini_service.search(SearchRequest(q='"công tác dân vận"'))) == {"d2"}
+    assert ids(mini_service.search(SearchRequest(q="dân vận -khéo"))) == {"d2"}
+
+
+def test_snippets_escape_text_and_mark_matches(mini_service):
+    hit = mini_service.search(SearchRequest(q="nhà tạm")).hits[0]
+    assert "<b>" not in hit.snippet and "&lt;b&gt;" in hit.snippet
+    assert "<mark>nhà</mark>" in hit.snippet
+    assert "<script>" in hit.title  # titles are data; renderers escape them
+
+
+def test_unaccented_query_highlights_accented_text(mini_service):
+    hit = mini_service.search(SearchRequest(q="dan van kheo")).hits[0]
+    assert "<mark>" in hit.snippet
+
+
+def test_pagination(mini_service):
+    page1 = mini_service.search(SearchRequest(q="", limit=4))
+    page2 = mini_service.search(SearchRequest(q="", limit=4, page=2))
+    assert page1.total == 6 and page1.pages == 2
+    assert len(page1.hits) == 4 and len(page2.hits) == 2
+    assert not ids(page1) & ids(page2)
+    assert mini_service.search(SearchRequest(q="", page=9999)).hits == []
+
+
+@pytest.mark.parametrize("req,message", [
+    (SearchRequest(q="x", province=["Atlantis"]), "unknown province"),
+    (SearchRequest(q="x", year=["abc"]), "year"),
+    (SearchRequest(q="x", directive=["hello"]), "document number"),
+    (SearchRequest(q="x", page=0), "page"),
+    (SearchRequest(q="x", limit=1000), "limit"),
+    (SearchRequest(q="x", date_from="2020-13-01"), "date"),
+    (SearchRequest(q="x", date_from="2021-01-01", date_to="2020-01-01"), "after"),
+    (SearchRequest(q="x", sort="random"), "sort"),
+])
+def test_bad_requests_raise_query_error(mini_service, req, message):
+    with pytest.raises(QueryError, match=message):
+        mini_service.search(req)
+
+
+@pytest.mark.parametrize("q", ['"', "(((", "title:x", "*", "a~2^3", "AND OR NOT", "-", '""', "x" * 20000, "\x00\x1f"])
+def test_odd_queries_never_raise(mini_service, q):
+    result = mini_service.search(SearchRequest(q=q))
+    assert result.total >= 0
+
+
+def test_json_shape(mini_service):
+    data = mini_service.search(SearchRequest(q="dân vận")).to_dict()
+    assert {"query", "total", "hits", "facets"} <= data.keys()
+    assert set(data["hits"][0]) >= {"id", "title", "url", "published", "province", "province_2025",
+                                    "directives", "score", "snippet"}
+    assert set(data["facets"]) == {"province", "province_2025", "year", "directive"}
+    assert all({"value", "count"} <= v.keys() for values in data["facets"].values() for v in values)
