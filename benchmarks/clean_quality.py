@@ -223,6 +223,27 @@ def run_real(shared: Path) -> None:
           "it returns text for every page)")
 
 
+def run_unmarked(shared: Path) -> None:
+    """The gold pages with every class and id removed: no family rule can fire, only the generic scorer."""
+    import re
+
+    sites_dir = shared / "fixtures/sites"
+    golds = [json.loads(line) for line in (sites_dir / "gold.jsonl").open(encoding="utf-8")]
+    score = Score()
+    not_found = 0
+    for g in golds:
+        html = re.sub(r'\s(class|id)="[^"]*"', "", page_file(sites_dir, g).read_text(encoding="utf-8"))
+        fields = parse_html(html)
+        if fields is None:
+            not_found += 1
+            score.add(g, None)
+            continue
+        score.add(g, fields["text"], fields["title"], fields["published"], fields["province"], fields["directives"])
+    row = score.row()
+    print("\n== generalisation check: the same 42 article pages with every class/id attribute removed")
+    print("   " + "  ".join(f"{k} {_fmt(v).strip()}" for k, v in row.items()) + f"  (taken for listings: {not_found})")
+
+
 def _reference_kept(data: bytes, text: str) -> tuple[int, int]:
     """Paragraphs of the page's Liferay web-content body found in ``text``."""
     import lxml.html
@@ -244,6 +265,7 @@ def main() -> None:
     if not (args.shared / "fixtures/sites/gold.jsonl").exists():
         sys.exit(f"no fixtures under {args.shared}")
     run_sites(args.shared)
+    run_unmarked(args.shared)
     run_real(args.shared)
 
 

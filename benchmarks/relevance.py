@@ -73,8 +73,11 @@ def run_danvan(corpus, queries, work: Path) -> tuple[dict, dict, float]:
     src = work / "alqac.jsonl"
     with src.open("w", encoding="utf-8") as out:
         for doc in corpus:
-            out.write(json.dumps({"id": doc["id"], "text": doc["text"], "province": None,
-                                  "published": None, "year": None}, ensure_ascii=False) + "\n")
+            # An article's first line is its heading ("Phạm vi điều chỉnh"): its title.
+            # The text keeps it too, so every system sees the same words.
+            out.write(json.dumps({"id": doc["id"], "title": doc["text"].split("\n", 1)[0], "text": doc["text"],
+                                  "province": None, "published": None, "year": None},
+                                 ensure_ascii=False) + "\n")
     home = work / "danvan"
     started = time.perf_counter()
     with Store(config.store_path(home)) as store:

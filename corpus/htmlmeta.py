@@ -322,8 +322,14 @@ def find_date(root, meta: PageMeta, title_el, content: Content) -> str | None:
     """Publication date from structured data or the CMS date line near the headline."""
     if meta.published:
         return meta.published
+    near = content.node
+    for _ in range(3):  # the article container: a <time> in a teaser elsewhere is not this page's date
+        if near is not None and near.getparent() is not None and near.getparent().tag != "body":
+            near = near.getparent()
     for el in root.xpath("//time[@datetime] | //*[@itemprop='datePublished']"):
         if any(is_boilerplate(a, hard=True) for a in [el, *_ancestors(el)]):
+            continue
+        if near is not None and not any(a is near for a in _ancestors(el)):
             continue
         value = iso_date(el.get("datetime") or el.get("content") or "") or date_in_line(el.text_content())
         if value:

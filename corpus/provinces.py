@@ -59,12 +59,23 @@ PROVINCES: tuple[str, ...] = tuple(p.name for p in _ROWS)
 PROVINCES_2025: tuple[str, ...] = tuple(dict.fromkeys(p.name_2025 for p in _ROWS))
 BY_CODE: dict[str, str] = {p.code: p.name for p in _ROWS}
 _TO_2025 = {p.name: p.name_2025 for p in _ROWS} | {n: n for n in PROVINCES_2025}
-# A 2025-only name ("Huế") as a pre-2025 province: the one province renamed to it.
-_AS_63 = {new: olds[0] for new in PROVINCES_2025 if new not in PROVINCES
-          for olds in [[p.name for p in _ROWS if p.name_2025 == new]] if len(olds) == 1}
+
+
+def _renamed() -> dict[str, str]:
+    """2025-only names -> the one pre-2025 province renamed to it ("Huế" -> "Thừa Thiên Huế")."""
+    renamed = {}
+    for new in PROVINCES_2025:
+        olds = [p.name for p in _ROWS if p.name_2025 == new]
+        if new not in PROVINCES and len(olds) == 1:
+            renamed[new] = olds[0]
+    return renamed
+
+
+_AS_63 = _renamed()
 
 
 def _lookup_key(name: str) -> str:
+    """Comparison key for names: folded, lower-case, punctuation as spaces ("TP.HCM" -> "tp hcm")."""
     return " ".join(re.sub(r"[-–—.,()]+", " ", key(name)).split())
 
 

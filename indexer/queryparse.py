@@ -47,6 +47,7 @@ class ParsedQuery:
     excluded: list[list[str]] = field(default_factory=list)  # -word / -"phrase"
     directives: list[str] = field(default_factory=list)  # canonical numbers
     truncated: bool = False
+    question: bool = False  # typed as a question ("...?"): ranked, not ANDed
 
     @property
     def empty(self) -> bool:
@@ -69,7 +70,7 @@ def parse(text: str) -> ParsedQuery:
     text = normalize(text or "")
     truncated = len(text) > MAX_QUERY_CHARS
     text = text[:MAX_QUERY_CHARS]
-    parsed = ParsedQuery(text=text, truncated=truncated)
+    parsed = ParsedQuery(text=text, truncated=truncated, question=text.rstrip().endswith("?"))
 
     # Document numbers first: their digits and slashes would otherwise become words.
     rest = []

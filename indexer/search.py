@@ -180,10 +180,12 @@ class SearchService:
     def searcher(self):
         """This thread's searcher, reopened if the index changed."""
         s = getattr(self._local, "searcher", None)
-        if s is None:
+        if s is None or not s.up_to_date():
+            # A fresh searcher rather than refresh(): an empty index's reader
+            # has no generation and cannot be refreshed.
+            if s is not None:
+                s.close()
             s = self.ix.searcher()
-        elif not s.up_to_date():
-            s = s.refresh()
         self._local.searcher = s
         return s
 
@@ -210,10 +212,11 @@ class SearchService:
             filters["date"] = table.date_mask(req.date_from, req.date_to)
 
         parts = len(set(parsed.words)) + len(parsed.phrases)
-        if parts > LONG_QUERY:
-            # A pasted question or paragraph: no document has every word.
+        if parts > LONG_QUERY or (parsed.question and parts > 1):
+            # A question or a pasted paragraph: the answer rarely has every word.
             result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False)
-            result.messages.append("Câu truy vấn dài: kết quả xếp theo mức độ phù hợp, không bắt buộc chứa mọi từ.")
+            result.messages.append("Câu hỏi hoặc câu truy vấn dài: kết quả xếp theo mức độ phù hợp, "
+                                   "không bắt buộc chứa mọi từ.")
         else:
             result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=True)
             if result.total == 0 and parts > 1:
@@ -261,7 +264,7 @@ class SearchService:
             else:
                 scores = ranker.score(rank_terms(parsed))
                 docnums = top(scores, allowed, first + req.limit)
-            terms, folded = _highlight_terms(parsed)
+            terms, folded = highlight_terms(parsed)
             for docnum in docnums[first:]:
                 score = float(scores[docnum]) if scores is not None else None
                 hits.append(_hit(searcher.stored_fields(int(docnum)), score, terms, folded))
@@ -273,7 +276,7 @@ class SearchService:
         return dict(stored) if stored else None
 
 
-def _highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
+def highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
     """Accented syllables to mark exactly, and folded ones to mark in any accent form."""
     from corpus.vietnamese import has_diacritics
 

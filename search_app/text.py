@@ -25,9 +25,9 @@ def safe_link(url: str | None) -> str | None:
 def query_terms(q: str) -> tuple[set[str], set[str]]:
     """Accented and folded syllables of ``q`` to highlight, as the service marks snippets."""
     # The service's own helper, so a document page marks what the snippet marked.
-    from indexer.search import _highlight_terms
+    from indexer.search import highlight_terms
 
-    return _highlight_terms(parse(q)) if q else (set(), set())
+    return highlight_terms(parse(q)) if q else (set(), set())
 
 
 def doc_paragraphs(text: str, q: str = "") -> list[str]:
