@@ -231,6 +231,31 @@ def _print_result(result) -> None:
 
 
 @cli.command()
+@click.argument("doc_id")
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@data_dir_option
+def similar(doc_id: str, limit: int, as_json: bool, data_dir: Path | None) -> None:
+    """Show documents like DOC_ID (precedents), and its near-duplicates apart.
+
+    Example: danvan similar demo-005
+    """
+    service = _service(_home(data_dir))
+    if service.document(doc_id) is None:
+        raise click.ClickException(f"no document with id {doc_id!r}: ids are shown by `danvan search`")
+    hits, copies = service.similar(doc_id, limit=limit), service.near_duplicates(doc_id)
+    if as_json:
+        click.echo(json.dumps({"id": doc_id, "similar": [h.to_dict() for h in hits],
+                               "near_duplicates": [h.to_dict() for h in copies]}, ensure_ascii=False, indent=2))
+        return
+    for label, items in (("Tài liệu tương tự", hits), ("Bản đăng lại (gần trùng)", copies)):
+        click.echo(f"{label}: {len(items)}")
+        for hit in items:
+            meta = " · ".join(x for x in (hit.published, hit.province) if x)
+            click.echo(f"  {hit.id}  {hit.title or '(không có tiêu đề)'}" + (f"  [{meta}]" if meta else ""))
+
+
+@cli.command()
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
 @data_dir_option
 def export(fmt: str, data_dir: Path | None) -> None:

@@ -29,6 +29,18 @@ FOLDED_BOOST = 0.3
 BIGRAM_BOOST = 1.0
 DIRECTIVE_BOOST = 2.0
 
+def _partial_pattern() -> re.Pattern:
+    """'nghị quyết 25', 'qd 217', 'chỉ thị số 16': a document type and a bare number."""
+    from corpus.rules import DIRECTIVE_TYPES, TYPE_WORDS
+
+    words = set(TYPE_WORDS) | {fold(w) for w in TYPE_WORDS}
+    abbreviations = set(DIRECTIVE_TYPES) | {fold(t) for t in DIRECTIVE_TYPES}
+    names = sorted(words | abbreviations, key=len, reverse=True)
+    return re.compile(r"(?<![\w/-])(" + "|".join(map(re.escape, names)) + r")\s+(?:số\s+|so\s+)?(\d{1,5})(?![\w/-])",
+                      re.IGNORECASE)
+
+
+_PARTIAL = _partial_pattern()
 _QUOTED = re.compile(r'(-?)["“”]([^"“”]*)["“”]?')
 _TYPE_WORDS = re.compile(
     r"(?:nghị quyết|chỉ thị|quyết định|kết luận|quy định|kế hoạch|hướng dẫn|thông báo|nghị định|"
@@ -46,17 +58,45 @@ class ParsedQuery:
     phrases: list[list[str]] = field(default_factory=list)  # quoted, in order
     excluded: list[list[str]] = field(default_factory=list)  # -word / -"phrase"
     directives: list[str] = field(default_factory=list)  # canonical numbers
+    partial_directives: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (number, type, words)
     truncated: bool = False
     question: bool = False  # typed as a question ("...?"): ranked, not ANDed
 
     @property
     def empty(self) -> bool:
-        return not (self.words or self.phrases or self.directives)
+        return not (self.words or self.phrases or self.directives or self.partial_directives)
 
     @property
     def folded(self) -> bool:
         """True when the user typed no diacritics at all."""
         return not has_diacritics(self.text)
+
+
+def _type_code(written: str) -> str:
+    """The abbreviation of a type word or abbreviation as typed ('nghi quyet' -> 'NQ')."""
+    from corpus.rules import DIRECTIVE_TYPES, TYPE_WORDS
+
+    key = fold(written).lower()
+    for word, code in TYPE_WORDS.items():
+        if fold(word).lower() == key and code:
+            return code
+    for code in DIRECTIVE_TYPES:
+        if fold(code).lower() == key:
+            return code
+    return written.upper()
+
+
+def directive_pattern(number: str, type_code: str) -> re.Pattern:
+    """Canonical numbers that a partial citation may mean: 25 + NQ -> 25-NQ/TW, 25/NQ-CP...
+
+    Match it against the folded, upper-cased number ("217-QD/TW"), so QĐ = QD.
+
+    >>> bool(directive_pattern("217", "QĐ").match("217-QD/TW")), bool(directive_pattern("16", "CT").match("16/CT-TTG"))
+    (True, True)
+    >>> bool(directive_pattern("16", "CT").match("116/CT-TTG"))
+    False
+    """
+    return re.compile(rf"{re.escape(number)}(?:/\d{{4}})?[-/]{re.escape(fold(type_code).upper())}[A-Z]*[-/]")
 
 
 def _directive_spans(text: str) -> list[tuple[int, int, str]]:
@@ -86,6 +126,12 @@ def parse(text: str) -> ParsedQuery:
     rest.append(text[last:])
     text = " ".join(rest)
 
+    def partial(m: re.Match) -> str:
+        parsed.partial_directives.append((m.group(2), _type_code(m.group(1)), syllables(m.group(0))))
+        return " "
+
+    text = _PARTIAL.sub(partial, text)
+
     def quoted(m: re.Match) -> str:
         sylls = syllables(m.group(2))
         if sylls:
@@ -108,10 +154,11 @@ def parse(text: str) -> ParsedQuery:
 
 @dataclass
 class Part:
-    """Something a matching document must contain: any of ``terms``, or ``phrase``."""
+    """Something a matching document must contain: any of ``terms``, ``phrase`` or ``directives``."""
 
     terms: list[tuple[str, str]] = field(default_factory=list)  # (field, term)
     phrase: Q.Query | None = None  # multi-syllable phrases need positions: Whoosh checks them
+    directives: re.Pattern | None = None  # any cited number matching (folded, upper-cased)
 
 
 def _fields(folded: bool) -> tuple[tuple[str, float], ...]:
@@ -143,6 +190,9 @@ def required_parts(parsed: ParsedQuery) -> list[Part]:
     parts = [_word(s) for s in dict.fromkeys(parsed.words)]  # a repeated word counts once
     parts += [_phrase_part(sylls, exact=False) for sylls in parsed.phrases]
     parts += [Part(terms=[("directive", number)]) for number in parsed.directives]
+    for number, type_code, words in parsed.partial_directives:
+        # Cited with a full number, or written out as typed ("Nghị quyết 25").
+        parts.append(Part(phrase=_phrase_part(words, exact=False).phrase, directives=directive_pattern(number, type_code)))
     return parts
 
 

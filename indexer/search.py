@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,16 @@ from indexer.facets import FacetTable, FacetValue, facet_counts
 from indexer.highlight import snippet
 from indexer.queryparse import ParsedQuery, Part, excluded_parts, parse, rank_terms, required_parts
 from indexer.ranker import Ranker, top
+from indexer.suggest import Speller, suggestion
+from indexer.analysis import ANALYZER, JOINER
+from indexer.queryparse import DIRECTIVE_BOOST, TITLE_BOOST as TITLE_WEIGHT
 from indexer.schema import FACETS
 
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
 FACET_TOP = {"directive": 30}
 SORTS = ("relevance", "date")
+MLT_TERMS = 30  # characteristic terms of a document used to find similar ones
 LONG_QUERY = 10  # distinct words beyond which a query is ranked, not ANDed
 
 
@@ -86,6 +91,7 @@ class SearchResult:
     facets: dict[str, list[FacetValue]]
     elapsed_ms: float = 0.0
     fallback: bool = False  # no document had every word: showing partial matches
+    suggestion: str | None = None  # did you mean
     truncated: bool = False
     messages: list[str] = field(default_factory=list)
 
@@ -105,6 +111,7 @@ class SearchResult:
             "sort": r.sort,
             "filters": {**r.filters(), "date_from": r.date_from, "date_to": r.date_to},
             "fallback": self.fallback,
+            "suggestion": self.suggestion,
             "messages": self.messages,
             "elapsed_ms": round(self.elapsed_ms, 1),
             "hits": [h.to_dict() for h in self.hits],
@@ -175,6 +182,7 @@ class SearchService:
         self.ix = windex.open_dir(str(self.index_dir))
         self._local = threading.local()  # Whoosh searchers are not thread-safe
         self._readers: dict[int, tuple[FacetTable, Ranker]] = {}
+        self._spellers: dict[int, Speller] = {}
         self._lock = threading.Lock()
 
     def searcher(self):
@@ -224,6 +232,7 @@ class SearchService:
                 if result.total:
                     result.fallback = True
                     result.messages.append("Không tài liệu nào chứa tất cả các từ; đang hiển thị các kết quả gần đúng.")
+        result.suggestion = self._suggest(searcher, parsed)
         if parsed.truncated:
             result.truncated = True
             result.messages.append("Câu truy vấn quá dài nên đã được cắt bớt.")
@@ -232,12 +241,19 @@ class SearchService:
 
     def _ranked(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery, req: SearchRequest,
                 filters: dict[str, np.ndarray], match_all: bool) -> SearchResult:
+        numbers = []  # cited numbers a partial citation was found to mean, for ranking
+
         def part_mask(part: Part) -> np.ndarray:
-            if part.phrase is not None:
-                return table.mask(searcher.docs_for_query(part.phrase))
             mask = np.zeros(table.size, dtype=bool)
+            if part.phrase is not None:
+                mask |= table.mask(searcher.docs_for_query(part.phrase))
             for field_name, term in part.terms:
                 mask[ranker.docs_with(field_name, term)] = True
+            if part.directives is not None:
+                for number, ids in table.postings["directive"].items():
+                    if part.directives.match(fold(number).upper()):
+                        mask[ids] = True
+                        numbers.append(number)
             return mask
 
         matches = table.live.copy()
@@ -262,13 +278,74 @@ class SearchService:
                 order = np.lexsort((candidates, -table.dates[candidates]))[: first + req.limit]
                 docnums, scores = candidates[order], None
             else:
-                scores = ranker.score(rank_terms(parsed))
+                scores = ranker.score(rank_terms(parsed) + [("directive", n, DIRECTIVE_BOOST) for n in numbers])
                 docnums = top(scores, allowed, first + req.limit)
             terms, folded = highlight_terms(parsed)
             for docnum in docnums[first:]:
                 score = float(scores[docnum]) if scores is not None else None
                 hits.append(_hit(searcher.stored_fields(int(docnum)), score, terms, folded))
         return SearchResult(request=req, total=total, hits=hits, facets=facets)
+
+    def _suggest(self, searcher, parsed: ParsedQuery) -> str | None:
+        """A better-supported spelling of a plain-words query, if there is one."""
+        if parsed.phrases or parsed.excluded or parsed.directives or parsed.question or not parsed.words:
+            return None
+        gen = searcher.reader().generation()
+        with self._lock:
+            speller = self._spellers.get(gen)
+            if speller is None:
+                speller = Speller.from_reader(searcher.reader())
+                self._spellers = {gen: speller}
+        return suggestion(speller, parsed.words)
+
+    def _docnum(self, searcher, doc_id: str) -> int | None:
+        return searcher.document_number(id=doc_id) if doc_id else None
+
+    def near_duplicates(self, doc_id: str) -> list[Hit]:
+        """Other copies of the same article (republished by other portals)."""
+        searcher = self.searcher()
+        table, ranker = self._reader_data(searcher)
+        docnum = self._docnum(searcher, doc_id)
+        if docnum is None:
+            return []
+        group = searcher.stored_fields(docnum).get("near_duplicate_of") or doc_id
+        members = set(ranker.docs_with("near_duplicate_of", group).tolist())
+        head = self._docnum(searcher, group)
+        if head is not None:
+            members.add(head)
+        members.discard(docnum)
+        return [_hit(searcher.stored_fields(n), None, set(), set()) for n in sorted(members) if table.live[n]]
+
+    def similar(self, doc_id: str, limit: int = 10) -> list[Hit]:
+        """Documents most like this one (precedents), near-duplicates excluded.
+
+        The document's most characteristic syllables and pairs (tf x idf)
+        become a ranked query, scored like any search.
+        """
+        searcher = self.searcher()
+        table, ranker = self._reader_data(searcher)
+        docnum = self._docnum(searcher, doc_id)
+        if docnum is None:
+            return []
+        stored = searcher.stored_fields(docnum)
+        counts = Counter(t.text for t in ANALYZER(f"{stored.get('title') or ''}\n{stored.get('text') or ''}")
+                         if not t.text.replace(JOINER, "").isdigit())
+        # A term found in no other document says nothing about similarity, and
+        # one found in most says little: keep those in between, weighted by tf x idf.
+        shared = [(n * ranker.idf("text", term), term) for term, n in counts.items()
+                  if 2 <= len(ranker.docs_with("text", term)) <= ranker.docs // 2]
+        weighted = sorted(shared, reverse=True)[:MLT_TERMS]
+        top_weight = weighted[0][0] if weighted else 1.0
+        scores = ranker.score([(f, term, w / top_weight * fw) for w, term in weighted
+                               for f, fw in (("text", 1.0), ("title", TITLE_WEIGHT))])
+        allowed = table.live & (scores > 0)
+        allowed[docnum] = False
+        for hit in self.near_duplicates(doc_id):
+            n = self._docnum(searcher, hit.id)
+            if n is not None:
+                allowed[n] = False
+        return [_hit(searcher.stored_fields(int(n)), float(scores[n]), set(), set())
+                for n in top(scores, allowed, limit)]
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """Stored fields of one document, or None."""

@@ -93,3 +93,12 @@ def test_export_and_stats(mini_home):
     stats = json.loads(run("stats", "--json", home=mini_home).stdout)
     assert stats["documents"] == 6
     assert {"value": "Hà Giang", "count": 2} in stats["province"]
+
+
+def test_similar_command(mini_home):
+    ok = run("similar", "d3", "--json", home=mini_home)
+    assert ok.returncode == 0, ok.stderr
+    data = json.loads(ok.stdout)
+    assert data["similar"][0]["id"] == "d5" and data["near_duplicates"] == []
+    missing = run("similar", "nope", home=mini_home)
+    assert missing.returncode == 1 and "no document" in missing.stderr

@@ -122,3 +122,33 @@ def test_json_shape(mini_service):
                                     "directives", "score", "snippet"}
     assert set(data["facets"]) == {"province", "province_2025", "year", "directive"}
     assert all({"value", "count"} <= v.keys() for values in data["facets"].values() for v in values)
+
+
+def test_similar_documents_exclude_the_document_and_its_near_duplicates(mini_home):
+    from corpus import config
+    from corpus.document import Document
+    from corpus.store import Store
+    from indexer.build import update_index
+    from indexer.search import SearchService
+
+    with Store(config.store_path(mini_home)) as store:
+        copy = store.get("d3")
+        store.upsert(Document(**{**copy.to_dict(), "id": "d3-copy", "near_duplicate_of": "d3", "content_hash": ""}))
+        update_index(store, config.index_path(mini_home))
+    service = SearchService(config.index_path(mini_home))
+    similar = [h.id for h in service.similar("d3", limit=5)]
+    assert similar and "d3" not in similar and "d3-copy" not in similar
+    assert similar[0] == "d5"  # the other hòa giải document
+    assert [h.id for h in service.near_duplicates("d3")] == ["d3-copy"]
+    assert [h.id for h in service.near_duplicates("d3-copy")] == ["d3"]
+    assert service.similar("no-such-id") == [] and service.near_duplicates("no-such-id") == []
+
+
+def test_question_queries_are_ranked_not_anded(mini_service):
+    result = mini_service.search(SearchRequest(q="Tổ hòa giải thôn làm gì khi tiếp dân?"))
+    assert result.hits[0].id == "d3" and result.messages and not result.fallback
+
+
+def test_partial_citation_matches_full_numbers(mini_service):
+    assert ids(mini_service.search(SearchRequest(q="chỉ thị 16"))) == {"d2", "d3"}
+    assert ids(mini_service.search(SearchRequest(q="qd 23"))) == {"d4"}

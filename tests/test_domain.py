@@ -1,0 +1,86 @@
+"""Domain checks: queries users of this field type rank the right documents first.
+
+The 42 articles of ../shared/fixtures/sites are tagged with topics and cited
+documents in their gold.jsonl; they are indexed together with the demo corpus
+(corpus/samples/demo.jsonl) as distractors.  We assert on precision@5 among the
+tagged articles and on the rank of the first relevant one, not on exact order.
+"""
+import json
+
+import pytest
+
+from corpus import config
+from corpus.importer import import_paths
+from corpus.store import Store
+from indexer.build import update_index
+from indexer.search import SearchRequest, SearchService
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.shared
+
+
+@pytest.fixture(scope="module")
+def domain(shared_dir, tmp_path_factory):
+    home = tmp_path_factory.mktemp("domain")
+    gold = [json.loads(line) for line in (shared_dir / "fixtures/sites/gold.jsonl").open(encoding="utf-8")]
+    pages = []
+    for g in gold:
+        file = shared_dir / "fixtures/sites" / g["site"] / g["path"].lstrip("/")
+        pages.append(file / "index.html" if g["path"].endswith("/") else file)
+    with Store(config.store_path(home)) as store:
+        report = import_paths(store, pages + [ROOT / "corpus/samples/demo.jsonl"])
+        assert not report.problems
+        update_index(store, config.index_path(home))
+        by_title = {doc.title: doc.id for doc in store}
+    tagged = {by_title[g["title"]]: g for g in gold}
+    return SearchService(config.index_path(home)), tagged
+
+
+def ranked_tagged(service, tagged, q):
+    """Ids of the tagged (fixture) articles among the hits, in rank order."""
+    hits = service.search(SearchRequest(q=q, limit=100)).hits
+    return [h.id for h in hits if h.id in tagged]
+
+
+@pytest.mark.parametrize("q,topic,min_precision", [
+    ("dân vận khéo", "dan_van_kheo", 0.8),
+    ("dan van kheo", "dan_van_kheo", 0.8),
+    ("quy chế dân chủ ở cơ sở", "quy_che_dan_chu", 0.8),
+    ("quy che dan chu o co so", "quy_che_dan_chu", 0.8),
+    ("sơ kết 6 tháng", "so_ket_tong_ket", 0.4),
+    ("xóa nhà tạm, nhà dột nát", "nha_tam_nha_dot_nat", 0.8),
+    ("giải phóng mặt bằng", "giai_phong_mat_bang", 0.8),
+])
+def test_topic_queries_rank_tagged_articles_first(domain, q, topic, min_precision):
+    service, tagged = domain
+    ranked = ranked_tagged(service, tagged, q)
+    relevant = [doc_id for doc_id in ranked[:5] if topic in tagged[doc_id]["topics"]]
+    assert len(relevant) / min(5, len(ranked)) >= min_precision, (q, [tagged[d]["topics"] for d in ranked[:5]])
+    assert topic in tagged[ranked[0]]["topics"]
+
+
+def test_tiep_cong_dan_ranks_a_tagged_article_first(domain):
+    service, tagged = domain
+    ranked = ranked_tagged(service, tagged, "tiếp công dân")
+    first = next(i for i, d in enumerate(ranked) if "tiep_cong_dan_khieu_nai" in tagged[d]["topics"])
+    assert first <= 1
+
+
+@pytest.mark.parametrize("q", ["16/CT-TTg", "16/ct - ttg", "chỉ thị 16/CT-TTg", "16 CT TTg"])
+def test_directive_queries_find_exactly_the_citing_articles(domain, q):
+    service, tagged = domain
+    citing = {d for d, g in tagged.items() if "16/CT-TTg" in g["directives"]}
+    assert set(ranked_tagged(service, tagged, q)) == citing
+
+
+def test_every_tagged_directive_is_found_by_its_number(domain):
+    service, tagged = domain
+    for number in sorted({n for g in tagged.values() for n in g["directives"]}):
+        citing = {d for d, g in tagged.items() if number in g["directives"]}
+        assert set(ranked_tagged(service, tagged, number)) == citing, number
+
+
+def test_partial_citation_query_reaches_the_full_number(domain):
+    service, tagged = domain
+    citing = {d for d, g in tagged.items() if "23-QĐ/TW" in g["directives"]}
+    assert citing <= set(ranked_tagged(service, tagged, "quyết định 23"))

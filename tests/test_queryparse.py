@@ -1,0 +1,38 @@
+import pytest
+
+from indexer.queryparse import parse
+
+
+@pytest.mark.parametrize("q,number", [
+    ("16/CT-TTg", "16/CT-TTg"), ("16/ct - ttg", "16/CT-TTg"), ("16 CT TTg", "16/CT-TTg"),
+    ("nghị quyết 25-NQ/TW", "25-NQ/TW"), ("nghị quyết số 25-NQ/TW", "25-NQ/TW"), ("25 NQ TW", "25-NQ/TW"),
+    ("56/ 2015/ NĐ - CP", "56/2015/NĐ-CP"),
+])
+def test_document_numbers_go_to_the_directive_field(q, number):
+    parsed = parse(f"dân vận {q}")
+    assert parsed.directives == [number]
+    assert parsed.words == ["dân", "vận"]  # the type words went with the number
+
+
+@pytest.mark.parametrize("q,number,code", [
+    ("nghị quyết 25", "25", "NQ"), ("qd 217", "217", "QĐ"), ("chỉ thị số 16", "16", "CT"), ("quyet dinh 23", "23", "QĐ"),
+])
+def test_partial_citations_are_recognised(q, number, code):
+    parsed = parse(q)
+    assert [(n, c) for n, c, _ in parsed.partial_directives] == [(number, code)]
+    assert parsed.words == []
+
+
+def test_year_words_stay_words_not_filters():
+    parsed = parse("sơ kết năm 2022")
+    assert parsed.words == ["sơ", "kết", "năm", "2022"] and not parsed.directives
+
+
+def test_questions_are_flagged():
+    assert parse("Người nghiện ma túy bị xử lý thế nào?").question
+    assert not parse("dân vận khéo").question
+
+
+@pytest.mark.parametrize("q", ['"', '""', "-", "(((", "title:x", "*", "a~2^3", "\x00", "x" * 5000])
+def test_odd_input_parses(q):
+    parse(q)
