@@ -213,6 +213,8 @@ FACET_LABELS = {"province": "Tỉnh/thành", "province_2025": "Tỉnh/thành (20
 def _print_result(result) -> None:
     r = result.request
     click.echo(f"{result.total} kết quả cho {r.q!r} (trang {r.page}/{result.pages}, {result.elapsed_ms:.0f} ms)")
+    if result.suggestion:
+        click.echo(f"? Có phải bạn muốn tìm: {result.suggestion}")
     for message in result.messages:
         click.echo(f"! {message}")
     for n, hit in enumerate(result.hits, (r.page - 1) * r.limit + 1):

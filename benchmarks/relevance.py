@@ -8,6 +8,34 @@ the baselines: Whoosh with its StandardAnalyzer, SQLite FTS5 with
 Recall@10 for queries as written and with every diacritic stripped (đ->d).
 
     python benchmarks/relevance.py [--shared ../shared] [--out results.json]
+
+What was tried (2026-11-23, nDCG@10 accented / no-diacritics queries, all
+210 queries; "model" rows come from a plain-Python BM25 of the same features,
+"engine" rows from danvan itself):
+
+| change                                                     | nDCG@10        |
+|------------------------------------------------------------|----------------|
+| Whoosh query tree: AND of 4-field ORs + AndMaybe(bigrams)  | 0.108 / 0.103  |
+|   (strict AND on 30-word questions; AndMaybe scores badly) |                |
+| same, forced OR                                            | 0.017 / 0.017  |
+| flat OR of syllables + bigrams (Whoosh BM25F)              | 0.893 on 80 q  |
+| engine: numpy BM25 ranker, match set apart from ranking    | 0.872 / 0.864  |
+| model: k1 1.5 vs 1.2; b 0.5 / 0.9 worse than 0.75          | +-0.005, -0.01 |
+| model: + folded twin on accented queries (w 0.5 / 1.0)     | +0.001 / -0.001|
+| model: bigram weight 0.7 / 1.5                             | -0.004 / +0.0  |
+| model: heading (first line) as title, weight 0.5 / 1.0     | 0.885 / 0.878  |
+| model: drop question framing ("đúng hay sai", "là gì"...)  | +0.003         |
+| model: pyvi word-pairs weighted 1.5x over other pairs      | +0.006 / -0.002|
+| engine: title = heading, weight 0.5, k1 1.2, b 0.75        | 0.886 / 0.876  |
+| engine: k1 1.5 / 1.8; title 0.4 / 0.7; bigram 1.3          | all <= 0.880   |
+| engine: drop question framing (makes short queries ANDed)  | 0.851 / 0.840  |
+| engine: questions ("...?") ranked, not ANDed  (kept)       | 0.886 / 0.881  |
+
+Kept: syllables + adjacent-pair terms, accented and folded fields, BM25
+k1=1.2 b=0.75 per field, title weight 0.5, folded twin weight 0.3 on
+accented queries, questions and >10-word queries ranked (OR) rather than
+ANDed.  pyvi word-pair weighting helped accented queries a little in the
+model but not the diacritic-free ones; not adopted yet.
 """
 from __future__ import annotations
 

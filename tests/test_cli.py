@@ -64,6 +64,7 @@ def test_human_output_lists_hits_and_facets(mini_home):
     result = run("search", "hoà giải", home=mini_home)
     assert result.returncode == 0
     assert "2 kết quả" in result.stdout and "Tỉnh/thành:" in result.stdout
+    assert "Có phải bạn muốn tìm: dân vận khéo" in run("search", "dân vân khéo", home=mini_home).stdout
 
 
 def test_batch_search_writes_one_line_per_query(mini_home, tmp_path):
