@@ -301,6 +301,16 @@ class SearchService:
     def _docnum(self, searcher, doc_id: str) -> int | None:
         return searcher.document_number(id=doc_id) if doc_id else None
 
+    def _copies(self, searcher, ranker: Ranker, docnum: int, doc_id: str) -> set[int]:
+        """Doc numbers of the other members of this document's near-duplicate group."""
+        group = searcher.stored_fields(docnum).get("near_duplicate_of") or doc_id
+        members = set(ranker.docs_with("near_duplicate_of", group).tolist())
+        head = self._docnum(searcher, group)
+        if head is not None:
+            members.add(head)
+        members.discard(docnum)
+        return members
+
     def near_duplicates(self, doc_id: str) -> list[Hit]:
         """Other copies of the same article (republished by other portals)."""
         searcher = self.searcher()
@@ -308,13 +318,8 @@ class SearchService:
         docnum = self._docnum(searcher, doc_id)
         if docnum is None:
             return []
-        group = searcher.stored_fields(docnum).get("near_duplicate_of") or doc_id
-        members = set(ranker.docs_with("near_duplicate_of", group).tolist())
-        head = self._docnum(searcher, group)
-        if head is not None:
-            members.add(head)
-        members.discard(docnum)
-        return [_hit(searcher.stored_fields(n), None, set(), set()) for n in sorted(members) if table.live[n]]
+        return [_hit(searcher.stored_fields(n), None, set(), set())
+                for n in sorted(self._copies(searcher, ranker, docnum, doc_id)) if table.live[n]]
 
     def similar(self, doc_id: str, limit: int = 10) -> list[Hit]:
         """Documents most like this one (precedents), near-duplicates excluded.
@@ -340,10 +345,7 @@ class SearchService:
                                for f, fw in (("text", 1.0), ("title", TITLE_WEIGHT))])
         allowed = table.live & (scores > 0)
         allowed[docnum] = False
-        for hit in self.near_duplicates(doc_id):
-            n = self._docnum(searcher, hit.id)
-            if n is not None:
-                allowed[n] = False
+        allowed[list(self._copies(searcher, ranker, docnum, doc_id))] = False
         return [_hit(searcher.stored_fields(int(n)), float(scores[n]), set(), set())
                 for n in top(scores, allowed, limit)]
 

@@ -192,29 +192,21 @@ def test_no_results_page_helps(client):
     assert "Không tìm thấy kết quả nào" in response.get_data(as_text=True)
 
 
-def test_suggestion_and_related_slots_render_only_when_given(app, client, monkeypatch):
+def test_suggestion_and_related_documents_render(app, client, monkeypatch):
+    assert "Có phải bạn muốn tìm" not in client.get("/search?q=dân+vận+khéo").get_data(as_text=True)
+    data = get_json(client, "/search.json?q=dân+vân+khéo")
+    assert data["suggestion"]["query"] == "dân vận khéo"
+    assert args_of(data["suggestion"]["url"])["q"] == ["dân vận khéo"]
+    assert "Có phải bạn muốn tìm" in client.get("/search?q=dân+vân+khéo").get_data(as_text=True)
+
+    similar = get_json(client, "/doc/d1.json")["similar"]
+    assert similar and all(item["id"] != "d1" for item in similar)
+    doc = client.get("/doc/d1").get_data(as_text=True)
+    assert "Tài liệu tương tự" in doc and f'href="/doc/{similar[0]["id"]}"' in doc
+
     service = app.extensions["danvan"].service()
-    html = client.get("/search?q=dan+vn").get_data(as_text=True)
-    assert "Có phải bạn muốn tìm" not in html
-    doc = client.get("/doc/d1").get_data(as_text=True)
-    assert "Tài liệu tương tự" not in doc and "Cùng bài" not in doc
-
-    original = type(service).search
-
-    def with_suggestion(self, request):
-        result = original(self, request)
-        result.suggestion = "dân vận"
-        return result
-
-    monkeypatch.setattr(type(service), "search", with_suggestion)
-    monkeypatch.setattr(service, "similar", lambda doc_id: [{"id": "d3", "title": "Hoà giải ở cơ sở"}], raising=False)
-    monkeypatch.setattr(service, "near_duplicates", lambda doc_id: [{"id": "d2", "title": "<b>x</b>"}], raising=False)
-    data = get_json(client, "/search.json?q=dan+vn")
-    assert data["suggestion"]["query"] == "dân vận" and args_of(data["suggestion"]["url"])["q"] == ["dân vận"]
-    assert "Có phải bạn muốn tìm" in client.get("/search?q=dan+vn").get_data(as_text=True)
-    doc = client.get("/doc/d1").get_data(as_text=True)
-    assert "Tài liệu tương tự" in doc and 'href="/doc/d3"' in doc
-    assert "&lt;b&gt;x&lt;/b&gt;" in doc
+    monkeypatch.setattr(service, "near_duplicates", lambda doc_id: [{"id": "d2", "title": "<b>x</b>"}])
+    assert "&lt;b&gt;x&lt;/b&gt;" in client.get("/doc/d1").get_data(as_text=True)
 
 
 # --- escaping and headers -----------------------------------------------------------
@@ -342,7 +334,8 @@ def test_document_json(client):
     assert data["document"]["attachments"][0].endswith("ke-hoach.pdf")
     assert data["attachment_links"][1]["url"] is None
     assert data["directive_links"] == [{"number": "16/CT-TTg", "url": "/directive/16/CT-TTg"}]
-    assert data["near_duplicates"] == [] and data["similar"] == []
+    assert data["near_duplicates"] == []
+    assert all(item["id"] != "d7" for item in data["similar"])
 
 
 def test_directive_page_counts_by_province_and_year(client):
