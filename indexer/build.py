@@ -4,23 +4,33 @@ Only documents whose stamp changed are (re)indexed; documents gone from the
 store are deleted.  The stamps of what the index holds live in a sidecar file
 written after Whoosh's atomic commit: a crash in between only means a few
 documents are re-indexed next time (``update_document`` is idempotent).
+
+A full (re)build is written into a sibling directory and swapped in by
+rename once committed, so a crash mid-build leaves the previous index
+searchable.  Large batches are analysed and written by worker processes
+(Whoosh's multiprocessing writer, one segment per worker): Whoosh spends
+its time per posting in Python, so only more cores make it faster.
 """
 from __future__ import annotations
 
 import json
 import os
 import shutil
+from contextlib import contextmanager
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as windex
 from whoosh.index import LockError
+from whoosh.multiproc import MpWriter, SubWriterTask
 
 from corpus.store import Store
 from indexer.schema import SCHEMA_VERSION, make_schema, to_fields
 
 STAMPS_FILE = "danvan-stamps.json"
+PARALLEL_MIN_DOCS = 2_000  # below this, worker start-up costs more than it saves
+WRITER_LIMIT_MB = 256  # posting pool per writer before it spills sorted runs to disk
 
 
 class IndexBusy(RuntimeError):
@@ -58,41 +68,144 @@ def _write_stamps(index_dir: Path, stamps: dict) -> None:
     os.replace(tmp, index_dir / STAMPS_FILE)
 
 
-def _open_or_create(index_dir: Path, rebuild: bool) -> tuple[windex.Index, bool]:
-    """Open the index, or create it when missing, outdated or ``rebuild``."""
+def _siblings(index_dir: Path) -> tuple[Path, Path]:
+    """Where a rebuild is written, and where the old index waits during the swap."""
+    return index_dir.with_name(f".{index_dir.name}.new"), index_dir.with_name(f".{index_dir.name}.old")
+
+
+def _restore(index_dir: Path) -> None:
+    """Undo a swap that a crash interrupted between its two renames."""
+    _, old = _siblings(index_dir)
+    if not index_dir.exists() and old.exists():
+        os.replace(old, index_dir)
+
+
+def _clear_leftovers(index_dir: Path) -> None:
+    """Drop what a crashed rebuild left (call with the index lock held)."""
+    for leftover in _siblings(index_dir):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+
+
+def _needs_rebuild(index_dir: Path, rebuild: bool) -> bool:
+    """True when the index is missing, outdated (other schema version), unfinished or ``rebuild``."""
     stamps_ok = (index_dir / STAMPS_FILE).exists() and _read_stamps(index_dir) != {}
-    if not rebuild and windex.exists_in(str(index_dir)) and stamps_ok:
-        return windex.open_dir(str(index_dir)), False
-    # Missing, outdated (other schema version) or never finished: start afresh.
+    return rebuild or not (windex.exists_in(str(index_dir)) and stamps_ok)
+
+
+@contextmanager
+def _locked(index_dir: Path):
+    """Hold the existing index's write lock (if any) while a rebuild replaces it."""
+    lock = None
+    if windex.exists_in(str(index_dir)):
+        lock = windex.open_dir(str(index_dir)).storage.lock("MAIN_WRITELOCK")
+        if not lock.acquire(blocking=False):
+            raise IndexBusy(f"the index in {index_dir} is being written by another process; try again when it finishes")
+    try:
+        yield
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _swap_in(new: Path, index_dir: Path) -> None:
+    """Replace ``index_dir`` by the committed index in ``new``."""
+    _, old = _siblings(index_dir)
     if index_dir.exists():
-        _check_not_locked(index_dir)
-        shutil.rmtree(index_dir)
-    index_dir.mkdir(parents=True)
-    return windex.create_in(str(index_dir), make_schema()), True
+        os.replace(index_dir, old)
+    os.replace(new, index_dir)
+    shutil.rmtree(old, ignore_errors=True)
 
 
-def _check_not_locked(index_dir: Path) -> None:
-    if not windex.exists_in(str(index_dir)):
-        return
-    lock = windex.open_dir(str(index_dir)).storage.lock("MAIN_WRITELOCK")
-    if not lock.acquire(blocking=False):
-        raise IndexBusy(f"the index in {index_dir} is being written by another process; try again when it finishes")
-    lock.release()
+def _writer(ix: windex.Index, count: int, procs: int | None):
+    """A writer for ``count`` documents: parallel when that pays."""
+    if procs is None:
+        procs = min(os.cpu_count() or 1, 4) if count >= PARALLEL_MIN_DOCS else 1
+    # compound=False: Whoosh reads a sub-file of a compound segment into
+    # memory (a copy of the postings per open reader, per thread); plain
+    # segment files are memory-mapped and shared through the page cache.
+    options = {"timeout": 0, "limitmb": WRITER_LIMIT_MB, "compound": False}
+    if procs > 1:
+        # multisegment: each worker commits its own segment; merging them
+        # afterwards would be one more single-core pass over every posting.
+        return _ParallelWriter(ix, procs=procs, multisegment=True, batchsize=100, **options)
+    return ix.writer(**options)
+
+
+def _cancel(writer) -> None:
+    writer.cancel()
+    for task in getattr(writer, "tasks", ()):  # MpWriter.cancel cannot reach its worker processes
+        if task.is_alive():
+            task.terminate()
+            task.join(5)
+
+
+class _WorkerTask(SubWriterTask):
+    """Whoosh's indexing worker, but it dies with the indexing process.
+
+    Otherwise a ``danvan index`` killed with SIGKILL leaves its workers
+    blocked on their job queue forever.
+    """
+
+    def run(self) -> None:
+        _die_with_parent()
+        super().run()
+
+
+class _ParallelWriter(MpWriter):
+    """Whoosh's multiprocessing writer with :class:`_WorkerTask` workers."""
+
+    def _new_task(self):
+        task = _WorkerTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
+                           self.subargs, self.multisegment)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+
+def _die_with_parent() -> None:
+    try:
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: workers may outlive a killed parent
+        pass
 
 
 def update_index(store: Store, index_dir: str | Path, *, rebuild: bool = False,
                  progress: Callable[[int], None] | None = None,
-                 on_start: Callable[[int], None] | None = None) -> IndexReport:
+                 on_start: Callable[[int], None] | None = None, procs: int | None = None) -> IndexReport:
     """Bring the index in ``index_dir`` up to date with ``store``.
 
     ``on_start(n)`` is told how many documents will be written, ``progress(k)``
-    is called as they are.  Raises :class:`IndexBusy` if another writer holds
-    the lock.
+    is called as they are.  ``procs`` worker processes write the documents
+    (default: all cores for large batches, 1 for small ones).  Raises
+    :class:`IndexBusy` if another writer holds the lock.
     """
     index_dir = Path(index_dir)
-    ix, fresh = _open_or_create(index_dir, rebuild)
+    _restore(index_dir)
+    if _needs_rebuild(index_dir, rebuild):
+        with _locked(index_dir):
+            _clear_leftovers(index_dir)
+            new, _ = _siblings(index_dir)
+            new.mkdir(parents=True)
+            try:
+                report = _write(store, windex.create_in(str(new), make_schema()), new, {}, True, progress, on_start, procs)
+                _swap_in(new, index_dir)
+            finally:
+                shutil.rmtree(new, ignore_errors=True)
+        return report
+    return _write(store, windex.open_dir(str(index_dir)), index_dir, _read_stamps(index_dir), False,
+                  progress, on_start, procs)
+
+
+def _write(store: Store, ix: windex.Index, index_dir: Path, indexed: dict, fresh: bool,
+           progress: Callable[[int], None] | None, on_start: Callable[[int], None] | None,
+           procs: int | None) -> IndexReport:
+    """Write what changed since ``indexed`` into ``ix``, commit, then record the stamps."""
     report = IndexReport(rebuilt=fresh)
-    indexed = {} if fresh else _read_stamps(index_dir)
     current = store.stamps()
     to_write = [doc_id for doc_id, stamp in current.items() if indexed.get(doc_id) != stamp]
     to_delete = [doc_id for doc_id in indexed if doc_id not in current]
@@ -100,9 +213,11 @@ def update_index(store: Store, index_dir: str | Path, *, rebuild: bool = False,
     if not to_write and not to_delete and not fresh:
         return report
     try:
-        writer = ix.writer(timeout=0)
+        writer = _writer(ix, len(to_write), procs)
     except LockError as exc:
         raise IndexBusy(f"the index in {index_dir} is being written by another process; try again when it finishes") from exc
+    if not fresh:
+        _clear_leftovers(index_dir)  # we hold the lock, so no rebuild is running
     try:
         if on_start:
             on_start(len(to_write))
@@ -120,9 +235,9 @@ def update_index(store: Store, index_dir: str | Path, *, rebuild: bool = False,
                 report.added += 1
             if progress:
                 progress(n)
+        writer.commit()
     except BaseException:
-        writer.cancel()
+        _cancel(writer)
         raise
-    writer.commit()
     _write_stamps(index_dir, current)
     return report

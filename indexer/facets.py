@@ -43,6 +43,11 @@ class FacetTable:
                 ids = np.fromiter(reader.postings("published", term).all_ids(), dtype=np.int64)
                 self.dates[ids] = int(term.replace("-", ""))
         self.postings: dict[str, dict[str, np.ndarray]] = {}
+        # Per facet, every (document, value) pair as two parallel arrays, so a
+        # count over a match mask is one bincount whatever the number of values.
+        self._values: dict[str, list[str]] = {}
+        self._pair_docs: dict[str, np.ndarray] = {}
+        self._pair_codes: dict[str, np.ndarray] = {}
         for name in FACETS:
             values = {}
             for term in reader.field_terms(name):
@@ -50,6 +55,10 @@ class FacetTable:
                     ids = np.fromiter(reader.postings(name, term).all_ids(), dtype=np.int64)
                     values[term] = ids
             self.postings[name] = values
+            self._values[name] = list(values)
+            lists = list(values.values())
+            self._pair_docs[name] = np.concatenate(lists) if lists else np.zeros(0, dtype=np.int64)
+            self._pair_codes[name] = np.repeat(np.arange(len(lists), dtype=np.int32), [len(ids) for ids in lists])
 
     def mask(self, docnums) -> np.ndarray:
         """Boolean array over doc numbers, True for ``docnums``."""
@@ -76,11 +85,14 @@ class FacetTable:
 
     def count(self, name: str, within: np.ndarray, selected: list[str], top: int | None = None) -> list[FacetValue]:
         """Counts of each value of ``name`` among ``within``; selected values always listed."""
-        counts = []
-        for value, ids in self.postings[name].items():
-            n = int(within[ids].sum())
-            if n or value in selected:
-                counts.append(FacetValue(value, n, value in selected))
+        names = self._values[name]
+        docs, codes = self._pair_docs[name], self._pair_codes[name]
+        tally = np.bincount(codes[within[docs]], minlength=len(names)) if len(docs) else np.zeros(0, dtype=np.int64)
+        chosen = set(selected)
+        counts = [FacetValue(names[i], int(tally[i]), names[i] in chosen)
+                  for i in np.flatnonzero(tally).tolist()]
+        counts += [FacetValue(value, 0, True) for value in chosen
+                   if value in self.postings[name] and not tally[names.index(value)]]
         if name == "year":
             counts.sort(key=lambda f: f.value, reverse=True)
         else:

@@ -8,22 +8,38 @@ query words mark exact forms and unaccented ones mark any accented form.
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
+from functools import lru_cache
 from html import escape
 
-from indexer.analysis import FOLDED_ANALYZER, SYLLABLE_ANALYZER
+from corpus.vietnamese import fold, normalize
+from indexer.analysis import _SYLLABLE, fold_syllable
 
 ELLIPSIS = "…"
 
 
 def spans(text: str, terms: set[str], folded_terms: set[str]) -> list[tuple[int, int]]:
     """Sorted, merged character spans of syllables matching the query."""
-    found = []
-    if terms:
-        found += [(t.startchar, t.endchar) for t in SYLLABLE_ANALYZER(text, chars=True) if t.text in terms]
-    if folded_terms:
-        found += [(t.startchar, t.endchar) for t in FOLDED_ANALYZER(text, chars=True)
-                  if "_" not in t.text and t.text in folded_terms]
+    # Equivalent to running SYLLABLE_ANALYZER / FOLDED_ANALYZER and keeping
+    # matching tokens, but scanned by the regex engine over the lower-cased
+    # (and folded) text: this runs on the whole text of every hit shown.
+    found: list[tuple[int, int]] = []
+    if not (terms or folded_terms):
+        return found
+    text = normalize(text)
+    low = text.lower()
+    if len(low) != len(text):  # a rare letter whose lower case is longer: offsets would shift
+        for match in _SYLLABLE.finditer(text):
+            syllable = match.group().lower()
+            if syllable in terms or (folded_terms and fold_syllable(syllable) in folded_terms):
+                found.append(match.span())
+    else:
+        if terms:
+            found += [m.span() for m in _whole_syllables(frozenset(terms)).finditer(low)]
+        if folded_terms:
+            folded = low.translate(_fold_table())  # one character for one: offsets stay valid
+            found += [m.span() for m in _whole_syllables(frozenset(folded_terms)).finditer(folded)]
     merged: list[tuple[int, int]] = []
     for start, end in sorted(found):
         if merged and start <= merged[-1][1]:
@@ -31,6 +47,25 @@ def spans(text: str, terms: set[str], folded_terms: set[str]) -> list[tuple[int,
         else:
             merged.append((start, end))
     return merged
+
+
+@lru_cache(maxsize=256)
+def _whole_syllables(words: frozenset[str]) -> re.Pattern:
+    """Any of ``words`` as a whole syllable (not inside a longer run of letters/digits)."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str]:
+    """``fold`` as a str.translate table for every character it changes (NFC text)."""
+    table = {}
+    for code in range(0x80, 0x3000):
+        ch = chr(code)
+        folded = fold(ch)
+        if folded != ch and len(folded) == 1:
+            table[code] = folded
+    return table
 
 
 def mark(text: str, found: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:

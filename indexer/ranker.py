@@ -18,6 +18,8 @@ from whoosh.reading import TermNotFound
 K1 = 1.2
 B = 0.75
 CACHE_TERMS = 20_000  # postings arrays kept per reader
+CACHE_PHRASES = 256  # phrase match masks kept per reader (size/8 bytes each)
+_POS_BITS = 24  # a phrase position key is docnum << _POS_BITS | position
 
 
 class Ranker:
@@ -30,7 +32,11 @@ class Ranker:
         self.docs = max(1, reader.doc_count())
         self._lengths: dict[str, np.ndarray] = {}
         self._postings: OrderedDict = OrderedDict()
+        self._phrases: OrderedDict = OrderedDict()
         self._lock = threading.Lock()
+        # Whoosh readers read files with seek() + read(): one thread at a time.
+        # The ranker is shared by all the threads searching this generation.
+        self.io = threading.RLock()
 
     # -- reading --------------------------------------------------------
 
@@ -38,8 +44,9 @@ class Ranker:
         """Length (in terms) of ``field`` for every document number."""
         arr = self._lengths.get(field)
         if arr is None:
-            arr = np.fromiter((self.reader.doc_field_length(i, field, 0) or 0 for i in range(self.size)),
-                              dtype=np.float32, count=self.size)
+            with self.io:
+                parts = [_leaf_lengths(leaf, field) for leaf, _ in self.reader.leaf_readers()]
+            arr = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
             self._lengths[field] = arr
         return arr
 
@@ -52,14 +59,15 @@ class Ranker:
                 self._postings.move_to_end(key)
                 return hit
         ids, weights = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float32)]
-        for leaf, offset in self.reader.leaf_readers():
-            try:
-                matcher = leaf.postings(field, term)
-            except TermNotFound:
-                continue
-            leaf_ids, leaf_weights = _read_all(matcher)
-            ids.append(np.asarray(leaf_ids, dtype=np.int64) + offset)
-            weights.append(np.asarray(leaf_weights, dtype=np.float32))
+        with self.io:
+            for leaf, offset in self.reader.leaf_readers():
+                try:
+                    matcher = leaf.postings(field, term)
+                except TermNotFound:
+                    continue
+                leaf_ids, leaf_weights = _read_all(matcher)
+                ids.append(np.asarray(leaf_ids, dtype=np.int64) + offset)
+                weights.append(np.asarray(leaf_weights, dtype=np.float32))
         hit = (np.concatenate(ids), np.concatenate(weights))
         with self._lock:
             self._postings[key] = hit
@@ -67,9 +75,128 @@ class Ranker:
                 self._postings.popitem(last=False)
         return hit
 
+    def doc_frequency(self, field: str, term: str) -> int:
+        """How many documents hold ``term`` in ``field`` (read under the lock)."""
+        with self.io:
+            return self.reader.doc_frequency(field, term)
+
     def docs_with(self, field: str, term: str) -> np.ndarray:
         """Doc numbers holding ``term`` in ``field``."""
         return self.postings(field, term)[0]
+
+    def phrase_mask(self, query) -> np.ndarray | None:
+        """Documents matching a Whoosh ``Phrase`` (or an ``Or`` of them), or None if not one.
+
+        Whoosh checks a phrase with nested span matchers, document by
+        document in Python.  Here only documents holding every word are
+        looked at, and their positions are intersected with numpy.
+        """
+        from whoosh import query as Q
+
+        phrases = query.subqueries if isinstance(query, Q.Or) else [query]
+        if not phrases or not all(isinstance(p, Q.Phrase) and p.slop == 1 and not p.char_ranges
+                                  for p in phrases):
+            return None
+        # Users refine a result list with facets: the same phrase comes back
+        # with other filters, so its (filter-independent) mask is remembered.
+        key = repr(query)
+        with self._lock:
+            mask = self._phrases.get(key)
+            if mask is not None:
+                self._phrases.move_to_end(key)
+                return mask
+        mask = self._phrase_mask(phrases)
+        mask.flags.writeable = False  # shared between searches
+        with self._lock:
+            self._phrases[key] = mask
+            if len(self._phrases) > CACHE_PHRASES:
+                self._phrases.popitem(last=False)
+        return mask
+
+    def _phrase_mask(self, phrases: list) -> np.ndarray:
+        """Union of the documents matching each exact (slop 1) phrase."""
+        from indexer.analysis import fold_syllable
+
+        # An accented phrase matches only where its folded twin does (same
+        # positions, folded terms), so when the query has both, the twin decides.
+        folded = {(p.fieldname, tuple(p.words)) for p in phrases}
+        phrases = [p for p in phrases
+                   if (p.fieldname + "_folded", tuple(fold_syllable(w) for w in p.words)) not in folded]
+        mask = np.zeros(self.size, dtype=bool)
+        for phrase in phrases:
+            words = list(phrase.words)
+            candidates = np.ones(self.size, dtype=bool)
+            for word in dict.fromkeys(words):
+                has = np.zeros(self.size, dtype=bool)
+                has[self.docs_with(phrase.fieldname, word)] = True
+                candidates &= has
+            if len(words) == 1 or not candidates.any():
+                mask |= candidates
+                continue
+            # Rarest word first; each step keeps only documents where the
+            # words so far stand at the right distance, so common words are
+            # decoded for few documents.
+            order = sorted(range(len(words)), key=lambda i: len(self.docs_with(phrase.fieldname, words[i])))
+            keys = None
+            for i in order:
+                word_keys = self._position_keys(phrase.fieldname, words[i], candidates) - i
+                keys = word_keys if keys is None else np.intersect1d(keys, word_keys, assume_unique=True)
+                candidates = np.zeros(self.size, dtype=bool)
+                candidates[keys >> _POS_BITS] = True
+                if not len(keys):
+                    break
+            mask |= candidates
+        return mask
+
+    def _position_keys(self, field: str, term: str, candidates: np.ndarray) -> np.ndarray:
+        """Sorted unique ``docnum << _POS_BITS | position`` of ``term`` in the ``candidates`` documents."""
+        out = [np.zeros(0, dtype=np.int64)]
+        with self.io:
+            self._read_position_keys(field, term, candidates, out)
+        keys = np.concatenate(out)
+        keys.sort()
+        return keys
+
+    def _read_position_keys(self, field: str, term: str, candidates: np.ndarray, out: list) -> None:
+        from whoosh.formats import Positions
+
+        for leaf, offset in self.reader.leaf_readers():
+            try:
+                matcher = leaf.postings(field, term)
+            except TermNotFound:
+                continue
+            decode = Positions().decode_positions
+            if not hasattr(matcher, "_read_values") or getattr(matcher, "_byteids", True):
+                # Not the W3 block matcher: the public, slower way.
+                while matcher.is_active():
+                    docnum = matcher.id() + offset
+                    if candidates[docnum]:
+                        out.append((docnum << _POS_BITS) + np.asarray(matcher.value_as("positions"), dtype=np.int64))
+                    matcher.next()
+                continue
+            wanted = np.flatnonzero(candidates[offset:offset + leaf.doc_count_all()])
+            low = 0  # docnums below this were in earlier blocks
+            while matcher.is_active():
+                # The block header gives its last docnum: blocks holding no
+                # candidate are skipped without decompressing them.
+                high = matcher._maxid
+                has_candidate = np.searchsorted(wanted, high, side="right") > np.searchsorted(wanted, low)
+                low = high + 1
+                if not has_candidate:
+                    matcher._next_block()
+                    continue
+                if matcher._data is None:
+                    matcher._read_data()
+                block_ids = np.cumsum(np.asarray(matcher._data[0], dtype=np.int64))[matcher._i:] + offset
+                chosen = np.flatnonzero(candidates[block_ids])
+                if len(chosen):
+                    matcher._read_values()
+                    values = matcher._values
+                    first = matcher._i
+                    for j in chosen.tolist():
+                        positions = np.asarray(decode(values[first + j]), dtype=np.int64)
+                        out.append((int(block_ids[j]) << _POS_BITS) + positions)
+                matcher._next_block()
 
     # -- scoring --------------------------------------------------------
 
@@ -96,25 +223,73 @@ class Ranker:
         return scores
 
 
-def _read_all(matcher) -> tuple[list[int], list[float]]:
-    """All (ids, weights) of a leaf matcher, a block at a time when possible."""
-    ids: list[int] = []
-    weights: list[float] = []
+def _leaf_lengths(leaf, field: str) -> np.ndarray:
+    """Field lengths of one segment, decoded from Whoosh's length column in one read."""
+    size = leaf.doc_count_all()
     try:
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+
+        column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+        if column is None:
+            return np.zeros(size, dtype=np.float32)
+        count = min(column._count, size)
+        raw = column._dbfile.get(column._basepos, count * column._fixedlen)
+    except AttributeError:  # another codec: one document at a time
+        return np.fromiter((leaf.doc_field_length(i, field, 0) or 0 for i in range(size)),
+                           dtype=np.float32, count=size)
+    codes = np.zeros(size, dtype=np.uint8)
+    codes[:count] = np.frombuffer(raw, dtype=np.uint8)
+    return _BYTE_TO_LENGTH[codes]
+
+
+def _byte_lengths() -> np.ndarray:
+    from whoosh.util.numeric import byte_to_length
+
+    table = np.array([byte_to_length(b) for b in range(256)], dtype=np.float32)
+    table[0] = 0  # Whoosh reads byte 0 as "no length"
+    return table
+
+
+_BYTE_TO_LENGTH = _byte_lengths()
+
+
+def _read_all(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """All (ids, weights) of a leaf matcher, a block at a time when possible."""
+    ids: list = []
+    weights: list = []
+    try:
+        if matcher._byteids:
+            raise AttributeError("byte ids")  # the public way handles them
         while matcher.is_active():
-            # whoosh's W3 leaf matcher decodes one block of postings per call;
-            # reading whole blocks is ~20x faster than posting by posting.
-            matcher._read_ids()
-            matcher._read_weights()
-            ids.extend(matcher._ids[matcher._i:])
-            weights.extend(matcher._weights[matcher._i:])
+            # whoosh's W3 leaf matcher stores a block as (id deltas, weights,
+            # values); decoding them with numpy is much faster than Whoosh's
+            # own per-posting Python loop.  ``_i`` is where the matcher stands.
+            if matcher._data is None:
+                matcher._read_data()
+            deltas, block_weights = matcher._data[0], matcher._data[1]
+            count = matcher._blocklength
+            block_ids = np.cumsum(np.asarray(deltas, dtype=np.int64))
+            if block_weights is None:
+                block_w = np.ones(count, dtype=np.float32)
+            elif isinstance(block_weights, float):
+                block_w = np.full(count, block_weights, dtype=np.float32)
+            else:
+                block_w = np.asarray(block_weights, dtype=np.float32)
+            ids.append(block_ids[matcher._i:])
+            weights.append(block_w[matcher._i:])
             matcher._next_block()
     except AttributeError:  # another codec: the public, slower way
+        ids, weights = [], []
+        one_ids, one_weights = [], []
         while matcher.is_active():
-            ids.append(matcher.id())
-            weights.append(matcher.weight())
+            one_ids.append(matcher.id())
+            one_weights.append(matcher.weight())
             matcher.next()
-    return ids, weights
+        ids.append(np.asarray(one_ids, dtype=np.int64))
+        weights.append(np.asarray(one_weights, dtype=np.float32))
+    if not ids:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    return np.concatenate(ids), np.concatenate(weights)
 
 
 def top(scores: np.ndarray, allowed: np.ndarray, k: int) -> np.ndarray:

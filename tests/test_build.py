@@ -44,3 +44,62 @@ def test_searcher_sees_updates_without_restart(mini_home):
         store.upsert(Document(id="d8", text="Vận động giải phóng mặt bằng cao tốc."))
         update_index(store, config.index_path(mini_home))
     assert service.search(SearchRequest(q="cao tốc")).total == 1
+
+
+def _answers(service: SearchService) -> dict:
+    """What users see for a few queries, independent of document numbering."""
+    out = {}
+    for q in ("dân vận khéo", '"dân vận"', "dan van", "hòa giải", "25-NQ/TW", "", "nhân dân -hòa"):
+        for filters in ({}, {"province": ["Vĩnh Long"]}, {"year": ["2025"]}):
+            result = service.search(SearchRequest(q=q, limit=20, **filters))
+            out[q, str(filters)] = (
+                result.total,
+                sorted((h.id, h.score, h.snippet) for h in result.hits),
+                {name: sorted((v.value, v.count) for v in values) for name, values in result.facets.items()},
+            )
+    return out
+
+
+def test_parallel_build_finds_what_a_serial_build_finds(tmp_path, make_mini_documents):
+    answers = []
+    for procs in (1, 2):
+        home = tmp_path / f"procs{procs}"
+        with Store(config.store_path(home)) as store:
+            store.upsert_many(make_mini_documents())
+            update_index(store, config.index_path(home), procs=procs)
+        answers.append(_answers(SearchService(config.index_path(home))))
+    assert answers[0] == answers[1]
+
+
+def test_a_failed_rebuild_keeps_the_previous_index(mini_home, monkeypatch):
+    before = _answers(SearchService(config.index_path(mini_home)))
+
+    def broken(self, ids):
+        yield from []
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(Store, "documents", broken)
+    with Store(config.store_path(mini_home)) as store, pytest.raises(RuntimeError, match="disk on fire"):
+        update_index(store, config.index_path(mini_home), rebuild=True)
+    assert _answers(SearchService(config.index_path(mini_home))) == before
+    assert sorted(p.name for p in mini_home.iterdir() if p.name.startswith(".index")) == []
+
+
+def test_a_swap_interrupted_between_renames_is_undone(mini_home):
+    index = config.index_path(mini_home)
+    before = _answers(SearchService(index))
+    index.rename(index.with_name(f".{index.name}.old"))  # killed after moving the old index aside
+    with Store(config.store_path(mini_home)) as store:
+        report = update_index(store, index)
+    assert not report.rebuilt and report.changed == 0
+    assert _answers(SearchService(index)) == before
+
+
+def test_rebuild_while_another_writer_holds_the_index_is_busy(mini_home):
+    holder = windex.open_dir(str(config.index_path(mini_home))).writer()
+    try:
+        with Store(config.store_path(mini_home)) as store, pytest.raises(IndexBusy, match="another process"):
+            update_index(store, config.index_path(mini_home), rebuild=True)
+    finally:
+        holder.cancel()
+    assert SearchService(config.index_path(mini_home)).search(SearchRequest(q="")).total == 6

@@ -1,0 +1,37 @@
+"""Snippet spans agree with the index analyzers they stand in for."""
+import pytest
+
+from indexer.analysis import FOLDED_ANALYZER, SYLLABLE_ANALYZER
+from indexer.highlight import snippet, spans
+
+TEXTS = [
+    "Phong trào Dân vận khéo ở xã, DÂN VẬN KHÉO; dân-vận khéo.",
+    "Hoà giải viên giỏi: hòa giải ở cơ sở (Thuỷ lợi, thủy lợi) — Đảng và nhân dân.",
+    "Kinh tế - xã hội năm 2024 tăng 6,5%; xã_hội; ĐẢNG BỘ tỉnh Đắk Lắk.",
+]
+
+
+def _reference(text, terms, folded_terms):
+    found = [(t.startchar, t.endchar) for t in SYLLABLE_ANALYZER(text, chars=True) if t.text in terms]
+    found += [(t.startchar, t.endchar) for t in FOLDED_ANALYZER(text, chars=True)
+              if "_" not in t.text and t.text in folded_terms]
+    merged = []
+    for start, end in sorted(found):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+@pytest.mark.parametrize("text", TEXTS)
+@pytest.mark.parametrize("terms, folded_terms", [({"dân", "khéo"}, set()), (set(), {"dan", "hoa", "thuy"}),
+                                                  ({"hòa", "đảng"}, {"xa", "hoi", "dang"}), (set(), set())])
+def test_spans_match_the_analyzers(text, terms, folded_terms):
+    assert spans(text, terms, folded_terms) == _reference(text, terms, folded_terms)
+
+
+def test_snippet_of_a_long_text_centres_on_matches():
+    text = "mở đầu " * 100 + "dân vận khéo " + "kết thúc " * 100
+    html = snippet(text, {"dân", "vận"}, set(), width=80)
+    assert "<mark>dân</mark> <mark>vận</mark>" in html and html.startswith("…") and html.endswith("…")
