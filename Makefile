@@ -1,14 +1,17 @@
 # make demo  - set up, import the bundled samples, build the index, search it, serve it on $(PORT)
 # make test  - set up and run the test suite
+# make stress - long reliability runs: 60 s load test against `danvan serve`, 40 index kills
+# make bench - speed benchmark vs SQLite FTS5 at $(BENCH_SIZES) documents (BENCH_SIZES=10000 for a quick run)
 # make browser - install Debian's Chromium for the browser tests (idempotent; .ci/run calls it)
 VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 DEMO_HOME ?= demo-data
 PORT ?= 5000
+BENCH_SIZES ?= 10000,30000,100000
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: install test demo browser clean
+.PHONY: install test stress bench demo browser clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +23,14 @@ install: $(BIN)/.installed
 
 test: install
 	$(BIN)/python -m pytest -q
+
+stress: install
+	DANVAN_CRASH_KILLS=40 $(BIN)/python -m pytest -q -s -m stress tests/test_load.py
+	DANVAN_CRASH_KILLS=40 $(BIN)/python -m pytest -q -s tests/test_crash.py
+
+# Long: indexing 100k documents takes most of an hour on 2 cores.  Figures go in BENCHMARKS.md.
+bench: install
+	nice $(BIN)/python benchmarks/speed.py --sizes $(BENCH_SIZES) --serve
 
 demo: install
 	DANVAN_HOME=$(DEMO_HOME) $(BIN)/danvan import corpus/samples

@@ -389,7 +389,8 @@ def serve(host: str, port: int, threads: int, data_dir: Path | None) -> None:
         click.echo(f"no index in {home} yet: pages will say so until you run `danvan index`", err=True)
     click.echo(f"danvan: serving {home} at http://{host}:{port}/ (Ctrl+C to stop)")
     try:
-        run_server(create_app({"DANVAN_HOME": str(home)}), host=host, port=port, threads=threads,
+        # DEBUG pinned off: FLASK_DEBUG in the environment must not turn a public server into a debug one.
+        run_server(create_app({"DANVAN_HOME": str(home), "DEBUG": False}), host=host, port=port, threads=threads,
                    ident="danvan", _quiet=True)
     except OSError as exc:  # port taken, address not on this machine
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

@@ -80,8 +80,12 @@ class Fetcher:
         user_agent: str = USER_AGENT,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        max_seconds: float | None = None,
     ) -> None:
         self.delay = delay
+        # httpx timeouts are per read: a server dripping a byte at a time never
+        # trips them, so a whole response also has a deadline.
+        self.max_seconds = max_seconds if max_seconds is not None else 3 * timeout
         self.max_bytes = max_bytes
         self.retries = retries
         self.backoff = backoff
@@ -202,10 +206,14 @@ class Fetcher:
                             result.error = f"larger than {limit} bytes (Content-Length {declared})"
                         else:
                             chunks, size = [], 0
+                            deadline = time.monotonic() + self.max_seconds
                             for chunk in response.iter_bytes():
                                 size += len(chunk)
                                 if size > limit:
                                     result.error = f"larger than {limit} bytes"
+                                    break
+                                if time.monotonic() > deadline:
+                                    result.error = f"too slow: body not received within {self.max_seconds:g} s"
                                     break
                                 chunks.append(chunk)
                             if result.error is None:

@@ -6,6 +6,7 @@ JSONL ``id``/``url``), so importing the same file again updates in place.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections import Counter
@@ -24,6 +25,10 @@ HTML_SUFFIXES = {".html", ".htm", ".aspx"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# A saved page bigger than the crawler's page cap is not an article page; cleaning
+# one costs minutes and yields a "document" nobody can read or index quickly.
+MAX_HTML_BYTES = 5 * 1024 * 1024
+MAX_TEXT_CHARS = 1_000_000  # ~200k words: far beyond any real report or news article
 
 
 class ImportProblem(ValueError):
@@ -80,6 +85,8 @@ def _documents(path: Path) -> Iterator[tuple[str, Document | Exception]]:
         if not data.strip():
             raise ImportProblem("empty file")
         if suffix in HTML_SUFFIXES:
+            if len(data) > MAX_HTML_BYTES:
+                raise ImportProblem(f"HTML page larger than {MAX_HTML_BYTES // 2**20} MB (the crawler's page limit)")
             yield where, _html_document(path, data)
         elif suffix in TEXT_SUFFIXES:
             yield where, _text_document(path, data)
@@ -89,9 +96,19 @@ def _documents(path: Path) -> Iterator[tuple[str, Document | Exception]]:
         yield where, exc
 
 
-def _decode(data: bytes) -> str:
-    if b"\x00" in data[:65536]:
+def _check_binary(data: bytes) -> None:
+    # UTF-16 text is full of NULs, but starts with a byte-order mark.
+    if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ImportProblem("not text (binary data)")
+
+
+def _check_length(text: str) -> None:
+    if len(text) > MAX_TEXT_CHARS:
+        raise ImportProblem(f"article text longer than {MAX_TEXT_CHARS:,} characters: split the file")
+
+
+def _decode(data: bytes) -> str:
+    _check_binary(data)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -107,6 +124,7 @@ def _text_document(path: Path, data: bytes) -> Document:
     from corpus.textdump import parse_text_dump
 
     raw = _decode(data)
+    _check_length(raw)
     fields = parse_text_dump(raw)
     if not (fields.get("text") or "").strip():
         raise ImportProblem("no article text found")
@@ -116,6 +134,7 @@ def _text_document(path: Path, data: bytes) -> Document:
 def _html_document(path: Path, data: bytes) -> Document:
     from corpus.htmlclean import parse_html
 
+    _check_binary(data)
     fields = parse_html(data)
     if fields is None:
         raise ImportProblem("a listing or home page, not an article")
@@ -153,11 +172,13 @@ def _jsonl_documents(path: Path) -> Iterator[tuple[str, Document | Exception]]:
 def from_record(obj: dict[str, Any], *, default_id: str) -> Document:
     """A Document from a JSON object: given fields kept, missing ones extracted."""
     from corpus.extract import extract_metadata
-    from corpus.provinces import canonical_province, to_2025
+    from corpus.directives import normalize_directive
+    from corpus.provinces import PROVINCES, PROVINCES_2025, canonical_province, to_2025
 
     text = obj.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ImportProblem("missing 'text'")
+    _check_length(text)
     given = {k: v for k, v in obj.items() if k in FIELDS and v not in (None, "", [])}
     for name in ("directives", "directives_partial", "attachments"):
         if name in given and not isinstance(given[name], list):
@@ -168,8 +189,27 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> Document:
     for name in ("published", "year", "province", "province_2025"):
         if name in obj and obj[name] in (None, ""):
             fields[name] = None
+    # Given values are checked: a misspelt province would become a facet value
+    # nobody can filter on, and a bad date a document no date range finds.
+    for name, allowed in (("province", PROVINCES + PROVINCES_2025), ("province_2025", PROVINCES_2025)):
+        if name in given:
+            value = canonical_province(given[name]) if isinstance(given[name], str) else None
+            if value not in allowed:
+                raise ImportProblem(f"unknown {name} {str(given[name])[:80]!r}: use a province name "
+                                    f"such as 'Hà Giang' (or null when unknown)")
+            fields[name] = value
+    if "directives" in given:
+        numbers = [normalize_directive(str(d)) for d in given["directives"]]
+        if None in numbers:
+            bad = given["directives"][numbers.index(None)]
+            raise ImportProblem(f"{str(bad)[:60]!r} in 'directives' is not a document number such as 25-NQ/TW")
+        fields["directives"] = list(dict.fromkeys(numbers))
+    if "published" in given:
+        try:
+            fields["published"] = dt.date.fromisoformat(str(given["published"])[:10]).isoformat()
+        except ValueError:
+            raise ImportProblem(f"published must be a date like 2024-06-30, not {str(given['published'])[:40]!r}") from None
     if fields.get("province") and "province_2025" not in obj:
-        fields["province"] = canonical_province(fields["province"]) or fields["province"]
         fields["province_2025"] = to_2025(fields["province"])
     if fields.get("published") and not fields.get("year"):
         fields["year"] = int(str(fields["published"])[:4])
@@ -182,6 +222,7 @@ def _document(fields: dict[str, Any], doc_id: str) -> Document:
     fields = {k: v for k, v in fields.items() if k in FIELDS}
     fields["id"] = doc_id
     fields.pop("content_hash", None)
+    _check_length(fields.get("text") or "")
     if fields.get("year") is not None:
         try:
             fields["year"] = int(fields["year"])

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from whoosh import index as windex
+from whoosh import query as Q
 
 from corpus.vietnamese import fold
 from indexer.facets import FacetTable, FacetValue, facet_counts
@@ -119,13 +120,19 @@ class SearchResult:
         }
 
 
+def _shown(value) -> str:
+    """A user's value quoted in a message, cut so a 10,000-character input is not echoed back."""
+    text = str(value)
+    return repr(text if len(text) <= 60 else text[:60] + "…")
+
+
 def _parse_date(value: str | None, name: str) -> str | None:
     if not value:
         return None
     try:
         return dt.date.fromisoformat(value.strip()).isoformat()
     except ValueError:
-        raise QueryError(f"{name} must be a date like 2024-06-30, not {value!r}") from None
+        raise QueryError(f"{name} must be a date like 2024-06-30, not {_shown(value)}") from None
 
 
 def validate(req: SearchRequest) -> SearchRequest:
@@ -145,7 +152,7 @@ def validate(req: SearchRequest) -> SearchRequest:
         for value in values:
             name = canonical_province(value)
             if name is None or name not in allowed:
-                raise QueryError(f"unknown {label} {value!r}; use a name such as {allowed[0]!r}")
+                raise QueryError(f"unknown {label} {_shown(value)}; use a name such as {allowed[0]!r}")
             out.append(name)
         return out
 
@@ -155,14 +162,14 @@ def validate(req: SearchRequest) -> SearchRequest:
     for value in req.year:
         value = str(value).strip()
         if not (value.isdigit() and len(value) == 4 and 1900 <= int(value) <= 2100):
-            raise QueryError(f"year must be a four-digit year such as 2019, not {value!r}")
+            raise QueryError(f"year must be a four-digit year such as 2019, not {_shown(value)}")
         years.append(value)
     req.year = years
     numbers = []
     for value in req.directive:
         number = normalize_directive(value)
         if number is None:
-            raise QueryError(f"{value!r} is not a document number such as 25-NQ/TW or 16/CT-TTg")
+            raise QueryError(f"{_shown(value)} is not a document number such as 25-NQ/TW or 16/CT-TTg")
         numbers.append(number)
     req.directive = numbers
     req.date_from = _parse_date(req.date_from, "from")
@@ -181,8 +188,7 @@ class SearchService:
             raise IndexMissing(f"no index in {self.index_dir}: run `danvan index` first")
         self.ix = windex.open_dir(str(self.index_dir))
         self._local = threading.local()  # Whoosh searchers are not thread-safe
-        self._readers: dict[int, tuple[FacetTable, Ranker]] = {}
-        self._spellers: dict[int, Speller] = {}
+        self._readers: dict[int | None, tuple[FacetTable, Ranker]] = {}
         self._lock = threading.Lock()
 
     def searcher(self):
@@ -190,30 +196,45 @@ class SearchService:
         s = getattr(self._local, "searcher", None)
         if s is None or not s.up_to_date():
             # A fresh searcher rather than refresh(): an empty index's reader
-            # has no generation and cannot be refreshed.
-            if s is not None:
-                s.close()
+            # has no generation and cannot be refreshed.  The old one is not
+            # closed: the shared postings cache of its generation may be built
+            # on its reader while another thread still searches with it.  It
+            # is closed when the last reference goes.
             s = self.ix.searcher()
         self._local.searcher = s
         return s
 
-    def _reader_data(self, searcher) -> tuple[FacetTable, Ranker]:
-        """Facet arrays and postings cache of this index generation, built once."""
-        gen = searcher.reader().generation()
-        with self._lock:
-            data = self._readers.get(gen)
-            if data is None:
-                data = (FacetTable(searcher.reader()), Ranker(searcher.reader()))
-                self._readers = {gen: data}  # older generations are no longer read
-            return data
+    def _snapshot(self):
+        """This thread's searcher with the facet arrays and ranker of the same index generation.
+
+        The shared, per-generation caches own a reader of their own, read under
+        the ranker's lock: a Whoosh reader must not be used by two threads at
+        once, and a thread's own searcher is in use by that thread.
+        """
+        for _ in range(10):
+            searcher = self.searcher()
+            gen = searcher.reader().generation()
+            with self._lock:
+                data = self._readers.get(gen)
+                if data is None:
+                    reader = self.ix.reader()
+                    if reader.generation() != gen:  # a commit landed just now: catch up
+                        reader.close()
+                        continue
+                    ranker = Ranker(reader)
+                    with ranker.io:
+                        data = (FacetTable(reader), ranker)
+                    # Older generations' readers close when their last search lets go.
+                    self._readers = {gen: data}
+            return (searcher, *data)
+        raise RuntimeError("the index changed ten times during one search; try again")
 
     def search(self, req: SearchRequest) -> SearchResult:
         """Run one validated search; raises :class:`QueryError` for bad requests."""
         started = time.perf_counter()
         req = validate(req)
         parsed = parse(req.q)
-        searcher = self.searcher()
-        table, ranker = self._reader_data(searcher)
+        searcher, table, ranker = self._snapshot()
 
         filters = {name: table.value_mask(name, values) for name, values in req.filters().items()}
         if req.date_from or req.date_to:
@@ -232,7 +253,7 @@ class SearchService:
                 if result.total:
                     result.fallback = True
                     result.messages.append("Không tài liệu nào chứa tất cả các từ; đang hiển thị các kết quả gần đúng.")
-        result.suggestion = self._suggest(searcher, parsed)
+        result.suggestion = self._suggest(ranker, parsed, needed=result.fallback or result.total == 0)
         if parsed.truncated:
             result.truncated = True
             result.messages.append("Câu truy vấn quá dài nên đã được cắt bớt.")
@@ -246,7 +267,9 @@ class SearchService:
         def part_mask(part: Part) -> np.ndarray:
             mask = np.zeros(table.size, dtype=bool)
             if part.phrase is not None:
-                mask |= table.mask(searcher.docs_for_query(part.phrase))
+                with ranker.io:  # reads positions through the shared reader
+                    phrase = ranker.phrase_mask(part.phrase)  # None: not a plain phrase, let Whoosh match it
+                mask |= phrase if phrase is not None else table.mask(searcher.docs_for_query(part.phrase))
             for field_name, term in part.terms:
                 mask[ranker.docs_with(field_name, term)] = True
             if part.directives is not None:
@@ -286,17 +309,19 @@ class SearchService:
                 hits.append(_hit(searcher.stored_fields(int(docnum)), score, terms, folded))
         return SearchResult(request=req, total=total, hits=hits, facets=facets)
 
-    def _suggest(self, searcher, parsed: ParsedQuery) -> str | None:
-        """A better-supported spelling of a plain-words query, if there is one."""
+    def _suggest(self, ranker: Ranker, parsed: ParsedQuery, needed: bool) -> str | None:
+        """A better-supported spelling of a plain-words query, if it needs one."""
         if parsed.phrases or parsed.excluded or parsed.directives or parsed.question or not parsed.words:
             return None
-        gen = searcher.reader().generation()
-        with self._lock:
-            speller = self._spellers.get(gen)
-            if speller is None:
-                speller = Speller.from_reader(searcher.reader())
-                self._spellers = {gen: speller}
-        return suggestion(speller, parsed.words)
+        speller = Speller(lambda term: ranker.doc_frequency("text", term),
+                          lambda term: ranker.doc_frequency("text_folded", term))
+
+        def phrase_df(words: list[str]) -> int:
+            with ranker.io:
+                mask = ranker.phrase_mask(Q.Phrase("text", words))
+            return int(mask.sum()) if mask is not None else 0
+
+        return suggestion(speller, parsed.words, needed=needed, phrase_df=phrase_df)
 
     def _docnum(self, searcher, doc_id: str) -> int | None:
         return searcher.document_number(id=doc_id) if doc_id else None
@@ -313,8 +338,7 @@ class SearchService:
 
     def near_duplicates(self, doc_id: str) -> list[Hit]:
         """Other copies of the same article (republished by other portals)."""
-        searcher = self.searcher()
-        table, ranker = self._reader_data(searcher)
+        searcher, table, ranker = self._snapshot()
         docnum = self._docnum(searcher, doc_id)
         if docnum is None:
             return []
@@ -327,8 +351,7 @@ class SearchService:
         The document's most characteristic syllables and pairs (tf x idf)
         become a ranked query, scored like any search.
         """
-        searcher = self.searcher()
-        table, ranker = self._reader_data(searcher)
+        searcher, table, ranker = self._snapshot()
         docnum = self._docnum(searcher, doc_id)
         if docnum is None:
             return []

@@ -57,3 +57,21 @@ def test_a_jsonl_file_of_non_documents_is_skipped_whole(tmp_path):
     (tmp_path / "doc.txt").write_text("Tiêu đề bài viết\n\nNội dung bài viết về công tác dân vận ở cơ sở.", encoding="utf-8")
     report = import_paths(Store(tmp_path / "db"), [tmp_path])
     assert report.problems == [(str(tmp_path / "gold.jsonl"), "not a document file: its first record has no 'text'")]
+
+
+def test_given_province_and_date_are_checked(tmp_path):
+    path = tmp_path / "docs.jsonl"
+    rows = [{"text": "Một", "province": "<b>Atlantis</b>"}, {"text": "Hai", "published": "hôm qua"},
+            {"text": "Ba", "province": "tp hcm", "published": "2026-01-05T08:00:00"},
+            {"text": "Bốn", "province": "Huế", "published": "2025-09-01", "directives": ["16/ct - ttg", "25–NQ/TW"]},
+            {"text": "Năm", "directives": ["<script>"]}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    store = Store(tmp_path / "db")
+    report = import_paths(store, [path])
+    problems = dict(report.problems)
+    assert "unknown province" in problems[f"{path}:1"] and "published must be a date" in problems[f"{path}:2"]
+    docs = {d.text: d for d in store}
+    assert docs["Ba"].province == "TP Hồ Chí Minh" and docs["Ba"].published == "2026-01-05" and docs["Ba"].year == 2026
+    assert docs["Bốn"].province == "Huế" and docs["Bốn"].province_2025 == "Huế"
+    assert docs["Bốn"].directives == ["16/CT-TTg", "25-NQ/TW"]
+    assert "not a document number" in problems[f"{path}:5"]
