@@ -5,25 +5,62 @@ Each query syllable may stand for several accented syllables of the index
 the corpus supports best: how many documents hold each syllable, and above
 all each adjacent pair (the index's bigram terms), in a small Viterbi pass.
 
->>> from indexer.analysis import syllables
->>> sp = Speller({"dân": 90, "vận": 80, "vân": 5, "khéo": 30, "dân_vận": 70, "vận_khéo": 25})
->>> sp.correct(syllables("dân vân khéo"))
+Candidates are generated, not looked up in a list: every way of putting
+Vietnamese marks on the folded syllable, kept when the index holds it.  So
+nothing is loaded up front; a suggestion costs a few hundred term lookups.
+
+>>> sp = Speller.from_counts({"dân": 90, "vận": 80, "vân": 5, "khéo": 30, "dân_vận": 70, "vận_khéo": 25})
+>>> sp.correct(["dân", "vân", "khéo"])
 ['dân', 'vận', 'khéo']
->>> sp.correct(syllables("dan van kheo"))
+>>> sp.correct(["dan", "van", "kheo"])
 ['dân', 'vận', 'khéo']
+>>> suggestion(sp, ["dân", "vân", "khéo"]), suggestion(sp, ["dan", "van", "kheo"])
+('dân vận khéo', None)
 """
 from __future__ import annotations
 
+import itertools
 import math
-from collections import defaultdict
+import unicodedata
+from collections.abc import Callable
 
-from corpus.vietnamese import fold, has_diacritics
+from corpus.vietnamese import fold, has_diacritics, nfc
 from indexer.analysis import JOINER
 
-MAX_CANDIDATES = 8
 PAIR_WEIGHT = 3.0  # a pair seen in many documents is the strongest evidence
 TYPED_BONUS = 1.0  # keep what the user typed unless the corpus clearly disagrees
-MAX_EDITS = 1
+MAX_WORDS = 12
+MAX_CANDIDATES = 8
+BEAM = 3  # paths kept, re-ranked by whole-phrase counts
+DOUBT_RATIO = 10  # a typed form this much rarer than a sibling accent form looks mis-accented
+
+# Letters a mark can change, and the tones (combining marks) a vowel can carry.
+_SHAPES = {"a": "aăâ", "e": "eê", "o": "oôơ", "u": "uư", "d": "dđ"}
+_VOWELS = set("aăâeêioôơuưy")
+_TONES = ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+
+
+def accent_variants(folded: str) -> set[str]:
+    """Every spelling of a folded syllable with Vietnamese marks (tone on one vowel).
+
+    >>> sorted(v for v in accent_variants("da") if v.startswith("đ"))[:4]
+    ['đa', 'đà', 'đá', 'đâ']
+    >>> "quyết" in accent_variants("quyet")
+    True
+    """
+    if not folded.isalpha() or len(folded) > 7 or not folded.isascii():
+        return set()
+    options = [_SHAPES.get(ch, ch) for ch in folded]
+    out = set()
+    for letters in itertools.product(*options):
+        vowels = [i for i, ch in enumerate(letters) if ch in _VOWELS]
+        out.add("".join(letters))
+        for i in vowels:
+            for tone in _TONES[1:]:
+                marked = list(letters)
+                marked[i] = unicodedata.normalize("NFC", letters[i] + tone)
+                out.add(nfc("".join(marked)))
+    return out
 
 
 def _edits1(word: str) -> set[str]:
@@ -36,64 +73,95 @@ def _edits1(word: str) -> set[str]:
 
 
 class Speller:
-    """Accent restoration and spelling over a {term: document frequency} vocabulary."""
+    """Accent restoration and spelling over document frequencies of the index.
 
-    def __init__(self, frequencies: dict[str, int], pair_frequency=None) -> None:
-        # Pairs are looked up on demand (``pair_frequency``): an index holds
-        # millions of them, too many to load; syllables are a few tens of thousands.
-        self.df = frequencies
-        self.pair_df = pair_frequency or (lambda pair: frequencies.get(pair, 0))
-        self.by_fold: dict[str, list[str]] = defaultdict(list)
-        for term, n in frequencies.items():
-            if JOINER not in term and n > 0:
-                self.by_fold[fold(term)].append(term)
-        for forms in self.by_fold.values():
-            forms.sort(key=lambda t: -frequencies[t])
-            del forms[MAX_CANDIDATES:]
+    ``df(term)`` is a syllable's or a pair's document frequency in the accented
+    field; ``folded_df(term)`` a folded syllable's in the folded field.
+    """
+
+    def __init__(self, df: Callable[[str], int], folded_df: Callable[[str], int]) -> None:
+        self.df = df
+        self.folded_df = folded_df
 
     @classmethod
-    def from_reader(cls, reader, field: str = "text") -> "Speller":
-        """The syllables of an index field with their document frequencies."""
-        syllables = {t: reader.doc_frequency(field, t) for t in reader.field_terms(field)
-                     if JOINER not in t and t.isalpha()}
-        return cls(syllables, lambda pair: reader.doc_frequency(field, pair))
+    def from_counts(cls, counts: dict[str, int]) -> "Speller":
+        """A speller over a plain {term: document frequency} dict (tests, examples)."""
+        folded: dict[str, int] = {}
+        for term, n in counts.items():
+            folded[fold(term)] = folded.get(fold(term), 0) + n
+        return cls(lambda t: counts.get(t, 0), lambda t: folded.get(t, 0))
 
     def candidates(self, syllable: str) -> list[str]:
-        """Accented forms of the index that ``syllable`` may stand for."""
+        """Accented forms the index holds that ``syllable`` may stand for."""
         key = fold(syllable)
-        forms = list(self.by_fold.get(key, []))
-        if not forms and key.isalpha() and len(key) > 2:
-            near = {f for e in _edits1(key) for f in self.by_fold.get(e, [])}
-            forms = sorted(near, key=lambda t: -self.df[t])[:MAX_CANDIDATES]
-        if syllable not in forms:
-            forms.append(syllable)  # the typed form always competes
-        return forms
+        keys = [key] if self.folded_df(key) else []
+        if not keys and key.isalpha() and len(key) > 2:
+            # A typo: folded spellings one edit away that the index holds.
+            keys = sorted((e for e in _edits1(key) if self.folded_df(e)), key=self.folded_df, reverse=True)[:3]
+        forms = [(self.df(v), v) for k in keys for v in accent_variants(k)]
+        best = [v for n, v in sorted(forms, reverse=True)[:MAX_CANDIDATES] if n > 0]
+        if syllable not in best:
+            best.append(syllable)  # the typed form always competes
+        return best
 
     def _unigram(self, typed: str, form: str) -> float:
         bonus = TYPED_BONUS if (form == typed and has_diacritics(typed)) else 0.0
-        return math.log1p(self.df.get(form, 0)) + bonus
+        return math.log1p(self.df(form)) + bonus
 
-    def correct(self, typed: list[str]) -> list[str]:
-        """The best-supported sequence of syllables for ``typed``."""
+    def paths(self, typed: list[str], keep: int = BEAM) -> list[list[str]]:
+        """The ``keep`` best-supported sequences of syllables for ``typed``, best first."""
         if not typed:
             return []
         lattice = [self.candidates(s) for s in typed]
-        best = {form: (self._unigram(typed[0], form), [form]) for form in lattice[0]}
+        beams = sorted(((self._unigram(typed[0], f), [f]) for f in lattice[0]), reverse=True)[:keep]
         for i in range(1, len(typed)):
-            step = {}
+            step = []
             for form in lattice[i]:
                 uni = self._unigram(typed[i], form)
-                step[form] = max(
-                    (score + uni + PAIR_WEIGHT * math.log1p(self.pair_df(prev + JOINER + form)), path + [form])
-                    for prev, (score, path) in best.items()
-                )
-            best = step
-        return max(best.values())[1]
+                for score, path in beams:
+                    pair = PAIR_WEIGHT * math.log1p(self.df(path[-1] + JOINER + form))
+                    step.append((score + uni + pair, path + [form]))
+            beams = sorted(step, reverse=True)[:keep]
+        return [path for _, path in beams]
+
+    def correct(self, typed: list[str], phrase_df: Callable[[list[str]], int] | None = None) -> list[str]:
+        """The best sequence for ``typed``: by pairs, then by whole-phrase counts if given.
+
+        Pairs alone miss wider context ("dân vẫn" is commoner than "dân vận"
+        in news, yet "công tác dân vận" is the phrase), so the few best
+        candidates are re-ranked by how many documents hold them as a phrase.
+        """
+        best = self.paths(typed)
+        if not best:
+            return []
+        if phrase_df is None or len(typed) < 3:
+            return best[0]
+        counts = [phrase_df(path) for path in best]
+        top = max(range(len(best)), key=lambda i: (counts[i], -i))
+        # A phrase no document holds is no better an answer than what was typed.
+        return best[top] if counts[top] else typed
+
+    def doubtful(self, typed: list[str]) -> bool:
+        """True when a syllable typed with marks is far rarer than another accent form of it."""
+        for syllable in typed:
+            if has_diacritics(syllable):
+                own = self.df(syllable)
+                # Absent from the index while another accent form is there, or far rarer than one.
+                bar = DOUBT_RATIO * own if own else 1
+                if any(self.df(v) >= bar for v in accent_variants(fold(syllable)) if v != syllable):
+                    return True
+        return False
 
 
-def suggestion(speller: Speller, words: list[str]) -> str | None:
-    """A corrected query for ``words`` (syllables), or None when nothing changes."""
-    if not words or len(words) > 12:
+def suggestion(speller: Speller, words: list[str], *, needed: bool = False,
+               phrase_df: Callable[[list[str]], int] | None = None) -> str | None:
+    """A corrected query for ``words`` (syllables), or None.
+
+    Offered when ``needed`` (the query found nothing or only partial matches)
+    or when a syllable looks mis-accented; a plain unaccented query already
+    matches every accent form, so it is not second-guessed.
+    """
+    if not words or len(words) > MAX_WORDS or not (needed or speller.doubtful(words)):
         return None
-    corrected = speller.correct(words)
+    corrected = speller.correct(words, phrase_df)
     return " ".join(corrected) if corrected != words else None
