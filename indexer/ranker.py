@@ -202,7 +202,7 @@ class Ranker:
 
     def idf(self, field: str, term: str) -> float:
         """Lucene's BM25 idf, never negative."""
-        df = len(self.postings(field, term)[0])
+        df = self.doc_frequency(field, term)  # from the term dictionary: no postings decoded
         return math.log(1 + (self.docs - df + 0.5) / (df + 0.5))
 
     def add_scores(self, scores: np.ndarray, field: str, term: str, weight: float = 1.0) -> None:

@@ -360,8 +360,10 @@ class SearchService:
                          if not t.text.replace(JOINER, "").isdigit())
         # A term found in no other document says nothing about similarity, and
         # one found in most says little: keep those in between, weighted by tf x idf.
+        # Document frequencies come from the term dictionary: no postings decoded.
+        dfs = {term: ranker.doc_frequency("text", term) for term in counts}
         shared = [(n * ranker.idf("text", term), term) for term, n in counts.items()
-                  if 2 <= len(ranker.docs_with("text", term)) <= ranker.docs // 2]
+                  if 2 <= dfs[term] <= ranker.docs // 2]
         weighted = sorted(shared, reverse=True)[:MLT_TERMS]
         top_weight = weighted[0][0] if weighted else 1.0
         scores = ranker.score([(f, term, w / top_weight * fw) for w, term in weighted

@@ -31,14 +31,22 @@ def _env(home: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
-    """`danvan serve` on the demo index (corpus/samples), on a free loopback port."""
-    home = tmp_path_factory.mktemp("demo")
-    for args in (["import", str(ROOT / "corpus/samples")], ["index"]):
-        done = subprocess.run([sys.executable, "-m", "cli", *args], cwd=ROOT, env=_env(home),
-                              capture_output=True, text=True, timeout=300)
-        assert done.returncode == 0, done.stderr
+    """`danvan serve` on the demo index (corpus/samples), on a free loopback port.
+
+    DANVAN_LOAD_HOME=DIR serves a prebuilt data dir instead (e.g. the 30k-document
+    one `benchmarks/speed.py --reuse` leaves in /tmp/danvan-bench/n30000).
+    """
+    logs = tmp_path_factory.mktemp("load")
+    if os.environ.get("DANVAN_LOAD_HOME"):
+        home = Path(os.environ["DANVAN_LOAD_HOME"])
+    else:
+        home = logs
+        for args in (["import", str(ROOT / "corpus/samples")], ["index"]):
+            done = subprocess.run([sys.executable, "-m", "cli", *args], cwd=ROOT, env=_env(home),
+                                  capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stderr
     # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
-    log = (home / "serve.log").open("w")
+    log = (logs / "serve.log").open("w")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -65,7 +73,7 @@ def demo_server(tmp_path_factory):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
-    assert "Traceback" not in (home / "serve.log").read_text(), (home / "serve.log").read_text()[-3000:]
+    assert "Traceback" not in (logs / "serve.log").read_text(), (logs / "serve.log").read_text()[-3000:]
 
 
 def load(port: int, paths: list[str], clients: int, seconds: float) -> dict:
