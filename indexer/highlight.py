@@ -91,12 +91,17 @@ def snippet(text: str, terms: set[str], folded_terms: set[str], width: int = 240
         return mark(text, found)
     start = 0
     starts = [s for s, _ in found]
-    best = -1
+    words = [fold(text[s:e]).lower() for s, e in found]
+    # Adjacent matches ("dân vận") are the query's phrases, not scattered words.
+    joined = [i > 0 and found[i][0] - found[i - 1][1] <= 1 for i in range(len(found))]
+    best: tuple = ()
     for s in starts[:200]:  # candidate windows open just before a match
         lo = max(0, s - width // 4)
-        n = bisect_left(starts, lo + width) - bisect_left(starts, lo)
-        if n > best:
-            start, best = lo, n
+        i, j = bisect_left(starts, lo), bisect_left(starts, lo + width)
+        # Most distinct query words first, then phrase hits, then matches.
+        score = (len(set(words[i:j])), sum(joined[i + 1:j]), j - i)
+        if score > best:
+            start, best = lo, score
     end = min(len(text), start + width)
     start = max(0, min(start, end - width))
     # Cut on spaces so no syllable is broken.

@@ -35,3 +35,10 @@ def test_snippet_of_a_long_text_centres_on_matches():
     text = "mở đầu " * 100 + "dân vận khéo " + "kết thúc " * 100
     html = snippet(text, {"dân", "vận"}, set(), width=80)
     assert "<mark>dân</mark> <mark>vận</mark>" in html and html.startswith("…") and html.endswith("…")
+
+
+def test_snippet_prefers_the_window_holding_every_query_word():
+    text = ("Nhân dân tham gia. " + "dân làng, dân bản, dân quân, dân công. " * 3 + "x " * 60
+            + "Công tác dân vận được chú trọng ở cơ sở." + " y" * 80)
+    out = snippet(text, {"dân", "vận"}, set(), width=120)
+    assert "<mark>dân</mark> <mark>vận</mark>" in out
