@@ -16,15 +16,15 @@ import numpy as np
 from whoosh import index as windex
 from whoosh import query as Q
 
-from corpus.vietnamese import fold
+from corpus.vietnamese import fold, has_diacritics
+from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, facet_counts
 from indexer.highlight import snippet
-from indexer.queryparse import ParsedQuery, Part, excluded_parts, parse, rank_terms, required_parts
+from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part, excluded_parts, parse,
+                                rank_terms, required_parts)
 from indexer.ranker import Ranker, top
-from indexer.suggest import Speller, suggestion
-from indexer.analysis import ANALYZER, JOINER
-from indexer.queryparse import DIRECTIVE_BOOST, TITLE_BOOST as TITLE_WEIGHT
 from indexer.schema import FACETS
+from indexer.suggest import Speller, suggestion
 
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
@@ -367,7 +367,7 @@ class SearchService:
         weighted = sorted(shared, reverse=True)[:MLT_TERMS]
         top_weight = weighted[0][0] if weighted else 1.0
         scores = ranker.score([(f, term, w / top_weight * fw) for w, term in weighted
-                               for f, fw in (("text", 1.0), ("title", TITLE_WEIGHT))])
+                               for f, fw in (("text", 1.0), ("title", TITLE_BOOST))])
         allowed = table.live & (scores > 0)
         allowed[docnum] = False
         allowed[list(self._copies(searcher, ranker, docnum, doc_id))] = False
@@ -382,8 +382,6 @@ class SearchService:
 
 def highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
     """Accented syllables to mark exactly, and folded ones to mark in any accent form."""
-    from corpus.vietnamese import has_diacritics
-
     exact, folded = set(), set()
     for s in parsed.words + [s for p in parsed.phrases for s in p]:
         (exact if has_diacritics(s) else folded).add(s if has_diacritics(s) else fold(s))
