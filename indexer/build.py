@@ -52,7 +52,27 @@ class IndexReport:
         return self.added + self.updated + self.deleted
 
 
-def _read_stamps(index_dir: Path) -> dict:
+PENDING = ".pending"
+
+
+def _read_stamps(index_dir: Path, generation: int | None = None) -> dict:
+    """The stamps of what the index holds.
+
+    Stamps are written as ``.pending`` (with the generation the commit will
+    have) before Whoosh commits, and made current after.  A process killed
+    in between leaves a pending file: if the index reached that generation,
+    the commit happened and the pending stamps are the true ones.
+    """
+    pending = index_dir / (STAMPS_FILE + PENDING)
+    if generation is not None and pending.exists():
+        try:
+            target = json.loads(pending.read_text("utf-8")).get("generation")
+        except (OSError, ValueError):
+            target = None
+        if target is not None and generation >= target:
+            os.replace(pending, index_dir / STAMPS_FILE)
+        else:
+            pending.unlink(missing_ok=True)
     try:
         data = json.loads((index_dir / STAMPS_FILE).read_text("utf-8"))
     except (OSError, ValueError):
@@ -62,10 +82,13 @@ def _read_stamps(index_dir: Path) -> dict:
     return data.get("stamps", {})
 
 
-def _write_stamps(index_dir: Path, stamps: dict) -> None:
+def _write_stamps(index_dir: Path, stamps: dict, suffix: str = "", generation: int | None = None) -> Path:
     tmp = index_dir / (STAMPS_FILE + ".tmp")
-    tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION, "stamps": stamps}), "utf-8")
-    os.replace(tmp, index_dir / STAMPS_FILE)
+    tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION, "stamps": stamps, "generation": generation}),
+                   "utf-8")
+    target = index_dir / (STAMPS_FILE + suffix)
+    os.replace(tmp, target)
+    return target
 
 
 def _siblings(index_dir: Path) -> tuple[Path, Path]:
@@ -197,7 +220,8 @@ def update_index(store: Store, index_dir: str | Path, *, rebuild: bool = False,
             finally:
                 shutil.rmtree(new, ignore_errors=True)
         return report
-    return _write(store, windex.open_dir(str(index_dir)), index_dir, _read_stamps(index_dir), False,
+    ix = windex.open_dir(str(index_dir))
+    return _write(store, ix, index_dir, _read_stamps(index_dir, ix.latest_generation()), False,
                   progress, on_start, procs)
 
 
@@ -235,9 +259,13 @@ def _write(store: Store, ix: windex.Index, index_dir: Path, indexed: dict, fresh
                 report.added += 1
             if progress:
                 progress(n)
+        # Stamps for the generation this commit creates, so that a kill
+        # between the commit and the line after it costs nothing (see _read_stamps).
+        pending = _write_stamps(index_dir, current, PENDING, ix.latest_generation() + 1)
         writer.commit()
     except BaseException:
         _cancel(writer)
+        (index_dir / (STAMPS_FILE + PENDING)).unlink(missing_ok=True)
         raise
-    _write_stamps(index_dir, current)
+    os.replace(pending, index_dir / STAMPS_FILE)
     return report

@@ -103,3 +103,29 @@ def test_rebuild_while_another_writer_holds_the_index_is_busy(mini_home):
     finally:
         holder.cancel()
     assert SearchService(config.index_path(mini_home)).search(SearchRequest(q="")).total == 6
+
+
+def test_a_commit_whose_stamps_were_not_recorded_is_not_redone(mini_home):
+    import json
+
+    from indexer.build import STAMPS_FILE
+
+    index_dir = config.index_path(mini_home)
+    current = index_dir / STAMPS_FILE
+    old = current.read_text("utf-8")
+    with Store(config.store_path(mini_home)) as store:
+        store.upsert(Document(id="d9", text="Văn bản mới về dân vận."))
+        assert update_index(store, index_dir).added == 1
+        # As if killed right after Whoosh's commit: the new stamps are still pending.
+        current.rename(index_dir / (STAMPS_FILE + ".pending"))
+        current.write_text(old, "utf-8")
+        again = update_index(store, index_dir)
+        assert (again.added, again.updated) == (0, 0)  # adopted, not redone
+        assert "d9" in json.loads(current.read_text("utf-8"))["stamps"]
+        # A pending file for a commit that never happened is dropped, and the work redone.
+        pending = json.loads(current.read_text("utf-8"))
+        pending["generation"] += 5
+        (index_dir / (STAMPS_FILE + ".pending")).write_text(json.dumps(pending), "utf-8")
+        current.write_text(old, "utf-8")
+        assert update_index(store, index_dir).added == 1
+        assert not (index_dir / (STAMPS_FILE + ".pending")).exists()
