@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections import Counter
 from functools import lru_cache
 from html import escape
 
@@ -94,12 +95,24 @@ def snippet(text: str, terms: set[str], folded_terms: set[str], width: int = 240
     words = [fold(text[s:e]).lower() for s, e in found]
     # Adjacent matches ("dân vận") are the query's phrases, not scattered words.
     joined = [i > 0 and found[i][0] - found[i - 1][1] <= 1 for i in range(len(found))]
+    pairs = [0]  # pairs[k]: adjacent matches among the first k
+    for flag in joined:
+        pairs.append(pairs[-1] + flag)
     best: tuple = ()
-    for s in starts[:200]:  # candidate windows open just before a match
+    seen: Counter = Counter()
+    i = j = 0
+    for s in starts[:200]:  # candidate windows open just before a match; both ends only move on
         lo = max(0, s - width // 4)
-        i, j = bisect_left(starts, lo), bisect_left(starts, lo + width)
+        while j < len(starts) and starts[j] < lo + width:
+            seen[words[j]] += 1
+            j += 1
+        while i < j and starts[i] < lo:
+            seen[words[i]] -= 1
+            if not seen[words[i]]:
+                del seen[words[i]]
+            i += 1
         # Most distinct query words first, then phrase hits, then matches.
-        score = (len(set(words[i:j])), sum(joined[i + 1:j]), j - i)
+        score = (len(seen), pairs[j] - pairs[min(i + 1, j)], j - i)
         if score > best:
             start, best = lo, score
     end = min(len(text), start + width)

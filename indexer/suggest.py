@@ -63,6 +63,27 @@ def accent_variants(folded: str) -> set[str]:
     return out
 
 
+def _toneless(syllable: str) -> str:
+    return unicodedata.normalize("NFC", "".join(c for c in unicodedata.normalize("NFD", syllable) if c not in _TONES[1:]))
+
+
+def tone_variants(syllable: str) -> set[str]:
+    """The syllable with each tone on each vowel, its letters' other marks kept.
+
+    >>> sorted(tone_variants("vân"))
+    ['vân', 'vấn', 'vần', 'vẩn', 'vẫn', 'vận']
+    >>> "vận" in tone_variants("vân") and "văn" not in tone_variants("vân")
+    True
+    """
+    base = _toneless(nfc(syllable))
+    out = {base}
+    for i, ch in enumerate(base):
+        if ch in _VOWELS:
+            for tone in _TONES[1:]:
+                out.add(nfc(base[:i] + unicodedata.normalize("NFC", ch + tone) + base[i + 1:]))
+    return out
+
+
 def _edits1(word: str) -> set[str]:
     letters = "abcdefghijklmnopqrstuvwxyz"
     splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
@@ -146,9 +167,10 @@ class Speller:
         for syllable in typed:
             if has_diacritics(syllable):
                 own = self.df(syllable)
-                # Absent from the index while another accent form is there, or far rarer than one.
+                # Absent from the index while another tone of it is there, or far rarer than one.
+                # Only tones are compared (a few lookups, not every mark variant): "vân"/"vận".
                 bar = DOUBT_RATIO * own if own else 1
-                if any(self.df(v) >= bar for v in accent_variants(fold(syllable)) if v != syllable):
+                if any(self.df(v) >= bar for v in tone_variants(syllable) if v != syllable):
                     return True
         return False
 
