@@ -15,6 +15,8 @@ from collections.abc import Iterable
 import numpy as np
 from whoosh.reading import TermNotFound
 
+from indexer.schema import positions_array
+
 K1 = 1.2
 B = 0.75
 CACHE_TERMS = 20_000  # postings arrays kept per reader
@@ -158,14 +160,11 @@ class Ranker:
         return keys
 
     def _read_position_keys(self, field: str, term: str, candidates: np.ndarray, out: list) -> None:
-        from whoosh.formats import Positions
-
         for leaf, offset in self.reader.leaf_readers():
             try:
                 matcher = leaf.postings(field, term)
             except TermNotFound:
                 continue
-            decode = Positions().decode_positions
             if not hasattr(matcher, "_read_values") or getattr(matcher, "_byteids", True):
                 # Not the W3 block matcher: the public, slower way.
                 while matcher.is_active():
@@ -194,7 +193,7 @@ class Ranker:
                     values = matcher._values
                     first = matcher._i
                     for j in chosen.tolist():
-                        positions = np.asarray(decode(values[first + j]), dtype=np.int64)
+                        positions = positions_array(values[first + j]).astype(np.int64)
                         out.append((int(block_ids[j]) << _POS_BITS) + positions)
                 matcher._next_block()
 

@@ -6,24 +6,84 @@ fields change: an index built with another version is rebuilt.
 """
 from __future__ import annotations
 
+import sys
+from array import array
+
+import numpy as np
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.formats import Positions
 
-from indexer.analysis import ANALYZER, FOLDED_ANALYZER
+from indexer.analysis import ANALYZER, FOLDED_ANALYZER, term_positions
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Facet fields, in display order; each is one keyword per value.
 FACETS = ("province", "province_2025", "year", "directive")
+
+
+class SyllablePositions(Positions):
+    """Positions stored as little-endian uint32, not Whoosh's pickled deltas.
+
+    Encoding is one C call per term and document, and the ranker reads a
+    posting's positions with ``np.frombuffer`` (see :func:`positions_array`).
+    The frequency is the number of positions.
+    """
+
+    if sys.byteorder == "little":
+        def encode(self, poslist) -> bytes:
+            return array("I", poslist).tobytes()
+    else:
+        def encode(self, poslist) -> bytes:
+            packed = array("I", poslist)
+            packed.byteswap()
+            return packed.tobytes()
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        return positions_array(valuestring).tolist()
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return len(valuestring) // 4
+
+
+def positions_array(valuestring: bytes) -> np.ndarray:
+    """The positions of one posting of a :class:`SyllableText` field."""
+    return np.frombuffer(valuestring, dtype="<u4")
+
+
+class SyllableText(TEXT):
+    """A text field analysed into syllables and adjacent pairs, with positions.
+
+    It indexes exactly what its analyzer would produce (``ANALYZER`` or
+    ``FOLDED_ANALYZER``, which queries still use) through
+    :func:`indexer.analysis.term_positions`, without a Token per term.
+    """
+
+    def __init__(self, folded: bool = False, stored: bool = False) -> None:
+        super().__init__(analyzer=FOLDED_ANALYZER if folded else ANALYZER, stored=stored, phrase=True)
+        self.folded = folded
+        self.format = SyllablePositions(field_boost=self.format.field_boost)
+
+    def index(self, value: str, **kwargs):
+        return [(term.encode("utf-8"), freq, weight, vbytes) for term, freq, weight, vbytes in self.postings(value)]
+
+    def postings(self, value: str) -> list[tuple[str, int, float, bytes]]:
+        """``index(value)`` with the terms as str (what :mod:`indexer.segments` takes)."""
+        if not isinstance(value, str):
+            raise ValueError(f"{value!r} is not text")
+        boost = self.format.field_boost
+        encode = self.format.encode
+        return [(term, len(poslist), len(poslist) * boost, encode(poslist))
+                for term, poslist in term_positions(value, self.folded).items()]
 
 
 def make_schema() -> Schema:
     """A new schema instance (Whoosh pickles it into the index)."""
     return Schema(
         id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
-        text=TEXT(analyzer=ANALYZER, stored=True, phrase=True),
-        title_folded=TEXT(analyzer=FOLDED_ANALYZER, phrase=True),
-        text_folded=TEXT(analyzer=FOLDED_ANALYZER, phrase=True),
+        title=SyllableText(stored=True),
+        text=SyllableText(stored=True),
+        title_folded=SyllableText(folded=True),
+        text_folded=SyllableText(folded=True),
         province=ID(stored=True),
         province_2025=ID(stored=True),
         year=ID(stored=True),

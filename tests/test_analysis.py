@@ -1,4 +1,7 @@
-from indexer.analysis import ANALYZER, FOLDED_ANALYZER, syllables, words
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.analysis import ANALYZER, FOLDED_ANALYZER, syllables, term_positions, words
 
 TEXT = "Phong trào “Dân vận khéo”, kinh tế - xã hội. Hoà giải ở cơ sở"
 
@@ -40,3 +43,18 @@ def test_folded_analyzer_matches_unaccented_input():
 def test_pyvi_words_are_syllable_lists():
     assert words("Công tác dân vận trong tình hình mới")[:2] == [["công", "tác"], ["dân", "vận"]]
     assert words("") == []
+
+
+def _analyzer_positions(analyzer, text):
+    positions = {}
+    for t in analyzer(text, positions=True):
+        positions.setdefault(t.text, []).append(t.pos)
+    return positions
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("aăâeêioôơuưyđĐ àáảãạềốừ_-.,\n\t0İ\u0301") + ["Hoà", "kinh tế"]),
+                max_size=60).map("".join) | st.text(max_size=40))
+def test_term_positions_is_what_the_analyzers_produce(text):
+    assert term_positions(text) == _analyzer_positions(ANALYZER, text)
+    assert term_positions(text, folded=True) == _analyzer_positions(FOLDED_ANALYZER, text)
