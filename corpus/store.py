@@ -102,6 +102,11 @@ class Store:
         """Map id -> stamp for every document (what the indexer compares)."""
         return {row[0]: row[1] for row in self.db.execute("SELECT id, stamp FROM documents")}
 
+    def text_sizes(self) -> dict[str, int]:
+        """Map id -> characters of title and text (how the indexer splits work)."""
+        return {row[0]: row[1] for row in
+                self.db.execute("SELECT id, length(text) + coalesce(length(title), 0) FROM documents")}
+
     def counts_by(self, column: str) -> list[tuple[Any, int]]:
         """(value, count) for a single-valued column, most frequent first."""
         if column not in ("province", "province_2025", "year", "source"):

@@ -7,13 +7,15 @@ documents are re-indexed next time (``update_document`` is idempotent).
 
 A full (re)build is written into a sibling directory and swapped in by
 rename once committed, so a crash mid-build leaves the previous index
-searchable.  Large batches are analysed and written by worker processes
-(Whoosh's multiprocessing writer, one segment per worker): Whoosh spends
-its time per posting in Python, so only more cores make it faster.
+searchable.  Documents are written by :mod:`indexer.segments` (Whoosh's
+segment format, less Python per posting); large batches are split into
+segments written by worker processes and committed together by the
+process holding the lock.
 """
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 from contextlib import contextmanager
@@ -23,14 +25,16 @@ from pathlib import Path
 
 from whoosh import index as windex
 from whoosh.index import LockError
-from whoosh.multiproc import MpWriter, SubWriterTask
 
 from corpus.store import Store
 from indexer.schema import SCHEMA_VERSION, make_schema, to_fields
+from indexer.segments import FastSegmentWriter, write_segment
 
 STAMPS_FILE = "danvan-stamps.json"
 PARALLEL_MIN_DOCS = 2_000  # below this, worker start-up costs more than it saves
-WRITER_LIMIT_MB = 256  # posting pool per writer before it spills sorted runs to disk
+# Characters of text per segment a worker writes: bounds its memory.  Measured
+# on news articles: 5,000 documents, 12M characters, 1 GB peak per worker.
+SEGMENT_CHARS = 12_000_000
 
 
 class IndexBusy(RuntimeError):
@@ -140,50 +144,65 @@ def _swap_in(new: Path, index_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _writer(ix: windex.Index, count: int, procs: int | None):
-    """A writer for ``count`` documents: parallel when that pays."""
-    if procs is None:
-        procs = min(os.cpu_count() or 1, 4) if count >= PARALLEL_MIN_DOCS else 1
+def _writer(ix: windex.Index) -> FastSegmentWriter:
     # compound=False: Whoosh reads a sub-file of a compound segment into
     # memory (a copy of the postings per open reader, per thread); plain
     # segment files are memory-mapped and shared through the page cache.
-    options = {"timeout": 0, "limitmb": WRITER_LIMIT_MB, "compound": False}
-    if procs > 1:
-        # multisegment: each worker commits its own segment; merging them
-        # afterwards would be one more single-core pass over every posting.
-        return _ParallelWriter(ix, procs=procs, multisegment=True, batchsize=100, **options)
-    return ix.writer(**options)
+    return FastSegmentWriter(ix, timeout=0, compound=False)
 
 
-def _cancel(writer) -> None:
-    writer.cancel()
-    for task in getattr(writer, "tasks", ()):  # MpWriter.cancel cannot reach its worker processes
-        if task.is_alive():
-            task.terminate()
-            task.join(5)
+def _procs(count: int, procs: int | None) -> int:
+    if procs is None:
+        return min(os.cpu_count() or 1, 4) if count >= PARALLEL_MIN_DOCS else 1
+    return max(1, procs)
 
 
-class _WorkerTask(SubWriterTask):
-    """Whoosh's indexing worker, but it dies with the indexing process.
+def _chunks(ids: list[str], sizes: dict[str, int], procs: int) -> list[list[str]]:
+    """Split ``ids`` into segments: at least one per process, at most about SEGMENT_CHARS each."""
+    total = sum(sizes.get(doc_id, 0) + 1 for doc_id in ids)
+    budget = max(1, min(SEGMENT_CHARS, -(-total // procs)))
+    chunks: list[list[str]] = [[]]
+    filled = 0
+    for doc_id in ids:
+        if filled >= budget:
+            chunks.append([])
+            filled = 0
+        chunks[-1].append(doc_id)
+        filled += sizes.get(doc_id, 0) + 1
+    return [chunk for chunk in chunks if chunk]
 
-    Otherwise a ``danvan index`` killed with SIGKILL leaves its workers
-    blocked on their job queue forever.
+
+def _segment_job(job: tuple[str, str, list[str]]):
+    """Worker: write one segment from the store's documents ``ids``."""
+    store_path, index_dir, ids = job
+    store = Store(store_path)
+    try:
+        return write_segment(windex.open_dir(index_dir), (to_fields(doc) for doc in store.documents(ids))), len(ids)
+    finally:
+        store.close()
+
+
+def _write_segments(store: Store, index_dir: Path, ids: list[str], procs: int,
+                    progress: Callable[[int], None] | None) -> list:
+    """Write ``ids`` as new segments of the index in ``index_dir``, ``procs`` at a time.
+
+    The segments are returned in ``ids`` order (so docnums follow it) for the
+    lock holder to commit.  Workers die with this process: a killed
+    ``danvan index`` leaves no worker behind, only uncommitted segment files
+    that Whoosh deletes at the next commit.
     """
-
-    def run(self) -> None:
-        _die_with_parent()
-        super().run()
-
-
-class _ParallelWriter(MpWriter):
-    """Whoosh's multiprocessing writer with :class:`_WorkerTask` workers."""
-
-    def _new_task(self):
-        task = _WorkerTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
-                           self.subargs, self.multisegment)
-        self.tasks.append(task)
-        task.start()
-        return task
+    chunks = _chunks(ids, store.text_sizes(), procs)
+    jobs = [(str(store.path), str(index_dir), chunk) for chunk in chunks]
+    segments = []
+    done = 0
+    with multiprocessing.Pool(min(procs, len(chunks)), initializer=_die_with_parent) as pool:
+        for segment, count in pool.imap(_segment_job, jobs):
+            if segment is not None:
+                segments.append(segment)
+            done += count
+            if progress:
+                progress(done)
+    return segments
 
 
 def _die_with_parent() -> None:
@@ -215,56 +234,68 @@ def update_index(store: Store, index_dir: str | Path, *, rebuild: bool = False,
             new, _ = _siblings(index_dir)
             new.mkdir(parents=True)
             try:
-                report = _write(store, windex.create_in(str(new), make_schema()), new, {}, True, progress, on_start, procs)
+                report = _write(store, windex.create_in(str(new), make_schema()), new, True, progress, on_start, procs)
                 _swap_in(new, index_dir)
             finally:
                 shutil.rmtree(new, ignore_errors=True)
         return report
-    ix = windex.open_dir(str(index_dir))
-    return _write(store, ix, index_dir, _read_stamps(index_dir, ix.latest_generation()), False,
-                  progress, on_start, procs)
+    return _write(store, windex.open_dir(str(index_dir)), index_dir, False, progress, on_start, procs)
 
 
-def _write(store: Store, ix: windex.Index, index_dir: Path, indexed: dict, fresh: bool,
+def _changes(current: dict, indexed: dict) -> tuple[list[str], list[str]]:
+    """Ids to (re)write and ids to delete for the index holding ``indexed`` to match ``current``."""
+    return ([doc_id for doc_id, stamp in current.items() if indexed.get(doc_id) != stamp],
+            [doc_id for doc_id in indexed if doc_id not in current])
+
+
+def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
            progress: Callable[[int], None] | None, on_start: Callable[[int], None] | None,
            procs: int | None) -> IndexReport:
-    """Write what changed since ``indexed`` into ``ix``, commit, then record the stamps."""
+    """Write what changed since the last commit into ``ix`` (all of ``store`` if ``fresh``), then record the stamps."""
     report = IndexReport(rebuilt=fresh)
     current = store.stamps()
-    to_write = [doc_id for doc_id, stamp in current.items() if indexed.get(doc_id) != stamp]
-    to_delete = [doc_id for doc_id in indexed if doc_id not in current]
-    report.unchanged = len(current) - len(to_write)
-    if not to_write and not to_delete and not fresh:
+    if not fresh and not any(_changes(current, _read_stamps(index_dir))):  # a first look, without the lock
+        report.unchanged = len(current)
         return report
     try:
-        writer = _writer(ix, len(to_write), procs)
+        writer = _writer(ix)
     except LockError as exc:
         raise IndexBusy(f"the index in {index_dir} is being written by another process; try again when it finishes") from exc
+    indexed = {}
     if not fresh:
         _clear_leftovers(index_dir)  # we hold the lock, so no rebuild is running
+        # Only the lock holder may settle a pending commit's stamps (see _read_stamps).
+        indexed = _read_stamps(index_dir, ix.latest_generation())
+    to_write, to_delete = _changes(current, indexed)
+    report.unchanged = len(current) - len(to_write)
     try:
         if on_start:
             on_start(len(to_write))
         for doc_id in to_delete:
             writer.delete_by_term("id", doc_id)
             report.deleted += 1
-        for n, doc in enumerate(store.documents(to_write), 1):
-            if fresh:
-                writer.add_document(**to_fields(doc))
-            else:
-                writer.update_document(**to_fields(doc))
-            if doc.id in indexed:
-                report.updated += 1
-            else:
-                report.added += 1
-            if progress:
-                progress(n)
+        report.updated = sum(1 for doc_id in to_write if doc_id in indexed)
+        report.added = len(to_write) - report.updated
+        procs = _procs(len(to_write), procs)
+        if procs > 1 and len(to_write) > 1:
+            for doc_id in to_write:
+                if doc_id in indexed:
+                    writer.delete_by_term("id", doc_id)
+            writer.add_segments(_write_segments(store, index_dir, to_write, procs, progress))
+        else:
+            for n, doc in enumerate(store.documents(to_write), 1):
+                if fresh:
+                    writer.add_document(**to_fields(doc))
+                else:
+                    writer.update_document(**to_fields(doc))
+                if progress:
+                    progress(n)
         # Stamps for the generation this commit creates, so that a kill
         # between the commit and the line after it costs nothing (see _read_stamps).
         pending = _write_stamps(index_dir, current, PENDING, ix.latest_generation() + 1)
         writer.commit()
     except BaseException:
-        _cancel(writer)
+        writer.cancel()
         (index_dir / (STAMPS_FILE + PENDING)).unlink(missing_ok=True)
         raise
     os.replace(pending, index_dir / STAMPS_FILE)

@@ -1,0 +1,114 @@
+"""indexer.segments writes the same index Whoosh's own writer writes, faster."""
+import random
+
+import pytest
+from whoosh import index as windex
+
+from corpus.document import Document
+from corpus.store import Store
+from indexer.build import update_index
+from indexer.schema import SyllablePositions, make_schema, positions_array, to_fields
+from indexer.segments import FastSegmentWriter, TermPool, write_segment
+
+COMMON = "dân vận nhân dân công tác Đảng hoà giải".split()
+RARE = [f"từ{i}" for i in range(400)]
+
+
+def _docs(n: int, seed: int = 1, prefix: str = "d") -> list[Document]:
+    rng = random.Random(seed)
+    docs = []
+    for i in range(n):
+        words = [rng.choice(COMMON) if rng.random() < 0.6 else rng.choice(RARE) for _ in range(rng.randint(5, 60))]
+        text = " ".join(w + rng.choice(["", "", "", ",", " -", "."]) for w in words)
+        docs.append(Document(id=f"{prefix}{i:04d}", title=" ".join(words[:5]), text=text,
+                             province=rng.choice(["Nghệ An", "Hà Nội", None]), year=rng.choice([2019, 2024, None]),
+                             directives=rng.choice([[], ["25-NQ/TW"], ["16/CT-TTg", "25-NQ/TW"]])))
+    return docs
+
+
+def _contents(ix) -> tuple:
+    """Everything a reader sees: postings with their values, stored fields, field lengths."""
+    with ix.reader() as reader:
+        # A format without values reads as None from a block, '' when inlined.
+        postings = [(field, term, docnum, weight, value or None)
+                    for field, term, docnum, weight, value in reader.iter_postings()]
+        stored = [reader.stored_fields(n) for n in range(reader.doc_count_all())]
+        lengths = [(name, n, reader.doc_field_length(n, name)) for name in ("title", "text", "text_folded")
+                   for n in range(reader.doc_count_all())]
+    return postings, stored, lengths
+
+
+def _index(path, docs, writer_class=None, batches=1):
+    path.mkdir()
+    ix = windex.create_in(str(path), make_schema())
+    size = -(-len(docs) // batches)
+    for start in range(0, len(docs), size):
+        writer = writer_class(ix) if writer_class else ix.writer()
+        for doc in docs[start:start + size]:
+            writer.add_document(**to_fields(doc))
+        writer.commit(merge=False)
+    return ix
+
+
+def test_the_fast_writer_writes_what_whoosh_writes(tmp_path):
+    docs = _docs(400)  # common words: posting lists of several blocks; rare ones: inlined
+    whoosh_ix = _index(tmp_path / "whoosh", docs)
+    fast_ix = _index(tmp_path / "fast", docs, FastSegmentWriter)
+    expected, got = _contents(whoosh_ix), _contents(fast_ix)
+    assert len(expected[0]) > 5000 and got == expected
+    with fast_ix.reader() as reader:
+        assert reader.doc_frequency("text", "dân") > 128  # more than one block
+        inlined = [term for term in reader.field_terms("text") if reader.term_info("text", term).is_inlined()]
+        assert 0 < len(inlined) < len(list(reader.field_terms("text")))  # short lists sit in the term table
+
+
+def test_merging_fast_segments_keeps_every_posting(tmp_path):
+    docs = _docs(300, seed=2)
+    expected = _contents(_index(tmp_path / "one", docs))
+    ix = _index(tmp_path / "three", docs, FastSegmentWriter, batches=3)
+    assert len(ix.reader().leaf_readers()) == 3
+    FastSegmentWriter(ix).commit(optimize=True)  # Whoosh's merge feeds the pool item by item
+    assert len(ix.reader().leaf_readers()) == 1
+    assert _contents(ix) == expected
+
+
+def test_segments_written_elsewhere_are_committed_by_the_lock_holder(tmp_path):
+    docs = _docs(200, seed=3)
+    expected = _contents(_index(tmp_path / "one", docs))
+    (tmp_path / "parts").mkdir()
+    ix = windex.create_in(str(tmp_path / "parts"), make_schema())
+    writer = FastSegmentWriter(ix)
+    parts = [write_segment(ix, (to_fields(d) for d in docs[:120])), write_segment(ix, iter(())),
+             write_segment(ix, (to_fields(d) for d in docs[120:]))]
+    assert parts[1] is None
+    writer.add_segments([p for p in parts if p is not None])
+    writer.commit()
+    assert _contents(ix) == expected
+
+
+def test_the_pool_sorts_postings_that_arrive_out_of_order():
+    pool = TermPool()
+    for docnum in (5, 2, 9, 2):
+        pool.add(("text", "dân".encode(), docnum, 1.0, b"v%d" % docnum))
+    assert [item[2] for item in pool.iter_postings()] == [2, 2, 5, 9]
+
+
+def test_positions_round_trip():
+    fmt = SyllablePositions()
+    value = fmt.encode([0, 5, 70_000, 4_000_000])
+    assert fmt.decode_positions(value) == [0, 5, 70_000, 4_000_000]
+    assert fmt.decode_frequency(value) == 4
+    assert positions_array(value).tolist() == [0, 5, 70_000, 4_000_000]
+
+
+def test_a_parallel_build_writes_the_index_a_serial_build_writes(tmp_path):
+    contents = []
+    for procs in (1, 2):
+        home = tmp_path / f"p{procs}"
+        with Store(home / "store.db") as store:
+            store.upsert_many(_docs(300, seed=4))
+            update_index(store, home / "index", procs=procs)
+        ix = windex.open_dir(str(home / "index"))
+        assert len(ix.reader().leaf_readers()) == procs
+        contents.append(_contents(ix))
+    assert contents[0] == contents[1]
