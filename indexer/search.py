@@ -8,6 +8,7 @@ import datetime as dt
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,8 @@ class SearchResult:
     suggestion: str | None = None  # did you mean
     truncated: bool = False
     messages: list[str] = field(default_factory=list)
+    # With ``SearchService.search(req, keep=n)``: the first n hits in rank order, made as they are read.
+    ranked: Callable[[], Iterator[Hit]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def pages(self) -> int:
@@ -229,8 +232,12 @@ class SearchService:
             return (searcher, *data)
         raise RuntimeError("the index changed ten times during one search; try again")
 
-    def search(self, req: SearchRequest) -> SearchResult:
-        """Run one validated search; raises :class:`QueryError` for bad requests."""
+    def search(self, req: SearchRequest, keep: int = 0) -> SearchResult:
+        """Run one validated search; raises :class:`QueryError` for bad requests.
+
+        ``keep``: also rank the first ``keep`` hits, for ``result.ranked()`` to
+        make them one by one (an export ranks once, however many rows it sends).
+        """
         started = time.perf_counter()
         req = validate(req)
         parsed = parse(req.q)
@@ -243,13 +250,13 @@ class SearchService:
         parts = len(set(parsed.words)) + len(parsed.phrases)
         if parts > LONG_QUERY or (parsed.question and parts > 1):
             # A question or a pasted paragraph: the answer rarely has every word.
-            result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False)
+            result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False, keep=keep)
             result.messages.append("Câu hỏi hoặc câu truy vấn dài: kết quả xếp theo mức độ phù hợp, "
                                    "không bắt buộc chứa mọi từ.")
         else:
-            result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=True)
+            result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=True, keep=keep)
             if result.total == 0 and parts > 1:
-                result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False)
+                result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False, keep=keep)
                 if result.total:
                     result.fallback = True
                     result.messages.append("Không tài liệu nào chứa tất cả các từ; đang hiển thị các kết quả gần đúng.")
@@ -261,7 +268,7 @@ class SearchService:
         return result
 
     def _ranked(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery, req: SearchRequest,
-                filters: dict[str, np.ndarray], match_all: bool) -> SearchResult:
+                filters: dict[str, np.ndarray], match_all: bool, keep: int = 0) -> SearchResult:
         numbers = []  # cited numbers a partial citation was found to mean, for ranking
 
         def part_mask(part: Part) -> np.ndarray:
@@ -293,21 +300,28 @@ class SearchService:
             allowed &= mask
         total = int(allowed.sum())
         facets = facet_counts(table, matches, filters, req.filters(), FACET_TOP)
-        hits: list[Hit] = []
         first = (req.page - 1) * req.limit
-        if first < total:
+        wanted = max(first + req.limit, keep)
+        docnums, scores = np.zeros(0, dtype=np.int64), None
+        if total and (first < total or keep):
             if req.sort == "date" or parsed.empty:
                 candidates = np.flatnonzero(allowed)
-                order = np.lexsort((candidates, -table.dates[candidates]))[: first + req.limit]
-                docnums, scores = candidates[order], None
+                order = np.lexsort((candidates, -table.dates[candidates]))[:wanted]
+                docnums = candidates[order]
             else:
                 scores = ranker.score(rank_terms(parsed) + [("directive", n, DIRECTIVE_BOOST) for n in numbers])
-                docnums = top(scores, allowed, first + req.limit)
-            terms, folded = highlight_terms(parsed)
-            for docnum in docnums[first:]:
-                score = float(scores[docnum]) if scores is not None else None
-                hits.append(_hit(searcher.stored_fields(int(docnum)), score, terms, folded))
-        return SearchResult(request=req, total=total, hits=hits, facets=facets)
+                docnums = top(scores, allowed, wanted)
+        terms, folded = highlight_terms(parsed)
+
+        def hit(docnum) -> Hit:
+            score = float(scores[docnum]) if scores is not None else None
+            return _hit(searcher.stored_fields(int(docnum)), score, terms, folded)
+
+        result = SearchResult(request=req, total=total, hits=[hit(d) for d in docnums[first:first + req.limit]],
+                              facets=facets)
+        if keep:
+            result.ranked = lambda: (hit(d) for d in docnums[:keep])
+        return result
 
     def _suggest(self, ranker: Ranker, parsed: ParsedQuery, needed: bool) -> str | None:
         """A better-supported spelling of a plain-words query, if it needs one."""

@@ -1,7 +1,8 @@
-"""Export a whole result set as CSV or JSONL, streamed page by page.
+"""Export a whole result set as CSV or JSONL, streamed row by row.
 
-Rows are produced while the response is sent, so memory stays flat however
-large the export; a hard cap bounds the work one request can cause.
+The search is ranked once; rows (stored fields, snippet) are made while the
+response is sent, so memory stays flat however large the export; a hard cap
+bounds the work one request can cause.
 """
 from __future__ import annotations
 
@@ -37,29 +38,21 @@ def plain(snippet_html: str) -> str:
 
 def rows(service: SearchService, params: SearchParams, cap: int,
          link: Callable[[str], str]) -> tuple[int, Iterator[dict[str, Any]]]:
-    """(rows that will be sent, their iterator).  The first page is searched now,
+    """(rows that will be sent, their iterator).  The search runs now,
     so a bad request raises before any byte is sent."""
-    params = replace(params, page=1, limit=MAX_LIMIT)
-    first = service.search(params.to_request())
-    params = params.canonical(first.request)
+    first = service.search(replace(params, page=1, limit=MAX_LIMIT).to_request(), keep=cap)
     count = min(first.total, cap)
 
     def generate() -> Iterator[dict[str, Any]]:
-        result, rank = first, 0
-        while True:
-            for hit in result.hits:
-                if rank >= count:
-                    return
-                rank += 1
-                yield {
-                    "rank": rank, "id": hit.id, "title": hit.title, "published": hit.published,
-                    "province": hit.province, "province_2025": hit.province_2025,
-                    "directives": hit.directives, "source": hit.source, "url": hit.url,
-                    "score": hit.score, "doc_url": link(hit.id), "snippet": plain(hit.snippet),
-                }
-            if rank >= count or not result.hits:
+        for rank, hit in enumerate(first.ranked(), 1):
+            if rank > count:
                 return
-            result = service.search(replace(params, page=result.request.page + 1).to_request())
+            yield {
+                "rank": rank, "id": hit.id, "title": hit.title, "published": hit.published,
+                "province": hit.province, "province_2025": hit.province_2025,
+                "directives": hit.directives, "source": hit.source, "url": hit.url,
+                "score": hit.score, "doc_url": link(hit.id), "snippet": plain(hit.snippet),
+            }
 
     return count, generate()
 

@@ -152,3 +152,12 @@ def test_question_queries_are_ranked_not_anded(mini_service):
 def test_partial_citation_matches_full_numbers(mini_service):
     assert ids(mini_service.search(SearchRequest(q="chỉ thị 16"))) == {"d2", "d3"}
     assert ids(mini_service.search(SearchRequest(q="qd 23"))) == {"d4"}
+
+
+@pytest.mark.parametrize("q,sort", [("dân", "relevance"), ("", "date"), ("dân -hòa", "date")])
+def test_kept_hits_are_the_pages_in_order(mini_service, q, sort):
+    result = mini_service.search(SearchRequest(q=q, limit=2, sort=sort), keep=50)
+    pages = [hit for page in range(1, 6)
+             for hit in mini_service.search(SearchRequest(q=q, limit=2, page=page, sort=sort)).hits]
+    assert result.total > 2 and [(h.id, h.score, h.snippet) for h in result.ranked()] == \
+        [(h.id, h.score, h.snippet) for h in pages]
