@@ -1,6 +1,7 @@
 # make demo  - set up, import the bundled samples, build the index, search it, serve it on $(PORT)
 # make test  - set up and run the test suite
-# make stress - long reliability runs: 60 s load test against `danvan serve`, 40 index kills
+# make stress - long reliability runs: 40 index kills, 10 crawl kills, 60 s load tests against `danvan serve`
+#               on the demo index and on 30,000 news documents (imported once into $(LOAD_HOME))
 # make bench - speed benchmark vs SQLite FTS5 at $(BENCH_SIZES) documents (BENCH_SIZES=10000 for a quick run)
 # make browser - install Debian's Chromium for the browser tests (idempotent; .ci/run calls it)
 VENV ?= .venv
@@ -9,6 +10,7 @@ BIN = $(VENV)/bin
 DEMO_HOME ?= demo-data
 PORT ?= 5000
 BENCH_SIZES ?= 10000,30000,100000
+LOAD_HOME ?= build/load-30k
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: install test stress bench demo browser clean
@@ -25,8 +27,11 @@ test: install
 	$(BIN)/python -m pytest -q
 
 stress: install
-	DANVAN_CRASH_KILLS=40 $(BIN)/python -m pytest -q -s -m stress tests/test_load.py
 	DANVAN_CRASH_KILLS=40 $(BIN)/python -m pytest -q -s tests/test_crash.py
+	DANVAN_CRAWL_KILLS=10 $(BIN)/python -m pytest -q -s tests/test_crawl.py -k killed
+	$(BIN)/python -m pytest -q -s -m stress tests/test_load.py
+	$(BIN)/python benchmarks/speed.py --sizes 30000 --prepare $(LOAD_HOME)
+	DANVAN_LOAD_HOME=$(LOAD_HOME) $(BIN)/python -m pytest -q -s -m stress tests/test_load.py
 
 # Long: indexing 100k documents takes most of an hour on 2 cores.  Figures go in BENCHMARKS.md.
 bench: install

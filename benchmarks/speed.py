@@ -16,6 +16,8 @@ Usage:
     python benchmarks/speed.py                      # 10k, 30k, 100k
     python benchmarks/speed.py --sizes 10000 --serve
     python benchmarks/speed.py --sizes 30000 --reuse   # keep store + index from a previous run
+    python benchmarks/speed.py --sizes 30000 --prepare build/load-30k   # only import + index there
+                                                      # (what `make stress` serves for its 30k load run)
 """
 from __future__ import annotations
 
@@ -156,6 +158,19 @@ def phase_index(home: Path) -> dict:
     size = sum(p.stat().st_size for p in config.index_path(home).rglob("*") if p.is_file())
     return {"seconds": seconds, "docs": report.added, "index_mb": size / 1e6,
             "peak_rss_mb": _peak_mb(), "peak_rss_children_mb": _peak_mb(children=True)}
+
+
+def phase_update(home: Path) -> dict:
+    """``danvan index`` as a user runs it: incremental, a rebuild only when the schema changed."""
+    from corpus import config
+    from corpus.store import Store
+    from indexer.build import update_index
+
+    started = time.perf_counter()
+    with Store(config.store_path(home)) as store:
+        report = update_index(store, config.index_path(home))
+    return {"seconds": time.perf_counter() - started, "written": report.added + report.updated,
+            "rebuilt": report.rebuilt}
 
 
 def phase_query(home: Path, repeat: int) -> dict:
@@ -365,6 +380,23 @@ def bench(n: int, args) -> dict:
     return out
 
 
+def prepare(home: Path, n: int) -> None:
+    """Import ``n`` documents into ``home`` unless an earlier run did, then bring its index up to date."""
+    from corpus import config
+
+    marker = home / f"imported-{n}.json"
+    if not marker.exists():
+        if home.exists():
+            shutil.rmtree(home)
+        home.mkdir(parents=True)
+        marker.write_text(json.dumps(_run_phase("import", home, "--n", str(n))))
+    imported = json.loads(marker.read_text())
+    update = _run_phase("update", home)
+    print(f"{home}: {imported['docs']} documents ({imported['text_mb']:.0f} MB of text, imported in "
+          f"{imported['seconds']:.0f} s); index {'rebuilt' if update['rebuilt'] else 'updated'}: "
+          f"{update['written']} written in {update['seconds']:.0f} s; store {config.store_path(home)}")
+
+
 def report(out: dict) -> None:
     n, imp, idx, q = out["n"], out["import"], out["index"], out["query"]
     print(f"\n=== {n} documents, {imp['text_mb']:.1f} MB of text ===")
@@ -416,6 +448,8 @@ def main() -> None:
     parser.add_argument("--no-fts", action="store_true", help="skip the SQLite FTS5 baseline")
     parser.add_argument("--serve", action="store_true", help="also measure a real `danvan serve` process")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--prepare", type=Path, metavar="DIR",
+                        help="only make DIR a data dir of the first --sizes documents (import once, then index)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
@@ -423,8 +457,11 @@ def main() -> None:
     if args.phase:
         fn = {"import": lambda: phase_import(args.home, args.n), "index": lambda: phase_index(args.home),
               "query": lambda: phase_query(args.home, args.repeat), "fts": lambda: phase_fts(args.home, args.repeat),
-              "serve": lambda: phase_serve(args.home)}[args.phase]
+              "serve": lambda: phase_serve(args.home), "update": lambda: phase_update(args.home)}[args.phase]
         print(json.dumps(fn(), ensure_ascii=False))
+        return
+    if args.prepare:
+        prepare(args.prepare, int(args.sizes.split(",")[0]))
         return
     print(f"danvan speed benchmark: {os.cpu_count()} cores, corpus {CORPUS.name}, work dir {WORK}")
     results = [bench(int(n), args) for n in args.sizes.split(",")]

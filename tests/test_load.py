@@ -33,8 +33,8 @@ def _env(home: Path) -> dict:
 def demo_server(tmp_path_factory):
     """`danvan serve` on the demo index (corpus/samples), on a free loopback port.
 
-    DANVAN_LOAD_HOME=DIR serves a prebuilt data dir instead (e.g. the 30k-document
-    one `benchmarks/speed.py --reuse` leaves in /tmp/danvan-bench/n30000).
+    DANVAN_LOAD_HOME=DIR serves a prebuilt data dir instead: `make stress` serves the
+    30,000 news documents that `benchmarks/speed.py --sizes 30000 --prepare DIR` imports.
     """
     logs = tmp_path_factory.mktemp("load")
     if os.environ.get("DANVAN_LOAD_HOME"):
@@ -140,7 +140,7 @@ def test_load_16_clients_60_seconds(demo_server):
     port, proc, docs = demo_server
     seconds = float(os.environ.get("DANVAN_LOAD_SECONDS", "60"))
     stats = load(port, PATHS + docs, clients=16, seconds=seconds)
-    _report("load", stats, 16, seconds)
+    _report(f"load ({os.environ.get('DANVAN_LOAD_HOME') or 'demo index'})", stats, 16, seconds)
     assert proc.poll() is None, "the server died"
     assert not stats["errors"], stats["errors"][:5]
     assert stats["p95"] < 5000
