@@ -33,8 +33,8 @@ from indexer.segments import FastSegmentWriter, write_segment
 STAMPS_FILE = "danvan-stamps.json"
 PARALLEL_MIN_DOCS = 2_000  # below this, worker start-up costs more than it saves
 # Characters of text per segment a worker writes: bounds its memory.  Measured
-# on news articles: 5,000 documents, 12M characters, 1 GB peak per worker.
-SEGMENT_CHARS = 12_000_000
+# on news articles: about 60 MB of worker memory per million characters.
+SEGMENT_CHARS = 20_000_000
 
 
 class IndexBusy(RuntimeError):

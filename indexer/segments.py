@@ -60,8 +60,11 @@ class TermPool:
     """
 
     def __init__(self) -> None:
-        # field -> term -> (docnums, weights, values); terms are str (see _text)
-        self.fields: dict[str, dict[str, tuple[array, array, list]]] = {}
+        # field -> term -> postings; terms are str (see _text).  Most terms of a
+        # segment occur in one document: their postings are one (docnum,
+        # weight, value) tuple until a second comes, then [docnums, weights,
+        # values] (two arrays and a list).  That halves the pool's memory.
+        self.fields: dict[str, dict[str, tuple | list]] = {}
         self.fieldnames: set[str] = set()  # Whoosh's writers read this
         self.unsorted: set[tuple[str, str]] = set()  # terms that got a docnum out of order
 
@@ -79,7 +82,11 @@ class TermPool:
         for term, freq, weight, vbytes in items:
             entry = terms.get(term)
             if entry is None:
-                terms[term] = (array("I", (docnum,)), array("f", (weight,)), [vbytes])
+                terms[term] = (docnum, weight, vbytes)
+            elif entry.__class__ is tuple:
+                if docnum <= entry[0]:
+                    self.unsorted.add((fieldname, term))
+                terms[term] = [array("I", (entry[0], docnum)), array("f", (entry[1], weight)), [entry[2], vbytes]]
             else:
                 ids = entry[0]
                 if docnum <= ids[-1]:
@@ -125,13 +132,16 @@ class TermPool:
             fieldwriter.finish_field()
             terms.clear()
 
-    def _sorted(self, fieldname: str, term: str, entry: tuple) -> tuple:
-        if (fieldname, term) not in self.unsorted:
-            return entry
+    def _sorted(self, fieldname: str, term: str, entry: tuple | list) -> tuple[array, array, list]:
+        """A term's (docnums, weights, values), in docnum order."""
+        if entry.__class__ is tuple:
+            return array("I", (entry[0],)), array("f", (entry[1],)), [entry[2]]
         ids, weights, values = entry
-        order = sorted(range(len(ids)), key=ids.__getitem__)
-        return (array("I", [ids[i] for i in order]), array("f", [weights[i] for i in order]),
-                [values[i] for i in order])
+        if (fieldname, term) in self.unsorted:
+            order = sorted(range(len(ids)), key=ids.__getitem__)
+            return (array("I", [ids[i] for i in order]), array("f", [weights[i] for i in order]),
+                    [values[i] for i in order])
+        return ids, weights, values
 
     def save(self) -> None:
         """Nothing to spill: Whoosh's multiprocessing writer calls this on its pool."""
