@@ -72,8 +72,10 @@ def import_(paths: tuple[Path, ...], data_dir: Path | None) -> None:
 
 @cli.command()
 @click.option("--rebuild", is_flag=True, help="Build the index from scratch.")
+@click.option("--procs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes writing the index [default: every core for 2,000+ documents, else 1].")
 @data_dir_option
-def index(rebuild: bool, data_dir: Path | None) -> None:
+def index(rebuild: bool, procs: int | None, data_dir: Path | None) -> None:
     """Build or update the search index (only new or changed documents).
 
     Example: danvan index
@@ -96,7 +98,7 @@ def index(rebuild: bool, data_dir: Path | None) -> None:
     with Store(config.store_path(home)) as store:
         try:
             report = update_index(store, config.index_path(home), rebuild=rebuild,
-                                  on_start=start, progress=progress)
+                                  on_start=start, progress=progress, procs=procs)
         except IndexBusy as exc:
             raise click.ClickException(str(exc)) from None
         finally:

@@ -95,7 +95,8 @@ def test_kill_9_during_index_updates_keeps_the_previous_index(crash_home):
             store.upsert_many(generated(15, seed=round_ + 2000, prefix=f"r{round_}-"))
             store.upsert_many(generated(15, seed=round_ + 3000, prefix="g"))
             store.delete(f"g{200 + round_:04d}")
-        proc = danvan(home, "index")
+        # Every other round the update is written by two worker processes.
+        proc = danvan(home, "index", *(["--procs", "2"] if round_ % 2 else []))
         time.sleep(rng.uniform(0.15, 1.0) * full)
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
@@ -118,14 +119,15 @@ def test_kill_9_during_index_updates_keeps_the_previous_index(crash_home):
     assert outcomes["old"] >= KILLS // 4, outcomes  # the kills did land during writes
 
 
-def test_kill_9_during_rebuild_keeps_the_previous_index(crash_home):
+@pytest.mark.parametrize("procs", ["1", "2"])
+def test_kill_9_during_rebuild_keeps_the_previous_index(crash_home, procs):
     home = crash_home
     before = snapshot(home)
     started = time.monotonic()
-    assert run_index(home, "--rebuild").returncode == 0
+    assert run_index(home, "--rebuild", "--procs", procs).returncode == 0
     full = time.monotonic() - started
     for fraction in (0.2, 0.5, 0.7, 0.9, 0.97):
-        proc = danvan(home, "index", "--rebuild")
+        proc = danvan(home, "index", "--rebuild", "--procs", procs)
         time.sleep(fraction * full)
         proc.send_signal(signal.SIGKILL)
         proc.communicate()
