@@ -105,7 +105,7 @@ class Store:
     def text_sizes(self) -> dict[str, int]:
         """Map id -> characters of title and text (how the indexer splits work)."""
         return {row[0]: row[1] for row in
-                self.db.execute("SELECT id, length(text) + coalesce(length(title), 0) FROM documents")}
+                self.db.execute("SELECT id, coalesce(length(text), 0) + coalesce(length(title), 0) FROM documents")}
 
     def counts_by(self, column: str) -> list[tuple[Any, int]]:
         """(value, count) for a single-valued column, most frequent first."""

@@ -18,6 +18,7 @@ import json
 import multiprocessing
 import os
 import shutil
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -195,13 +196,26 @@ def _write_segments(store: Store, index_dir: Path, ids: list[str], procs: int,
     jobs = [(str(store.path), str(index_dir), chunk) for chunk in chunks]
     segments = []
     done = 0
-    with multiprocessing.Pool(min(procs, len(chunks)), initializer=_die_with_parent) as pool:
-        for segment, count in pool.imap(_segment_job, jobs):
+    # A pool that fails when a worker dies (out of memory, killed): a
+    # multiprocessing.Pool would wait forever for its task, holding the lock.
+    # Forked: spawned workers would re-run a calling script's unguarded main
+    # code.  Workers open their own store connection and index.
+    pool = ProcessPoolExecutor(min(procs, len(chunks)), mp_context=multiprocessing.get_context("fork"),
+                               initializer=_die_with_parent)
+    try:
+        for segment, count in pool.map(_segment_job, jobs):
             if segment is not None:
                 segments.append(segment)
             done += count
             if progress:
                 progress(done)
+    except BaseException:
+        workers = list((pool._processes or {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for worker in workers:  # do not wait for the other segments
+            worker.terminate()
+        raise
+    pool.shutdown()
     return segments
 
 
@@ -278,8 +292,8 @@ def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
         report.added = len(to_write) - report.updated
         procs = _procs(len(to_write), procs)
         if procs > 1 and len(to_write) > 1:
-            for doc_id in to_write:
-                if doc_id in indexed:
+            if not fresh:  # every id, not only those the stamps list: never two copies of a document
+                for doc_id in to_write:
                     writer.delete_by_term("id", doc_id)
             writer.add_segments(_write_segments(store, index_dir, to_write, procs, progress))
         else:
@@ -295,8 +309,11 @@ def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
         pending = _write_stamps(index_dir, current, PENDING, ix.latest_generation() + 1)
         writer.commit()
     except BaseException:
-        writer.cancel()
-        (index_dir / (STAMPS_FILE + PENDING)).unlink(missing_ok=True)
+        if not writer.is_closed:
+            writer.cancel()
+        # If the commit got through before the error, its pending stamps are
+        # the true ones; otherwise they are dropped.
+        _read_stamps(index_dir, ix.latest_generation())
         raise
     os.replace(pending, index_dir / STAMPS_FILE)
     return report

@@ -320,6 +320,12 @@ class SearchService:
         result = SearchResult(request=req, total=total, hits=[hit(d) for d in docnums[first:first + req.limit]],
                               facets=facets)
         if keep:
+            # Open every segment's stored fields now: a commit that merges
+            # segments away, or a rebuild swapped in, while the hits are being
+            # read must not take files this generation still needs.
+            for leaf, _ in searcher.reader().leaf_readers():
+                if leaf.doc_count_all():
+                    leaf.stored_fields(0)
             result.ranked = lambda: (hit(d) for d in docnums[:keep])
         return result
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import Response, stream_with_context
 
-from indexer.search import MAX_LIMIT, SearchService
+from indexer.search import SearchService
 from search_app.params import SearchParams
 
 COLUMNS = ("rank", "id", "title", "published", "province", "province_2025", "directives",
@@ -40,7 +40,7 @@ def rows(service: SearchService, params: SearchParams, cap: int,
          link: Callable[[str], str]) -> tuple[int, Iterator[dict[str, Any]]]:
     """(rows that will be sent, their iterator).  The search runs now,
     so a bad request raises before any byte is sent."""
-    first = service.search(replace(params, page=1, limit=MAX_LIMIT).to_request(), keep=cap)
+    first = service.search(replace(params, page=1, limit=1).to_request(), keep=max(cap, 1))
     count = min(first.total, cap)
 
     def generate() -> Iterator[dict[str, Any]]:

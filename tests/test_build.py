@@ -129,3 +129,39 @@ def test_a_commit_whose_stamps_were_not_recorded_is_not_redone(mini_home):
         current.write_text(old, "utf-8")
         assert update_index(store, index_dir).added == 1
         assert not (index_dir / (STAMPS_FILE + ".pending")).exists()
+
+
+def test_a_worker_that_dies_fails_the_build_and_frees_the_lock(tmp_path, monkeypatch, make_mini_documents):
+    import faulthandler
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    import indexer.build as build
+
+    faulthandler.dump_traceback_later(120, exit=True)  # a hang here must not hang the suite
+    try:
+        with Store(tmp_path / "store.db") as store:
+            store.upsert_many(make_mini_documents())
+            monkeypatch.setattr(build, "write_segment", lambda ix, docs: os._exit(9))  # as if OOM-killed
+            with pytest.raises(BrokenProcessPool):
+                update_index(store, tmp_path / "index", procs=2)
+            monkeypatch.undo()
+            assert update_index(store, tmp_path / "index", procs=2).added == len(make_mini_documents())
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index", "store.db"]  # no rebuild left behind
+
+
+def test_hits_kept_for_an_export_survive_a_merge(tmp_path, make_mini_documents):
+    from indexer.segments import FastSegmentWriter
+
+    with Store(tmp_path / "store.db") as store:
+        store.upsert_many(make_mini_documents())
+        update_index(store, tmp_path / "index", procs=2)
+    service = SearchService(tmp_path / "index")
+    result = service.search(SearchRequest(q="", limit=1), keep=100)
+    before = set((tmp_path / "index").iterdir())
+    FastSegmentWriter(windex.open_dir(str(tmp_path / "index"))).commit(optimize=True)
+    assert before - set((tmp_path / "index").iterdir())  # the merge deleted the old segments' files
+    got = [hit.id for hit in result.ranked()]
+    assert got == [hit.id for hit in service.search(SearchRequest(q="", limit=100)).hits] and len(got) == 6

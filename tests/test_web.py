@@ -401,13 +401,12 @@ def test_export_stops_at_the_cap(web_home):
     assert response.headers["X-Total-Count"] == "2"
 
 
-def test_export_pages_through_large_sets(web_home, monkeypatch):
-    from search_app import export
-
-    monkeypatch.setattr(export, "MAX_LIMIT", 2)  # force several service pages
+def test_export_sends_the_search_order(web_home):
     client = create_app({"DANVAN_HOME": str(web_home)}).test_client()
-    ids = [json.loads(line)["id"] for line in client.get("/export.jsonl").get_data(as_text=True).splitlines()]
-    assert len(ids) == len(set(ids)) == 8
+    for query in ("", "?q=d%C3%A2n", "?q=d%C3%A2n&sort=date"):
+        ids = [json.loads(line)["id"] for line in client.get("/export.jsonl" + query).get_data(as_text=True).splitlines()]
+        searched = [hit["id"] for hit in client.get("/search.json" + (query or "?") + "&limit=100").get_json()["hits"]]
+        assert ids == searched and len(ids) == len(set(ids)) > 1
 
 
 def test_csv_cells_cannot_become_formulas():
