@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 from whoosh.reading import TermNotFound
 
+from indexer import longlists
 from indexer.schema import positions_array
 
 K1 = 1.2
@@ -35,6 +36,8 @@ class Ranker:
         self._lengths: dict[str, np.ndarray] = {}
         self._postings: OrderedDict = OrderedDict()
         self._phrases: OrderedDict = OrderedDict()
+        # Per segment: its memory-mapped long posting lists (None: it has none).
+        self._longlists = [longlists.open_for(leaf) for leaf, _ in reader.leaf_readers()]
         self._lock = threading.Lock()
         # Whoosh readers read files with seek() + read(): one thread at a time.
         # The ranker is shared by all the threads searching this generation.
@@ -62,12 +65,20 @@ class Ranker:
                 return hit
         ids, weights = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float32)]
         with self.io:
-            for leaf, offset in self.reader.leaf_readers():
-                try:
-                    matcher = leaf.postings(field, term)
-                except TermNotFound:
-                    continue
-                leaf_ids, leaf_weights = _read_all(matcher)
+            for (leaf, offset), long in zip(self.reader.leaf_readers(), self._longlists):
+                found = long.postings(field, term) if long is not None else None
+                if found is not None:
+                    leaf_ids, leaf_weights = found
+                    deleted = leaf.deleted_docs_set
+                    if deleted:  # as leaf.postings() would: without deleted documents
+                        live = ~np.isin(leaf_ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
+                        leaf_ids, leaf_weights = leaf_ids[live], leaf_weights[live]
+                else:
+                    try:
+                        matcher = leaf.postings(field, term)
+                    except TermNotFound:
+                        continue
+                    leaf_ids, leaf_weights = _read_all(matcher)
                 ids.append(np.asarray(leaf_ids, dtype=np.int64) + offset)
                 weights.append(np.asarray(leaf_weights, dtype=np.float32))
         hit = (np.concatenate(ids), np.concatenate(weights))
@@ -160,7 +171,11 @@ class Ranker:
         return keys
 
     def _read_position_keys(self, field: str, term: str, candidates: np.ndarray, out: list) -> None:
-        for leaf, offset in self.reader.leaf_readers():
+        for (leaf, offset), long in zip(self.reader.leaf_readers(), self._longlists):
+            found = long.positions(field, term) if long is not None else None
+            if found is not None:
+                out.append(_long_position_keys(*found, offset, candidates))
+                continue
             try:
                 matcher = leaf.postings(field, term)
             except TermNotFound:
@@ -220,6 +235,24 @@ class Ranker:
         for field, term, weight in terms:
             self.add_scores(scores, field, term, weight)
         return scores
+
+
+def _long_position_keys(ids: np.ndarray, counts: np.ndarray, positions: np.ndarray, offset: int,
+                        candidates: np.ndarray) -> np.ndarray:
+    """Position keys of the candidate postings of a long list, without a Python loop per posting.
+
+    ``positions`` holds every posting's positions in posting order, ``counts[i]``
+    of them for posting i.
+    """
+    docnums = ids.astype(np.int64) + offset
+    chosen = np.flatnonzero(candidates[docnums])
+    if not len(chosen):
+        return np.zeros(0, dtype=np.int64)
+    starts = np.cumsum(counts) - counts
+    take = counts[chosen]
+    # Indexes of the chosen postings' positions: each start, counted up `take` times.
+    index = np.repeat(starts[chosen] - np.cumsum(take) + take, take) + np.arange(int(take.sum()))
+    return (np.repeat(docnums[chosen], take) << _POS_BITS) + positions[index].astype(np.int64)
 
 
 def _leaf_lengths(leaf, field: str) -> np.ndarray:

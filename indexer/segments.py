@@ -16,6 +16,7 @@ from array import array
 from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
 from whoosh.writing import SegmentWriter
 
+from indexer.longlists import LongListWriter
 from indexer.schema import SyllableText
 
 # Terms with fewer postings than this are kept in the term table itself,
@@ -112,12 +113,12 @@ class TermPool:
                 for docnum, weight, vbytes in zip(ids, weights, values):
                     yield fieldname, tbytes, docnum, weight, vbytes
 
-    def write(self, fieldwriter, schema, lengths) -> None:
+    def write(self, fieldwriter, schema, lengths, longlists: LongListWriter | None = None) -> None:
         """Write every term into a W3 field writer, a block at a time.
 
         ``lengths`` is the segment's per-document reader: each block records
         the shortest and longest field length of its documents, as Whoosh's
-        own writer does.
+        own writer does.  ``longlists`` also gets every term's postings.
         """
         for fieldname in sorted(self.fields):
             terms = self.fields[fieldname]
@@ -128,6 +129,9 @@ class TermPool:
             blocklimit = postwriter._blocklimit
             for term, tbytes in _in_byte_order(terms):
                 ids, weights, values = self._sorted(fieldname, term, terms[term])
+                if longlists is not None:
+                    longlists.add(fieldname, term, ids, weights,
+                                  values if isinstance(fieldobj, SyllableText) else None)
                 fieldwriter.start_term(tbytes)
                 for start in range(0, len(ids), blocklimit):
                     if start:
@@ -199,6 +203,10 @@ class FastSegmentWriter(SegmentWriter):
 
     def __init__(self, ix, **kwargs) -> None:
         kwargs.setdefault("codec", Codec(blocklimit=BLOCK_LIMIT, compression=COMPRESSION, inlinelimit=INLINE_LIMIT))
+        # Plain segment files, memory-mapped and shared through the page cache
+        # (Whoosh copies each sub-file of a compound segment into memory per
+        # reader), and the long-list file stays a file of its own.
+        kwargs.setdefault("compound", False)
         super().__init__(ix, **kwargs)
         self.pool = TermPool()
         self._extra_segments: list = []
@@ -246,12 +254,14 @@ class FastSegmentWriter(SegmentWriter):
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
         lengths = self.per_document_reader() if self.codec.length_stats else None
+        longlists = LongListWriter()
         try:
-            self.pool.write(self.fieldwriter, self.schema, lengths)
+            self.pool.write(self.fieldwriter, self.schema, lengths, longlists)
         finally:
             if lengths is not None:
                 lengths.close()
         self.fieldwriter.close()
+        longlists.write(self.newsegment, self.storage)
 
     def _commit_toc(self, segments) -> None:
         super()._commit_toc(list(segments) + self._extra_segments)

@@ -1,11 +1,13 @@
 """indexer.segments writes the same index Whoosh's own writer writes, faster."""
 import random
 
+import numpy as np
 import pytest
 from whoosh import index as windex
 
 from corpus.document import Document
 from corpus.store import Store
+from corpus.vietnamese import fold
 from indexer.build import update_index
 from indexer.schema import SyllablePositions, make_schema, positions_array, to_fields
 from indexer.segments import FastSegmentWriter, TermPool, write_segment
@@ -112,3 +114,45 @@ def test_a_parallel_build_writes_the_index_a_serial_build_writes(tmp_path):
         assert len(ix.reader().leaf_readers()) == procs
         contents.append(_contents(ix))
     assert contents[0] == contents[1]
+
+
+def test_long_lists_read_as_whoosh_reads_the_postings(tmp_path):
+    from indexer import longlists
+    from indexer.ranker import Ranker
+
+    ix = _index(tmp_path / "ix", _docs(1300, seed=5), FastSegmentWriter)
+    assert len(list((tmp_path / "ix").glob("*." + longlists.EXT))) == 1
+    for round_ in range(2):
+        with ix.reader() as reader:
+            fast, slow = Ranker(reader), Ranker(reader)
+            slow._longlists = [None] * len(slow._longlists)
+            listed = fast._longlists[0].directory
+            assert "dân" in listed["text"] and "dan" in listed["text_folded"]
+            for field in ("text", "text_folded", "title"):
+                for term in ["dân", "dan", "vận", "từ7", "nope"]:
+                    got, expected = fast.postings(field, term), slow.postings(field, term)
+                    assert got[0].tolist() == expected[0].tolist() and got[1].tolist() == expected[1].tolist()
+        writer = FastSegmentWriter(ix)  # deleted documents drop out of long lists too
+        for i in range(0, 1300, 3):
+            writer.delete_by_term("id", f"d{i:04d}")
+        writer.commit(merge=False)
+
+
+def test_phrases_over_long_lists_match_what_whoosh_matches(tmp_path):
+    from whoosh import query as Q
+
+    from indexer.ranker import Ranker
+
+    ix = _index(tmp_path / "ix", _docs(1300, seed=6), FastSegmentWriter)
+    with ix.reader() as reader, ix.searcher() as searcher:
+        fast, slow = Ranker(reader), Ranker(reader)
+        assert fast._longlists[0].positions("text", "dân") is not None
+        slow._longlists = [None] * len(slow._longlists)
+        for words in (["dân", "vận"], ["nhân", "dân"], ["vận", "nhân", "dân"], ["dân", "dân"], ["từ7", "dân"]):
+            for field in ("text", "text_folded"):
+                terms = words if field == "text" else [fold(w) for w in words]
+                phrase = Q.Phrase(field, terms)
+                expected = np.zeros(reader.doc_count_all(), dtype=bool)
+                expected[list(searcher.docs_for_query(phrase))] = True
+                assert (fast.phrase_mask(phrase) == expected).all() and (slow.phrase_mask(phrase) == expected).all()
+                assert expected.any() or words[0] == "từ7"
