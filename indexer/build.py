@@ -33,9 +33,11 @@ from indexer.segments import FastSegmentWriter, write_segment
 
 STAMPS_FILE = "danvan-stamps.json"
 PARALLEL_MIN_DOCS = 2_000  # below this, worker start-up costs more than it saves
-# Characters of text per segment a worker writes: bounds its memory.  Measured
-# on news articles: about 60 MB of worker memory per million characters.
-SEGMENT_CHARS = 20_000_000
+# Worker memory per character of text in its segment (measured on news
+# articles: 692 MB for 10.7M characters).  Segments are as big as a third of
+# the available memory allows: every segment costs each query a little.
+WORKER_BYTES_PER_CHAR = 65
+SEGMENT_CHARS = (4_000_000, 64_000_000)  # smallest and largest segment budget
 
 
 class IndexBusy(RuntimeError):
@@ -158,10 +160,30 @@ def _procs(count: int, procs: int | None) -> int:
     return max(1, procs)
 
 
-def _chunks(ids: list[str], sizes: dict[str, int], procs: int) -> list[list[str]]:
-    """Split ``ids`` into segments: at least one per process, at most about SEGMENT_CHARS each."""
+def _available_memory() -> int:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
+def _segment_chars(procs: int) -> int:
+    """Characters of text per segment when ``procs`` workers write at once."""
+    smallest, largest = SEGMENT_CHARS
+    return max(smallest, min(largest, _available_memory() // 3 // procs // WORKER_BYTES_PER_CHAR))
+
+
+def _chunks(ids: list[str], sizes: dict[str, int], procs: int, most: int) -> list[list[str]]:
+    """Split ``ids`` into segments: one per process, more if one would exceed ``most`` characters."""
     total = sum(sizes.get(doc_id, 0) + 1 for doc_id in ids)
-    budget = max(1, min(SEGMENT_CHARS, -(-total // procs)))
+    budget = max(1, min(most, -(-total // procs)))
     chunks: list[list[str]] = [[]]
     filled = 0
     for doc_id in ids:
@@ -192,7 +214,7 @@ def _write_segments(store: Store, index_dir: Path, ids: list[str], procs: int,
     ``danvan index`` leaves no worker behind, only uncommitted segment files
     that Whoosh deletes at the next commit.
     """
-    chunks = _chunks(ids, store.text_sizes(), procs)
+    chunks = _chunks(ids, store.text_sizes(), procs, _segment_chars(procs))
     jobs = [(str(store.path), str(index_dir), chunk) for chunk in chunks]
     segments = []
     done = 0

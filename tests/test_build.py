@@ -165,3 +165,16 @@ def test_hits_kept_for_an_export_survive_a_merge(tmp_path, make_mini_documents):
     assert before - set((tmp_path / "index").iterdir())  # the merge deleted the old segments' files
     got = [hit.id for hit in result.ranked()]
     assert got == [hit.id for hit in service.search(SearchRequest(q="", limit=100)).hits] and len(got) == 6
+
+
+def test_segments_split_work_evenly_and_within_the_memory_budget():
+    from indexer.build import _chunks
+
+    ids = [f"d{i}" for i in range(100)]
+    sizes = {doc_id: 1000 + 37 * i for i, doc_id in enumerate(ids)}
+    for procs, most in ((2, 10**9), (3, 10**9), (2, 20_000), (4, 5_000)):
+        chunks = _chunks(ids, sizes, procs, most)
+        assert [doc_id for chunk in chunks for doc_id in chunk] == ids  # every id once, in order
+        assert len(chunks) >= min(procs, len(ids)) or most < 10**9
+        biggest = max(sum(sizes[doc_id] + 1 for doc_id in chunk[:-1]) for chunk in chunks)
+        assert biggest < min(most, sum(sizes.values()) // procs + 200)  # a chunk closes once over its budget
