@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from corpus import config
+from corpus import config, jsonlines
 from corpus.document import FIELDS
 from corpus.store import Store
 
@@ -198,7 +198,7 @@ def _run_batch(service, lines) -> None:
             out = {"qid": obj.get("qid"), **service.search(_request(str(obj.get("query") or ""), **opts)).to_dict()}
         except (ValueError, QueryError) as exc:
             out = {"qid": obj.get("qid") if isinstance(obj, dict) else None, "line": number, "error": str(exc)}
-        click.echo(json.dumps(out, ensure_ascii=False))
+        click.echo(jsonlines.line(out))
 
 
 _MARK = re.compile(r"<mark>(.*?)</mark>")
@@ -270,7 +270,7 @@ def export(fmt: str, data_dir: Path | None) -> None:
     with _open_store(data_dir) as store:
         if fmt == "jsonl":
             for doc in store:
-                click.echo(json.dumps(doc.to_dict(), ensure_ascii=False))
+                click.echo(jsonlines.line(doc.to_dict()))
             return
         writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS)
         writer.writeheader()

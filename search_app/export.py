@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -17,6 +16,7 @@ from typing import Any
 
 from flask import Response, stream_with_context
 
+from corpus import jsonlines
 from indexer.search import SearchService
 from search_app.params import SearchParams
 
@@ -81,7 +81,7 @@ def csv_lines(items: Iterator[dict[str, Any]]) -> Iterator[str]:
 def jsonl_lines(items: Iterator[dict[str, Any]]) -> Iterator[str]:
     """One JSON object per line."""
     for item in items:
-        yield json.dumps(item, ensure_ascii=False) + "\n"
+        yield jsonlines.line(item) + "\n"
 
 
 def response(service: SearchService, params: SearchParams, fmt: str, cap: int,

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from indexer.search import QueryError, SearchRequest, SearchService
@@ -120,6 +120,7 @@ def test_cli_search_exits_0_1_or_2_without_traceback(mini_home, q, page, as_json
 
 
 @FUZZ
+@example(lines=['{"qid": 1, "query": "a\u2028b \x85 \u2029"}'])  # found by this test: raw line separators in the output
 @given(lines=st.lists(st.one_of(ANY_TEXT, st.builds(lambda q, p: json.dumps({"qid": 1, "query": q, "page": p}),
                                                          QUERY, st.one_of(PAGE, ANY_TEXT))), max_size=5))
 def test_cli_batch_search_reports_bad_lines_and_goes_on(mini_home, tmp_path, lines):
