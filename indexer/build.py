@@ -223,7 +223,7 @@ def _write_segments(store: Store, index_dir: Path, ids: list[str], procs: int,
     # Forked: spawned workers would re-run a calling script's unguarded main
     # code.  Workers open their own store connection and index.
     pool = ProcessPoolExecutor(min(procs, len(chunks)), mp_context=multiprocessing.get_context("fork"),
-                               initializer=_die_with_parent)
+                               initializer=_die_with_parent, initargs=(os.getpid(),))
     try:
         for segment, count in pool.map(_segment_job, jobs):
             if segment is not None:
@@ -241,7 +241,12 @@ def _write_segments(store: Store, index_dir: Path, ids: list[str], procs: int,
     return segments
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
+    """Worker set-up: be killed when the indexing process ``parent`` dies.
+
+    A worker orphaned otherwise waits for work forever, and it holds the
+    dead parent's stdout and stderr open (a caller reading them hangs).
+    """
     try:
         import ctypes
         import signal
@@ -250,6 +255,8 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):  # not Linux: workers may outlive a killed parent
         pass
+    if os.getppid() != parent:  # the parent died before the line above: no signal will come
+        os._exit(1)
 
 
 def update_index(store: Store, index_dir: str | Path, *, rebuild: bool = False,

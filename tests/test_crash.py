@@ -65,6 +65,21 @@ def run_index(home: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
+def processes_for(home: Path) -> list[int]:
+    """Live processes started for ``home`` (their environment names it): workers left behind."""
+    marker = f"DANVAN_HOME={home}".encode() + b"\0"
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if marker in environ and state != "Z":
+            found.append(int(pid))
+    return found
+
+
 def dir_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -115,6 +130,8 @@ def test_kill_9_during_index_updates_keeps_the_previous_index(crash_home):
     assert {q: ids[0] for q, ids in snapshot(home).items()} == survivor
     # Files of killed writers do not pile up.
     assert sizes[-1] < 3 * sizes[0], sizes
+    time.sleep(0.5)
+    assert not processes_for(home), "a killed writer left worker processes behind"
     print(f"\n{KILLS} kills: {outcomes['old']} mid-write (old index served), {outcomes['new']} after commit")
     assert outcomes["old"] >= KILLS // 4, outcomes  # the kills did land during writes
 
