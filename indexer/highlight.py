@@ -41,8 +41,17 @@ def spans(text: str, terms: set[str], folded_terms: set[str]) -> list[tuple[int,
         if folded_terms:
             folded = low.translate(_fold_table())  # one character for one: offsets stay valid
             found += [m.span() for m in _whole_syllables(frozenset(folded_terms)).finditer(folded)]
+    return merge_spans(found)
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sorted ``(start, end)`` spans with overlapping or touching ones joined.
+
+    >>> merge_spans([(5, 9), (0, 3), (2, 4), (9, 12)])
+    [(0, 4), (5, 12)]
+    """
     merged: list[tuple[int, int]] = []
-    for start, end in sorted(found):
+    for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:

@@ -19,6 +19,19 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def respond(handler, status: int, body: bytes = b"", headers=()) -> None:
+    """Send a whole response from a test server's request handler (a client that hung up is fine)."""
+    handler.send_response(status)
+    for name, value in headers:
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    try:
+        handler.wfile.write(body)
+    except OSError:  # the crawler gave up waiting, or the connection was reset
+        pass
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """The ../shared directory (tests using it must be marked ``shared``)."""

@@ -20,6 +20,7 @@ from corpus.crawl import canonical_url, crawl, reclean, xml_links
 from corpus.frontier import Frontier
 from corpus.sources import Source, SourceError, load_sources
 from corpus.store import Store
+from tests.conftest import respond
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = ["bdv-quangninh", "phunu-hagiang", "cttdt-vinhlong", "dangbo-nghean", "baohagiang-tv"]
@@ -211,17 +212,7 @@ def test_killed_crawl_process_resumes_to_the_same_store(shared_dir, serve, tmp_p
 
 
 def _answer(status, body=b"", headers=()):
-    def route(handler):
-        handler.send_response(status)
-        for name, value in headers:
-            handler.send_header(name, value)
-        handler.send_header("Content-Length", str(len(body)))
-        handler.end_headers()
-        try:
-            handler.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):  # the crawler gave up waiting
-            pass
-    return route
+    return lambda handler: respond(handler, status, body, headers)
 
 
 def _slow(handler):

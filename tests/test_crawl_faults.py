@@ -20,6 +20,7 @@ from corpus.crawl import crawl
 from corpus.frontier import Frontier
 from corpus.sources import Source
 from corpus.store import Store
+from tests.conftest import respond
 
 ARTICLE = ("<html><head><title>Dân vận khéo ở cơ sở {n}</title></head><body><article class='post'>"
            "<h1>Dân vận khéo ở cơ sở {n}</h1><div class='date'>15:15, 01/07/2022</div>"
@@ -36,15 +37,7 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def send(self, status: int, body: bytes = b"", headers=()) -> None:
-        self.send_response(status)
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        try:
-            self.wfile.write(body)
-        except OSError:
-            pass
+        respond(self, status, body, headers)
 
     def do_GET(self):
         path = self.path.split("?")[0]

@@ -2,7 +2,7 @@
 import pytest
 
 from indexer.analysis import FOLDED_ANALYZER, SYLLABLE_ANALYZER
-from indexer.highlight import snippet, spans
+from indexer.highlight import merge_spans, snippet, spans
 
 TEXTS = [
     "Phong trào Dân vận khéo ở xã, DÂN VẬN KHÉO; dân-vận khéo.",
@@ -15,13 +15,7 @@ def _reference(text, terms, folded_terms):
     found = [(t.startchar, t.endchar) for t in SYLLABLE_ANALYZER(text, chars=True) if t.text in terms]
     found += [(t.startchar, t.endchar) for t in FOLDED_ANALYZER(text, chars=True)
               if "_" not in t.text and t.text in folded_terms]
-    merged = []
-    for start, end in sorted(found):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
+    return merge_spans(found)
 
 
 @pytest.mark.parametrize("text", TEXTS)
