@@ -43,6 +43,9 @@ SEGMENT_CHARS = (4_000_000, 64_000_000)  # smallest and largest segment budget
 class IndexBusy(RuntimeError):
     """Another process is writing the index."""
 
+    def __init__(self, index_dir: Path) -> None:
+        super().__init__(f"the index in {index_dir} is being written by another process; try again when it finishes")
+
 
 @dataclass
 class IndexReport:
@@ -130,7 +133,7 @@ def _locked(index_dir: Path):
     if windex.exists_in(str(index_dir)):
         lock = windex.open_dir(str(index_dir)).storage.lock("MAIN_WRITELOCK")
         if not lock.acquire(blocking=False):
-            raise IndexBusy(f"the index in {index_dir} is being written by another process; try again when it finishes")
+            raise IndexBusy(index_dir)
     try:
         yield
     finally:
@@ -145,13 +148,6 @@ def _swap_in(new: Path, index_dir: Path) -> None:
         os.replace(index_dir, old)
     os.replace(new, index_dir)
     shutil.rmtree(old, ignore_errors=True)
-
-
-def _writer(ix: windex.Index) -> FastSegmentWriter:
-    # compound=False: Whoosh reads a sub-file of a compound segment into
-    # memory (a copy of the postings per open reader, per thread); plain
-    # segment files are memory-mapped and shared through the page cache.
-    return FastSegmentWriter(ix, timeout=0, compound=False)
 
 
 def _procs(count: int, procs: int | None) -> int:
@@ -301,9 +297,9 @@ def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
         report.unchanged = len(current)
         return report
     try:
-        writer = _writer(ix)
+        writer = FastSegmentWriter(ix, timeout=0)  # plain segment files: see FastSegmentWriter
     except LockError as exc:
-        raise IndexBusy(f"the index in {index_dir} is being written by another process; try again when it finishes") from exc
+        raise IndexBusy(index_dir) from exc
     indexed = {}
     if not fresh:
         _clear_leftovers(index_dir)  # we hold the lock, so no rebuild is running

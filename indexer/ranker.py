@@ -38,6 +38,9 @@ class Ranker:
         self._phrases: OrderedDict = OrderedDict()
         # Per segment: its memory-mapped long posting lists (None: it has none).
         self._longlists = [longlists.open_for(leaf) for leaf, _ in reader.leaf_readers()]
+        # Per segment: its deleted document numbers (None: none), which long lists still hold.
+        self._deleted = [np.fromiter(sorted(leaf.deleted_docs_set), dtype=np.int64) if leaf.has_deletions() else None
+                         for leaf, _ in reader.leaf_readers()]
         self._lock = threading.Lock()
         # Whoosh readers read files with seek() + read(): one thread at a time.
         # The ranker is shared by all the threads searching this generation.
@@ -65,13 +68,12 @@ class Ranker:
                 return hit
         ids, weights = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float32)]
         with self.io:
-            for (leaf, offset), long in zip(self.reader.leaf_readers(), self._longlists):
+            for (leaf, offset), long, deleted in zip(self.reader.leaf_readers(), self._longlists, self._deleted):
                 found = long.postings(field, term) if long is not None else None
                 if found is not None:
                     leaf_ids, leaf_weights = found
-                    deleted = leaf.deleted_docs_set
-                    if deleted:  # as leaf.postings() would: without deleted documents
-                        live = ~np.isin(leaf_ids, np.fromiter(deleted, dtype=np.int64, count=len(deleted)))
+                    if deleted is not None:  # as leaf.postings() would: without deleted documents
+                        live = ~np.isin(leaf_ids, deleted)
                         leaf_ids, leaf_weights = leaf_ids[live], leaf_weights[live]
                 else:
                     try:

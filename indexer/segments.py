@@ -72,7 +72,6 @@ class TermPool:
         # weight, value) tuple until a second comes, then [docnums, weights,
         # values] (two arrays and a list).  That halves the pool's memory.
         self.fields: dict[str, dict[str, tuple | list]] = {}
-        self.fieldnames: set[str] = set()  # Whoosh's writers read this
         self.unsorted: set[tuple[str, str]] = set()  # terms that got a docnum out of order
 
     def add(self, item) -> None:
@@ -84,7 +83,6 @@ class TermPool:
         terms = self.fields.get(fieldname)
         if terms is None:
             terms = self.fields[fieldname] = {}
-            self.fieldnames.add(fieldname)
         length = 0
         for term, freq, weight, vbytes in items:
             entry = terms.get(term)
@@ -113,7 +111,7 @@ class TermPool:
                 for docnum, weight, vbytes in zip(ids, weights, values):
                     yield fieldname, tbytes, docnum, weight, vbytes
 
-    def write(self, fieldwriter, schema, lengths, longlists: LongListWriter | None = None) -> None:
+    def write(self, fieldwriter, schema, lengths, longlists: LongListWriter) -> None:
         """Write every term into a W3 field writer, a block at a time.
 
         ``lengths`` is the segment's per-document reader: each block records
@@ -129,9 +127,7 @@ class TermPool:
             blocklimit = postwriter._blocklimit
             for term, tbytes in _in_byte_order(terms):
                 ids, weights, values = self._sorted(fieldname, term, terms[term])
-                if longlists is not None:
-                    longlists.add(fieldname, term, ids, weights,
-                                  values if isinstance(fieldobj, SyllableText) else None)
+                longlists.add(fieldname, term, ids, weights, values if isinstance(fieldobj, SyllableText) else None)
                 fieldwriter.start_term(tbytes)
                 for start in range(0, len(ids), blocklimit):
                     if start:
@@ -152,9 +148,6 @@ class TermPool:
             return (array("I", [ids[i] for i in order]), array("f", [weights[i] for i in order]),
                     [values[i] for i in order])
         return ids, weights, values
-
-    def save(self) -> None:
-        """Nothing to spill: Whoosh's multiprocessing writer calls this on its pool."""
 
     def cleanup(self) -> None:
         self.fields.clear()
@@ -195,7 +188,7 @@ def _fill_block(postwriter, ids: array, weights: array, values: list, field_leng
 
 
 class FastSegmentWriter(SegmentWriter):
-    """Whoosh's segment writer with a :class:`TermPool`.
+    """Whoosh's segment writer with a :class:`TermPool`, writing plain (not compound) segment files.
 
     Documents are added without boosts, spelling fields or term vectors,
     none of which the danvan schema uses.
@@ -274,7 +267,7 @@ def write_segment(ix, documents):
     the write lock; that writer's :meth:`FastSegmentWriter.add_segments`
     commits the returned segments.  None when there were no documents.
     """
-    writer = FastSegmentWriter(ix, _lk=False, compound=False)
+    writer = FastSegmentWriter(ix, _lk=False)
     for fields in documents:
         writer.add_document(**fields)
     if not writer._added:
