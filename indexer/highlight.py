@@ -9,7 +9,6 @@ query words mark exact forms and unaccented ones mark any accented form.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections import Counter
 from functools import lru_cache
 from html import escape

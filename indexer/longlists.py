@@ -25,7 +25,6 @@ import json
 import mmap
 import os
 import struct
-from array import array
 
 import numpy as np
 
@@ -41,22 +40,25 @@ class LongListWriter:
 
     def __init__(self) -> None:
         self.directory: dict[str, dict[str, list[int]]] = {}
-        self.ids = array("I")
-        self.weights = array("f")
+        self.ids: list[np.ndarray] = []
+        self.weights: list[np.ndarray] = []
+        self.count = 0  # postings listed
         self.positions = bytearray()
 
-    def add(self, field: str, term: str, ids: array, weights: array, values: list[bytes] | None = None) -> None:
+    def add(self, field: str, term: str, ids: np.ndarray, weights: np.ndarray,
+            values: list[bytes] | None = None) -> None:
         """``values``: the postings' positions (SyllablePositions bytes), kept for single syllables."""
         if len(ids) < MIN_POSTINGS:
             return
-        entry = [len(self.ids), len(ids), len(self.positions) // 4, 0]
+        entry = [self.count, len(ids), len(self.positions) // 4, 0]
         if values is not None and JOINER not in term:
             run = b"".join(values)
             entry[3] = len(run) // 4
             self.positions += run
         self.directory.setdefault(field, {})[term] = entry
-        self.ids.extend(ids)
-        self.weights.extend(weights)
+        self.ids.append(np.asarray(ids, dtype="<u4"))
+        self.weights.append(np.asarray(weights, dtype="<f4"))
+        self.count += len(ids)
 
     def write(self, segment, storage) -> None:
         """Write the file for ``segment`` (nothing when no term was long)."""
@@ -64,11 +66,10 @@ class LongListWriter:
             return
         head = json.dumps(self.directory, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         head += b"\0" * (-(len(MAGIC) + 8 + len(head)) % 4)
-        ids, weights = np.asarray(self.ids, dtype="<u4"), np.asarray(self.weights, dtype="<f4")
         out = segment.create_file(storage, "." + EXT)
         try:
-            out.write(MAGIC + struct.pack("<II", len(head), len(self.ids)) + head)
-            out.write(ids.tobytes() + weights.tobytes())
+            out.write(MAGIC + struct.pack("<II", len(head), self.count) + head)
+            out.write(np.concatenate(self.ids).tobytes() + np.concatenate(self.weights).tobytes())
             out.write(bytes(self.positions))  # SyllablePositions bytes are little-endian uint32 already
         finally:
             out.close()

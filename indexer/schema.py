@@ -64,16 +64,19 @@ class SyllableText(TEXT):
         self.format = SyllablePositions(field_boost=self.format.field_boost)
 
     def index(self, value: str, **kwargs):
-        return [(term.encode("utf-8"), freq, weight, vbytes) for term, freq, weight, vbytes in self.postings(value)]
+        terms, weights, values, _ = self.postings(value)
+        return [(term.encode("utf-8"), len(vbytes) // 4, weight, vbytes)
+                for term, weight, vbytes in zip(terms, weights, values)]
 
-    def postings(self, value: str) -> list[tuple[str, int, float, bytes]]:
-        """``index(value)`` with the terms as str (what :mod:`indexer.segments` takes)."""
+    def postings(self, value: str) -> tuple[list[str], list[float], list[bytes], int]:
+        """The terms of ``value`` (as str) with their weights and value bytes, and the field length."""
         if not isinstance(value, str):
             raise ValueError(f"{value!r} is not text")
+        positions = term_positions(value, self.folded)
+        freqs = list(map(len, positions.values()))
         boost = self.format.field_boost
-        encode = self.format.encode
-        return [(term, len(poslist), len(poslist) * boost, encode(poslist))
-                for term, poslist in term_positions(value, self.folded).items()]
+        weights = freqs if boost == 1 else [freq * boost for freq in freqs]
+        return list(positions), weights, list(map(self.format.encode, positions.values())), sum(freqs)
 
 
 def make_schema() -> Schema:

@@ -3,21 +3,26 @@
 Whoosh's own segment writer handles every posting several times in Python:
 it appends a tuple to a sorting pool, pickles it to a run file when the pool
 is full, reads it back in a heap merge, then hands it to the codec one call
-at a time.  Here postings are grouped by field and term as documents arrive
-(documents come in docnum order, so each term's list is already sorted) and
-each term is handed to Whoosh's W3 postings writer a whole block at a time.
-The files written are ordinary W3 segment files: any Whoosh reader reads
-them, and merges, deletions and the TOC stay Whoosh's.
+at a time, and the codec makes objects per term.  Here a document's postings
+are appended to flat arrays as it arrives; when the segment is written they
+are sorted by term with numpy and encoded a field at a time
+(:mod:`indexer.w3files`).  The files written are ordinary W3 segment files:
+any Whoosh reader reads them, and merges, deletions and the TOC stay
+Whoosh's.
 """
 from __future__ import annotations
 
 from array import array
+from pickle import dumps
 
-from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
+import numpy as np
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+from whoosh.system import pack_ushort
 from whoosh.writing import SegmentWriter
 
-from indexer.longlists import LongListWriter
+from indexer.longlists import MIN_POSTINGS, LongListWriter
 from indexer.schema import SyllableText
+from indexer.w3files import PICKLE_PROTOCOL, Postings, TermTable, extent_bytes, write_blocks
 
 # Terms with fewer postings than this are kept in the term table itself,
 # not as a block in the postings file: most pair terms occur a few times.
@@ -33,124 +38,116 @@ BLOCK_LIMIT = 1024
 
 
 class Codec(W3Codec):
-    """Whoosh's W3 codec with inlining of short posting lists that works.
+    """Whoosh's W3 codec, with a term table that takes a field's terms at once."""
 
-    Whoosh 2.7's W3 postings writer calls a misspelled ``set_inline``, so
-    inlining fails unless it is off (its default limit of 1).  The files
-    are W3 files; only the writer differs.
-    """
-
-    def postings_writer(self, dbfile, byteids=False):
-        return _PostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=byteids,
-                               compression=self._compression, inlinelimit=self._inlinelimit)
-
-
-class _PostingsWriter(W3PostingsWriter):
-    def finish_postings(self):
-        if self.written() or len(self) >= self._inlinelimit:
-            return super().finish_postings()
-        terminfo = self._terminfo
-        terminfo.add_block(self)
-        # A format without values (ID fields) gets b"" per posting: what Whoosh's
-        # own writers expect to read back when they merge the segment.
-        terminfo.set_inlined(self._ids, self._weights, self._values or [b""] * len(self._ids))
-        self._terminfo = None
-        return terminfo
+    def field_writer(self, storage, segment):
+        writer = W3FieldWriter(self, storage, segment)
+        writer._tindex.__class__ = TermTable  # the table W3FieldWriter opened, with TermTable.add_many
+        return writer
 
 
 class TermPool:
-    """The postings of one segment, grouped by field and term.
+    """The postings of one segment, by field, as flat arrays.
 
     It stands in for Whoosh's ``PostingPool``: ``add`` takes Whoosh's
     ``(fieldname, termbytes, docnum, weight, valuebytes)`` items (segment
     merges use it), ``add_terms`` a document's terms for one field.
+    Postings are sorted by term and document only when the segment is
+    written (:class:`indexer.w3files.Postings`).
     """
 
     def __init__(self) -> None:
-        # field -> term -> postings; terms are str (see _text).  Most terms of a
-        # segment occur in one document: their postings are one (docnum,
-        # weight, value) tuple until a second comes, then [docnums, weights,
-        # values] (two arrays and a list).  That halves the pool's memory.
-        self.fields: dict[str, dict[str, tuple | list]] = {}
-        self.unsorted: set[tuple[str, str]] = set()  # terms that got a docnum out of order
+        self.fields: dict[str, _FieldPool] = {}
 
     def add(self, item) -> None:
         fieldname, tbytes, docnum, weight, vbytes = item
-        self.add_terms(fieldname, docnum, [(_text(tbytes), 0, weight, vbytes)])
+        self.add_terms(fieldname, docnum, [_text(tbytes)], [weight], [vbytes])
 
-    def add_terms(self, fieldname: str, docnum: int, items) -> int:
-        """Add one document's ``(term, freq, weight, valuebytes)`` items; return the summed freq."""
-        terms = self.fields.get(fieldname)
-        if terms is None:
-            terms = self.fields[fieldname] = {}
-        length = 0
-        for term, freq, weight, vbytes in items:
-            entry = terms.get(term)
-            if entry is None:
-                terms[term] = (docnum, weight, vbytes)
-            elif entry.__class__ is tuple:
-                if docnum <= entry[0]:
-                    self.unsorted.add((fieldname, term))
-                terms[term] = [array("I", (entry[0], docnum)), array("f", (entry[1], weight)), [entry[2], vbytes]]
-            else:
-                ids = entry[0]
-                if docnum <= ids[-1]:
-                    self.unsorted.add((fieldname, term))
-                ids.append(docnum)
-                entry[1].append(weight)
-                entry[2].append(vbytes)
-            length += freq
-        return length
-
-    def iter_postings(self):
-        """All postings as sorted Whoosh items (the slow, generic interface)."""
-        for fieldname in sorted(self.fields):
-            terms = self.fields[fieldname]
-            for term, tbytes in _in_byte_order(terms):
-                ids, weights, values = self._sorted(fieldname, term, terms[term])
-                for docnum, weight, vbytes in zip(ids, weights, values):
-                    yield fieldname, tbytes, docnum, weight, vbytes
+    def add_terms(self, fieldname: str, docnum: int, terms: list[str], weights: list[float],
+                  values: list[bytes]) -> None:
+        """Add one document's terms for one field, with each term's weight and value bytes."""
+        pool = self.fields.get(fieldname)
+        if pool is None:
+            pool = self.fields[fieldname] = _FieldPool()
+        ids = pool.term_ids
+        setdefault = ids.setdefault
+        pool.term_of.extend([setdefault(term, len(ids)) for term in terms])
+        pool.docs.extend(array("I", (docnum,)) * len(terms))
+        pool.weights.extend(weights)
+        pool.values.extend(values)
 
     def write(self, fieldwriter, schema, lengths, longlists: LongListWriter) -> None:
-        """Write every term into a W3 field writer, a block at a time.
+        """Write every field's terms and postings into a W3 field writer's files.
 
-        ``lengths`` is the segment's per-document reader: each block records
-        the shortest and longest field length of its documents, as Whoosh's
-        own writer does.  ``longlists`` also gets every term's postings.
+        ``lengths`` is the segment's per-document reader: term infos and
+        blocks record the shortest and longest field length of their
+        documents, as Whoosh's own writer does.  ``longlists`` gets the
+        terms with long posting lists.
         """
         for fieldname in sorted(self.fields):
-            terms = self.fields[fieldname]
             fieldobj = schema[fieldname]
-            field_lengths = _field_lengths(lengths, fieldname, fieldobj)
+            postings = self.fields.pop(fieldname).sorted(_field_lengths(lengths, fieldname, fieldobj))
             fieldwriter.start_field(fieldname, fieldobj)
-            postwriter = fieldwriter._postwriter
-            blocklimit = postwriter._blocklimit
-            for term, tbytes in _in_byte_order(terms):
-                ids, weights, values = self._sorted(fieldname, term, terms[term])
-                longlists.add(fieldname, term, ids, weights, values if isinstance(fieldobj, SyllableText) else None)
-                fieldwriter.start_term(tbytes)
-                for start in range(0, len(ids), blocklimit):
-                    if start:
-                        postwriter._write_block()
-                    _fill_block(postwriter, ids[start:start + blocklimit], weights[start:start + blocklimit],
-                                values[start:start + blocklimit], field_lengths)
-                fieldwriter.finish_term()
+            _write_field(fieldwriter, fieldobj, postings, longlists)
             fieldwriter.finish_field()
-            terms.clear()
-
-    def _sorted(self, fieldname: str, term: str, entry: tuple | list) -> tuple[array, array, list]:
-        """A term's (docnums, weights, values), in docnum order."""
-        if entry.__class__ is tuple:
-            return array("I", (entry[0],)), array("f", (entry[1],)), [entry[2]]
-        ids, weights, values = entry
-        if (fieldname, term) in self.unsorted:
-            order = sorted(range(len(ids)), key=ids.__getitem__)
-            return (array("I", [ids[i] for i in order]), array("f", [weights[i] for i in order]),
-                    [values[i] for i in order])
-        return ids, weights, values
 
     def cleanup(self) -> None:
         self.fields.clear()
+
+
+class _FieldPool:
+    """One field's postings in the order they came: term id, document number, weight, value."""
+
+    __slots__ = ("term_ids", "term_of", "docs", "weights", "values")
+
+    def __init__(self) -> None:
+        self.term_ids: dict[str, int] = {}
+        self.term_of = array("I")
+        self.docs = array("I")
+        self.weights = array("f")
+        self.values: list[bytes] = []
+
+    def sorted(self, lengths: np.ndarray | None) -> Postings:
+        return Postings([_bytes(term) for term in self.term_ids], np.frombuffer(self.term_of, dtype=np.uint32),
+                        np.frombuffer(self.docs, dtype=np.uint32), np.frombuffer(self.weights, dtype=np.float32),
+                        self.values, lengths)
+
+
+def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListWriter) -> None:
+    """Write one field's term table rows and postings blocks (W3 bytes, see :mod:`indexer.w3files`)."""
+    postfile = fieldwriter._postfile
+    fixed_size = fieldobj.format.fixed_value_size()
+    keep_positions = isinstance(fieldobj, SyllableText)
+    prefix = pack_ushort(fieldwriter._fieldid)
+    infos = postings.terminfos()
+    inlined = postings.counts < INLINE_LIMIT
+    infos["inlined"] = inlined
+    fixed = infos.tobytes()
+    width = infos.itemsize
+    docs, weights, values, lengths = postings.docs, postings.weights, postings.values, postings.lengths
+    starts, counts = postings.starts.tolist(), postings.counts.tolist()
+    tails: list[bytes | None] = [None] * len(counts)
+    # Most terms occur once: their inlined postings are pickled without slicing.
+    single = np.flatnonzero(postings.counts == 1)
+    first = postings.starts[single]
+    for i, doc, weight, value in zip(single.tolist(), docs[first].tolist(), weights[first].tolist(),
+                                     map(values.__getitem__, first.tolist())):
+        tails[i] = dumps(((doc,), (weight,), (value,)), PICKLE_PROTOCOL)
+    for i in np.flatnonzero(postings.counts > 1).tolist():
+        start, count = starts[i], counts[i]
+        end = start + count
+        ids, term_weights, term_values = docs[start:end].tolist(), weights[start:end].tolist(), values[start:end]
+        if count < INLINE_LIMIT:
+            tails[i] = dumps((tuple(ids), tuple(term_weights), tuple(term_values)), PICKLE_PROTOCOL)
+            continue
+        if count >= MIN_POSTINGS:
+            longlists.add(fieldwriter._fieldname, _text(postings.terms[i]), docs[start:end], weights[start:end],
+                          term_values if keep_positions else None)
+        tails[i] = extent_bytes(*write_blocks(postfile, ids, term_weights, term_values,
+                                              lengths[start:end].tolist() if lengths is not None else None,
+                                              fixed_size, BLOCK_LIMIT, COMPRESS_MIN, COMPRESSION))
+    rows = [fixed[offset:offset + width] + tail for offset, tail in zip(range(0, len(fixed), width), tails)]
+    fieldwriter._tindex.add_many([prefix + term for term in postings.terms], rows)
 
 
 def _text(tbytes: bytes) -> str:
@@ -162,29 +159,11 @@ def _bytes(term: str) -> bytes:
     return term.encode("utf-8", "surrogateescape")
 
 
-def _in_byte_order(terms) -> list[tuple[str, bytes]]:
-    """``(term, termbytes)`` sorted as Whoosh's term table wants: by bytes."""
-    return sorted(((term, _bytes(term)) for term in terms), key=lambda pair: pair[1])
-
-
-def _field_lengths(lengths, fieldname: str, fieldobj) -> list[int] | None:
+def _field_lengths(lengths, fieldname: str, fieldobj) -> np.ndarray | None:
     if lengths is None or not fieldobj.scorable:
         return None
-    return [lengths.doc_field_length(docnum, fieldname, 0) for docnum in range(lengths.doc_count_all())]
-
-
-def _fill_block(postwriter, ids: array, weights: array, values: list, field_lengths: list[int] | None) -> None:
-    """Put one block's postings into Whoosh's W3 postings writer, as ``add_posting`` would one by one."""
-    postwriter._ids = ids
-    postwriter._weights = weights
-    postwriter._values = [value for value in values if value]  # as add_posting: formats without values store none
-    postwriter._maxweight = max(weights)
-    postwriter._compression = COMPRESSION if len(ids) >= COMPRESS_MIN else 0
-    if field_lengths is not None:
-        block_lengths = [length for length in map(field_lengths.__getitem__, ids) if length]
-        if block_lengths:
-            postwriter._minlength = min(block_lengths)
-            postwriter._maxlength = max(block_lengths)
+    return np.fromiter((lengths.doc_field_length(docnum, fieldname) or 0 for docnum in range(lengths.doc_count_all())),
+                       dtype=np.int64)
 
 
 class FastSegmentWriter(SegmentWriter):
@@ -195,7 +174,7 @@ class FastSegmentWriter(SegmentWriter):
     """
 
     def __init__(self, ix, **kwargs) -> None:
-        kwargs.setdefault("codec", Codec(blocklimit=BLOCK_LIMIT, compression=COMPRESSION, inlinelimit=INLINE_LIMIT))
+        kwargs.setdefault("codec", Codec())
         # Plain segment files, memory-mapped and shared through the page cache
         # (Whoosh copies each sub-file of a compound segment into memory per
         # reader), and the long-list file stays a file of its own.
@@ -227,11 +206,14 @@ class FastSegmentWriter(SegmentWriter):
                 length = 0
                 if field.indexed:
                     if isinstance(field, SyllableText):
-                        postings = field.postings(value)
+                        terms, weights, values, length = field.postings(value)
                     else:
-                        postings = [(_text(tbytes), freq, weight, vbytes)
-                                    for tbytes, freq, weight, vbytes in field.index(value)]
-                    length = self.pool.add_terms(name, docnum, postings)
+                        postings = list(field.index(value))
+                        terms = [_text(tbytes) for tbytes, _, _, _ in postings]
+                        weights = [weight for _, _, weight, _ in postings]
+                        values = [vbytes for _, _, _, vbytes in postings]
+                        length = sum(freq for _, freq, _, _ in postings)
+                    self.pool.add_terms(name, docnum, terms, weights, values)
                     if not field.scorable:
                         length = 0
                 perdoc.add_field(name, field, value if field.stored else None, length)

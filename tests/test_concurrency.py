@@ -131,10 +131,14 @@ def test_searches_keep_answering_while_the_index_is_updated(busy_home):
     assert set(totals) <= {200, 240, 280, 320} and 320 in set(totals), sorted(set(totals))
 
 
+# Documents the first writer indexes: enough to outlast the second writer's start-up (about 1 s).
+FIRST_WRITE = 3000
+
+
 @pytest.mark.parametrize("second", [["index"], ["index", "--rebuild"]])
 def test_a_second_writer_is_told_the_index_is_busy(busy_home, second):
     with Store(config.store_path(busy_home)) as store:
-        store.upsert_many(generated(200, seed=9, prefix="a"))  # every document changed: a long write
+        store.upsert_many(generated(FIRST_WRITE, seed=9, prefix="a"))  # every document changed: a long write
     first = danvan(busy_home, "index")
     deadline = time.monotonic() + 60
     while not holds_flock(first.pid) and first.poll() is None and time.monotonic() < deadline:
@@ -152,4 +156,4 @@ def test_a_second_writer_is_told_the_index_is_busy(busy_home, second):
     # Nothing was corrupted: the index opens and holds every stored document after one more run.
     again = danvan(busy_home, "index")
     assert again.wait(timeout=120) == 0
-    assert SearchService(config.index_path(busy_home)).search(SearchRequest(q="", limit=1)).total == 201
+    assert SearchService(config.index_path(busy_home)).search(SearchRequest(q="", limit=1)).total == FIRST_WRITE + 1

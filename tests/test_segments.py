@@ -4,13 +4,15 @@ import random
 import numpy as np
 import pytest
 from whoosh import index as windex
+from whoosh.util.numeric import length_to_byte
 
 from corpus.document import Document
 from corpus.store import Store
 from corpus.vietnamese import fold
 from indexer.build import update_index
 from indexer.schema import SyllablePositions, make_schema, positions_array, to_fields
-from indexer.segments import FastSegmentWriter, TermPool, write_segment
+from indexer.segments import FastSegmentWriter, write_segment
+from indexer.w3files import Postings, TermTable
 
 COMMON = "dân vận nhân dân công tác Đảng hoà giải".split()
 RARE = [f"từ{i}" for i in range(400)]
@@ -88,11 +90,38 @@ def test_segments_written_elsewhere_are_committed_by_the_lock_holder(tmp_path):
     assert _contents(ix) == expected
 
 
-def test_the_pool_sorts_postings_that_arrive_out_of_order():
-    pool = TermPool()
-    for docnum in (5, 2, 9, 2):
-        pool.add(("text", "dân".encode(), docnum, 1.0, b"v%d" % docnum))
-    assert [item[2] for item in pool.iter_postings()] == [2, 2, 5, 9]
+def test_postings_are_sorted_by_term_bytes_then_document():
+    terms = ["vận", "dân", "an"]  # byte order: an, dân, vận
+    postings = Postings([t.encode() for t in terms], np.array([0, 1, 0, 2, 1, 0], dtype=np.uint32),
+                        np.array([5, 2, 1, 9, 0, 3], dtype=np.uint32), np.array([1, 2, 3, 4, 5, 6], dtype=np.float32),
+                        [b"a", b"b", b"c", b"d", b"e", b"f"], np.array([0, 7, 7, 7, 7, 7, 7, 7, 7, 7]))
+    assert postings.terms == [b"an", "dân".encode(), "vận".encode()]
+    assert postings.counts.tolist() == [1, 2, 3] and postings.docs.tolist() == [9, 0, 2, 1, 3, 5]
+    assert postings.values == [b"d", b"e", b"b", b"c", b"f", b"a"]
+    infos = postings.terminfos()
+    assert infos["df"].tolist() == [1, 2, 3] and infos["weight"].tolist() == [4, 7, 10]
+    assert infos["minid"].tolist() == [9, 0, 1] and infos["maxid"].tolist() == [9, 2, 5]
+    # document 0 has no length: it is left out of the shortest length, as Whoosh does
+    assert infos["minlength"].tolist() == [length_to_byte(7)] * 3
+
+
+def test_the_term_table_writes_what_whoosh_writes(tmp_path):
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.filetables import OrderedHashWriter
+
+    rng = random.Random(7)
+    keys = sorted({bytes(rng.choices(range(97, 123), k=rng.randint(1, 12))) for _ in range(5000)})
+    values = [bytes(rng.choices(range(256), k=rng.randint(0, 40))) for _ in keys]
+    storage = FileStorage(str(tmp_path))
+    whoosh, ours = OrderedHashWriter(storage.create_file("whoosh")), TermTable(storage.create_file("ours"))
+    for key, value in zip(keys, values):
+        whoosh.add(key, value)
+    ours.add_many(keys[:10], values[:10])
+    ours.add_many(keys[10:], values[10:])  # positions outgrow the first index array type
+    with pytest.raises(ValueError):
+        ours.add_many(keys[:1], values[:1])
+    whoosh.close(), ours.close()
+    assert (tmp_path / "ours").read_bytes() == (tmp_path / "whoosh").read_bytes()
 
 
 def test_positions_round_trip():
