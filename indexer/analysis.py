@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
 
@@ -112,38 +113,34 @@ class BigramFilter(Filter):
 _SPLIT = re.compile(r"([^\W_]+)")
 
 
-def term_positions(text: str, folded: bool = False) -> dict[str, list[int]]:
-    """Each term of ``ANALYZER`` (or ``FOLDED_ANALYZER``) on ``text`` with its positions.
+def terms(text: str, folded: bool = False) -> tuple[list[str], list[int]]:
+    """Every term ``ANALYZER`` (or ``FOLDED_ANALYZER``) makes of ``text``, with its position.
 
-    The same terms and positions as running the analyzer, without a Token
-    per term: indexing spends most of its analysis time here.
+    Syllables come first, in order, then the pairs of joined syllables: the
+    same terms and positions as running the analyzer, without a Token per
+    term (indexing spends most of its analysis time here).
 
-    >>> term_positions("Dân vận, dân vận khéo")
-    {'dân': [0, 2], 'vận': [1, 3], 'khéo': [4], 'dân_vận': [0, 2], 'vận_khéo': [3]}
-    >>> term_positions("Hoà giải", folded=True)
-    {'hoa': [0], 'giai': [1], 'hoa_giai': [0]}
+    >>> terms("Dân vận, dân vận khéo")
+    (['dân', 'vận', 'dân', 'vận', 'khéo', 'dân_vận', 'dân_vận', 'vận_khéo'], [0, 1, 2, 3, 4, 0, 2, 3])
+    >>> terms("Hoà giải", folded=True)
+    (['hoa', 'giai', 'hoa_giai'], [0, 1, 0])
+    """
+    syllables, joined = _split(text)
+    if folded:
+        syllables = tuple(map(fold_syllable, syllables))
+    pairs = [pos for pos, is_joined in enumerate(joined) if is_joined]
+    return ([*syllables, *(syllables[pos] + JOINER + syllables[pos + 1] for pos in pairs)],
+            [*range(len(syllables)), *pairs])
+
+
+@lru_cache(maxsize=4)
+def _split(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+    """Lower-cased syllables of ``text``, and for each but the last whether only whitespace follows it.
+
+    Remembered: a document's text is analysed twice, with and without diacritics.
     """
     parts = _SPLIT.split(normalize(text))  # separator, syllable, separator, ..., separator
-    terms = [s.lower() for s in parts[1::2]]
-    if folded:
-        terms = [fold_syllable(s) for s in terms]
-    positions: dict[str, list[int]] = {}
-    for pos, term in enumerate(terms):
-        found = positions.get(term)
-        if found is None:
-            positions[term] = [pos]
-        else:
-            found.append(pos)
-    separators = parts[2:-1:2]  # separators[i] lies between terms[i] and terms[i + 1]
-    for pos, separator in enumerate(separators):
-        if separator.isspace():
-            pair = terms[pos] + JOINER + terms[pos + 1]
-            found = positions.get(pair)
-            if found is None:
-                positions[pair] = [pos]
-            else:
-                found.append(pos)
-    return positions
+    return tuple(s.lower() for s in parts[1::2]), tuple(separator.isspace() for separator in parts[2:-1:2])
 
 
 SYLLABLE_ANALYZER = SyllableTokenizer() | LowercaseFilter()

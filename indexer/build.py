@@ -14,6 +14,7 @@ process holding the lock.
 """
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -194,6 +195,10 @@ def _chunks(ids: list[str], sizes: dict[str, int], procs: int, most: int) -> lis
 def _segment_job(job: tuple[str, str, list[str]]):
     """Worker: write one segment from the store's documents ``ids``."""
     store_path, index_dir, ids = job
+    # A worker builds up millions of postings that live until the segment is
+    # written; the cyclic collector would walk them over and over.  Workers
+    # exit when the build ends, so nothing is left uncollected for long.
+    gc.disable()
     store = Store(store_path)
     try:
         return write_segment(windex.open_dir(index_dir), (to_fields(doc) for doc in store.documents(ids))), len(ids)

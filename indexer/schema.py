@@ -13,7 +13,7 @@ import numpy as np
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
-from indexer.analysis import ANALYZER, FOLDED_ANALYZER, term_positions
+from indexer.analysis import ANALYZER, FOLDED_ANALYZER, terms
 
 SCHEMA_VERSION = 2
 
@@ -55,7 +55,7 @@ class SyllableText(TEXT):
 
     It indexes exactly what its analyzer would produce (``ANALYZER`` or
     ``FOLDED_ANALYZER``, which queries still use) through
-    :func:`indexer.analysis.term_positions`, without a Token per term.
+    :func:`indexer.analysis.terms`, without a Token per term.
     """
 
     def __init__(self, folded: bool = False, stored: bool = False) -> None:
@@ -64,19 +64,17 @@ class SyllableText(TEXT):
         self.format = SyllablePositions(field_boost=self.format.field_boost)
 
     def index(self, value: str, **kwargs):
-        terms, weights, values, _ = self.postings(value)
-        return [(term.encode("utf-8"), len(vbytes) // 4, weight, vbytes)
-                for term, weight, vbytes in zip(terms, weights, values)]
+        positions: dict[str, list[int]] = {}
+        for term, pos in zip(*self.terms(value)):
+            positions.setdefault(term, []).append(pos)
+        return [(term.encode("utf-8"), len(found), len(found) * self.format.field_boost, self.format.encode(found))
+                for term, found in positions.items()]
 
-    def postings(self, value: str) -> tuple[list[str], list[float], list[bytes], int]:
-        """The terms of ``value`` (as str) with their weights and value bytes, and the field length."""
+    def terms(self, value: str) -> tuple[list[str], list[int]]:
+        """Every term of ``value`` with its position (see :func:`indexer.analysis.terms`)."""
         if not isinstance(value, str):
             raise ValueError(f"{value!r} is not text")
-        positions = term_positions(value, self.folded)
-        freqs = list(map(len, positions.values()))
-        boost = self.format.field_boost
-        weights = freqs if boost == 1 else [freq * boost for freq in freqs]
-        return list(positions), weights, list(map(self.format.encode, positions.values())), sum(freqs)
+        return terms(value, self.folded)
 
 
 def make_schema() -> Schema:

@@ -66,15 +66,42 @@ class TermPool:
     def add_terms(self, fieldname: str, docnum: int, terms: list[str], weights: list[float],
                   values: list[bytes]) -> None:
         """Add one document's terms for one field, with each term's weight and value bytes."""
-        pool = self.fields.get(fieldname)
-        if pool is None:
-            pool = self.fields[fieldname] = _FieldPool()
+        pool = self._field(fieldname)
         ids = pool.term_ids
         setdefault = ids.setdefault
         pool.term_of.extend([setdefault(term, len(ids)) for term in terms])
         pool.docs.extend(array("I", (docnum,)) * len(terms))
         pool.weights.extend(weights)
         pool.values.extend(values)
+
+    def add_positions(self, fieldname: str, docnum: int, terms: list[str], positions: list[int]) -> None:
+        """Add one document's terms for a :class:`SyllableText` field, each occurrence with its position.
+
+        A term's postings value is its positions as ``SyllablePositions``
+        bytes, and its weight their number (these fields have no boosts).
+        ``positions`` must increase for each term.
+        """
+        if not terms:
+            return
+        pool = self._field(fieldname)
+        ids = pool.term_ids
+        setdefault = ids.setdefault
+        term_of = np.array([setdefault(term, len(ids)) for term in terms], dtype=np.uint32)
+        order = np.argsort(term_of, kind="stable")  # stable: each term's positions stay in order
+        grouped = term_of[order]
+        bounds = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1], [True])))
+        run = np.asarray(positions, dtype="<u4")[order].tobytes()
+        offsets = (bounds * 4).tolist()
+        pool.values.extend(map(run.__getitem__, map(slice, offsets[:-1], offsets[1:])))
+        pool.term_of.frombytes(grouped[bounds[:-1]].tobytes())
+        pool.weights.frombytes(np.diff(bounds).astype(np.float32).tobytes())
+        pool.docs.extend(array("I", (docnum,)) * (len(bounds) - 1))
+
+    def _field(self, fieldname: str) -> _FieldPool:
+        pool = self.fields.get(fieldname)
+        if pool is None:
+            pool = self.fields[fieldname] = _FieldPool()
+        return pool
 
     def write(self, fieldwriter, schema, lengths, longlists: LongListWriter) -> None:
         """Write every field's terms and postings into a W3 field writer's files.
@@ -206,14 +233,15 @@ class FastSegmentWriter(SegmentWriter):
                 length = 0
                 if field.indexed:
                     if isinstance(field, SyllableText):
-                        terms, weights, values, length = field.postings(value)
+                        terms, positions = field.terms(value)
+                        self.pool.add_positions(name, docnum, terms, positions)
+                        length = len(terms)
                     else:
                         postings = list(field.index(value))
-                        terms = [_text(tbytes) for tbytes, _, _, _ in postings]
-                        weights = [weight for _, _, weight, _ in postings]
-                        values = [vbytes for _, _, _, vbytes in postings]
+                        self.pool.add_terms(name, docnum, [_text(tbytes) for tbytes, _, _, _ in postings],
+                                            [weight for _, _, weight, _ in postings],
+                                            [vbytes for _, _, _, vbytes in postings])
                         length = sum(freq for _, freq, _, _ in postings)
-                    self.pool.add_terms(name, docnum, terms, weights, values)
                     if not field.scorable:
                         length = 0
                 perdoc.add_field(name, field, value if field.stored else None, length)
