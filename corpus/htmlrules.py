@@ -188,7 +188,7 @@ PORTAL_NAME_XPATHS = (
     "//*[contains(@class, 'logo')]//img/@alt",
     "//*[contains(@id, 'Logo') or contains(@id, 'logo')]//img/@alt",
     "//header//h1",
-    f"//footer//p[1] | //*[contains(@class, 'footer') or contains(@id, 'footer')]//p[1]",
+    "//footer//p[1] | //*[contains(@class, 'footer') or contains(@id, 'footer')]//p[1]",
     "//*[contains(@class, 'footer') or contains(@id, 'footer')]//*[contains(@class, 'name') or contains(@class, 'title')]",
 )
 

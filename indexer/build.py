@@ -35,7 +35,7 @@ from indexer.segments import FastSegmentWriter, write_segment
 STAMPS_FILE = "danvan-stamps.json"
 PARALLEL_MIN_DOCS = 2_000  # below this, worker start-up costs more than it saves
 # Worker memory per character of text in its segment (measured on news
-# articles: 692 MB for 10.7M characters).  Segments are as big as a third of
+# articles: 4.0 GB for 60M characters).  Segments are as big as a third of
 # the available memory allows: every segment costs each query a little.
 WORKER_BYTES_PER_CHAR = 65
 SEGMENT_CHARS = (4_000_000, 64_000_000)  # smallest and largest segment budget

@@ -51,8 +51,8 @@ class TermPool:
 
     It stands in for Whoosh's ``PostingPool``: ``add`` takes Whoosh's
     ``(fieldname, termbytes, docnum, weight, valuebytes)`` items (segment
-    merges use it), ``add_terms`` a document's terms for one field.
-    Postings are sorted by term and document only when the segment is
+    merges use it), ``add_terms`` a document's terms for one field and
+    ``add_positions`` those of a :class:`SyllableText` field.  Postings are sorted by term and document only when the segment is
     written (:class:`indexer.w3files.Postings`).
     """
 

@@ -10,7 +10,6 @@ import gzip
 import socket
 import struct
 import time
-from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import threading
 
