@@ -196,14 +196,16 @@ def _segment_job(job: tuple[str, str, list[str]]):
     """Worker: write one segment from the store's documents ``ids``."""
     store_path, index_dir, ids = job
     # A worker builds up millions of postings that live until the segment is
-    # written; the cyclic collector would walk them over and over.  Workers
-    # exit when the build ends, so nothing is left uncollected for long.
+    # written; the cyclic collector would walk them over and over.
     gc.disable()
     store = Store(store_path)
     try:
         return write_segment(windex.open_dir(index_dir), (to_fields(doc) for doc in store.documents(ids))), len(ids)
     finally:
         store.close()
+        # A Whoosh writer ends up in a reference cycle (an exception its temp
+        # storage kept holds its frame): collect it before the next job.
+        gc.collect()
 
 
 def _write_segments(store: Store, index_dir: Path, ids: list[str], procs: int,

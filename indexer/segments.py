@@ -61,7 +61,8 @@ class TermPool:
 
     def add(self, item) -> None:
         fieldname, tbytes, docnum, weight, vbytes = item
-        self.add_terms(fieldname, docnum, [_text(tbytes)], [weight], [vbytes])
+        # A merge reads formats without values (ID fields) as None; Whoosh's writers write b"".
+        self.add_terms(fieldname, docnum, [_text(tbytes)], [weight], [b"" if vbytes is None else vbytes])
 
     def add_terms(self, fieldname: str, docnum: int, terms: list[str], weights: list[float],
                   values: list[bytes]) -> None:
@@ -153,27 +154,27 @@ def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListW
     width = infos.itemsize
     docs, weights, values, lengths = postings.docs, postings.weights, postings.values, postings.lengths
     starts, counts = postings.starts.tolist(), postings.counts.tolist()
-    tails: list[bytes | None] = [None] * len(counts)
+    rows: list[bytes | None] = [None] * len(counts)  # each term's W3TermInfo bytes
     # Most terms occur once: their inlined postings are pickled without slicing.
-    single = np.flatnonzero(postings.counts == 1)
+    single = np.flatnonzero(inlined & (postings.counts == 1))
     first = postings.starts[single]
     for i, doc, weight, value in zip(single.tolist(), docs[first].tolist(), weights[first].tolist(),
                                      map(values.__getitem__, first.tolist())):
-        tails[i] = dumps(((doc,), (weight,), (value,)), PICKLE_PROTOCOL)
-    for i in np.flatnonzero(postings.counts > 1).tolist():
+        rows[i] = fixed[i * width:(i + 1) * width] + dumps(((doc,), (weight,), (value,)), PICKLE_PROTOCOL)
+    for i in np.flatnonzero(~inlined | (postings.counts > 1)).tolist():
         start, count = starts[i], counts[i]
         end = start + count
         ids, term_weights, term_values = docs[start:end].tolist(), weights[start:end].tolist(), values[start:end]
-        if count < INLINE_LIMIT:
-            tails[i] = dumps((tuple(ids), tuple(term_weights), tuple(term_values)), PICKLE_PROTOCOL)
-            continue
         if count >= MIN_POSTINGS:
             longlists.add(fieldwriter._fieldname, _text(postings.terms[i]), docs[start:end], weights[start:end],
                           term_values if keep_positions else None)
-        tails[i] = extent_bytes(*write_blocks(postfile, ids, term_weights, term_values,
+        if count < INLINE_LIMIT:
+            tail = dumps((tuple(ids), tuple(term_weights), tuple(term_values)), PICKLE_PROTOCOL)
+        else:
+            tail = extent_bytes(*write_blocks(postfile, ids, term_weights, term_values,
                                               lengths[start:end].tolist() if lengths is not None else None,
                                               fixed_size, BLOCK_LIMIT, COMPRESS_MIN, COMPRESSION))
-    rows = [fixed[offset:offset + width] + tail for offset, tail in zip(range(0, len(fixed), width), tails)]
+        rows[i] = fixed[i * width:(i + 1) * width] + tail
     fieldwriter._tindex.add_many([prefix + term for term in postings.terms], rows)
 
 

@@ -147,9 +147,11 @@ class TermTable(OrderedHashWriter):
             return
         if keys[0] <= self.lastkey:
             raise ValueError(f"Keys must increase: {self.lastkey!r}..{keys[0]!r}")
-        records = [_lengths.pack(len(key), len(value)) + key + value for key, value in zip(keys, values)]
-        positions = list(accumulate(map(len, records), initial=self.dbfile.tell()))[:-1]
-        self.dbfile.write(b"".join(records))
+        positions = list(accumulate((_lengths.size + len(key) + len(value) for key, value in zip(keys, values)),
+                                    initial=self.dbfile.tell()))[:-1]
+        for first in range(0, len(keys), 65536):  # written in pieces: a field can have millions of terms
+            self.dbfile.write(b"".join([_lengths.pack(len(key), len(value)) + key + value for key, value
+                                        in zip(keys[first:first + 65536], values[first:first + 65536])]))
         buckets = self.buckets
         for key, position in zip(keys, positions):
             hashed = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")  # filetables.md5_hash

@@ -178,3 +178,24 @@ def test_segments_split_work_evenly_and_within_the_memory_budget():
         assert len(chunks) >= min(procs, len(ids)) or most < 10**9
         biggest = max(sum(sizes[doc_id] + 1 for doc_id in chunk[:-1]) for chunk in chunks)
         assert biggest < min(most, sum(sizes.values()) // procs + 200)  # a chunk closes once over its budget
+
+
+def test_a_segment_job_leaves_no_garbage_for_the_next_job(tmp_path, make_mini_documents):
+    """Workers run without the cyclic collector; a job must not leave its writer in a cycle."""
+    import gc
+
+    from indexer.build import _segment_job
+    from indexer.schema import make_schema
+
+    with Store(tmp_path / "store.db") as store:
+        store.upsert_many(make_mini_documents())
+        ids = list(store.stamps())
+    (tmp_path / "index").mkdir()
+    windex.create_in(str(tmp_path / "index"), make_schema())
+    gc.collect()
+    try:
+        segment, count = _segment_job((str(tmp_path / "store.db"), str(tmp_path / "index"), ids))
+        assert count == len(ids) and segment.doc_count() == len(ids)
+        assert gc.collect() < 100
+    finally:
+        gc.enable()
