@@ -80,7 +80,7 @@ class Ranker:
                         matcher = leaf.postings(field, term)
                     except TermNotFound:
                         continue
-                    leaf_ids, leaf_weights = _read_all(matcher)
+                    leaf_ids, leaf_weights = read_all(matcher)
                 ids.append(np.asarray(leaf_ids, dtype=np.int64) + offset)
                 weights.append(np.asarray(leaf_weights, dtype=np.float32))
         hit = (np.concatenate(ids), np.concatenate(weights))
@@ -287,7 +287,7 @@ def _byte_lengths() -> np.ndarray:
 _BYTE_TO_LENGTH = _byte_lengths()
 
 
-def _read_all(matcher) -> tuple[np.ndarray, np.ndarray]:
+def read_all(matcher) -> tuple[np.ndarray, np.ndarray]:
     """All (ids, weights) of a leaf matcher, a block at a time when possible."""
     ids: list = []
     weights: list = []

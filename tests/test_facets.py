@@ -26,3 +26,45 @@ def test_top_keeps_the_largest_and_the_selected(mini_service):
     last = values[-1].value
     top = table.count("directive", everything, [last], top=1)
     assert [f.value for f in top] == [values[0].value, last]
+
+
+def test_the_table_holds_what_the_live_documents_store(tmp_path):
+    """Values and dates per document, read from several segments with deletions, equal their stored fields."""
+    import random
+
+    from whoosh import index as windex
+
+    from corpus.document import Document
+    from corpus.store import Store
+    from indexer.build import update_index
+
+    rng = random.Random(3)
+
+    def doc(i: int, version: int) -> Document:
+        return Document(id=f"d{i:03d}", title=f"Tin {i}", text=f"dân vận lần {version}",
+                        province=rng.choice(["Nghệ An", "Hà Nội", None]), year=rng.choice([2019, 2024, None]),
+                        published=rng.choice([None, "2019-03-04", "2024-12-31"]),
+                        directives=rng.choice([[], ["25-NQ/TW"], ["16/CT-TTg", "25-NQ/TW"]]))
+
+    with Store(tmp_path / "store.db") as store:
+        store.upsert_many([doc(i, 1) for i in range(120)])
+        update_index(store, tmp_path / "index", procs=2)  # two segments
+        for i in range(0, 120, 5):
+            store.delete(f"d{i:03d}")
+        store.upsert_many([doc(i, 2) for i in range(1, 120, 7)])  # rewritten: deleted in place, added anew
+        update_index(store, tmp_path / "index", procs=1)
+    reader = windex.open_dir(str(tmp_path / "index")).reader()
+    assert len(reader.leaf_readers()) == 3 and reader.has_deletions()
+    table = FacetTable(reader)
+    live = sorted(reader.all_doc_ids())
+    assert np.flatnonzero(table.live).tolist() == live
+    expected: dict[str, dict[str, list[int]]] = {name: {} for name in table.postings}
+    for docnum in live:
+        fields = reader.stored_fields(docnum)
+        for name in expected:
+            for value in filter(None, fields.get(name, "").split(",")):
+                expected[name].setdefault(value, []).append(docnum)
+        assert table.dates[docnum] == int(fields.get("published", "").replace("-", "") or 0)
+    got = {name: {value: sorted(ids.tolist()) for value, ids in postings.items() if len(ids)}
+           for name, postings in table.postings.items()}
+    assert got == expected
