@@ -33,7 +33,7 @@ stress: install
 	$(BIN)/python benchmarks/speed.py --sizes 30000 --prepare $(LOAD_HOME)
 	DANVAN_LOAD_HOME=$(LOAD_HOME) $(BIN)/python -m pytest -q -s -m stress tests/test_load.py
 
-# Long: indexing 100k documents takes most of an hour on 2 cores.  Figures go in BENCHMARKS.md.
+# About 25 minutes on 2 cores (importing 100k documents ~3.5, indexing them ~5).  Figures go in BENCHMARKS.md.
 bench: install
 	nice $(BIN)/python benchmarks/speed.py --sizes $(BENCH_SIZES) --serve
 
