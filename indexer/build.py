@@ -28,6 +28,7 @@ from pathlib import Path
 from whoosh import index as windex
 from whoosh.index import LockError
 
+from corpus.processes import die_with_parent
 from corpus.store import Store
 from indexer.schema import SCHEMA_VERSION, make_schema, to_fields
 from indexer.segments import FastSegmentWriter, write_segment
@@ -226,7 +227,7 @@ def _write_segments(store: Store, index_dir: Path, ids: list[str], procs: int,
     # Forked: spawned workers would re-run a calling script's unguarded main
     # code.  Workers open their own store connection and index.
     pool = ProcessPoolExecutor(min(procs, len(chunks)), mp_context=multiprocessing.get_context("fork"),
-                               initializer=_die_with_parent, initargs=(os.getpid(),))
+                               initializer=die_with_parent, initargs=(os.getpid(),))
     try:
         for segment, count in pool.map(_segment_job, jobs):
             if segment is not None:
@@ -242,24 +243,6 @@ def _write_segments(store: Store, index_dir: Path, ids: list[str], procs: int,
         raise
     pool.shutdown()
     return segments
-
-
-def _die_with_parent(parent: int) -> None:
-    """Worker set-up: be killed when the indexing process ``parent`` dies.
-
-    A worker orphaned otherwise waits for work forever, and it holds the
-    dead parent's stdout and stderr open (a caller reading them hangs).
-    """
-    try:
-        import ctypes
-        import signal
-
-        PR_SET_PDEATHSIG = 1
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: workers may outlive a killed parent
-        pass
-    if os.getppid() != parent:  # the parent died before the line above: no signal will come
-        os._exit(1)
 
 
 def update_index(store: Store, index_dir: str | Path, *, rebuild: bool = False,

@@ -1,0 +1,113 @@
+"""`danvan serve --workers N`: N real processes answering on one port, supervised by the parent."""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:  # field 4: the parent pid
+                found.add(int(entry.name))
+    return found
+
+
+def _wait_for(predicate, seconds: float = 30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("timed out")
+
+
+def _search(port: int) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/search.json?q=d%C3%A2n+v%E1%BA%ADn")
+        response = conn.getresponse()
+        assert response.status == 200
+        return json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def _answers(port: int) -> bool:
+    try:
+        return _search(port)["total"] > 0
+    except OSError:
+        return False
+
+
+def _serve(home: Path, port: int, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "DANVAN_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+                             *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_workers_share_the_port_and_a_dead_one_is_replaced(mini_home):
+    port = _free_port()
+    server = _serve(mini_home, port, "--workers", "2", "--threads", "2")
+    try:
+        workers = _wait_for(lambda: len(_children(server.pid)) == 2 and _children(server.pid))
+        _wait_for(lambda: _answers(port))
+        assert all(_search(port)["total"] == _search(port)["total"] for _ in range(10))
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)  # as the OOM killer would
+        replaced = _wait_for(lambda: (found := _children(server.pid)) and victim not in found and len(found) == 2
+                             and found)
+        assert len(replaced - workers) == 1
+        _wait_for(lambda: _answers(port))
+        server.send_signal(signal.SIGTERM)
+        out, err = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode == 0, err
+    assert f"worker {victim} ended (killed by signal 9); starting another" in err
+    assert "Traceback" not in err
+    assert not any(Path(f"/proc/{pid}").exists() for pid in replaced)  # no worker outlives a stop
+
+
+def test_workers_die_with_a_killed_parent(mini_home):
+    port = _free_port()
+    server = _serve(mini_home, port, "--workers", "2")
+    workers = _wait_for(lambda: len(_children(server.pid)) == 2 and _children(server.pid))
+    _wait_for(lambda: _answers(port))
+    server.kill()
+    server.communicate(timeout=30)
+    _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), seconds=10)
+    with socket.socket() as s:  # the port is free again: nobody is left listening
+        s.bind(("127.0.0.1", port))
+
+
+def test_a_taken_port_is_a_clear_error_with_workers(mini_home):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        server = _serve(mini_home, taken.getsockname()[1], "--workers", "2")
+        out, err = server.communicate(timeout=60)
+    assert server.returncode == 1
+    assert "cannot listen on 127.0.0.1" in err and "Traceback" not in err
