@@ -51,7 +51,8 @@ def demo_server(tmp_path_factory):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     proc = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                             "--threads", "8"], cwd=ROOT, env=_env(home), stdout=log, stderr=subprocess.STDOUT)
+                             "--threads", "8", "--workers", os.environ.get("DANVAN_LOAD_WORKERS", "2")],
+                            cwd=ROOT, env=_env(home), stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
