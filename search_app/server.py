@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Callable
 
 RESTART_PAUSE = 1.0  # seconds before replacing a dead worker: one that dies at start must not spin
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def serve(make_app: Callable[[], object], host: str, port: int, threads: int, workers: int = 1) -> None:
@@ -45,15 +46,24 @@ def _supervise(run_worker: Callable[[], None], workers: int) -> None:
     from corpus.processes import die_with_parent
 
     parent = os.getpid()
+    children: set[int] = set()
 
-    def start() -> int:
+    def start() -> None:
+        # Stop signals are blocked across the fork: a handler that runs inside
+        # fork's own hooks has its exception swallowed (the stop would be
+        # lost), and a new worker must never run the parent's handler.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         pid = os.fork()
         if pid:
-            return pid
+            children.add(pid)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # a pending stop is raised here
+            return
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         code = 0
         try:
             die_with_parent(parent)
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             run_worker()
         except KeyboardInterrupt:
             pass
@@ -67,15 +77,16 @@ def _supervise(run_worker: Callable[[], None], workers: int) -> None:
         raise SystemExit(0)
 
     previous = signal.signal(signal.SIGTERM, stop)
-    children = {start() for _ in range(workers)}
     try:
+        for _ in range(workers):
+            start()
         while True:
             pid, status = os.wait()
             if pid in children:
                 children.discard(pid)
                 print(f"danvan: worker {pid} ended ({_describe(status)}); starting another", file=sys.stderr)
                 time.sleep(RESTART_PAUSE)
-                children.add(start())
+                start()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
