@@ -33,7 +33,7 @@ class FacetTable:
     def __init__(self, reader) -> None:
         self.size = reader.doc_count_all()
         self.live = np.ones(self.size, dtype=bool)
-        for leaf, offset in reader.leaf_readers():
+        for leaf, offset in _segments(reader):
             if leaf.has_deletions():
                 self.live[np.fromiter(leaf.deleted_docs_set, dtype=np.int64) + offset] = False
         # Publication date as an int YYYYMMDD per document (0 = unknown), for

@@ -20,7 +20,7 @@ from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.system import pack_ushort
 from whoosh.writing import SegmentWriter
 
-from indexer.longlists import MIN_POSTINGS, LongListWriter
+from indexer.longlists import LongListWriter
 from indexer.schema import SyllableText
 from indexer.w3files import PICKLE_PROTOCOL, Postings, TermTable, extent_bytes, write_blocks
 
@@ -52,8 +52,9 @@ class TermPool:
     It stands in for Whoosh's ``PostingPool``: ``add`` takes Whoosh's
     ``(fieldname, termbytes, docnum, weight, valuebytes)`` items (segment
     merges use it), ``add_terms`` a document's terms for one field and
-    ``add_positions`` those of a :class:`SyllableText` field.  Postings are sorted by term and document only when the segment is
-    written (:class:`indexer.w3files.Postings`).
+    ``add_positions`` those of a :class:`SyllableText` field.  Postings are
+    sorted by term and document only when the segment is written
+    (:class:`indexer.w3files.Postings`).
     """
 
     def __init__(self) -> None:
@@ -68,9 +69,7 @@ class TermPool:
                   values: list[bytes]) -> None:
         """Add one document's terms for one field, with each term's weight and value bytes."""
         pool = self._field(fieldname)
-        ids = pool.term_ids
-        setdefault = ids.setdefault
-        pool.term_of.extend([setdefault(term, len(ids)) for term in terms])
+        pool.term_of.extend(pool.ids(terms))
         pool.docs.extend(array("I", (docnum,)) * len(terms))
         pool.weights.extend(weights)
         pool.values.extend(values)
@@ -85,9 +84,7 @@ class TermPool:
         if not terms:
             return
         pool = self._field(fieldname)
-        ids = pool.term_ids
-        setdefault = ids.setdefault
-        term_of = np.array([setdefault(term, len(ids)) for term in terms], dtype=np.uint32)
+        term_of = np.array(pool.ids(terms), dtype=np.uint32)
         order = np.argsort(term_of, kind="stable")  # stable: each term's positions stay in order
         grouped = term_of[order]
         bounds = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1], [True])))
@@ -135,6 +132,12 @@ class _FieldPool:
         self.weights = array("f")
         self.values: list[bytes] = []
 
+    def ids(self, terms: list[str]) -> list[int]:
+        """Each term's id in this field, new terms numbered as they come."""
+        ids = self.term_ids
+        setdefault = ids.setdefault
+        return [setdefault(term, len(ids)) for term in terms]
+
     def sorted(self, lengths: np.ndarray | None) -> Postings:
         return Postings([_bytes(term) for term in self.term_ids], np.frombuffer(self.term_of, dtype=np.uint32),
                         np.frombuffer(self.docs, dtype=np.uint32), np.frombuffer(self.weights, dtype=np.float32),
@@ -165,9 +168,8 @@ def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListW
         start, count = starts[i], counts[i]
         end = start + count
         ids, term_weights, term_values = docs[start:end].tolist(), weights[start:end].tolist(), values[start:end]
-        if count >= MIN_POSTINGS:
-            longlists.add(fieldwriter._fieldname, _text(postings.terms[i]), docs[start:end], weights[start:end],
-                          term_values if keep_positions else None)
+        longlists.add(fieldwriter._fieldname, _text(postings.terms[i]), docs[start:end], weights[start:end],
+                      term_values if keep_positions else None)  # it keeps only long lists
         if count < INLINE_LIMIT:
             tail = dumps((tuple(ids), tuple(term_weights), tuple(term_values)), PICKLE_PROTOCOL)
         else:

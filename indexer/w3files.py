@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import zlib
 from array import array
-from hashlib import md5
 from itertools import accumulate
 from operator import sub
 from pickle import dumps
@@ -152,9 +151,9 @@ class TermTable(OrderedHashWriter):
         for first in range(0, len(keys), 65536):  # written in pieces: a field can have millions of terms
             self.dbfile.write(b"".join([_lengths.pack(len(key), len(value)) + key + value for key, value
                                         in zip(keys[first:first + 65536], values[first:first + 65536])]))
-        buckets = self.buckets
+        buckets, hashfn = self.buckets, self.hashfn
         for key, position in zip(keys, positions):
-            hashed = int.from_bytes(md5(key, usedforsecurity=False).digest()[-4:], "big")  # filetables.md5_hash
+            hashed = hashfn(key)
             buckets[hashed & 255].append((hashed, position))
         index = self.index  # a GrowableArray: its type grows with the largest position
         try:
