@@ -1,11 +1,13 @@
 """The `danvan` command line: thin commands over the corpus and indexer libraries."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import json
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -51,7 +53,8 @@ def import_(paths: tuple[Path, ...], data_dir: Path | None) -> None:
     """Import text dumps (.txt), saved pages (.html) and JSONL into the corpus.
 
     Directories are searched for those files.  Importing a file again updates
-    its document instead of adding a copy.
+    its document instead of adding a copy.  JSONL may be of any size and
+    compressed (.jsonl.gz, .jsonl.xz); a bad line is skipped with its number.
 
     Example: danvan import corpus/samples ../shared/corpus/seeds/000_6fa542eac2eb467b.txt
     """
@@ -62,9 +65,14 @@ def import_(paths: tuple[Path, ...], data_dir: Path | None) -> None:
         total = store.count()
     for where, problem in report.problems:
         click.echo(f"skipped {where}: {problem}", err=True)
+    for where, note in report.notes:
+        click.echo(f"note {where}: {note}", err=True)
     o = report.outcomes
+    unshown = o["skipped"] + o["noted"] - len(report.problems) - len(report.notes)
+    if unshown:
+        click.echo(f"... and {unshown} more skipped or noted, not shown", err=True)
     click.echo(f"imported {report.imported} documents ({o['added']} new, {o['updated']} updated, "
-               f"{o['unchanged']} unchanged); {len(report.problems)} skipped; {total} in the corpus")
+               f"{o['unchanged']} unchanged); {o['skipped']} skipped; {total} in the corpus")
     if not report.imported and report.problems:
         raise click.ClickException("nothing could be imported")
 
@@ -182,12 +190,11 @@ def _run_batch(service, lines) -> None:
     from indexer.search import QueryError
 
     keys = ("province", "province_2025", "year", "directive")
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        obj = None
+    for line in jsonlines.read(lines):  # a line too long, too deep or not JSON is one error line
+        number, obj = line.number, line.value
         try:
-            obj = json.loads(line)
+            if line.problem:
+                raise ValueError(line.problem)
             if not isinstance(obj, dict):
                 raise ValueError("not a JSON object")
             opts = {k: obj[k] if isinstance(obj.get(k), list) else [obj[k]] for k in keys if obj.get(k)}
@@ -259,23 +266,74 @@ def similar(doc_id: str, limit: int, as_json: bool, data_dir: Path | None) -> No
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]),
+              help="[default: csv when --output names a .csv file, else jsonl]")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE instead of standard output; FILE.gz or FILE.xz is compressed.")
 @data_dir_option
-def export(fmt: str, data_dir: Path | None) -> None:
-    """Print every stored document with all its fields.
+def export(fmt: str | None, output: Path | None, data_dir: Path | None, query: str, **filters) -> None:
+    """Write stored documents with all their fields: every one, or those a search finds.
 
-    Example: danvan export --format jsonl > corpus.jsonl
+    Give words or filters as for `danvan search` to export that result set in
+    rank order (or newest first with --sort date).  `danvan import` reads the
+    JSONL back, field for field; CSV starts with a BOM for spreadsheets.
+
+    Example: danvan export -o corpus.jsonl.xz && danvan export --directive 25-NQ/TW --year 2023 -o 25-nq.csv
     """
+    from search_app.export import cell
+
+    suffixes = [s.lower() for s in output.suffixes] if output else []
+    fmt = fmt or ("csv" if ".csv" in suffixes else "jsonl")
+    sort = filters.pop("sort")
+    chosen = query.strip() or any(filters.values())
     with _open_store(data_dir) as store:
-        if fmt == "jsonl":
-            for doc in store:
-                click.echo(jsonlines.line(doc.to_dict()))
-            return
-        writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS)
-        writer.writeheader()
-        for doc in store:
-            row = doc.to_dict()
-            writer.writerow({k: "; ".join(v) if isinstance(v, list) else v for k, v in row.items()})
+        docs = iter(store)
+        if chosen:
+            docs = store.documents(_found_ids(_home(data_dir), _request(query, sort=sort, **filters), store.count()))
+        with _output(output) as out:
+            if fmt == "jsonl":
+                for doc in docs:
+                    out.write(jsonlines.line(doc.to_dict()) + "\n")
+                return
+            out.write("\ufeff")  # so spreadsheet programs read UTF-8, as the web export does
+            writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\r\n")
+            writer.writeheader()
+            for doc in docs:
+                writer.writerow({k: cell(v) for k, v in doc.to_dict().items()})
+
+
+@contextlib.contextmanager
+def _output(path: Path | None):
+    """Standard output, or the file ``path`` (gzip or xz compressed when its name ends so)."""
+    from corpus.importer import COMPRESSED
+
+    if path is None:
+        yield sys.stdout
+        return
+    suffix = path.suffix.lower()
+    opener = COMPRESSED[suffix][1] if suffix in COMPRESSED else open
+    try:
+        out = opener(path, "wt", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+    with out:
+        yield out
+
+
+def _found_ids(home: Path, request, most: int):
+    """Ids of every document ``request`` finds, in rank order."""
+    from indexer.search import QueryError
+
+    try:
+        result = _service(home).search(replace(request, page=1, limit=1), keep=max(most, 1))
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from None
+    return (hit.id for hit in result.ranked())
+
+
+# export takes search's own query and filter options: one definition, one validation.
+export.params[:0] = [param for param in search.params if param.name in (
+    "query", "province", "province_2025", "year", "date_from", "date_to", "directive", "sort")]
 
 
 @cli.command()

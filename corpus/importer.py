@@ -60,7 +60,7 @@ class ImportReport:
         return self.outcomes["skipped"]
 
     def add(self, kind: str, where: str, message: str) -> None:
-        """Count a problem ('skipped') or a note ('repaired'), keeping the first MAX_KEPT of each."""
+        """Count a problem ('skipped') or a note ('noted': repaired or cut), keeping the first MAX_KEPT of each."""
         self.outcomes[kind] += 1
         kept = self.problems if kind == "skipped" else self.notes
         if len(kept) < MAX_KEPT:
@@ -90,7 +90,7 @@ def import_paths(store: Store, paths: Iterable[str | Path]) -> ImportReport:
     for path in expand(paths):
         for where, item, note in _documents(path):
             if note:
-                report.add("repaired", where, note)
+                report.add("noted", where, note)
             if isinstance(item, Exception):
                 report.add("skipped", where, str(item))
             else:
