@@ -18,6 +18,7 @@ the lines after it are read as usual.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
@@ -29,6 +30,10 @@ _LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": 
 # letter escaped as \uXXXX is 6 MB; anything far beyond that is not a record.
 MAX_LINE_BYTES = 16 * 2**20
 _SKIP_CHUNK = 2**20
+# "\ud83c" alone is valid JSON but not Unicode (a string cut mid-emoji): no
+# UTF-8 writer, SQLite or hash can take it.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def line(obj: Any) -> str:
@@ -61,10 +66,29 @@ def read(stream: IO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[Line]:
             continue
         text, note = decode(raw.rstrip(b"\r\n"))
         try:
-            yield Line(number, value=json.loads(text), note=note)
+            value = json.loads(text)
+            if _SURROGATE_ESCAPE.search(text):
+                value, mended = _mend(value)
+                if mended:
+                    note = "; ".join(filter(None, [note, f"{mended} lone surrogate escape(s) (not Unicode) "
+                                                          f"shown as U+FFFD"]))
+            yield Line(number, value=value, note=note)
         except RecursionError:
             yield Line(number, problem="not JSON this program can read: nested too deeply", note=note)
         except json.JSONDecodeError as exc:
             yield Line(number, problem=f"not JSON: {exc.msg} at character {exc.pos + 1}", note=note)
         except ValueError as exc:  # e.g. an integer of more than 4,300 digits
             yield Line(number, problem=f"not JSON this program can read: {str(exc).split(';')[0]}", note=note)
+
+
+def _mend(value: Any) -> tuple[Any, int]:
+    """``value`` with every lone surrogate in its strings (keys too) as U+FFFD, and how many there were."""
+    if isinstance(value, str):
+        return _SURROGATE.subn("\ufffd", value)
+    if isinstance(value, list):
+        items = [_mend(item) for item in value]
+        return [item for item, _ in items], sum(n for _, n in items)
+    if isinstance(value, dict):
+        pairs = [(_mend(k), _mend(v)) for k, v in value.items()]
+        return {k: v for (k, _), (v, _) in pairs}, sum(a + b for (_, a), (_, b) in pairs)
+    return value, 0

@@ -189,16 +189,17 @@ def test_batch_search_answers_every_line_even_hostile_ones(mini_home, tmp_path):
                                   b'{"qid": "deep", "query": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
                                   b'{"qid": "bad-bytes", "query": "d\xe2n v\xe2n"}',
                                   b"x" * (17 * 2**20),
+                                  b'{"qid": "half", "query": "d\\ud800n"}',
                                   json.dumps({"qid": "z", "query": "hoà giải"}).encode()]))
     env = {"PATH": "/usr/bin:/bin", "HOME": str(mini_home), "DANVAN_HOME": str(mini_home)}
     result = subprocess.run([sys.executable, "-m", "cli", "search", "--batch", str(batch)], capture_output=True,
                             text=True, env=env, cwd=ROOT, timeout=120)
     assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [line.get("qid") for line in lines] == ["a", None, "bad-bytes", None, "z"]
+    assert [line.get("qid") for line in lines] == ["a", None, "bad-bytes", None, "half", "z"]
     assert lines[1]["line"] == 2 and "nested too deeply" in lines[1]["error"]
     assert lines[3]["line"] == 4 and "longer than" in lines[3]["error"]
-    assert lines[0]["total"] and lines[4]["total"]
+    assert lines[0]["total"] and lines[5]["total"]
 
 
 def test_what_is_not_a_regular_file_is_refused(tmp_path):
@@ -265,3 +266,16 @@ def test_a_broken_compressed_file_keeps_the_lines_before_the_break(tmp_path):
     (where, why), = report.problems
     assert where.startswith(f"{path}:") and "cannot read on after line" in why
     assert 0 < report.imported - 1 == int(where.rsplit(":", 1)[1]) - 1
+
+
+def test_a_string_cut_mid_emoji_is_mended_not_fatal(tmp_path):
+    """JSON may escape half a surrogate pair ("\\ud83c", a JavaScript substring); Unicode may not."""
+    path = tmp_path / "docs.jsonl"
+    path.write_text('{"id": "a", "text": "Dân vận khéo \\ud83c", "title": "x\\udc00y"}\n'
+                    '{"id": "b", "text": "Cờ \\ud83c\\uddfb\\ud83c\\uddf3 nguyên vẹn"}\n', encoding="utf-8")
+    result = danvan("import", path, home=tmp_path / "home")
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert f"note {path}:1: 2 lone surrogate escape(s) (not Unicode) shown as U+FFFD" in result.stderr
+    docs = {json.loads(line)["id"]: json.loads(line) for line in danvan("export", home=tmp_path / "home").stdout.splitlines()}
+    assert docs["a"]["text"] == "Dân vận khéo \ufffd" and docs["a"]["title"] == "x\ufffdy"
+    assert docs["b"]["text"] == "Cờ 🇻🇳 nguyên vẹn"

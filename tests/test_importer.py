@@ -263,3 +263,17 @@ def test_a_document_whose_id_ends_in_json_is_refused_so_no_link_breaks(tmp_path)
     for hit in client.get("/search.json?q=dân+vận").get_json()["hits"]:
         assert client.get(f"/doc/{hit['id']}").status_code == 200
         assert client.get(f"/doc/{hit['id']}.json").get_json()["document"]["id"] == hit["id"]
+
+
+def test_compressed_jsonl_is_found_in_directories_and_by_its_content(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with gzip.open(folder / "a.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.write('{"id": "a", "text": "Dân vận khéo."}\n')
+    with lzma.open(folder / "b.NDJSON.XZ", "wt", encoding="utf-8") as f:
+        f.write('{"id": "b", "text": "Công tác dân vận."}\n')
+    (folder / "c.jsonl").write_bytes(gzip.compress('{"id": "c", "text": "Hoà giải."}\n'.encode()))  # named plain
+    (folder / "d.txt.gz").write_bytes(gzip.compress(b"not imported: only JSONL is read compressed"))
+    store = Store(tmp_path / "db")
+    report = import_paths(store, [folder])
+    assert sorted(doc.id for doc in store) == ["a", "b", "c"] and not report.problems
