@@ -274,9 +274,10 @@ def similar(doc_id: str, limit: int, as_json: bool, data_dir: Path | None) -> No
 def export(fmt: str | None, output: Path | None, data_dir: Path | None, query: str, **filters) -> None:
     """Write stored documents with all their fields: every one, or those a search finds.
 
-    Give words or filters as for `danvan search` to export that result set in
-    rank order (or newest first with --sort date).  `danvan import` reads the
-    JSONL back, field for field; CSV starts with a BOM for spreadsheets.
+    Without words or filters, every document in id order.  With the words and
+    filters of `danvan search`, that result set in rank order (newest first
+    with --sort date).  `danvan import` reads the JSONL back, field for field;
+    CSV starts with a BOM for spreadsheets.
 
     Example: danvan export -o corpus.jsonl.xz && danvan export --directive 25-NQ/TW --year 2023 -o 25-nq.csv
     """
@@ -285,7 +286,7 @@ def export(fmt: str | None, output: Path | None, data_dir: Path | None, query: s
     suffixes = [s.lower() for s in output.suffixes] if output else []
     fmt = fmt or ("csv" if ".csv" in suffixes else "jsonl")
     sort = filters.pop("sort")
-    chosen = query.strip() or any(filters.values())
+    chosen = query.strip() or any(filters.values()) or sort != "relevance"
     with _open_store(data_dir) as store:
         docs = iter(store)
         if chosen:

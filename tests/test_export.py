@@ -47,7 +47,9 @@ def test_export_takes_the_filters_of_search_and_gives_its_result_set(mini_home, 
 
 
 def test_export_without_words_or_filters_is_the_whole_corpus(mini_home):
-    assert sorted(ids(danvan("export", home=mini_home))) == ["d1", "d2", "d3", "d4", "d5", "d6"]
+    assert ids(danvan("export", home=mini_home)) == ["d1", "d2", "d3", "d4", "d5", "d6"]
+    newest_first = ids(danvan("export", "--sort", "date", home=mini_home))
+    assert newest_first[:5] == ["d4", "d6", "d2", "d1", "d3"] and newest_first[5] == "d5"  # d5 has no date
 
 
 def test_export_reports_a_bad_filter_like_search(mini_home, tmp_path):
