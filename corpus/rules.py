@@ -17,6 +17,11 @@ DIRECTIVE_TYPES: tuple[str, ...] = (
     "CTr", "ĐA", "BC", "TTr", "CV", "CĐ", "NĐ", "TT", "TTLT", "PL", "PA", "KT", "ĐL",
 )
 
+# Codes in a number's type position that do not make it a directive: licences,
+# certificates ("Giấy phép số 23/GP-TTĐT").  Other unknown codes ("01-QCPH/UBND-BDVTU")
+# count when a known body issued them.
+NOT_DIRECTIVE_CODES: tuple[str, ...] = ("GP", "GPXB", "GCN", "GCNĐKKD", "GXN", "CCHN", "CMND", "CCCD", "BB", "HĐ")
+
 # Type words of running text -> type abbreviation (keys compared via
 # ``vietnamese.key``).  Longest phrases are tried first.
 TYPE_WORDS: dict[str, str | None] = {

@@ -197,3 +197,69 @@ def test_fixture_article_directives(shared_dir, gold):
     for sentence in gold["with"]:  # the numbers in the gold sentences are found there too
         found, _ = find_directives(sentence)
         assert set(found) <= set(gold["directives"])
+
+
+# --- real-world spellings (issue 16) ----------------------------------------------
+
+@pytest.mark.parametrize("text,numbers", [
+    ("Chỉ thị 30-CT/T.Ư ngày 18/2/1998 của Bộ Chính trị", ["30-CT/TW"]),  # dotted "T.Ư" is "TƯ" is "TW"
+    ("Chỉ thị 49-CT/T.W của Ban Bí thư; Nghị quyết 43-NQ/TƯ", ["49-CT/TW", "43-NQ/TW"]),
+    ("sơ kết Quyết định 217, 218-QĐ/TW của Bộ Chính trị", ["217-QĐ/TW", "218-QĐ/TW"]),  # suffix written once
+    ("Quyết định số 217 và 218-QĐ/TW", ["217-QĐ/TW", "218-QĐ/TW"]),
+    ("ban hành Nghị quyết 04, 05-NQ/TU về kinh tế tập thể", ["04-NQ/TU", "05-NQ/TU"]),
+    ("Các Nghị quyết 26, 27-NQ/TW", ["26-NQ/TW", "27-NQ/TW"]),
+    ("Kế hoạch 15, 16 và 17-KH/HU", ["15-KH/HU", "16-KH/HU", "17-KH/HU"]),
+    ("Chương trình phối hợp số 79-CTr/BDVTW-BCSĐCP", ["79-CTr/BDVTW-BCSĐCP"]),  # joint issuers, any number
+    ("Chương trình 161-CTr/BCSĐUBND-BDVTU ký năm 2017", ["161-CTr/BCSĐUBND-BDVTU"]),
+    ("Quy chế phối hợp số 01-QCPH/UBND-BDVTU ngày 12/4/2016", ["01-QCPH/UBND-BDVTU"]),  # unknown type code
+    ("Quy chế 03-QCPH/BDVHU-UBND", ["03-QCPH/BDVHU-UBND"]),
+    ("Nghị quyết liên tịch số 19/2008/NQLT/CP-UBTUMTTQVN quy định", ["19/2008/NQLT-CP-UBTUMTTQVN"]),
+    ("Công văn số 4011/UBND-VX2 ngày 20/8/2021", ["4011/UBND-VX2"]),  # official letters: no type
+    ("Công văn số 1234/VPCP-KGVX và văn bản 356/UBND-NC", ["1234/VPCP-KGVX", "356/UBND-NC"]),
+    ("Hướng dẫn 05-HD/BDVTW, Thông báo 12-TB/TU, Báo cáo 87-BC/HU, Công văn 215-CV/BDVTU",
+     ["05-HD/BDVTW", "12-TB/TU", "87-BC/HU", "215-CV/BDVTU"]),
+    ("Kết luận 01-KL/TW.Ngày 5/1, Ban Bí thư", ["01-KL/TW"]),  # a full stop glued to the next sentence
+])
+def test_real_world_spellings(text, numbers):
+    assert find_directives(text)[0] == numbers
+
+
+@pytest.mark.parametrize("written,canonical", [
+    ("30-CT/T.Ư", "30-CT/TW"),
+    ("79-CTr/BDVTW-BCSĐCP", "79-CTr/BDVTW-BCSĐCP"),
+    ("161-CTr/BCSĐUBND-BDVTU", "161-CTr/BCSĐUBND-BDVTU"),
+    ("01-QCPH/UBND-BDVTU", "01-QCPH/UBND-BDVTU"),
+    ("19/2008/NQLT/CP-UBTUMTTQVN", "19/2008/NQLT-CP-UBTUMTTQVN"),
+    ("số 4011/UBND-VX2", "4011/UBND-VX2"),
+])
+def test_normalize_agrees_with_the_text_extractor(written, canonical):
+    assert normalize_directive(written) == canonical
+    assert find_directives(written)[0] == [canonical]
+
+
+@pytest.mark.parametrize("text", [
+    "Liên hệ 0912 345 678, 0203.3835.186 hoặc fax 024-3823-4567.",
+    "Ngày 31/3/2020, 5/2020 ca; tỷ lệ 1/2 số xã; 22/29 vụ việc; 10/10 xã.",
+    "Trụ sở tại số 12/34 đường Lê Lợi; văn bản số 5/2020 đã lưu trữ.",  # no type: not a number
+    "Phòng, chống dịch COVID-19 và biến chủng SARS-CoV-2.",
+    "Sách ISBN 978-604-57-1234-5; mã hồ sơ 000.00.12.H40-210513-0001.",
+    "Xem https://dangcongsan.vn/van-ban/25-NQ/TW.html và www.chinhphu.vn/16/CT-TTg.",
+    "Giấy phép số 23/GP-TTĐT; Giấy chứng nhận 12/GCN-UBND",  # licences, certificates
+    "Quốc lộ 1A, tỉnh lộ 18-B, đường 3/2; tỷ số 2-1; lớp 12/5.",
+    "ký hiệu 12-AB/CD không rõ cơ quan",  # unknown code, unknown issuer
+])
+def test_no_number_in_phones_dates_addresses_urls_and_codes(text):
+    assert find_directives(text) == ([], [])
+
+
+@pytest.mark.parametrize("text,partial", [
+    ("Quyết định 217, 218 của Tỉnh ủy; Kết luận 12-KL/TU", ["Quyết định 217", "Quyết định 218"]),
+    ("Nghị quyết 04, 05 và Chỉ thị 06-CT/TU", ["Nghị quyết 04", "Nghị quyết 05"]),  # another type's suffix
+])
+def test_a_suffix_never_completes_numbers_of_another_list_or_type(text, partial):
+    assert find_directives(text)[1] == partial
+    assert all(not d.startswith(("217", "218", "04", "05")) for d in find_directives(text)[0])
+
+
+def test_a_year_is_not_listed_before_a_plan_number():
+    assert find_directives("Kế hoạch 2020, 15-KH/TU được triển khai")[0] == ["15-KH/TU"]
