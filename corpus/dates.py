@@ -27,6 +27,7 @@ _DMY = r"(?<![\d/.-])(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4})(?![\d/.-])"
 _ISO = r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?![\d-])"
 _LONG = r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})"
 _DATE_RE = re.compile(f"{_DMY}|{_ISO}|{_LONG}", re.I)
+_LONG_RE = re.compile(r"(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.I)  # after a "ngày" already read
 _TIME_RE = re.compile(r"(?<!\d)\d{1,2}\s*[:hg]\s*\d{2}(?:\s*:\s*\d{2})?(?!\d)(?:\s*(?:AM|PM|SA|CH)\b)?", re.I)
 _NUMBER_RE = re.compile(r"\d[\d.,]*")
 _LABELS = sorted({key(w) for w in rules.DATE_LINE_WORDS}, key=len, reverse=True)
@@ -50,6 +51,17 @@ def _iso(m: re.Match) -> str | None:
     if g[4]:
         return _valid(int(g[4]), int(g[5]), int(g[6]))
     return _valid(int(g[9]), int(g[8]), int(g[7]))
+
+
+def match_date(text: str, pos: int = 0) -> tuple[int, str] | None:
+    """(end, ISO date) of a date written at ``pos`` of ``text`` ("03/6/2013", "03 tháng 6 năm 2013"), else None."""
+    m = _DATE_RE.match(text, pos)
+    if m:
+        date = _iso(m)
+    else:  # "03 tháng 6 năm 2013" after a "ngày" the caller has read
+        m = _LONG_RE.match(text, pos)
+        date = _valid(int(m.group(3)), int(m.group(2)), int(m.group(1))) if m else None
+    return (m.end(), date) if date else None
 
 
 def parse_date_line(line: str) -> str | None:

@@ -199,7 +199,8 @@ def _listed(text: str, full: list[tuple[int, int, str]]) -> list[tuple[int, int,
         for n in re.finditer(r"\d+", m.group(2)):
             if word_key in _YEAR_WORDS and len(n.group()) == 4 and MIN_YEAR <= int(n.group()) <= MAX_YEAR:
                 continue
-            listed.append((n.start(), n.end(), n.group() + canonical[head.end():]))
+            offset = m.start(2)
+            listed.append((offset + n.start(), offset + n.end(), n.group() + canonical[head.end():]))
     return listed
 
 
@@ -260,11 +261,16 @@ def _number_key(canonical: str) -> tuple[str | None, int]:
     return _family(m.group(2)), int(m.group(1))
 
 
+def cited_spans(text: str) -> list[tuple[int, int, str]]:
+    """Every full number cited in NFC ``text``: (start, end, canonical) in text order, listed ones included."""
+    full = _text_matches(text)
+    return sorted(full + _listed(text, full))
+
+
 def find_directives(text: str) -> tuple[list[str], list[str]]:
     """(canonical numbers cited, partial citations as written), each unique, in order of first appearance."""
     text = nfc(text or "")
-    full = _text_matches(text)
-    full = sorted(full + _listed(text, full))
+    full = cited_spans(text)
     cited: list[tuple[int, str]] = [(start, canonical) for start, _end, canonical in full]
     partial: list[tuple[int, str, tuple[str | None, int]]] = []
     for m in _PARTIAL_RE.finditer(text):

@@ -105,6 +105,90 @@ KNOWN_ISSUERS = (
     r"|BNV|BTC|BCA|BQP|BTP|BYT|BGDĐT|BGDDT|BTTTT|BVHTTDL|BNNPTNT|BKHĐT|BKHDT|BLĐTBXH|BLDTBXH|NHNN|VPCP"
 )
 
+# --- Directive records: what a cited number is -------------------------------
+
+# Type abbreviation -> type in full words.  Party "QĐ" is a Quyết định or a
+# Quy định depending on the document, so only the word written before the
+# number names it; State "QĐ" is always a Quyết định.
+TYPE_NAMES: dict[str, str] = {
+    "NQ": "Nghị quyết", "NQLT": "Nghị quyết liên tịch", "CT": "Chỉ thị", "CTLT": "Chỉ thị liên tịch",
+    "KL": "Kết luận", "QĐi": "Quy định", "QyĐ": "Quy định", "QĐLT": "Quyết định liên tịch", "QC": "Quy chế",
+    "QCPH": "Quy chế phối hợp", "TB": "Thông báo", "KH": "Kế hoạch", "HD": "Hướng dẫn",
+    "HDLT": "Hướng dẫn liên tịch", "CTr": "Chương trình", "ĐA": "Đề án", "BC": "Báo cáo", "TTr": "Tờ trình",
+    "CV": "Công văn", "CĐ": "Công điện", "NĐ": "Nghị định", "TT": "Thông tư", "TTLT": "Thông tư liên tịch",
+    "PL": "Pháp lệnh",
+}
+STATE_TYPE_NAMES: dict[str, str] = {"QĐ": "Quyết định"}
+
+# Issuer suffixes whose body is certain ("TW" is not: BCH, Bộ Chính trị or Ban Bí thư).
+ISSUER_BY_SUFFIX: dict[str, str] = {
+    "TTg": "Thủ tướng Chính phủ", "CP": "Chính phủ", "BDVTW": "Ban Dân vận Trung ương",
+    "BTGTW": "Ban Tuyên giáo Trung ương", "VPCP": "Văn phòng Chính phủ", "BNV": "Bộ Nội vụ",
+}
+
+# Abbreviations in a written issuer, expanded word by word ("BCH TW" -> "Ban Chấp hành Trung ương").
+ISSUER_ABBREVIATIONS: dict[str, str] = {
+    "BCH": "Ban Chấp hành", "TW": "Trung ương", "TƯ": "Trung ương", "T.Ư": "Trung ương", "BCT": "Bộ Chính trị",
+    "BBT": "Ban Bí thư", "TTg": "Thủ tướng Chính phủ", "TTCP": "Thủ tướng Chính phủ", "CP": "Chính phủ",
+    "BTV": "Ban Thường vụ", "UBND": "Ủy ban nhân dân", "HĐND": "Hội đồng nhân dân", "MTTQ": "Mặt trận Tổ quốc",
+    "BDV": "Ban Dân vận", "BCĐ": "Ban Chỉ đạo", "QH": "Quốc hội", "UBTVQH": "Ủy ban Thường vụ Quốc hội",
+    "VN": "Việt Nam", "TP": "thành phố", "TTTU": "Thường trực Tỉnh ủy",
+}
+
+# Issuers written several ways, after expansion (compared via ``vietnamese.key``) -> one name.
+ISSUER_ALIASES: dict[str, str] = {
+    "Trung ương": "Ban Chấp hành Trung ương",
+    "Trung ương Đảng": "Ban Chấp hành Trung ương",
+    "Ban Chấp hành Trung ương Đảng": "Ban Chấp hành Trung ương",
+    "Ban Chấp hành Trung ương Đảng Cộng sản Việt Nam": "Ban Chấp hành Trung ương",
+    "Bộ Chính trị Trung ương": "Bộ Chính trị",
+    "Ban Bí thư Trung ương": "Ban Bí thư",
+    "Ban Bí thư Trung ương Đảng": "Ban Bí thư",
+    "Thủ tướng": "Thủ tướng Chính phủ",
+    "Thủ tướng Chính phủ Chính phủ": "Thủ tướng Chính phủ",
+}
+
+# An issuer is written as a name: capitalised syllables, and these lower-case
+# ones ("Ban Thường vụ Tỉnh ủy", "Ủy ban nhân dân tỉnh").  The first other
+# lower-case word ends it ("của Thủ tướng Chính phủ về ...").
+ISSUER_LOWER_WORDS: frozenset[str] = frozenset(
+    "ban chấp hành thường vụ chính trị bí thư tướng phủ nhân dân tỉnh huyện thành phố thị xã quận ủy uỷ "
+    "đảng trung ương hội đồng vận tuyên giáo mặt trận tổ quốc cán sự đoàn trực việt nam liên hiệp phụ nữ "
+    "nông cựu chiến binh lao động thanh niên cộng sản hồ chí minh văn phòng tộc nội bộ cơ quan khối doanh "
+    "nghiệp tịch chủ chỉ đạo ủy viên và".split())
+
+# Names after "của" that are not an issuer ("Nghị quyết 25-NQ/TW của Đảng").
+NOT_ISSUERS: tuple[str, ...] = ("Đảng", "Nhà nước", "Đảng ta", "Đảng và Nhà nước", "Chính phủ và", "Việt Nam")
+
+# Where a subject (trích yếu) ends: regexes tried after "về" / "ban hành".
+SUBJECT_ENDS: tuple[str, ...] = (
+    r"\s*[;(\n“”\"]",
+    r"\.(?:\s|$)",
+    r",?\s+(?:đã|được|sẽ|đang|thì|nhằm|góp phần|cũng như|trong đó|đồng thời|qua đó|từ đó|theo đó|tạo)\s",
+    r",\s+(?:các|toàn|đến nay|sau|trên|hằng năm|hàng năm|thời gian qua|bước đầu|chúng ta"
+    r"|Ban|Tỉnh ủy|Huyện ủy|Thành ủy|UBND|Ủy ban|MTTQ|Mặt trận|đồng chí|Đồng chí)\s",
+    r",?\s+(?:và\s+)?(?:các\s+)?(?:Nghị quyết|Chỉ thị|Kết luận|Quyết định|Quy định|Kế hoạch|Hướng dẫn|Thông báo"
+    r"|Chương trình|Nghị định|Thông tư|Luật|Công văn|Đề án)\s+(?:số\s+)?\d",
+)
+
+# Subjects longer than this are not cut reliably: unknown beats wrong.
+SUBJECT_MAX_CHARS = 240
+
+# Relations stated between two numbers of one sentence ("A thay thế B"), and
+# the words that make a document review N years of implementing a record.
+RELATION_WORDS: dict[str, str] = {
+    "thay thế": "replaces",
+    "hướng dẫn thực hiện": "implements",
+    "thực hiện": "implements",
+    "triển khai": "implements",
+    "cụ thể hóa": "implements",
+    "cụ thể hoá": "implements",
+}
+NUMBER_WORDS: dict[str, int] = {
+    "hai": 2, "ba": 3, "bon": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9, "muoi": 10,
+}  # keys as ``vietnamese.key`` gives them
+REVIEW_RE = r"(sơ kết|tổng kết)\s+(\d{1,2}|mười|năm|ba|hai|bốn|sáu|bảy|tám|chín)\s+năm\s+(?:triển khai\s+|thi hành\s+)?thực hiện"
+
 # --- Dates ---------------------------------------------------------------
 
 # Words that may stand on a CMS date line around the date itself (compared

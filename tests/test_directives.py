@@ -263,3 +263,12 @@ def test_a_suffix_never_completes_numbers_of_another_list_or_type(text, partial)
 
 def test_a_year_is_not_listed_before_a_plan_number():
     assert find_directives("Kế hoạch 2020, 15-KH/TU được triển khai")[0] == ["15-KH/TU"]
+
+
+def test_cited_spans_slice_the_text_for_listed_numbers_too():
+    from corpus.directives import cited_spans
+
+    text = "Hội nghị sơ kết Quyết định số 217, 218 và 219-QĐ/TW của Bộ Chính trị"
+    spans = cited_spans(text)
+    assert [c for _s, _e, c in spans] == ["217-QĐ/TW", "218-QĐ/TW", "219-QĐ/TW"]
+    assert [text[s:e] for s, e, _c in spans] == ["217", "218", "219-QĐ/TW"]
