@@ -300,6 +300,54 @@ def stats(as_json: bool, data_dir: Path | None) -> None:
             click.echo(f"  {count:>6}  {value if value is not None else '(unknown)'}")
 
 
+@cli.command()
+@click.argument("number")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Page of citing documents.")
+@click.option("--json", "as_json", is_flag=True, help="Print the object GET /directive/NUMBER.json returns.")
+@data_dir_option
+def directive(number: str, page: int, as_json: bool, data_dir: Path | None) -> None:
+    """Show what a document number is: each document bearing it, its profile and who cites it.
+
+    NUMBER may be written any way ("16/ct - ttg", "25 NQ TW").
+
+    Example: danvan directive 16/CT-TTg --json
+    """
+    from urllib.parse import quote
+
+    from corpus.directives import normalize_directive
+    from search_app import create_app
+
+    canonical = normalize_directive(number) if len(number) <= 100 else None
+    if canonical is None:
+        raise click.ClickException(f"{number[:100]!r} is not a document number such as 25-NQ/TW or 16/CT-TTg")
+    home = _home(data_dir)
+    _service(home)  # a missing index is a user error with a hint, not a 503 page
+    response = create_app({"DANVAN_HOME": str(home)}).test_client().get(
+        f"/directive/{quote(canonical, safe='/')}.json?page={page}")
+    data = response.get_json()
+    if response.status_code != 200:
+        raise click.ClickException(data["error"]["message"])
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{data['number']}: {data['total']} citing documents")
+    for record in data["records"]:
+        profile = " · ".join(str(record[k]) for k in ("type", "issuer", "issued", "term") if record[k])
+        when = record["issued"] or record["year"] or "năm không rõ"
+        click.echo(f"\n{record['number']} ({when}): {len(record['citations'])} documents  {profile}")
+        if record["subject"]:
+            click.echo(f"  về {record['subject']}")
+        for name in record["conflicts"]:
+            values = "; ".join(f"{v['value']} ({len(v['documents'])})" for v in record["evidence"][name])
+            click.echo(f"  conflicting {name}: {values}")
+        for rel in record["relations"]:
+            other = rel["number"] or f"{rel.get('kind')} {rel.get('years')} năm"
+            click.echo(f"  {rel['relation']}: {other} ({len(rel['documents'])} documents)")
+    if data["unattributed"]:
+        click.echo(f"\nnot attributed to one document: {data['unattributed']}")
+    click.echo("\nby year: " + ", ".join(f"{v['value']} {v['count']}" for v in data["by_year"]))
+
+
 def _status_line(text: str) -> None:
     """Overwrite one progress line on a terminal (stderr); silent otherwise."""
     if sys.stderr.isatty():

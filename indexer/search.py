@@ -394,6 +394,11 @@ class SearchService:
         return [_hit(searcher.stored_fields(int(n)), float(scores[n]), set(), set())
                 for n in top(scores, allowed, limit)]
 
+    def citing(self, number: str) -> list[dict[str, Any]]:
+        """Stored fields of every live document citing the canonical ``number``."""
+        searcher, table, ranker = self._snapshot()
+        return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("directive", number) if table.live[n]]
+
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """Stored fields of one document, or None."""
         stored = self.searcher().document(id=doc_id)

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
+from corpus.directive_records import directive_records
 from indexer.search import SearchResult
 from search_app import export as exporter
 from search_app.errors import ErrorPage
@@ -240,12 +241,15 @@ def directive(number: str, fmt: str | None):
     args = request.args.to_dict(flat=False)
     params = SearchParams.from_args({"page": args.get("page", []), "limit": args.get("limit", [])})
     params = SearchParams(directive=(canonical,), sort="date", page=params.page, limit=params.limit)
-    result = backend().service().search(params.to_request())
-    return twin("directive.html", directive_context(canonical, params, result), fmt)
+    service = backend().service()
+    result = service.search(params.to_request())
+    records = directive_records(service.citing(canonical), canonical)
+    return twin("directive.html", directive_context(canonical, params, result, records), fmt)
 
 
-def directive_context(number: str, params: SearchParams, result: SearchResult) -> dict[str, Any]:
-    """The directive page as JSON-ready data."""
+def directive_context(number: str, params: SearchParams, result: SearchResult,
+                      records: dict[str, Any]) -> dict[str, Any]:
+    """The directive page as JSON-ready data; ``records`` from :func:`corpus.directive_records.directive_records`."""
     data = result.to_dict()
     search = search_path()
     # Counts link to the search page filtered by this number and the value.
@@ -269,6 +273,12 @@ def directive_context(number: str, params: SearchParams, result: SearchResult) -
         "export": {"csv": SearchParams(directive=(number,), sort="date").url(_root() + "/export.csv"),
                    "jsonl": SearchParams(directive=(number,), sort="date").url(_root() + "/export.jsonl")},
         "json_url": directive_url(number, "json"),
+        "records": [{**r, "citation_links": [{"id": d, "url": doc_url(d)} for d in r["citations"]],
+                     "relations": [{**rel, "url": directive_url(rel["number"]) if rel["number"] else None}
+                                   for rel in r["relations"]]}
+                    for r in records["records"]],
+        "unattributed": records["unattributed"],
+        "unattributed_documents": records["unattributed_documents"],
     }
 
 

@@ -1,0 +1,97 @@
+"""The directive contract: `danvan directive NUMBER --json` prints what GET /directive/NUMBER.json returns."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from corpus.directives import find_directives
+from corpus.document import Document
+from search_app import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+COVID = "thực hiện các biện pháp cấp bách phòng, chống dịch COVID-19"
+DANVAN = "tăng cường công tác dân vận của cơ quan hành chính nhà nước các cấp"
+TEXTS = {
+    "covid": ("2020-04-02", "Hà Giang", f"Tỉnh triển khai Chỉ thị số 16/CT-TTg ngày 31/3/2020 của Thủ tướng Chính phủ "
+                                        f"về {COVID}; các huyện thực hiện nghiêm."),
+    "danvan": ("2017-03-01", "Vĩnh Long", f"Quán triệt Chỉ thị số 16/CT-TTg ngày 16/5/2016 của TTg về {DANVAN}."),
+    "bare-2018": ("2018-06-01", "Vĩnh Long", "Các cơ quan tiếp tục thực hiện Chỉ thị 16/CT-TTg."),
+    "bare-2021": ("2021-02-01", "Hà Giang", "Tiếp tục quán triệt Chỉ thị 16/CT-TTg."),
+    "replaces": ("2018-03-01", "Hà Giang", "Quy định số 124-QĐ/TW ngày 02/02/2018 của Bộ Chính trị thay thế Quyết định "
+                                           "số 290-QĐ/TW ngày 25/02/2010 của Bộ Chính trị."),
+}
+
+
+def _docs() -> list[Document]:
+    return [Document(id=doc_id, title=f"Tin {doc_id}", text=text, published=published, year=int(published[:4]),
+                     province=province, province_2025=province, directives=find_directives(text)[0])
+            for doc_id, (published, province, text) in TEXTS.items()]
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    from corpus import config
+    from corpus.store import Store
+    from indexer.build import update_index
+
+    path = tmp_path_factory.mktemp("directives")
+    with Store(config.store_path(path)) as store:
+        store.upsert_many(_docs())
+        update_index(store, config.index_path(path))
+    return path
+
+
+def danvan(*args, home: Path) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "DANVAN_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, env=env,
+                          timeout=120, cwd=ROOT)
+
+
+def test_cli_json_is_the_web_json(home):
+    web = create_app({"DANVAN_HOME": str(home), "TESTING": True}).test_client().get("/directive/16/CT-TTg.json")
+    assert web.status_code == 200
+    run = danvan("directive", "16/ct - ttg", "--json", home=home)
+    assert run.returncode == 0, run.stderr
+    cli_data, web_data = json.loads(run.stdout), web.get_json()
+    assert cli_data.pop("elapsed_ms") >= 0 and web_data.pop("elapsed_ms") >= 0  # the one key that varies per run
+    assert cli_data == web_data
+
+
+def test_two_documents_numbered_16_ct_ttg_are_two_records(home):
+    data = create_app({"DANVAN_HOME": str(home)}).test_client().get("/directive/16/CT-TTg.json").get_json()
+    assert data["number"] == "16/CT-TTg" and data["total"] == 4  # today's keys stay
+    assert {"by_province", "by_year", "hits", "json_url"} <= set(data)
+    records = [{k: r[k] for k in ("number", "type", "issuer", "issued", "term", "subject", "citations")}
+               for r in data["records"]]
+    assert records == [
+        {"number": "16/CT-TTg", "type": "Chỉ thị", "issuer": "Thủ tướng Chính phủ", "issued": "2016-05-16",
+         "term": None, "subject": DANVAN, "citations": ["bare-2018", "danvan"]},
+        {"number": "16/CT-TTg", "type": "Chỉ thị", "issuer": "Thủ tướng Chính phủ", "issued": "2020-03-31",
+         "term": None, "subject": COVID, "citations": ["covid"]},
+    ]
+    assert data["unattributed"] == 1  # the bare 2021 citation could be either
+
+
+def test_relations_on_the_page_and_in_the_cli(home):
+    client = create_app({"DANVAN_HOME": str(home)}).test_client()
+    [record] = client.get("/directive/290-QĐ/TW.json").get_json()["records"]
+    assert record["relations"] == [{"relation": "replaced_by", "number": "124-QĐ/TW", "documents": ["replaces"],
+                                    "url": "/directive/124-Q%C4%90/TW"}]
+    run = danvan("directive", "290-QD/TW", home=home)
+    assert run.returncode == 0, run.stderr
+    assert "replaced_by: 124-QĐ/TW" in run.stdout and "2010-02-25" in run.stdout
+    html = client.get("/directive/16/CT-TTg").get_data(as_text=True)
+    assert "2 văn bản mang số này" in html and '<time datetime="2020-03-31">31/03/2020</time>' in html
+    assert '<time datetime="2016-05-16">16/05/2016</time>' in html
+    assert "Thủ tướng Chính phủ" in html and COVID in html
+    assert 'href="/directive/124-Q%C4%90/TW"' in client.get("/directive/290-QĐ/TW").get_data(as_text=True)
+
+
+def test_cli_rejects_what_is_not_a_number(home):
+    run = danvan("directive", "hello", home=home)
+    assert run.returncode == 1
+    assert "not a document number" in run.stderr and "Traceback" not in run.stderr
