@@ -334,7 +334,8 @@ def directive(number: str, page: int, as_json: bool, data_dir: Path | None) -> N
     for record in data["records"]:
         profile = " · ".join(str(record[k]) for k in ("type", "issuer", "issued", "term") if record[k])
         when = record["issued"] or record["year"] or "năm không rõ"
-        click.echo(f"\n{record['number']} ({when}): {len(record['citations'])} documents  {profile}")
+        n = len(record["citations"])
+        click.echo(f"\n{record['number']} ({when}): {n} document{'s' if n != 1 else ''}  {profile}")
         if record["subject"]:
             click.echo(f"  về {record['subject']}")
         for name in record["conflicts"]:

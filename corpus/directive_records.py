@@ -104,11 +104,22 @@ class _Record:
         return [(k, shown[k].most_common(1)[0][0], sorted(docs[k])) for k in ranked]
 
     def chosen(self, name: str) -> str | None:
-        """The value most documents agree on; None when none is given or two tie."""
+        """The value most documents agree on; None when none is given or two tie.
+
+        A subject written short ("về công tác dân vận") supports the longer ones that contain it, when
+        at least two documents wrote the longer one: a single source may have been cut too late.
+        """
         values = self.values(name)
-        if not values or (len(values) > 1 and len(values[0][2]) == len(values[1][2])):
+        support = {k: set(docs) for k, _shown, docs in values}
+        if name == "subject":
+            for k, _shown, docs in values:
+                for longer, _s, own in values:
+                    if longer != k and len(own) >= 2 and f" {k} " in f" {longer} ":
+                        support[longer] |= set(docs)
+        ranked = sorted(values, key=lambda v: -len(support[v[0]]))
+        if not ranked or (len(ranked) > 1 and len(support[ranked[0][0]]) == len(support[ranked[1][0]])):
             return None
-        return values[0][1]
+        return ranked[0][1]
 
 
 # --- reading one document ---------------------------------------------------------------

@@ -146,6 +146,8 @@ ISSUER_ALIASES: dict[str, str] = {
     "Ban Bí thư Trung ương Đảng": "Ban Bí thư",
     "Thủ tướng": "Thủ tướng Chính phủ",
     "Thủ tướng Chính phủ Chính phủ": "Thủ tướng Chính phủ",
+    "Hội nghị Trung ương": "Ban Chấp hành Trung ương",  # a plenum of the Central Committee
+    "Hội nghị Ban Chấp hành Trung ương": "Ban Chấp hành Trung ương",
 }
 
 # An issuer is written as a name: capitalised syllables, and these lower-case
@@ -155,10 +157,10 @@ ISSUER_LOWER_WORDS: frozenset[str] = frozenset(
     "ban chấp hành thường vụ chính trị bí thư tướng phủ nhân dân tỉnh huyện thành phố thị xã quận ủy uỷ "
     "đảng trung ương hội đồng vận tuyên giáo mặt trận tổ quốc cán sự đoàn trực việt nam liên hiệp phụ nữ "
     "nông cựu chiến binh lao động thanh niên cộng sản hồ chí minh văn phòng tộc nội bộ cơ quan khối doanh "
-    "nghiệp tịch chủ chỉ đạo ủy viên và".split())
+    "nghiệp tịch chủ chỉ đạo ủy viên nghị".split())
 
 # Names after "của" that are not an issuer ("Nghị quyết 25-NQ/TW của Đảng").
-NOT_ISSUERS: tuple[str, ...] = ("Đảng", "Nhà nước", "Đảng ta", "Đảng và Nhà nước", "Chính phủ và", "Việt Nam")
+NOT_ISSUERS: tuple[str, ...] = ("Đảng", "Nhà nước", "Đảng ta", "Việt Nam", "Hội", "Hội nghị")
 
 # Where a subject (trích yếu) ends: regexes tried after "về" / "ban hành".
 SUBJECT_ENDS: tuple[str, ...] = (

@@ -194,3 +194,13 @@ def test_issuer_names(written, name):
 ])
 def test_type_of_number(number, type_):
     assert type_of_number(number) == type_
+
+
+def test_a_short_subject_supports_the_longer_one_that_contains_it():
+    long_ = "tăng cường và đổi mới sự lãnh đạo của Đảng đối với công tác dân vận trong tình hình mới"
+    docs = [{"id": f"l{i}", "text": f"Nghị quyết 25-NQ/TW ngày 03/6/2013 về {long_}."} for i in range(2)]
+    docs += [{"id": f"s{i}", "text": "Nghị quyết 25-NQ/TW ngày 03/6/2013 về công tác dân vận trong tình hình mới."}
+             for i in range(3)]
+    assert directive_records(docs, "25-NQ/TW")["records"][0]["subject"] == long_
+    # one source alone does not win over three: it may be a subject cut too late
+    assert directive_records(docs[1:], "25-NQ/TW")["records"][0]["subject"] == "công tác dân vận trong tình hình mới"
