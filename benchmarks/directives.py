@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from corpus.directive_records import FIELDS, directive_records  # noqa: E402
 from corpus.directives import find_directives  # noqa: E402
 
 Extractor = Callable[[str], tuple[list[str], list[str]]]
@@ -97,6 +98,18 @@ def score(extract: Extractor, rows: Iterable[tuple[str, list[str]]]) -> dict[str
             "invented": found - right}
 
 
+def profile_scores(rows: list[dict]) -> dict[str, tuple[int, int]]:
+    """Per field: (exact, total) of the profile built from each labelled sentence alone."""
+    scores = {name: [0, 0] for name in FIELDS}
+    for row in rows:
+        records = directive_records([{"id": "x", "text": row["text"]}], row["number"])["records"]
+        record = records[0] if records else dict.fromkeys(FIELDS)
+        for name in FIELDS:
+            scores[name][0] += record[name] == row[name]
+            scores[name][1] += 1
+    return {name: (right, total) for name, (right, total) in scores.items()}
+
+
 def main() -> None:
     """Print the scores of today's extractor and the baseline on each set."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -117,6 +130,19 @@ def main() -> None:
             s = score(extract, rows)
             print(f"{set_name:<15} {name:<18} {len(rows):>5} {s['gold']:>5} {s['found']:>5} {s['precision']:>6.3f} "
                   f"{s['recall']:>6.3f} {s['f1']:>6.3f} {s['invented']:>8}")
+    # Profiles: the baseline has none (every field unknown), so its figure is the share of null gold values.
+    path = ROOT / "benchmarks" / "data" / "directive_profiles.jsonl"
+    labelled = [json.loads(line) for line in path.open(encoding="utf-8")]
+    print(f"\nprofile fields, exact ({path.name}; 'dev' sentences were used while writing the rules, "
+          "'fresh' ones were written after):")
+    print(f"{'set':<6} {'extractor':<18} " + " ".join(f"{name:>9}" for name in FIELDS))
+    for split in ("dev", "fresh"):
+        rows = [r for r in labelled if r["set"] == split]
+        nulls = {name: sum(r[name] is None for r in rows) for name in FIELDS}
+        print(f"{split:<6} {'baseline (none)':<18} " + " ".join(f"{nulls[n] / len(rows):>9.2f}" for n in FIELDS))
+        scores = profile_scores(rows)
+        print(f"{split:<6} {'danvan':<18} " + " ".join(f"{r / t:>9.2f}" for r, t in scores.values())
+              + f"   ({len(rows)} sentences)")
 
 
 if __name__ == "__main__":

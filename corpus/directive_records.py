@@ -54,7 +54,6 @@ _TERM_RE = re.compile(r"\(?\s*kh[oó][aá]\s+([IVXLC]+)(?![\w])\s*\)?", re.I)
 _OF_RE = re.compile(r"của\s+", re.I)
 _SUBJECT_RE = re.compile(r"(?:về|ban\s+hành)\s+(?:việc\s+)?", re.I)
 _SUBJECT_END_RE = re.compile("|".join(f"(?:{r})" for r in rules.SUBJECT_ENDS))
-_TRAILING_TYPE_RE = re.compile(rf",?\s+(?:và\s+)?(?:các\s+)?(?:{_WORD_RE})?\s*(?:số\s*)?$", re.I)
 _ISSUER_STOP_RE = re.compile(r"ban\s+hành(?!\w)")  # the verb, lower-case: "của Bộ Chính trị ban hành Quy chế"
 _ISSUER_WORD_RE = re.compile(r"[^\s,;:.()\"“”]+(?:\.[^\s,;:.()\"“”]+)*")
 _ABBREVIATIONS = {key(k): v for k, v in rules.ISSUER_ABBREVIATIONS.items()}
@@ -173,7 +172,7 @@ def _mention(doc_id: str, text: str, start: int, end: int, number: str, limit: i
         break
     m = _SUBJECT_RE.match(text, pos)
     if m:
-        found["subject"] = _subject_at(text, m.end(), limit)
+        found["subject"] = _subject_at(text, m.end())
     if found.get("issuer") is None:
         found["issuer"] = _issuer_of_suffix(number)
     return Mention(doc_id, number, **{k: v for k, v in found.items() if k in Mention.__dataclass_fields__})
@@ -233,16 +232,15 @@ def name_issuer(written: str) -> str | None:
     return _ALIASES.get(key(expanded), expanded)
 
 
-def _subject_at(text: str, pos: int, limit: int) -> str | None:
+def _subject_at(text: str, pos: int) -> str | None:
     """The trích yếu starting at ``pos``, cut where the sentence moves on; None if it cannot be cut."""
-    # Read a little past the next number: "... và Kết luận số 120-KL/TW" ends the subject before "và".
-    window = text[pos:min(limit + 12, pos + rules.SUBJECT_MAX_CHARS + 1)]
+    # A subject may name another document ("về tiếp tục thực hiện Chỉ thị 05-CT/TW"); one listed after
+    # a comma or "và" ends it ("... và Kết luận số 120-KL/TW").
+    window = text[pos:pos + rules.SUBJECT_MAX_CHARS + 1]
     m = _SUBJECT_END_RE.search(window)
-    if m and m.start() <= limit - pos:
+    if m:
         window = window[:m.start()]
-    elif limit - pos <= rules.SUBJECT_MAX_CHARS:
-        window = _TRAILING_TYPE_RE.sub("", window[:limit - pos])
-    else:
+    elif pos + len(window) < len(text):
         return None  # too long to know where it ends
     subject = window.strip(" ,:-–\"“”'")
     subject = re.sub(r"\s+", " ", subject)

@@ -167,9 +167,9 @@ SUBJECT_ENDS: tuple[str, ...] = (
     r"\s*[;(\n“”\"]",
     r"\.(?:\s|$)",
     r",?\s+(?:đã|được|sẽ|đang|thì|nhằm|góp phần|cũng như|trong đó|đồng thời|qua đó|từ đó|theo đó|tạo)\s",
-    r",\s+(?:các|toàn|đến nay|sau|trên|hằng năm|hàng năm|thời gian qua|bước đầu|chúng ta"
-    r"|Ban|Tỉnh ủy|Huyện ủy|Thành ủy|UBND|Ủy ban|MTTQ|Mặt trận|đồng chí|Đồng chí)\s",
-    r",?\s+(?:và\s+)?(?:các\s+)?(?:Nghị quyết|Chỉ thị|Kết luận|Quyết định|Quy định|Kế hoạch|Hướng dẫn|Thông báo"
+    r",\s+(?:các\s+(?:cấp|địa phương|cơ quan|đơn vị|ngành|sở|huyện|xã|tỉnh|ban|chi bộ)|toàn|đến nay|sau|trên|hằng năm|hàng năm|thời gian qua|bước đầu|chúng ta"
+    r"|Ban|Tỉnh ủy|Huyện ủy|Thành ủy|UBND|Ủy ban|MTTQ|Mặt trận|đồng chí|Đồng chí)(?!\w)",
+    r"(?:,\s*|\s+và\s+|\s+cùng\s+)(?:các\s+)?(?:Nghị quyết|Chỉ thị|Kết luận|Quyết định|Quy định|Kế hoạch|Hướng dẫn|Thông báo"
     r"|Chương trình|Nghị định|Thông tư|Luật|Công văn|Đề án)\s+(?:số\s+)?\d",
 )
 
