@@ -349,6 +349,42 @@ def directive(number: str, page: int, as_json: bool, data_dir: Path | None) -> N
     click.echo("\nby year: " + ", ".join(f"{v['value']} {v['count']}" for v in data["by_year"]))
 
 
+@cli.command()
+@click.option("--type", "type_", metavar="TYPE", help="Type in words, any case or accents, e.g. 'chỉ thị'.")
+@click.option("--issuer", help="Words of the issuer, e.g. 'Bộ Chính trị'.")
+@click.option("--year", type=click.IntRange(1945, 2100), help="Year of issue.")
+@click.option("--sort", type=click.Choice(["citations", "date"]), default="citations", show_default=True)
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the object GET /directives.json returns.")
+@data_dir_option
+def directives(type_: str | None, issuer: str | None, year: int | None, sort: str, page: int, as_json: bool,
+               data_dir: Path | None) -> None:
+    """List the documents the corpus cites, one line per record, most cited first.
+
+    Example: danvan directives --type "chỉ thị" --issuer "Thủ tướng"
+    """
+    from urllib.parse import urlencode
+
+    from search_app import create_app
+
+    home = _home(data_dir)
+    _service(home)
+    query = {k: v for k, v in {"type": type_, "issuer": issuer, "year": year, "sort": sort, "page": page}.items() if v}
+    response = create_app({"DANVAN_HOME": str(home)}).test_client().get("/directives.json?" + urlencode(query))
+    data = response.get_json()
+    if response.status_code != 200:
+        raise click.ClickException(data["error"]["message"])
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{data['total']} records (page {data['page']}/{data['pages']})")
+    for r in data["records"]:
+        when = r["issued"] or r["year"] or "-"
+        line = " · ".join(str(x) for x in (r["type"], r["issuer"]) if x)
+        click.echo(f"{r['citation_count']:>6}  {r['number']:<22} {when!s:<10}  {line}"
+                   + (f" — {r['subject']}" if r["subject"] else ""))
+
+
 def _status_line(text: str) -> None:
     """Overwrite one progress line on a terminal (stderr); silent otherwise."""
     if sys.stderr.isatty():

@@ -52,7 +52,7 @@ _DATE_HEAD_RE = re.compile(r"(?:được\s+)?(?:ban\s+hành\s+|ký\s+)?ngày\s+"
 _YEAR_HEAD_RE = re.compile(r"(?:ban\s+hành\s+)?năm\s+((?:19|20)\d\d)(?![\d/.-])", re.I)
 _TERM_RE = re.compile(r"\(?\s*kh[oó][aá]\s+([IVXLC]+)(?![\w])\s*\)?", re.I)
 _OF_RE = re.compile(r"của\s+", re.I)
-_SUBJECT_RE = re.compile(r"(?:về|ban\s+hành)\s+(?:việc\s+)?", re.I)
+_SUBJECT_RE = re.compile(r"[“\"]?\s*(?:về|ban\s+hành)\s+(?:việc\s+)?", re.I)  # also quoted: “Về giám sát ...”
 _SUBJECT_END_RE = re.compile("|".join(f"(?:{r})" for r in rules.SUBJECT_ENDS))
 _ISSUER_STOP_RE = re.compile(r"ban\s+hành(?!\w)")  # the verb, lower-case: "của Bộ Chính trị ban hành Quy chế"
 _ISSUER_WORD_RE = re.compile(r"[^\s,;:.()\"“”]+(?:\.[^\s,;:.()\"“”]+)*")
@@ -292,25 +292,37 @@ def directive_records(docs: Iterable[Mapping[str, Any]], number: str) -> dict[st
     ``docs`` are mappings with ``id``, ``text`` and optionally ``title``, ``published`` and ``year``
     (a Document's ``to_dict()`` or an index's stored fields).
     """
-    per_doc: dict[str, list[Mention]] = {}
+    return catalogue(docs, {number}).get(number) or {"records": [], "unattributed": 0, "unattributed_documents": []}
+
+
+def catalogue(docs: Iterable[Mapping[str, Any]], numbers: set[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Records of every number ``docs`` cite (or only of ``numbers``), in one pass: number -> records object."""
+    per_number: dict[str, dict[str, list[Mention]]] = defaultdict(dict)
     doc_years: dict[str, int | None] = {}
-    relations: list[dict[str, Any]] = []
+    relations: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for doc in docs:
         text = "\n".join(t for t in (doc.get("title"), doc.get("text")) if t)
         mentions, spans = read_mentions(doc["id"], text)
-        own = [m for m in mentions if m.number == number]
-        if not own:
+        wanted = [m for m in mentions if numbers is None or m.number in numbers]
+        if not wanted:
             continue
-        per_doc[doc["id"]] = own
         doc_years[doc["id"]] = _doc_year(doc)
-        relations += [r for r in read_relations(doc["id"], text, spans) if number in (r["source"], r["target"])]
-    records, unattributed = _attribute(number, per_doc, doc_years)
-    by_doc = {doc: r.year for r in records for doc in r.mentions}
-    return {
-        "records": [_record_dict(r, relations, by_doc) for r in records],
-        "unattributed": len(unattributed),
-        "unattributed_documents": sorted(unattributed),
-    }
+        for m in wanted:
+            per_number[m.number].setdefault(doc["id"], []).append(m)
+        for r in read_relations(doc["id"], text, spans):
+            for n in {r["source"], r["target"]} - {None}:
+                if numbers is None or n in numbers:
+                    relations[n].append(r)
+    out = {}
+    for number, per_doc in per_number.items():
+        records, unattributed = _attribute(number, per_doc, doc_years)
+        by_doc = {doc: r.year for r in records for doc in r.mentions}
+        out[number] = {
+            "records": [_record_dict(r, relations[number], by_doc) for r in records],
+            "unattributed": len(unattributed),
+            "unattributed_documents": sorted(unattributed),
+        }
+    return out
 
 
 def _doc_year(doc: Mapping[str, Any]) -> int | None:
@@ -418,3 +430,33 @@ def _relations_of(number: str, relations: list[dict[str, Any]]) -> list[dict[str
 
 
 _INVERSE = {"replaces": "replaced_by", "implements": "implemented_by"}
+
+
+# --- listing --------------------------------------------------------------------------
+
+SORTS = ("citations", "date")
+
+
+def list_records(found: Mapping[str, Mapping[str, Any]], type_: str | None = None, issuer: str | None = None,
+                 year: int | None = None, sort: str = "citations") -> list[dict[str, Any]]:
+    """Every record of a :func:`catalogue` as one row, filtered (type and issuer: words contained, any case or
+    accents) and sorted by citing documents or by date, newest first; undated records last."""
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}")
+    rows = []
+    for number, data in found.items():
+        for r in data["records"]:
+            rows.append({name: r[name] for name in ("number", "year", *FIELDS)}
+                        | {"citation_count": len(r["citations"]), "conflicts": r["conflicts"]})
+    if type_:
+        rows = [r for r in rows if r["type"] and key(type_) in key(r["type"])]
+    if issuer:
+        rows = [r for r in rows if r["issuer"] and key(issuer) in key(r["issuer"])]
+    if year:
+        rows = [r for r in rows if r["year"] == year]
+    if sort == "date":
+        rows.sort(key=lambda r: (r["issued"] or (f"{r['year']}" if r["year"] else ""), r["number"]), reverse=True)
+        rows.sort(key=lambda r: r["year"] is None)
+    else:
+        rows.sort(key=lambda r: (-r["citation_count"], r["number"], r["year"] or 0))
+    return rows

@@ -17,6 +17,7 @@ import numpy as np
 from whoosh import index as windex
 from whoosh import query as Q
 
+from corpus.directive_records import catalogue
 from corpus.vietnamese import fold, has_diacritics
 from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, facet_counts
@@ -193,6 +194,7 @@ class SearchService:
         self._local = threading.local()  # Whoosh searchers are not thread-safe
         self._readers: dict[int | None, tuple[FacetTable, Ranker]] = {}
         self._lock = threading.Lock()
+        self._catalogue: tuple[int, dict[str, dict[str, Any]]] | None = None  # (generation, records)
 
     def searcher(self):
         """This thread's searcher, reopened if the index changed."""
@@ -393,6 +395,19 @@ class SearchService:
         allowed[list(self._copies(searcher, ranker, docnum, doc_id))] = False
         return [_hit(searcher.stored_fields(int(n)), float(scores[n]), set(), set())
                 for n in top(scores, allowed, limit)]
+
+    def directive_catalogue(self) -> dict[str, dict[str, Any]]:
+        """Records of every cited number (:func:`corpus.directive_records.catalogue`), kept per index generation."""
+        searcher = self.searcher()
+        gen = searcher.reader().generation()
+        with self._lock:
+            cached = self._catalogue
+        if cached is not None and cached[0] == gen:
+            return cached[1]
+        found = catalogue(dict(d) for d in searcher.all_stored_fields() if d.get("directive"))
+        with self._lock:
+            self._catalogue = (gen, found)
+        return found
 
     def citing(self, number: str) -> list[dict[str, Any]]:
         """Stored fields of every live document citing the canonical ``number``."""

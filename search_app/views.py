@@ -3,18 +3,19 @@ template renders it and the ``.json`` URL returns it unchanged.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from corpus.directive_records import directive_records
+from corpus.directive_records import SORTS, directive_records, list_records
 from indexer.search import SearchResult
 from search_app import export as exporter
 from search_app.errors import ErrorPage
 from search_app.facets import LABELS, facet_links, selection_chips, year_chart
-from search_app.params import SearchParams
+from search_app.params import BadParameter, SearchParams
 from search_app.text import doc_paragraphs, safe_link
 
 bp = Blueprint("web", __name__)
@@ -279,6 +280,65 @@ def directive_context(number: str, params: SearchParams, result: SearchResult,
                     for r in records["records"]],
         "unattributed": records["unattributed"],
         "unattributed_documents": records["unattributed_documents"],
+    }
+
+
+DIRECTIVES_PER_PAGE = 50
+
+
+@bp.get("/directives", defaults={"fmt": None})
+@bp.get("/directives.json", defaults={"fmt": "json"}, endpoint="directives_json")
+def directives(fmt: str | None):
+    """Every directive record of the corpus: filter by type, issuer, year; sort by citations or date."""
+    args = directive_list_args(request.args)
+    rows = list_records(backend().service().directive_catalogue(), args["type"], args["issuer"], args["year"],
+                        args["sort"])
+    return twin("directives.html", directive_list_context(args, rows), fmt)
+
+
+def directive_list_args(args: Mapping[str, str]) -> dict[str, Any]:
+    """type, issuer, year, sort and page of /directives, validated; errors name the parameter."""
+    out: dict[str, Any] = {}
+    for name in ("type", "issuer"):
+        value = " ".join((args.get(name) or "").split())
+        if len(value) > 100:
+            raise BadParameter(name, f"«{name}» dài quá 100 ký tự.")
+        out[name] = value or None
+    for name, low in (("year", 1945), ("page", 1)):
+        value = (args.get(name) or "").strip()
+        if value and not (value.isdigit() and int(value) >= low and len(value) <= 6):
+            raise BadParameter(name, f"«{name}» phải là một số{' năm, ví dụ 2020' if name == 'year' else ''}.")
+        out[name] = int(value) if value else (1 if name == "page" else None)
+    out["sort"] = args.get("sort") or "citations"
+    if out["sort"] not in SORTS:
+        raise BadParameter("sort", "«sort» phải là citations hoặc date.")
+    return out
+
+
+def directive_list_context(args: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The /directives page as JSON-ready data."""
+    pages = max(1, -(-len(rows) // DIRECTIVES_PER_PAGE))
+    page = args["page"]
+    path = _root() + "/directives"
+
+    def url(fmt: str = "", **changes: Any) -> str:
+        query = {k: v for k, v in {**args, **changes}.items() if v not in (None, "") and not (k == "page" and v == 1)}
+        if query.get("sort") == "citations":
+            del query["sort"]
+        return path + fmt + ("?" + urlencode(query) if query else "")
+
+    shown = rows[(page - 1) * DIRECTIVES_PER_PAGE:page * DIRECTIVES_PER_PAGE]
+    return {
+        "filters": {k: args[k] for k in ("type", "issuer", "year")},
+        "sort": args["sort"],
+        "total": len(rows),
+        "page": page,
+        "pages": pages,
+        "records": [{**r, "url": directive_url(r["number"])} for r in shown],
+        "prev_url": url(page=page - 1) if page > 1 else None,
+        "next_url": url(page=page + 1) if page < pages else None,
+        "sort_urls": {s: url(sort=s, page=1) for s in SORTS},
+        "json_url": url(".json"),
     }
 
 

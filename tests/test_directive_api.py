@@ -95,3 +95,39 @@ def test_cli_rejects_what_is_not_a_number(home):
     run = danvan("directive", "hello", home=home)
     assert run.returncode == 1
     assert "not a document number" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_directives_lists_every_record_with_filters_and_sorts(home):
+    client = create_app({"DANVAN_HOME": str(home)}).test_client()
+    data = client.get("/directives.json").get_json()
+    rows = [(r["number"], r["year"], r["citation_count"]) for r in data["records"]]
+    assert rows[0] == ("16/CT-TTg", 2016, 2)  # most cited first
+    assert set(rows) == {("16/CT-TTg", 2016, 2), ("16/CT-TTg", 2020, 1), ("124-QĐ/TW", 2018, 1),
+                         ("290-QĐ/TW", 2010, 1)}
+    assert data["records"][0]["url"] == "/directive/16/CT-TTg"
+    by_date = client.get("/directives.json?sort=date").get_json()["records"]
+    assert [r["year"] for r in by_date] == [2020, 2018, 2016, 2010]
+    chi_thi = client.get("/directives.json?type=chi+thi&year=2020").get_json()
+    assert [(r["number"], r["issued"]) for r in chi_thi["records"]] == [("16/CT-TTg", "2020-03-31")]
+    assert chi_thi["filters"] == {"type": "chi thi", "issuer": None, "year": 2020}
+    issuer = client.get("/directives.json?issuer=bộ+chính+trị").get_json()["records"]
+    assert {r["number"] for r in issuer} == {"124-QĐ/TW", "290-QĐ/TW"}
+    html = client.get("/directives?type=<script>").get_data(as_text=True)
+    assert "<script>" not in html.split("<main", 1)[1] and "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize("query,parameter", [("year=abc", "year"), ("sort=random", "sort"), ("page=0", "page"),
+                                             ("issuer=" + "x" * 101, "issuer")])
+def test_directives_rejects_bad_parameters_by_name(home, query, parameter):
+    response = create_app({"DANVAN_HOME": str(home)}).test_client().get("/directives.json?" + query)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["parameter"] == parameter
+
+
+def test_cli_directives_json_is_the_web_json(home):
+    web = create_app({"DANVAN_HOME": str(home)}).test_client().get("/directives.json?type=ch%E1%BB%89+th%E1%BB%8B")
+    run = danvan("directives", "--type", "chỉ thị", "--json", home=home)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout) == web.get_json()
+    text = danvan("directives", "--issuer", "Thủ tướng", home=home)
+    assert text.returncode == 0 and "2 records" in text.stdout and "2020-03-31" in text.stdout
