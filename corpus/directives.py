@@ -39,7 +39,7 @@ _FAMILY = {t: fam[0] for fam in rules.TYPE_FAMILIES for t in fam}
 _TYPE_VARIANTS = sorted({*_TYPE_EXACT, *_TYPE_FOLDED}, key=len, reverse=True)
 _TYPE = "(?:" + "|".join(re.escape(v) for v in _TYPE_VARIANTS) + ")"
 # An issuer token; "T.Ư" / "T.W" (dotted initials) is an old spelling of "TƯ".
-_TOKEN = r"(?:(?-i:[A-ZĐƯ](?:\.[A-ZĐƯ])+)|[A-Za-zĐđƯư][A-Za-zĐđƯư0-9]*)(?![\w])"
+_TOKEN = r"(?:[A-ZĐƯa-zđư](?:\.[A-ZĐƯa-zđư])+|[A-Za-zĐđƯư][A-Za-zĐđƯư0-9]*)(?![\w])"
 _NUM = r"(?<![\w/.,-])(\d{1,5})"
 _YEAR = r"((?:19|20)\d\d)"
 _DASHES = "-–—‑"  # hyphen, en dash, em dash, non-breaking hyphen
@@ -55,12 +55,14 @@ _PARTY_RE = re.compile(
     rf"{_NUM}\s*{_DASH}\s*({_TYPE}|{_CODE})(?![\w])\s*/\s*({_TOKEN}(?:{_DASH}{_CAPS_TOKEN})*)", re.I)
 # "19/2008/NQLT/CP-UBTUMTTQVN": a slash may stand for the first dash after the type.
 _STATE_RE = re.compile(
-    rf"{_NUM}\s*/\s*(?:{_YEAR}\s*/\s*)?({_TYPE}|{_CODE})((?:[{_DASHES}/]{_TOKEN}|\s*{_DASH}\s*{_CAPS_TOKEN})"
+    rf"{_NUM}\s*/\s*(?:{_YEAR}(?:\s*/\s*|\s+(?=(?-i:[A-ZĐ]))))?({_TYPE}|{_CODE})((?:[{_DASHES}/]{_TOKEN}|\s*{_DASH}\s*{_CAPS_TOKEN})"
     rf"(?:{_DASH}{_TOKEN}|\s*{_DASH}\s*{_CAPS_TOKEN})*)",
     re.I,
 )
 # Official letters carry no type: "số 4011/UBND-VX2" = issuer, then the issuing unit.
-_LETTER_RE = re.compile(rf"{_NUM}\s*/\s*({_TOKEN})((?:{_DASH}{_CAPS_TOKEN})+)")
+# The issuing unit may carry a sub-number: "số 2111/NHNN-HCM.02".
+_UNIT = r"(?-i:[A-ZĐƯ][A-ZĐƯ0-9]*[a-z]?(?:\.\d{1,3})?)(?![\w]|\.\d)"
+_LETTER_RE = re.compile(rf"{_NUM}\s*/\s*({_TOKEN})((?:{_DASH}{_UNIT})+)")
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:html?|aspx?|php|pdf|docx?)(?!\w)", re.I)
 _LAW_RE = re.compile(rf"{_NUM}\s*/\s*{_YEAR}\s*/\s*((?:UBTV)?QH\d{{1,2}})(?![\w])", re.I)
 
@@ -107,7 +109,7 @@ def _known_type(written: str) -> bool:
 
 
 def _issuer(written: str) -> str:
-    upper = written.replace(".", "").upper()
+    upper = re.sub(r"(?<=[A-ZĐƯ])\.(?=[A-ZĐƯ])", "", written.upper())  # "T.Ư" -> "TƯ"; "HCM.02" stays
     return rules.ISSUER_SPELLINGS.get(upper) or rules.ISSUER_SPELLINGS.get(fold(upper), upper)
 
 

@@ -203,7 +203,7 @@ def test_fixture_article_directives(shared_dir, gold):
 
 @pytest.mark.parametrize("text,numbers", [
     ("Chỉ thị 30-CT/T.Ư ngày 18/2/1998 của Bộ Chính trị", ["30-CT/TW"]),  # dotted "T.Ư" is "TƯ" is "TW"
-    ("Chỉ thị 49-CT/T.W của Ban Bí thư; Nghị quyết 43-NQ/TƯ", ["49-CT/TW", "43-NQ/TW"]),
+    ("Chỉ thị 49-CT/T.W của Ban Bí thư; Nghị quyết 43-NQ/TƯ; Chỉ thị 05-CT/t.w", ["49-CT/TW", "43-NQ/TW", "05-CT/TW"]),
     ("sơ kết Quyết định 217, 218-QĐ/TW của Bộ Chính trị", ["217-QĐ/TW", "218-QĐ/TW"]),  # suffix written once
     ("Quyết định số 217 và 218-QĐ/TW", ["217-QĐ/TW", "218-QĐ/TW"]),
     ("ban hành Nghị quyết 04, 05-NQ/TU về kinh tế tập thể", ["04-NQ/TU", "05-NQ/TU"]),
@@ -272,3 +272,13 @@ def test_cited_spans_slice_the_text_for_listed_numbers_too():
     spans = cited_spans(text)
     assert [c for _s, _e, c in spans] == ["217-QĐ/TW", "218-QĐ/TW", "219-QĐ/TW"]
     assert [text[s:e] for s, e, _c in spans] == ["217", "218", "219-QĐ/TW"]
+
+
+@pytest.mark.parametrize("text,numbers", [
+    ("căn cứ văn bản số 2111/NHNN-HCM.02 ngày 12/10/2005", ["2111/NHNN-HCM.02"]),  # a unit's sub-number is kept
+    ("Nghị quyết 13/2002 NQ-CP và Nghị định 15/2003/NĐ-CP", ["13/2002/NQ-CP", "15/2003/NĐ-CP"]),  # year, a space
+    ("Thông tư liên tịch số 08/TTLT/BTP-BTC-BNG ngày 31/12/1998", ["08/TTLT-BTP-BTC-BNG"]),
+    ("Công điện khẩn số 28/TTG-KTTH gửi các bộ", ["28/TTg-KTTH"]),
+])
+def test_spellings_of_older_national_news(text, numbers):
+    assert find_directives(text)[0] == numbers
