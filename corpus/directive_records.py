@@ -56,7 +56,11 @@ _SUBJECT_RE = re.compile(r"[“\"]?\s*(?:về|ban\s+hành)\s+(?:việc\s+)?", re
 _SUBJECT_END_RE = re.compile("|".join(f"(?:{r})" for r in rules.SUBJECT_ENDS))
 _ISSUER_STOP_RE = re.compile(r"ban\s+hành(?!\w)")  # the verb, lower-case: "của Bộ Chính trị ban hành Quy chế"
 _ISSUER_WORD_RE = re.compile(r"[^\s,;:.()\"“”]+(?:\.[^\s,;:.()\"“”]+)*")
-_ABBREVIATIONS = {key(k): v for k, v in rules.ISSUER_ABBREVIATIONS.items()}
+_ABBREVIATIONS = {normalize(k): v for k, v in rules.ISSUER_ABBREVIATIONS.items()}  # exact: "TƯ" is not "Tư"
+_BODIES = {key(b): b for b in rules.ISSUER_BODIES}
+_BODY_RE = re.compile(
+    "(?:" + "|".join(re.escape(b).replace(r"\ ", r"\s+") for b in sorted(rules.ISSUER_BODIES, key=len, reverse=True))
+    + r")(?!\w)", re.I)
 _ALIASES = {key(k): v for k, v in rules.ISSUER_ALIASES.items()}
 _NOT_ISSUERS = {key(w) for w in rules.NOT_ISSUERS}
 _ISSUER_LOWER = {key(w) for w in rules.ISSUER_LOWER_WORDS}
@@ -207,6 +211,9 @@ def _issuer_of_suffix(number: str) -> str | None:
 
 def _issuer_at(text: str, pos: int) -> tuple[str | None, int]:
     """The issuer named at ``pos`` (after "của"), in full words, and where it ends."""
+    body = _BODY_RE.match(text, pos)
+    if body:
+        return _BODIES[key(body.group())], body.end()
     words: list[str] = []
     end = pos
     for m in _ISSUER_WORD_RE.finditer(text, pos):
@@ -224,10 +231,10 @@ def _issuer_at(text: str, pos: int) -> tuple[str | None, int]:
 
 def name_issuer(written: str) -> str | None:
     """An issuer in full words: abbreviations expanded, one name per body ("BCH TW" -> "Ban Chấp hành Trung ương")."""
-    expanded = " ".join(_ABBREVIATIONS.get(key(w), w) for w in normalize(written).split())
+    expanded = " ".join(_ABBREVIATIONS.get(w, w) for w in normalize(written).split())
     expanded = re.sub(r"(Ủy ban nhân dân|Hội đồng nhân dân)\s+(Tỉnh|Huyện|Thành phố|Xã)\b",
                       lambda m: f"{m.group(1)} {m.group(2).lower()}", expanded)
-    if key(expanded) in _NOT_ISSUERS:
+    if key(expanded) in _NOT_ISSUERS or len(expanded.split()) < 2:  # "Bộ", "Tổng": a name cut short
         return None
     return _ALIASES.get(key(expanded), expanded)
 

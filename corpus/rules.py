@@ -159,18 +159,33 @@ ISSUER_LOWER_WORDS: frozenset[str] = frozenset(
     "nông cựu chiến binh lao động thanh niên cộng sản hồ chí minh văn phòng tộc nội bộ cơ quan khối doanh "
     "nghiệp tịch chủ chỉ đạo ủy viên nghị".split())
 
+# Bodies whose names hold lower-case words a name run would stop at ("Bộ Công an", "Bộ tài chính"):
+# matched first, in any case.
+ISSUER_BODIES: tuple[str, ...] = (
+    "Bộ Công an", "Bộ Tài chính", "Bộ Tư pháp", "Bộ Nội vụ", "Bộ Y tế", "Bộ Giáo dục và Đào tạo", "Bộ Quốc phòng",
+    "Bộ Ngoại giao", "Bộ Công Thương", "Bộ Xây dựng", "Bộ Giao thông vận tải", "Bộ Kế hoạch và Đầu tư",
+    "Bộ Lao động - Thương binh và Xã hội", "Bộ Lao động, Thương binh và Xã hội",
+    "Bộ Nông nghiệp và Phát triển nông thôn", "Bộ Nông nghiệp và Môi trường", "Bộ Tài nguyên và Môi trường",
+    "Bộ Thông tin và Truyền thông", "Bộ Văn hóa, Thể thao và Du lịch", "Bộ Văn hóa - Thông tin",
+    "Bộ Văn hóa Thông tin", "Bộ Khoa học và Công nghệ", "Bộ Dân tộc và Tôn giáo", "Bộ Thương mại",
+    "Bộ Công nghiệp", "Bộ Bưu chính, Viễn thông", "Ngân hàng Nhà nước Việt Nam", "Ngân hàng Nhà nước",
+    "Thanh tra Chính phủ", "Ủy ban Dân tộc", "Văn phòng Chính phủ", "Tòa án nhân dân tối cao",
+    "Viện kiểm sát nhân dân tối cao", "Kiểm toán Nhà nước", "Hội đồng Thẩm phán Tòa án nhân dân tối cao",
+    "Tổng cục Bưu điện", "Ủy ban Thường vụ Quốc hội", "Ban Thường vụ Quốc hội",
+)
+
 # Names after "của" that are not an issuer ("Nghị quyết 25-NQ/TW của Đảng").
 NOT_ISSUERS: tuple[str, ...] = ("Đảng", "Nhà nước", "Đảng ta", "Việt Nam", "Hội", "Hội nghị")
 
 # Where a subject (trích yếu) ends: regexes tried after "về" / "ban hành".
 SUBJECT_ENDS: tuple[str, ...] = (
-    r"\s*[;(\n“”\"]",
+    r"\s*[;:(\n“”\"]",
     r"\.(?:\s|$)",
     r",?\s+(?:đã|được|sẽ|đang|thì|nhằm|góp phần|cũng như|trong đó|đồng thời|qua đó|từ đó|theo đó|tạo)\s",
     r",\s+(?:các\s+(?:cấp|địa phương|cơ quan|đơn vị|ngành|sở|huyện|xã|tỉnh|ban|chi bộ)|toàn|đến nay|sau|trên|hằng năm|hàng năm|thời gian qua|bước đầu|chúng ta"
     r"|Ban|Tỉnh ủy|Huyện ủy|Thành ủy|UBND|Ủy ban|MTTQ|Mặt trận|đồng chí|Đồng chí)(?!\w)",
     r"(?:,\s*|\s+và\s+|\s+cùng\s+)(?:các\s+)?(?:Nghị quyết|Chỉ thị|Kết luận|Quyết định|Quy định|Kế hoạch|Hướng dẫn|Thông báo"
-    r"|Chương trình|Nghị định|Thông tư|Luật|Công văn|Đề án)\s+(?:số\s+)?\d",
+    r"|Chương trình|Nghị định|Thông tư|Luật|Công văn|Đề án|QĐ|NĐ|NQ|CT|TT|KL|KH)\s+(?:số\s+)?\d",
 )
 
 # Subjects longer than this are not cut reliably: unknown beats wrong.

@@ -106,6 +106,17 @@ def test_profile_of_one_citation(text, profile):
     assert (record["type"], record["issuer"], record["issued"], record["term"], record["subject"]) == profile
 
 
+@pytest.mark.parametrize("text,issuer", [
+    ("Thông tư số 12/1999/TT-BTP của Bộ Tư pháp thì", "Bộ Tư pháp"),  # "Tư" is not the abbreviation "TƯ"
+    ("Thông tư 03/2006/TT-BCA của Bộ Công an, Phòng Cảnh sát", "Bộ Công an"),  # lower-case words of a ministry
+    ("thông tư số 80/2004/TT-BTC của Bộ tài chính. Cục thuế", "Bộ Tài chính"),
+    ("quyết định số 256/QĐ-TCCB của Tổng giám đốc Công ty", None),  # a name cut to one word is unknown
+    ("Quyết định số 3387/QĐ-UB của UBND TP.HCM, đơn giá", "Ủy ban nhân dân TP.HCM"),
+])
+def test_issuers_of_ministries_and_names_cut_short(text, issuer):
+    assert read_mentions("x", text)[0][0].issuer == issuer
+
+
 def test_a_date_later_in_the_sentence_is_not_the_issue_date():
     mention = read_mentions("x", "Theo Chỉ thị 16/CT-TTg, từ ngày 1/4/2020 cả nước giãn cách xã hội.")[0][0]
     assert (mention.issued, mention.year, mention.subject) == (None, None, None)
