@@ -181,8 +181,10 @@ NOT_ISSUERS: tuple[str, ...] = ("Đảng", "Nhà nước", "Đảng ta", "Việt
 SUBJECT_ENDS: tuple[str, ...] = (
     r"\s*[;:(\n“”\"]",
     r"\.(?:\s|$)",
-    r",?\s+(?:đã|được|sẽ|đang|thì|nhằm|góp phần|cũng như|trong đó|đồng thời|qua đó|từ đó|theo đó|tạo)\s",
-    r",\s+(?:các\s+(?:cấp|địa phương|cơ quan|đơn vị|ngành|sở|huyện|xã|tỉnh|ban|chi bộ)|toàn|đến nay|sau|trên|hằng năm|hàng năm|thời gian qua|bước đầu|chúng ta"
+    r",?\s+(?:đã|được|sẽ|đang|thì|nhằm|góp phần|cũng|vẫn|chưa|đều|vừa|trong đó|đồng thời|qua đó|từ đó|theo đó)\s",
+    r",\s+(?:các\s+(?:cấp|địa phương|cơ quan|đơn vị|ngành|sở|huyện|xã|tỉnh|ban|chi bộ)|toàn|đến nay|sau|trên|hằng năm|hàng năm|thời gian qua|bước đầu|chúng ta|nhiều|hầu như|hầu hết|tuy nhiên|song|nhưng|do đó"
+    r"|vì vậy|vì thế|khi|nếu|mặc dù|ông|bà|anh|chị|người dân|chúng tôi|tôi|hiện nay|ngày|tháng|sáng|chiều"
+    r"|trong khi|đặc biệt"
     r"|Ban|Tỉnh ủy|Huyện ủy|Thành ủy|UBND|Ủy ban|MTTQ|Mặt trận|đồng chí|Đồng chí)(?!\w)",
     r"(?:,\s*|\s+và\s+|\s+cùng\s+)(?:các\s+)?(?:Nghị quyết|Chỉ thị|Kết luận|Quyết định|Quy định|Kế hoạch|Hướng dẫn|Thông báo"
     r"|Chương trình|Nghị định|Thông tư|Luật|Công văn|Đề án|QĐ|NĐ|NQ|CT|TT|KL|KH)\s+(?:số\s+)?\d",
