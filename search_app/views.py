@@ -3,6 +3,7 @@ template renders it and the ``.json`` URL returns it unchanged.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -244,8 +245,17 @@ def directive(number: str, fmt: str | None):
     params = SearchParams(directive=(canonical,), sort="date", page=params.page, limit=params.limit)
     service = backend().service()
     result = service.search(params.to_request())
-    records = directive_records(service.citing(canonical), canonical)
-    return twin("directive.html", directive_context(canonical, params, result, records), fmt)
+    citing = service.citing(canonical)
+    records = directive_records(citing, canonical)
+    context = directive_context(canonical, params, result, records)
+    context["cited_with"] = [{"number": n, "count": c, "url": directive_url(n)} for n, c in cited_with(citing, canonical)]
+    return twin("directive.html", context, fmt)
+
+
+def cited_with(citing: list[dict[str, Any]], number: str, limit: int = 10) -> list[tuple[str, int]]:
+    """The numbers most often cited by the documents that cite ``number``: (number, documents)."""
+    counts = Counter(n for doc in citing for n in set((doc.get("directive") or "").split(",")) if n and n != number)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
 def directive_context(number: str, params: SearchParams, result: SearchResult,

@@ -131,3 +131,11 @@ def test_cli_directives_json_is_the_web_json(home):
     assert json.loads(run.stdout) == web.get_json()
     text = danvan("directives", "--issuer", "Thủ tướng", home=home)
     assert text.returncode == 0 and "2 records" in text.stdout and "2020-03-31" in text.stdout
+
+
+def test_directive_page_lists_the_numbers_cited_together(home):
+    client = create_app({"DANVAN_HOME": str(home)}).test_client()
+    data = client.get("/directive/124-QĐ/TW.json").get_json()
+    assert data["cited_with"] == [{"number": "290-QĐ/TW", "count": 1, "url": "/directive/290-Q%C4%90/TW"}]
+    assert client.get("/directive/16/CT-TTg.json").get_json()["cited_with"] == []
+    assert 'href="/directive/290-Q%C4%90/TW"' in client.get("/directive/124-QĐ/TW").get_data(as_text=True)
