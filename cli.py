@@ -385,6 +385,23 @@ def directives(type_: str | None, issuer: str | None, year: int | None, sort: st
                    + (f" — {r['subject']}" if r["subject"] else ""))
 
 
+@cli.command(name="citation-graph")
+@click.option("--format", "fmt", type=click.Choice(["graphml", "csv"]), default="graphml", show_default=True)
+@data_dir_option
+def citation_graph(fmt: str, data_dir: Path | None) -> None:
+    """Print the citation graph: document -> directive record edges and record co-citation weights.
+
+    GraphML loads into networkx (nx.read_graphml) and Gephi; CSV has one edge a row
+    (source, target, kind: cites / unattributed / cocited, weight).
+
+    Example: danvan citation-graph --format graphml > citations.graphml
+    """
+    from corpus.citation_graph import to_csv, to_graphml
+
+    found = _service(_home(data_dir)).directive_catalogue()
+    click.echo(to_graphml(found) if fmt == "graphml" else to_csv(found), nl=False)
+
+
 def _status_line(text: str) -> None:
     """Overwrite one progress line on a terminal (stderr); silent otherwise."""
     if sys.stderr.isatty():

@@ -139,3 +139,26 @@ def test_directive_page_lists_the_numbers_cited_together(home):
     assert data["cited_with"] == [{"number": "290-QĐ/TW", "count": 1, "url": "/directive/290-Q%C4%90/TW"}]
     assert client.get("/directive/16/CT-TTg.json").get_json()["cited_with"] == []
     assert 'href="/directive/290-Q%C4%90/TW"' in client.get("/directive/124-QĐ/TW").get_data(as_text=True)
+
+
+def test_citation_graph_as_graphml_and_csv(home):
+    import csv
+    import io
+    import xml.etree.ElementTree as ET
+
+    run = danvan("citation-graph", home=home)
+    assert run.returncode == 0, run.stderr
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    root = ET.fromstring(run.stdout.encode("utf-8"))  # a real XML parser: well-formed, escaped
+    keys = {k.get("id"): k.get("attr.name") for k in root.findall("g:key", ns)}
+    nodes = {n.get("id"): {keys[d.get("key")]: d.text for d in n.findall("g:data", ns)}
+             for n in root.findall("g:graph/g:node", ns)}
+    edges = {(e.get("source"), e.get("target")): {keys[d.get("key")]: d.text for d in e.findall("g:data", ns)}
+             for e in root.findall("g:graph/g:edge", ns)}
+    assert nodes["16/CT-TTg|2020"]["issued"] == "2020-03-31" and nodes["16/CT-TTg|2016"]["kind"] == "record"
+    assert ("covid", "16/CT-TTg|2020") in edges and ("covid", "16/CT-TTg|2016") not in edges
+    assert edges[("bare-2021", "16/CT-TTg")]["kind"] == "unattributed"
+    assert edges[("124-QĐ/TW|2018", "290-QĐ/TW|2010")] == {"kind": "cocited", "weight": "1"}
+    assert all(source in nodes and target in nodes for source, target in edges)
+    rows = list(csv.DictReader(io.StringIO(danvan("citation-graph", "--format", "csv", home=home).stdout)))
+    assert {"source": "danvan", "target": "16/CT-TTg|2016", "kind": "cites", "weight": "1"} in rows
