@@ -50,6 +50,11 @@ _SKIP_RE = re.compile(r"[\s,]*")
 _LIST_SEP_RE = re.compile(r"\s*(?:,|và|&)\s*")
 _DATE_HEAD_RE = re.compile(r"(?:được\s+)?(?:ban\s+hành\s+|ký\s+)?ngày\s+", re.I)
 _YEAR_HEAD_RE = re.compile(r"(?:ban\s+hành\s+)?năm\s+((?:19|20)\d\d)(?![\d/.-])", re.I)
+# A date after a number is its issue date only where the citation goes on ("ngày 31/3/2020 của ...", "... về",
+# end of clause); "Theo Chỉ thị 16/CT-TTg, ngày 1/4/2021 tỉnh đã ..." dates an event.
+_HEAD_GOES_ON_RE = re.compile(
+    r"[\s,]*(?:(?:của|về|ban\s+hành|do|kh[oó][aá]|và|giữa|tại|hướng\s+dẫn|quy\s+định|(?-i:Hội\s+nghị))(?!\w)"
+    r"|[(;.:)\]”\"]|$)", re.I)
 _TERM_RE = re.compile(r"\(?\s*kh[oó][aá]\s+([IVXLC]+)(?![\w])\s*\)?", re.I)
 _OF_RE = re.compile(r"của\s+", re.I)
 _SUBJECT_RE = re.compile(r"[“\"]?\s*(?:về|ban\s+hành)\s+(?:việc\s+)?", re.I)  # also quoted: “Về giám sát ...”
@@ -155,12 +160,12 @@ def _mention(doc_id: str, text: str, start: int, end: int, number: str, limit: i
             break
         m = _DATE_HEAD_RE.match(text, pos)
         date = match_date(text, m.end()) if m else None
-        if date and "issued" not in found:
+        if date and "issued" not in found and _HEAD_GOES_ON_RE.match(text, date[0]):
             pos, found["issued"] = date
             found.setdefault("year", int(date[1][:4]))
             continue
         m = _YEAR_HEAD_RE.match(text, pos)
-        if m and "year" not in found:
+        if m and "year" not in found and _HEAD_GOES_ON_RE.match(text, m.end()):
             found["year"], pos = int(m.group(1)), m.end()
             continue
         m = _TERM_RE.match(text, pos)
@@ -345,6 +350,10 @@ def _attribute(number: str, per_doc: dict[str, list[Mention]],
     records: dict[Any, _Record] = {}
     bare: list[str] = []
     for doc, mentions in per_doc.items():
+        doc_year = doc_years.get(doc)
+        if doc_year is not None:  # a text cannot cite a document issued after it was published: a misprint
+            mentions = per_doc[doc] = [m if m.year is None or m.year <= doc_year else
+                                       replace(m, year=None, issued=None) for m in mentions]
         years = {m.year for m in mentions if m.year is not None}
         if not years:
             bare.append(doc)

@@ -122,6 +122,22 @@ def test_a_date_later_in_the_sentence_is_not_the_issue_date():
     assert (mention.issued, mention.year, mention.subject) == (None, None, None)
 
 
+@pytest.mark.parametrize("text", [
+    "Thực hiện Chỉ thị 16/CT-TTg, ngày 12/5/2021 UBND tỉnh đã họp.",
+    "Theo Kế hoạch 45-KH/TU, năm 2021 toàn tỉnh xây dựng 300 mô hình.",
+])
+def test_a_date_that_starts_a_new_clause_dates_an_event_not_the_document(text):
+    mention = read_mentions("x", text)[0][0]
+    assert (mention.issued, mention.year) == (None, None)
+
+
+def test_a_date_after_the_citing_text_was_published_is_a_misprint_not_a_record():
+    docs = [{"id": "a", "published": "2020-04-02", "text": "Chỉ thị 16/CT-TTg ngày 31/3/2020 của Thủ tướng."},
+            {"id": "b", "published": "2020-05-01", "text": "Chỉ thị 16/CT-TTg ngày 31/3/2022 của Thủ tướng."}]
+    found = directive_records(docs, "16/CT-TTg")
+    assert [(r["year"], r["citations"]) for r in found["records"]] == [(2020, ["a", "b"])]
+
+
 def test_a_subject_that_cannot_be_cut_is_unknown():
     text = "Chỉ thị 16/CT-TTg về " + "việc rất dài " * 40
     assert read_mentions("x", text)[0][0].subject is None
