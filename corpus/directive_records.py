@@ -57,7 +57,8 @@ _HEAD_GOES_ON_RE = re.compile(
     r"|[(;.:)\]”\"]|$)", re.I)
 _TERM_RE = re.compile(r"\(?\s*kh[oó][aá]\s+([IVXLC]+)(?![\w])\s*\)?", re.I)
 _OF_RE = re.compile(r"của\s+", re.I)
-_SUBJECT_RE = re.compile(r"[“\"]?\s*(?:về|ban\s+hành)\s+(?:việc\s+)?", re.I)  # also quoted: “Về giám sát ...”
+_SUBJECT_RE = re.compile(r"([“\"])?\s*(?:về|ban\s+hành)\s+(?:việc\s+)?([“\"])?", re.I)  # or quoted: “Về ...”
+_CLOSING_QUOTE_RE = re.compile(r"[”\"]")
 _SUBJECT_END_RE = re.compile("|".join(f"(?:{r})" for r in rules.SUBJECT_ENDS))
 _ISSUER_STOP_RE = re.compile(r"ban\s+hành(?!\w)")  # the verb, lower-case: "của Bộ Chính trị ban hành Quy chế"
 _ISSUER_WORD_RE = re.compile(r"[^\s,;:.()\"“”]+(?:\.[^\s,;:.()\"“”]+)*")
@@ -181,7 +182,7 @@ def _mention(doc_id: str, text: str, start: int, end: int, number: str, limit: i
         break
     m = _SUBJECT_RE.match(text, pos)
     if m:
-        found["subject"] = _subject_at(text, m.end())
+        found["subject"] = _subject_at(text, m.end(), quoted=bool(m.group(1) or m.group(2)))
     if found.get("issuer") is None:
         found["issuer"] = _issuer_of_suffix(number)
     return Mention(doc_id, number, **{k: v for k, v in found.items() if k in Mention.__dataclass_fields__})
@@ -244,17 +245,22 @@ def name_issuer(written: str) -> str | None:
     return _ALIASES.get(key(expanded), expanded)
 
 
-def _subject_at(text: str, pos: int) -> str | None:
-    """The trích yếu starting at ``pos``, cut where the sentence moves on; None if it cannot be cut."""
+def _subject_at(text: str, pos: int, quoted: bool = False) -> str | None:
+    """The trích yếu starting at ``pos``, cut where the sentence moves on; None if it cannot be cut.
+
+    A quoted subject ends at its closing quote; quotes inside one ("phong trào “Dân vận khéo”") stay.
+    """
     # A subject may name another document ("về tiếp tục thực hiện Chỉ thị 05-CT/TW"); one listed after
     # a comma or "và" ends it ("... và Kết luận số 120-KL/TW").
     window = text[pos:pos + rules.SUBJECT_MAX_CHARS + 1]
-    m = _SUBJECT_END_RE.search(window)
+    m = (_CLOSING_QUOTE_RE if quoted else _SUBJECT_END_RE).search(window)
     if m:
         window = window[:m.start()]
     elif pos + len(window) < len(text):
         return None  # too long to know where it ends
-    subject = window.strip(" ,:-–\"“”'")
+    subject = window.strip(" ,:-–'")
+    if subject.count("“") != subject.count("”"):
+        subject = subject.strip("“”")
     subject = re.sub(r"\s+", " ", subject)
     if len(subject.split()) < 2 or len(subject) > rules.SUBJECT_MAX_CHARS:
         return None

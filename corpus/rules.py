@@ -179,7 +179,7 @@ NOT_ISSUERS: tuple[str, ...] = ("Đảng", "Nhà nước", "Đảng ta", "Việt
 
 # Where a subject (trích yếu) ends: regexes tried after "về" / "ban hành".
 SUBJECT_ENDS: tuple[str, ...] = (
-    r"\s*[;:(\n“”\"]",
+    r"\s*[;:(\n]",
     r"\.(?:\s|$)",
     r",?\s+(?:đã|được|sẽ|đang|thì|nhằm|góp phần|cũng|vẫn|chưa|đều|vừa|trong đó|đồng thời|qua đó|từ đó|theo đó)\s",
     r",\s+(?:các\s+(?:cấp|địa phương|cơ quan|đơn vị|ngành|sở|huyện|xã|tỉnh|ban|chi bộ)|toàn|đến nay|sau|trên|hằng năm|hàng năm|thời gian qua|bước đầu|chúng ta|nhiều|hầu như|hầu hết|tuy nhiên|song|nhưng|do đó"

@@ -138,6 +138,16 @@ def test_a_date_after_the_citing_text_was_published_is_a_misprint_not_a_record()
     assert [(r["year"], r["citations"]) for r in found["records"]] == [(2020, ["a", "b"])]
 
 
+@pytest.mark.parametrize("text,subject", [
+    ("Quy định 124-QĐ/TW của Ban Bí thư “Về giám sát của Mặt trận Tổ quốc Việt Nam” và Kết luận 01",
+     "giám sát của Mặt trận Tổ quốc Việt Nam"),  # a quoted subject ends at its closing quote
+    ("Kế hoạch 36-KH/TU về thực hiện phong trào thi đua “Dân vận khéo” giai đoạn 2021 - 2025. Năm",
+     "thực hiện phong trào thi đua “Dân vận khéo” giai đoạn 2021 - 2025"),  # a quoted name inside stays
+])
+def test_quotes_in_and_around_subjects(text, subject):
+    assert read_mentions("x", text)[0][0].subject == subject
+
+
 def test_a_subject_that_cannot_be_cut_is_unknown():
     text = "Chỉ thị 16/CT-TTg về " + "việc rất dài " * 40
     assert read_mentions("x", text)[0][0].subject is None
