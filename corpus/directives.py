@@ -63,7 +63,7 @@ _STATE_RE = re.compile(
 # The issuing unit may carry a sub-number: "số 2111/NHNN-HCM.02".
 _UNIT = r"(?-i:[A-ZĐƯ][A-ZĐƯ0-9]*[a-z]?(?:\.\d{1,3})?)(?![\w]|\.\d)"
 _LETTER_RE = re.compile(rf"{_NUM}\s*/\s*({_TOKEN})((?:{_DASH}{_UNIT})+)")
-_URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:html?|aspx?|php|pdf|docx?)(?!\w)", re.I)
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+|(?<!\S)\S+\.(?:html?|aspx?|php|pdf|docx?)(?!\w)", re.I)
 _LAW_RE = re.compile(rf"{_NUM}\s*/\s*{_YEAR}\s*/\s*((?:UBTV)?QH\d{{1,2}})(?![\w])", re.I)
 
 # Messy forms typed in a search box: any of "-", "/", spaces between parts.
@@ -177,8 +177,9 @@ def _text_matches(text: str) -> list[tuple[int, int, str]]:
         issuers = _issuers(m.group(2) + m.group(3))
         if _KNOWN_ISSUER_RE.fullmatch(issuers[0]) and not _PARTY_ISSUER_RE.fullmatch(issuers[0]):
             found.append((m.start(1), m.end(), f"{m.group(1)}/" + "-".join(issuers)))
-    urls = [(u.start(), u.end()) for u in _URL_RE.finditer(text)]
-    found = [f for f in found if not any(s < f[1] and f[0] < e for s, e in urls)]
+    if found:  # numbers inside a URL or a file name are not citations
+        urls = [(u.start(), u.end()) for u in _URL_RE.finditer(text)]
+        found = [f for f in found if not any(s < f[1] and f[0] < e for s, e in urls)]
     return _without_overlaps(found)
 
 
