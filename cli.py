@@ -372,29 +372,42 @@ def reclean(data_dir: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address or name to listen on; every address a name resolves to (0.0.0.0: all IPv4).")
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per process.")
 @click.option("--workers", type=click.IntRange(1, 32), default=1, show_default=True,
               help="Server processes sharing the port: searches are CPU-bound, one process uses one core.")
+@click.option("--base-url", envvar="DANVAN_BASE_URL", show_envvar=True, metavar="URL",
+              help="Public address of the site (e.g. https://danvan.example.org/), used for the links in "
+                   "exports; without it they are relative (the Host header is never trusted).")
 @data_dir_option
-def serve(host: str, port: int, threads: int, workers: int, data_dir: Path | None) -> None:
+def serve(host: str, port: int, threads: int, workers: int, base_url: str | None, data_dir: Path | None) -> None:
     """Serve the web interface and JSON API with waitress (a production server).
 
     Example: danvan serve --port 8080 --workers 2
     """
     from search_app import create_app
+    from search_app.server import WorkersFailing
     from search_app.server import serve as run_server
+    from search_app.headers import BadBaseURL, check_base_url
 
+    try:
+        base_url = check_base_url(base_url)
+    except BadBaseURL as exc:
+        raise click.BadParameter(str(exc), param_hint="--base-url") from None
     home = config.data_dir(data_dir)
     if not config.index_path(home).exists():
         click.echo(f"no index in {home} yet: pages will say so until you run `danvan index`", err=True)
     click.echo(f"danvan: serving {home} at http://{host}:{port}/ with {workers} process(es) (Ctrl+C to stop)")
+    # DEBUG pinned off: FLASK_DEBUG in the environment must not turn a public server into a debug one.
+    settings = {"DANVAN_HOME": str(home), "DEBUG": False, "DANVAN_BASE_URL": base_url}
     try:
-        # DEBUG pinned off: FLASK_DEBUG in the environment must not turn a public server into a debug one.
-        run_server(lambda: create_app({"DANVAN_HOME": str(home), "DEBUG": False}), host, port, threads, workers)
+        run_server(lambda: create_app(settings), host, port, threads, workers)
     except OSError as exc:  # port taken, address not on this machine
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    except WorkersFailing as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 if __name__ == "__main__":

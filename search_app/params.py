@@ -21,13 +21,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from urllib.parse import urlencode
 
-from indexer.queryparse import MAX_QUERY_CHARS
 from indexer.schema import FACETS
 from indexer.search import MAX_LIMIT, MAX_PAGE, SORTS, SearchRequest
 
 DEFAULT_LIMIT = 20
 MAX_VALUES = 20  # selected values per facet: more is not a search anyone makes
 MAX_VALUE_CHARS = 200
+# Every facet, page, sort and hit link of a result page repeats the query: a
+# 1,000-character one made pages of 600 KB.  The search uses MAX_TERMS (32)
+# syllables at most, about 150 characters, so little is lost.
+MAX_QUERY_CHARS = 200
 PROVINCE_VIEWS = ("published", "2025")  # which province facet the sidebar shows
 
 _YEAR = re.compile(r"\d{4}")
@@ -85,7 +88,8 @@ class SearchParams:
         raw_q = raw_q if isinstance(raw_q, str) else (list(raw_q) or [""])[0]
         q = " ".join(_CONTROL.sub(" ", str(raw_q)).split())
         truncated = len(q) > MAX_QUERY_CHARS
-        q = q[:MAX_QUERY_CHARS]
+        if truncated:  # cut between words, never inside one
+            q = q[:MAX_QUERY_CHARS + 1].rsplit(" ", 1)[0] if " " in q[:MAX_QUERY_CHARS + 1] else q[:MAX_QUERY_CHARS]
 
         years = values("year")
         for year in years:
