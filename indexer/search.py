@@ -241,6 +241,8 @@ class SearchService:
         started = time.perf_counter()
         req = validate(req)
         parsed = parse(req.q)
+        if parsed.empty:
+            req.sort = "date"  # nothing to rank by: the list is newest first, and the result says so
         searcher, table, ranker = self._snapshot()
 
         filters = {name: table.value_mask(name, values) for name, values in req.filters().items()}
