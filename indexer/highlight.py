@@ -70,15 +70,14 @@ def _matched(text: str, terms: Terms) -> tuple[frozenset[str], list[tuple[int, i
     if not terms:
         return frozenset(), []
     found = _candidates(text, terms.folds)
-    present: dict[str, set[str]] = {}
-    in_pairs: dict[str, set[str]] = {}
-    for (s1, e1, form1, fold1), (s2, _, form2, fold2) in zip(found, found[1:]):
-        present.setdefault(fold1, set()).add(form1)
-        if (fold1, fold2) in terms.pairs and text[e1:s2].isspace():  # joined, as the bigram terms are
-            in_pairs.setdefault(fold1, set()).add(form1)
-            in_pairs.setdefault(fold2, set()).add(form2)
-    if found:
-        present.setdefault(found[-1][3], set()).add(found[-1][2])
+    present: dict[str, set[str]] = {}  # folded query syllable -> its forms in the text
+    in_pairs: dict[str, set[str]] = {}  # ... -> the forms next to the query's neighbour
+    for _, _, form, key in found:
+        present.setdefault(key, set()).add(form)
+    for (_, end, form1, key1), (start, _, form2, key2) in zip(found, found[1:]):
+        if (key1, key2) in terms.pairs and text[end:start].isspace():  # joined, as the bigram terms are
+            in_pairs.setdefault(key1, set()).add(form1)
+            in_pairs.setdefault(key2, set()).add(form2)
     marked: set[str] = set()
     for syllable in terms.syllables:
         forms = present.get(fold(syllable), set())
@@ -96,8 +95,9 @@ def _candidates(text: str, folds: frozenset[str]) -> list[tuple[int, int, str, s
         out = []
         for match in _SYLLABLE.finditer(text):
             form = match.group().lower()
-            if fold_syllable(form) in folds:
-                out.append((*match.span(), form, fold_syllable(form)))
+            key = fold_syllable(form)
+            if key in folds:
+                out.append((*match.span(), form, key))
         return out
     folded = low.translate(_fold_table())  # one character for one: offsets stay valid
     return [(m.start(), m.end(), low[m.start():m.end()], m.group()) for m in _whole_syllables(folds).finditer(folded)]

@@ -42,6 +42,14 @@ def test_a_folded_query_marks_the_forms_that_matched_not_every_fold():
     assert matched_forms(text, Terms.of(["van"])) == {"văn", "vấn", "vận"}
 
 
+def test_a_letter_whose_lower_case_is_longer_shifts_no_mark():
+    text = "İstanbul: dân vận, văn bản."  # "İ".lower() is two characters
+    forms = matched_forms(text, Terms.of(["dan", "van"]))
+    assert forms == {"dân", "vận"}
+    assert [text[s:e] for s, e in spans(text, forms)] == ["dân", "vận"]
+    assert snippet(text, Terms.of(["dan", "van"])) == "İstanbul: <mark>dân</mark> <mark>vận</mark>, văn bản."
+
+
 def test_an_accented_query_marks_the_folded_match_that_made_the_hit():
     """"dân vân khéo" finds "dân vận khéo" through the folded field: "vận" is what matched."""
     text = "Phong trào thi đua Dân vận khéo ở xã; mây vần vũ."
