@@ -490,12 +490,13 @@ def document_fields(
         header.append(f"Ngày đăng: {_dmy(published)}")
     extracted = extract_metadata(text, title=facts.title, header=header, url=url, source_province=source_province)
     published = published or extracted.get("published")
-    year = int(published[:4]) if published else extracted.get("year")
+    year, year_source = (int(published[:4]), "published") if published else (extracted["year"], extracted["year_source"])
     return {
         "title": facts.title,
         "text": text,
         "published": published,
         "year": year,
+        "year_source": year_source,
         "province": extracted.get("province"),
         "province_2025": extracted.get("province_2025"),
         "directives": list(extracted.get("directives") or []),
