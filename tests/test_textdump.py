@@ -146,6 +146,7 @@ def test_extract_metadata_from_clean_text():
     assert meta == {
         "published": "2019-03-14",
         "year": 2019,
+        "year_source": "published",
         "province": "Vĩnh Long",
         "province_2025": "Vĩnh Long",
         "directives": ["16/CT-TTg"],
