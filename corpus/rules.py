@@ -102,14 +102,49 @@ KNOWN_ISSUERS = (
 
 # --- Dates ---------------------------------------------------------------
 
+# How dates are written on portals: regexes with named groups d (day), m
+# (month number) or mon (month name, see MONTH_NAMES) and y (year), tried
+# case-insensitively.  Adding a CMS's date format means adding a line here.
+DATE_PATTERNS: tuple[str, ...] = (
+    # 2019-03-14, 2019-03-14T08:00:00+07:00
+    r"(?<![\d-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?![\d-])",
+    # 14/03/2019, 14.03.2019, 14-03-2019, 14 / 3 / 2019
+    r"(?<![\d/.-])(?P<d>\d{1,2})\s*(?P<sep>[/.-])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<y>\d{4})(?![\d/.-])",
+    # 2019/03/14, 2019.03.14
+    r"(?<![\d/.-])(?P<y>\d{4})(?P<sep>[/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d/.-])",
+    # ngày 12 tháng 6 năm 2023, 18 Tháng 8 2015, 18 tháng 8, 2015
+    r"(?<![\d/.-])(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s*(?:,\s*|\s+năm\s+|\s+)(?P<y>\d{4})(?!\d)",
+    # 31 March 2020, 31 Mar, 2020
+    r"(?<!\w)(?P<d>\d{1,2})\s+(?P<mon>[a-z]{3,9})\.?,?\s+(?P<y>\d{4})(?!\d)",
+    # March 31, 2020
+    r"(?<!\w)(?P<mon>[a-z]{3,9})\.?\s+(?P<d>\d{1,2}),?\s+(?P<y>\d{4})(?!\d)",
+)
+
+# Month names of the English-language CMS templates some portals use (first three letters).
+MONTH_NAMES: dict[str, int] = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+
+# A news credit that may open a date line before the date: "(MTO 3 - 31/03/2020
+# 14:27)", "(Chinhphu.vn) - 20:50, 14/03/2022".  An acronym or a host name,
+# maybe a number, then a dash, bar or colon.
+DATE_LINE_CREDIT = (
+    r"^\(?\s*(?:(?-i:[A-ZĐ][A-ZĐ0-9&]{1,11})|[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org))"
+    r"(?:\s+\d{1,3})?\s*\)?\s*[-–—|:]\s*"
+)
+
 # Words that may stand on a CMS date line around the date itself (compared
 # case-insensitively).  A line with anything else is prose, not a date line.
-DATE_LINE_WORDS: tuple[str, ...] = (
+WEEKDAY_WORDS: tuple[str, ...] = (
+    "thứ hai", "thứ ba", "thứ tư", "thứ năm", "thứ sáu", "thứ bảy", "chủ nhật", "cn",
+    "thứ 2", "thứ 3", "thứ 4", "thứ 5", "thứ 6", "thứ 7",
+)
+DATE_LINE_WORDS: tuple[str, ...] = WEEKDAY_WORDS + (
     "ngày", "đăng", "ngày đăng", "đăng ngày", "cập nhật", "ngày cập nhật", "cập nhật lúc", "lúc", "giờ",
     "thời gian", "xuất bản", "ngày xuất bản", "posted", "published", "date", "on", "lượt xem", "lượt đọc",
-    "gmt", "am", "pm", "sa", "ch", "thứ hai", "thứ ba", "thứ tư", "thứ năm", "thứ sáu", "thứ bảy",
-    "chủ nhật", "cn", "thứ 2", "thứ 3", "thứ 4", "thứ 5", "thứ 6", "thứ 7", "tháng", "năm",
-    "view", "views", "view count", "count",
+    "gmt", "am", "pm", "sa", "ch", "view", "views", "view count", "count",
 )
 
 # --- Text dumps: boilerplate ----------------------------------------------
