@@ -40,7 +40,7 @@ def extract_metadata(
     about = f"{title}\n\n{text}" if title else text
     # The year a text names ("năm 2016" in a 2017 review) is only a fallback for an undated page.
     year, year_source = (int(published[:4]), "published") if published else (find_year(about), "text")
-    province = detect_province(header=list(header), url=url, text=about, source_province=source_province)
+    province = detect_province(header=list(header), url=url, text=text, title=title, source_province=source_province)
     province_2025 = to_2025(province)
     if province and published and published >= REORGANISED:
         province = province_2025  # "Hà Giang" no longer exists then: the page says "Tuyên Quang"

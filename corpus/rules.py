@@ -226,3 +226,54 @@ PLACE_WORDS: dict[str, str] = {
     "huyện": "d", "quận": "d", "thị xã": "d", "thành phố": "d", "tp.": "d", "tp": "d",
     "huyện ủy": "d", "thị ủy": "d", "quận ủy": "d", "thành ủy": "d",
 }
+
+# --- Provinces: weighing the evidence of a text ------------------------------------
+
+# Words in a portal's own name that make it national ("Cổng Thông tin điện tử
+# Chính phủ", "Báo điện tử Đảng Cộng sản Việt Nam", "Ủy ban Trung ương MTTQ Việt
+# Nam"): a portal named so, naming no province, publishes about the whole country,
+# and its articles get a province only when they are clearly about one.
+NATIONAL_WORDS: tuple[str, ...] = (
+    "việt nam", "trung ương", "chính phủ", "quốc hội", "toàn quốc", "quốc gia", "vietnam", "national",
+)
+# Phrases with a national word that any portal prints (the state's name in a page header).
+NOT_NATIONAL_PHRASES: tuple[str, ...] = ("cộng hòa xã hội chủ nghĩa việt nam", "độc lập - tự do - hạnh phúc")
+# Source provinces that mean "national" in a sources file (sources/portals.tsv says "Trung ương").
+NATIONAL_SOURCE_NAMES: tuple[str, ...] = ("trung ương", "toàn quốc", "quốc gia", "national", "việt nam")
+# Hosts of national portals, for pages that do not print their own name: a
+# complement to NATIONAL_WORDS, not a substitute.
+NATIONAL_HOSTS: tuple[str, ...] = (
+    "chinhphu.vn", "baochinhphu.vn", "dangcongsan.vn", "dangcongsan.org.vn", "mattran.org.vn", "baodantoc.vn",
+    "daidoanket.vn", "nhandan.vn", "quochoi.vn", "tapchicongsan.org.vn", "danvan.vn", "vietnamplus.vn",
+)
+# Host labels of provincial radio and TV stations built from the initials of a
+# province's name: "thvl" (Truyền hình Vĩnh Long), "vltv".  Used only for
+# initials that name one province; others are listed in provinces.tsv.
+INITIALS_HOST_LABELS: tuple[str, ...] = ("th{}", "{}tv", "{}rtv", "ptth{}")
+
+# How much each kind of mention in an article says that it is about a province.
+PROVINCE_WEIGHTS: dict[str, int] = {
+    "credit": 4,  # "(Vinhlong.gov.vn) – Ngày 12/3 ...": the portal credits itself
+    "dateline": 3,  # "Vĩnh Phúc, ngày 21 tháng 5 năm 2021"
+    "title": 3,  # "UBND tỉnh X ...", "X: ..." in the headline
+    "title_plain": 2,  # the bare name in the headline ("Phụ nữ Hà Giang chung tay ...")
+    "scope": 3,  # "trên địa bàn tỉnh X"
+    "subject": 3,  # "..., tỉnh X ban hành ..."
+    "organisation": 2,  # "UBND tỉnh X", "Tỉnh ủy X"
+    "places": 3,  # two or more districts/communes that all lie in X
+    "admin": 1,  # "tỉnh X" in passing
+}
+# The best province needs this score, and `PROVINCE_LEAD` times the runner-up's;
+# on a national portal both are higher (unknown beats wrong).
+PROVINCE_MIN_SCORE, PROVINCE_LEAD = 2, 2
+PROVINCE_MIN_SCORE_NATIONAL, PROVINCE_LEAD_NATIONAL = 5, 3
+
+# Words before "tỉnh X" that make X the scope of the article.
+PROVINCE_SCOPE_WORDS: tuple[str, ...] = ("trên địa bàn", "trên toàn địa bàn", "địa bàn", "toàn tỉnh", "toàn thành phố")
+# Verbs after "tỉnh X" at the start of a clause that make X the subject ("Năm 2021, tỉnh Vĩnh Phúc ban hành").
+PROVINCE_SUBJECT_VERBS: tuple[str, ...] = (
+    "ban hành", "tổ chức", "triển khai", "chỉ đạo", "phát động", "thực hiện", "quyết định", "phê duyệt",
+    "đã", "đang", "sẽ", "luôn", "tiếp tục", "xác định", "đề ra", "hoàn thành", "đạt", "có",
+)
+# Words before a province that make it one of several ("các tỉnh Bình Dương, Đồng Nai").
+PROVINCE_LIST_WORDS: tuple[str, ...] = ("các tỉnh", "các thành phố", "các tỉnh, thành phố", "các tỉnh, thành", "các địa phương")
