@@ -1,9 +1,11 @@
 """Publication dates from CMS date lines, and the year a text is about.
 
-A date line holds one date and nothing but time, weekday and label words
-("15:15, 01/07/2022", "Ngày 14/03/2019 08:59:47", "Thứ Hai, 12/06/2023"), or
-ends a title line in parentheses ("... (20/02/2019 08:53 PM)").  Prose that
-starts with a date ("Ngày 06/9/2024, Ban Dân vận ban hành ...") is not one.
+A date line holds one date and nothing but time, weekday, label words and a
+news credit ("15:15, 01/07/2022", "Thứ ba, 18 Tháng 8 2015 16:06", "(MTO 3 -
+31/03/2020 14:27)"), or ends a title line ("... (20/02/2019 08:53 PM)").  Prose
+that starts with a date ("Ngày 06/9/2024, Ban Dân vận ban hành ...") is not one.
+How dates are written is data (``rules.DATE_PATTERNS``); this is the one date
+parser: the HTML reader uses ``find_date`` and ``iso_date`` from here too.
 
 >>> find_published(["Chiều 30/6, Tỉnh ủy tổ chức hội nghị", "15:15, 01/07/2022"])
 '2022-07-01'
