@@ -431,7 +431,10 @@ def _evidence(text: str, title: str | None) -> Counter:
         host = province_from_host(credit)
         if host:
             score[host] += weights["credit"]
-    for name in _DATELINE_RE.findall(text):  # "Vĩnh Phúc, ngày 21 tháng 5 năm 2021"
+    for dateline in _DATELINE_RE.finditer(text):  # "Vĩnh Phúc, ngày 21 tháng 5 năm 2021"
+        name, heading = dateline.group(1), text[max(0, dateline.start() - 300):dateline.start()].lower()
+        if any(w in heading for w in rules.CENTRAL_ISSUER_WORDS) and not _mentions(heading.title(), all_capitals=True):
+            continue  # a central body's document says where it was signed
         place = canonical_province(name)
         if place is None:
             owners = _gazetteer().get(("d", name), frozenset())

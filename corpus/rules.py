@@ -268,6 +268,12 @@ PROVINCE_WEIGHTS: dict[str, int] = {
 PROVINCE_MIN_SCORE, PROVINCE_LEAD = 2, 2
 PROVINCE_MIN_SCORE_NATIONAL, PROVINCE_LEAD_NATIONAL = 5, 3
 
+# Issuers in a document's heading whose dateline names where they sit, not what the
+# document is about ("BAN CHẤP HÀNH TRUNG ƯƠNG ... Hà Nội, ngày 15 tháng 10 năm 2024").
+CENTRAL_ISSUER_WORDS: tuple[str, ...] = (
+    "trung ương", "bộ chính trị", "ban bí thư", "chính phủ", "thủ tướng", "quốc hội",
+)
+
 # Words before "tỉnh X" that make X the scope of the article.
 PROVINCE_SCOPE_WORDS: tuple[str, ...] = ("trên địa bàn", "trên toàn địa bàn", "địa bàn", "toàn tỉnh", "toàn thành phố")
 # Verbs after "tỉnh X" at the start of a clause that make X the subject ("Năm 2021, tỉnh Vĩnh Phúc ban hành").

@@ -276,6 +276,15 @@ def test_a_national_portal_keeps_an_article_clearly_about_one_province():
     assert detect_province(url="https://example.invalid/a", text=one) == "Bình Dương"
 
 
+def test_a_central_documents_dateline_is_where_it_was_signed():
+    central = ("BAN CHẤP HÀNH TRUNG ƯƠNG\n*\nSố 43-CT/TW\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+               "Hà Nội, ngày 15 tháng 10 năm 2024\nCHỈ THỊ về tăng cường công tác dân vận")
+    assert detect_province(text=central) is None
+    provincial = ("TỈNH ỦY VĨNH PHÚC\nBAN DÂN VẬN\n*\nSố 12-KH/BDVTU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+                  "Vĩnh Phúc, ngày 21 tháng 5 năm 2021\nKẾ HOẠCH công tác dân vận")
+    assert detect_province(text=provincial) == "Vĩnh Phúc"
+
+
 def test_a_sidebar_headline_is_not_the_portals_name():
     header = ["Báo Quảng Ninh", "UBND tỉnh Trà Vinh trao quà cho hộ nghèo", "Tỉnh ủy Trà Vinh sơ kết 6 tháng"]
     assert detect_province(header=header) == "Quảng Ninh"
