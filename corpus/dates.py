@@ -74,7 +74,7 @@ def find_date(text: str) -> str | None:
 
 
 def iso_date(value: str | None) -> str | None:
-    """ISO date of a timestamp ("2021-03-31T20:30:00Z" -> "2021-04-01": Vietnam time when zoned), else of its first date."""
+    """ISO date of a timestamp ("2021-03-31T20:30:00Z" -> "2021-04-01", Vietnam time) or of the first date in it."""
     if not value:
         return None
     zoned = _ZONED_RE.search(value)

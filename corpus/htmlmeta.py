@@ -476,7 +476,9 @@ def document_fields(
         header.append(f"Ngày đăng: {_dmy(published)}")
     extracted = extract_metadata(text, title=facts.title, header=header, url=url, source_province=source_province)
     published = published or extracted.get("published")
-    year, year_source = (int(published[:4]), "published") if published else (extracted["year"], extracted["year_source"])
+    year, year_source = extracted["year"], extracted["year_source"]
+    if published:
+        year, year_source = int(published[:4]), "published"
     return {
         "title": facts.title,
         "text": text,

@@ -215,7 +215,8 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> Document:
     if not fields.get("published") and "year" in given:
         fields["year_source"] = given.get("year_source", "given")
     if fields.get("year_source") not in (None, *YEAR_SOURCES):
-        raise ImportProblem(f"year_source must be one of {', '.join(YEAR_SOURCES)}, not {str(fields['year_source'])[:40]!r}")
+        raise ImportProblem(f"year_source must be one of {', '.join(YEAR_SOURCES)}, "
+                            f"not {str(fields['year_source'])[:40]!r}")
     doc_id = str(given.get("id") or (make_id(given["url"]) if given.get("url") else make_id(default_id)))
     fields["id"] = doc_id
     return _document(fields, doc_id)

@@ -285,8 +285,9 @@ def _domain_slugs() -> list[tuple[str, bool, str]]:
     initials = Counter(_initials(p.name) for p in _ROWS)
     for p in _ROWS:
         auto = re.sub(r"[^a-z0-9]", "", fold(p.name).lower())
+        unique = initials[_initials(p.name)] == 1
         by_initials = sorted(f"={label}" for label in labels[p.name]
-                             if initials[_initials(p.name)] == 1 and owners[label] == 1 and label not in _GENERIC_LABELS)
+                             if unique and owners[label] == 1 and label not in _GENERIC_LABELS)
         for d in (auto, *p.domains, *by_initials):
             exact = d.startswith("=")
             slugs.append((d.lstrip("="), exact, p.name))

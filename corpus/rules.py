@@ -282,4 +282,6 @@ PROVINCE_SUBJECT_VERBS: tuple[str, ...] = (
     "đã", "đang", "sẽ", "luôn", "tiếp tục", "xác định", "đề ra", "hoàn thành", "đạt", "có",
 )
 # Words before a province that make it one of several ("các tỉnh Bình Dương, Đồng Nai").
-PROVINCE_LIST_WORDS: tuple[str, ...] = ("các tỉnh", "các thành phố", "các tỉnh, thành phố", "các tỉnh, thành", "các địa phương")
+PROVINCE_LIST_WORDS: tuple[str, ...] = (
+    "các tỉnh", "các thành phố", "các tỉnh, thành phố", "các tỉnh, thành", "các địa phương",
+)

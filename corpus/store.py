@@ -55,10 +55,12 @@ class Store:
             if missing:
                 # Loading a row applies today's rules (a published date decides the year);
                 # the new stamps make the next `danvan index` pick the changes up.
-                for row in self.db.execute("SELECT * FROM documents").fetchall():
-                    doc = _from_row(row)
+                ids = [row[0] for row in self.db.execute("SELECT id FROM documents")]  # one row in memory at a time
+                for doc_id in ids:
+                    doc = _from_row(self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone())
                     values = _to_row(doc)
-                    self.db.execute(f"UPDATE documents SET {', '.join(f'{n} = ?' for n in values)}, stamp = ? WHERE id = ?",
+                    assignments = ", ".join(f"{n} = ?" for n in values)
+                    self.db.execute(f"UPDATE documents SET {assignments}, stamp = ? WHERE id = ?",
                                     [*values.values(), doc.stamp(), doc.id])
 
     def _missing_columns(self) -> list[str]:
