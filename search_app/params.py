@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 from indexer.queryparse import MAX_QUERY_CHARS
 from indexer.schema import FACETS
-from indexer.search import MAX_LIMIT, MAX_PAGE, SORTS, SearchRequest
+from indexer.search import MAX_LIMIT, MAX_PAGE, SORTS, YEARS, SearchRequest
 
 DEFAULT_LIMIT = 20
 MAX_VALUES = 20  # selected values per facet: more is not a search anyone makes
@@ -89,8 +89,8 @@ class SearchParams:
 
         years = values("year")
         for year in years:
-            if not (_YEAR.fullmatch(year) and 1900 <= int(year) <= 2100):
-                raise BadParameter("year", f"Năm phải là bốn chữ số, ví dụ 2019 (không phải «{year}»).")
+            if not (_YEAR.fullmatch(year) and YEARS[0] <= int(year) <= YEARS[1]):
+                raise BadParameter("year", f"Năm phải từ {YEARS[0]} đến {YEARS[1]}, ví dụ 2019 (không phải «{year}»).")
         dates = {}
         for name, label in (("date_from", "Từ ngày"), ("date_to", "Đến ngày")):
             value = one(name)
@@ -204,11 +204,32 @@ def _known(name: str, values: list[str]) -> list[str]:
             if normalize_directive(value) is None:
                 raise BadParameter(name, f"«{value}» không phải là số hiệu văn bản (ví dụ: 25-NQ/TW, 16/CT-TTg).")
             continue
-        allowed, example, which = ((PROVINCES, "Hà Giang", "63 tỉnh/thành trước 1/7/2025") if name == "province"
-                                   else (PROVINCES_2025, "Tuyên Quang", "34 tỉnh/thành từ 1/7/2025"))
-        if canonical_province(value) not in allowed:
-            raise BadParameter(name, f"Không có «{value}» trong danh sách {which} (ví dụ: {example}).")
+        if canonical_province(value) not in (PROVINCES if name == "province" else PROVINCES_2025):
+            raise BadParameter(name, _province_message(value, name))
     return values
+
+
+def _province_message(value: str, name: str) -> str:
+    """Where a province of the other list went, or the closest names (accents and case ignored)."""
+    from corpus.provinces import (PROVINCES, PROVINCES_2025, as_pre_2025, canonical_province, closest_provinces,
+                                  to_2025)
+
+    known = canonical_province(value)
+    if name == "province_2025":
+        if known:
+            return (f"{known} thuộc tỉnh/thành {to_2025(known)} từ 1/7/2025: chọn «{to_2025(known)}» "
+                    f"(hoặc lọc theo tỉnh/thành khi đăng bài «{known}»).")
+        near = [n if n in PROVINCES_2025 else f"{n} (nay là {to_2025(n)})" for n in closest_provinces(value)]
+        which = "34 tỉnh/thành từ 1/7/2025"
+    else:
+        if known:
+            old = as_pre_2025(known)
+            return (f"{known} là tỉnh/thành từ 1/7/2025: chọn «{known}» trong danh sách 34 tỉnh/thành mới"
+                    + (f" hoặc «{old}» trong danh sách trước 1/7/2025." if old in PROVINCES else "."))
+        near = [n if n in PROVINCES else f"{as_pre_2025(n)} (nay là {n})" for n in closest_provinces(value)]
+        which = "63 tỉnh/thành trước 1/7/2025"
+    hint = f" Gần nhất: {', '.join(near)}." if near else ""
+    return f"Không có «{value}» trong danh sách {which}.{hint}"
 
 
 def _whole(value: str | None, name: str, label: str, low: int, high: int, default: int) -> int:

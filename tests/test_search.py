@@ -95,7 +95,7 @@ def test_pagination(mini_service):
 
 
 @pytest.mark.parametrize("req,message", [
-    (SearchRequest(q="x", province=["Atlantis"]), "unknown province"),
+    (SearchRequest(q="x", province=["Atlantis"]), "not one of the 63 provinces"),
     (SearchRequest(q="x", year=["abc"]), "year"),
     (SearchRequest(q="x", directive=["hello"]), "document number"),
     (SearchRequest(q="x", page=0), "page"),
