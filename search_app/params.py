@@ -30,7 +30,7 @@ MAX_VALUES = 20  # selected values per facet: more is not a search anyone makes
 MAX_VALUE_CHARS = 200
 PROVINCE_VIEWS = ("published", "2025")  # which province facet the sidebar shows
 
-_YEAR = re.compile(r"\d{4}")
+_YEAR = re.compile(r"[0-9]{4}")  # not \d: "２０１９" (full-width) is no year a filter matches
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

@@ -20,6 +20,7 @@ def test_closest_provinces_ignore_accents_case_and_typos():
     ({"province": ["Huế"]}, "province", "«Thừa Thiên Huế» trong danh sách trước 1/7/2025", "Hà Giang"),
     ({"province": ["Ha Giag"]}, "province", "Gần nhất: Hà Giang", "Tuyên Quang"),
     ({"year": ["1850"]}, "year", "Năm phải từ 1900 đến 2100", "bốn chữ số"),
+    ({"year": ["２０１９"]}, "year", "Năm phải từ 1900 đến 2100", "bốn chữ số"),  # full-width digits
 ])
 def test_bad_provinces_and_years_say_what_to_use(args, parameter, says, never):
     with pytest.raises(BadParameter) as err:
