@@ -198,25 +198,37 @@ def request_from_options(options: Mapping[str, Any], *, allow: Iterable[str] = (
     return req
 
 
-def province_error(value: str, name: str) -> str:
-    """Why ``value`` is not a ``name`` ("province": the 63 before 1/7/2025, "province_2025": the 34 since)."""
-    from corpus.provinces import (PROVINCES, PROVINCES_2025, as_pre_2025, canonical_province, closest_provinces,
-                                  to_2025)
+def province_advice(value: str, name: str) -> tuple[str | None, str | None, list[tuple[str, str]]]:
+    """For a value that is not a ``name`` ("province": the 63 before 1/7/2025, "province_2025": the 34 since):
+    its canonical name if it is a province of the other list, that province's name in this list, and else
+    the closest names (accents, case and spacing ignored), each with its name in this list.
 
+    >>> province_advice("Bến Tre", "province_2025")
+    ('Bến Tre', 'Vĩnh Long', [])
+    >>> province_advice("vinh lng", "province_2025")[2][0]
+    ('Vĩnh Long', 'Vĩnh Long')
+    """
+    from corpus.provinces import PROVINCES, as_pre_2025, canonical_province, closest_provinces, to_2025
+
+    as_listed = to_2025 if name == "province_2025" else as_pre_2025
     known = canonical_province(value)
-    if name == "province_2025":
-        if known:  # a pre-2025 name
-            return (f"{known} belongs to {to_2025(known)} since 1/7/2025: use {to_2025(known)!r} "
-                    f"(or province {known!r} for the name as published)")
-        near = [n if n in PROVINCES_2025 else f"{n} (now {to_2025(n)})" for n in closest_provinces(value)]
-        which = "the 34 provinces since 1/7/2025"
-    else:
-        if known:  # a name that exists only since 2025
-            old = as_pre_2025(known)
-            return (f"{known} is a province since 1/7/2025, not one of the 63 before: use province_2025 "
-                    f"{known!r}" + (f" or province {old!r}" if old in PROVINCES else ""))
-        near = [n if n in PROVINCES else f"{as_pre_2025(n)} (now {n})" for n in closest_provinces(value)]
-        which = "the 63 provinces before 1/7/2025"
+    if known:
+        instead = as_listed(known)
+        return known, instead if name == "province_2025" or instead in PROVINCES else None, []
+    return None, None, [(n, as_listed(n)) for n in closest_provinces(value)]
+
+
+def province_error(value: str, name: str) -> str:
+    """Why ``value`` is not a ``name`` ("province" or "province_2025"), and what to use instead."""
+    known, instead, closest = province_advice(value, name)
+    if known and name == "province_2025":
+        return f"{known} belongs to {instead} since 1/7/2025: use {instead!r} (or province {known!r}, as published)"
+    if known:
+        return (f"{known} is a province since 1/7/2025, not one of the 63 before: use province_2025 {known!r}"
+                + (f" or province {instead!r}" if instead else ""))
+    which = "the 34 provinces since 1/7/2025" if name == "province_2025" else "the 63 provinces before 1/7/2025"
+    near = [n if n == listed else f"{n} (now {listed})" if name == "province_2025"
+            else f"{listed} ({n} since 1/7/2025)" for n, listed in closest]
     hint = f"closest: {', '.join(near)}" if near else "see `danvan provinces` for the list"
     return f"{_shown(value)} is not one of {which}; {hint}"
 

@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 from indexer.queryparse import MAX_QUERY_CHARS
 from indexer.schema import FACETS
-from indexer.search import MAX_LIMIT, MAX_PAGE, SORTS, YEARS, SearchRequest
+from indexer.search import MAX_LIMIT, MAX_PAGE, SORTS, YEARS, SearchRequest, province_advice
 
 DEFAULT_LIMIT = 20
 MAX_VALUES = 20  # selected values per facet: more is not a search anyone makes
@@ -211,23 +211,16 @@ def _known(name: str, values: list[str]) -> list[str]:
 
 def _province_message(value: str, name: str) -> str:
     """Where a province of the other list went, or the closest names (accents and case ignored)."""
-    from corpus.provinces import (PROVINCES, PROVINCES_2025, as_pre_2025, canonical_province, closest_provinces,
-                                  to_2025)
-
-    known = canonical_province(value)
-    if name == "province_2025":
-        if known:
-            return (f"{known} thuộc tỉnh/thành {to_2025(known)} từ 1/7/2025: chọn «{to_2025(known)}» "
-                    f"(hoặc lọc theo tỉnh/thành khi đăng bài «{known}»).")
-        near = [n if n in PROVINCES_2025 else f"{n} (nay là {to_2025(n)})" for n in closest_provinces(value)]
-        which = "34 tỉnh/thành từ 1/7/2025"
-    else:
-        if known:
-            old = as_pre_2025(known)
-            return (f"{known} là tỉnh/thành từ 1/7/2025: chọn «{known}» trong danh sách 34 tỉnh/thành mới"
-                    + (f" hoặc «{old}» trong danh sách trước 1/7/2025." if old in PROVINCES else "."))
-        near = [n if n in PROVINCES else f"{as_pre_2025(n)} (nay là {n})" for n in closest_provinces(value)]
-        which = "63 tỉnh/thành trước 1/7/2025"
+    known, instead, closest = province_advice(value, name)
+    if known and name == "province_2025":
+        return (f"{known} thuộc tỉnh/thành {instead} từ 1/7/2025: chọn «{instead}» "
+                f"(hoặc lọc theo tỉnh/thành khi đăng bài «{known}»).")
+    if known:
+        return (f"{known} là tỉnh/thành từ 1/7/2025: chọn «{known}» trong danh sách 34 tỉnh/thành mới"
+                + (f" hoặc «{instead}» trong danh sách trước 1/7/2025." if instead else "."))
+    which = "34 tỉnh/thành từ 1/7/2025" if name == "province_2025" else "63 tỉnh/thành trước 1/7/2025"
+    near = [n if n == listed else f"{n} (nay là {listed})" if name == "province_2025"
+            else f"{listed} (nay là {n})" for n, listed in closest]
     hint = f" Gần nhất: {', '.join(near)}." if near else ""
     return f"Không có «{value}» trong danh sách {which}.{hint}"
 
