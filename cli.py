@@ -138,13 +138,6 @@ def _service(home: Path):
         raise click.ClickException(str(exc)) from None
 
 
-def _request(options: dict, allow: tuple[str, ...] = ()):
-    """The search request for CLI options or a batch line, validated by the query service's one parser."""
-    from indexer.search import request_from_options
-
-    return request_from_options(options, allow=allow)
-
-
 def _usage_error(exc) -> click.UsageError:
     """A QueryError about one option as the usage error (exit 2) that names the option."""
     if exc.name in (None, "query"):
@@ -192,7 +185,7 @@ def search(ctx: click.Context, query: str, batch, as_json: bool, data_dir: Path 
     "error", "parameter"} when the line has an unknown key or a bad value;
     the other lines still run, and the command then exits 2.
     """
-    from indexer.search import QueryError
+    from indexer.search import QueryError, request_from_options
 
     if batch is not None:
         given = [p.opts[0] for p in ctx.command.params if p.name in ("query", *options)
@@ -204,7 +197,7 @@ def search(ctx: click.Context, query: str, batch, as_json: bool, data_dir: Path 
         return
     named = {"query": query, "from": options.pop("date_from"), "to": options.pop("date_to"), **options}
     try:
-        request = _request(named)
+        request = request_from_options(named)  # the one parser, shared with --batch lines
     except QueryError as exc:
         raise _usage_error(exc) from None
     service = _service(_home(data_dir))
@@ -219,7 +212,7 @@ def search(ctx: click.Context, query: str, batch, as_json: bool, data_dir: Path 
 
 
 def _run_batch(service, lines) -> None:
-    from indexer.search import QueryError
+    from indexer.search import QueryError, request_from_options
 
     ran = failed = 0
     for number, line in enumerate(lines, 1):
@@ -233,7 +226,8 @@ def _run_batch(service, lines) -> None:
                 raise QueryError(f"not JSON: {exc}") from None
             if not isinstance(obj, dict):
                 raise QueryError("not a JSON object: write {\"query\": ..., filters...}")
-            out = {"qid": obj.get("qid"), **service.search(_request(obj, allow=("qid",))).to_dict()}
+            request = request_from_options(obj, allow=("qid",))
+            out = {"qid": obj.get("qid"), **service.search(request).to_dict()}
             ran += 1
         except QueryError as exc:
             failed += 1
