@@ -5,6 +5,7 @@ highlights and paginates.  The CLI and the web app both call
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from collections import Counter
@@ -131,7 +132,17 @@ class SearchResult:
 def _shown(value) -> str:
     """A user's value quoted in a message, cut so a 10,000-character input is not echoed back."""
     text = str(value)
-    return repr(text if len(text) <= 60 else text[:60] + "…")
+    text = text if len(text) <= 60 else text[:60] + "…"
+    return repr(text) if isinstance(value, str) else text  # page 0, not '0'
+
+
+def _as_json(value) -> str:
+    """A value of the wrong type as JSON names it ('the string "5"', 'the number 2019.5', 'true')."""
+    kinds = ((bool, ""), (str, "the string "), ((int, float), "the number "), ((list, tuple), "the list "),
+             (dict, "the object "))
+    kind = next((word for types, word in kinds if isinstance(value, types)), "")
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return kind + (text if len(text) <= 60 else text[:60] + "…")
 
 
 def _parse_date(value: str | None, name: str) -> str | None:
@@ -178,17 +189,17 @@ def request_from_options(options: Mapping[str, Any], *, allow: Iterable[str] = (
             allowed_types = (str, int) if name == "year" else (str,)
             if any(isinstance(v, bool) or not isinstance(v, allowed_types) for v in values):
                 raise QueryError(f"{name} takes a {'year' if name == 'year' else 'string'} or a list of them, "
-                                 f"not {_shown(value)}", name=name)
+                                 f"not {_as_json(value)}", name=name)
             fields[field_name] = [str(v) for v in values]
         elif kind == "int":
             if isinstance(value, bool) or not isinstance(value, int):
                 low, high = (1, MAX_PAGE) if name == "page" else (1, MAX_LIMIT)
-                raise QueryError(f"{name} must be a whole number from {low} to {high}, not {_shown(value)}",
+                raise QueryError(f"{name} must be a whole number from {low} to {high}, not {_as_json(value)}",
                                  name=name)
             fields[field_name] = value
         else:
             if not isinstance(value, str):
-                raise QueryError(f"{name} takes a string, not {_shown(value)}", name=name)
+                raise QueryError(f"{name} takes a string, not {_as_json(value)}", name=name)
             fields[field_name] = value
     req = validate(SearchRequest(**fields))
     if req.year and (req.date_from or req.date_to):

@@ -114,8 +114,9 @@ def test_batch_lines_use_the_option_names_and_refuse_unknown_keys(mini_home, tmp
     assert "unknown key 'provnce'" in out["typo"]["error"] and "province_2025" in out["typo"]["error"]
     assert out["typo"]["parameter"] == "provnce" and "hits" not in out["typo"]
     assert "unknown key 'years'" in out["plural"]["error"] and "year" in out["plural"]["error"]
-    assert out["type"]["parameter"] == "limit" and "from 1 to 100" in out["type"]["error"]
-    assert out["bool"]["parameter"] == "year" and out["list"]["parameter"] == "query"
+    assert out["type"]["parameter"] == "limit" and 'from 1 to 100, not the string "5"' in out["type"]["error"]
+    assert out["bool"]["parameter"] == "year" and "not true" in out["bool"]["error"]
+    assert out["list"]["parameter"] == "query" and 'not the list ["dân vận"]' in out["list"]["error"]
     assert out["range"]["parameter"] == "page" and "from 1 to 10000" in out["range"]["error"]
     assert out["twice"]["parameter"] == "from"
 
