@@ -138,22 +138,39 @@ def _service(home: Path):
         raise click.ClickException(str(exc)) from None
 
 
-def _usage_error(exc) -> click.UsageError:
-    """A QueryError about one option as the usage error (exit 2) that names the option."""
-    if exc.name in (None, "query"):
-        return click.UsageError(str(exc))
-    return click.BadParameter(str(exc), param_hint=f"'--{exc.name.replace('_', '-')}'")
+def filter_options(fn):
+    """The search filters as options, for every command that selects documents (read with _search_request)."""
+    for option in reversed([
+        click.option("--province", multiple=True, help="Province as published (repeatable), e.g. 'Hà Giang'."),
+        click.option("--province-2025", "province_2025", multiple=True,
+                     help="Province after the 1/7/2025 merge, e.g. 'Tuyên Quang' (danvan provinces lists both sets)."),
+        click.option("--year", multiple=True, help="Publication year (repeatable), 1900-2100."),
+        click.option("--from", "date_from", metavar="DATE", help="Published on or after DATE (YYYY-MM-DD)."),
+        click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (YYYY-MM-DD)."),
+        click.option("--directive", multiple=True, help="Cited document number, any spelling, e.g. '16/ct-ttg'."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+def _search_request(query: str, options: dict):
+    """The validated request for QUERY and the filter options (the parser --batch lines use too).
+
+    A bad value is a usage error (exit 2) naming the option and what it accepts.
+    """
+    from indexer.search import QueryError, request_from_options
+
+    try:
+        return request_from_options({"query": query, **options})  # date_from/date_to: the parser's old names
+    except QueryError as exc:
+        if exc.name in (None, "query"):
+            raise click.UsageError(str(exc)) from None
+        raise click.BadParameter(str(exc), param_hint=f"'--{exc.name.replace('_', '-')}'") from None
 
 
 @cli.command()
 @click.argument("query", required=False, default="")
-@click.option("--province", multiple=True, help="Province as published (repeatable), e.g. 'Hà Giang'.")
-@click.option("--province-2025", "province_2025", multiple=True,
-              help="Province after the 1/7/2025 merge, e.g. 'Tuyên Quang' (danvan provinces lists both sets).")
-@click.option("--year", multiple=True, help="Publication year (repeatable), 1900-2100.")
-@click.option("--from", "date_from", metavar="DATE", help="Published on or after DATE (YYYY-MM-DD).")
-@click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (YYYY-MM-DD).")
-@click.option("--directive", multiple=True, help="Cited document number, any spelling, e.g. '16/ct-ttg'.")
+@filter_options
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
 @click.option("--limit", type=int, default=10, show_default=True, help="Hits per page (1-100).")
 @click.option("--page", type=int, default=1, show_default=True, help="Page of hits (1-10000).")
@@ -185,7 +202,7 @@ def search(ctx: click.Context, query: str, batch, as_json: bool, data_dir: Path 
     "error", "parameter"} when the line has an unknown key or a bad value;
     the other lines still run, and the command then exits 2.
     """
-    from indexer.search import QueryError, request_from_options
+    from indexer.search import QueryError
 
     if batch is not None:
         given = [p.opts[0] for p in ctx.command.params if p.name in ("query", *options)
@@ -195,11 +212,9 @@ def search(ctx: click.Context, query: str, batch, as_json: bool, data_dir: Path 
                                    f"(or put them in each line)")
         _run_batch(_service(_home(data_dir)), batch)
         return
-    named = {"query": query, "from": options.pop("date_from"), "to": options.pop("date_to"), **options}
-    try:
-        request = request_from_options(named)  # the one parser, shared with --batch lines
-    except QueryError as exc:
-        raise _usage_error(exc) from None
+    request = _search_request(query, options)
+    if not request.q.strip() and not request.filters() and not (request.date_from or request.date_to):
+        raise click.UsageError("empty query: give search words, a document number or a filter")
     service = _service(_home(data_dir))
     try:
         result = service.search(request)

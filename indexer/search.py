@@ -204,8 +204,6 @@ def request_from_options(options: Mapping[str, Any], *, allow: Iterable[str] = (
     req = validate(SearchRequest(**fields))
     if req.year and (req.date_from or req.date_to):
         raise QueryError("use either year or from/to, not both", name="year")
-    if not req.q.strip() and not req.filters() and not (req.date_from or req.date_to):
-        raise QueryError("empty query: give search words, a document number or a filter", name="query")
     return req
 
 
