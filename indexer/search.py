@@ -18,10 +18,10 @@ import numpy as np
 from whoosh import index as windex
 from whoosh import query as Q
 
-from corpus.vietnamese import fold, has_diacritics
+from corpus.vietnamese import fold
 from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, facet_counts
-from indexer.highlight import snippet
+from indexer.highlight import Terms, snippet
 from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part, excluded_parts, parse,
                                 rank_terms, required_parts)
 from indexer.ranker import Ranker, top
@@ -348,6 +348,8 @@ class SearchService:
         started = time.perf_counter()
         req = validate(req)
         parsed = parse(req.q)
+        if parsed.empty:
+            req.sort = "date"  # nothing to rank by: the list is newest first, and the result says so
         searcher, table, ranker = self._snapshot()
 
         filters = {name: table.value_mask(name, values) for name, values in req.filters().items()}
@@ -421,11 +423,11 @@ class SearchService:
             else:
                 scores = ranker.score(rank_terms(parsed) + [("directive", n, DIRECTIVE_BOOST) for n in numbers])
                 docnums = top(scores, allowed, wanted)
-        terms, folded = highlight_terms(parsed)
+        terms = highlight_terms(parsed)
 
         def hit(docnum) -> Hit:
             score = float(scores[docnum]) if scores is not None else None
-            return _hit(searcher.stored_fields(int(docnum)), score, terms, folded)
+            return _hit(searcher.stored_fields(int(docnum)), score, terms)
 
         result = SearchResult(request=req, total=total, hits=[hit(d) for d in docnums[first:first + req.limit]],
                               facets=facets)
@@ -472,7 +474,7 @@ class SearchService:
         docnum = self._docnum(searcher, doc_id)
         if docnum is None:
             return []
-        return [_hit(searcher.stored_fields(n), None, set(), set())
+        return [_hit(searcher.stored_fields(n), None, Terms())
                 for n in sorted(self._copies(searcher, ranker, docnum, doc_id)) if table.live[n]]
 
     def similar(self, doc_id: str, limit: int = 10) -> list[Hit]:
@@ -501,7 +503,7 @@ class SearchService:
         allowed = table.live & (scores > 0)
         allowed[docnum] = False
         allowed[list(self._copies(searcher, ranker, docnum, doc_id))] = False
-        return [_hit(searcher.stored_fields(int(n)), float(scores[n]), set(), set())
+        return [_hit(searcher.stored_fields(int(n)), float(scores[n]), Terms())
                 for n in top(scores, allowed, limit)]
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
@@ -510,15 +512,12 @@ class SearchService:
         return dict(stored) if stored else None
 
 
-def highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
-    """Accented syllables to mark exactly, and folded ones to mark in any accent form."""
-    exact, folded = set(), set()
-    for s in parsed.words + [s for p in parsed.phrases for s in p]:
-        (exact if has_diacritics(s) else folded).add(s if has_diacritics(s) else fold(s))
-    return exact, folded
+def highlight_terms(parsed: ParsedQuery) -> Terms:
+    """The query's words and phrases, for snippets to mark what matched."""
+    return Terms.of(parsed.words, parsed.phrases)
 
 
-def _hit(hit: dict, score: float | None, terms: set[str], folded: set[str]) -> Hit:
+def _hit(hit: dict, score: float | None, terms: Terms) -> Hit:
     text = hit.get("text", "")
     return Hit(
         id=hit["id"],
@@ -529,7 +528,7 @@ def _hit(hit: dict, score: float | None, terms: set[str], folded: set[str]) -> H
         province_2025=hit.get("province_2025") or None,
         directives=[d for d in (hit.get("directive") or "").split(",") if d],
         score=round(score, 4) if score is not None else None,  # None when sorted by date
-        snippet=snippet(text, terms, folded),
+        snippet=snippet(text, terms),
         source=hit.get("source"),
         near_duplicate_of=hit.get("near_duplicate_of") or None,
     )
