@@ -24,6 +24,7 @@ True
 """
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -132,6 +133,12 @@ def as_pre_2025(name: str | None) -> str | None:
     """A pre-2025 canonical name for ``name`` ("Huế" -> "Thừa Thiên Huế"), or None."""
     canonical = canonical_province(name) if name else None
     return _AS_63.get(canonical, canonical) if canonical else None
+
+
+def closest_provinces(name: str, n: int = 3) -> list[str]:
+    """Canonical names (either list) spelled most like ``name``, ignoring accents, case and spaces."""
+    keys = difflib.get_close_matches(_lookup_key(name or ""), list(_NAMES), n=4 * n, cutoff=0.6)
+    return list(dict.fromkeys(_NAMES[k] for k in keys))[:n]
 
 
 # --- finding mentions ---------------------------------------------------------
