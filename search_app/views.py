@@ -117,8 +117,6 @@ def search_context(params: SearchParams, result: SearchResult) -> dict[str, Any]
     messages = list(data["messages"])
     if params.q_truncated:
         messages.append("Câu truy vấn quá dài nên đã được cắt bớt.")
-    if result.total and params.page > result.pages:
-        messages.append(f"Trang {params.page} không có kết quả: chỉ có {result.pages} trang.")
     suggestion = getattr(result, "suggestion", None)  # did-you-mean, when the service offers one
     return {
         **data,
