@@ -204,3 +204,20 @@ def test_every_address_a_host_resolves_to_is_served(mini_home, workers):
             server.kill()
     # One process is waitress alone: SIGTERM ends it as it ends any program.
     assert server.returncode in (0, -signal.SIGTERM) and "Traceback" not in err, err
+
+
+def test_base_url_reaches_the_app_and_a_bad_one_is_a_usage_error(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    import waitress
+
+    from cli import cli
+
+    served = {}
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.update(app=app))
+    args = ["serve", "--data-dir", str(tmp_path), "--port", str(_free_port())]
+    result = CliRunner().invoke(cli, [*args, "--base-url", "https://danvan.example.org/"])
+    assert result.exit_code == 0, result.output
+    assert served["app"].config["DANVAN_BASE_URL"] == "https://danvan.example.org"
+    result = CliRunner().invoke(cli, [*args, "--base-url", "danvan.example.org"])
+    assert result.exit_code == 2 and "--base-url" in result.output
