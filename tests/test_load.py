@@ -228,10 +228,13 @@ def test_half_open_connections_do_not_lock_out_clients(demo_server):
 def _rss_mb(pid: int) -> float:
     """Resident memory of ``pid`` and its children (the workers), in MB."""
     total = 0
-    for p in [pid, *(int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]:
-        for line in Path(f"/proc/{p}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
+    for entry in Path("/proc").iterdir():
+        try:
+            status = dict(line.split(":", 1) for line in (entry / "status").read_text().splitlines() if ":" in line)
+        except (OSError, ValueError):
+            continue
+        if entry.name == str(pid) or status.get("PPid", "").strip() == str(pid):
+            total += int(status.get("VmRSS", "0 kB").split()[0])
     return total / 1024
 
 
