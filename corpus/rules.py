@@ -210,14 +210,49 @@ REVIEW_RE = r"(sơ kết|tổng kết)\s+(\d{1,2}|mười|năm|ba|hai|bốn|sáu
 
 # --- Dates ---------------------------------------------------------------
 
+# How dates are written on portals: regexes with named groups d (day), m
+# (month number) or mon (month name, see MONTH_NAMES) and y (year), tried
+# case-insensitively.  Adding a CMS's date format means adding a line here.
+DATE_PATTERNS: tuple[str, ...] = (
+    # 2019-03-14, 2019-03-14T08:00:00+07:00
+    r"(?<![\d-])(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?(?![\d-])",
+    # 14/03/2019, 14.03.2019, 14-03-2019, 14 / 3 / 2019
+    r"(?<![\d/.-])(?P<d>\d{1,2})\s*(?P<sep>[/.-])\s*(?P<m>\d{1,2})\s*(?P=sep)\s*(?P<y>\d{4})(?![\d/.-])",
+    # 2019/03/14, 2019.03.14
+    r"(?<![\d/.-])(?P<y>\d{4})(?P<sep>[/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})(?![\d/.-])",
+    # ngày 12 tháng 6 năm 2023, 18 Tháng 8 2015, 18 tháng 8, 2015
+    r"(?<![\d/.-])(?P<d>\d{1,2})\s+tháng\s+(?P<m>\d{1,2})\s*(?:,\s*|\s+năm\s+|\s+)(?P<y>\d{4})(?!\d)",
+    # 31 March 2020, 31 Mar, 2020
+    r"(?<!\w)(?P<d>\d{1,2})\s+(?P<mon>[a-z]{3,9})\.?,?\s+(?P<y>\d{4})(?!\d)",
+    # March 31, 2020
+    r"(?<!\w)(?P<mon>[a-z]{3,9})\.?\s+(?P<d>\d{1,2}),?\s+(?P<y>\d{4})(?!\d)",
+)
+
+# Month names of the English-language CMS templates some portals use (first three letters).
+MONTH_NAMES: dict[str, int] = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
+    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+
+# A news credit that may open a date line before the date: "(MTO 3 - 31/03/2020
+# 14:27)", "(Chinhphu.vn) - 20:50, 14/03/2022".  An acronym or a host name,
+# maybe a number, then a dash, bar or colon.
+DATE_LINE_CREDIT = (
+    r"^\(?\s*(?:(?-i:[A-ZĐ][A-ZĐ0-9&]{1,11})|[\w-]+(?:\.[\w-]+)*\.(?:vn|com|net|org))"
+    r"(?:\s+\d{1,3})?\s*\)?\s*[-–—|:]\s*"
+)
+
 # Words that may stand on a CMS date line around the date itself (compared
 # case-insensitively).  A line with anything else is prose, not a date line.
-DATE_LINE_WORDS: tuple[str, ...] = (
+WEEKDAY_WORDS: tuple[str, ...] = (
+    "thứ hai", "thứ ba", "thứ tư", "thứ năm", "thứ sáu", "thứ bảy", "chủ nhật", "cn",
+    "thứ 2", "thứ 3", "thứ 4", "thứ 5", "thứ 6", "thứ 7",
+)
+DATE_LINE_WORDS: tuple[str, ...] = WEEKDAY_WORDS + (
     "ngày", "đăng", "ngày đăng", "đăng ngày", "cập nhật", "ngày cập nhật", "cập nhật lúc", "lúc", "giờ",
     "thời gian", "xuất bản", "ngày xuất bản", "posted", "published", "date", "on", "lượt xem", "lượt đọc",
-    "gmt", "am", "pm", "sa", "ch", "thứ hai", "thứ ba", "thứ tư", "thứ năm", "thứ sáu", "thứ bảy",
-    "chủ nhật", "cn", "thứ 2", "thứ 3", "thứ 4", "thứ 5", "thứ 6", "thứ 7", "tháng", "năm",
-    "view", "views", "view count", "count",
+    "gmt", "am", "pm", "sa", "ch", "view", "views", "view count", "count",
 )
 
 # --- Text dumps: boilerplate ----------------------------------------------
@@ -299,3 +334,62 @@ PLACE_WORDS: dict[str, str] = {
     "huyện": "d", "quận": "d", "thị xã": "d", "thành phố": "d", "tp.": "d", "tp": "d",
     "huyện ủy": "d", "thị ủy": "d", "quận ủy": "d", "thành ủy": "d",
 }
+
+# --- Provinces: weighing the evidence of a text ------------------------------------
+
+# Words in a portal's own name that make it national ("Cổng Thông tin điện tử
+# Chính phủ", "Báo điện tử Đảng Cộng sản Việt Nam", "Ủy ban Trung ương MTTQ Việt
+# Nam"): a portal named so, naming no province, publishes about the whole country,
+# and its articles get a province only when they are clearly about one.
+NATIONAL_WORDS: tuple[str, ...] = (
+    "việt nam", "trung ương", "chính phủ", "quốc hội", "toàn quốc", "quốc gia", "vietnam", "national",
+)
+# Phrases with a national word that any portal prints (the state's name in a page header).
+NOT_NATIONAL_PHRASES: tuple[str, ...] = ("cộng hòa xã hội chủ nghĩa việt nam", "độc lập - tự do - hạnh phúc")
+# Source provinces that mean "national" in a sources file (sources/portals.tsv says "Trung ương").
+NATIONAL_SOURCE_NAMES: tuple[str, ...] = ("trung ương", "toàn quốc", "quốc gia", "national", "việt nam")
+# Hosts of national portals, for pages that do not print their own name: a
+# complement to NATIONAL_WORDS, not a substitute.
+NATIONAL_HOSTS: tuple[str, ...] = (
+    "chinhphu.vn", "baochinhphu.vn", "dangcongsan.vn", "dangcongsan.org.vn", "mattran.org.vn", "baodantoc.vn",
+    "daidoanket.vn", "nhandan.vn", "quochoi.vn", "tapchicongsan.org.vn", "danvan.vn", "vietnamplus.vn",
+)
+# Host labels of provincial radio and TV stations built from the initials of a
+# province's name: "thvl" (Truyền hình Vĩnh Long), "vltv".  Used only for
+# initials that name one province; others are listed in provinces.tsv.
+INITIALS_HOST_LABELS: tuple[str, ...] = ("th{}", "{}tv", "{}rtv", "ptth{}")
+
+# How much each kind of mention in an article says that it is about a province.
+PROVINCE_WEIGHTS: dict[str, int] = {
+    "credit": 4,  # "(Vinhlong.gov.vn) – Ngày 12/3 ...": the portal credits itself
+    "dateline": 3,  # "Vĩnh Phúc, ngày 21 tháng 5 năm 2021"
+    "title": 3,  # "UBND tỉnh X ...", "X: ..." in the headline
+    "title_plain": 2,  # the bare name in the headline ("Phụ nữ Hà Giang chung tay ...")
+    "scope": 3,  # "trên địa bàn tỉnh X"
+    "subject": 3,  # "..., tỉnh X ban hành ..."
+    "organisation": 2,  # "UBND tỉnh X", "Tỉnh ủy X"
+    "places": 3,  # two or more districts/communes that all lie in X
+    "admin": 1,  # "tỉnh X" in passing
+}
+# The best province needs this score, and `PROVINCE_LEAD` times the runner-up's;
+# on a national portal both are higher (unknown beats wrong).
+PROVINCE_MIN_SCORE, PROVINCE_LEAD = 2, 2
+PROVINCE_MIN_SCORE_NATIONAL, PROVINCE_LEAD_NATIONAL = 5, 3
+
+# Issuers in a document's heading whose dateline names where they sit, not what the
+# document is about ("BAN CHẤP HÀNH TRUNG ƯƠNG ... Hà Nội, ngày 15 tháng 10 năm 2024").
+CENTRAL_ISSUER_WORDS: tuple[str, ...] = (
+    "trung ương", "bộ chính trị", "ban bí thư", "chính phủ", "thủ tướng", "quốc hội",
+)
+
+# Words before "tỉnh X" that make X the scope of the article.
+PROVINCE_SCOPE_WORDS: tuple[str, ...] = ("trên địa bàn", "trên toàn địa bàn", "địa bàn", "toàn tỉnh", "toàn thành phố")
+# Verbs after "tỉnh X" at the start of a clause that make X the subject ("Năm 2021, tỉnh Vĩnh Phúc ban hành").
+PROVINCE_SUBJECT_VERBS: tuple[str, ...] = (
+    "ban hành", "tổ chức", "triển khai", "chỉ đạo", "phát động", "thực hiện", "quyết định", "phê duyệt",
+    "đã", "đang", "sẽ", "luôn", "tiếp tục", "xác định", "đề ra", "hoàn thành", "đạt", "có",
+)
+# Words before a province that make it one of several ("các tỉnh Bình Dương, Đồng Nai").
+PROVINCE_LIST_WORDS: tuple[str, ...] = (
+    "các tỉnh", "các thành phố", "các tỉnh, thành phố", "các tỉnh, thành", "các địa phương",
+)

@@ -4,7 +4,7 @@ template renders it and the ``.json`` URL returns it unchanged.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -16,6 +16,7 @@ from indexer.search import SearchResult
 from search_app import export as exporter
 from search_app.errors import ErrorPage
 from search_app.facets import LABELS, facet_links, selection_chips, year_chart
+from search_app.headers import public_url
 from search_app.params import BadParameter, SearchParams
 from search_app.text import doc_paragraphs, safe_link
 
@@ -118,8 +119,6 @@ def search_context(params: SearchParams, result: SearchResult) -> dict[str, Any]
     messages = list(data["messages"])
     if params.q_truncated:
         messages.append("Câu truy vấn quá dài nên đã được cắt bớt.")
-    if result.total and params.page > result.pages:
-        messages.append(f"Trang {params.page} không có kết quả: chỉ có {result.pages} trang.")
     suggestion = getattr(result, "suggestion", None)  # did-you-mean, when the service offers one
     return {
         **data,
@@ -354,10 +353,43 @@ def directive_list_context(args: dict[str, Any], rows: list[dict[str, Any]]) -> 
 
 # --- export -------------------------------------------------------------------------
 
+EXPORT_RETRY_SECONDS = 10  # Retry-After when every export slot is taken: about one 10,000-row export
+
+
 @bp.get("/export.csv", defaults={"fmt": "csv"})
 @bp.get("/export.jsonl", defaults={"fmt": "jsonl"}, endpoint="export_jsonl")
 def export(fmt: str) -> Response:
-    """A whole result set as CSV or JSONL, streamed, at most DANVAN_EXPORT_MAX rows."""
+    """A whole result set as CSV or JSONL, streamed, at most DANVAN_EXPORT_MAX rows; 429 when too many run."""
     params = SearchParams.from_args(request.args.to_dict(flat=False))
-    return exporter.response(backend().service(), params, fmt, current_app.config["DANVAN_EXPORT_MAX"],
-                             lambda doc_id: request.host_url.rstrip("/") + doc_url(doc_id))
+    release = backend().start_export()
+    if release is None:
+        raise ErrorPage(429, f"Đang có quá nhiều lượt tải xuống cùng lúc. Xin thử lại sau {EXPORT_RETRY_SECONDS} giây.",
+                        headers={"Retry-After": str(EXPORT_RETRY_SECONDS)})
+    try:
+        # The Host header is the client's: links are absolute only on the configured base URL.
+        resp = exporter.response(backend().service(), params, fmt, current_app.config["DANVAN_EXPORT_MAX"],
+                                 lambda doc_id: public_url(doc_url(doc_id)))
+        if request.method == "HEAD":
+            # No body, and a HEAD answer may only state the length a GET would send: count it.
+            # (A streamed answer without a length makes waitress end the HEAD with a chunk.)
+            length = sum(len(chunk) for chunk in resp.iter_encoded())
+            resp.response = []
+            resp.headers["Content-Length"] = str(length)
+            release()
+        else:
+            # The slot is held while the rows stream: given back after the last one, or when
+            # the server closes the answer (a client that went away).
+            resp.response = _then(resp.response, release)
+            resp.call_on_close(release)
+    except BaseException:
+        release()
+        raise
+    return resp
+
+
+def _then(chunks: Iterable[Any], done: Callable[[], None]) -> Iterator[Any]:
+    """``chunks``, then ``done()`` (also if the consumer stops early)."""
+    try:
+        yield from chunks
+    finally:
+        done()
