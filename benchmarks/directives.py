@@ -8,7 +8,8 @@ Three labelled sets, scored as (text, number) pairs:
 - the ``directives`` of ``../shared/corpus/seeds/gold.jsonl`` (cleaned texts);
 - the ``directives`` of ``../shared/fixtures/sites/gold.jsonl`` (article bodies of the fixture portals).
 
-The baseline is ``corpus/directives.py`` as committed on ``--baseline`` (default ``main``), loaded from
+The baseline is ``corpus/directives.py`` as committed on ``--baseline`` (default ``main``; once this is merged,
+``--baseline f6ba9d5`` is the extractor before issue 16), loaded from
 ``git show`` into a module of its own.  "invented" counts numbers found that the gold does not hold.
 
 Usage: python benchmarks/directives.py [--shared ../shared] [--baseline main]
