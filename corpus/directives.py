@@ -53,16 +53,21 @@ _CODE = r"(?-i:[A-ZĐ][A-ZĐ]{1,5}[a-z]?)"
 # Joint issuers are appended with tight dashes: "79-CTr/BDVTW-BCSĐCP".
 _PARTY_RE = re.compile(
     rf"{_NUM}\s*{_DASH}\s*({_TYPE}|{_CODE})(?![\w])\s*/\s*({_TOKEN}(?:{_DASH}{_CAPS_TOKEN})*)", re.I)
-# "19/2008/NQLT/CP-UBTUMTTQVN": a slash may stand for the first dash after the type.
+# "19/2008/NQLT/CP-UBTUMTTQVN": a slash may stand for the first dash after the type;
+# "19-2017/NQ-CP": a dash for the slash before the year.
 _STATE_RE = re.compile(
-    rf"{_NUM}\s*/\s*(?:{_YEAR}(?:\s*/\s*|\s+(?=(?-i:[A-ZĐ]))))?({_TYPE}|{_CODE})((?:[{_DASHES}/]{_TOKEN}|\s*{_DASH}\s*{_CAPS_TOKEN})"
+    rf"{_NUM}\s*(?:/|-(?=\s*(?:19|20)\d\d\s*/))\s*(?:{_YEAR}(?:\s*/\s*|\s+(?=(?-i:[A-ZĐ]))))?({_TYPE}|{_CODE})((?:[{_DASHES}/]{_TOKEN}|\s*{_DASH}\s*{_CAPS_TOKEN})"
     rf"(?:{_DASH}{_TOKEN}|\s*{_DASH}\s*{_CAPS_TOKEN})*)",
     re.I,
 )
 # Official letters carry no type: "số 4011/UBND-VX2" = issuer, then the issuing unit.
-# The issuing unit may carry a sub-number: "số 2111/NHNN-HCM.02".
-_UNIT = r"(?-i:[A-ZĐƯ][A-ZĐƯ0-9]*[a-z]?(?:\.\d{1,3})?)(?![\w]|\.\d)"
-_LETTER_RE = re.compile(rf"{_NUM}\s*/\s*({_TOKEN})((?:{_DASH}{_UNIT})+)")
+# The issuing unit may carry a sub-number or dotted letters: "số 2111/NHNN-HCM.02", "số 76/TTCP-C.I".
+_UNIT = r"(?-i:[A-ZĐƯ][A-ZĐƯ0-9]*[a-z]?(?:\.[A-ZĐ0-9]+)*)(?![\w])"
+_LETTER_RE = re.compile(rf"{_NUM}\s*/\s*({_TOKEN})((?:[{_DASHES}/]{_UNIT})+)")
+# Words that announce an official letter: after them any issuer in capitals counts ("Công văn số 1245/BXD-KHCN").
+_LETTER_WORD_RE = re.compile(
+    r"(?<!\w)(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in rules.LETTER_WORDS) + r")"
+    r"(?:\s+(?:khẩn|hỏa tốc))?\s+(?:số\s*:?\s*)?\(?$", re.I)
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+|(?<!\S)\S+\.(?:html?|aspx?|php|pdf|docx?)(?!\w)", re.I)
 _LAW_RE = re.compile(rf"{_NUM}\s*/\s*{_YEAR}\s*/\s*((?:UBTV)?QH\d{{1,2}})(?![\w])", re.I)
 
@@ -152,7 +157,7 @@ def normalize_directive(s: str) -> str | None:
     """Canonical document number for ``s`` (any messy spelling), or None if it is not one."""
     text = nfc(s or "").strip().strip(".,;:")
     text = re.sub(r"^(?:số|so)\s*:?\s*", "", text, flags=re.I)
-    for found in _query_matches(text):
+    for found in _query_matches(text, whole=True):
         if found[0] == 0 and found[1] == len(text):
             return found[2]
     return None
@@ -160,8 +165,11 @@ def normalize_directive(s: str) -> str | None:
 
 # --- finding numbers ------------------------------------------------------------
 
-def _text_matches(text: str) -> list[tuple[int, int, str]]:
-    """Full numbers printed in running text: (start, end, canonical), in text order."""
+def _text_matches(text: str, whole: bool = False) -> list[tuple[int, int, str]]:
+    """Full numbers printed in running text: (start, end, canonical), in text order.
+
+    ``whole``: the text is one number (a letter needs no "công văn" before it then).
+    """
     found: list[tuple[int, int, str]] = []
     for m in _LAW_RE.finditer(text):
         found.append((m.start(1), m.end(), f"{m.group(1)}/{m.group(2)}/{m.group(3).upper()}"))
@@ -174,9 +182,13 @@ def _text_matches(text: str) -> list[tuple[int, int, str]]:
         if _code_allowed(m.group(2), issuers):
             found.append((m.start(1), m.end(), _compose(m.group(1), None, _type(m.group(2)), issuers, True)))
     for m in _LETTER_RE.finditer(text):
-        issuers = _issuers(m.group(2) + m.group(3))
-        if _KNOWN_ISSUER_RE.fullmatch(issuers[0]) and not _PARTY_ISSUER_RE.fullmatch(issuers[0]):
-            found.append((m.start(1), m.end(), f"{m.group(1)}/" + "-".join(issuers)))
+        issuer = _issuer(m.group(2))
+        units = [u.upper() for u in re.split(rf"[{_DASHES}/]", m.group(3)) if u]
+        announced = whole or bool(_LETTER_WORD_RE.search(text, max(0, m.start() - 40), m.start()))
+        if _PARTY_ISSUER_RE.fullmatch(issuer) or issuer in rules.NOT_DIRECTIVE_CODES:
+            continue  # "12/TU-..." is no letter shape; "23/GP-..." is a licence
+        if _KNOWN_ISSUER_RE.fullmatch(issuer) or (announced and len(issuer) >= 2 and issuer.isupper()):
+            found.append((m.start(1), m.end(), f"{m.group(1)}/" + "-".join([issuer, *units])))
     if found:  # numbers inside a URL or a file name are not citations
         urls = [(u.start(), u.end()) for u in _URL_RE.finditer(text)]
         found = [f for f in found if not any(s < f[1] and f[0] < e for s, e in urls)]
@@ -218,9 +230,9 @@ def _without_overlaps(found: list[tuple[int, int, str]]) -> list[tuple[int, int,
     return kept
 
 
-def _query_matches(text: str) -> list[tuple[int, int, str]]:
+def _query_matches(text: str, whole: bool = False) -> list[tuple[int, int, str]]:
     """Numbers in any messy spelling: (start, end, canonical)."""
-    found = _text_matches(text)
+    found = _text_matches(text, whole)
     for m in _QUERY_LAW_RE.finditer(text):
         found.append((m.start(1), m.end(), f"{m.group(1)}/{m.group(2)}/{m.group(3).upper()}"))
     for m in _QUERY_RE.finditer(text):

@@ -22,6 +22,10 @@ DIRECTIVE_TYPES: tuple[str, ...] = (
 # count when a known body issued them.
 NOT_DIRECTIVE_CODES: tuple[str, ...] = ("GP", "GPXB", "GCN", "GCNĐKKD", "GXN", "CCHN", "CMND", "CCCD", "BB", "HĐ")
 
+# Words announcing an official letter ("công văn số 1245/BXD-KHCN"): letters carry no type code,
+# so after these words any issuer written in capitals makes one.
+LETTER_WORDS: tuple[str, ...] = ("công văn", "văn bản", "công điện", "điện", "thư")
+
 # Type words of running text -> type abbreviation (keys compared via
 # ``vietnamese.key``).  Longest phrases are tried first.
 TYPE_WORDS: dict[str, str | None] = {

@@ -282,3 +282,25 @@ def test_cited_spans_slice_the_text_for_listed_numbers_too():
 ])
 def test_spellings_of_older_national_news(text, numbers):
     assert find_directives(text)[0] == numbers
+
+
+@pytest.mark.parametrize("text,numbers", [
+    ("Nghị quyết 19-2017/NQ-CP ngày 6/2/2017", ["19/2017/NQ-CP"]),  # a dash for the slash before the year
+    ("Bộ Xây dựng có công văn số 1245/BXD-KHCN ngày 24/6/2013", ["1245/BXD-KHCN"]),  # any issuer after "công văn"
+    ("Công văn khẩn số 730/KCB-NV gửi Sở Y tế", ["730/KCB-NV"]),
+    ("văn bản số 76/TTCP-C.I ngày 19/4/2017", ["76/TTCP-C.I"]),  # dotted unit kept whole, never cut to "C"
+    ("ký văn bản 2520/UBND/GPMB báo cáo", ["2520/UBND-GPMB"]),
+    ("Công văn 4011/UBND-VX2.Ngày 5/1", ["4011/UBND-VX2"]),
+])
+def test_official_letters_and_year_dash(text, numbers):
+    assert find_directives(text)[0] == numbers
+    assert normalize_directive(numbers[0]) == numbers[0]
+
+
+@pytest.mark.parametrize("text", [
+    "Giấy phép số 1517/GP-BTNMT cho phép; Giấy giới thiệu số 45/TCMT-GGT; Phiếu chuyển số 104/PC-BTT",
+    "Bản án hình sự sơ thẩm số 20/2010/HS-ST; QCVN 10-MT:2015/BTNMT; hợp đồng số 1088/VATM - Thales",
+    "Windows 98/ME/NT/2000/XP; 1/Galactika/VNPSA in Moscow; tỷ số 3/AB-CD",
+])
+def test_letter_shapes_without_a_letter_word_are_not_numbers(text):
+    assert find_directives(text)[0] == []
