@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from corpus.directive_records import SORTS, directive_records, list_records
+from corpus.directive_records import SORTS, list_records
 from indexer.search import SearchResult
 from search_app import export as exporter
 from search_app.errors import ErrorPage
@@ -245,7 +245,7 @@ def directive(number: str, fmt: str | None):
     service = backend().service()
     result = service.search(params.to_request())
     citing = service.citing(canonical)
-    records = directive_records(citing, canonical)
+    records = service.directive_records(canonical)
     context = directive_context(canonical, params, result, records)
     context["cited_with"] = [{"number": n, "count": c, "url": directive_url(n)} for n, c in cited_with(citing, canonical)]
     return twin("directive.html", context, fmt)

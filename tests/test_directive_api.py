@@ -162,3 +162,23 @@ def test_citation_graph_as_graphml_and_csv(home):
     assert all(source in nodes and target in nodes for source, target in edges)
     rows = list(csv.DictReader(io.StringIO(danvan("citation-graph", "--format", "csv", home=home).stdout)))
     assert {"source": "danvan", "target": "16/CT-TTg|2016", "kind": "cites", "weight": "1"} in rows
+
+
+def test_records_follow_the_index_when_it_changes(tmp_path):
+    from corpus import config
+    from corpus.store import Store
+    from indexer.build import update_index
+    from indexer.search import SearchService
+
+    docs = _docs()
+    with Store(config.store_path(tmp_path)) as store:
+        store.upsert_many([d for d in docs if d.id == "covid"])
+        update_index(store, config.index_path(tmp_path))
+        service = SearchService(config.index_path(tmp_path))
+        assert [r["year"] for r in service.directive_records("16/CT-TTg")["records"]] == [2020]
+        assert service.directive_records("16/CT-TTg") is service.directive_records("16/CT-TTg")  # cached
+        store.upsert_many([d for d in docs if d.id == "danvan"])
+        update_index(store, config.index_path(tmp_path))
+        assert [r["year"] for r in service.directive_records("16/CT-TTg")["records"]] == [2016, 2020]
+        assert {r["year"] for r in service.directive_catalogue()["16/CT-TTg"]["records"]} == {2016, 2020}
+        assert service.directive_records("16/CT-TTg")["records"][0]["citations"] == ["danvan"]  # from the catalogue
