@@ -248,7 +248,20 @@ def directive(number: str, fmt: str | None):
     records = service.directive_records(canonical)
     context = directive_context(canonical, params, result, records)
     context["cited_with"] = [{"number": n, "count": c, "url": directive_url(n)} for n, c in cited_with(citing, canonical)]
+    by_id = {doc["id"]: doc for doc in citing}
+    for record in context["records"]:
+        record["breakdown"] = record_breakdown([by_id[d] for d in record["citations"] if d in by_id])
     return twin("directive.html", context, fmt)
+
+
+def record_breakdown(docs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """A record's citing documents counted by year and province (as published and since 2025), most first."""
+    out = {}
+    for name in ("year", "province", "province_2025"):
+        counts = Counter(str(doc.get(name)) for doc in docs if doc.get(name))
+        ranked = sorted(counts.items(), key=lambda item: (item[0],) if name == "year" else (-item[1], item[0]))
+        out[name] = [{"value": v, "count": c} for v, c in ranked]
+    return out
 
 
 def cited_with(citing: list[dict[str, Any]], number: str, limit: int = 10) -> list[tuple[str, int]]:

@@ -10,6 +10,7 @@ import pytest
 
 from corpus.directives import find_directives
 from corpus.document import Document
+from corpus.provinces import to_2025
 from search_app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +29,7 @@ TEXTS = {
 
 def _docs() -> list[Document]:
     return [Document(id=doc_id, title=f"Tin {doc_id}", text=text, published=published, year=int(published[:4]),
-                     province=province, province_2025=province, directives=find_directives(text)[0])
+                     province=province, province_2025=to_2025(province), directives=find_directives(text)[0])
             for doc_id, (published, province, text) in TEXTS.items()]
 
 
@@ -182,3 +183,12 @@ def test_records_follow_the_index_when_it_changes(tmp_path):
         assert [r["year"] for r in service.directive_records("16/CT-TTg")["records"]] == [2016, 2020]
         assert {r["year"] for r in service.directive_catalogue()["16/CT-TTg"]["records"]} == {2016, 2020}
         assert service.directive_records("16/CT-TTg")["records"][0]["citations"] == ["danvan"]  # from the catalogue
+
+
+def test_each_record_counts_its_citing_documents_by_year_and_province(home):
+    client = create_app({"DANVAN_HOME": str(home)}).test_client()
+    y2016, y2020 = client.get("/directive/16/CT-TTg.json").get_json()["records"]
+    assert y2016["breakdown"]["year"] == [{"value": "2017", "count": 1}, {"value": "2018", "count": 1}]
+    assert y2016["breakdown"]["province"] == [{"value": "Vĩnh Long", "count": 2}]
+    assert y2020["breakdown"]["province_2025"] == [{"value": "Tuyên Quang", "count": 1}]  # Hà Giang since 2025
+    assert "Theo tỉnh/thành (2025):" in client.get("/directive/16/CT-TTg").get_data(as_text=True)
