@@ -70,6 +70,7 @@ _BODY_RE = re.compile(
 _ALIASES = {key(k): v for k, v in rules.ISSUER_ALIASES.items()}
 _NOT_ISSUERS = {key(w) for w in rules.NOT_ISSUERS}
 _ISSUER_LOWER = {key(w) for w in rules.ISSUER_LOWER_WORDS}
+_COMMON_SUBJECT_WORDS = {key(w) for w in " ".join(rules.COMMON_SUBJECT_WORDS).split()}
 _OWN_YEAR_RE = re.compile(r"^\d+/((?:19|20)\d\d)/")
 _RELATION_RE = re.compile(
     r"(?<!\w)(được\s+)?(" + "|".join(re.escape(w) for w in sorted(rules.RELATION_WORDS, key=len, reverse=True))
@@ -90,6 +91,7 @@ class Mention:
     year: int | None = None
     term: str | None = None
     subject: str | None = None
+    around: str = field(default="", compare=False, repr=False)  # the text near the mention
 
 
 @dataclass
@@ -150,7 +152,8 @@ def read_mentions(doc_id: str, text: str) -> tuple[list[Mention], list[tuple[int
 
 
 def _mention(doc_id: str, text: str, start: int, end: int, number: str, limit: int) -> Mention:
-    found: dict[str, Any] = {"type": _type_before(text, start, number)}
+    found: dict[str, Any] = {"type": _type_before(text, start, number),
+                             "around": text[max(0, start - rules.AROUND_CHARS):end + rules.AROUND_CHARS]}
     own_year = _OWN_YEAR_RE.match(number)
     if own_year:
         found["year"] = int(own_year.group(1))
@@ -408,7 +411,22 @@ def _candidates(records: list[_Record], mentions: list[Mention], doc_year: int |
         else:
             close = [r for score, r in scored if score is not None and score >= 0.5]
             out = close if len(close) == 1 else out
+    elif len(out) == 1 and not _on_topic(out[0], mentions):
+        out = []
     return out
+
+
+def _on_topic(record: _Record, mentions: list[Mention]) -> bool:
+    """False when the text around a bare citation, long enough to judge, shares no distinctive word with the
+    only record's subject: a dân vận article citing "16/CT-TTg" without a word of COVID-19 is not agreement."""
+    subject = record.chosen("subject")
+    if not subject:
+        return True
+    distinctive = set(key(subject).split()) - _COMMON_SUBJECT_WORDS
+    around = set(key(" ".join(m.around for m in mentions)).split())
+    if len(distinctive) < rules.TOPIC_MIN_WORDS or len(around) < rules.AROUND_MIN_WORDS:
+        return True  # too little to judge by
+    return bool(distinctive & around)
 
 
 def _likeness(a: str, b: str | None) -> float | None:

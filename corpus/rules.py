@@ -194,6 +194,19 @@ SUBJECT_ENDS: tuple[str, ...] = (
     r"|Chương trình|Nghị định|Thông tư|Luật|Công văn|Đề án|QĐ|NĐ|NQ|CT|TT|KL|KH)\s+(?:số\s+)?\d",
 )
 
+# A bare citation goes to the only record of its number unless the text around it (AROUND_CHARS
+# either side, at least AROUND_MIN_WORDS distinct words) shares no word of the record's subject
+# (of at least TOPIC_MIN_WORDS) other than these, which any dân vận text may hold.
+AROUND_CHARS = 400
+AROUND_MIN_WORDS = 25
+TOPIC_MIN_WORDS = 3  # distinctive subject words needed before their absence means anything
+COMMON_SUBJECT_WORDS: tuple[str, ...] = (
+    "về việc các của và với trong đối một số những cho tại theo đến năm giai đoạn",
+    "thực hiện tăng cường công tác đẩy mạnh nâng cao chất lượng hiệu quả tiếp tục đổi mới sự lãnh đạo",
+    "đảng nhà nước chính quyền cấp tình hình mới ban hành quy định hướng dẫn dân vận nhân dân người",
+    "cơ quan hệ thống chính trị xây dựng phát huy vai trò trách nhiệm",
+)
+
 # Subjects longer than this are not cut reliably: unknown beats wrong.
 SUBJECT_MAX_CHARS = 240
 

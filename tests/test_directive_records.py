@@ -241,3 +241,17 @@ def test_a_short_subject_supports_the_longer_one_that_contains_it():
     assert directive_records(docs, "25-NQ/TW")["records"][0]["subject"] == long_
     # one source alone does not win over three: it may be a subject cut too late
     assert directive_records(docs[1:], "25-NQ/TW")["records"][0]["subject"] == "công tác dân vận trong tình hình mới"
+
+
+def test_agreement_does_not_reach_a_citation_off_the_only_records_topic():
+    danvan_text = ("Hội nghị đánh giá công tác dân vận chính quyền năm 2021. Các cơ quan hành chính tiếp tục "
+                   "thực hiện Chỉ thị 16/CT-TTg, tiếp dân, đối thoại với Nhân dân, giải quyết kịp thời đơn thư, "
+                   "cải cách thủ tục hành chính, xây dựng mô hình dân vận khéo ở cơ sở và khu dân cư.")
+    covid_text = ("Thành phố tiếp tục thực hiện Chỉ thị 16/CT-TTg, người dân ở nhà, chỉ ra ngoài khi thật cần "
+                  "thiết để phòng, chống dịch COVID-19 lây lan trong cộng đồng, các chốt kiểm soát được duy trì "
+                  "nghiêm, lực lượng y tế túc trực tại các khu cách ly tập trung của thành phố.")
+    docs = [CORPUS[0], {"id": "danvan", "published": "2021-06-01", "text": danvan_text},
+            {"id": "covid", "published": "2021-06-01", "text": covid_text}]
+    found = _records(docs)
+    assert found["records"][0]["citations"] == ["covid", "covid-date"]
+    assert found["unattributed_documents"] == ["danvan"]
