@@ -10,9 +10,10 @@ from typing import Any
 from corpus.vietnamese import nfc
 
 LIST_FIELDS = ("directives", "directives_partial", "attachments")
+YEAR_SOURCES = ("published", "text", "given")
 # Longest value per field.  An id or URL cut short would name another
 # document, so a longer one is refused; prose is cut at a word, and the cut reported.
-MAX_CHARS = {"id": 200, "url": 4096, "near_duplicate_of": 200, "published": 10, "fetched_at": 64,
+MAX_CHARS = {"id": 200, "url": 4096, "near_duplicate_of": 200, "published": 10, "fetched_at": 64, "year_source": 20,
              "province": 100, "province_2025": 100, "title": 500, "author": 200, "source": 200}
 CUT_FIELDS = ("title", "author", "source")
 MAX_ITEMS = {"directives": 500, "directives_partial": 500, "attachments": 500}  # each item at most MAX_CHARS["url"]
@@ -38,6 +39,7 @@ class Document:
     source: str | None = None
     published: str | None = None  # ISO YYYY-MM-DD
     year: int | None = None
+    year_source: str | None = None  # "published" (the date's year), "text" (read from the text), "given" (a record's)
     province: str | None = None
     province_2025: str | None = None
     directives: list[str] = field(default_factory=list)
@@ -52,6 +54,11 @@ class Document:
         self.text = nfc(self.text or "")
         if self.title is not None:
             self.title = nfc(self.title)
+        if self.published and self.published[:4].isdigit():
+            # A known publication date decides the year, whatever the text or a record says.
+            self.year, self.year_source = int(self.published[:4]), "published"
+        elif self.year is None:
+            self.year_source = None
         if not self.content_hash:
             self.content_hash = content_hash(self.text)
 

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from corpus import jsonlines
 from corpus.decoding import decode
-from corpus.document import FIELDS, Document, FieldError, check_fields, make_id
+from corpus.document import FIELDS, YEAR_SOURCES, Document, FieldError, check_fields, make_id
 from corpus.store import Store
 
 TEXT_SUFFIXES = {".txt"}
@@ -233,6 +233,8 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
         found = extract_metadata(text, title=title if isinstance(title, str) else None,
                                  url=url if isinstance(url, str) else None)
         fields = {name: found[name] for name in missing}
+        if "year" in missing:
+            fields["year_source"] = found["year_source"]
     fields.update(given)
     # Given values are checked: a misspelt province would become a facet value
     # nobody can filter on, and a bad date a document no date range finds.
@@ -256,8 +258,13 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
             raise ImportProblem(f"published must be a date like 2024-06-30, not {str(given['published'])[:40]!r}") from None
     if fields.get("province") and "province_2025" not in given:
         fields["province_2025"] = to_2025(fields["province"])
-    if fields.get("published") and "year" not in given:
-        fields["year"] = int(fields["published"][:4])
+    # A known date decides the year (Document enforces it); a record's own year counts only without
+    # one, and is marked "given" unless the record says where it came from (null: unknown, as exported).
+    if not fields.get("published") and given.get("year") is not None and "year_source" not in given:
+        fields["year_source"] = "given"
+    if fields.get("year_source") not in (None, *YEAR_SOURCES):
+        raise ImportProblem(f"year_source must be one of {', '.join(YEAR_SOURCES)}, "
+                            f"not {str(fields['year_source'])[:40]!r}")
     doc_id = given.get("id")
     if doc_id is not None and (isinstance(doc_id, bool) or not isinstance(doc_id, (str, int))):
         raise ImportProblem("id must be a string")

@@ -53,10 +53,9 @@ def test_export_without_words_or_filters_is_the_whole_corpus(mini_home):
 
 
 def test_export_reports_a_bad_filter_like_search(mini_home, tmp_path):
-    for args, text in [(("--province", "Atlantis"), "unknown province"), (("--year", "20x9"), "year"),
-                       (("--directive", "hello"), "document number")]:
+    for args in [("--province", "Atlantis"), ("--year", "20x9"), ("--directive", "hello"), ("--from", "hôm qua")]:
         result = danvan("export", *args, "-o", tmp_path / "out.jsonl", home=mini_home)
-        assert result.returncode != 0 and text in result.stderr and "Traceback" not in result.stderr
+        assert result.returncode == 2 and f"'{args[0]}'" in result.stderr and "Traceback" not in result.stderr
         assert not (tmp_path / "out.jsonl").exists()  # nothing written for a request that cannot run
 
 
