@@ -266,8 +266,10 @@ def test_failing_pages_are_recorded_and_the_crawl_goes_on(shared_dir, serve, tmp
         assert server.url + "__flaky.html" not in failed  # the retry succeeded
         assert store.count() == 9  # every article of the site once: the flaky page is a copy of one
         assert report.duplicates == 1
-        states = Frontier(store.db).states()
-        assert states["failed"] == 3 and states["gone"] == 1
+        frontier = Frontier(store.db)
+        assert frontier.states()["failed"] == 4  # 500, too slow, too large, 404: each with its reason
+        assert frontier.reasons("failed")["HTTP 404"] == 1
+        assert frontier.reasons("skipped")["duplicate of a page already stored"] == 1
 
 
 def test_private_addresses_need_explicit_permission(tmp_path):
@@ -346,9 +348,9 @@ def test_per_host_delay_and_robots_crawl_delay(tmp_path):
         from corpus.fetch import Fetcher
 
         with Fetcher(delay=0.5, sleep=waits.append) as fetcher:
-            assert fetcher.fetch(server.url + "a.html").ok
-            assert fetcher.fetch(server.url + "a.html").ok
-            blocked = fetcher.fetch(server.url + "private/x.html")
+            assert fetcher.fetch(server.url + "a.html", allow_private=True).ok
+            assert fetcher.fetch(server.url + "a.html", allow_private=True).ok
+            blocked = fetcher.fetch(server.url + "private/x.html", allow_private=True)
         assert blocked.blocked and not any(p.startswith("/private") for p, _ in server.log)
         assert waits and 2.5 < max(waits) <= 3.0  # the robots Crawl-delay (3 s) outranks --delay 0.5
         assert all(h["user-agent"].startswith("danvan-crawler/") for _, h in server.log)
