@@ -379,7 +379,7 @@ class _Crawler:
             if depth > MAX_SITEMAP_NESTING:
                 self.report.links_dropped["sitemap nested too deep"] += 1
                 return False
-            priority = min(depth, PRIORITY_TRAP)
+            priority = PRIORITY_START if depth == 0 else PRIORITY_PAGE
         if source.name not in self.known:
             self.known[source.name] = self.frontier.count_known(source.name)
         if self.known[source.name] >= source.max_pages * KNOWN_PER_BUDGET:

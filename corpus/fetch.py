@@ -97,7 +97,10 @@ def is_private_host(host: str) -> bool:
 
 def without_credentials(url: str) -> str:
     """The URL with any ``user:password@`` removed (never sent, never stored)."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all: nothing to strip, and url_problem() refuses it
+        return url
     if "@" not in parts.netloc:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
@@ -150,6 +153,7 @@ class Fetcher:
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
             transport=transport,
+            event_hooks={"response": [_keep_location]},
         )
         self._robots: dict[str, protego.Protego | None] = {}
         self._private: dict[str, bool] = {}
@@ -282,6 +286,8 @@ class Fetcher:
                 with self.client.stream("GET", url, headers=headers or {}) as response:
                     result.status = response.status_code
                     result.headers = {k.lower(): v for k, v in response.headers.items()}
+                    if "location" in response.extensions:
+                        result.headers["location"] = response.extensions["location"]
                     peer = _peer_address(response)
                     if peer and not allow_private and private_address(peer):
                         result.blocked = True
@@ -317,7 +323,7 @@ class Fetcher:
             except httpx.TimeoutException:
                 result.error = "timed out"
             except (httpx.TransportError, httpx.DecodingError) as exc:
-                result.error = f"connection error: {exc.__class__.__name__}"
+                result.error = f"connection error: {exc.__class__.__name__}: {str(exc)[:100]}".rstrip(": ")
             finally:
                 self._last[host] = time.monotonic()
             retryable = not result.blocked and (
@@ -331,6 +337,15 @@ class Fetcher:
             self.sleep(pause)
         return result
 
+
+
+def _keep_location(response: httpx.Response) -> None:
+    """Take Location out of httpx's hands: it parses it for a next request, and raises on
+    ``javascript:``, ``data:`` or broken URLs.  ``Fetcher.fetch`` checks and follows it instead."""
+    location = response.headers.get("location")
+    if location is not None:
+        response.extensions["location"] = location
+        del response.headers["location"]
 
 
 def _peer_address(response: httpx.Response) -> str | None:
