@@ -401,7 +401,7 @@ def test_pages_labelled_octet_stream_are_crawled_whole(shared_dir, tmp_path):
     url = f"http://127.0.0.1:{httpd.server_address[1]}/"
     try:
         with Store(tmp_path / "db.sqlite") as store:
-            report = crawl(store, start_urls=[url], allow_private=True, **FAST)
+            report = crawl(store, sources=[Source(name="site", start_urls=[url], allow_private=True)], **FAST)
             gold = _gold(shared_dir, "cttdt-vinhlong")
             assert {doc.url for doc in store} == {canonical_url(url.rstrip("/") + g["path"]) for g in gold}
             assert report.outcomes["article"] == len(gold) and report.outcomes["listing"] >= 1

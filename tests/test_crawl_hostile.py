@@ -233,7 +233,7 @@ def test_urls_that_break_the_http_client_fail_alone_and_on_every_rerun(tmp_path,
         bad = {httpd.url + LONG: "longer than 4096", "http://[::1/x": "invalid URL",
                httpd.url + "redir-data": "not an http(s) URL"}
         for url in bad:
-            frontier.add(url, url, "hostile", priority=0)
+            frontier.add(url, url, "hostile")
         store.db.commit()
         for _ in range(2):
             report = crawl(store, sources=[source], **FAST)
