@@ -508,3 +508,22 @@ def test_cli_crawl_of_a_loopback_site_needs_allow_private_and_says_so(tmp_path, 
     assert "--allow-private" in help_text and "loopback" in help_text
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "--allow-private" in readme and "allow_private" in readme and "max_pages" in readme
+
+
+def test_a_store_from_before_outcomes_and_priorities_is_migrated(tmp_path):
+    """Old states (other, gone, blocked, duplicate) become outcomes; the priority column is added."""
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "old.db")
+    db.executescript("""CREATE TABLE crawl_urls (url TEXT PRIMARY KEY, fetch_url TEXT NOT NULL, source TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'page', depth INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL, visited_run INTEGER,
+        state TEXT NOT NULL DEFAULT 'queued', http_status INTEGER, etag TEXT, last_modified TEXT, fetched_at TEXT,
+        tries INTEGER NOT NULL DEFAULT 0, error TEXT, doc_id TEXT)""")
+    old = [("a", "page", "other"), ("b", "sitemap", "other"), ("c", "page", "gone"), ("d", "page", "blocked"),
+           ("e", "page", "duplicate"), ("f", "page", "article"), ("g", "page", "queued")]
+    db.executemany("INSERT INTO crawl_urls (url, fetch_url, source, kind, seq, state) VALUES (?, ?, 's', ?, 1, ?)",
+                   [(u, u, k, st) for u, k, st in old])
+    db.commit()
+    frontier = Frontier(db)
+    assert frontier.states() == {"skipped": 3, "sitemap": 1, "failed": 1, "article": 1, "queued": 1}
+    assert frontier.next_due(1, ["s"]) is not None  # ordered by the new priority column
