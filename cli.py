@@ -46,12 +46,15 @@ def cli() -> None:
 
 @cli.command(name="import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--no-index", is_flag=True,
+              help="Leave the search index as it is (search sees the new documents after `danvan index`).")
 @data_dir_option
-def import_(paths: tuple[Path, ...], data_dir: Path | None) -> None:
+def import_(paths: tuple[Path, ...], no_index: bool, data_dir: Path | None) -> None:
     """Import text dumps (.txt), saved pages (.html) and JSONL into the corpus.
 
     Directories are searched for those files.  Importing a file again updates
-    its document instead of adding a copy.
+    its document instead of adding a copy.  When an index exists it is
+    updated with what changed, so search finds the new documents at once.
 
     Example: danvan import corpus/samples ../shared/corpus/seeds/000_6fa542eac2eb467b.txt
     """
@@ -65,6 +68,8 @@ def import_(paths: tuple[Path, ...], data_dir: Path | None) -> None:
     o = report.outcomes
     click.echo(f"imported {report.imported} documents ({o['added']} new, {o['updated']} updated, "
                f"{o['unchanged']} unchanged); {len(report.problems)} skipped; {total} in the corpus")
+    if o["added"] + o["updated"]:
+        _index_after_import(_home(data_dir), skip=no_index)
     if not report.imported and report.problems:
         raise click.ClickException("nothing could be imported")
 
@@ -79,9 +84,24 @@ def index(rebuild: bool, procs: int | None, data_dir: Path | None) -> None:
 
     Example: danvan index
     """
+    home = _home(data_dir)
+    with Store(config.store_path(home)) as store:
+        click.echo(_index_summary(_update_index(store, home, rebuild=rebuild, procs=procs)))
+
+
+def _index_after_import(home: Path, *, skip: bool) -> None:
+    """Update an existing index with what an import changed, or say that search does not see it yet."""
+    if skip or not config.index_path(home).exists():
+        click.echo("search will not see the new documents until you run `danvan index`")
+        return
+    with Store(config.store_path(home)) as store:
+        click.echo(_index_summary(_update_index(store, home)))
+
+
+def _update_index(store: Store, home: Path, *, rebuild: bool = False, procs: int | None = None):
+    """Bring the index of ``home`` up to date with ``store``, with a progress bar on a terminal."""
     from indexer.build import IndexBusy, update_index
 
-    home = _home(data_dir)
     bar = None
 
     def start(n: int) -> None:
@@ -94,17 +114,19 @@ def index(rebuild: bool, procs: int | None, data_dir: Path | None) -> None:
         if bar is not None:
             bar.update(k - bar.pos)
 
-    with Store(config.store_path(home)) as store:
-        try:
-            report = update_index(store, config.index_path(home), rebuild=rebuild,
-                                  on_start=start, progress=progress, procs=procs)
-        except IndexBusy as exc:
-            raise click.ClickException(str(exc)) from None
-        finally:
-            if bar is not None:
-                bar.__exit__(None, None, None)
-    click.echo(f"index {'built' if report.rebuilt else 'updated'}: {report.added} added, "
-               f"{report.updated} updated, {report.deleted} deleted, {report.unchanged} unchanged")
+    try:
+        return update_index(store, config.index_path(home), rebuild=rebuild,
+                            on_start=start, progress=progress, procs=procs)
+    except IndexBusy as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+
+
+def _index_summary(report) -> str:
+    return (f"index {'built' if report.rebuilt else 'updated'}: {report.added} added, "
+            f"{report.updated} updated, {report.deleted} deleted, {report.unchanged} unchanged")
 
 
 def _service(home: Path):
@@ -116,58 +138,84 @@ def _service(home: Path):
         raise click.ClickException(str(exc)) from None
 
 
-def _request(query: str, **options):
-    from indexer.search import SearchRequest
+def filter_options(fn):
+    """The search filters as options, for every command that selects documents (read with _search_request)."""
+    for option in reversed([
+        click.option("--province", multiple=True, help="Province as published (repeatable), e.g. 'Hà Giang'."),
+        click.option("--province-2025", "province_2025", multiple=True,
+                     help="Province after the 1/7/2025 merge, e.g. 'Tuyên Quang' (danvan provinces lists both sets)."),
+        click.option("--year", multiple=True, help="Publication year (repeatable), 1900-2100."),
+        click.option("--from", "date_from", metavar="DATE", help="Published on or after DATE (YYYY-MM-DD)."),
+        click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (YYYY-MM-DD)."),
+        click.option("--directive", multiple=True, help="Cited document number, any spelling, e.g. '16/ct-ttg'."),
+    ]):
+        fn = option(fn)
+    return fn
 
-    return SearchRequest(
-        q=query or "",
-        province=list(options.get("province") or []),
-        province_2025=list(options.get("province_2025") or []),
-        year=[str(y) for y in options.get("year") or []],
-        directive=list(options.get("directive") or []),
-        date_from=options.get("date_from"),
-        date_to=options.get("date_to"),
-        sort=options.get("sort") or "relevance",
-        page=options.get("page") or 1,
-        limit=options.get("limit") or 10,
-    )
+
+def _search_request(query: str, options: dict):
+    """The validated request for QUERY and the filter options (the parser --batch lines use too).
+
+    A bad value is a usage error (exit 2) naming the option and what it accepts.
+    """
+    from indexer.search import QueryError, request_from_options
+
+    try:
+        return request_from_options({"query": query, **options})  # date_from/date_to: the parser's old names
+    except QueryError as exc:
+        if exc.name in (None, "query"):
+            raise click.UsageError(str(exc)) from None
+        raise click.BadParameter(str(exc), param_hint=f"'--{exc.name.replace('_', '-')}'") from None
 
 
 @cli.command()
 @click.argument("query", required=False, default="")
-@click.option("--province", multiple=True, help="Province as published (repeatable), e.g. 'Hà Giang'.")
-@click.option("--province-2025", "province_2025", multiple=True, help="Province after the 2025 merge, e.g. 'Tuyên Quang'.")
-@click.option("--year", multiple=True, help="Publication year (repeatable).")
-@click.option("--from", "date_from", metavar="DATE", help="Published on or after DATE (YYYY-MM-DD).")
-@click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (YYYY-MM-DD).")
-@click.option("--directive", multiple=True, help="Cited document number, any spelling, e.g. '16/ct-ttg'.")
+@filter_options
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
 @click.option("--limit", type=int, default=10, show_default=True, help="Hits per page (1-100).")
-@click.option("--page", type=int, default=1, show_default=True)
+@click.option("--page", type=int, default=1, show_default=True, help="Page of hits (1-10000).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 @click.option("--batch", type=click.File("r", encoding="utf-8"),
-              help="Run every query of a JSONL file ({qid, query, filters...}); print one JSON line each.")
+              help="Run every query of a JSONL file (format below); print one JSON line each.")
 @data_dir_option
-def search(query: str, batch, as_json: bool, data_dir: Path | None, **options) -> None:
+@click.pass_context
+def search(ctx: click.Context, query: str, batch, as_json: bool, data_dir: Path | None, **options) -> None:
     """Search the index; show ranked hits, snippets and facet counts.
 
     Type words with or without diacritics, "quoted phrases", -word to exclude,
-    and document numbers in any spelling.
+    and document numbers in any spelling.  Snippets in --json mark matched
+    words with <mark>...</mark>.
 
     Example: danvan search "dân vận khéo" --province "Vĩnh Long" --year 2019
+
+    --batch FILE: one JSON object per line, keys named like the options
+    ("-" or "_"), each optional; province, province_2025, year and directive
+    take one value or a list:
+
+    \b
+      {"qid": "q1", "query": "dân vận khéo", "province_2025": "Vĩnh Long",
+       "year": [2019, 2020], "directive": "25-NQ/TW", "sort": "date",
+       "page": 1, "limit": 10}
+      {"qid": "q2", "query": "hòa giải", "from": "2024-01-01", "to": "2024-06-30"}
+
+    Each line prints the --json object plus "qid", or {"qid", "line",
+    "error", "parameter"} when the line has an unknown key or a bad value;
+    the other lines still run, and the command then exits 2.
     """
     from indexer.search import QueryError
 
-    if options["year"] and (options["date_from"] or options["date_to"]):
-        raise click.UsageError("use either --year or --from/--to, not both")
-    home = _home(data_dir)
-    service = _service(home)
     if batch is not None:
-        _run_batch(service, batch)
+        given = [p.opts[0] for p in ctx.command.params if p.name in ("query", *options)
+                 and ctx.get_parameter_source(p.name).name != "DEFAULT"]
+        if given:
+            raise click.UsageError(f"--batch reads queries and filters from its file: drop {', '.join(given)} "
+                                   f"(or put them in each line)")
+        _run_batch(_service(_home(data_dir)), batch)
         return
-    request = _request(query, **options)
-    if not query.strip() and not request.filters() and not (request.date_from or request.date_to):
+    request = _search_request(query, options)
+    if not request.q.strip() and not request.filters() and not (request.date_from or request.date_to):
         raise click.UsageError("empty query: give search words, a document number or a filter")
+    service = _service(_home(data_dir))
     try:
         result = service.search(request)
     except QueryError as exc:
@@ -179,25 +227,32 @@ def search(query: str, batch, as_json: bool, data_dir: Path | None, **options) -
 
 
 def _run_batch(service, lines) -> None:
-    from indexer.search import QueryError
+    from indexer.search import QueryError, request_from_options
 
-    keys = ("province", "province_2025", "year", "directive")
+    ran = failed = 0
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         obj = None
         try:
-            obj = json.loads(line)
+            try:
+                obj = json.loads(line)
+            except ValueError as exc:
+                raise QueryError(f"not JSON: {exc}") from None
             if not isinstance(obj, dict):
-                raise ValueError("not a JSON object")
-            opts = {k: obj[k] if isinstance(obj.get(k), list) else [obj[k]] for k in keys if obj.get(k)}
-            for k in ("date_from", "date_to", "sort", "page", "limit"):
-                if obj.get(k) is not None:
-                    opts[k] = obj[k]
-            out = {"qid": obj.get("qid"), **service.search(_request(str(obj.get("query") or ""), **opts)).to_dict()}
-        except (ValueError, QueryError) as exc:
-            out = {"qid": obj.get("qid") if isinstance(obj, dict) else None, "line": number, "error": str(exc)}
+                raise QueryError("not a JSON object: write {\"query\": ..., filters...}")
+            request = request_from_options(obj, allow=("qid",))
+            out = {"qid": obj.get("qid"), **service.search(request).to_dict()}
+            ran += 1
+        except QueryError as exc:
+            failed += 1
+            out = {"qid": obj.get("qid") if isinstance(obj, dict) else None, "line": number, "error": str(exc),
+                   "parameter": exc.name}
         click.echo(jsonlines.line(out))
+    if failed:
+        click.echo(f"Error: {failed} of {ran + failed} batch lines not run (see their \"error\"); "
+                   f"danvan search --help describes the format", err=True)
+        click.get_current_context().exit(2)
 
 
 _MARK = re.compile(r"<mark>(.*?)</mark>")
@@ -208,12 +263,15 @@ def _terminal(snippet_html: str) -> str:
     return html.unescape(_MARK.sub(lambda m: click.style(m.group(1), bold=True), snippet_html))
 
 
+FACET_SHOWN = 12  # facet values printed per facet; --json has them all
 FACET_LABELS = {"province": "Tỉnh/thành", "province_2025": "Tỉnh/thành (2025)", "year": "Năm", "directive": "Văn bản"}
 
 
 def _print_result(result) -> None:
+    from indexer.search import FACET_TOP
+
     r = result.request
-    click.echo(f"{result.total} kết quả cho {r.q!r} (trang {r.page}/{result.pages}, {result.elapsed_ms:.0f} ms)")
+    click.echo(f"{result.total} kết quả {_described(r)} (trang {r.page}/{result.pages}, {result.elapsed_ms:.0f} ms)")
     if result.suggestion:
         click.echo(f"? Có phải bạn muốn tìm: {result.suggestion}")
     for message in result.messages:
@@ -229,8 +287,20 @@ def _print_result(result) -> None:
     click.echo()
     for name, values in result.facets.items():
         if values:
-            shown = " · ".join(f"{'*' if v.selected else ''}{v.value} ({v.count})" for v in values[:12])
+            shown = " · ".join(f"{'*' if v.selected else ''}{v.value} ({v.count})" for v in values[:FACET_SHOWN])
+            if len(values) > FACET_SHOWN:  # selected values come first, so they are always shown
+                capped = len(values) >= FACET_TOP.get(name, len(values) + 1)  # the service listed only its top
+                shown += f" · … {len(values) - FACET_SHOWN}{'+' if capped else ''} more (--json lists them)"
             click.echo(f"{FACET_LABELS[name]}: {shown}")
+
+
+def _described(r) -> str:
+    """What was searched: the words, else the filters ("cho 'dân vận'", "lọc Năm: 2019")."""
+    if r.q:
+        return f"cho {r.q!r}"
+    parts = [f"{FACET_LABELS[name]}: {', '.join(values)}" for name, values in r.filters().items()]
+    parts += [f"{label} {day}" for label, day in (("từ", r.date_from), ("đến", r.date_to)) if day]
+    return "lọc " + "; ".join(parts)
 
 
 @cli.command()
@@ -298,6 +368,132 @@ def stats(as_json: bool, data_dir: Path | None) -> None:
         click.echo(f"\n{col}:")
         for value, count in data[col]:
             click.echo(f"  {count:>6}  {value if value is not None else '(unknown)'}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def provinces(as_json: bool) -> None:
+    """List the 63 provinces before 1/7/2025, the 34 since, and which old ones each new one took in.
+
+    --province takes the first set (the name as published), --province-2025
+    the second; any spelling, with or without diacritics.
+
+    Example: danvan provinces --json
+    """
+    from corpus.provinces import PROVINCES, PROVINCES_2025, to_2025
+
+    merged = {new: [old for old in PROVINCES if to_2025(old) == new] for new in PROVINCES_2025}
+    if as_json:
+        click.echo(json.dumps({"province": [{"name": old, "province_2025": to_2025(old)} for old in PROVINCES],
+                               "province_2025": [{"name": new, "formerly": olds} for new, olds in merged.items()]},
+                              ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{len(PROVINCES_2025)} provinces since 1/7/2025 (--province-2025) ← the {len(PROVINCES)} before "
+               f"(--province):")
+    for new, olds in merged.items():
+        click.echo(f"  {new:<16} ← {', '.join(olds)}")
+
+
+@cli.command()
+@click.argument("number")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Page of citing documents.")
+@click.option("--json", "as_json", is_flag=True, help="Print the object GET /directive/NUMBER.json returns.")
+@data_dir_option
+def directive(number: str, page: int, as_json: bool, data_dir: Path | None) -> None:
+    """Show what a document number is: each document bearing it, its profile and who cites it.
+
+    NUMBER may be written any way ("16/ct - ttg", "25 NQ TW").
+
+    Example: danvan directive 16/CT-TTg --json
+    """
+    from urllib.parse import quote
+
+    from corpus.directives import normalize_directive
+    from search_app import create_app
+
+    canonical = normalize_directive(number) if len(number) <= 100 else None
+    if canonical is None:
+        raise click.ClickException(f"{number[:100]!r} is not a document number such as 25-NQ/TW or 16/CT-TTg")
+    home = _home(data_dir)
+    _service(home)  # a missing index is a user error with a hint, not a 503 page
+    response = create_app({"DANVAN_HOME": str(home)}).test_client().get(
+        f"/directive/{quote(canonical, safe='/')}.json?page={page}")
+    data = response.get_json()
+    if response.status_code != 200:
+        raise click.ClickException(data["error"]["message"])
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{data['number']}: {data['total']} citing documents")
+    for record in data["records"]:
+        profile = " · ".join(str(record[k]) for k in ("type", "issuer", "issued", "term") if record[k])
+        when = record["issued"] or record["year"] or "năm không rõ"
+        n = len(record["citations"])
+        click.echo(f"\n{record['number']} ({when}): {n} document{'s' if n != 1 else ''}  {profile}")
+        if record["subject"]:
+            click.echo(f"  về {record['subject']}")
+        for name in record["conflicts"]:
+            values = "; ".join(f"{v['value']} ({len(v['documents'])})" for v in record["evidence"][name])
+            click.echo(f"  conflicting {name}: {values}")
+        for rel in record["relations"]:
+            other = rel["number"] or f"{rel.get('kind')} {rel.get('years')} năm"
+            click.echo(f"  {rel['relation']}: {other} ({len(rel['documents'])} documents)")
+    if data["unattributed"]:
+        click.echo(f"\nnot attributed to one document: {data['unattributed']}")
+    click.echo("\nby year: " + ", ".join(f"{v['value']} {v['count']}" for v in data["by_year"]))
+
+
+@cli.command()
+@click.option("--type", "type_", metavar="TYPE", help="Type in words, any case or accents, e.g. 'chỉ thị'.")
+@click.option("--issuer", help="Words of the issuer, e.g. 'Bộ Chính trị'.")
+@click.option("--year", type=click.IntRange(1945, 2100), help="Year of issue.")
+@click.option("--sort", type=click.Choice(["citations", "date"]), default="citations", show_default=True)
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the object GET /directives.json returns.")
+@data_dir_option
+def directives(type_: str | None, issuer: str | None, year: int | None, sort: str, page: int, as_json: bool,
+               data_dir: Path | None) -> None:
+    """List the documents the corpus cites, one line per record, most cited first.
+
+    Example: danvan directives --type "chỉ thị" --issuer "Thủ tướng"
+    """
+    from urllib.parse import urlencode
+
+    from search_app import create_app
+
+    home = _home(data_dir)
+    _service(home)
+    query = {k: v for k, v in {"type": type_, "issuer": issuer, "year": year, "sort": sort, "page": page}.items() if v}
+    response = create_app({"DANVAN_HOME": str(home)}).test_client().get("/directives.json?" + urlencode(query))
+    data = response.get_json()
+    if response.status_code != 200:
+        raise click.ClickException(data["error"]["message"])
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{data['total']} records (page {data['page']}/{data['pages']})")
+    for r in data["records"]:
+        when = r["issued"] or r["year"] or "-"
+        line = " · ".join(str(x) for x in (r["type"], r["issuer"]) if x)
+        click.echo(f"{r['citation_count']:>6}  {r['number']:<22} {when!s:<10}  {line}"
+                   + (f" — {r['subject']}" if r["subject"] else ""))
+
+
+@cli.command(name="citation-graph")
+@click.option("--format", "fmt", type=click.Choice(["graphml", "csv"]), default="graphml", show_default=True)
+@data_dir_option
+def citation_graph(fmt: str, data_dir: Path | None) -> None:
+    """Print the citation graph: document -> directive record edges and record co-citation weights.
+
+    GraphML loads into networkx (nx.read_graphml) and Gephi; CSV has one edge a row
+    (source, target, kind: cites / unattributed / cocited, weight).
+
+    Example: danvan citation-graph --format graphml > citations.graphml
+    """
+    from corpus.citation_graph import to_csv, to_graphml
+
+    found = _service(_home(data_dir)).directive_catalogue()
+    click.echo(to_graphml(found) if fmt == "graphml" else to_csv(found), nl=False)
 
 
 def _status_line(text: str) -> None:
@@ -393,29 +589,42 @@ def reclean(data_dir: Path | None) -> None:
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: all).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address or name to listen on; every address a name resolves to (0.0.0.0: all IPv4).")
 @click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per process.")
 @click.option("--workers", type=click.IntRange(1, 32), default=1, show_default=True,
               help="Server processes sharing the port: searches are CPU-bound, one process uses one core.")
+@click.option("--base-url", envvar="DANVAN_BASE_URL", show_envvar=True, metavar="URL",
+              help="Public address of the site (e.g. https://danvan.example.org/), used for the links in "
+                   "exports; without it they are relative (the Host header is never trusted).")
 @data_dir_option
-def serve(host: str, port: int, threads: int, workers: int, data_dir: Path | None) -> None:
+def serve(host: str, port: int, threads: int, workers: int, base_url: str | None, data_dir: Path | None) -> None:
     """Serve the web interface and JSON API with waitress (a production server).
 
     Example: danvan serve --port 8080 --workers 2
     """
     from search_app import create_app
+    from search_app.server import WorkersFailing
     from search_app.server import serve as run_server
+    from search_app.headers import BadBaseURL, check_base_url
 
+    try:
+        base_url = check_base_url(base_url)
+    except BadBaseURL as exc:
+        raise click.BadParameter(str(exc), param_hint="--base-url") from None
     home = config.data_dir(data_dir)
     if not config.index_path(home).exists():
         click.echo(f"no index in {home} yet: pages will say so until you run `danvan index`", err=True)
     click.echo(f"danvan: serving {home} at http://{host}:{port}/ with {workers} process(es) (Ctrl+C to stop)")
+    # DEBUG pinned off: FLASK_DEBUG in the environment must not turn a public server into a debug one.
+    settings = {"DANVAN_HOME": str(home), "DEBUG": False, "DANVAN_BASE_URL": base_url}
     try:
-        # DEBUG pinned off: FLASK_DEBUG in the environment must not turn a public server into a debug one.
-        run_server(lambda: create_app({"DANVAN_HOME": str(home), "DEBUG": False}), host, port, threads, workers)
+        run_server(lambda: create_app(settings), host, port, threads, workers)
     except OSError as exc:  # port taken, address not on this machine
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    except WorkersFailing as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 if __name__ == "__main__":

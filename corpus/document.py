@@ -9,6 +9,7 @@ from typing import Any
 from corpus.vietnamese import nfc
 
 LIST_FIELDS = ("directives", "directives_partial", "attachments")
+YEAR_SOURCES = ("published", "text", "given")
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Document:
     source: str | None = None
     published: str | None = None  # ISO YYYY-MM-DD
     year: int | None = None
+    year_source: str | None = None  # "published" (the date's year), "text" (read from the text), "given" (a record's)
     province: str | None = None
     province_2025: str | None = None
     directives: list[str] = field(default_factory=list)
@@ -36,6 +38,11 @@ class Document:
         self.text = nfc(self.text or "")
         if self.title is not None:
             self.title = nfc(self.title)
+        if self.published and self.published[:4].isdigit():
+            # A known publication date decides the year, whatever the text or a record says.
+            self.year, self.year_source = int(self.published[:4]), "published"
+        elif self.year is None:
+            self.year_source = None
         if not self.content_hash:
             self.content_hash = content_hash(self.text)
 

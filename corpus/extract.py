@@ -32,14 +32,15 @@ def extract_metadata(
     url: str | None = None,
     source_province: str | None = None,
 ) -> dict[str, Any]:
-    """published, year, province, province_2025, directives, directives_partial of a clean text."""
+    """published, year, year_source, province, province_2025, directives, directives_partial of a clean text."""
     text = nfc(text or "")
     title = nfc(title) if title else None
     lines = [nfc(line) for line in header] + text.splitlines()[:DATE_LINES]
     published = find_published(lines)
     about = f"{title}\n\n{text}" if title else text
-    year = int(published[:4]) if published else find_year(about)
-    province = detect_province(header=list(header), url=url, text=about, source_province=source_province)
+    # The year a text names ("năm 2016" in a 2017 review) is only a fallback for an undated page.
+    year, year_source = (int(published[:4]), "published") if published else (find_year(about), "text")
+    province = detect_province(header=list(header), url=url, text=text, title=title, source_province=source_province)
     province_2025 = to_2025(province)
     if province and published and published >= REORGANISED:
         province = province_2025  # "Hà Giang" no longer exists then: the page says "Tuyên Quang"
@@ -47,6 +48,7 @@ def extract_metadata(
     return {
         "published": published,
         "year": year,
+        "year_source": year_source if year else None,
         "province": province,
         "province_2025": province_2025,
         "directives": directives,

@@ -11,19 +11,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
 from urllib.parse import urljoin
 
+from lxml import etree
+
 from corpus import htmlrules as rules
+from corpus import dates
 from corpus.htmlclean import Content, _ancestors, _is_attachment_href, is_boilerplate, names, norm_text
 from corpus.vietnamese import key, nfc
-
-VN_TZ = timezone(timedelta(hours=7))
-
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?")
-_DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})(?!\d)")
-_YMD = re.compile(r"(?<!\d)(\d{4})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})(?!\d)")
-_WORDY = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.I)
 
 
 @dataclass
@@ -38,57 +33,6 @@ class PageMeta:
     author: str | None = None  # JSON-LD / meta author
     portal_names: list[str] = field(default_factory=list)
     article_hint: bool = False
-
-
-# ------------------------------------------------------------------ dates
-
-
-def iso_date(value: str | None) -> str | None:
-    """ISO date (YYYY-MM-DD) of an ISO-8601 timestamp, taken in Vietnam time when zoned."""
-    if not value:
-        return None
-    match = _ISO.search(value)
-    if not match:
-        return None
-    y, m, d = (int(match.group(i)) for i in (1, 2, 3))
-    try:
-        day = date(y, m, d)
-    except ValueError:
-        return None
-    if match.group(4) and match.group(7):
-        zone = match.group(7)
-        try:
-            if zone == "Z":
-                tz = timezone.utc
-            else:
-                sign = -1 if zone[0] == "-" else 1
-                hh, mm = int(zone[1:3]), int(zone[-2:])
-                tz = timezone(sign * timedelta(hours=hh, minutes=mm))
-            moment = datetime(y, m, d, int(match.group(4)), int(match.group(5)), tzinfo=tz)
-            day = moment.astimezone(VN_TZ).date()
-        except ValueError:
-            pass
-    return day.isoformat() if _plausible(day) else None
-
-
-def _plausible(day: date) -> bool:
-    return 1990 <= day.year <= date.today().year + 1
-
-
-def date_in_line(text: str) -> str | None:
-    """Publication date written in a CMS date line ("15:15, 01/07/2022", "(20/02/2019 08:53 PM)")."""
-    text = norm_text(text)
-    for regex, order in ((_ISO, "ymd"), (_DMY, "dmy"), (_YMD, "ymd"), (_WORDY, "dmy")):
-        for match in regex.finditer(text):
-            a, b, c = (int(match.group(i)) for i in (1, 2, 3))
-            y, m, d = (a, b, c) if order == "ymd" else (c, b, a)
-            try:
-                day = date(y, m, d)
-            except ValueError:
-                continue
-            if _plausible(day):
-                return day.isoformat()
-    return None
 
 
 # ------------------------------------------------------------ head reading
@@ -144,12 +88,12 @@ def read_metadata(root, *, url: str | None = None) -> PageMeta:
         if types & article_types:
             meta.article_hint = True
             meta.headline = meta.headline or _name_of(obj.get("headline")) or _name_of(obj.get("name"))
-            meta.published = meta.published or iso_date(str(obj.get("datePublished") or ""))
+            meta.published = meta.published or dates.iso_date(str(obj.get("datePublished") or ""))
             meta.author = meta.author or _name_of(obj.get("author"))
             publisher = _name_of(obj.get("publisher"))
             if publisher:
                 meta.portal_names.append(publisher)
-    meta_date = iso_date(_meta(root, *rules.DATE_META))
+    meta_date = dates.iso_date(_meta(root, *rules.DATE_META))
     if meta_date:
         meta.published = meta.published or meta_date
         meta.article_hint = True
@@ -216,6 +160,18 @@ def _strip_suffix(title_tag: str, portal: list[str]) -> str:
     return title_tag
 
 
+def split_heading(el) -> tuple[str, str | None]:
+    """The headline a heading element shows and the date stamp printed inside it, if any."""
+    text = norm_text(el.text_content())
+    for child in el.iterdescendants():
+        stamp = norm_text(child.text_content()) if isinstance(child.tag, str) else ""
+        if stamp and stamp != text and text.endswith(stamp):
+            date = dates.parse_date_line(stamp)
+            if date:
+                return text[: -len(stamp)].rstrip(" -–—|,"), date
+    return dates.split_trailing_date(text)
+
+
 def heading_candidates(root) -> list:
     """Headline-like elements, best first, outside page furniture."""
     out = []
@@ -255,7 +211,7 @@ def _element_showing(root, title: str):
 
 def _choose_title(root, meta: PageMeta) -> tuple[str | None, object | None]:
     headings = heading_candidates(root)
-    texts = [(norm_text(el.text_content()), el) for el in headings]
+    texts = [(split_heading(el)[0], el) for el in headings]
     structured = [t for t in (meta.headline, meta.og_title) if t]
     tag = meta.title_tag or ""
     tag_key = key(tag)
@@ -306,6 +262,22 @@ def _following_lines(start, stop_nodes, limit: int = 12) -> list[str]:
     return lines
 
 
+def _preceding_lines(start, container, limit: int) -> list[str]:
+    """The last ``limit`` pieces of text before ``start`` inside ``container``, outside page furniture."""
+    lines: list[str] = []
+    if container is None:
+        return lines
+    for event, el in etree.iterwalk(container, events=("start", "end")):
+        if el is start:
+            break
+        if not isinstance(el.tag, str) or any(is_boilerplate(a, hard=True) for a in [el, *_ancestors(el)]):
+            continue
+        piece = el.text if event == "start" else el.tail
+        if piece and piece.strip():
+            lines.append(norm_text(piece))
+    return lines[-limit:]
+
+
 def _precedes(a, b) -> bool:
     """True when element ``a`` comes before ``b`` in document order."""
     if b is None:
@@ -331,15 +303,29 @@ def find_date(root, meta: PageMeta, title_el, content: Content) -> str | None:
             continue
         if near is not None and not any(a is near for a in _ancestors(el)):
             continue
-        value = iso_date(el.get("datetime") or el.get("content") or "") or date_in_line(el.text_content())
+        value = dates.iso_date(el.get("datetime") or el.get("content") or "") or dates.find_date(el.text_content())
         if value:
             return value
     stops = [n for n in [*content.leads, content.node] if n is not None]
+    if title_el is not None:
+        found = split_heading(title_el)[1]  # "<h1>Headline <span>(17:18 | 02/11/2020)</span></h1>"
+        if found:
+            return found
     if title_el is not None and _precedes(title_el, content.node):
+        lines = []
         for line in _following_lines(title_el, stops, limit=8):
             if len(line) > 120:
                 break  # the prose has started: a date past here is not the CMS date line
-            found = date_in_line(line) if len(line) <= 60 else None  # a date line, not prose
+            if len(line) <= 60:  # a date line, not prose
+                lines.append(line)
+        # A whole date line first ("Sáng 30/6/2022, tại hội trường" above it is an event, not the stamp).
+        for parse in (dates.parse_date_line, dates.find_date):
+            found = next(filter(None, map(parse, lines)), None)
+            if found:
+                return found
+        # A date line just above the headline, inside the article ("20:50, 14/03/2022" then <h1>).
+        for line in reversed(_preceding_lines(title_el, _article_container(content, title_el), limit=2)):
+            found = dates.parse_date_line(line)
             if found:
                 return found
     for el in root.iter():
@@ -347,7 +333,7 @@ def find_date(root, meta: PageMeta, title_el, content: Content) -> str | None:
             continue
         if any(is_boilerplate(a) for a in _ancestors(el)) or len(norm_text(el.text_content())) > 80:
             continue
-        found = date_in_line(el.text_content())
+        found = dates.find_date(el.text_content())
         if found:
             return found
     return None
@@ -490,12 +476,15 @@ def document_fields(
         header.append(f"Ngày đăng: {_dmy(published)}")
     extracted = extract_metadata(text, title=facts.title, header=header, url=url, source_province=source_province)
     published = published or extracted.get("published")
-    year = int(published[:4]) if published else extracted.get("year")
+    year, year_source = extracted["year"], extracted["year_source"]
+    if published:
+        year, year_source = int(published[:4]), "published"
     return {
         "title": facts.title,
         "text": text,
         "published": published,
         "year": year,
+        "year_source": year_source,
         "province": extracted.get("province"),
         "province_2025": extracted.get("province_2025"),
         "directives": list(extracted.get("directives") or []),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corpus.document import FIELDS, Document, make_id
+from corpus.document import FIELDS, YEAR_SOURCES, Document, make_id
 from corpus.store import Store
 
 log = logging.getLogger(__name__)
@@ -211,8 +211,12 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> Document:
             raise ImportProblem(f"published must be a date like 2024-06-30, not {str(given['published'])[:40]!r}") from None
     if fields.get("province") and "province_2025" not in obj:
         fields["province_2025"] = to_2025(fields["province"])
-    if fields.get("published") and not fields.get("year"):
-        fields["year"] = int(str(fields["published"])[:4])
+    # A known date decides the year (Document enforces it); a record's own year counts only without one.
+    if not fields.get("published") and "year" in given:
+        fields["year_source"] = given.get("year_source", "given")
+    if fields.get("year_source") not in (None, *YEAR_SOURCES):
+        raise ImportProblem(f"year_source must be one of {', '.join(YEAR_SOURCES)}, "
+                            f"not {str(fields['year_source'])[:40]!r}")
     doc_id = str(given.get("id") or (make_id(given["url"]) if given.get("url") else make_id(default_id)))
     fields["id"] = doc_id
     return _document(fields, doc_id)

@@ -14,7 +14,12 @@ from typing import Any
 
 from corpus.document import FIELDS, LIST_FIELDS, Document
 
-_COLUMNS = ", ".join(f"{name} {'INTEGER' if name == 'year' else 'TEXT'}" for name in FIELDS if name != "id")
+
+def _column_type(name: str) -> str:
+    return "INTEGER" if name == "year" else "TEXT"
+
+
+_COLUMNS = ", ".join(f"{name} {_column_type(name)}" for name in FIELDS if name != "id")
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS documents (
     id TEXT PRIMARY KEY,
@@ -36,6 +41,31 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Add Document fields newer than this database file; re-stamp rows when one was added."""
+        if not self._missing_columns():
+            return
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")  # another process may be migrating the same file
+            missing = self._missing_columns()
+            for name in missing:
+                self.db.execute(f"ALTER TABLE documents ADD COLUMN {name} {_column_type(name)}")
+            if missing:
+                # Loading a row applies today's rules (a published date decides the year);
+                # the new stamps make the next `danvan index` pick the changes up.
+                ids = [row[0] for row in self.db.execute("SELECT id FROM documents")]  # one row in memory at a time
+                for doc_id in ids:
+                    doc = _from_row(self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone())
+                    values = _to_row(doc)
+                    assignments = ", ".join(f"{n} = ?" for n in values)
+                    self.db.execute(f"UPDATE documents SET {assignments}, stamp = ? WHERE id = ?",
+                                    [*values.values(), doc.stamp(), doc.id])
+
+    def _missing_columns(self) -> list[str]:
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(documents)")}
+        return [name for name in FIELDS if name not in have]
 
     def close(self) -> None:
         """Close the database connection."""

@@ -184,9 +184,9 @@ def parse_text_dump(raw: str) -> dict[str, Any]:
     body = [x for x in lines[top + (title_at is not None):end] if x and not _is_furniture(x) and not _is_date_line(x)]
     body, author = _split_byline(body)
     text = "\n\n".join(_dedupe_paragraphs(body, title))
-    # The publication date stands next to the title; other dates on the page are
-    # today's date in a widget or other articles' dates.
-    near = [lines[i] for i in _filled_before(lines, top, DATE_LOOKBACK)[::-1]] + lines[top:first + 1]
+    # The publication date stands next to the title, under it or just above; other dates
+    # on the page are today's date in a widget or other articles' dates.  Nearest first.
+    near = lines[top:first + 1] + [lines[i] for i in _filled_before(lines, top, DATE_LOOKBACK)]
     dates = [d for d in (parse_date_line(x) or split_trailing_date(x)[1] for x in near if x) if d]
     header = [x for x in lines[:top] + lines[end:] if x and not _is_date_line(x)]
     meta = extract_metadata(text, title=title, header=dates + header)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from corpus.vietnamese import collation_key
 from indexer.ranker import read_all
 from indexer.schema import FACETS
 
@@ -49,12 +50,14 @@ class FacetTable:
         # Per facet, every (document, value) pair as two parallel arrays, so a
         # count over a match mask is one bincount whatever the number of values.
         self._values: dict[str, list[str]] = {}
+        self._order: dict[str, dict[str, int]] = {}  # value -> place in Vietnamese alphabetical order
         self._pair_docs: dict[str, np.ndarray] = {}
         self._pair_codes: dict[str, np.ndarray] = {}
         for name in FACETS:
             values = _term_docs(reader, name, self.live)
             self.postings[name] = values
             self._values[name] = list(values)
+            self._order[name] = {v: i for i, v in enumerate(sorted(values, key=collation_key))}
             lists = list(values.values())
             self._pair_docs[name] = np.concatenate(lists) if lists else np.zeros(0, dtype=np.int64)
             self._pair_codes[name] = np.repeat(np.arange(len(lists), dtype=np.int32), [len(ids) for ids in lists])
@@ -94,8 +97,9 @@ class FacetTable:
                    if value in self.postings[name] and not tally[names.index(value)]]
         if name == "year":
             counts.sort(key=lambda f: f.value, reverse=True)
-        else:
-            counts.sort(key=lambda f: (-f.count, f.value))
+        else:  # most documents first; equal counts in Vietnamese alphabetical order
+            order = self._order[name]
+            counts.sort(key=lambda f: (-f.count, order[f.value]))
         if top is not None and len(counts) > top:
             kept = counts[:top]
             kept += [f for f in counts[top:] if f.selected]

@@ -1,46 +1,120 @@
 """Highlighted snippets: escaped document text with only ``<mark>`` added.
 
-Matches are found by running the same analyzers the index uses, so accented
-query words mark exact forms and unaccented ones mark any accented form.
+We mark what matched.  A syllable typed with marks matches itself or, through
+the folded field, any accent form; one typed without marks matches any accent
+form.  Within a text, a query syllable therefore marks:
 
->>> snippet("Phong trào <b>Dân vận khéo</b> ở xã", {"khéo"}, {"dan"}, width=60)
+* its exact form, when it was typed with marks and the text holds it;
+* else the forms found next to the query's neighbouring syllable, the pairs
+  the ranking matched ("dan van" marks "dân vận", not "văn", "vấn" elsewhere;
+  "dân vân khéo" marks the "vận" of "dân vận khéo");
+* else every accent form in the text: the document matched through them.
+
+>>> query = Terms.of(["dân", "khéo"])
+>>> snippet("Phong trào <b>Dân vận khéo</b> ở xã", query, width=60)
 'Phong trào &lt;b&gt;<mark>Dân</mark> vận <mark>khéo</mark>&lt;/b&gt; ở xã'
+>>> snippet("Dân vận khéo, văn bản, vấn đề", Terms.of(["dan", "van"]))
+'<mark>Dân</mark> <mark>vận</mark> khéo, văn bản, vấn đề'
 """
 from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from html import escape
 
-from corpus.vietnamese import fold, normalize
+from corpus.vietnamese import fold, has_diacritics, normalize
 from indexer.analysis import _SYLLABLE, fold_syllable
 
 ELLIPSIS = "…"
 
 
-def spans(text: str, terms: set[str], folded_terms: set[str]) -> list[tuple[int, int]]:
-    """Sorted, merged character spans of syllables matching the query."""
-    # Equivalent to running SYLLABLE_ANALYZER / FOLDED_ANALYZER and keeping
-    # matching tokens, but scanned by the regex engine over the lower-cased
-    # (and folded) text: this runs on the whole text of every hit shown.
-    found: list[tuple[int, int]] = []
-    if not (terms or folded_terms):
-        return found
-    text = normalize(text)
+@dataclass(frozen=True)
+class Terms:
+    """A query's syllables to mark, in the runs the user typed (the words, each quoted phrase)."""
+
+    runs: tuple[tuple[str, ...], ...] = ()
+
+    @classmethod
+    def of(cls, words: Sequence[str], phrases: Iterable[Sequence[str]] = ()) -> "Terms":
+        """Lower-cased, normalised syllables: the query's words, then its phrases."""
+        runs = [tuple(normalize(s).lower() for s in run) for run in (words, *phrases)]
+        return cls(tuple(run for run in runs if run))
+
+    def __bool__(self) -> bool:
+        return bool(self.runs)
+
+    @cached_property
+    def syllables(self) -> frozenset[str]:
+        return frozenset(s for run in self.runs for s in run)
+
+    @cached_property
+    def folds(self) -> frozenset[str]:
+        return frozenset(map(fold, self.syllables))
+
+    @cached_property
+    def pairs(self) -> frozenset[tuple[str, str]]:
+        """Adjacent query syllables, folded: the index's bigram terms the ranking looked up."""
+        return frozenset((fold(a), fold(b)) for run in self.runs for a, b in zip(run, run[1:]))
+
+
+def matched_forms(text: str, terms: Terms) -> frozenset[str]:
+    """The lower-cased syllables of ``text`` that matched ``terms`` (see the module docstring)."""
+    return _matched(normalize(text), terms)[0]
+
+
+def _matched(text: str, terms: Terms) -> tuple[frozenset[str], list[tuple[int, int, str, str]]]:
+    """``matched_forms`` of normalised ``text``, and the spans of every syllable folding to a query syllable."""
+    if not terms:
+        return frozenset(), []
+    found = _candidates(text, terms.folds)
+    present: dict[str, set[str]] = {}  # folded query syllable -> its forms in the text
+    in_pairs: dict[str, set[str]] = {}  # ... -> the forms next to the query's neighbour
+    for _, _, form, key in found:
+        present.setdefault(key, set()).add(form)
+    for (_, end, form1, key1), (start, _, form2, key2) in zip(found, found[1:]):
+        if (key1, key2) in terms.pairs and text[end:start].isspace():  # joined, as the bigram terms are
+            in_pairs.setdefault(key1, set()).add(form1)
+            in_pairs.setdefault(key2, set()).add(form2)
+    marked: set[str] = set()
+    for syllable in terms.syllables:
+        forms = present.get(fold(syllable), set())
+        if has_diacritics(syllable) and syllable in forms:
+            marked.add(syllable)
+        else:  # matched through the fold: by the query's pairs if any, else by any accent form
+            marked |= in_pairs.get(fold(syllable)) or forms
+    return frozenset(marked), found
+
+
+def _candidates(text: str, folds: frozenset[str]) -> list[tuple[int, int, str, str]]:
+    """``(start, end, lower-cased form, folded form)`` of each syllable of ``text`` whose fold is in ``folds``."""
     low = text.lower()
     if len(low) != len(text):  # a rare letter whose lower case is longer: offsets would shift
+        out = []
         for match in _SYLLABLE.finditer(text):
-            syllable = match.group().lower()
-            if syllable in terms or (folded_terms and fold_syllable(syllable) in folded_terms):
-                found.append(match.span())
-    else:
-        if terms:
-            found += [m.span() for m in _whole_syllables(frozenset(terms)).finditer(low)]
-        if folded_terms:
-            folded = low.translate(_fold_table())  # one character for one: offsets stay valid
-            found += [m.span() for m in _whole_syllables(frozenset(folded_terms)).finditer(folded)]
-    return merge_spans(found)
+            form = match.group().lower()
+            key = fold_syllable(form)
+            if key in folds:
+                out.append((*match.span(), form, key))
+        return out
+    folded = low.translate(_fold_table())  # one character for one: offsets stay valid
+    return [(m.start(), m.end(), low[m.start():m.end()], m.group()) for m in _whole_syllables(folds).finditer(folded)]
+
+
+def spans(text: str, forms: frozenset[str]) -> list[tuple[int, int]]:
+    """Sorted, merged character spans of the syllables of ``text`` whose lower case is in ``forms``."""
+    # Equivalent to running SYLLABLE_ANALYZER and keeping matching tokens, but
+    # scanned by the regex engine over the lower-cased text: this runs on the
+    # whole text of every hit shown.
+    if not forms:
+        return []
+    text = normalize(text)
+    low = text.lower()
+    if len(low) != len(text):
+        return merge_spans([m.span() for m in _SYLLABLE.finditer(text) if m.group().lower() in forms])
+    return merge_spans([m.span() for m in _whole_syllables(forms).finditer(low)])
 
 
 def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -92,10 +166,11 @@ def mark(text: str, found: list[tuple[int, int]], start: int = 0, end: int | Non
     return "".join(out)
 
 
-def snippet(text: str, terms: set[str], folded_terms: set[str], width: int = 240) -> str:
+def snippet(text: str, terms: Terms, width: int = 240) -> str:
     """The ``width``-character window of ``text`` with the most matches, highlighted."""
     text = " ".join(text.split())  # snippets are one line
-    found = spans(text, terms, folded_terms)
+    forms, candidates = _matched(normalize(text), terms)
+    found = merge_spans([(s, e) for s, e, form, _ in candidates if form in forms])
     if len(text) <= width:
         return mark(text, found)
     start = 0

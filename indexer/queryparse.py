@@ -147,8 +147,11 @@ def parse(text: str) -> ParsedQuery:
             parsed.excluded.append(sylls)
         else:
             parsed.words.extend(sylls)
+    # Each part costs a pass over the index: a bounded number of them, whatever was typed.
     parsed.words = parsed.words[:MAX_TERMS]
-    parsed.phrases = parsed.phrases[:MAX_TERMS]
+    parsed.phrases = [p[:MAX_TERMS] for p in parsed.phrases[:MAX_TERMS]]
+    parsed.excluded = [p[:MAX_TERMS] for p in parsed.excluded[:MAX_TERMS]]
+    parsed.partial_directives = parsed.partial_directives[:MAX_TERMS]
     return parsed
 
 

@@ -5,10 +5,11 @@ highlights and paginates.  The CLI and the web app both call
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,11 @@ import numpy as np
 from whoosh import index as windex
 from whoosh import query as Q
 
-from corpus.vietnamese import fold, has_diacritics
+from corpus.directive_records import catalogue, directive_records
+from corpus.vietnamese import fold
 from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, facet_counts
-from indexer.highlight import snippet
+from indexer.highlight import Terms, snippet
 from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part, excluded_parts, parse,
                                 rank_terms, required_parts)
 from indexer.ranker import Ranker, top
@@ -29,14 +31,20 @@ from indexer.suggest import Speller, suggestion
 
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
+YEARS = (1900, 2100)  # publication years a filter may ask for
 FACET_TOP = {"directive": 30}
 SORTS = ("relevance", "date")
 MLT_TERMS = 30  # characteristic terms of a document used to find similar ones
+RECORDS_CACHED = 256  # directive numbers whose records are kept per index generation
 LONG_QUERY = 10  # distinct words beyond which a query is ranked, not ANDed
 
 
 class QueryError(ValueError):
-    """A request the user must fix; the message says how."""
+    """A request the user must fix; the message says how, ``name`` is the parameter at fault."""
+
+    def __init__(self, message: str, name: str | None = None) -> None:
+        super().__init__(message)
+        self.name = name
 
 
 class IndexMissing(RuntimeError):
@@ -126,7 +134,17 @@ class SearchResult:
 def _shown(value) -> str:
     """A user's value quoted in a message, cut so a 10,000-character input is not echoed back."""
     text = str(value)
-    return repr(text if len(text) <= 60 else text[:60] + "…")
+    text = text if len(text) <= 60 else text[:60] + "…"
+    return repr(text) if isinstance(value, str) else text  # page 0, not '0'
+
+
+def _as_json(value) -> str:
+    """A value of the wrong type as JSON names it ('the string "5"', 'the number 2019.5', 'true')."""
+    kinds = ((bool, ""), (str, "the string "), ((int, float), "the number "), ((list, tuple), "the list "),
+             (dict, "the object "))
+    kind = next((word for types, word in kinds if isinstance(value, types)), "")
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return kind + (text if len(text) <= 60 else text[:60] + "…")
 
 
 def _parse_date(value: str | None, name: str) -> str | None:
@@ -135,50 +153,141 @@ def _parse_date(value: str | None, name: str) -> str | None:
     try:
         return dt.date.fromisoformat(value.strip()).isoformat()
     except ValueError:
-        raise QueryError(f"{name} must be a date like 2024-06-30, not {_shown(value)}") from None
+        raise QueryError(f"{name} must be a date like 2024-06-30, not {_shown(value)}", name=name) from None
+
+
+# A search's options as the CLI and batch lines name them -> (kind, SearchRequest field).
+OPTIONS = {
+    "query": ("text", "q"), "province": ("list", "province"), "province_2025": ("list", "province_2025"),
+    "year": ("list", "year"), "directive": ("list", "directive"), "from": ("text", "date_from"),
+    "to": ("text", "date_to"), "sort": ("text", "sort"), "page": ("int", "page"), "limit": ("int", "limit"),
+}
+OLD_OPTION_NAMES = {"date_from": "from", "date_to": "to"}  # as in the web's URLs and --json "filters"
+
+
+def request_from_options(options: Mapping[str, Any], *, allow: Iterable[str] = ()) -> SearchRequest:
+    """A validated request from options named as :data:`OPTIONS` (a CLI call, a batch line); raise QueryError.
+
+    Keys may use "-" for "_" ("province-2025"); ``allow``: other keys the caller
+    reads itself (a batch line's "qid").  Unknown keys and values of the wrong
+    type are errors naming the key and what is accepted.
+    """
+    fields: dict[str, Any] = {}
+    given: dict[str, str] = {}
+    for key, value in options.items():
+        if key in allow:
+            continue
+        name = OLD_OPTION_NAMES.get(str(key).replace("-", "_"), str(key).replace("-", "_"))
+        if name not in OPTIONS:
+            raise QueryError(f"unknown key {_shown(key)}; accepted: {', '.join([*allow, *OPTIONS])}", name=str(key))
+        if name in given:
+            raise QueryError(f"{_shown(key)} and {_shown(given[name])} are the same option: give one", name=name)
+        given[name] = str(key)
+        if value is None:
+            continue
+        kind, field_name = OPTIONS[name]
+        if kind == "list":
+            values = list(value) if isinstance(value, (list, tuple)) else [value]
+            allowed_types = (str, int) if name == "year" else (str,)
+            if any(isinstance(v, bool) or not isinstance(v, allowed_types) for v in values):
+                raise QueryError(f"{name} takes a {'year' if name == 'year' else 'string'} or a list of them, "
+                                 f"not {_as_json(value)}", name=name)
+            fields[field_name] = [str(v) for v in values]
+        elif kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                low, high = (1, MAX_PAGE) if name == "page" else (1, MAX_LIMIT)
+                raise QueryError(f"{name} must be a whole number from {low} to {high}, not {_as_json(value)}",
+                                 name=name)
+            fields[field_name] = value
+        else:
+            if not isinstance(value, str):
+                raise QueryError(f"{name} takes a string, not {_as_json(value)}", name=name)
+            fields[field_name] = value
+    req = validate(SearchRequest(**fields))
+    if req.year and (req.date_from or req.date_to):
+        raise QueryError("use either year or from/to, not both", name="year")
+    return req
+
+
+def province_advice(value: str, name: str) -> tuple[str | None, str | None, list[tuple[str, str]]]:
+    """For a value that is not a ``name`` ("province": the 63 before 1/7/2025, "province_2025": the 34 since):
+    its canonical name if it is a province of the other list, that province's name in this list, and else
+    the closest names (accents, case and spacing ignored), each with its name in this list.
+
+    >>> province_advice("Bến Tre", "province_2025")
+    ('Bến Tre', 'Vĩnh Long', [])
+    >>> province_advice("vinh lng", "province_2025")[2][0]
+    ('Vĩnh Long', 'Vĩnh Long')
+    """
+    from corpus.provinces import PROVINCES, as_pre_2025, canonical_province, closest_provinces, to_2025
+
+    as_listed = to_2025 if name == "province_2025" else as_pre_2025
+    known = canonical_province(value)
+    if known:
+        instead = as_listed(known)
+        return known, instead if name == "province_2025" or instead in PROVINCES else None, []
+    return None, None, [(n, as_listed(n)) for n in closest_provinces(value)]
+
+
+def province_error(value: str, name: str) -> str:
+    """Why ``value`` is not a ``name`` ("province" or "province_2025"), and what to use instead."""
+    known, instead, closest = province_advice(value, name)
+    if known and name == "province_2025":
+        return f"{known} belongs to {instead} since 1/7/2025: use {instead!r} (or province {known!r}, as published)"
+    if known:
+        return (f"{known} is a province since 1/7/2025, not one of the 63 before: use province_2025 {known!r}"
+                + (f" or province {instead!r}" if instead else ""))
+    which = "the 34 provinces since 1/7/2025" if name == "province_2025" else "the 63 provinces before 1/7/2025"
+    near = [n if n == listed else f"{n} (now {listed})" if name == "province_2025"
+            else f"{listed} ({n} since 1/7/2025)" for n, listed in closest]
+    hint = f"closest: {', '.join(near)}" if near else "see `danvan provinces` for the list"
+    return f"{_shown(value)} is not one of {which}; {hint}"
 
 
 def validate(req: SearchRequest) -> SearchRequest:
-    """Canonicalise a request's filters or raise :class:`QueryError`."""
+    """Canonicalise a request's filters or raise :class:`QueryError` naming the parameter."""
     from corpus.directives import normalize_directive
     from corpus.provinces import PROVINCES, PROVINCES_2025, canonical_province
 
-    if not isinstance(req.page, int) or not 1 <= req.page <= MAX_PAGE:
-        raise QueryError(f"page must be a whole number from 1 to {MAX_PAGE}")
-    if not isinstance(req.limit, int) or not 1 <= req.limit <= MAX_LIMIT:
-        raise QueryError(f"limit must be a whole number from 1 to {MAX_LIMIT}")
+    if isinstance(req.page, bool) or not isinstance(req.page, int) or not 1 <= req.page <= MAX_PAGE:
+        raise QueryError(f"page must be a whole number from 1 to {MAX_PAGE}, not {_shown(req.page)}", name="page")
+    if isinstance(req.limit, bool) or not isinstance(req.limit, int) or not 1 <= req.limit <= MAX_LIMIT:
+        raise QueryError(f"limit must be a whole number from 1 to {MAX_LIMIT}, not {_shown(req.limit)}",
+                         name="limit")
     if req.sort not in SORTS:
-        raise QueryError(f"sort must be one of: {', '.join(SORTS)}")
+        raise QueryError(f"sort must be one of: {', '.join(SORTS)}, not {_shown(req.sort)}", name="sort")
 
-    def provinces(values: list[str], allowed: tuple | list, label: str) -> list[str]:
+    def provinces(values: list[str], allowed: tuple | list, name: str) -> list[str]:
         out = []
         for value in values:
-            name = canonical_province(value)
-            if name is None or name not in allowed:
-                raise QueryError(f"unknown {label} {_shown(value)}; use a name such as {allowed[0]!r}")
-            out.append(name)
+            canonical = canonical_province(value)
+            if canonical is None or canonical not in allowed:
+                raise QueryError(province_error(value, name), name=name)
+            out.append(canonical)
         return out
 
     req.province = provinces(req.province, PROVINCES, "province")
-    req.province_2025 = provinces(req.province_2025, PROVINCES_2025, "2025 province")
+    req.province_2025 = provinces(req.province_2025, PROVINCES_2025, "province_2025")
     years = []
     for value in req.year:
         value = str(value).strip()
-        if not (value.isdigit() and len(value) == 4 and 1900 <= int(value) <= 2100):
-            raise QueryError(f"year must be a four-digit year such as 2019, not {_shown(value)}")
+        if not (value.isascii() and value.isdigit() and len(value) == 4 and YEARS[0] <= int(value) <= YEARS[1]):
+            raise QueryError(f"year must be a year from {YEARS[0]} to {YEARS[1]}, such as 2019, not {_shown(value)}",
+                             name="year")
         years.append(value)
     req.year = years
     numbers = []
     for value in req.directive:
         number = normalize_directive(value)
         if number is None:
-            raise QueryError(f"{_shown(value)} is not a document number such as 25-NQ/TW or 16/CT-TTg")
+            raise QueryError(f"{_shown(value)} is not a document number such as 25-NQ/TW or 16/CT-TTg",
+                             name="directive")
         numbers.append(number)
     req.directive = numbers
     req.date_from = _parse_date(req.date_from, "from")
     req.date_to = _parse_date(req.date_to, "to")
     if req.date_from and req.date_to and req.date_from > req.date_to:
-        raise QueryError("the 'from' date is after the 'to' date")
+        raise QueryError("the 'from' date is after the 'to' date", name="from")
     return req
 
 
@@ -193,6 +302,8 @@ class SearchService:
         self._local = threading.local()  # Whoosh searchers are not thread-safe
         self._readers: dict[int | None, tuple[FacetTable, Ranker]] = {}
         self._lock = threading.Lock()
+        self._catalogue: tuple[int, dict[str, dict[str, Any]]] | None = None  # (generation, records)
+        self._records: dict[tuple[int, str], dict[str, Any]] = {}  # (generation, number) -> records, oldest first
 
     def searcher(self):
         """This thread's searcher, reopened if the index changed."""
@@ -241,6 +352,8 @@ class SearchService:
         started = time.perf_counter()
         req = validate(req)
         parsed = parse(req.q)
+        if parsed.empty:
+            req.sort = "date"  # nothing to rank by: the list is newest first, and the result says so
         searcher, table, ranker = self._snapshot()
 
         filters = {name: table.value_mask(name, values) for name, values in req.filters().items()}
@@ -261,6 +374,9 @@ class SearchService:
                     result.fallback = True
                     result.messages.append("Không tài liệu nào chứa tất cả các từ; đang hiển thị các kết quả gần đúng.")
         result.suggestion = self._suggest(ranker, parsed, needed=result.fallback or result.total == 0)
+        if result.total and req.page > result.pages:
+            result.messages.append(f"Trang {req.page} không có kết quả: chỉ có {result.pages} trang "
+                                   f"(trang cuối là trang {result.pages}).")
         if parsed.truncated:
             result.truncated = True
             result.messages.append("Câu truy vấn quá dài nên đã được cắt bớt.")
@@ -311,11 +427,11 @@ class SearchService:
             else:
                 scores = ranker.score(rank_terms(parsed) + [("directive", n, DIRECTIVE_BOOST) for n in numbers])
                 docnums = top(scores, allowed, wanted)
-        terms, folded = highlight_terms(parsed)
+        terms = highlight_terms(parsed)
 
         def hit(docnum) -> Hit:
             score = float(scores[docnum]) if scores is not None else None
-            return _hit(searcher.stored_fields(int(docnum)), score, terms, folded)
+            return _hit(searcher.stored_fields(int(docnum)), score, terms)
 
         result = SearchResult(request=req, total=total, hits=[hit(d) for d in docnums[first:first + req.limit]],
                               facets=facets)
@@ -362,7 +478,7 @@ class SearchService:
         docnum = self._docnum(searcher, doc_id)
         if docnum is None:
             return []
-        return [_hit(searcher.stored_fields(n), None, set(), set())
+        return [_hit(searcher.stored_fields(n), None, Terms())
                 for n in sorted(self._copies(searcher, ranker, docnum, doc_id)) if table.live[n]]
 
     def similar(self, doc_id: str, limit: int = 10) -> list[Hit]:
@@ -391,8 +507,43 @@ class SearchService:
         allowed = table.live & (scores > 0)
         allowed[docnum] = False
         allowed[list(self._copies(searcher, ranker, docnum, doc_id))] = False
-        return [_hit(searcher.stored_fields(int(n)), float(scores[n]), set(), set())
+        return [_hit(searcher.stored_fields(int(n)), float(scores[n]), Terms())
                 for n in top(scores, allowed, limit)]
+
+    def directive_catalogue(self) -> dict[str, dict[str, Any]]:
+        """Records of every cited number (:func:`corpus.directive_records.catalogue`), kept per index generation."""
+        searcher = self.searcher()
+        gen = searcher.reader().generation()
+        with self._lock:
+            cached = self._catalogue
+        if cached is not None and cached[0] == gen:
+            return cached[1]
+        found = catalogue(dict(d) for d in searcher.all_stored_fields() if d.get("directive"))
+        with self._lock:
+            self._catalogue = (gen, found)
+        return found
+
+    def directive_records(self, number: str) -> dict[str, Any]:
+        """Records of one canonical ``number`` (:func:`corpus.directive_records.directive_records`), cached
+        per index generation: the catalogue's entry once it is built, else the last few numbers asked for."""
+        gen = self.searcher().reader().generation()
+        with self._lock:
+            if self._catalogue is not None and self._catalogue[0] == gen:
+                return self._catalogue[1].get(number) or directive_records([], number)
+            hit = self._records.get((gen, number))
+        if hit is None:
+            hit = directive_records(self.citing(number), number)
+            with self._lock:
+                self._records = {k: v for k, v in self._records.items() if k[0] == gen}
+                self._records[(gen, number)] = hit
+                while len(self._records) > RECORDS_CACHED:
+                    del self._records[next(iter(self._records))]
+        return hit
+
+    def citing(self, number: str) -> list[dict[str, Any]]:
+        """Stored fields of every live document citing the canonical ``number``."""
+        searcher, table, ranker = self._snapshot()
+        return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("directive", number) if table.live[n]]
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """Stored fields of one document, or None."""
@@ -400,15 +551,12 @@ class SearchService:
         return dict(stored) if stored else None
 
 
-def highlight_terms(parsed: ParsedQuery) -> tuple[set[str], set[str]]:
-    """Accented syllables to mark exactly, and folded ones to mark in any accent form."""
-    exact, folded = set(), set()
-    for s in parsed.words + [s for p in parsed.phrases for s in p]:
-        (exact if has_diacritics(s) else folded).add(s if has_diacritics(s) else fold(s))
-    return exact, folded
+def highlight_terms(parsed: ParsedQuery) -> Terms:
+    """The query's words and phrases, for snippets to mark what matched."""
+    return Terms.of(parsed.words, parsed.phrases)
 
 
-def _hit(hit: dict, score: float | None, terms: set[str], folded: set[str]) -> Hit:
+def _hit(hit: dict, score: float | None, terms: Terms) -> Hit:
     text = hit.get("text", "")
     return Hit(
         id=hit["id"],
@@ -419,7 +567,7 @@ def _hit(hit: dict, score: float | None, terms: set[str], folded: set[str]) -> H
         province_2025=hit.get("province_2025") or None,
         directives=[d for d in (hit.get("directive") or "").split(",") if d],
         score=round(score, 4) if score is not None else None,  # None when sorted by date
-        snippet=snippet(text, terms, folded),
+        snippet=snippet(text, terms),
         source=hit.get("source"),
         near_duplicate_of=hit.get("near_duplicate_of") or None,
     )

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
 import unicodedata
 from collections.abc import Callable
 
@@ -33,6 +34,8 @@ MAX_WORDS = 12
 MAX_CANDIDATES = 8
 BEAM = 3  # paths kept, re-ranked by whole-phrase counts
 DOUBT_RATIO = 10  # a typed form this much rarer than a sibling accent form looks mis-accented
+MAX_LETTERS = 7  # the longest Vietnamese syllable ("nghiêng"): a longer token is no word to correct
+BUDGET_SECONDS = 0.2  # a suggestion that takes longer is dropped: it must never stall a search
 
 # Letters a mark can change, and the tones (combining marks) a vowel can carry.
 _SHAPES = {"a": "aăâ", "e": "eê", "o": "oôơ", "u": "uư", "d": "dđ"}
@@ -48,7 +51,7 @@ def accent_variants(folded: str) -> set[str]:
     >>> "quyết" in accent_variants("quyet")
     True
     """
-    if not folded.isalpha() or len(folded) > 7 or not folded.isascii():
+    if not could_be_syllable(folded):
         return set()
     options = [_SHAPES.get(ch, ch) for ch in folded]
     out = set()
@@ -61,6 +64,20 @@ def accent_variants(folded: str) -> set[str]:
                 marked[i] = unicodedata.normalize("NFC", letters[i] + tone)
                 out.add(nfc("".join(marked)))
     return out
+
+
+def could_be_syllable(token: str) -> bool:
+    """True when ``token`` (folded or not) has the shape of a Vietnamese syllable: 1-7 Latin letters.
+
+    >>> could_be_syllable("nghiêng"), could_be_syllable("dân"), could_be_syllable("x" * 1000), could_be_syllable("covid19")
+    (True, True, False, False)
+    """
+    folded = fold(token)
+    return folded.isalpha() and folded.isascii() and len(folded) <= MAX_LETTERS
+
+
+class OutOfTime(Exception):
+    """The speller's time budget ran out: the suggestion is dropped, the search goes on."""
 
 
 def _toneless(syllable: str) -> str:
@@ -100,9 +117,16 @@ class Speller:
     field; ``folded_df(term)`` a folded syllable's in the folded field.
     """
 
-    def __init__(self, df: Callable[[str], int], folded_df: Callable[[str], int]) -> None:
+    def __init__(self, df: Callable[[str], int], folded_df: Callable[[str], int],
+                 deadline: float = math.inf, clock: Callable[[], float] = time.monotonic) -> None:
         self.df = df
         self.folded_df = folded_df
+        self.deadline = deadline  # on ``clock``; past it, a step raises OutOfTime
+        self.clock = clock
+
+    def _check_time(self) -> None:
+        if self.clock() > self.deadline:
+            raise OutOfTime
 
     @classmethod
     def from_counts(cls, counts: dict[str, int]) -> "Speller":
@@ -115,9 +139,13 @@ class Speller:
     def candidates(self, syllable: str) -> list[str]:
         """Accented forms the index holds that ``syllable`` may stand for."""
         key = fold(syllable)
+        if len(key) > MAX_LETTERS + 1 or not key.isalpha():
+            return [syllable]  # no word (a code, a pasted run of letters): nothing to correct, no work
+        self._check_time()
         keys = [key] if self.folded_df(key) else []
-        if not keys and key.isalpha() and len(key) > 2:
-            # A typo: folded spellings one edit away that the index holds.
+        if not keys and len(key) > 2:
+            # A typo: folded spellings one edit away that the index holds
+            # (a syllable one letter too long is a typo too).
             keys = sorted((e for e in _edits1(key) if self.folded_df(e)), key=self.folded_df, reverse=True)[:3]
         forms = [(self.df(v), v) for k in keys for v in accent_variants(k)]
         best = [v for n, v in sorted(forms, reverse=True)[:MAX_CANDIDATES] if n > 0]
@@ -136,6 +164,7 @@ class Speller:
         lattice = [self.candidates(s) for s in typed]
         beams = sorted(((self._unigram(typed[0], f), [f]) for f in lattice[0]), reverse=True)[:keep]
         for i in range(1, len(typed)):
+            self._check_time()
             step = []
             for form in lattice[i]:
                 uni = self._unigram(typed[i], form)
@@ -157,7 +186,10 @@ class Speller:
             return []
         if phrase_df is None or len(typed) < 3:
             return best[0]
-        counts = [phrase_df(path) for path in best]
+        counts = []
+        for path in best:
+            self._check_time()
+            counts.append(phrase_df(path))
         top = max(range(len(best)), key=lambda i: (counts[i], -i))
         # A phrase no document holds is no better an answer than what was typed.
         return best[top] if counts[top] else typed
@@ -165,7 +197,8 @@ class Speller:
     def doubtful(self, typed: list[str]) -> bool:
         """True when a syllable typed with marks is far rarer than another accent form of it."""
         for syllable in typed:
-            if has_diacritics(syllable):
+            if has_diacritics(syllable) and could_be_syllable(syllable):
+                self._check_time()
                 own = self.df(syllable)
                 # Absent from the index while another tone of it is there, or far rarer than one.
                 # Only tones are compared (a few lookups, not every mark variant): "vân"/"vận".
@@ -176,14 +209,22 @@ class Speller:
 
 
 def suggestion(speller: Speller, words: list[str], *, needed: bool = False,
-               phrase_df: Callable[[list[str]], int] | None = None) -> str | None:
+               phrase_df: Callable[[list[str]], int] | None = None,
+               budget: float = BUDGET_SECONDS) -> str | None:
     """A corrected query for ``words`` (syllables), or None.
 
     Offered when ``needed`` (the query found nothing or only partial matches)
     or when a syllable looks mis-accented; a plain unaccented query already
-    matches every accent form, so it is not second-guessed.
+    matches every accent form, so it is not second-guessed.  None, too, when
+    it would take more than ``budget`` seconds.
     """
-    if not words or len(words) > MAX_WORDS or not (needed or speller.doubtful(words)):
+    if not words or len(words) > MAX_WORDS or not any(could_be_syllable(w) for w in words):
         return None
-    corrected = speller.correct(words, phrase_df)
+    speller.deadline = speller.clock() + budget
+    try:
+        if not (needed or speller.doubtful(words)):
+            return None
+        corrected = speller.correct(words, phrase_df)
+    except OutOfTime:
+        return None
     return " ".join(corrected) if corrected != words else None

@@ -15,6 +15,8 @@ if TYPE_CHECKING:  # facets/params stay importable without Flask
 DEFAULTS: dict[str, Any] = {
     "DANVAN_HOME": None,  # data directory; None = $DANVAN_HOME or the user data dir
     "DANVAN_EXPORT_MAX": 10_000,  # rows in one CSV/JSONL export
+    "DANVAN_EXPORTS_AT_ONCE": 2,  # exports one process streams at a time; more get 429 + Retry-After
+    "DANVAN_BASE_URL": None,  # public address for absolute links (exports); None: relative links
     "JSON_SORT_KEYS": False,
 }
 
@@ -37,6 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> "Flask":
 
     from search_app.backend import Backend
     from search_app.errors import register_error_handlers
+    from search_app.headers import register_headers
     from search_app.views import bp
 
     app = Flask(__name__)
@@ -45,9 +48,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> "Flask":
         app.config.from_mapping(config)
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    app.extensions["danvan"] = Backend(app.config["DANVAN_HOME"])
+    app.extensions["danvan"] = Backend(app.config["DANVAN_HOME"], app.config["DANVAN_EXPORTS_AT_ONCE"])
     app.register_blueprint(bp)
     register_error_handlers(app)
+    register_headers(app)
 
     @app.after_request
     def security_headers(response):

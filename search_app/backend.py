@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,12 +12,31 @@ from indexer.search import SearchService
 
 
 class Backend:
-    """Opens the query service lazily and keeps one for all threads."""
+    """Opens the query service lazily and keeps one for all threads; counts exports running."""
 
-    def __init__(self, home: str | Path | None) -> None:
+    def __init__(self, home: str | Path | None, exports_at_once: int = 2) -> None:
         self._explicit = home
         self._service: SearchService | None = None
         self._lock = threading.Lock()
+        # An export holds a thread and seconds of CPU while it streams: a few
+        # clients looping exports must not take every thread of the process.
+        self._exports = threading.BoundedSemaphore(exports_at_once)
+
+    def start_export(self) -> Callable[[], None] | None:
+        """Take an export slot: the function that gives it back (once, however often called), or None if all are taken."""
+        if not self._exports.acquire(blocking=False):
+            return None
+        taken = [True]
+        lock = threading.Lock()
+
+        def release() -> None:
+            with lock:
+                if not taken:
+                    return
+                taken.clear()
+            self._exports.release()
+
+        return release
 
     @property
     def home(self) -> Path:

@@ -22,6 +22,7 @@ TITLES = {
     405: "Phương thức không được hỗ trợ",
     413: "Yêu cầu quá lớn",
     414: "Địa chỉ quá dài",
+    429: "Máy chủ đang bận",
     431: "Yêu cầu quá lớn",
     500: "Lỗi máy chủ",
     503: "Chưa sẵn sàng",
@@ -32,12 +33,14 @@ MACHINE_SUFFIXES = (".json", ".jsonl", ".csv")
 class ErrorPage(Exception):
     """Raised by a view to answer with a friendly error page."""
 
-    def __init__(self, status: int, message: str, title: str | None = None, parameter: str | None = None):
+    def __init__(self, status: int, message: str, title: str | None = None, parameter: str | None = None,
+                 headers: dict[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.title = title or TITLES.get(status, "Lỗi")
         self.parameter = parameter
+        self.headers = headers or {}  # e.g. Allow on a 405, Retry-After on a 429
 
 
 def wants_json() -> bool:
@@ -49,8 +52,8 @@ def error_response(err: ErrorPage):
     """The JSON or HTML answer for ``err``."""
     body = {"status": err.status, "title": err.title, "message": err.message, "parameter": err.parameter}
     if wants_json():
-        return {"error": body}, err.status
-    return render_template("error.html", error=body), err.status
+        return {"error": body}, err.status, err.headers
+    return render_template("error.html", error=body), err.status, err.headers
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -66,7 +69,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(QueryError)
     def on_query_error(err: QueryError):
-        return error_response(ErrorPage(400, str(err), "Tham số không hợp lệ"))
+        return error_response(ErrorPage(400, str(err), "Tham số không hợp lệ", err.name))
 
     @app.errorhandler(IndexMissing)
     def on_index_missing(err: IndexMissing):
@@ -81,7 +84,9 @@ def register_error_handlers(app: Flask) -> None:
             405: "Trang này chỉ nhận yêu cầu GET.",
         }
         message = messages.get(err.code or 500, err.description or "")
-        return error_response(ErrorPage(err.code or 500, message))
+        # Werkzeug's own headers that tell the client what to do instead (405: the methods allowed).
+        kept = {name: value for name, value in err.get_headers() if name in ("Allow", "Retry-After")}
+        return error_response(ErrorPage(err.code or 500, message, headers=kept))
 
     @app.errorhandler(Exception)
     def on_unexpected(err: Exception):

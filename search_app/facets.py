@@ -30,6 +30,7 @@ LABELS = {
 CHART_WIDTH = 240
 CHART_HEIGHT = 64
 LABEL_HEIGHT = 14  # room under the bars for the first and last year
+LABEL_CHAR_WIDTH = 7  # a digit at the labels' 10-unit font is about 6.4 units wide: kept inside the chart
 MIN_SLOTS = 6  # fewer years are drawn as narrow bars, centred
 MAX_YEAR_GAP_FILL = 40  # wider spans draw only the years that have hits
 
@@ -69,8 +70,8 @@ def year_chart(values: Sequence[Mapping[str, Any]], width: int = CHART_WIDTH,
     ...                 {"value": "2019", "count": 4, "selected": True, "toggle_url": "u1"}])
     >>> [(b["value"], b["count"], b["height"]) for b in c["bars"]]
     [('2019', 4, 50), ('2020', 0, 0), ('2021', 0, 0), ('2022', 2, 25)]
-    >>> [label["text"] for label in c["labels"]]
-    ['2019', '2022']
+    >>> [(label["text"], label["x"]) for label in c["labels"]]
+    [('2019', 60.0), ('2022', 180.0)]
     """
     years = {v["value"]: v for v in values if str(v["value"]).isdigit()}
     top = max((v["count"] for v in years.values()), default=0)
@@ -99,5 +100,7 @@ def year_chart(values: Sequence[Mapping[str, Any]], width: int = CHART_WIDTH,
             "y": plot - h, "height": h,
         })
     ends = [bars[0], bars[-1]] if len(bars) > 1 else bars
-    labels = [{"x": round(b["x"] + b["width"] / 2, 1), "y": height - 2, "text": b["value"]} for b in ends]
+    # Centred under its bar, but never past the chart's edges, where the SVG would cut it.
+    labels = [{"x": round(min(max(b["x"] + b["width"] / 2, half), width - half), 1), "y": height - 2, "text": b["value"]}
+              for b in ends for half in [len(b["value"]) * LABEL_CHAR_WIDTH / 2]]
     return {"width": width, "height": height, "baseline": plot, "bars": bars, "labels": labels, "max": top}

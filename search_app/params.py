@@ -21,16 +21,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from urllib.parse import urlencode
 
-from indexer.queryparse import MAX_QUERY_CHARS
 from indexer.schema import FACETS
-from indexer.search import MAX_LIMIT, MAX_PAGE, SORTS, SearchRequest
+from indexer.search import MAX_LIMIT, MAX_PAGE, SORTS, YEARS, SearchRequest, province_advice
 
 DEFAULT_LIMIT = 20
 MAX_VALUES = 20  # selected values per facet: more is not a search anyone makes
 MAX_VALUE_CHARS = 200
+# Every facet, page, sort and hit link of a result page repeats the query: a
+# 1,000-character one made pages of 600 KB.  The search uses MAX_TERMS (32)
+# syllables at most, about 150 characters, so little is lost.
+MAX_QUERY_CHARS = 200
 PROVINCE_VIEWS = ("published", "2025")  # which province facet the sidebar shows
 
-_YEAR = re.compile(r"\d{4}")
+_YEAR = re.compile(r"[0-9]{4}")  # not \d: "２０１９" (full-width) is no year a filter matches
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -85,12 +88,13 @@ class SearchParams:
         raw_q = raw_q if isinstance(raw_q, str) else (list(raw_q) or [""])[0]
         q = " ".join(_CONTROL.sub(" ", str(raw_q)).split())
         truncated = len(q) > MAX_QUERY_CHARS
-        q = q[:MAX_QUERY_CHARS]
+        if truncated:  # cut between words, never inside one
+            q = q[:MAX_QUERY_CHARS + 1].rsplit(" ", 1)[0] if " " in q[:MAX_QUERY_CHARS + 1] else q[:MAX_QUERY_CHARS]
 
         years = values("year")
         for year in years:
-            if not (_YEAR.fullmatch(year) and 1900 <= int(year) <= 2100):
-                raise BadParameter("year", f"Năm phải là bốn chữ số, ví dụ 2019 (không phải «{year}»).")
+            if not (_YEAR.fullmatch(year) and YEARS[0] <= int(year) <= YEARS[1]):
+                raise BadParameter("year", f"Năm phải từ {YEARS[0]} đến {YEARS[1]}, ví dụ 2019 (không phải «{year}»).")
         dates = {}
         for name, label in (("date_from", "Từ ngày"), ("date_to", "Đến ngày")):
             value = one(name)
@@ -204,11 +208,25 @@ def _known(name: str, values: list[str]) -> list[str]:
             if normalize_directive(value) is None:
                 raise BadParameter(name, f"«{value}» không phải là số hiệu văn bản (ví dụ: 25-NQ/TW, 16/CT-TTg).")
             continue
-        allowed, example, which = ((PROVINCES, "Hà Giang", "63 tỉnh/thành trước 1/7/2025") if name == "province"
-                                   else (PROVINCES_2025, "Tuyên Quang", "34 tỉnh/thành từ 1/7/2025"))
-        if canonical_province(value) not in allowed:
-            raise BadParameter(name, f"Không có «{value}» trong danh sách {which} (ví dụ: {example}).")
+        if canonical_province(value) not in (PROVINCES if name == "province" else PROVINCES_2025):
+            raise BadParameter(name, _province_message(value, name))
     return values
+
+
+def _province_message(value: str, name: str) -> str:
+    """Where a province of the other list went, or the closest names (accents and case ignored)."""
+    known, instead, closest = province_advice(value, name)
+    if known and name == "province_2025":
+        return (f"{known} thuộc tỉnh/thành {instead} từ 1/7/2025: chọn «{instead}» "
+                f"(hoặc lọc theo tỉnh/thành khi đăng bài «{known}»).")
+    if known:
+        return (f"{known} là tỉnh/thành từ 1/7/2025: chọn «{known}» trong danh sách 34 tỉnh/thành mới"
+                + (f" hoặc «{instead}» trong danh sách trước 1/7/2025." if instead else "."))
+    which = "34 tỉnh/thành từ 1/7/2025" if name == "province_2025" else "63 tỉnh/thành trước 1/7/2025"
+    near = [n if n == listed else f"{n} (nay là {listed})" if name == "province_2025"
+            else f"{listed} (nay là {n})" for n, listed in closest]
+    hint = f" Gần nhất: {', '.join(near)}." if near else ""
+    return f"Không có «{value}» trong danh sách {which}.{hint}"
 
 
 def _whole(value: str | None, name: str, label: str, low: int, high: int, default: int) -> int:

@@ -1,15 +1,19 @@
 """Serving the app with waitress, in one process or in several sharing one port.
 
 Searches and exports are CPU-bound Python: one process uses one core
-whatever its thread count.  With ``workers`` > 1 the listening socket is
-opened once, then that many forked processes, each building its own app
-(and index readers) after the fork, accept connections from it.  The
-parent only supervises: a worker that dies is replaced, SIGTERM or Ctrl+C
-stops them all, and workers die with the parent even when it is killed.
+whatever its thread count.  The listening sockets (one per address the host
+resolves to) are opened once; with ``workers`` > 1 that many forked
+processes, each building its own app (and index readers) after the fork,
+accept connections from them.  The parent only supervises: a worker that
+dies is replaced, after a pause that grows while workers keep dying at
+start, and the parent gives up after a few such failures in a row; SIGTERM
+or Ctrl+C stops them all, and workers die with the parent even when it is
+killed.
 """
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import socket
 import sys
@@ -17,28 +21,76 @@ import time
 import traceback
 from collections.abc import Callable
 
-RESTART_PAUSE = 1.0  # seconds before replacing a dead worker: one that dies at start must not spin
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+RESTART_PAUSE = 1.0  # seconds before replacing a dead worker; doubled after each quick failure
+MAX_RESTART_PAUSE = 30.0
+QUICK_FAILURE = 10.0  # a worker that ends sooner than this after its start failed at start
+MAX_QUICK_FAILURES = 5  # quick failures in a row before the supervisor gives up
+
+# Waitress settings for a server that may face careless or hostile clients.
+# Connections waiting for their headers cost a file descriptor, not a thread:
+# many are allowed (waitress: 100, which 150 half-open sockets exhausted), and
+# idle ones are dropped sooner (waitress: after 120 s, checked every 30 s).
+# A public deployment still belongs behind a reverse proxy (README).
+CONNECTION_LIMIT = 1000
+CHANNEL_TIMEOUT = 30
+CLEANUP_INTERVAL = 5
+
+
+class WorkersFailing(RuntimeError):
+    """Workers kept failing right after their start: serving was given up."""
 
 
 def serve(make_app: Callable[[], object], host: str, port: int, threads: int, workers: int = 1) -> None:
-    """Serve ``make_app()`` on ``host``:``port`` until interrupted.  Raises OSError if it cannot listen."""
+    """Serve ``make_app()`` on every address of ``host``:``port`` until interrupted.
+
+    Raises OSError if it cannot listen, :class:`WorkersFailing` if workers keep dying at start.
+    """
     from waitress import serve as waitress_serve
 
-    if workers == 1:
-        waitress_serve(make_app(), host=host, port=port, threads=threads, ident="danvan", _quiet=True)
-        return
-    listener = _listen(host, port)
+    listeners = listen(host, port)
+    _allow_descriptors(CONNECTION_LIMIT + 64)
 
-    def run_worker() -> None:
-        waitress_serve(make_app(), sockets=[listener], threads=threads, ident="danvan", _quiet=True)
+    def run() -> None:
+        waitress_serve(make_app(), sockets=listeners, threads=threads, ident="danvan", _quiet=True,
+                       connection_limit=CONNECTION_LIMIT, channel_timeout=CHANNEL_TIMEOUT,
+                       cleanup_interval=CLEANUP_INTERVAL)
 
-    _supervise(run_worker, workers)
+    try:
+        if workers == 1:
+            run()
+        else:
+            _supervise(run, workers)
+    finally:
+        for listener in listeners:
+            listener.close()
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0]
-    return socket.create_server(address, family=family, backlog=1024)
+def listen(host: str, port: int) -> list[socket.socket]:
+    """A listening socket on each distinct address ``host`` resolves to (as waitress does); raises OSError."""
+    found = socket.getaddrinfo(host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    addresses = {}
+    for family, _, _, _, address in found:
+        # The same address may come back twice (once per protocol, or with a zone index).
+        addresses.setdefault((family, address[0].split("%", 1)[0], address[1]), (family, address))
+    listeners: list[socket.socket] = []
+    try:
+        for family, address in addresses.values():
+            # An IPv6 socket takes IPv6 only, so "::" and "0.0.0.0" can both be bound.
+            listeners.append(socket.create_server(address, family=family, backlog=1024))
+    except OSError:
+        for listener in listeners:
+            listener.close()
+        raise
+    return listeners
+
+
+def _allow_descriptors(wanted: int) -> None:
+    """Raise this process's open-file limit towards ``wanted`` (each connection is one)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
 
 
 def _supervise(run_worker: Callable[[], None], workers: int) -> None:
@@ -46,7 +98,8 @@ def _supervise(run_worker: Callable[[], None], workers: int) -> None:
     from corpus.processes import die_with_parent
 
     parent = os.getpid()
-    children: set[int] = set()
+    children: dict[int, float] = {}  # pid -> when it started
+    quick_failures = 0
 
     def start() -> None:
         # Stop signals are blocked across the fork: a handler that runs inside
@@ -55,7 +108,7 @@ def _supervise(run_worker: Callable[[], None], workers: int) -> None:
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         pid = os.fork()
         if pid:
-            children.add(pid)
+            children[pid] = time.monotonic()
             signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)  # a pending stop is raised here
             return
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -67,8 +120,11 @@ def _supervise(run_worker: Callable[[], None], workers: int) -> None:
             run_worker()
         except KeyboardInterrupt:
             pass
-        except BaseException:  # noqa: BLE001 - report, then leave: the parent starts another
-            traceback.print_exc()
+        except BaseException as exc:  # noqa: BLE001 - report, then leave: the parent decides what next
+            if quick_failures:  # the same failure again, most likely: one line, not the traceback
+                print(f"danvan: worker {os.getpid()} failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+            else:
+                traceback.print_exc()
             code = 1
         finally:
             os._exit(code)
@@ -82,11 +138,20 @@ def _supervise(run_worker: Callable[[], None], workers: int) -> None:
             start()
         while True:
             pid, status = os.wait()
-            if pid in children:
-                children.discard(pid)
-                print(f"danvan: worker {pid} ended ({_describe(status)}); starting another", file=sys.stderr)
-                time.sleep(RESTART_PAUSE)
-                start()
+            started = children.pop(pid, None)
+            if started is None:
+                continue
+            lived = time.monotonic() - started
+            quick_failures = quick_failures + 1 if lived < QUICK_FAILURE else 0
+            if quick_failures >= MAX_QUICK_FAILURES:
+                raise WorkersFailing(
+                    f"workers failed {quick_failures} times in a row within {QUICK_FAILURE:.0f} s of their start "
+                    f"(last: {_describe(status)}); stopped: fix the error shown above, then start again")
+            pause = min(RESTART_PAUSE * 2 ** max(quick_failures - 1, 0), MAX_RESTART_PAUSE)
+            print(f"danvan: worker {pid} ended ({_describe(status)}); starting another"
+                  + (f" in {pause:g} s" if quick_failures else ""), file=sys.stderr)
+            time.sleep(pause)
+            start()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from indexer.highlight import mark, spans
+from indexer.highlight import Terms, mark, matched_forms, spans
 from indexer.queryparse import parse
 
 _PARAGRAPHS = re.compile(r"\n\s*\n")
@@ -22,12 +22,12 @@ def safe_link(url: str | None) -> str | None:
     return url.strip() if parts.scheme in ("http", "https") and parts.netloc else None
 
 
-def query_terms(q: str) -> tuple[set[str], set[str]]:
-    """Accented and folded syllables of ``q`` to highlight, as the service marks snippets."""
+def query_terms(q: str) -> Terms:
+    """The syllables of ``q`` to highlight, as the service marks snippets."""
     # The service's own helper, so a document page marks what the snippet marked.
     from indexer.search import highlight_terms
 
-    return highlight_terms(parse(q)) if q else (set(), set())
+    return highlight_terms(parse(q)) if q else Terms()
 
 
 def doc_paragraphs(text: str, q: str = "") -> list[str]:
@@ -36,10 +36,10 @@ def doc_paragraphs(text: str, q: str = "") -> list[str]:
     >>> doc_paragraphs("Dân vận <b>khéo</b>\\n\\nđoạn hai", "khéo")
     ['Dân vận &lt;b&gt;<mark>khéo</mark>&lt;/b&gt;', 'đoạn hai']
     """
-    exact, folded = query_terms(q)
+    forms = matched_forms(text or "", query_terms(q))  # decided over the whole text, as for its snippet
     out = []
     for para in _PARAGRAPHS.split(text or ""):
         para = para.strip()
         if para:
-            out.append(mark(para, spans(para, exact, folded) if q else []))
+            out.append(mark(para, spans(para, forms)))
     return out

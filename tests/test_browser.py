@@ -262,3 +262,30 @@ def test_screenshot(browser, server, tmp_path_factory):
     finally:
         if srv is not server:
             srv.close()
+
+
+def test_year_chart_labels_are_not_cut_off(browser, tmp_path):
+    """Thirty years of citations: the first and last year labels lie wholly inside the drawn chart."""
+    from corpus.document import Document
+
+    docs = [Document(id=f"y{y}-{i}", title=f"Tin năm {y}", text="Thực hiện Nghị quyết 25-NQ/TW về công tác dân vận.",
+                     published=f"{y}-05-01", year=y, province="Hà Giang", directives=["25-NQ/TW"])
+            for y in range(1996, 2026) for i in range(1 + y % 4)]
+    srv = Server(_build_home(tmp_path / "home", docs), tmp_path / "serve.log")
+    try:
+        for width in (1280, 390):
+            context = browser.new_context(viewport={"width": width, "height": 900})
+            pg = context.new_page()
+            for path in ("/directive/25-NQ/TW", "/search?q=dân+vận"):
+                pg.goto(srv.url + path)
+                if width < 600 and path.startswith("/search"):
+                    pg.click("details.filters > summary")  # the filters fold away on a phone
+                chart = pg.locator("svg.yearchart").first.bounding_box()
+                labels = [t.bounding_box() for t in pg.locator("svg.yearchart text.label").all()]
+                assert [t.strip() for t in pg.locator("svg.yearchart text.label").all_text_contents()] == ["1996", "2025"]
+                for box in labels:
+                    assert chart["x"] - 0.5 <= box["x"] and box["x"] + box["width"] <= chart["x"] + chart["width"] + 0.5, \
+                        (width, path, chart, box)
+            context.close()
+    finally:
+        srv.close()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.dates import find_published, find_year, parse_date_line, split_trailing_date
+from corpus.dates import find_date, find_published, find_year, iso_date, parse_date_line, split_trailing_date
 
 
 @pytest.mark.parametrize("line,iso", [
@@ -25,6 +25,18 @@ from corpus.dates import find_published, find_year, parse_date_line, split_trail
     ("14/03/2019 08:59:47 Lượt xem: 1042", "2019-03-14"),
     ("Chủ nhật, 05/01/2025 - 07:00 GMT+7", "2025-01-05"),
     ("Ngày đăng 06/01/2016 | 03:30 PM | View count: 426 |", "2016-01-06"),
+    # Real portals' stamps (issue 13): Joomla in Vietnamese, a news credit, a 12-hour clock, a bar.
+    ("Thứ ba, 18 Tháng 8 2015 16:06", "2015-08-18"),
+    ("(MTO 3 - 31/03/2020 14:27)", "2020-03-31"),
+    ("20:50, 14/03/2022", "2022-03-14"),
+    ("Thứ ba, 15/10/2024, 16:41 PM", "2024-10-15"),
+    ("(17:18 | 02/11/2020)", "2020-11-02"),
+    ("01/03/2018", "2018-03-01"),
+    ("(Chinhphu.vn) - 08:15, 05/06/2023", "2023-06-05"),
+    ("Cập nhật: 18 tháng 8, 2015", "2015-08-18"),
+    ("2019/03/14 08:00", "2019-03-14"),
+    ("Posted on March 31, 2020", "2020-03-31"),
+    ("31 Mar 2020 | 14:27", "2020-03-31"),
 ])
 def test_date_lines(line, iso):
     assert parse_date_line(line) == iso
@@ -43,6 +55,11 @@ def test_date_lines(line, iso):
     "01/07/2222",  # after 2100
     "6 tháng đầu năm 2023",
     "",
+    "(TTXVN) - Ngày 14/03/2022, Ban Dân vận Tỉnh ủy tổ chức hội nghị",  # a credit, then prose
+    "Ban Dân vận Tỉnh ủy - 14/03/2022",  # words that are not a credit
+    "Năm 2019",
+    "12/06/1985",  # before any portal published
+    "5 people 2020",
 ])
 def test_not_date_lines(line):
     assert parse_date_line(line) is None
@@ -87,3 +104,30 @@ def test_find_year(text, year):
 ])
 def test_find_year_is_conservative(text):
     assert find_year(text) is None
+
+
+@pytest.mark.parametrize("line,title,iso", [
+    ("Sơ kết công tác dân vận Thứ ba, 18 Tháng 8 2015 16:06", "Sơ kết công tác dân vận", "2015-08-18"),
+    ("Sơ kết công tác dân vận 6 tháng đầu năm 20:50, 14/03/2022", "Sơ kết công tác dân vận 6 tháng đầu năm", "2022-03-14"),
+    ("Sơ kết công tác dân vận | Thứ ba, 15/10/2024, 16:41 PM", "Sơ kết công tác dân vận", "2024-10-15"),
+    ("Sơ kết công tác dân vận (17:18 | 02/11/2020)", "Sơ kết công tác dân vận", "2020-11-02"),
+])
+def test_a_stamp_at_the_end_of_a_title_line(line, title, iso):
+    assert split_trailing_date(line) == (title, iso)
+
+
+@pytest.mark.parametrize("line", [
+    "Lịch công tác tuần từ 01/03/2018",  # a bare date at the end of a title belongs to it
+    "Hội nghị tổng kết ngày 15/3/2022",
+    "Kỷ niệm 90 năm Ngày truyền thống 15/10/1930",
+])
+def test_a_title_ending_in_a_date_keeps_it(line):
+    assert split_trailing_date(line) == (line, None)
+
+
+def test_find_date_reads_a_date_anywhere_in_a_short_element():
+    assert find_date("Ban Biên tập | 01/03/2018 | Lượt xem: 120") == "2018-03-01"
+    assert find_date("Lượt xem: 1.487") is None
+    assert find_date("31/02/2019 hoặc 01/03/2019") == "2019-03-01"  # no 31 February: the next one
+    assert iso_date("2021-03-31T20:30:00Z") == "2021-04-01"  # 20:30 UTC is the next day in Vietnam
+    assert iso_date("2021-03-31") == "2021-03-31"

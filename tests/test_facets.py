@@ -68,3 +68,46 @@ def test_the_table_holds_what_the_live_documents_store(tmp_path):
     got = {name: {value: sorted(ids.tolist()) for value, ids in postings.items() if len(ids)}
            for name, postings in table.postings.items()}
     assert got == expected
+
+
+def test_equal_counts_are_in_vietnamese_alphabetical_order_everywhere(tmp_path):
+    """Ties sort by the Vietnamese alphabet (ă before i): service, JSON API, web page and CLI agree."""
+    import json
+    import subprocess
+    import sys
+
+    from corpus import config
+    from corpus.document import Document
+    from corpus.store import Store
+    from indexer.build import update_index
+    from indexer.search import SearchRequest, SearchService
+    from search_app import create_app
+    from tests.conftest import ROOT
+
+    # Code point order would give Bình Dương, Bạc Liêu, Bắc Giang, Đà Nẵng, Ấp (ì < ạ < ắ; Đ, Ấ after z).
+    provinces = ["Bình Dương", "Đà Nẵng", "Bắc Giang", "Bạc Liêu", "An Giang"]
+    expected = ["An Giang", "Bạc Liêu", "Bắc Giang", "Bình Dương", "Đà Nẵng"]
+    docs = [Document(id=f"p{i}", title=f"Tin {i}", text="công tác dân vận", province=p, province_2025=p)
+            for i, p in enumerate(provinces)]
+    docs.append(Document(id="extra", title="Tin thêm", text="công tác dân vận", province="Vĩnh Long"))
+    docs.append(Document(id="extra2", title="Tin thêm", text="công tác dân vận", province="Vĩnh Long"))
+    with Store(config.store_path(tmp_path)) as store:
+        store.upsert_many(docs)
+        update_index(store, config.index_path(tmp_path))
+
+    result = SearchService(config.index_path(tmp_path)).search(SearchRequest(q="dân vận"))
+    assert [f.value for f in result.facets["province"]] == ["Vĩnh Long", *expected]
+    assert [f.value for f in result.facets["province_2025"]] == expected
+
+    client = create_app({"DANVAN_HOME": str(tmp_path), "TESTING": True}).test_client()
+    api = client.get("/search.json", query_string={"q": "dân vận"}).get_json()
+    assert [v["value"] for v in api["facets"]["province"]] == ["Vĩnh Long", *expected]
+    page = client.get("/search", query_string={"q": "dân vận"}).get_data(as_text=True)
+    sidebar = page[page.index("<aside"):page.index("</aside>")]
+    shown = [sidebar.index(f'<span class="value">{name}</span>') for name in expected]
+    assert shown == sorted(shown)
+
+    out = subprocess.run([sys.executable, "-m", "cli", "search", "dân vận", "--json", "--data-dir", str(tmp_path)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert [v["value"] for v in json.loads(out.stdout)["facets"]["province"]] == ["Vĩnh Long", *expected]

@@ -6,8 +6,9 @@ import unicodedata
 
 import pytest
 
+from corpus.dates import find_date, iso_date
 from corpus.htmlclean import decode_html, parse_html
-from corpus.htmlmeta import _person, date_in_line, iso_date
+from corpus.htmlmeta import _person
 
 SITES = ["bdv-quangninh", "phunu-hagiang", "cttdt-vinhlong", "dangbo-nghean", "baohagiang-tv"]
 
@@ -176,9 +177,9 @@ def test_json_ld_metadata_and_title_suffix():
 
 def test_iso_and_line_dates():
     assert iso_date("2019-05-16T08:30:00+07:00") == "2019-05-16"
-    assert date_in_line("(20/02/2019 08:53 PM)") == "2019-02-20"
-    assert date_in_line("Thứ Hai, 19/07/2021 16:20") == "2021-07-19"
-    assert date_in_line("Lượt xem: 1.487") is None
+    assert find_date("(20/02/2019 08:53 PM)") == "2019-02-20"
+    assert find_date("Thứ Hai, 19/07/2021 16:20") == "2021-07-19"
+    assert find_date("Lượt xem: 1.487") is None
 
 
 @pytest.mark.parametrize(
@@ -193,3 +194,45 @@ def test_iso_and_line_dates():
 )
 def test_byline_person(line, person):
     assert _person(line) == person
+
+
+# --- publication date lines of real portals, in the layouts they come in (issue 13) ----------
+
+STAMPS = {"Thứ ba, 18 Tháng 8 2015 16:06": "2015-08-18", "(MTO 3 - 31/03/2020 14:27)": "2020-03-31",
+          "20:50, 14/03/2022": "2022-03-14", "Thứ ba, 15/10/2024, 16:41 PM": "2024-10-15",
+          "(17:18 | 02/11/2020)": "2020-11-02", "01/03/2018": "2018-03-01"}
+HEADLINE = "Ban Dân vận Tỉnh ủy sơ kết công tác dân vận 6 tháng đầu năm"
+# An event date ("Ngày 15/5/2019") in the body must never beat the stamp.
+PARAGRAPHS = "".join(
+    "<p>Sáng 30/6, Ban Dân vận Tỉnh ủy tổ chức hội nghị sơ kết công tác dân vận 6 tháng đầu năm, triển khai "
+    "nhiệm vụ 6 tháng cuối năm. Ngày 15/5/2019, Ban đã ban hành hướng dẫn thực hiện Quyết định 23-QĐ/TW.</p>"
+    for _ in range(4))
+LAYOUTS = {
+    "joomla dd": "<div class='item-page'><div class='page-header'><h2 itemprop='headline'>{T}</h2></div>"
+                 "<dl class='article-info'><dt>Chi tiết</dt><dd class='published'><span class='icon-calendar'></span>"
+                 " {D}</dd></dl><div itemprop='articleBody'>{P}</div></div>",
+    "line under the headline": "<div class='detail'><h1 class='title-detail'>{T}</h1><div class='info'>{D}</div>"
+                               "<div class='content-detail'>{P}</div></div>",
+    "line above the headline": "<div class='detail'><div class='meta'><span>{D}</span></div><h1>{T}</h1>"
+                               "<div class='content-detail'>{P}</div></div>",
+    "inside the headline": "<div class='detail'><h1>{T} <span class='small'>{D}</span></h1>"
+                           "<div class='content-detail'>{P}</div></div>",
+    "first paragraph of the body": "<div class='detail'><h1>{T}</h1><div class='content-detail'><p>{D}</p>{P}</div></div>",
+    "table cells": "<table><tr><td class='title'><b>{T}</b></td></tr><tr><td>{D}</td></tr>"
+                   "<tr><td class='content'>{P}</td></tr></table>",
+    "no classes": "<div><h3>{T}</h3><p><i>{D}</i></p><div>{P}</div></div>",
+}
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("stamp", STAMPS)
+def test_real_portal_date_stamps_in_common_layouts(layout, stamp):
+    body = LAYOUTS[layout].format(T=HEADLINE, D=stamp, P=PARAGRAPHS)
+    html = (f"<html><head><title>{HEADLINE} - Cổng thông tin điện tử</title></head><body>"
+            "<div class='menu'><a href='/'>Trang chủ</a> Thứ Sáu, 04/12/2026</div>"
+            f"{body}<div class='footer'>Bản quyền thuộc Cổng thông tin điện tử</div></body></html>")
+    fields = parse_html(html.encode("utf-8"), url="https://example.invalid/tin-tuc/1.html")
+    assert fields is not None
+    assert fields["published"] == STAMPS[stamp]
+    assert fields["title"] == HEADLINE
+    assert stamp not in fields["text"] and fields["text"].startswith("Sáng 30/6")

@@ -149,3 +149,130 @@ def test_load_16_clients_60_seconds(demo_server):
         # the p95 is reported, not bounded: one process with 10,000-row exports in the
         # mix is CPU-bound (RELIABILITY.md).
         assert stats["p95"] < 5000
+
+
+# --- hostile clients (issue 14): long words, export loops, half-open connections ---------------
+
+NORMAL = ["/search.json?q=d%C3%A2n+v%E1%BA%ADn+kh%C3%A9o", "/search.json?q=dan+van", "/search?q=h%C3%B2a+gi%E1%BA%A3i",
+          "/search.json?q=c%C3%B4ng+t%C3%A1c&year=2023", "/search?q=ti%E1%BA%BFp+d%C3%A2n&sort=date"]
+
+
+class Slowloris:
+    """``count`` connections that send a request's headers a byte at a time and never finish them."""
+
+    def __init__(self, port: int, count: int) -> None:
+        self.sockets = []
+        for _ in range(count):
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(b"GET /search?q=d HTTP/1.1\r\nHost: x\r\n")
+            self.sockets.append(s)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._drip, daemon=True)
+        self._thread.start()
+
+    def _drip(self) -> None:
+        while not self._stop.wait(1.0):  # under any idle timeout: only a limit on connections helps
+            for s in self.sockets:
+                try:
+                    s.send(b"X")
+                except OSError:
+                    pass
+
+    def alive(self) -> int:
+        """Connections the server has not closed."""
+        import select
+
+        readable = select.select(self.sockets, [], [], 0)[0]
+        return len(self.sockets) - sum(1 for s in readable if not s.recv(1, socket.MSG_PEEK))
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        for s in self.sockets:
+            s.close()
+
+
+def _loop(port: int, paths: list[str], stop: threading.Event, statuses: list) -> None:
+    """One hostile client: request ``paths`` in turn, reading every answer, until ``stop``."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    i = 0
+    while not stop.is_set():
+        try:
+            conn.request("GET", paths[i % len(paths)])
+            response = conn.getresponse()
+            response.read()
+            statuses.append(response.status)
+        except (OSError, http.client.HTTPException) as exc:
+            statuses.append(repr(exc))
+            conn.close()
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        i += 1
+    conn.close()
+
+
+def test_half_open_connections_do_not_lock_out_clients(demo_server):
+    """300 sockets sending headers a byte a second: waitress's limit of 100 per process locked everyone out."""
+    port, proc, _ = demo_server
+    loris = Slowloris(port, 300)
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+        conn.request("GET", NORMAL[0])
+        assert conn.getresponse().status == 200
+        conn.close()
+        assert loris.alive() > 200  # they were all still connected: the answer came despite them
+    finally:
+        loris.close()
+    assert proc.poll() is None
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and its children (the workers), in MB."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        try:
+            status = dict(line.split(":", 1) for line in (entry / "status").read_text().splitlines() if ":" in line)
+        except (OSError, ValueError):
+            continue
+        if entry.name == str(pid) or status.get("PPid", "").strip() == str(pid):
+            total += int(status.get("VmRSS", "0 kB").split()[0])
+    return total / 1024
+
+
+@pytest.mark.stress
+def test_normal_searches_under_hostile_load(demo_server):
+    """Normal-query p95 idle, then while 2 clients loop 1,000-letter words, 4 loop exports and 300
+    connections trickle headers.  Figures are printed (RELIABILITY.md), with the idle run as baseline."""
+    port, proc, _ = demo_server
+    seconds = float(os.environ.get("DANVAN_LOAD_SECONDS", "30"))
+    rng = random.Random(14)
+    words = ["/search.json?q=" + "".join(rng.choice("abcdeghiklmnopqrstuvxy") for _ in range(1000)) for _ in range(5)]
+    exports = ["/export.csv?q=d%C3%A2n", "/export.jsonl?q=c%C3%B4ng+t%C3%A1c", "/export.csv"]
+    rss_idle = _rss_mb(proc.pid)
+    idle = load(port, NORMAL, clients=4, seconds=seconds)
+    _report("normal queries, idle", idle, 4, seconds)
+
+    stop = threading.Event()
+    statuses: dict[str, list] = {"long words": [], "exports": []}
+    hostile = [threading.Thread(target=_loop, args=(port, words, stop, statuses["long words"])) for _ in range(2)]
+    hostile += [threading.Thread(target=_loop, args=(port, exports, stop, statuses["exports"])) for _ in range(4)]
+    loris = Slowloris(port, 300)
+    for t in hostile:
+        t.start()
+    try:
+        busy = load(port, NORMAL, clients=4, seconds=seconds)
+        rss_busy = _rss_mb(proc.pid)
+        alive = loris.alive()
+    finally:
+        stop.set()
+        for t in hostile:
+            t.join()
+        loris.close()
+    _report("normal queries, hostile load", busy, 4, seconds)
+    count = {name: {s: got.count(s) for s in set(got)} for name, got in statuses.items()}
+    print(f"hostile clients: {count}; half-open connections still open: {alive}/300; "
+          f"RSS (server + workers) {rss_idle:.0f} -> {rss_busy:.0f} MB; "
+          f"p95 hostile/idle = {busy['p95'] / max(idle['p95'], 0.1):.2f}x, p50 {busy['p50'] / max(idle['p50'], 0.1):.2f}x")
+    assert proc.poll() is None, "the server died"
+    assert not idle["errors"] and not busy["errors"], (idle["errors"] + busy["errors"])[:5]
+    assert set(count["long words"]) == {200}, count  # answered, with no suggestion work
+    assert set(count["exports"]) <= {200, 429}, count  # finished, or told to come back

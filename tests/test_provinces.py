@@ -10,6 +10,7 @@ from corpus.provinces import (
     canonical_province,
     detect_province,
     is_2025,
+    is_national,
     province_from_host,
     to_2025,
 )
@@ -204,3 +205,86 @@ def test_detect_from_text_is_none_when_unsure(text):
 def test_detect_returns_pre_2025_names():
     assert detect_province(header=["Cổng thông tin điện tử thành phố Huế"]) == "Thừa Thiên Huế"
     assert detect_province(source_province="Huế") == "Thừa Thiên Huế"
+
+
+# --- weighing the evidence (issue 13): the article's subject against passing mentions ----------
+
+MTTQ_HEADER = ["Mặt trận Tổ quốc Việt Nam", "Cơ quan của Ủy ban Trung ương MTTQ Việt Nam"]
+
+
+@pytest.mark.parametrize("kwargs,province", [
+    # the subject or scope of the article
+    ({"text": "Năm 2021, tỉnh Vĩnh Phúc ban hành Kế hoạch thực hiện quy chế dân chủ ở cơ sở."}, "Vĩnh Phúc"),
+    ({"text": "Tỉnh Bắc Giang đã hoàn thành việc xóa nhà tạm cho hộ nghèo."}, "Bắc Giang"),
+    ({"text": "Công tác dân vận chính quyền trên địa bàn tỉnh Tuyên Quang có nhiều chuyển biến tích cực."},
+     "Tuyên Quang"),
+    # a dateline: a province, or a district the gazetteer places in one province
+    ({"text": "Vĩnh Phúc, ngày 21 tháng 5 năm 2021\nKẾ HOẠCH\nThực hiện công tác dân vận năm 2021"}, "Vĩnh Phúc"),
+    ({"text": "Mèo Vạc, ngày 03/4/2023\nBÁO CÁO kết quả thực hiện phong trào thi đua Dân vận khéo"}, "Hà Giang"),
+    # the headline names it
+    ({"title": "Long An: Hiệu quả từ những mô hình Dân vận khéo", "text": "Những năm qua, các cấp đã nhân rộng mô hình."},
+     "Long An"),
+    ({"title": "Ban Dân vận Tỉnh ủy Sóc Trăng sơ kết 6 tháng", "text": "Sáng 5/7, hội nghị được tổ chức."}, "Sóc Trăng"),
+    # a provincial radio and TV host, by the station's initials
+    ({"url": "https://thvl.vn/dan-van-kheo-o-vung-long/"}, "Vĩnh Long"),
+    ({"url": "https://www.thtg.vn/tin-tuc/1"}, "Tiền Giang"),
+    ({"url": "https://qtv.vn/chinh-tri/2"}, "Quảng Ninh"),
+])
+def test_the_article_subject_decides(kwargs, province):
+    assert detect_province(**kwargs) == province
+
+
+@pytest.mark.parametrize("kwargs", [
+    # a list of places is no subject
+    {"text": "Đại biểu đến từ các tỉnh Bình Dương, Đồng Nai, Long An và TP Hồ Chí Minh dự hội nghị."},
+    {"text": "Hội nghị có lãnh đạo tỉnh Bình Dương, tỉnh Đồng Nai và tỉnh Long An tham dự."},
+    {"text": "Dịch xảy ra ở 4 tỉnh Bạc Liêu, Bến Tre, Đồng Tháp và Trà Vinh; UBND các tỉnh đã khoanh vùng."},
+    # a host whose initials several provinces share
+    {"url": "https://hgtv.vn/tin/1"},
+    {"url": "https://thpt.edu.vn/"},
+])
+def test_lists_and_ambiguous_hosts_give_none(kwargs):
+    assert detect_province(**kwargs) is None
+
+
+def test_a_national_portal_abstains_on_passing_mentions_and_sidebars():
+    sidebar = "Ủy ban MTTQ tỉnh Trà Vinh trao 500 phần quà Tết cho hộ nghèo"
+    text = ("Sáng 5/1, Ủy ban Trung ương MTTQ Việt Nam tổ chức hội nghị tổng kết. Đại biểu các tỉnh Bình Dương, "
+            "Đồng Nai, Long An tham dự. Đoàn công tác đã làm việc với Ủy ban MTTQ tỉnh Trà Vinh.")
+    assert detect_province(header=[*MTTQ_HEADER, sidebar], text=text) is None
+    # The same words on a provincial portal's page are one organisation mention: enough there.
+    assert detect_province(text="Đoàn công tác đã làm việc với Ủy ban MTTQ tỉnh Trà Vinh.") == "Trà Vinh"
+    # A national portal is known by its name, its sources entry, or (when it names itself nowhere) its host.
+    assert is_national(header=MTTQ_HEADER)
+    assert is_national(header=["Cổng Thông tin điện tử Chính phủ"])
+    assert is_national(source_province="Trung ương")
+    assert is_national(url="https://baochinhphu.vn/a.htm")
+    assert not is_national(header=["Ủy ban MTTQ Việt Nam tỉnh Tuyên Quang"])  # a province's own Front
+    assert not is_national(header=["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Cổng thông tin điện tử tỉnh Vĩnh Long"])
+    assert detect_province(header=["Ủy ban MTTQ Việt Nam tỉnh Tuyên Quang"]) == "Tuyên Quang"
+
+
+def test_a_national_portal_keeps_an_article_clearly_about_one_province():
+    title = "Long An: Hiệu quả từ những mô hình “Dân vận khéo”"
+    text = ("Những năm qua, Ban Dân vận Tỉnh ủy Long An đã chỉ đạo nhân rộng nhiều mô hình dân vận khéo "
+            "trên địa bàn tỉnh Long An, học tập kinh nghiệm của tỉnh Tiền Giang.")
+    assert detect_province(header=["Báo điện tử Đảng Cộng sản Việt Nam"], title=title, text=text) == "Long An"
+    assert detect_province(url="https://dangcongsan.vn/x.html", title=title, text=text) == "Long An"
+    # One organisation mention is enough on a provincial page, not on a national one.
+    one = "UBND tỉnh Bình Dương ban hành kế hoạch; Thủ tướng chỉ đạo các bộ, ngành liên quan."
+    assert detect_province(url="https://chinhphu.vn/a", text=one) is None
+    assert detect_province(url="https://example.invalid/a", text=one) == "Bình Dương"
+
+
+def test_a_central_documents_dateline_is_where_it_was_signed():
+    central = ("BAN CHẤP HÀNH TRUNG ƯƠNG\n*\nSố 43-CT/TW\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+               "Hà Nội, ngày 15 tháng 10 năm 2024\nCHỈ THỊ về tăng cường công tác dân vận")
+    assert detect_province(text=central) is None
+    provincial = ("TỈNH ỦY VĨNH PHÚC\nBAN DÂN VẬN\n*\nSố 12-KH/BDVTU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+                  "Vĩnh Phúc, ngày 21 tháng 5 năm 2021\nKẾ HOẠCH công tác dân vận")
+    assert detect_province(text=provincial) == "Vĩnh Phúc"
+
+
+def test_a_sidebar_headline_is_not_the_portals_name():
+    header = ["Báo Quảng Ninh", "UBND tỉnh Trà Vinh trao quà cho hộ nghèo", "Tỉnh ủy Trà Vinh sơ kết 6 tháng"]
+    assert detect_province(header=header) == "Quảng Ninh"

@@ -36,3 +36,14 @@ def test_questions_are_flagged():
 @pytest.mark.parametrize("q", ['"', '""', "-", "(((", "title:x", "*", "a~2^3", "\x00", "x" * 5000])
 def test_odd_input_parses(q):
     parse(q)
+
+
+def test_every_kind_of_part_is_bounded():
+    """Each part is a pass over the index: 400 exclusions or a 400-word phrase must not mean 400 passes."""
+    from indexer.queryparse import MAX_TERMS
+
+    for text in (" ".join(f"-w{i}" for i in range(400)), '"' + " ".join(["dân"] * 400) + '"',
+                 " ".join(f"qd {i}" for i in range(1, 200))):
+        p = parse(text)
+        assert len(p.excluded) <= MAX_TERMS and len(p.partial_directives) <= MAX_TERMS
+        assert all(len(phrase) <= MAX_TERMS for phrase in p.phrases)

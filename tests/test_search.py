@@ -95,7 +95,7 @@ def test_pagination(mini_service):
 
 
 @pytest.mark.parametrize("req,message", [
-    (SearchRequest(q="x", province=["Atlantis"]), "unknown province"),
+    (SearchRequest(q="x", province=["Atlantis"]), "not one of the 63 provinces"),
     (SearchRequest(q="x", year=["abc"]), "year"),
     (SearchRequest(q="x", directive=["hello"]), "document number"),
     (SearchRequest(q="x", page=0), "page"),
@@ -107,6 +107,39 @@ def test_pagination(mini_service):
 def test_bad_requests_raise_query_error(mini_service, req, message):
     with pytest.raises(QueryError, match=message):
         mini_service.search(req)
+
+
+def test_options_parse_into_one_canonical_request():
+    from indexer.search import request_from_options
+
+    req = request_from_options({"qid": 7, "query": "dân vận", "province-2025": "vinh long", "year": [2019, "2020"],
+                                "directive": "16/ct - ttg", "sort": "date", "page": 2, "limit": 5}, allow=("qid",))
+    assert (req.q, req.province_2025, req.year, req.directive) == ("dân vận", ["Vĩnh Long"], ["2019", "2020"],
+                                                                   ["16/CT-TTg"])
+    assert (req.sort, req.page, req.limit) == ("date", 2, 5)
+    dates = request_from_options({"from": "2020-01-01", "date_to": "2020-12-31"})  # date_to: the JSON/URL name
+    assert (dates.date_from, dates.date_to) == ("2020-01-01", "2020-12-31")
+
+
+@pytest.mark.parametrize("options,name,message", [
+    ({"provnce": "Hà Giang"}, "provnce", "unknown key 'provnce'; accepted: query, province, province_2025"),
+    ({"qid": 1}, "qid", "unknown key 'qid'"),  # only a caller that reads qid allows it
+    ({"limit": "5"}, "limit", 'from 1 to 100, not the string "5"'),
+    ({"page": 2.0}, "page", "not the number 2.0"),
+    ({"year": 2019.5}, "year", "takes a year or a list of them, not the number 2019.5"),
+    ({"province": {"name": "Hà Giang"}}, "province", "not the object"),
+    ({"query": 5}, "query", "takes a string, not the number 5"),
+    ({"from": "2020-01-01", "date_from": "2020-01-01"}, "from", "same option"),
+    ({"year": "2019", "to": "2020-01-01"}, "year", "either year or from/to"),
+    ({"year": 1850}, "year", "from 1900 to 2100"),
+    ({"province_2025": "Bến Tre"}, "province_2025", "Bến Tre belongs to Vĩnh Long since 1/7/2025"),
+])
+def test_bad_options_name_the_key_and_what_it_accepts(options, name, message):
+    from indexer.search import request_from_options
+
+    with pytest.raises(QueryError) as err:
+        request_from_options(options)
+    assert err.value.name == name and message in str(err.value)
 
 
 @pytest.mark.parametrize("q", ['"', "(((", "title:x", "*", "a~2^3", "AND OR NOT", "-", '""', "x" * 20000, "\x00\x1f"])

@@ -188,11 +188,20 @@ def test_serve_never_runs_in_debug_mode(monkeypatch, tmp_path):
 
     served = {}
     monkeypatch.setenv("FLASK_DEBUG", "1")
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.update(app=app, **kw))
-    result = CliRunner().invoke(cli, ["serve", "--data-dir", str(tmp_path)])
+    monkeypatch.setattr(waitress, "serve", lambda app, sockets, **kw: served.update(
+        app=app, addresses=[s.getsockname()[0] for s in sockets], **kw))
+    result = CliRunner().invoke(cli, ["serve", "--data-dir", str(tmp_path), "--port", str(_free_port())])
     assert result.exit_code == 0, result.output
     assert served["app"].debug is False and not served["app"].testing
-    assert served["host"] == "127.0.0.1"  # loopback unless asked otherwise
+    assert served["addresses"] == ["127.0.0.1"]  # loopback unless asked otherwise
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 # --- crawler scope ------------------------------------------------------------------

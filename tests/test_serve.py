@@ -4,12 +4,15 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,3 +134,90 @@ def test_a_stop_during_start_up_stops_everything(mini_home):
             raise AssertionError(f"attempt {attempt}: the server ignored SIGTERM") from None
         assert server.returncode == 0 and "Traceback" not in err and "Exception ignored" not in err, err
         _wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in started), seconds=10)
+
+
+def _run_cli(code: str, *args: str, home: Path, timeout: float = 120) -> subprocess.Popen:
+    """`danvan serve ARGS` in a real process, after ``code`` (a patch of the environment it runs in)."""
+    script = f"import sys\n{code}\nfrom cli import cli\ncli(sys.argv[1:])\n"
+    env = {**os.environ, "DANVAN_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen([sys.executable, "-c", script, "serve", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_workers_failing_at_start_back_off_then_give_up(mini_home):
+    """They were restarted every second forever, each printing its traceback."""
+    failing = ("import search_app, search_app.server as server\n"
+               "server.RESTART_PAUSE = 0.05\n"
+               "def create_app(config=None):\n"
+               "    raise RuntimeError('the index cannot be read')\n"
+               "search_app.create_app = create_app\n")
+    server = _run_cli(failing, "--host", "127.0.0.1", "--port", str(_free_port()), "--workers", "2", home=mini_home)
+    try:
+        out, err = server.communicate(timeout=120)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode == 1, err
+    assert "Error: workers failed 5 times in a row" in err and "fix the error shown above" in err
+    assert err.count("Traceback") == 2  # the first failure of each of the two first workers, in full
+    assert err.count("RuntimeError: the index cannot be read") == 5  # then one line each
+    pauses = [float(p) for p in re.findall(r"starting another in ([\d.]+) s", err)]
+    assert pauses == sorted(pauses) and pauses[-1] >= 4 * pauses[0], err  # backing off
+    assert not _children(server.pid)
+
+
+IPV6 = socket.has_ipv6
+try:
+    socket.socket(socket.AF_INET6).bind(("::1", 0))
+except OSError:
+    IPV6 = False
+
+
+@pytest.mark.skipif(not IPV6, reason="no IPv6 loopback")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_every_address_a_host_resolves_to_is_served(mini_home, workers):
+    """A name with an IPv4 and an IPv6 address: --workers 2 listened on the first only."""
+    port = _free_port()
+    two_addresses = ("import socket\n"
+                     "real = socket.getaddrinfo\n"
+                     "def getaddrinfo(host, port, *args, **kwargs):\n"
+                     "    if host != 'both.test':\n"
+                     "        return real(host, port, *args, **kwargs)\n"
+                     "    return real('127.0.0.1', port, *args, **kwargs) + real('::1', port, *args, **kwargs) \\\n"
+                     "        + real('127.0.0.1', port, *args, **kwargs)\n"
+                     "socket.getaddrinfo = getaddrinfo\n")
+    server = _run_cli(two_addresses, "--host", "both.test", "--port", str(port), "--workers", workers, home=mini_home)
+    try:
+        for address in ("127.0.0.1", "::1"):
+            def answers(address=address) -> bool:
+                try:
+                    conn = http.client.HTTPConnection(address, port, timeout=10)
+                    conn.request("GET", "/search.json?q=d%C3%A2n")
+                    return conn.getresponse().status == 200
+                except OSError:
+                    return False
+            _wait_for(answers)
+        server.send_signal(signal.SIGTERM)
+        out, err = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    # One process is waitress alone: SIGTERM ends it as it ends any program.
+    assert server.returncode in (0, -signal.SIGTERM) and "Traceback" not in err, err
+
+
+def test_base_url_reaches_the_app_and_a_bad_one_is_a_usage_error(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    import waitress
+
+    from cli import cli
+
+    served = {}
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: served.update(app=app))
+    args = ["serve", "--data-dir", str(tmp_path), "--port", str(_free_port())]
+    result = CliRunner().invoke(cli, [*args, "--base-url", "https://danvan.example.org/"])
+    assert result.exit_code == 0, result.output
+    assert served["app"].config["DANVAN_BASE_URL"] == "https://danvan.example.org"
+    result = CliRunner().invoke(cli, [*args, "--base-url", "danvan.example.org"])
+    assert result.exit_code == 2 and "--base-url" in result.output

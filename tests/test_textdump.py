@@ -146,6 +146,7 @@ def test_extract_metadata_from_clean_text():
     assert meta == {
         "published": "2019-03-14",
         "year": 2019,
+        "year_source": "published",
         "province": "Vĩnh Long",
         "province_2025": "Vĩnh Long",
         "directives": ["16/CT-TTg"],
@@ -221,3 +222,23 @@ def test_real_pages_never_crash(shared_dir):
     for page in pages:
         doc = parse_text_dump(BeautifulSoup(page.read_bytes(), "lxml").get_text("\n"))
         assert isinstance(doc["text"], str) and doc["text"] == doc["text"].strip()
+
+
+STAMPS = {"Thứ ba, 18 Tháng 8 2015 16:06": "2015-08-18", "(MTO 3 - 31/03/2020 14:27)": "2020-03-31",
+          "20:50, 14/03/2022": "2022-03-14", "Thứ ba, 15/10/2024, 16:41 PM": "2024-10-15",
+          "(17:18 | 02/11/2020)": "2020-11-02", "01/03/2018": "2018-03-01"}
+DUMP_TITLE = "Ban Dân vận Tỉnh ủy sơ kết công tác dân vận 6 tháng đầu năm"
+DUMP_BODY = ("Sáng 30/6, Ban Dân vận Tỉnh ủy tổ chức hội nghị sơ kết công tác dân vận 6 tháng đầu năm, triển khai "
+             "nhiệm vụ 6 tháng cuối năm. Ngày 15/5/2019, Ban đã ban hành hướng dẫn thực hiện Quyết định 23-QĐ/TW.")
+
+
+# A title line ending in a bare date keeps it (see test_dates): only stamps with a time there.
+@pytest.mark.parametrize("where,stamp", [(w, s) for w in ("under the title", "above the title", "on the title line")
+                                         for s in STAMPS if w != "on the title line" or ":" in s])
+def test_real_portal_date_stamps_in_text_dumps(where, stamp):
+    head = {"under the title": [DUMP_TITLE, stamp], "above the title": [stamp, DUMP_TITLE],
+            "on the title line": [f"{DUMP_TITLE} {stamp}"]}[where]
+    doc = parse_text_dump("\n".join(["Trang chủ", "Thứ Sáu, 04/12/2026", "Cổng thông tin điện tử", "Tin tức",
+                                     *head, DUMP_BODY, DUMP_BODY + " Hết.", "Facebook"]))
+    assert (doc["published"], doc["title"]) == (STAMPS[stamp], DUMP_TITLE)
+    assert stamp not in doc["text"] and doc["text"].startswith("Sáng 30/6")

@@ -147,3 +147,21 @@ def test_a_few_years_are_centred_not_stretched():
 def test_year_chart_skips_gaps_over_long_spans():
     values = [{"value": y, "count": 1, "selected": False, "toggle_url": "u"} for y in ("1945", "2024")]
     assert [b["value"] for b in year_chart(values)["bars"]] == ["1945", "2024"]
+
+
+@pytest.mark.parametrize("first, last", [(1996, 2025), (2015, 2025), (1990, 2025), (2024, 2025)])
+def test_year_labels_stay_inside_the_chart(first, last):
+    """The first and last year were centred under thin edge bars, half outside the SVG, and cut off."""
+    from search_app.facets import LABEL_CHAR_WIDTH
+
+    values = [{"value": str(y), "count": 1 + y % 3, "selected": False, "toggle_url": "u"}
+              for y in range(first, last + 1)]
+    chart = year_chart(values)
+    labels = chart["labels"]
+    assert [label["text"] for label in labels] == [str(first), str(last)]
+    for label in labels:
+        half = len(label["text"]) * LABEL_CHAR_WIDTH / 2
+        assert 0 <= label["x"] - half and label["x"] + half <= chart["width"]
+    # They stay under the bars they name, as near as the edges allow, and never overlap.
+    assert labels[0]["x"] <= chart["bars"][0]["x"] + chart["bars"][0]["width"] + LABEL_CHAR_WIDTH * 2
+    assert labels[1]["x"] - labels[0]["x"] >= 4 * LABEL_CHAR_WIDTH
