@@ -63,6 +63,25 @@ def key_label(key: str) -> str:
     return f"{number} ({qualifier if qualifier.isdigit() else 'khóa ' + qualifier})"
 
 
+def profile_line(profile: Mapping[str, Any]) -> str:
+    """One record as a line: "Chỉ thị 16/CT-TTg ngày 31/03/2020 của Thủ tướng Chính phủ về ... (1 tài liệu)".
+
+    >>> profile_line({"number": "16/CT-TTg", "year": 2016, "type": "Chỉ thị", "issuer": None, "issued": None,
+    ...               "term": None, "subject": None, "citations": 4})
+    'Chỉ thị 16/CT-TTg năm 2016 (4 tài liệu)'
+    """
+    if not any(profile.get(k) for k in ("year", "type", "issuer", "issued", "term", "subject")):
+        return f"{profile['number']}: chưa rõ là văn bản nào ({profile['citations']} tài liệu)"
+    issued = profile.get("issued")
+    parts = [profile.get("type") or "Văn bản", profile["number"],
+             f"ngày {issued[8:10]}/{issued[5:7]}/{issued[:4]}" if issued else
+             f"năm {profile['year']}" if profile.get("year") else None,
+             f"của {profile['issuer']}" if profile.get("issuer") else None,
+             f"(khóa {profile['term']})" if profile.get("term") else None,
+             f"về {profile['subject']}" if profile.get("subject") else None]
+    return " ".join(p for p in parts if p) + f" ({profile['citations']} tài liệu)"
+
+
 def normalize_key(value: str) -> str | None:
     """The canonical key for a number or a record written any way ("16/ct-ttg@2020", "16/CT-TTg (2020)",
     "25-NQ/TW khóa XI"), or None if it is neither."""

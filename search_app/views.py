@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from corpus.directive_records import SORTS, list_records
+from indexer.records import key_label, profile_line, split_key
 from indexer.search import SearchResult
 from search_app import export as exporter
 from search_app.errors import ErrorPage
@@ -66,8 +67,11 @@ def doc_url(doc_id: str, q: str = "") -> str:
 
 
 def directive_url(number: str, fmt: str = "") -> str:
-    """Link to a directive page (canonical numbers keep their slashes)."""
-    return f"{_root()}/directive/{quote(number, safe='/')}{'.json' if fmt == 'json' else ''}"
+    """Link to a directive page (canonical numbers keep their slashes); a record key links to its record there
+    (``/directive/16/CT-TTg#2020``)."""
+    number, qualifier = split_key(number)
+    anchor = f"#{quote(qualifier, safe='')}" if qualifier and not fmt else ""
+    return f"{_root()}/directive/{quote(number, safe='/')}{'.json' if fmt == 'json' else ''}{anchor}"
 
 
 # --- search -------------------------------------------------------------------------
@@ -87,7 +91,8 @@ def _hit(hit: dict[str, Any], q: str) -> dict[str, Any]:
         **hit,
         "url": safe_link(hit.get("url")),
         "doc_url": doc_url(hit["id"], q),
-        "directive_links": [{"number": d, "url": directive_url(d)} for d in hit["directives"]],
+        "directive_links": [{"number": split_key(k)[0], "record": k, "label": key_label(k), "url": directive_url(k)}
+                            for k in hit.get("records") or hit["directives"]],
     }
 
 
@@ -123,6 +128,10 @@ def search_context(params: SearchParams, result: SearchResult) -> dict[str, Any]
     return {
         **data,
         "messages": messages,
+        "directive_records": [{**r, "line": profile_line(r), "url": directive_url(r["key"]),
+                               "search_url": params.url(path, directive=(r["key"],), page=1)}
+                              for r in data["directive_records"]],
+        "directive_labels": {v["value"]: key_label(v["value"]) for v in facets.get("directive", [])},
         "hits": [_hit(h, params.q) for h in data["hits"]],
         "first_rank": (params.page - 1) * params.limit + 1,
         "facets": facets,
@@ -296,7 +305,8 @@ def directive_context(number: str, params: SearchParams, result: SearchResult,
         "export": {"csv": SearchParams(directive=(number,), sort="date").url(_root() + "/export.csv"),
                    "jsonl": SearchParams(directive=(number,), sort="date").url(_root() + "/export.jsonl")},
         "json_url": directive_url(number, "json"),
-        "records": [{**r, "citation_links": [{"id": d, "url": doc_url(d)} for d in r["citations"]],
+        "records": [{**r, "anchor": str(r["year"] or r["term"] or ""),
+                     "citation_links": [{"id": d, "url": doc_url(d)} for d in r["citations"]],
                      "relations": [{**rel, "url": directive_url(rel["number"]) if rel["number"] else None}
                                    for rel in r["relations"]]}
                     for r in records["records"]],
