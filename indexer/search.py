@@ -670,10 +670,11 @@ def _hit(hit: dict, score: float | None, terms: Terms) -> Hit:
 
 
 def _without_numbers(text: str) -> str:
-    """``text`` with every cited document number blanked out (same length)."""
+    """``text`` with every cited document number blanked out (same length; a comma, so that the words either
+    side do not make a pair)."""
     text = nfc(text)
     for start, end, _number in reversed(cited_spans(text)):
-        text = text[:start] + " " * (end - start) + text[end:]
+        text = text[:start] + "," + " " * (end - start - 1) + text[end:]
     return text
 
 
