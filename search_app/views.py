@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from corpus.directive_records import SORTS, list_records
-from indexer.records import key_label, profile_line, split_key
+from indexer.records import key_label, profile_line, record_key, split_key
 from indexer.search import SearchResult
 from search_app import export as exporter
 from search_app.errors import ErrorPage
@@ -288,6 +288,7 @@ def directive_context(number: str, params: SearchParams, result: SearchResult,
     facets = facet_links({k: data["facets"][k] for k in ("province", "province_2025", "year")},
                          SearchParams(directive=(number,)), search)
     page_path = directive_url(number)
+    several = len(records["records"]) > 1 or bool(records["unattributed"])
     return {
         "number": number,
         "total": data["total"],
@@ -305,7 +306,8 @@ def directive_context(number: str, params: SearchParams, result: SearchResult,
         "export": {"csv": SearchParams(directive=(number,), sort="date").url(_root() + "/export.csv"),
                    "jsonl": SearchParams(directive=(number,), sort="date").url(_root() + "/export.jsonl")},
         "json_url": directive_url(number, "json"),
-        "records": [{**r, "anchor": str(r["year"] or r["term"] or ""),
+        "records": [{**r, "key": record_key(r, several), "anchor": str(r["year"] or r["term"] or ""),
+                     "search_url": SearchParams(directive=(record_key(r, several),)).url(search),
                      "citation_links": [{"id": d, "url": doc_url(d)} for d in r["citations"]],
                      "relations": [{**rel, "url": directive_url(rel["number"]) if rel["number"] else None}
                                    for rel in r["relations"]]}

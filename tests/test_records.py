@@ -97,6 +97,18 @@ def test_no_citation_is_attributed_to_the_wrong_record(service):
     assert {h.id: set(h.records) for h in hits} == TRUTH
 
 
+def test_the_directive_page_and_the_index_attribute_alike(home, service):
+    from search_app import create_app
+
+    page = create_app({"DANVAN_HOME": str(home), "TESTING": True}).test_client().get("/directive/16/CT-TTg.json")
+    data = page.get_json()
+    for record in data["records"]:
+        assert set(record["citations"]) == _ids(service, directive=[record["key"]]), record["key"]
+    assert set(data["unattributed_documents"]) == _ids(service, directive=["16/CT-TTg@?"])
+    assert [r["search_url"] for r in data["records"]] == ["/search?directive=16%2FCT-TTg%402016",
+                                                          "/search?directive=16%2FCT-TTg%402020"]
+
+
 def test_a_selected_bare_number_counts_every_document_citing_it(service):
     facet = service.search(SearchRequest(directive=["16/CT-TTg"])).facets["directive"]
     assert [(v.value, v.count) for v in facet if v.selected] == [("16/CT-TTg", len(TEXTS))]
