@@ -380,12 +380,12 @@ def _attribute(number: str, per_doc: dict[str, list[Mention]],
             records.setdefault(("term", term), _Record(number, None)).mentions[doc] = per_doc[doc]
         else:
             still_bare.append(doc)
+    unattributed = _contradicted(records)
     if not records:
         if not still_bare:
-            return [], set()
+            return [], unattributed
         only = _Record(number, None, {doc: per_doc[doc] for doc in still_bare})
-        return [only], set()
-    unattributed = set()
+        return [only], unattributed
     for doc in still_bare:
         candidates = _candidates(list(records.values()), per_doc[doc], doc_years.get(doc))
         if len(candidates) == 1:
@@ -394,6 +394,25 @@ def _attribute(number: str, per_doc: dict[str, list[Mention]],
             unattributed.add(doc)
     ordered = sorted(records.values(), key=lambda r: (r.year is None, r.year or 0, r.chosen("term") or ""))
     return ordered, unattributed
+
+
+def _contradicted(records: dict[Any, _Record]) -> set[str]:
+    """Take out the dated citations whose subject is another record's and not their own record's ("năm 2016
+    về ... COVID-19" when the 2020 record is the COVID one): a conflict, not settled by guessing.  Returns the
+    documents left with no record."""
+    subjects = {k: r.chosen("subject") for k, r in records.items()}
+    out = set()
+    for k, record in list(records.items()):
+        for doc, mentions in list(record.mentions.items()):
+            said = [m.subject for m in mentions if m.subject]
+            own = max((_likeness(s, subjects[k]) or 0.0 for s in said), default=1.0)
+            if own < 0.3 and any(max(_likeness(s, subjects[j]) or 0.0 for s in said) >= 0.5
+                                 for j in records if j != k):
+                del record.mentions[doc]
+                out.add(doc)
+        if not record.mentions:
+            del records[k]
+    return {doc for doc in out if not any(doc in r.mentions for r in records.values())}
 
 
 def _candidates(records: list[_Record], mentions: list[Mention], doc_year: int | None) -> list[_Record]:
