@@ -318,7 +318,8 @@ class SearchService:
         self._lock = threading.Lock()
         self._catalogue: tuple[int, dict[str, dict[str, Any]]] | None = None  # (generation, records)
         self._records: dict[tuple[int, str], dict[str, Any]] = {}  # (generation, number) -> records, oldest first
-        self._profiles: tuple[int, dict[str, dict[str, Any]]] | None = None  # (generation, key -> profile)
+        # (generation, record key -> profile, subject syllable -> keys of the records whose subject holds it)
+        self._profiles: tuple[int, dict[str, dict[str, Any]], dict[str, set[str]]] | None = None
 
     def searcher(self):
         """This thread's searcher, reopened if the index changed."""
@@ -449,7 +450,7 @@ class SearchService:
                 if parsed.words or parsed.phrases:
                     docnums = top(scores, allowed, wanted)
                 else:  # only numbers: each record's citing documents in turn, the most cited record first
-                    group = _record_groups(table, self._profiles_now(), [*parsed.directives, *numbers])
+                    group = _record_groups(table, self._profiles_now()[0], [*parsed.directives, *numbers])
                     candidates = np.flatnonzero(allowed)
                     docnums = candidates[np.lexsort((candidates, -scores[candidates],
                                                      group[candidates]))[:wanted]]
@@ -471,22 +472,27 @@ class SearchService:
             result.ranked = lambda: (hit(d) for d in docnums[:keep])
         return result
 
-    def _profiles_now(self) -> dict[str, dict[str, Any]]:
-        """Every directive record of the index (key -> profile, citations), read once per index generation."""
+    def _profiles_now(self) -> tuple[dict[str, dict[str, Any]], dict[str, set[str]]]:
+        """Every directive record of the index (key -> profile, citations) and the records by subject syllable,
+        read once per index generation."""
         gen = self.searcher().reader().generation()
         with self._lock:
             cached = self._profiles
         if cached is not None and cached[0] == gen:
-            return cached[1]
+            return cached[1], cached[2]
         found = read_records(self.index_dir)
+        by_syllable: dict[str, set[str]] = {}
+        for k, profile in found.items():
+            for syllable in _syllables(profile.get("subject") or ""):
+                by_syllable.setdefault(syllable, set()).add(k)
         with self._lock:
-            self._profiles = (gen, found)
-        return found
+            self._profiles = (gen, found, by_syllable)
+        return found, by_syllable
 
     def _named_records(self, parsed: ParsedQuery, numbers: list[str]) -> list[dict[str, Any]]:
         """The records a query names: every record of the numbers it cites, else the records whose subject
         holds each of its words (at least :data:`SUBJECT_MIN_WORDS`), most cited first."""
-        profiles = self._profiles_now()
+        profiles, by_syllable = self._profiles_now()
         if numbers:
             chosen = [k for k in profiles if split_key(k)[0] in numbers]
             chosen.sort(key=lambda k: (numbers.index(split_key(k)[0]), split_key(k)[1] == UNATTRIBUTED,
@@ -496,12 +502,12 @@ class SearchService:
                      for w in _syllables(text)}
             if len(words) < SUBJECT_MIN_WORDS:
                 return []
-            scored = []
-            for k, profile in profiles.items():
-                subject = _syllables(profile.get("subject") or "")
-                if words <= subject:
-                    scored.append((-len(words) / len(subject), -profile["citations"], k))
-            chosen = [k for *_rank, k in sorted(scored)[:RECORDS_SHOWN]]
+            holding = sorted((by_syllable.get(w, set()) for w in words), key=len)
+            keys = set.intersection(*holding) if holding[0] else set()
+            # The closest subjects first: the query covers most of them; then the most cited.
+            scored = sorted((-len(words) / len(_syllables(profiles[k]["subject"])), -profiles[k]["citations"], k)
+                            for k in keys)
+            chosen = [k for *_rank, k in scored[:RECORDS_SHOWN]]
         return [{"key": k, "label": key_label(k), **profiles[k]} for k in chosen]
 
     def _suggest(self, ranker: Ranker, parsed: ParsedQuery, needed: bool) -> str | None:
