@@ -175,6 +175,20 @@ def test_an_update_reattributes_the_citations_a_new_document_changes(tmp_path):
         "d2016": ["16/CT-TTg"], "bare-2021": ["16/CT-TTg"]}
 
 
+def test_danvan_index_says_which_documents_it_rewrote_for_their_records(tmp_path):
+    from corpus import config
+    from corpus.store import Store
+
+    docs = {d.id: d for d in _docs()}
+    _build(tmp_path, [docs["d2016"], docs["bare-2021"]])
+    with Store(config.store_path(tmp_path)) as store:
+        store.upsert(docs["d2020"])
+    run = subprocess.run([sys.executable, "-m", "cli", "index", "--data-dir", str(tmp_path)],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert "1 added, 0 updated, 0 deleted, 2 unchanged; 2 rewritten because a directive number" in run.stdout
+
+
 def test_an_update_agrees_with_a_rebuild(tmp_path):
     from corpus import config
 
