@@ -31,7 +31,8 @@ from whoosh.index import LockError
 
 from corpus.processes import die_with_parent
 from corpus.store import Store
-from indexer.records import attribute, document_keys, split_key
+from corpus.directive_records import from_citations, join_citations, read_citations
+from indexer.records import attribution, document_keys, split_key
 from indexer.schema import SCHEMA_VERSION, make_schema, to_fields
 from indexer.segments import FastSegmentWriter, write_segment
 
@@ -291,8 +292,45 @@ def _changes(current: dict, indexed: dict) -> tuple[list[str], list[str]]:
             [doc_id for doc_id in indexed if doc_id not in current])
 
 
+def _citations_job(job: tuple[str, list[str], set[str] | None]):
+    """Worker: what the store's documents ``ids`` say about the numbers they cite (of ``numbers``), and the
+    numbers each citing document holds."""
+    store_path, ids, numbers = job
+    store = Store(store_path)
+    cited: dict[str, list[str]] = {}
+
+    def citing():
+        for doc in store.documents(ids):
+            if doc.directives:
+                cited[doc.id] = doc.directives
+                yield doc.to_dict()
+
+    try:
+        return read_citations(citing(), numbers), cited
+    finally:
+        store.close()
+
+
+def _read_citations(store: Store, ids: list[str], numbers: set[str] | None, procs: int | None):
+    """:func:`_citations_job` over ``ids``, by ``procs`` worker processes for large sets: (found, numbers per
+    citing document), ``found`` as :func:`corpus.directive_records.catalogue` gives it."""
+    procs = _procs(len(ids), procs)
+    size = max(1, -(-len(ids) // (procs * 4)))  # contiguous chunks, joined in order
+    jobs = [(str(store.path), ids[i:i + size], numbers) for i in range(0, len(ids), size)]
+    if procs == 1 or len(jobs) == 1:
+        parts = [_citations_job(job) for job in jobs]
+    else:
+        with ProcessPoolExecutor(min(procs, len(jobs)), mp_context=multiprocessing.get_context("fork"),
+                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+            parts = list(pool.map(_citations_job, jobs))
+    cited: dict[str, list[str]] = {}
+    for _part, numbers_of in parts:
+        cited.update(numbers_of)
+    return from_citations(join_citations(part for part, _n in parts)), cited
+
+
 def _attribution(store: Store, ix: windex.Index, index_dir: Path, fresh: bool, to_write: list[str],
-                 to_delete: list[str]) -> tuple[dict[str, list[str]], dict[str, dict], list[str]]:
+                 to_delete: list[str], procs: int | None) -> tuple[dict[str, list[str]], dict[str, dict], list[str]]:
     """Directive record keys of the documents to write, the records' profiles, and the ids of unchanged
     documents whose keys changed (they are rewritten too).
 
@@ -300,16 +338,9 @@ def _attribution(store: Store, ix: windex.Index, index_dir: Path, fresh: bool, t
     the written and deleted documents cite (before and after), over all documents citing them.
     """
     if fresh:
-        numbers: dict[str, list[str]] = {}
-
-        def citing_docs():
-            for doc in store:
-                if doc.directives:
-                    numbers[doc.id] = doc.directives
-                    yield doc.to_dict()
-
-        found, records, several = attribute(citing_docs())
-        return {i: document_keys(ns, found.get(i, {}), several) for i, ns in numbers.items()}, records, []
+        found, numbers = _read_citations(store, sorted(to_write), None, procs)
+        keys, records, several = attribution(found)
+        return {i: document_keys(ns, keys.get(i, {}), several) for i, ns in numbers.items()}, records, []
     affected: set[str] = set()
     stored: dict[str, tuple[list[str], list[str]]] = {}  # unchanged citing doc -> (numbers, keys)
     changed = set(to_write) | set(to_delete)
@@ -327,12 +358,12 @@ def _attribution(store: Store, ix: windex.Index, index_dir: Path, fresh: bool, t
                     stored[fields["id"]] = (_listed(fields.get("directive")), _listed(fields.get("directive_record")))
     old = read_records(index_dir)
     citing = sorted({i for i, ns in numbers.items() if ns} | set(stored))
-    found, fresh_records, several = attribute((doc.to_dict() for doc in store.documents(citing)), affected)
+    attributed, fresh_records, several = attribution(_read_citations(store, citing, affected, procs)[0])
     records = {k: v for k, v in old.items() if split_key(k)[0] not in affected} | fresh_records
-    keys = {i: document_keys(ns, found.get(i, {}), several) for i, ns in numbers.items() if ns}
+    keys = {i: document_keys(ns, attributed.get(i, {}), several) for i, ns in numbers.items() if ns}
     moved = []
     for doc_id, (ns, was) in stored.items():
-        now = [k for n in ns for k in (document_keys([n], found.get(doc_id, {}), several) if n in affected
+        now = [k for n in ns for k in (document_keys([n], attributed.get(doc_id, {}), several) if n in affected
                                        else [k for k in was if split_key(k)[0] == n])]
         if now != was:
             keys[doc_id] = now
@@ -364,7 +395,7 @@ def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
         indexed = _read_stamps(index_dir, ix.latest_generation())
     to_write, to_delete = _changes(current, indexed)
     report.unchanged = len(current) - len(to_write)
-    keys, records, reattributed = _attribution(store, ix, index_dir, fresh, to_write, to_delete)
+    keys, records, reattributed = _attribution(store, ix, index_dir, fresh, to_write, to_delete, procs)
     report.reattributed = len(reattributed)
     try:
         if on_start:

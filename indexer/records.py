@@ -149,9 +149,15 @@ def several_records(found: Mapping[str, Mapping[str, Any]]) -> set[str]:
     return {n for n, data in found.items() if len(data["records"]) > 1 or data["unattributed"]}
 
 
-def attribute(docs: Iterable[Mapping[str, Any]], numbers: set[str] | None = None
-              ) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, Any]], set[str]]:
+Attribution = tuple[dict[str, dict[str, str]], dict[str, dict[str, Any]], set[str]]
+
+
+def attribute(docs: Iterable[Mapping[str, Any]], numbers: set[str] | None = None) -> Attribution:
     """Attribute every citation of ``docs`` (of ``numbers``, or all): (keys per document, profiles, numbers
     with several records).  ``docs`` must hold every document citing those numbers."""
-    found = catalogue(docs, numbers)
+    return attribution(catalogue(docs, numbers))
+
+
+def attribution(found: Mapping[str, Mapping[str, Any]]) -> Attribution:
+    """(keys per document, profiles, numbers with several records) of a :func:`catalogue` result."""
     return keys_of(found), profiles(found), several_records(found)

@@ -49,7 +49,7 @@ def _docs() -> list[Document]:
     return docs + [_document(f"filler-{i}", "2022-01-01", text) for i, text in enumerate(FILLER)]
 
 
-def _build(home: Path, docs: list[Document], rebuild: bool = False):
+def _build(home: Path, docs: list[Document], rebuild: bool = False, procs: int | None = None):
     from corpus import config
     from corpus.store import Store
     from indexer.build import update_index
@@ -58,7 +58,7 @@ def _build(home: Path, docs: list[Document], rebuild: bool = False):
         store.upsert_many(docs)
         for doc_id in set(store.stamps()) - {d.id for d in docs}:
             store.delete(doc_id)
-        return update_index(store, config.index_path(home), rebuild=rebuild)
+        return update_index(store, config.index_path(home), rebuild=rebuild, procs=procs)
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +198,7 @@ def test_an_update_agrees_with_a_rebuild(tmp_path):
     service = SearchService(config.index_path(tmp_path))
     updated = {h.id: h.records for h in service.search(SearchRequest(q="16/CT-TTg", limit=100)).hits}
     profiles = service.search(SearchRequest(q="16/CT-TTg")).directive_records
-    _build(tmp_path, docs, rebuild=True)
+    _build(tmp_path, docs, rebuild=True, procs=2)  # citations read by two worker processes
     rebuilt = SearchService(config.index_path(tmp_path))
     assert updated == {h.id: h.records for h in rebuilt.search(SearchRequest(q="16/CT-TTg", limit=100)).hits}
     assert profiles == rebuilt.search(SearchRequest(q="16/CT-TTg")).directive_records
