@@ -138,7 +138,8 @@ def search_context(params: SearchParams, result: SearchResult) -> dict[str, Any]
         "province_view": params.provinces,
         "province_view_urls": {v: params.url(path, provinces=v) for v in ("published", "2025")},
         "year_chart": year_chart(facets.get("year", [])),
-        "selected": selection_chips(params, path),
+        "selected": [{**chip, "shown": key_label(chip["value"])} if chip["name"] == "directive" else chip
+                     for chip in selection_chips(params, path)],
         "clear_url": params.cleared().url(path),
         "sort_urls": {s: params.url(path, sort=s, page=1) for s in ("relevance", "date")},
         "pagination": pagination(params, result.pages, path),
