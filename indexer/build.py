@@ -137,9 +137,12 @@ def _clear_leftovers(index_dir: Path) -> None:
 
 
 def _needs_rebuild(index_dir: Path, rebuild: bool) -> bool:
-    """True when the index is missing, outdated (other schema version), unfinished or ``rebuild``."""
+    """True when the index is missing, outdated (other schema version, or a field it lacks), unfinished or
+    ``rebuild``."""
     stamps_ok = (index_dir / STAMPS_FILE).exists() and _read_stamps(index_dir) != {}
-    return rebuild or not (windex.exists_in(str(index_dir)) and stamps_ok)
+    if rebuild or not (windex.exists_in(str(index_dir)) and stamps_ok):
+        return True
+    return bool(set(make_schema().names()) - set(windex.open_dir(str(index_dir)).schema.names()))
 
 
 @contextmanager

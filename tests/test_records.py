@@ -226,6 +226,23 @@ def test_an_index_from_an_older_schema_is_reported_and_rebuilt(tmp_path):
     assert report.rebuilt and SearchService(index_dir).search(SearchRequest(q="16/CT-TTg")).total == 2
 
 
+def test_an_index_lacking_a_field_is_rebuilt_even_when_its_stamps_look_current(tmp_path):
+    from corpus import config
+    from indexer.build import STAMPS_FILE
+    from indexer.schema import make_schema
+
+    _build(tmp_path, _docs()[:2])
+    index_dir = config.index_path(tmp_path)
+    stamps = (index_dir / STAMPS_FILE).read_text("utf-8")
+    old = make_schema()
+    old.remove("directive_record")
+    windex.create_in(str(index_dir), old)  # another branch's index of the same schema version
+    (index_dir / STAMPS_FILE).write_text(stamps, "utf-8")
+    report = _build(tmp_path, _docs()[:2])
+    assert report.rebuilt and report.added == 2
+    assert SearchService(index_dir).search(SearchRequest(q="16/CT-TTg")).total == 2
+
+
 def test_the_cli_prints_the_profile_lines_and_labels_hits_by_record(home):
     run = subprocess.run([sys.executable, "-m", "cli", "search", "16/CT-TTg", "--limit", "2", "--data-dir", str(home)],
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
