@@ -91,9 +91,13 @@ def _hit(hit: dict[str, Any], q: str) -> dict[str, Any]:
         **hit,
         "url": safe_link(hit.get("url")),
         "doc_url": doc_url(hit["id"], q),
-        "directive_links": [{"number": split_key(k)[0], "record": k, "label": key_label(k), "url": directive_url(k)}
-                            for k in hit.get("records") or hit["directives"]],
+        "directive_links": _directive_links(hit.get("records") or hit["directives"]),
     }
+
+
+def _directive_links(keys: list[str]) -> list[dict[str, str]]:
+    """A link per cited record (or number) to its place on the directive page, labelled "16/CT-TTg (2020)"."""
+    return [{"number": split_key(k)[0], "record": k, "label": key_label(k), "url": directive_url(k)} for k in keys]
 
 
 def pagination(params: SearchParams, pages: int, path: str) -> dict[str, Any]:
@@ -222,7 +226,8 @@ def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str,
         "document": document,
         "query": q,
         "paragraphs": doc_paragraphs(text, q),
-        "directive_links": [{"number": d, "url": directive_url(d)} for d in directives],
+        "directive_links": _directive_links([k for k in (stored.get("directive_record") or "").split(",") if k]
+                                            or directives),
         "attachment_links": [{"label": a, "url": safe_link(a)} for a in attachments],
         "original": {"id": original, "doc_url": doc_url(original, q)} if original else None,
         "near_duplicates": _related(service, "near_duplicates", doc_id, q),

@@ -267,6 +267,9 @@ def test_the_web_shows_the_records_and_labels_links_by_record(home):
     filtered = client.get(data["directive_records"][0]["search_url"].replace("/search", "/search.json")).get_json()
     assert filtered["total"] == 4
     assert '<article class="record" id="2020">' in client.get("/directive/16/CT-TTg").get_data(as_text=True)
+    links = client.get("/doc/both.json").get_json()["directive_links"]
+    assert [(link["label"], link["url"]) for link in links] == [("16/CT-TTg (2016)", "/directive/16/CT-TTg#2016"),
+                                                              ("16/CT-TTg (2020)", "/directive/16/CT-TTg#2020")]
     assert client.get("/search.json?directive=16/CT-TTg@1800").status_code == 400
     chosen = client.get("/search?directive=16/CT-TTg@2016").get_data(as_text=True)
     assert "Văn bản được trích dẫn:</span> 16/CT-TTg (2016)" in chosen
