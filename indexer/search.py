@@ -679,9 +679,12 @@ def _without_numbers(text: str) -> str:
     """``text`` with every cited document number blanked out (same length; a comma, so that the words either
     side do not make a pair)."""
     text = nfc(text)
-    for start, end, _number in reversed(cited_spans(text)):
-        text = text[:start] + "," + " " * (end - start - 1) + text[end:]
-    return text
+    parts, last = [], 0
+    for start, end, _number in cited_spans(text):
+        if start >= last:  # listed numbers ("217, 218-QĐ/TW") may share characters
+            parts += [text[last:start], "," + " " * (end - start - 1)]
+            last = end
+    return "".join(parts) + text[last:]
 
 
 def _syllables(text: str) -> set[str]:
