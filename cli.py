@@ -406,7 +406,7 @@ def _found_ids(home: Path, request, most: int):
         result = _service(home).search(replace(request, page=1, limit=1), keep=max(most, 1))
     except QueryError as exc:
         raise click.ClickException(str(exc)) from None
-    return (hit.id for hit in result.ranked())
+    return [doc_id for doc_id, _score in result.ranked]
 
 
 @cli.command()

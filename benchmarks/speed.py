@@ -135,7 +135,7 @@ def phase_import(home: Path, n: int) -> dict:
     with Store(config.store_path(home)) as store:
         batch = []
         for rec in records(n):
-            doc = from_record(rec, default_id=rec["id"])
+            doc, _cut = from_record(rec, default_id=rec["id"])
             text_bytes += len(doc.text.encode("utf-8")) + len((doc.title or "").encode("utf-8"))
             batch.append(doc)
             if len(batch) >= 2000:

@@ -8,12 +8,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from corpus.document import FIELDS, LIST_FIELDS, Document
 
+BATCH = 500  # ids per query when reading documents by id: well under SQLite's limit on parameters
 
 def _column_type(name: str) -> str:
     return "INTEGER" if name == "year" else "TEXT"
@@ -118,11 +120,42 @@ class Store:
             yield _from_row(row)
 
     def documents(self, ids: Iterable[str]) -> Iterator[Document]:
-        """The documents with these ids (missing ids are skipped)."""
-        for doc_id in ids:
-            doc = self.get(doc_id)
-            if doc is not None:
-                yield doc
+        """The documents with these ids, in that order (missing ids are skipped), read in batches."""
+        for row in self._rows_by_id(ids, "id, *"):
+            yield _from_row(row)
+
+    def fields(self, ids: Iterable[str], names: Sequence[str], text_chars: int | None = None) -> Iterator[dict[str, Any]]:
+        """Fields ``names`` of the documents with these ids, in that order (missing ids are skipped), read in batches.
+
+        List fields come decoded; with ``text_chars``, "text" is only its first
+        ``text_chars`` characters and "more" says whether the text goes on.
+        """
+        unknown = [name for name in names if name not in FIELDS]
+        if unknown:
+            raise ValueError(f"not Document fields: {', '.join(unknown)}")
+        columns = [f"substr(text, 1, {int(text_chars) + 1}) AS text" if name == "text" and text_chars is not None
+                   else name for name in names]
+        lists = [name for name in names if name in LIST_FIELDS]
+        for row in self._rows_by_id(ids, ", ".join(["id", *columns])):
+            found = dict(zip(names, row[1:]))
+            for name in lists:
+                found[name] = json.loads(found[name] or "[]")
+            if text_chars is not None and "text" in found:
+                text = found["text"] or ""
+                found["text"], found["more"] = text[:text_chars], len(text) > text_chars
+            yield found
+
+    def _rows_by_id(self, ids: Iterable[str], columns: str) -> Iterator[sqlite3.Row]:
+        """Rows (first column: id) of the documents with these ids, in that order, ``BATCH`` ids per query."""
+        ids = iter(ids)
+        while batch := list(islice(ids, BATCH)):
+            rows = self.db.execute(f"SELECT {columns} FROM documents WHERE id IN ({', '.join('?' * len(batch))})",
+                                   batch).fetchall()
+            by_id = {row[0]: row for row in rows}
+            for doc_id in batch:
+                row = by_id.get(doc_id)
+                if row is not None:
+                    yield row
 
     def count(self) -> int:
         """Number of stored documents."""

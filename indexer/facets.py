@@ -138,6 +138,14 @@ def _term_docs(reader, name: str, live: np.ndarray) -> dict[str, np.ndarray]:
     return {term: np.concatenate(parts) for term, parts in sorted(found.items())}
 
 
+def doc_ids(reader, live: np.ndarray) -> np.ndarray:
+    """Every live document's id by doc number (None for deleted ones), from the id field's terms: no stored fields read."""
+    ids = np.full(len(live), None, dtype=object)
+    for doc_id, docnums in _term_docs(reader, "id", live).items():
+        ids[docnums] = doc_id
+    return ids
+
+
 def facet_counts(table: FacetTable, matches: np.ndarray, filters: dict[str, np.ndarray],
                  selected: dict[str, list[str]], top: dict[str, int] | None = None) -> dict[str, list[FacetValue]]:
     """Count every facet among ``matches`` under all filters but its own."""

@@ -207,3 +207,22 @@ def snippet(text: str, terms: Terms, width: int = 240) -> str:
         end = text.rfind(" ", start, end) if text.rfind(" ", start, end) > start else end
     html = mark(text, found, start, end)
     return (ELLIPSIS if start > 0 else "") + html + (ELLIPSIS if end < len(text) else "")
+
+
+def lead(text: str, width: int = 240, more: bool = False) -> str:
+    """The opening of ``text`` on one line, as :func:`snippet` shows a text nothing matched in, without markup;
+    ``more``: ``text`` is only the start of a longer text.
+
+    >>> lead("Phong trào\\n\\n<b>Dân vận</b> khéo", width=26)
+    'Phong trào <b>Dân vận</b>…'
+    >>> lead("Dân vận khéo", more=True)
+    'Dân vận…'
+    """
+    line = " ".join(text.split())
+    if len(line) <= width and not more:
+        return line
+    end = min(len(line), width)
+    space = line.rfind(" ", 0, end)
+    if space > 0 and (end < len(line) or more):
+        end = space
+    return line[:end] + ELLIPSIS

@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from corpus.directive_records import catalogue, directive_records
 from corpus.directives import cited_spans
 from corpus.vietnamese import fold, key, nfc
 from indexer.analysis import ANALYZER, JOINER
-from indexer.facets import FacetTable, FacetValue, facet_counts
+from indexer.facets import FacetTable, FacetValue, doc_ids, facet_counts
 from indexer.highlight import Terms, snippet
 from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part, excluded_parts, parse,
                                 rank_terms, required_parts)
@@ -114,8 +114,8 @@ class SearchResult:
     # Records of the numbers the query names, or whose subject it names: profile, key, label, citations.
     directive_records: list[dict[str, Any]] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list, repr=False)  # cited numbers the query matched
-    # With ``SearchService.search(req, keep=n)``: the first n hits in rank order, made as they are read.
-    ranked: Callable[[], Iterator[Hit]] | None = field(default=None, repr=False, compare=False)
+    # With ``SearchService.search(req, keep=n)``: (id, score) of the first n hits in rank order, no stored field read.
+    ranked: list[tuple[str, float | None]] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def pages(self) -> int:
@@ -315,6 +315,7 @@ class SearchService:
                                f"{', '.join(missing)}): run `danvan index` to rebuild it")
         self._local = threading.local()  # Whoosh searchers are not thread-safe
         self._readers: dict[int | None, tuple[FacetTable, Ranker]] = {}
+        self._ids: tuple[FacetTable, np.ndarray] | None = None  # ids by doc number of one generation's table
         self._lock = threading.Lock()
         self._catalogue: tuple[int, dict[str, dict[str, Any]]] | None = None  # (generation, records)
         self._records: dict[tuple[int, str], dict[str, Any]] = {}  # (generation, number) -> records, oldest first
@@ -362,8 +363,8 @@ class SearchService:
     def search(self, req: SearchRequest, keep: int = 0) -> SearchResult:
         """Run one validated search; raises :class:`QueryError` for bad requests.
 
-        ``keep``: also rank the first ``keep`` hits, for ``result.ranked()`` to
-        make them one by one (an export ranks once, however many rows it sends).
+        ``keep``: also give the ids and scores of the first ``keep`` hits in
+        ``result.ranked`` (an export ranks once and reads its rows from the store).
         """
         started = time.perf_counter()
         req = validate(req)
@@ -463,14 +464,23 @@ class SearchService:
         result = SearchResult(request=req, total=total, hits=[hit(d) for d in docnums[first:first + req.limit]],
                               facets=facets, numbers=list(dict.fromkeys([*parsed.directives, *numbers])))
         if keep:
-            # Open every segment's stored fields now: a commit that merges
-            # segments away, or a rebuild swapped in, while the hits are being
-            # read must not take files this generation still needs.
-            for leaf, _ in searcher.reader().leaf_readers():
-                if leaf.doc_count_all():
-                    leaf.stored_fields(0)
-            result.ranked = lambda: (hit(d) for d in docnums[:keep])
+            ids = self._doc_ids(table, ranker)[docnums[:keep]].tolist()
+            kept = ([round(score, 4) for score in scores[docnums[:keep]].tolist()] if scores is not None
+                    else [None] * len(ids))  # as a Hit rounds it
+            result.ranked = list(zip(ids, kept))
         return result
+
+    def _doc_ids(self, table: FacetTable, ranker: Ranker) -> np.ndarray:
+        """Ids by doc number in the generation of ``table``: read at its first export, then kept."""
+        with self._lock:
+            cached = self._ids
+        if cached is not None and cached[0] is table:
+            return cached[1]
+        with ranker.io:
+            ids = doc_ids(ranker.reader, table.live)
+        with self._lock:
+            self._ids = (table, ids)
+        return ids
 
     def _profiles_now(self) -> tuple[dict[str, dict[str, Any]], dict[str, set[str]]]:
         """Every directive record of the index (key -> profile, citations) and the records by subject syllable,

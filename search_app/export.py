@@ -1,73 +1,73 @@
-"""Export a whole result set as CSV or JSONL, streamed row by row.
+"""Export a whole result set as CSV or JSONL, streamed in chunks of rows.
 
-The search is ranked once; rows (stored fields, snippet) are made while the
-response is sent, so memory stays flat however large the export; a hard cap
-bounds the work one request can cause.
+The search is ranked once and gives ids only; each chunk's fields are read
+from the store in one query while the response is sent, so memory stays flat
+however large the export, and no row is highlighted: an export's snippet is
+the text's opening.  A hard cap bounds the work one request can cause.
 """
 from __future__ import annotations
 
 import csv
-import html
 import io
-import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from flask import Response, stream_with_context
 
-from corpus import jsonlines
-from indexer.search import SearchService
+from corpus import config, jsonlines
+from corpus.store import Store
+from indexer.highlight import lead
+from indexer.search import IndexMissing, SearchService
 from search_app.params import SearchParams
 
 COLUMNS = ("rank", "id", "title", "published", "province", "province_2025", "directives",
            "source", "url", "score", "doc_url", "snippet")
-_TAGS = re.compile(r"</?mark>")
-# Rows (stored fields + snippet) are made CHUNK at a time, by one export at a
-# time: an export is seconds of CPU under one GIL, and several at once
-# starved every search of the server.  A lock per chunk never outlives it.
-CHUNK = 100
+# The store's fields a row shows ("text" only as the snippet's opening).
+FIELDS = ("id", "title", "published", "province", "province_2025", "directives", "source", "url", "text")
+SNIPPET = 240  # characters of the text's opening in the snippet column, as a search hit shows them
+# Rows are read and made CHUNK at a time (one store query, one piece of the
+# response), by one export at a time: several at once would share one GIL
+# with every search of the server.  A lock per chunk never outlives it.
+CHUNK = 500
 _MAKING_ROWS = threading.Lock()
 # What a spreadsheet may evaluate at the start of a cell (OWASP, "CSV injection"):
 # an id "=1+2" or a url "=HYPERLINK(...)" is imported data too.
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def plain(snippet_html: str) -> str:
-    """A snippet's text without markup.
-
-    >>> plain("a &lt;b&gt; <mark>dân</mark> vận")
-    'a <b> dân vận'
-    """
-    return html.unescape(_TAGS.sub("", snippet_html))
-
-
-def rows(service: SearchService, params: SearchParams, cap: int,
+def rows(service: SearchService, home: Path, params: SearchParams, cap: int,
          link: Callable[[str], str]) -> tuple[int, Iterator[dict[str, Any]]]:
-    """(rows that will be sent, their iterator).  The search runs now,
-    so a bad request raises before any byte is sent."""
-    first = service.search(replace(params, page=1, limit=1).to_request(), keep=max(cap, 1))
-    count = min(first.total, cap)
+    """(rows that will be sent, their iterator): the search's hits in its order, their fields from the store of
+    data directory ``home``.  The search runs now, so a bad request raises before any byte is sent.
+
+    A hit whose document left the store since the last `danvan index` is left out; ranks keep the search's numbers.
+    """
+    path = config.store_path(home)
+    if not path.is_file():
+        raise IndexMissing(f"no corpus store in {home}: run `danvan import`, then `danvan index`")
+    ranked = service.search(replace(params, page=1, limit=1).to_request(), keep=max(cap, 1)).ranked[:cap]
 
     def generate() -> Iterator[dict[str, Any]]:
-        ranked, rank = first.ranked(), 0
-        while rank < count:
-            with _MAKING_ROWS:
-                hits = list(islice(ranked, min(CHUNK, count - rank)))
-            if not hits:
-                return
-            for hit in hits:
-                rank += 1
-                yield {
-                    "rank": rank, "id": hit.id, "title": hit.title, "published": hit.published,
-                    "province": hit.province, "province_2025": hit.province_2025,
-                    "directives": hit.directives, "source": hit.source, "url": hit.url,
-                    "score": hit.score, "doc_url": link(hit.id), "snippet": plain(hit.snippet),
-                }
+        # Opened by the thread that sends the rows: a connection serves the thread that made it.
+        with Store(path) as store:
+            for start in range(0, len(ranked), CHUNK):
+                chunk = ranked[start:start + CHUNK]
+                with _MAKING_ROWS:
+                    found = {doc["id"]: doc for doc in store.fields([doc_id for doc_id, _ in chunk], FIELDS,
+                                                                     text_chars=4 * SNIPPET)}
+                    made = [{
+                        "rank": rank, "id": doc_id, "title": doc["title"] or "", "published": doc["published"] or None,
+                        "province": doc["province"] or None, "province_2025": doc["province_2025"] or None,
+                        "directives": doc["directives"], "source": doc["source"], "url": doc["url"],
+                        "score": score, "doc_url": link(doc_id), "snippet": lead(doc["text"], SNIPPET, doc["more"]),
+                    } for rank, (doc_id, score) in enumerate(chunk, start + 1) if (doc := found.get(doc_id))]
+                yield from made
 
-    return count, generate()
+    return len(ranked), generate()
 
 
 def cell(value: Any) -> Any:
@@ -83,29 +83,36 @@ def cell(value: Any) -> Any:
     return value
 
 
+def _chunks(items: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """``items`` CHUNK at a time: one piece of the response per chunk, not per row."""
+    items = iter(items)
+    while chunk := list(islice(items, CHUNK)):
+        yield chunk
+
+
 def csv_lines(items: Iterator[dict[str, Any]]) -> Iterator[str]:
-    """CSV text with a BOM (so spreadsheet programs read UTF-8), one chunk per row."""
+    """CSV text with a BOM (so spreadsheet programs read UTF-8): the header, then one piece per chunk of rows."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
     yield "\ufeff" + buffer.getvalue()
-    for item in items:
+    for chunk in _chunks(items):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow({k: cell(item[k]) for k in COLUMNS})
+        writer.writerows([cell(item[k]) for k in COLUMNS] for item in chunk)
         yield buffer.getvalue()
 
 
 def jsonl_lines(items: Iterator[dict[str, Any]]) -> Iterator[str]:
-    """One JSON object per line."""
-    for item in items:
-        yield jsonlines.line(item) + "\n"
+    """One JSON object per line, one piece per chunk of rows."""
+    for chunk in _chunks(items):
+        yield "".join(jsonlines.line(item) + "\n" for item in chunk)
 
 
-def response(service: SearchService, params: SearchParams, fmt: str, cap: int,
+def response(service: SearchService, home: Path, params: SearchParams, fmt: str, cap: int,
              link: Callable[[str], str]) -> Response:
-    """The streamed download for ``fmt`` ('csv' or 'jsonl')."""
-    count, items = rows(service, params, cap, link)
+    """The streamed download for ``fmt`` ('csv' or 'jsonl') of the result set, rows from the store in ``home``."""
+    count, items = rows(service, home, params, cap, link)
     body, mimetype = (csv_lines(items), "text/csv") if fmt == "csv" else (jsonl_lines(items), "application/x-ndjson")
     resp = Response(stream_with_context(body), mimetype=mimetype)
     resp.headers["Content-Disposition"] = f'attachment; filename="danvan-ket-qua.{fmt}"'

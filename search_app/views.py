@@ -398,8 +398,8 @@ def export(fmt: str) -> Response:
                         headers={"Retry-After": str(EXPORT_RETRY_SECONDS)})
     try:
         # The Host header is the client's: links are absolute only on the configured base URL.
-        resp = exporter.response(backend().service(), params, fmt, current_app.config["DANVAN_EXPORT_MAX"],
-                                 lambda doc_id: public_url(doc_url(doc_id)))
+        resp = exporter.response(backend().service(), backend().home, params, fmt,
+                                 current_app.config["DANVAN_EXPORT_MAX"], lambda doc_id: public_url(doc_url(doc_id)))
         if request.method == "HEAD":
             # No body, and a HEAD answer may only state the length a GET would send: count it.
             # (A streamed answer without a length makes waitress end the HEAD with a chunk.)

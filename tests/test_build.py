@@ -163,7 +163,7 @@ def test_hits_kept_for_an_export_survive_a_merge(tmp_path, make_mini_documents):
     before = set((tmp_path / "index").iterdir())
     FastSegmentWriter(windex.open_dir(str(tmp_path / "index"))).commit(optimize=True)
     assert before - set((tmp_path / "index").iterdir())  # the merge deleted the old segments' files
-    got = [hit.id for hit in result.ranked()]
+    got = [doc_id for doc_id, _score in result.ranked]
     assert got == [hit.id for hit in service.search(SearchRequest(q="", limit=100)).hits] and len(got) == 6
 
 

@@ -107,3 +107,55 @@ def test_web_csv_has_no_cell_a_spreadsheet_would_run(tmp_path):
     row, = csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig")))
     assert not [name for name, value in row.items() if spreadsheet_would_run(value)], row
     assert row["id"] == "'=1+2" and row["url"] == "'=HYPERLINK(\"http://x\")"
+
+
+def _web_home(tmp_path, docs):
+    from corpus import config
+    from corpus.store import Store
+    from indexer.build import update_index
+
+    with Store(config.store_path(tmp_path)) as store:
+        store.upsert_many(docs)
+        update_index(store, config.index_path(tmp_path))
+    return tmp_path
+
+
+def test_web_export_reads_rows_from_the_store_and_highlights_none(tmp_path, monkeypatch):
+    import indexer.search
+    from corpus import config
+    from corpus.store import Store
+    from indexer.highlight import lead
+    from search_app import create_app
+
+    opening = "Mở đầu bài viết về phong trào thi đua ở cơ sở. " * 12
+    docs = [Document(id=f"n{i:02d}", title=f"Bài {i}", text=opening + f"Cuối bài: công tác dân vận lần {i}.",
+                     published=f"2024-01-{i + 1:02d}", year=2024, directives=["25-NQ/TW"]) for i in range(30)]
+    home = _web_home(tmp_path, docs)
+    highlighted = []
+    real = indexer.search.snippet
+    monkeypatch.setattr(indexer.search, "snippet", lambda *a, **k: highlighted.append(1) or real(*a, **k))
+    with Store(config.store_path(home)) as store:  # the store moved on since the index was built
+        edited = store.get("n03")
+        edited.title = "Tiêu đề mới trong kho"
+        store.upsert(edited)
+        store.delete("n05")
+    client = create_app({"DANVAN_HOME": str(home), "TESTING": True}).test_client()
+    response = client.get("/export.csv?q=dân+vận&sort=date")
+    rows = list(csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert response.status_code == 200 and response.headers["X-Total-Count"] == "30"
+    assert [r["id"] for r in rows] == [f"n{i:02d}" for i in range(29, -1, -1) if i != 5]
+    assert [int(r["rank"]) for r in rows] == [n for n in range(1, 31) if n != 25]  # n05's rank stays empty
+    assert all(r["snippet"] == lead(docs[int(r["id"][1:])].text) for r in rows)  # the opening, not the match
+    assert next(r["title"] for r in rows if r["id"] == "n03") == "Tiêu đề mới trong kho"
+    assert len(highlighted) <= 1  # the one hit of the search's first page, not one per row
+
+
+def test_web_export_without_a_store_says_what_to_run(tmp_path):
+    from corpus import config
+    from search_app import create_app
+
+    home = _web_home(tmp_path, [Document(id="a", text="Công tác dân vận.")])
+    config.store_path(home).unlink()
+    response = create_app({"DANVAN_HOME": str(home), "TESTING": True}).test_client().get("/export.jsonl?q=dân")
+    assert response.status_code == 503 and b"danvan import" in response.get_data()
+    assert not config.store_path(home).exists()  # not created empty by the export

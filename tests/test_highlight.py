@@ -3,7 +3,7 @@ import pytest
 
 from corpus.vietnamese import fold, has_diacritics
 from indexer.analysis import FOLDED_ANALYZER, SYLLABLE_ANALYZER
-from indexer.highlight import Terms, matched_forms, merge_spans, snippet, spans
+from indexer.highlight import Terms, lead, matched_forms, merge_spans, snippet, spans
 
 TEXTS = [
     "Phong trào Dân vận khéo ở xã, DÂN VẬN KHÉO; dân-vận khéo.",
@@ -93,3 +93,17 @@ def test_snippet_prefers_the_window_holding_every_query_word():
             + "Công tác dân vận được chú trọng ở cơ sở." + " y" * 80)
     out = snippet(text, Terms.of(["dân", "vận"]), width=120)
     assert "<mark>dân</mark> <mark>vận</mark>" in out
+
+
+def test_lead_is_the_snippet_of_a_text_nothing_matched_from_its_opening_alone():
+    import html
+    import random
+
+    rng = random.Random(20)
+    pieces = ["dân", "vận", "khéo", "<b>", "&amp;", "Đ" * 30, "\n\n", "  ", "\t", "2024-06-30,", "x"]
+    texts = ["", "Dân vận khéo", "a" * 500, " ".join(["ừ"] * 300)]
+    texts += [" ".join(rng.choice(pieces) for _ in range(rng.randint(1, 200))) for _ in range(500)]
+    for text in texts:
+        shown = html.unescape(snippet(text, Terms()))
+        assert lead(text) == shown, text
+        assert lead(text[:960], more=len(text) > 960) == shown, text  # what an export reads from the store

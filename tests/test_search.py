@@ -192,5 +192,4 @@ def test_kept_hits_are_the_pages_in_order(mini_service, q, sort):
     result = mini_service.search(SearchRequest(q=q, limit=2, sort=sort), keep=50)
     pages = [hit for page in range(1, 6)
              for hit in mini_service.search(SearchRequest(q=q, limit=2, page=page, sort=sort)).hits]
-    assert result.total > 2 and [(h.id, h.score, h.snippet) for h in result.ranked()] == \
-        [(h.id, h.score, h.snippet) for h in pages]
+    assert result.total > 2 and result.ranked == [(h.id, h.score) for h in pages]
