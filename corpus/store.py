@@ -139,7 +139,7 @@ class Store:
         for row in self._rows_by_id(ids, ", ".join(["id", *columns])):
             found = dict(zip(names, row[1:]))
             for name in lists:
-                found[name] = json.loads(found[name] or "[]")
+                found[name] = json.loads(found[name]) if found[name] and found[name] != "[]" else []
             if text_chars is not None and "text" in found:
                 text = found["text"] or ""
                 found["text"], found["more"] = text[:text_chars], len(text) > text_chars

@@ -29,6 +29,7 @@ from corpus.vietnamese import fold, has_diacritics, normalize
 from indexer.analysis import _SYLLABLE, fold_syllable
 
 ELLIPSIS = "…"
+LEAD_SLACK = 60  # characters past its width that :func:`lead` reads first: enough unless the opening is mostly blank
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,14 @@ def lead(text: str, width: int = 240, more: bool = False) -> str:
     >>> lead("Dân vận khéo", more=True)
     'Dân vận…'
     """
-    line = " ".join(text.split())
+    # Most openings have no whitespace but single spaces and line breaks: joined as they are, in C.
+    head = text[:width + LEAD_SLACK].replace("\n\n", " ").replace("\n", " ").replace("\xa0", " ")
+    if len(head) > width and head.isprintable() and "  " not in head and head[0] != " " and head[width] != " ":
+        line = head[:width + 1]  # as split and joined, and the text goes on
+    else:  # what the first width + 1 characters are, as split and joined, is known from a little more text
+        line = " ".join(text[:width + LEAD_SLACK].split())
+        if len(line) <= width:
+            line = " ".join(text.split())
     if len(line) <= width and not more:
         return line
     end = min(len(line), width)

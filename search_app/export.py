@@ -20,7 +20,7 @@ from flask import Response, stream_with_context
 
 from corpus import config, jsonlines
 from corpus.store import Store
-from indexer.highlight import lead
+from indexer.highlight import LEAD_SLACK, lead
 from indexer.search import IndexMissing, SearchService
 from search_app.params import SearchParams
 
@@ -58,7 +58,7 @@ def rows(service: SearchService, home: Path, params: SearchParams, cap: int,
                 chunk = ranked[start:start + CHUNK]
                 with _MAKING_ROWS:
                     found = {doc["id"]: doc for doc in store.fields([doc_id for doc_id, _ in chunk], FIELDS,
-                                                                     text_chars=4 * SNIPPET)}
+                                                                     text_chars=SNIPPET + LEAD_SLACK)}
                     made = [{
                         "rank": rank, "id": doc_id, "title": doc["title"] or "", "published": doc["published"] or None,
                         "province": doc["province"] or None, "province_2025": doc["province_2025"] or None,

@@ -3,7 +3,7 @@ import pytest
 
 from corpus.vietnamese import fold, has_diacritics
 from indexer.analysis import FOLDED_ANALYZER, SYLLABLE_ANALYZER
-from indexer.highlight import Terms, lead, matched_forms, merge_spans, snippet, spans
+from indexer.highlight import LEAD_SLACK, Terms, lead, matched_forms, merge_spans, snippet, spans
 
 TEXTS = [
     "Phong trào Dân vận khéo ở xã, DÂN VẬN KHÉO; dân-vận khéo.",
@@ -102,8 +102,16 @@ def test_lead_is_the_snippet_of_a_text_nothing_matched_from_its_opening_alone():
     rng = random.Random(20)
     pieces = ["dân", "vận", "khéo", "<b>", "&amp;", "Đ" * 30, "\n\n", "  ", "\t", "2024-06-30,", "x"]
     texts = ["", "Dân vận khéo", "a" * 500, " ".join(["ừ"] * 300)]
+    clean = "Công tác dân vận khéo ở cơ sở, " * 20  # single spaces only: the quick path
+    texts += [clean[:n] + tail for n in range(230, 250) for tail in ("", " ", "x", "  y", "\n\nz", "\xa0w")]
+    texts += [clean[:n] + "\xa0" + clean[n:] for n in (0, 5, 239, 240, 241)] + [" " + clean, clean[:240] + " " + clean]
+    texts += [clean[:n] + brk + clean[n:] for n in (0, 1, 100, 239, 240, 241, 290)
+              for brk in ("\n", "\n\n", "\n\n\n", " \n", "\n ", "\r\n", "\n\t")]
     texts += [" ".join(rng.choice(pieces) for _ in range(rng.randint(1, 200))) for _ in range(500)]
     for text in texts:
         shown = html.unescape(snippet(text, Terms()))
         assert lead(text) == shown, text
-        assert lead(text[:960], more=len(text) > 960) == shown, text  # what an export reads from the store
+        # What an export reads from the store: the opening, exact unless it is mostly blank.
+        head = text[:240 + LEAD_SLACK]
+        cut = lead(head, more=len(text) > len(head))
+        assert cut == shown or (len(" ".join(head.split())) <= 240 and shown.startswith(cut[:-1])), text
