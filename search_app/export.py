@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path
@@ -76,11 +76,13 @@ def cell(value: Any) -> Any:
     >>> cell("=1+2"), cell("@SUM(A1)"), cell(["16/CT-TTg", "25-NQ/TW"]), cell(-1.5)
     ("'=1+2", "'@SUM(A1)", '16/CT-TTg; 25-NQ/TW', -1.5)
     """
-    if isinstance(value, list):
-        value = "; ".join(value)
-    if isinstance(value, str) and value.startswith(_FORMULA):
-        value = "'" + value
-    return value
+    return cells([value])[0]
+
+
+def cells(values: Iterable[Any]) -> list[Any]:
+    """A CSV row: each value as :func:`cell` makes it, with no call per value (an export has 100,000s)."""
+    joined = ["; ".join(v) if isinstance(v, list) else v for v in values]
+    return ["'" + v if isinstance(v, str) and v.startswith(_FORMULA) else v for v in joined]
 
 
 def _chunks(items: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -99,7 +101,7 @@ def csv_lines(items: Iterator[dict[str, Any]]) -> Iterator[str]:
     for chunk in _chunks(items):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows([cell(item[k]) for k in COLUMNS] for item in chunk)
+        writer.writerows(cells([item[k] for k in COLUMNS]) for item in chunk)
         yield buffer.getvalue()
 
 

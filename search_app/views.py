@@ -66,6 +66,12 @@ def doc_url(doc_id: str, q: str = "") -> str:
     return url + ("?" + urlencode({"q": q}) if q else "")
 
 
+def doc_links() -> Callable[[str], str]:
+    """``public_url(doc_url(doc_id))`` for the many ids of an export: the site's part is worked out once."""
+    base = public_url(doc_url(""))
+    return lambda doc_id: base + quote(doc_id, safe="")
+
+
 def directive_url(number: str, fmt: str = "") -> str:
     """Link to a directive page (canonical numbers keep their slashes); a record key links to its record there
     (``/directive/16/CT-TTg#2020``)."""
@@ -399,7 +405,7 @@ def export(fmt: str) -> Response:
     try:
         # The Host header is the client's: links are absolute only on the configured base URL.
         resp = exporter.response(backend().service(), backend().home, params, fmt,
-                                 current_app.config["DANVAN_EXPORT_MAX"], lambda doc_id: public_url(doc_url(doc_id)))
+                                 current_app.config["DANVAN_EXPORT_MAX"], doc_links())
         if request.method == "HEAD":
             # No body, and a HEAD answer may only state the length a GET would send: count it.
             # (A streamed answer without a length makes waitress end the HEAD with a chunk.)

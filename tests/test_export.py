@@ -159,3 +159,16 @@ def test_web_export_without_a_store_says_what_to_run(tmp_path):
     response = create_app({"DANVAN_HOME": str(home), "TESTING": True}).test_client().get("/export.jsonl?q=dân")
     assert response.status_code == 503 and b"danvan import" in response.get_data()
     assert not config.store_path(home).exists()  # not created empty by the export
+
+
+@pytest.mark.parametrize("config", [{}, {"DANVAN_BASE_URL": "https://dan-van.example/kho"}])
+def test_export_links_are_the_document_pages(tmp_path, config):
+    from search_app import create_app
+    from search_app.headers import public_url
+    from search_app.views import doc_links, doc_url
+
+    app = create_app({"DANVAN_HOME": str(tmp_path), "TESTING": True, **config})
+    with app.test_request_context("/export.csv", base_url="http://x/mounted"):
+        link = doc_links()
+        for doc_id in ("d1", "a b/c?d#e", "=1+2", "tin-tức/Đà Nẵng%20", "x.json"):
+            assert link(doc_id) == public_url(doc_url(doc_id))
