@@ -22,6 +22,8 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import lzma
 import os
@@ -56,6 +58,8 @@ QUERIES = {
     "directive": ["25-NQ/TW", "16/CT-TTg", "nghị quyết 25-NQ/TW", "211-KH/TU"],
 }
 FILTERS = [{}, {"province": ["Nghệ An"]}, {"province": ["Hà Nội"], "year": ["2019"]}]
+EXPORT_QUERY = "nhân dân"  # a common word: a 10,000-row export at 30k documents and more
+EXPORT_ROWS = 10_000
 SERVE_URLS = [
     "/search?q=c%C3%B4ng+t%C3%A1c",
     "/search?q=d%C3%A2n+v%E1%BA%ADn&province=Ngh%E1%BB%87+An",
@@ -205,8 +209,19 @@ def phase_query(home: Path, repeat: int) -> dict:
         resp = client.get(url)
         page_ms.append((time.perf_counter() - t0) * 1000)
         assert resp.status_code == 200, (url, resp.status_code)
+    # CPU of a whole CSV export (the web's /export.csv, body read): the first one reads the
+    # index generation's ids, the next ones are what every later export costs.
+    url = "/export.csv?" + urllib.parse.urlencode({"q": EXPORT_QUERY})
+    export_cpu = []
+    for _ in range(4):
+        t0 = time.process_time()
+        resp = client.get(url)
+        resp.get_data()
+        export_cpu.append(time.process_time() - t0)
+        assert resp.status_code == 200, (url, resp.status_code)
     return {"open_ms": open_ms, "first_query_ms": first_ms, "times": times, "totals": totals,
-            "page_ms": page_ms, "peak_rss_mb": _peak_mb()}
+            "page_ms": page_ms, "peak_rss_mb": _peak_mb(), "export_rows": int(resp.headers["X-Total-Count"]),
+            "export_cpu_first_s": export_cpu[0], "export_cpu_s": statistics.median(export_cpu[1:])}
 
 
 def _fts_query(parsed) -> str | None:
@@ -299,9 +314,22 @@ def phase_fts(home: Path, repeat: int) -> dict:
                     t0 = time.perf_counter()
                     totals[f"{q} {json.dumps(filt, ensure_ascii=False)}"] = search(q, filt)
                     times.setdefault(cls + ("+facet" if filt else ""), []).append((time.perf_counter() - t0) * 1000)
+    # The same export from FTS5: the rows in bm25 order with their fields and the text's first
+    # 240 characters, written as CSV.
+    export_cpu = []
+    for _ in range(3):
+        t0 = time.process_time()
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerows(db.execute(
+            "SELECT d.id, d.title, d.published, d.province, d.province_2025, fts.rank, substr(fts.text, 1, 240) "
+            "FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? ORDER BY fts.rank LIMIT ?",
+            (_fts_query(parse(EXPORT_QUERY)), EXPORT_ROWS)))
+        export_cpu.append(time.process_time() - t0)
     size = path.stat().st_size
     db.close()
-    return {"build_seconds": build_s, "db_mb": size / 1e6, "times": times, "totals": totals}
+    return {"build_seconds": build_s, "db_mb": size / 1e6, "times": times, "totals": totals,
+            "export_cpu_s": statistics.median(export_cpu)}
 
 
 def phase_serve(home: Path) -> dict:
@@ -434,6 +462,9 @@ def report(out: dict) -> None:
         differ = [k for k in q["totals"] if q["totals"][k] != fts["totals"].get(k)]
         print(f"result counts differ from FTS5 (different tokenisation, expected) on {len(differ)}/{len(q['totals'])} queries")
     print(f"search page via Flask test client (server-side): {_stats(q['page_ms'])}")
+    print(f"export of {q['export_rows']} rows ({EXPORT_QUERY!r}, CSV): CPU {q['export_cpu_s']:.3f} s "
+          f"(first after opening {q['export_cpu_first_s']:.3f} s)"
+          + (f"; FTS5 {fts['export_cpu_s']:.3f} s" if fts else ""))
     if "serve" in out:
         s = out["serve"]
         print(f"danvan serve: peak RSS {s['peak_rss_mb']:.0f} MB; first page {s['first_page_ms']:.0f} ms; "
