@@ -124,7 +124,7 @@ def _term_docs(reader, name: str, live: np.ndarray) -> dict[str, np.ndarray]:
     fieldobj = reader.schema[name]
     found: dict[str, list[np.ndarray]] = {}
     for leaf, offset in _segments(reader):
-        for tbytes, terminfo in whoosh_internals.terms_from(leaf, name):
+        for tbytes, terminfo in leaf.iter_field(name):  # the term table in order, one pass
             if not tbytes:
                 continue
             ids = read_all(whoosh_internals.postings(leaf, name, terminfo))[0] + offset

@@ -36,7 +36,7 @@ REQUIRED: dict[object, tuple[str, ...]] = {
     filetables: ("_lengths",),
     numeric: ("_length_byte_cache",),
     SegmentReader: ("_terms", "_perdoc"),
-    W3TermsReader: ("_postfile", "term_info", "items_from"),
+    W3TermsReader: ("_postfile",),
     W3PerDocReader: ("_cached_reader",),
     NumericColumn.Reader: ("_count", "_dbfile", "_basepos", "_fixedlen"),
     W3LeafMatcher: ("_data", "_read_data", "_read_values", "_values", "_next_block", "_blocklength", "_i",
@@ -111,22 +111,11 @@ def postings(leaf, field: str, terminfo) -> tuple | W3LeafMatcher:
 
 def term_postings(leaf, field: str, term: str) -> tuple | W3LeafMatcher | None:
     """:func:`postings` of ``term`` (text) in ``field`` of one segment; None if the segment lacks it."""
-    if field not in leaf.schema:
-        return None
-    fieldobj = leaf.schema[field]
     try:
-        terminfo = leaf._terms.term_info(field, fieldobj.to_bytes(term))
+        terminfo = leaf.term_info(field, term)
     except TermNotFound:
         return None
     return postings(leaf, field, terminfo)
-
-
-def terms_from(leaf, field: str) -> Iterator[tuple[bytes, object]]:
-    """``(term bytes, term info)`` of every term of ``field`` in one segment, in term order."""
-    for (fieldname, tbytes), terminfo in leaf._terms.items_from(field, b""):
-        if fieldname != field:
-            break
-        yield tbytes, terminfo
 
 
 class Block:
