@@ -20,9 +20,9 @@ from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.system import pack_ushort
 
 from indexer.longlists import LongListWriter
-from indexer.whoosh_internals import FieldWriterParts, HookedSegmentWriter, swap_term_table
 from indexer.schema import SyllableText
 from indexer.w3files import PICKLE_PROTOCOL, Postings, TermTable, extent_bytes, write_blocks
+from indexer.whoosh_internals import FieldWriterParts, HookedSegmentWriter, swap_term_table
 
 # Terms with fewer postings than this are kept in the term table itself,
 # not as a block in the postings file: most pair terms occur a few times.

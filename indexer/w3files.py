@@ -22,14 +22,13 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.system import pack_int, pack_long
 from whoosh.util.numeric import length_to_byte
 
-from indexer.whoosh_internals import HASH_ENTRY, LENGTH_BYTE_CACHE, HashWriter, grow_to
+from indexer.whoosh_internals import HASH_ENTRY, HASH_SLOT, LENGTH_BYTE_CACHE, HashWriter, grow_to
 
 # W3TermInfo's fixed part ("!BfIBBfII"): flags (1 = inlined), total weight,
 # document frequency, min and max field length (as bytes), max weight, first
 # and last document number.
 TERMINFO = np.dtype([("inlined", "u1"), ("weight", ">f4"), ("df", ">u4"), ("minlength", "u1"),
                      ("maxlength", "u1"), ("maxweight", ">f4"), ("minid", ">u4"), ("maxid", ">u4")])
-_HASH_SLOT = np.dtype([("hash", ">u4"), ("position", ">i8")])  # filetables._pointer
 _LENGTH_BYTES = np.asarray(LENGTH_BYTE_CACHE, dtype=np.int64)
 # W3 pickles postings with protocol 2, which has no bytes type: every value
 # becomes a latin-1 str rebuilt by a call.  Protocol 4 pickles bytes as bytes,
@@ -177,6 +176,6 @@ class TermTable(HashWriter):
                 while positions[slot]:
                     slot = (slot + 1) % numslots
                 hashes[slot], positions[slot] = hashed, position
-            table = np.empty(numslots, dtype=_HASH_SLOT)
+            table = np.empty(numslots, dtype=HASH_SLOT)
             table["hash"], table["position"] = hashes, positions
             dbfile.write(table.tobytes())

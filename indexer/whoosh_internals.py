@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Iterator
+from importlib.metadata import version
 
 import numpy as np
 from whoosh.codec import whoosh3
@@ -33,7 +34,7 @@ WHOOSH_VERSION = "2.7.5"  # the whoosh-reloaded release REQUIRED was read from (
 # (instance attributes are set in methods, so there is no instance to ask).
 REQUIRED: dict[object, tuple[str, ...]] = {
     whoosh3: ("_lenfield",),
-    filetables: ("_lengths",),
+    filetables: ("_lengths", "_pointer"),
     numeric: ("_length_byte_cache",),
     SegmentReader: ("_terms", "_perdoc"),
     W3TermsReader: ("_postfile",),
@@ -80,15 +81,17 @@ def check(required: dict[object, tuple[str, ...]]) -> None:
     missing = [f"{getattr(owner, '__qualname__', getattr(owner, '__name__', owner))}.{name}"
                for owner, names in required.items() for name in names if name not in known_names(owner)]
     if missing:
-        from importlib.metadata import version
-
         raise WhooshChanged(f"whoosh-reloaded {version('whoosh-reloaded')} lacks {', '.join(missing)}, which "
                             f"indexer/whoosh_internals.py uses (written for {WHOOSH_VERSION}, pinned in setup.cfg)")
 
 
 check(REQUIRED)
+if (filetables._pointer.format, filetables._lengths.format) != ("!Iq", "!ii"):
+    raise WhooshChanged("whoosh.filedb.filetables changed its hash-file layout (_pointer, _lengths): "
+                        "indexer/w3files.py writes the old one")
 
 HASH_ENTRY = filetables._lengths  # struct of a hash file entry's (key length, value length)
+HASH_SLOT = np.dtype([("hash", ">u4"), ("position", ">i8")])  # filetables._pointer as a numpy record
 LENGTH_BYTE_CACHE = numeric._length_byte_cache  # length_to_byte's table of lengths
 
 
