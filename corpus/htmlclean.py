@@ -22,6 +22,7 @@ import lxml.html
 from lxml import etree
 
 from corpus import htmlrules as rules
+from corpus import legacy_encodings
 from corpus.vietnamese import nfc
 
 BLOCK_TAGS = frozenset("""
@@ -82,8 +83,14 @@ def decode_html(data: bytes | str, headers: dict | None = None) -> str:
     """Decode a page: HTTP header charset, BOM, <meta> charset, then detection; NFC.
 
     Windows-1258 decodes to base letters plus combining tone marks, so the
-    result is always NFC-normalised.
+    result is always NFC-normalised.  Pages typed in the legacy TCVN3 or VNI
+    font encodings come out in Unicode (``corpus/legacy_encodings.py``).
     """
+    text = _decode(data, headers)
+    return legacy_encodings.convert(text, legacy_encodings.fonts_in(text[:100_000]))[0]
+
+
+def _decode(data: bytes | str, headers: dict | None) -> str:
     if isinstance(data, str):
         return nfc(data)
     declared: list[str] = []
@@ -120,6 +127,10 @@ def decode_html(data: bytes | str, headers: dict | None = None) -> str:
 
 
 def _detect(data: bytes) -> str:
+    latin = data.decode("latin-1")
+    legacy, found = legacy_encodings.convert(latin, legacy_encodings.fonts_in(latin[:100_000]))
+    if found:  # a single-byte page in a Vietnamese font encoding, not a codepage
+        return legacy
     candidates: list[str] = []
     try:
         import charset_normalizer
