@@ -542,12 +542,15 @@ def sources(province: str | None, kind: str | None, as_json: bool) -> None:
 @click.option("--province", help="Province of the start URLs' portals, e.g. 'Hà Giang'; with no start URLs, "
                                 "crawl the built-in portals of that province.")
 @click.option("--kind", type=click.Choice(KINDS), help="With the built-in catalogue: only portals of this kind.")
+@click.option("--concurrent-hosts", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Portals fetched at once, each one request at a time with its own delay.")
 @click.option("--allow-private", is_flag=True,
               help="Also fetch private and loopback addresses (127.0.0.1, ::1, 10.x, 192.168.x): a local mirror. "
                    "Refused by default.")
 @data_dir_option
 def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int | None, delay: float,
-          province: str | None, kind: str | None, allow_private: bool, data_dir: Path | None) -> None:
+          province: str | None, kind: str | None, concurrent_hosts: int, allow_private: bool,
+          data_dir: Path | None) -> None:
     """Crawl portals politely (robots.txt, delays) into the corpus; resumable.
 
     Follows listings, sitemap.xml and RSS on each start URL's site only.  A
@@ -583,7 +586,8 @@ def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int
     with _open_store(data_dir, create=True) as store:
         try:
             report = run_crawl(store, start_urls, chosen, max_pages=max_pages, delay=delay,
-                               province=province, progress=progress, allow_private=allow_private)
+                               province=province, progress=progress, allow_private=allow_private,
+                               concurrent_hosts=concurrent_hosts)
         except (SourceError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
         finally:

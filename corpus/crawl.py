@@ -21,6 +21,7 @@ import logging
 import re
 import zlib
 from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +71,7 @@ MAX_SITEMAP_NESTING = 3  # robots.txt sitemap -> index -> index -> sitemap; deep
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 MAX_LINKS = {"page": 1000, "sitemap": 50_000, "feed": 50_000}  # links taken from one page
 KNOWN_PER_BUDGET = 20  # a source's frontier holds at most 20 URLs per page of its budget (200,000 by default)
+DEFAULT_CONCURRENT_HOSTS = 8  # sources fetched at once, each by its own polite queue
 
 # Frontier priority (lower first).  Start URLs and sitemaps, then pages by
 # depth (paging included: it reaches older articles), then URLs a generator
@@ -430,10 +432,11 @@ class _Crawler:
                 self.report.over_budget.append(name)
         return out
 
-    def visit(self, run: int, item) -> None:
+    def fetch(self, item) -> FetchResult:
+        """Fetch one queued URL (network only: safe in a worker thread, one per host at a time)."""
         source = self.sources[item.source]
         validators = item.state in DONE_STATES
-        result = self.fetcher.fetch(
+        return self.fetcher.fetch(
             item.fetch_url,
             etag=item.etag if validators else None,
             last_modified=item.last_modified if validators else None,
@@ -441,6 +444,10 @@ class _Crawler:
             delay=source.delay,
             allow_private=source.allow_private,
         )
+
+    def visit(self, run: int, item, result: FetchResult) -> None:
+        """Record a fetched URL's outcome in the store (the thread that owns the database)."""
+        source = self.sources[item.source]
         if not result.blocked:
             self.spent[source.name] += 1
         try:
@@ -545,6 +552,36 @@ class _Crawler:
             self.report.removed += 1
 
 
+def _run_lanes(crawler: _Crawler, run: int, max_pages: int | None, lanes: int,
+               progress: Callable[[CrawlReport, str], None] | None) -> None:
+    """Fetch several sources at once, one polite queue each; results are recorded in this thread.
+
+    A source has at most one request in flight (its delay and robots Crawl-delay
+    hold as before, and the fetcher serialises each host), so a slow or
+    delayed host holds up only itself.  A URL is marked only once its result is
+    recorded: a killed crawl fetches the in-flight URLs again when resumed.
+    """
+    report, frontier = crawler.report, crawler.frontier
+    inflight: dict = {}
+    with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="danvan-fetch") as pool:
+        while True:
+            while len(inflight) < lanes and (max_pages is None or report.visited + len(inflight) < max_pages):
+                busy = {item.source for item in inflight.values()}
+                names = [name for name in crawler.due_sources() if name not in busy]
+                item = frontier.next_due(run, names) if names else None
+                if item is None:
+                    break
+                inflight[pool.submit(crawler.fetch, item)] = item
+            if not inflight:
+                return
+            done, _pending = wait(inflight, return_when=FIRST_COMPLETED)
+            for future in done:
+                item = inflight.pop(future)
+                crawler.visit(run, item, future.result())
+                if progress is not None:
+                    progress(report, item.fetch_url)
+
+
 def resolve_sources(
     start_urls: Iterable[str] = (),
     sources: str | Path | list[Source] | None = None,
@@ -586,10 +623,12 @@ def crawl(
     fetcher: Fetcher | None = None,
     link_duplicates: bool = True,
     allow_private: bool = False,
+    concurrent_hosts: int = DEFAULT_CONCURRENT_HOSTS,
 ) -> CrawlReport:
     """Crawl the given sources/start URLs into ``store``; resumable, polite, never fatal per page.
 
     ``allow_private`` lets every source fetch private and loopback addresses (local mirrors).
+    Up to ``concurrent_hosts`` sources are fetched at once, each one request at a time.
     """
     chosen = resolve_sources(start_urls, sources, province=province, allow_private=allow_private)
     if not chosen:
@@ -603,14 +642,7 @@ def crawl(
         report.run = run
         for source in chosen:
             crawler.seed(source)
-        while max_pages is None or report.visited < max_pages:
-            names = crawler.due_sources()
-            item = crawler.frontier.next_due(run, names) if names else None
-            if item is None:
-                break
-            crawler.visit(run, item)
-            if progress is not None:
-                progress(report, item.fetch_url)
+        _run_lanes(crawler, run, max_pages, max(1, concurrent_hosts), progress)
         report.queued = crawler.frontier.count_due(run, list(crawler.sources))
         if report.queued == 0:
             crawler.frontier.finish_run(run)
