@@ -544,12 +544,16 @@ def sources(province: str | None, kind: str | None, as_json: bool) -> None:
 @click.option("--kind", type=click.Choice(KINDS), help="With the built-in catalogue: only portals of this kind.")
 @click.option("--concurrent-hosts", type=click.IntRange(min=1), default=8, show_default=True,
               help="Portals fetched at once, each one request at a time with its own delay.")
+@click.option("--render", is_flag=True,
+              help="Render pages built by scripts (an empty shell) in headless Chromium, through the same polite "
+                   "fetcher (make browser installs it). Off by default; a source's render = true turns it on for "
+                   "that source.")
 @click.option("--allow-private", is_flag=True,
               help="Also fetch private and loopback addresses (127.0.0.1, ::1, 10.x, 192.168.x): a local mirror. "
                    "Refused by default.")
 @data_dir_option
 def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int | None, delay: float,
-          province: str | None, kind: str | None, concurrent_hosts: int, allow_private: bool,
+          province: str | None, kind: str | None, concurrent_hosts: int, render: bool, allow_private: bool,
           data_dir: Path | None) -> None:
     """Crawl portals politely (robots.txt, delays) into the corpus; resumable.
 
@@ -566,6 +570,7 @@ def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int
     Example (the built-in portals of one province): danvan crawl --province "Hà Giang" --max-pages 500
     """
     from corpus.crawl import crawl as run_crawl
+    from corpus.render import RenderError
     from corpus.sources import SourceError, builtin_sources
 
     builtin = str(sources_file) == "builtin" or (not start_urls and sources_file is None and (province or kind))
@@ -587,8 +592,8 @@ def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int
         try:
             report = run_crawl(store, start_urls, chosen, max_pages=max_pages, delay=delay,
                                province=province, progress=progress, allow_private=allow_private,
-                               concurrent_hosts=concurrent_hosts)
-        except (SourceError, ValueError) as exc:
+                               concurrent_hosts=concurrent_hosts, render=render)
+        except (SourceError, ValueError, RenderError) as exc:
             raise click.ClickException(str(exc)) from None
         finally:
             _status_line("")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import zlib
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -33,6 +34,7 @@ from corpus.document import Document, content_hash, make_id
 from corpus.fetch import MAX_URL_LENGTH, Fetcher, FetchResult, without_credentials
 from corpus.frontier import DONE_STATES, Frontier, now
 from corpus.htmlclean import decode_html, parse_document, parse_html, parse_tree
+from corpus.render import Renderer, is_shell, render_problem
 from corpus.sources import Source, load_sources, site_host, source_province, sources_from_urls
 from corpus.store import Store
 
@@ -352,6 +354,9 @@ class _Crawler:
         self.fetcher = fetcher
         self.report = report
         self.spent: Counter = Counter()  # requests per source in this call
+        self.render = False  # render every script-built page (--render), not only render = true sources
+        self.renderer: Renderer | None = None
+        self._lock = threading.Lock()
         self.known: dict[str, int] = {}  # frontier size per source
 
     def in_scope(self, source: Source, url: str) -> bool:
@@ -433,10 +438,13 @@ class _Crawler:
         return out
 
     def fetch(self, item) -> FetchResult:
-        """Fetch one queued URL (network only: safe in a worker thread, one per host at a time)."""
+        """Fetch one queued URL (network only: safe in a worker thread, one per host at a time).
+
+        A page built by scripts is rendered in the browser when its source (or the crawl) says so.
+        """
         source = self.sources[item.source]
         validators = item.state in DONE_STATES
-        return self.fetcher.fetch(
+        result = self.fetcher.fetch(
             item.fetch_url,
             etag=item.etag if validators else None,
             last_modified=item.last_modified if validators else None,
@@ -444,6 +452,12 @@ class _Crawler:
             delay=source.delay,
             allow_private=source.allow_private,
         )
+        if (source.render or self.render) and result.ok and is_shell(result.body):
+            with self._lock:
+                if self.renderer is None:
+                    self.renderer = Renderer(self.fetcher)
+            result = self.renderer.render(result, allow_private=source.allow_private, delay=source.delay)
+        return result
 
     def visit(self, run: int, item, result: FetchResult) -> None:
         """Record a fetched URL's outcome in the store (the thread that owns the database)."""
@@ -624,19 +638,25 @@ def crawl(
     link_duplicates: bool = True,
     allow_private: bool = False,
     concurrent_hosts: int = DEFAULT_CONCURRENT_HOSTS,
+    render: bool = False,
 ) -> CrawlReport:
     """Crawl the given sources/start URLs into ``store``; resumable, polite, never fatal per page.
 
     ``allow_private`` lets every source fetch private and loopback addresses (local mirrors).
     Up to ``concurrent_hosts`` sources are fetched at once, each one request at a time.
+    ``render`` renders pages built by scripts in headless Chromium for every source
+    (a source's ``render = true`` does it for that source only).
     """
     chosen = resolve_sources(start_urls, sources, province=province, allow_private=allow_private)
     if not chosen:
         raise ValueError("nothing to crawl: give start URLs or a sources file")
+    if (render or any(s.render for s in chosen)) and render_problem():
+        raise ValueError(f"cannot render script-built pages: {render_problem()}")
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(delay=delay, timeout=timeout, max_bytes=max_bytes, retries=retries, backoff=backoff)
     report = CrawlReport()
     crawler = _Crawler(store, chosen, fetcher, report)
+    crawler.render = render
     try:
         run, report.resumed = crawler.frontier.begin_run()
         report.run = run
@@ -648,6 +668,8 @@ def crawl(
             crawler.frontier.finish_run(run)
             report.finished = True
     finally:
+        if crawler.renderer is not None:
+            crawler.renderer.close()
         if own_fetcher:
             fetcher.close()
     if link_duplicates and (report.added or report.updated or report.removed):
