@@ -34,6 +34,7 @@ from corpus.document import Document, content_hash, make_id
 from corpus.fetch import MAX_URL_LENGTH, Fetcher, FetchResult, without_credentials
 from corpus.frontier import DONE_STATES, Frontier, now
 from corpus.htmlclean import decode_html, parse_document, parse_html, parse_tree
+from corpus.htmlmeta import learned_site_names, listing_dates
 from corpus.render import Renderer, is_shell, render_problem
 from corpus.sources import Source, load_sources, site_host, source_province, sources_from_urls
 from corpus.store import Store
@@ -532,7 +533,8 @@ class _Crawler:
         if root is not None:
             self.enqueue_all(source, page_links(root, result.final_url), kind="page", depth=item.depth + 1,
                              cap=MAX_LINKS["page"])
-            fields = parse_document(root, url=final, source_province=source.province)
+            fields = parse_document(root, url=final, source_province=source.province,
+                                    **self._hints(source, item.url, root, result.final_url))
         doc_id = make_id(final)
         if fields is None:
             report.listings += 1
@@ -559,6 +561,19 @@ class _Crawler:
         if final != item.url:
             frontier.add(final, result.final_url, source.name, depth=item.depth)
             frontier.mark(final, run, "article", doc_id=doc_id, **done)
+
+    def _hints(self, source: Source, url: str, root, page_url: str) -> dict:
+        """What other pages say about this one (listing dates, the host's name); notes this page's own."""
+        found = {}
+        for link, date in listing_dates(root, page_url).items():
+            canonical = canonical_url(link)
+            if canonical and source.in_scope(canonical):
+                found[canonical] = date
+        self.frontier.save_listing_dates(found)
+        title = root.find(".//title")
+        own = " ".join(title.text_content().split()) if title is not None else None
+        return {"site_names": learned_site_names(self.frontier.host_titles(site_host(page_url), own)),
+                "listed": self.frontier.listing_date(url)}
 
     def _drop_stale(self, url: str) -> None:
         doc_id = self.frontier.doc_id_of(url)
@@ -688,7 +703,9 @@ def reclean(store: Store, *, progress: Callable[[RecleanReport, str], None] | No
     for url, final_url, source, headers, body in frontier.raw_pages():
         report.pages += 1
         final = canonical_url(final_url or url) or url
-        fields = parse_html(body, url=final, headers=headers, source_province=provinces.get(source))
+        fields = parse_html(body, url=final, headers=headers, source_province=provinces.get(source),
+                            site_names=learned_site_names(frontier.host_titles(site_host(final))),
+                            listed=frontier.listing_date(url))
         doc_id = make_id(final)
         if fields is None:
             report.listings += 1

@@ -672,6 +672,8 @@ def parse_html(
     url: str | None = None,
     headers: dict | None = None,
     source_province: str | None = None,
+    site_names: list[str] | None = None,
+    listed: str | None = None,
 ) -> dict | None:
     """Clean one portal page into Document fields; None for listing/home/empty pages.
 
@@ -682,21 +684,27 @@ def parse_html(
     root = parse_tree(decode_html(html, headers))
     if root is None:
         return None
-    return parse_document(root, url=url, source_province=source_province)
+    return parse_document(root, url=url, source_province=source_province, site_names=site_names, listed=listed)
 
 
-def parse_document(root, *, url: str | None = None, source_province: str | None = None) -> dict | None:
-    """``parse_html`` on an already parsed page (the tree is cleaned in place)."""
+def parse_document(root, *, url: str | None = None, source_province: str | None = None,
+                   site_names: list[str] | None = None, listed: str | None = None) -> dict | None:
+    """``parse_html`` on an already parsed page (the tree is cleaned in place).
+
+    ``site_names``: the portal's name learned from its other pages' <title>s;
+    ``listed``: the date a listing showed beside the link to this page (used when the page shows none).
+    """
     from corpus import htmlmeta
 
     meta = htmlmeta.read_metadata(root, url=url)  # before cleaning: needs <head>, header, footer
+    meta.learned_names = list(site_names or ())
     drop_junk(root)
     text, content = clean_html(root, article_hint=meta.article_hint)
     if text is None:
         return None
     facts = htmlmeta.page_facts(root, content, meta, url=url)
     text, line_date = _strip_head_lines(text, facts.title)
-    facts.published = facts.published or line_date
+    facts.published = facts.published or line_date or listed
     if not is_document(text, facts.published, meta.article_hint):
         return None
     return htmlmeta.document_fields(text, facts, meta, url=url, source_province=source_province)

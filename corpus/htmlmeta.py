@@ -33,6 +33,7 @@ class PageMeta:
     author: str | None = None  # JSON-LD / meta author
     portal_names: list[str] = field(default_factory=list)
     site_name: str | None = None  # og:site_name
+    learned_names: list[str] = field(default_factory=list)  # the constant part of the host's <title>s
     host: str | None = None
     article_hint: bool = False
 
@@ -164,6 +165,21 @@ def _strip_suffix(title_tag: str, portal: list[str]) -> str:
     return title_tag
 
 
+def _strip_known(title_tag: str, meta: PageMeta) -> str | None:
+    """The <title> without a portal name known for sure (og:site_name, learned from the host) at either end."""
+    names = {key(n) for n in (meta.site_name, *meta.learned_names) if n}
+    for sep in rules.TITLE_SEPARATORS:
+        if sep not in title_tag:
+            continue
+        first, rest = title_tag.split(sep, 1)
+        head, last = title_tag.rsplit(sep, 1)
+        if key(first) in names and rest.strip():
+            return norm_text(rest)
+        if key(last) in names and head.strip():
+            return norm_text(head)
+    return None
+
+
 def split_heading(el) -> tuple[str, str | None]:
     """The headline a heading element shows and the date stamp printed inside it, if any."""
     text = norm_text(el.text_content())
@@ -199,7 +215,7 @@ def title_parts(title: str | None, meta: PageMeta) -> list[str]:
     pieces = [title]
     for sep in rules.TITLE_SEPARATORS:
         pieces = [p for piece in pieces for p in piece.split(sep)]
-    names = [key(n) for n in (meta.site_name, meta.host) if n]
+    names = [key(n) for n in (meta.site_name, meta.host, *meta.learned_names) if n]
     host_key = key((meta.host or "").removeprefix("www.").split(".")[0])
     out = [title]
     for piece in map(norm_text, pieces):
@@ -212,6 +228,61 @@ def title_parts(title: str | None, meta: PageMeta) -> list[str]:
             continue
         out.append(piece)
     return out
+
+
+def learned_site_names(titles: list[str], *, least: int = 3, share: float = 0.6) -> list[str]:
+    """The parts of a host's <title>s that stay the same across its pages: the portal's name.
+
+    >>> learned_site_names(["Sở Nội vụ Bến Tre - Hội nghị A", "Sở Nội vụ Bến Tre - Tập huấn B",
+    ...                     "Sở Nội vụ Bến Tre - Dân vận khéo C", "Trang chủ"])
+    ['Sở Nội vụ Bến Tre']
+    """
+    counts: dict[str, int] = {}
+    shown: dict[str, str] = {}
+    for title in titles:
+        pieces = [title]
+        for sep in rules.TITLE_SEPARATORS:
+            pieces = [p for piece in pieces for p in piece.split(sep)]
+        if len(pieces) < 2:
+            continue
+        for piece in {key(p): norm_text(p) for p in pieces if norm_text(p)}.items():
+            counts[piece[0]] = counts.get(piece[0], 0) + 1
+            shown.setdefault(piece[0], piece[1])
+    return [shown[k] for k, n in counts.items() if n >= least and n >= share * len(titles)]
+
+
+def listing_dates(root, base_url: str) -> dict[str, str]:
+    """Dates a listing shows beside its article links: {absolute URL: ISO date}.
+
+    A teaser (list item, table row, block) holding one title-like link and one
+    date line gives that link's date; a block with several links gives none.
+    """
+    found: dict[str, str] = {}
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        text = norm_text(a.text_content())
+        if not href or href.startswith(("#", "javascript:", "mailto:")) or len(text.split()) < 4:
+            continue
+        block = a.getparent()
+        while block is not None and block.tag not in ("li", "tr", "div", "p", "article", "dd", "td", "section"):
+            block = block.getparent()
+        if block is None or sum(len(norm_text(x.text_content()).split()) >= 4 for x in block.iter("a")) != 1:
+            continue
+        rest = norm_text(block.text_content()).replace(text, " ", 1)
+        date = dates.parse_date_line(rest.strip(" -–—|,")) if len(rest) <= 60 else None
+        if date is None:
+            for el in block.iter():
+                if el is not a and isinstance(el.tag, str) and not any(x is a for x in el.iterancestors()) \
+                        and el.tag != "a" and len(norm_text(el.text_content())) <= 60 and el.find(".//a") is None:
+                    date = dates.parse_date_line(norm_text(el.text_content()))
+                    if date:
+                        break
+        if date:
+            try:
+                found.setdefault(urljoin(base_url, href), date)
+            except ValueError:  # an unparsable href
+                continue
+    return found
 
 
 def _prominent(el) -> bool:
@@ -298,7 +369,7 @@ def _choose_title(root, meta: PageMeta, near=None) -> tuple[str | None, object |
         match = next((el for t, el in texts if _same(t, text)), None)
         return _clean_title(text), match
     if tag:
-        stripped = _strip_suffix(tag, meta.portal_names)
+        stripped = _strip_known(tag, meta) or _strip_suffix(tag, meta.portal_names)
         match = next((el for t, el in texts if _same(t, stripped)), None)
         return _clean_title(stripped), match
     if texts:

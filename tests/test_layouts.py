@@ -109,3 +109,60 @@ def test_a_headline_in_a_side_list_link_is_not_the_headline():
     fields = parse_html(page(f"Cổng TTĐT huyện Châu Thành - {HEADLINE}", head, side=side))
     assert fields["title"] == HEADLINE and fields["published"] == "2016-11-16"
     assert not fields["text"].startswith(HEADLINE) and "Ngày đăng" not in fields["text"]
+
+
+def _quiet_site(tmp_path, pages: dict[str, str]):
+    from tests.test_crawl import SiteServer
+
+    tmp_path.mkdir(exist_ok=True)
+    for name, html in pages.items():
+        (tmp_path / name).write_text(html, encoding="utf-8")
+    return SiteServer(tmp_path)
+
+
+PORTAL = "Sở Nội vụ Bến Tre"  # no word says "portal": only its other pages show it is the site's name
+HEADLINES = [f"Hội nghị tập huấn công tác dân vận chính quyền đợt {n}" for n in range(1, 5)]
+
+
+def _article(n: int, *, dated: bool) -> str:
+    date = f"<div>Ngày đăng: 0{n}/03/2019</div>" if dated else ""
+    return (f"<html><head><title>{PORTAL} - {HEADLINES[n - 1]}</title></head><body>"
+            f"<div><a href='/'>Trang chủ</a> | <a href='/gioi-thieu.html'>Giới thiệu</a></div>"
+            f"<div>{HEADLINES[n - 1]}</div>{date}<div>{BODY}</div></body></html>")
+
+
+def test_the_portal_name_is_learned_from_the_hosts_titles_and_listing_dates_are_the_fallback(tmp_path):
+    from corpus.crawl import crawl, reclean
+    from corpus.sources import Source
+    from corpus.store import Store
+
+    teasers = "".join(f"<li><a href='/tin/bai-{n}.html'>{HEADLINES[n - 1]}</a> <span>(0{n}/03/2019)</span></li>"
+                      for n in range(1, 5))
+    pages = {"index.html": f"<html><head><title>{PORTAL} - Tin tức</title></head><body><ul>{teasers}</ul></body></html>"}
+    (tmp_path / "tin").mkdir()
+    pages.update({f"tin/bai-{n}.html": _article(n, dated=n % 2 == 0) for n in range(1, 5)})
+    server = _quiet_site(tmp_path, pages)
+    try:
+        with Store(tmp_path / "hints.db") as store:
+            crawl(store, sources=[Source(name="s", start_urls=[server.url], allow_private=True)],
+                  delay=0, timeout=5, retries=0)
+            reclean(store)  # pages crawled before the name was learned get it now
+            docs = sorted(store, key=lambda d: d.url)
+    finally:
+        server.close()
+    assert [d.title for d in docs] == HEADLINES
+    assert [d.published for d in docs] == [f"2019-03-0{n}" for n in range(1, 5)]  # 1 and 3 from the listing
+
+
+def test_listing_dates_need_one_link_and_one_date_per_teaser():
+    from corpus.htmlclean import parse_tree
+    from corpus.htmlmeta import listing_dates
+
+    root = parse_tree(
+        "<html><body><ul><li><a href='/a.html'>Bài viết thứ nhất về dân vận</a> (02/01/2016)</li>"
+        "<li><a href='/b.html'>Bài viết thứ hai về dân vận</a><a href='/c.html'>Bài viết thứ ba về dân vận</a>"
+        " 05/01/2016</li><li><a href='/d.html'>Bài viết thứ tư về dân vận</a> Sáng 12/10/2016, hội nghị</li>"
+        "<li><div class='date'>Thứ hai, 07/01/2016</div><h3><a href='e.html'>Bài viết thứ năm về dân vận</a></h3></li>"
+        "</ul></body></html>")
+    assert listing_dates(root, "http://portal.example/tin/") == {
+        "http://portal.example/a.html": "2016-01-02", "http://portal.example/tin/e.html": "2016-01-07"}
