@@ -727,6 +727,8 @@ def _strip_head_lines(text: str, title: str | None) -> tuple[str, str | None]:
         first = lines[0]
         if title and key(first) == key(title):
             pass
+        elif title and first.startswith(title) and parse_date_line(first[len(title):]):
+            found = found or parse_date_line(first[len(title):])  # headline and date cells in one table row
         elif len(first) <= 60 and parse_date_line(first):
             found = found or parse_date_line(first)
         else:

@@ -72,6 +72,23 @@ CASES = {
         f"Châu Thành Online - {HEADLINE}",
         f"<h3><b>{HEADLINE}</b></h3><div>Ngày đăng: 16-11-2016 | Lượt xem: 1523</div>",
     ),
+    "weekday, dash, time, above an h2": (
+        f"{HEADLINE} - Châu Thành",
+        f"<div><font color='gray'>Thứ Tư, 16/11/2016 - 09:15 AM</font></div><h2>{HEADLINE}</h2>",
+    ),
+    "date after a bar": (f"{HEADLINE} | UBND huyện", f"<p><b>{HEADLINE}</b></p><p>16/11/2016 | 09:15</p>"),
+    "Cập nhật in parentheses under a styled div": (
+        f"{HEADLINE} – Trang tin Hội Nông dân",
+        f"<div style='font-weight:bold;font-size:20px'>{HEADLINE}</div><div>(Cập nhật: 16/11/2016)</div>",
+    ),
+    "headline and date cells in one row": (
+        f"Châu Thành :: {HEADLINE}",
+        f"<table><tr><td><strong>{HEADLINE}</strong></td><td>Đăng lúc: 09:15 16/11/2016</td></tr></table>",
+    ),
+    "headline, date and body in one cell": (
+        f"UBND huyện Châu Thành - {HEADLINE}",
+        f"<font size='4'><b>{HEADLINE}</b></font><br><i>(16/11/2016 09:15 AM)</i><br>",
+    ),
 }
 
 
