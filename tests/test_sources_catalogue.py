@@ -27,7 +27,7 @@ def test_every_entry_parses_and_stays_in_scope():
     assert len({s.name for s in found}) == len(found)
     for s in found:
         assert s.kind in src.KINDS, s.name
-        assert s.province is None or canonical_province(s.province) == s.province, s.name
+        assert s.province == "Trung ương" or canonical_province(s.province) == s.province, s.name
         assert not s.allow_private and not s.render  # real public portals, plain HTML unless a source says so
         for url in s.start_urls:
             host = urlsplit(url).hostname
@@ -38,12 +38,14 @@ def test_every_entry_parses_and_stays_in_scope():
         evidence_host = urlsplit(s.evidence).hostname
         assert any(evidence_host == h or evidence_host.endswith("." + h) for h in s.hosts), s.name  # m., amp.
     assert {s.kind for s in found} == set(src.KINDS)
-    assert all(s.province is None for s in found if s.kind == "national")
+    assert all(s.province == "Trung ương" for s in found if s.kind == "national")
 
 
 def test_filters_by_province_and_kind():
     hagiang = src.builtin_sources(province="ha giang")  # any spelling
     assert hagiang and {s.province for s in hagiang} == {"Hà Giang"}
+    national = src.builtin_sources(province="Trung ương")
+    assert len(national) >= 20 and {s.province for s in national} == {"Trung ương"}
     tv = src.builtin_sources(kind="tv")
     assert tv and {s.kind for s in tv} == {"tv"}
     with pytest.raises(src.SourceError, match="kind"):

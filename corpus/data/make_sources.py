@@ -11,14 +11,14 @@ import csv
 import json
 import sys
 
-NATIONAL = "Trung ương"
 HEADER = """\
 # Built-in sources: real portals and sections that publish công tác dân vận material.
 # Derived from portals.tsv (compiled 2026-12-04 from public web search results: a row was
 # added only when a real dân vận page from that host had been seen; no host name was guessed)
 # by corpus/data/make_sources.py.  The URLs were seen in search results and NOT fetched live:
 # some may have moved since (2025 mergers of the Ban Dân vận and of provinces).
-# province = the pre-2025 province; national sites ("Trung ương") have none.
+# province = the pre-2025 province, or "Trung ương" for a national site (its pages get a province
+# only when the text is clearly about one).
 # kind: party-committee, ban-dan-van, fatherland-front, government-portal, newspaper, tv,
 #       mass-organisation, national.  evidence = one dân vận page seen on that host.
 """
@@ -31,8 +31,7 @@ def main(path: str) -> None:
         out.append("\n[[source]]")
         out.append(f"name = {json.dumps(row['name'], ensure_ascii=False)}")
         out.append(f"start_urls = [{json.dumps(row['start_url'], ensure_ascii=False)}]")
-        if row["province"] != NATIONAL:
-            out.append(f"province = {json.dumps(row['province'], ensure_ascii=False)}")
+        out.append(f"province = {json.dumps(row['province'], ensure_ascii=False)}")
         out.append(f"kind = {json.dumps(row['kind'])}")
         out.append(f"evidence = {json.dumps(row['evidence_url'], ensure_ascii=False)}")
     sys.stdout.write("\n".join(out) + "\n")
