@@ -135,8 +135,15 @@ def _term_docs(reader, name: str, live: np.ndarray) -> dict[str, np.ndarray]:
 def doc_ids(reader, live: np.ndarray) -> np.ndarray:
     """Every live document's id by doc number (None for deleted ones), from the id field's terms: no stored fields read."""
     ids = np.full(len(live), None, dtype=object)
-    for doc_id, docnums in _term_docs(reader, "id", live).items():
-        ids[docnums] = doc_id
+    from_bytes = reader.schema["id"].from_bytes
+    for leaf, offset in _segments(reader):
+        for tbytes, terminfo in leaf.iter_field("id"):
+            # One posting per id (two while an update's old copy awaits a merge): no arrays per term.
+            found = whoosh_internals.postings(leaf, "id", terminfo)
+            doc_id = from_bytes(tbytes)
+            for docnum in (found[0] if isinstance(found, tuple) else read_all(found)[0].tolist()):
+                if live[docnum + offset]:
+                    ids[docnum + offset] = doc_id
     return ids
 
 

@@ -1,7 +1,7 @@
 """Facet counts by bincount agree with counting each value's documents."""
 import numpy as np
 
-from indexer.facets import FacetTable
+from indexer.facets import FacetTable, doc_ids
 
 
 def test_counts_match_counting_each_value(mini_service):
@@ -68,6 +68,8 @@ def test_the_table_holds_what_the_live_documents_store(tmp_path):
     got = {name: {value: sorted(ids.tolist()) for value, ids in postings.items() if len(ids)}
            for name, postings in table.postings.items()}
     assert got == expected
+    ids = doc_ids(reader, table.live)  # what an export reads instead of stored fields
+    assert ids.tolist() == [reader.stored_fields(n)["id"] if table.live[n] else None for n in range(table.size)]
 
 
 def test_equal_counts_are_in_vietnamese_alphabetical_order_everywhere(tmp_path):

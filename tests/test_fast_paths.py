@@ -132,3 +132,16 @@ def test_the_facet_table_never_reads_a_posting_at_a_time(index, no_slow_path):
         table = FacetTable(reader)
         got = {name: {value: ids.tolist() for value, ids in values.items()} for name, values in table.postings.items()}
         assert got == expected
+
+
+def test_ids_by_doc_number_read_no_posting_at_a_time_and_no_stored_field(index, no_slow_path, monkeypatch):
+    from indexer.facets import doc_ids
+
+    with index.reader() as reader:
+        table = FacetTable(reader)
+        expected = [reader.stored_fields(n)["id"] if table.live[n] else None for n in range(table.size)]
+        assert None in expected
+
+        no_slow_path()
+        monkeypatch.setattr(SegmentReader, "stored_fields", _slow("SegmentReader.stored_fields"))
+        assert doc_ids(reader, table.live).tolist() == expected
