@@ -148,6 +148,11 @@ def filter_options(fn):
         click.option("--from", "date_from", metavar="DATE", help="Published on or after DATE (YYYY-MM-DD)."),
         click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (YYYY-MM-DD)."),
         click.option("--directive", multiple=True, help="Cited document number, any spelling, e.g. '16/ct-ttg'."),
+        click.option("--genre", multiple=True,
+                     help="Kind of document (repeatable): six_month_review, annual_review, multi_year_review, "
+                          "plan, guidance, report, model_story, news, unknown."),
+        click.option("--period", multiple=True,
+                     help="Period a document reports on (repeatable), e.g. 2022, 2022-H1, 2022-Q3, 2016-2020."),
     ]):
         fn = option(fn)
     return fn
@@ -264,7 +269,8 @@ def _terminal(snippet_html: str) -> str:
 
 
 FACET_SHOWN = 12  # facet values printed per facet; --json has them all
-FACET_LABELS = {"province": "Tỉnh/thành", "province_2025": "Tỉnh/thành (2025)", "year": "Năm", "directive": "Văn bản"}
+FACET_LABELS = {"province": "Tỉnh/thành", "province_2025": "Tỉnh/thành (2025)", "year": "Năm", "directive": "Văn bản",
+                "genre": "Loại", "period": "Kỳ"}
 
 
 def _print_result(result) -> None:

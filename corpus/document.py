@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from corpus.genre import classify
 from corpus.vietnamese import nfc
 
 LIST_FIELDS = ("directives", "directives_partial", "attachments")
@@ -31,6 +32,8 @@ class Document:
     author: str | None = None
     attachments: list[str] = field(default_factory=list)
     near_duplicate_of: str | None = None
+    genre: str | None = None  # see corpus/genre.py; "unknown" when no rule is sure
+    period: str | None = None  # the time it reports on ("2022-H1", "2016-2020"), not the publication year
     fetched_at: str | None = None
     content_hash: str = ""
 
@@ -45,6 +48,9 @@ class Document:
             self.year_source = None
         if not self.content_hash:
             self.content_hash = content_hash(self.text)
+        if self.genre is None:  # found once, then stored: a row from an older store gets it on migration
+            self.genre, period = classify(self.title, self.text)
+            self.period = self.period or period
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict with every field (JSON-ready)."""

@@ -172,6 +172,8 @@ def _jsonl_documents(path: Path) -> Iterator[tuple[str, Document | Exception]]:
 def from_record(obj: dict[str, Any], *, default_id: str) -> Document:
     """A Document from a JSON object: given fields kept, missing ones extracted."""
     from corpus.extract import extract_metadata
+    from corpus.genre import is_genre, is_period
+    from corpus.genre_rules import GENRES
     from corpus.directives import normalize_directive
     from corpus.provinces import PROVINCES, PROVINCES_2025, canonical_province, to_2025
 
@@ -214,6 +216,11 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> Document:
     # A known date decides the year (Document enforces it); a record's own year counts only without one.
     if not fields.get("published") and "year" in given:
         fields["year_source"] = given.get("year_source", "given")
+    if "genre" in given and not (isinstance(given["genre"], str) and is_genre(given["genre"])):
+        raise ImportProblem(f"genre must be one of {', '.join(GENRES)}, not {str(given['genre'])[:40]!r}")
+    if "period" in given and not (isinstance(given["period"], str) and is_period(given["period"])):
+        raise ImportProblem(f"period must be like 2022, 2022-H1, 2022-Q3, 2022-9M or 2016-2020, "
+                            f"not {str(given['period'])[:40]!r}")
     if fields.get("year_source") not in (None, *YEAR_SOURCES):
         raise ImportProblem(f"year_source must be one of {', '.join(YEAR_SOURCES)}, "
                             f"not {str(fields['year_source'])[:40]!r}")

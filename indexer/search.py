@@ -18,6 +18,8 @@ import numpy as np
 from whoosh import index as windex
 from whoosh import query as Q
 
+from corpus.genre import is_genre, is_period
+from corpus.genre_rules import GENRES
 from corpus.vietnamese import fold
 from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, facet_counts
@@ -25,7 +27,7 @@ from indexer.highlight import Terms, snippet
 from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part, excluded_parts, parse,
                                 rank_terms, required_parts)
 from indexer.ranker import Ranker, top
-from indexer.schema import FACETS
+from indexer.schema import FACETS, make_schema
 from indexer.suggest import Speller, suggestion
 
 MAX_LIMIT = 100
@@ -58,6 +60,8 @@ class SearchRequest:
     province_2025: list[str] = field(default_factory=list)
     year: list[str] = field(default_factory=list)
     directive: list[str] = field(default_factory=list)
+    genre: list[str] = field(default_factory=list)
+    period: list[str] = field(default_factory=list)
     date_from: str | None = None
     date_to: str | None = None
     sort: str = "relevance"
@@ -84,6 +88,8 @@ class Hit:
     snippet: str
     source: str | None = None
     near_duplicate_of: str | None = None
+    genre: str | None = None
+    period: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -157,7 +163,8 @@ def _parse_date(value: str | None, name: str) -> str | None:
 # A search's options as the CLI and batch lines name them -> (kind, SearchRequest field).
 OPTIONS = {
     "query": ("text", "q"), "province": ("list", "province"), "province_2025": ("list", "province_2025"),
-    "year": ("list", "year"), "directive": ("list", "directive"), "from": ("text", "date_from"),
+    "year": ("list", "year"), "directive": ("list", "directive"), "genre": ("list", "genre"),
+    "period": ("list", "period"), "from": ("text", "date_from"),
     "to": ("text", "date_to"), "sort": ("text", "sort"), "page": ("int", "page"), "limit": ("int", "limit"),
 }
 OLD_OPTION_NAMES = {"date_from": "from", "date_to": "to"}  # as in the web's URLs and --json "filters"
@@ -282,6 +289,13 @@ def validate(req: SearchRequest) -> SearchRequest:
                              name="directive")
         numbers.append(number)
     req.directive = numbers
+    for value in req.genre:
+        if not is_genre(value):
+            raise QueryError(f"genre must be one of: {', '.join(GENRES)}, not {_shown(value)}", name="genre")
+    for value in req.period:
+        if not is_period(value):
+            raise QueryError(f"period must be like 2022, 2022-H1, 2022-Q3, 2022-9M or 2016-2020, not {_shown(value)}",
+                             name="period")
     req.date_from = _parse_date(req.date_from, "from")
     req.date_to = _parse_date(req.date_to, "to")
     if req.date_from and req.date_to and req.date_from > req.date_to:
@@ -297,6 +311,10 @@ class SearchService:
         if not windex.exists_in(str(self.index_dir)):
             raise IndexMissing(f"no index in {self.index_dir}: run `danvan index` first")
         self.ix = windex.open_dir(str(self.index_dir))
+        missing = sorted(set(make_schema().names()) - set(self.ix.schema.names()))
+        if missing:
+            raise IndexMissing(f"the index in {self.index_dir} was built by an older danvan (it lacks "
+                               f"{', '.join(missing)}): run `danvan index` to rebuild it")
         self._local = threading.local()  # Whoosh searchers are not thread-safe
         self._readers: dict[int | None, tuple[FacetTable, Ranker]] = {}
         self._lock = threading.Lock()
@@ -531,4 +549,6 @@ def _hit(hit: dict, score: float | None, terms: Terms) -> Hit:
         snippet=snippet(text, terms),
         source=hit.get("source"),
         near_duplicate_of=hit.get("near_duplicate_of") or None,
+        genre=hit.get("genre") or None,
+        period=hit.get("period") or None,
     )

@@ -22,7 +22,7 @@ from corpus import jsonlines
 from indexer.search import SearchService
 from search_app.params import SearchParams
 
-COLUMNS = ("rank", "id", "title", "published", "province", "province_2025", "directives",
+COLUMNS = ("rank", "id", "title", "published", "province", "province_2025", "directives", "genre", "period",
            "source", "url", "score", "doc_url", "snippet")
 TEXT_COLUMNS = ("title", "province", "province_2025", "source", "snippet")
 _TAGS = re.compile(r"</?mark>")
@@ -62,7 +62,7 @@ def rows(service: SearchService, params: SearchParams, cap: int,
                 yield {
                     "rank": rank, "id": hit.id, "title": hit.title, "published": hit.published,
                     "province": hit.province, "province_2025": hit.province_2025,
-                    "directives": hit.directives, "source": hit.source, "url": hit.url,
+                    "directives": hit.directives, "genre": hit.genre, "period": hit.period, "source": hit.source, "url": hit.url,
                     "score": hit.score, "doc_url": link(hit.id), "snippet": plain(hit.snippet),
                 }
 

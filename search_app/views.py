@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
+from corpus.genre_rules import GENRES
 from indexer.search import SearchResult
 from search_app import export as exporter
 from search_app.errors import ErrorPage
@@ -46,7 +47,7 @@ def twin(template: str, ctx: dict[str, Any], fmt: str | None):
     """The page, or its JSON twin: the very same context."""
     if fmt == "json":
         return ctx
-    return render_template(template, ctx=ctx, labels=LABELS)
+    return render_template(template, ctx=ctx, labels=LABELS, genres=GENRES)
 
 
 def _root() -> str:
@@ -204,6 +205,8 @@ def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str,
         "directives_partial": list(stored.get("directives_partial") or []),
         "attachments": attachments,
         "near_duplicate_of": original,
+        "genre": stored.get("genre") or None,
+        "period": stored.get("period") or None,
         "text": text,
     }
     return {
