@@ -400,6 +400,108 @@ def provinces(as_json: bool) -> None:
         click.echo(f"  {new:<16} ← {', '.join(olds)}")
 
 
+@cli.command()
+@click.argument("number")
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True, help="Page of citing documents.")
+@click.option("--json", "as_json", is_flag=True, help="Print the object GET /directive/NUMBER.json returns.")
+@data_dir_option
+def directive(number: str, page: int, as_json: bool, data_dir: Path | None) -> None:
+    """Show what a document number is: each document bearing it, its profile and who cites it.
+
+    NUMBER may be written any way ("16/ct - ttg", "25 NQ TW").
+
+    Example: danvan directive 16/CT-TTg --json
+    """
+    from urllib.parse import quote
+
+    from corpus.directives import normalize_directive
+    from search_app import create_app
+
+    canonical = normalize_directive(number) if len(number) <= 100 else None
+    if canonical is None:
+        raise click.ClickException(f"{number[:100]!r} is not a document number such as 25-NQ/TW or 16/CT-TTg")
+    home = _home(data_dir)
+    _service(home)  # a missing index is a user error with a hint, not a 503 page
+    response = create_app({"DANVAN_HOME": str(home)}).test_client().get(
+        f"/directive/{quote(canonical, safe='/')}.json?page={page}")
+    data = response.get_json()
+    if response.status_code != 200:
+        raise click.ClickException(data["error"]["message"])
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{data['number']}: {data['total']} citing documents")
+    for record in data["records"]:
+        profile = " · ".join(str(record[k]) for k in ("type", "issuer", "issued", "term") if record[k])
+        when = record["issued"] or record["year"] or "năm không rõ"
+        n = len(record["citations"])
+        click.echo(f"\n{record['number']} ({when}): {n} document{'s' if n != 1 else ''}  {profile}")
+        if record["subject"]:
+            click.echo(f"  về {record['subject']}")
+        for name in record["conflicts"]:
+            values = "; ".join(f"{v['value']} ({len(v['documents'])})" for v in record["evidence"][name])
+            click.echo(f"  conflicting {name}: {values}")
+        for rel in record["relations"]:
+            other = rel["number"] or f"{rel.get('kind')} {rel.get('years')} năm"
+            click.echo(f"  {rel['relation']}: {other} ({len(rel['documents'])} documents)")
+    if data["unattributed"]:
+        click.echo(f"\nnot attributed to one document: {data['unattributed']}")
+    click.echo("\nby year: " + ", ".join(f"{v['value']} {v['count']}" for v in data["by_year"]))
+
+
+@cli.command()
+@click.option("--type", "type_", metavar="TYPE", help="Type in words, any case or accents, e.g. 'chỉ thị'.")
+@click.option("--issuer", help="Words of the issuer, e.g. 'Bộ Chính trị'.")
+@click.option("--year", type=click.IntRange(1945, 2100), help="Year of issue.")
+@click.option("--sort", type=click.Choice(["citations", "date"]), default="citations", show_default=True)
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the object GET /directives.json returns.")
+@data_dir_option
+def directives(type_: str | None, issuer: str | None, year: int | None, sort: str, page: int, as_json: bool,
+               data_dir: Path | None) -> None:
+    """List the documents the corpus cites, one line per record, most cited first.
+
+    Example: danvan directives --type "chỉ thị" --issuer "Thủ tướng"
+    """
+    from urllib.parse import urlencode
+
+    from search_app import create_app
+
+    home = _home(data_dir)
+    _service(home)
+    query = {k: v for k, v in {"type": type_, "issuer": issuer, "year": year, "sort": sort, "page": page}.items() if v}
+    response = create_app({"DANVAN_HOME": str(home)}).test_client().get("/directives.json?" + urlencode(query))
+    data = response.get_json()
+    if response.status_code != 200:
+        raise click.ClickException(data["error"]["message"])
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{data['total']} records (page {data['page']}/{data['pages']})")
+    for r in data["records"]:
+        when = r["issued"] or r["year"] or "-"
+        line = " · ".join(str(x) for x in (r["type"], r["issuer"]) if x)
+        click.echo(f"{r['citation_count']:>6}  {r['number']:<22} {when!s:<10}  {line}"
+                   + (f" — {r['subject']}" if r["subject"] else ""))
+
+
+@cli.command(name="citation-graph")
+@click.option("--format", "fmt", type=click.Choice(["graphml", "csv"]), default="graphml", show_default=True)
+@data_dir_option
+def citation_graph(fmt: str, data_dir: Path | None) -> None:
+    """Print the citation graph: document -> directive record edges and record co-citation weights.
+
+    GraphML loads into networkx (nx.read_graphml) and Gephi; CSV has one edge a row
+    (source, target, kind: cites / unattributed / cocited, weight).
+
+    Example: danvan citation-graph --format graphml > citations.graphml
+    """
+    from corpus.citation_graph import to_csv, to_graphml
+
+    found = _service(_home(data_dir)).directive_catalogue()
+    click.echo(to_graphml(found) if fmt == "graphml" else to_csv(found), nl=False)
+
+
 def _status_line(text: str) -> None:
     """Overwrite one progress line on a terminal (stderr); silent otherwise."""
     if sys.stderr.isatty():

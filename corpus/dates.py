@@ -91,6 +91,16 @@ def iso_date(value: str | None) -> str | None:
     return find_date(value)
 
 
+def match_date(text: str, pos: int = 0) -> tuple[int, str] | None:
+    """(end, ISO date) of a date written at ``pos`` of ``text`` ("03/6/2013", "03 tháng 6 năm 2013"), else None."""
+    for pattern in _PATTERNS:
+        m = pattern.match(text, pos)
+        day = _day(m) if m else None
+        if day and MIN_YEAR <= day.year <= MAX_YEAR:
+            return m.end(), day.isoformat()
+    return None
+
+
 def parse_date_line(line: str) -> str | None:
     """ISO date when ``line`` is a CMS date line (only date, time, weekday, labels, a credit), else None."""
     line = nfc(line).strip()

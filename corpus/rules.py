@@ -17,6 +17,15 @@ DIRECTIVE_TYPES: tuple[str, ...] = (
     "CTr", "ĐA", "BC", "TTr", "CV", "CĐ", "NĐ", "TT", "TTLT", "PL", "PA", "KT", "ĐL",
 )
 
+# Codes in a number's type position that do not make it a directive: licences,
+# certificates ("Giấy phép số 23/GP-TTĐT").  Other unknown codes ("01-QCPH/UBND-BDVTU")
+# count when a known body issued them.
+NOT_DIRECTIVE_CODES: tuple[str, ...] = ("GP", "GPXB", "GCN", "GCNĐKKD", "GXN", "CCHN", "CMND", "CCCD", "BB", "HĐ")
+
+# Words announcing an official letter ("công văn số 1245/BXD-KHCN"): letters carry no type code,
+# so after these words any issuer written in capitals makes one.
+LETTER_WORDS: tuple[str, ...] = ("công văn", "văn bản", "công điện", "điện", "thư")
+
 # Type words of running text -> type abbreviation (keys compared via
 # ``vietnamese.key``).  Longest phrases are tried first.
 TYPE_WORDS: dict[str, str | None] = {
@@ -99,6 +108,122 @@ KNOWN_ISSUERS = (
     r"TW|TƯ|TU|HU|ĐU|DU|TTg|CP|UBND|HĐND|HDND|BDVTW|BDVTU|BTGTW|BTGTU|BCT|BBT|QH\d{1,2}|UBTVQH\d{1,2}"
     r"|BNV|BTC|BCA|BQP|BTP|BYT|BGDĐT|BGDDT|BTTTT|BVHTTDL|BNNPTNT|BKHĐT|BKHDT|BLĐTBXH|BLDTBXH|NHNN|VPCP"
 )
+
+# --- Directive records: what a cited number is -------------------------------
+
+# Type abbreviation -> type in full words.  Party "QĐ" is a Quyết định or a
+# Quy định depending on the document, so only the word written before the
+# number names it; State "QĐ" is always a Quyết định.
+TYPE_NAMES: dict[str, str] = {
+    "NQ": "Nghị quyết", "NQLT": "Nghị quyết liên tịch", "CT": "Chỉ thị", "CTLT": "Chỉ thị liên tịch",
+    "KL": "Kết luận", "QĐi": "Quy định", "QyĐ": "Quy định", "QĐLT": "Quyết định liên tịch", "QC": "Quy chế",
+    "QCPH": "Quy chế phối hợp", "TB": "Thông báo", "KH": "Kế hoạch", "HD": "Hướng dẫn",
+    "HDLT": "Hướng dẫn liên tịch", "CTr": "Chương trình", "ĐA": "Đề án", "BC": "Báo cáo", "TTr": "Tờ trình",
+    "CV": "Công văn", "CĐ": "Công điện", "NĐ": "Nghị định", "TT": "Thông tư", "TTLT": "Thông tư liên tịch",
+    "PL": "Pháp lệnh",
+}
+STATE_TYPE_NAMES: dict[str, str] = {"QĐ": "Quyết định"}
+
+# Issuer suffixes whose body is certain ("TW" is not: BCH, Bộ Chính trị or Ban Bí thư).
+ISSUER_BY_SUFFIX: dict[str, str] = {
+    "TTg": "Thủ tướng Chính phủ", "CP": "Chính phủ", "BDVTW": "Ban Dân vận Trung ương",
+    "BTGTW": "Ban Tuyên giáo Trung ương", "VPCP": "Văn phòng Chính phủ", "BNV": "Bộ Nội vụ",
+}
+
+# Abbreviations in a written issuer, expanded word by word ("BCH TW" -> "Ban Chấp hành Trung ương").
+ISSUER_ABBREVIATIONS: dict[str, str] = {
+    "BCH": "Ban Chấp hành", "TW": "Trung ương", "TƯ": "Trung ương", "T.Ư": "Trung ương", "BCT": "Bộ Chính trị",
+    "BBT": "Ban Bí thư", "TTg": "Thủ tướng Chính phủ", "TTCP": "Thủ tướng Chính phủ", "CP": "Chính phủ",
+    "BTV": "Ban Thường vụ", "UBND": "Ủy ban nhân dân", "HĐND": "Hội đồng nhân dân", "MTTQ": "Mặt trận Tổ quốc",
+    "BDV": "Ban Dân vận", "BCĐ": "Ban Chỉ đạo", "QH": "Quốc hội", "UBTVQH": "Ủy ban Thường vụ Quốc hội",
+    "VN": "Việt Nam", "TP": "thành phố", "TTTU": "Thường trực Tỉnh ủy",
+}
+
+# Issuers written several ways, after expansion (compared via ``vietnamese.key``) -> one name.
+ISSUER_ALIASES: dict[str, str] = {
+    "Trung ương": "Ban Chấp hành Trung ương",
+    "Trung ương Đảng": "Ban Chấp hành Trung ương",
+    "Ban Chấp hành Trung ương Đảng": "Ban Chấp hành Trung ương",
+    "Ban Chấp hành Trung ương Đảng Cộng sản Việt Nam": "Ban Chấp hành Trung ương",
+    "Bộ Chính trị Trung ương": "Bộ Chính trị",
+    "Ban Bí thư Trung ương": "Ban Bí thư",
+    "Ban Bí thư Trung ương Đảng": "Ban Bí thư",
+    "Thủ tướng": "Thủ tướng Chính phủ",
+    "Thủ tướng Chính phủ Chính phủ": "Thủ tướng Chính phủ",
+    "Hội nghị Trung ương": "Ban Chấp hành Trung ương",  # a plenum of the Central Committee
+    "Hội nghị Ban Chấp hành Trung ương": "Ban Chấp hành Trung ương",
+}
+
+# An issuer is written as a name: capitalised syllables, and these lower-case
+# ones ("Ban Thường vụ Tỉnh ủy", "Ủy ban nhân dân tỉnh").  The first other
+# lower-case word ends it ("của Thủ tướng Chính phủ về ...").
+ISSUER_LOWER_WORDS: frozenset[str] = frozenset(
+    "ban chấp hành thường vụ chính trị bí thư tướng phủ nhân dân tỉnh huyện thành phố thị xã quận ủy uỷ "
+    "đảng trung ương hội đồng vận tuyên giáo mặt trận tổ quốc cán sự đoàn trực việt nam liên hiệp phụ nữ "
+    "nông cựu chiến binh lao động thanh niên cộng sản hồ chí minh văn phòng tộc nội bộ cơ quan khối doanh "
+    "nghiệp tịch chủ chỉ đạo ủy viên nghị".split())
+
+# Bodies whose names hold lower-case words a name run would stop at ("Bộ Công an", "Bộ tài chính"):
+# matched first, in any case.
+ISSUER_BODIES: tuple[str, ...] = (
+    "Bộ Công an", "Bộ Tài chính", "Bộ Tư pháp", "Bộ Nội vụ", "Bộ Y tế", "Bộ Giáo dục và Đào tạo", "Bộ Quốc phòng",
+    "Bộ Ngoại giao", "Bộ Công Thương", "Bộ Xây dựng", "Bộ Giao thông vận tải", "Bộ Kế hoạch và Đầu tư",
+    "Bộ Lao động - Thương binh và Xã hội", "Bộ Lao động, Thương binh và Xã hội",
+    "Bộ Nông nghiệp và Phát triển nông thôn", "Bộ Nông nghiệp và Môi trường", "Bộ Tài nguyên và Môi trường",
+    "Bộ Thông tin và Truyền thông", "Bộ Văn hóa, Thể thao và Du lịch", "Bộ Văn hóa - Thông tin",
+    "Bộ Văn hóa Thông tin", "Bộ Khoa học và Công nghệ", "Bộ Dân tộc và Tôn giáo", "Bộ Thương mại",
+    "Bộ Công nghiệp", "Bộ Bưu chính, Viễn thông", "Ngân hàng Nhà nước Việt Nam", "Ngân hàng Nhà nước",
+    "Thanh tra Chính phủ", "Ủy ban Dân tộc", "Văn phòng Chính phủ", "Tòa án nhân dân tối cao",
+    "Viện kiểm sát nhân dân tối cao", "Kiểm toán Nhà nước", "Hội đồng Thẩm phán Tòa án nhân dân tối cao",
+    "Tổng cục Bưu điện", "Ủy ban Thường vụ Quốc hội", "Ban Thường vụ Quốc hội",
+)
+
+# Names after "của" that are not an issuer ("Nghị quyết 25-NQ/TW của Đảng").
+NOT_ISSUERS: tuple[str, ...] = ("Đảng", "Nhà nước", "Đảng ta", "Việt Nam", "Hội", "Hội nghị")
+
+# Where a subject (trích yếu) ends: regexes tried after "về" / "ban hành".
+SUBJECT_ENDS: tuple[str, ...] = (
+    r"\s*[;:(\n]",
+    r"\.(?:\s|$)",
+    r",?\s+(?:đã|được|sẽ|đang|thì|nhằm|góp phần|cũng|vẫn|chưa|đều|vừa|trong đó|đồng thời|qua đó|từ đó|theo đó)\s",
+    r",\s+(?:các\s+(?:cấp|địa phương|cơ quan|đơn vị|ngành|sở|huyện|xã|tỉnh|ban|chi bộ)|toàn|đến nay|sau|trên|hằng năm|hàng năm|thời gian qua|bước đầu|chúng ta|nhiều|hầu như|hầu hết|tuy nhiên|song|nhưng|do đó"
+    r"|vì vậy|vì thế|khi|nếu|mặc dù|ông|bà|anh|chị|người dân|chúng tôi|tôi|hiện nay|ngày|tháng|sáng|chiều"
+    r"|trong khi|đặc biệt"
+    r"|Ban|Tỉnh ủy|Huyện ủy|Thành ủy|UBND|Ủy ban|MTTQ|Mặt trận|đồng chí|Đồng chí)(?!\w)",
+    r"(?:,\s*|\s+và\s+|\s+cùng\s+)(?:các\s+)?(?:Nghị quyết|Chỉ thị|Kết luận|Quyết định|Quy định|Kế hoạch|Hướng dẫn|Thông báo"
+    r"|Chương trình|Nghị định|Thông tư|Luật|Công văn|Đề án|QĐ|NĐ|NQ|CT|TT|KL|KH)\s+(?:số\s+)?\d",
+)
+
+# A bare citation goes to the only record of its number unless the text around it (AROUND_CHARS
+# either side, at least AROUND_MIN_WORDS distinct words) shares no word of the record's subject
+# (of at least TOPIC_MIN_WORDS) other than these, which any dân vận text may hold.
+AROUND_CHARS = 400
+AROUND_MIN_WORDS = 25
+TOPIC_MIN_WORDS = 3  # distinctive subject words needed before their absence means anything
+COMMON_SUBJECT_WORDS: tuple[str, ...] = (
+    "về việc các của và với trong đối một số những cho tại theo đến năm giai đoạn",
+    "thực hiện tăng cường công tác đẩy mạnh nâng cao chất lượng hiệu quả tiếp tục đổi mới sự lãnh đạo",
+    "đảng nhà nước chính quyền cấp tình hình mới ban hành quy định hướng dẫn dân vận nhân dân người",
+    "cơ quan hệ thống chính trị xây dựng phát huy vai trò trách nhiệm",
+)
+
+# Subjects longer than this are not cut reliably: unknown beats wrong.
+SUBJECT_MAX_CHARS = 240
+
+# Relations stated between two numbers of one sentence ("A thay thế B"), and
+# the words that make a document review N years of implementing a record.
+RELATION_WORDS: dict[str, str] = {
+    "thay thế": "replaces",
+    "hướng dẫn thực hiện": "implements",
+    "thực hiện": "implements",
+    "triển khai": "implements",
+    "cụ thể hóa": "implements",
+    "cụ thể hoá": "implements",
+}
+NUMBER_WORDS: dict[str, int] = {
+    "hai": 2, "ba": 3, "bon": 4, "nam": 5, "sau": 6, "bay": 7, "tam": 8, "chin": 9, "muoi": 10,
+}  # keys as ``vietnamese.key`` gives them
+REVIEW_RE = r"(sơ kết|tổng kết)\s+(\d{1,2}|mười|năm|ba|hai|bốn|sáu|bảy|tám|chín)\s+năm\s+(?:triển khai\s+|thi hành\s+)?thực hiện"
 
 # --- Dates ---------------------------------------------------------------
 

@@ -18,6 +18,7 @@ import numpy as np
 from whoosh import index as windex
 from whoosh import query as Q
 
+from corpus.directive_records import catalogue, directive_records
 from corpus.genre import is_genre, is_period
 from corpus.genre_rules import GENRES
 from corpus.vietnamese import fold
@@ -36,6 +37,7 @@ YEARS = (1900, 2100)  # publication years a filter may ask for
 FACET_TOP = {"directive": 30}
 SORTS = ("relevance", "date")
 MLT_TERMS = 30  # characteristic terms of a document used to find similar ones
+RECORDS_CACHED = 256  # directive numbers whose records are kept per index generation
 LONG_QUERY = 10  # distinct words beyond which a query is ranked, not ANDed
 
 
@@ -318,6 +320,8 @@ class SearchService:
         self._local = threading.local()  # Whoosh searchers are not thread-safe
         self._readers: dict[int | None, tuple[FacetTable, Ranker]] = {}
         self._lock = threading.Lock()
+        self._catalogue: tuple[int, dict[str, dict[str, Any]]] | None = None  # (generation, records)
+        self._records: dict[tuple[int, str], dict[str, Any]] = {}  # (generation, number) -> records, oldest first
 
     def searcher(self):
         """This thread's searcher, reopened if the index changed."""
@@ -523,6 +527,41 @@ class SearchService:
         allowed[list(self._copies(searcher, ranker, docnum, doc_id))] = False
         return [_hit(searcher.stored_fields(int(n)), float(scores[n]), Terms())
                 for n in top(scores, allowed, limit)]
+
+    def directive_catalogue(self) -> dict[str, dict[str, Any]]:
+        """Records of every cited number (:func:`corpus.directive_records.catalogue`), kept per index generation."""
+        searcher = self.searcher()
+        gen = searcher.reader().generation()
+        with self._lock:
+            cached = self._catalogue
+        if cached is not None and cached[0] == gen:
+            return cached[1]
+        found = catalogue(dict(d) for d in searcher.all_stored_fields() if d.get("directive"))
+        with self._lock:
+            self._catalogue = (gen, found)
+        return found
+
+    def directive_records(self, number: str) -> dict[str, Any]:
+        """Records of one canonical ``number`` (:func:`corpus.directive_records.directive_records`), cached
+        per index generation: the catalogue's entry once it is built, else the last few numbers asked for."""
+        gen = self.searcher().reader().generation()
+        with self._lock:
+            if self._catalogue is not None and self._catalogue[0] == gen:
+                return self._catalogue[1].get(number) or directive_records([], number)
+            hit = self._records.get((gen, number))
+        if hit is None:
+            hit = directive_records(self.citing(number), number)
+            with self._lock:
+                self._records = {k: v for k, v in self._records.items() if k[0] == gen}
+                self._records[(gen, number)] = hit
+                while len(self._records) > RECORDS_CACHED:
+                    del self._records[next(iter(self._records))]
+        return hit
+
+    def citing(self, number: str) -> list[dict[str, Any]]:
+        """Stored fields of every live document citing the canonical ``number``."""
+        searcher, table, ranker = self._snapshot()
+        return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("directive", number) if table.live[n]]
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """Stored fields of one document, or None."""

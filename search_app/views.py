@@ -3,20 +3,22 @@ template renders it and the ``.json`` URL returns it unchanged.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
+from corpus.directive_records import SORTS, list_records
 from corpus.genre_rules import GENRES
 from indexer.search import SearchResult
 from search_app import export as exporter
 from search_app.errors import ErrorPage
 from search_app.facets import LABELS, facet_links, selection_chips, year_chart
 from search_app.headers import public_url
-from search_app.params import SearchParams
+from search_app.params import BadParameter, SearchParams
 from search_app.text import doc_paragraphs, safe_link
 
 bp = Blueprint("web", __name__)
@@ -243,12 +245,37 @@ def directive(number: str, fmt: str | None):
     args = request.args.to_dict(flat=False)
     params = SearchParams.from_args({"page": args.get("page", []), "limit": args.get("limit", [])})
     params = SearchParams(directive=(canonical,), sort="date", page=params.page, limit=params.limit)
-    result = backend().service().search(params.to_request())
-    return twin("directive.html", directive_context(canonical, params, result), fmt)
+    service = backend().service()
+    result = service.search(params.to_request())
+    citing = service.citing(canonical)
+    records = service.directive_records(canonical)
+    context = directive_context(canonical, params, result, records)
+    context["cited_with"] = [{"number": n, "count": c, "url": directive_url(n)} for n, c in cited_with(citing, canonical)]
+    by_id = {doc["id"]: doc for doc in citing}
+    for record in context["records"]:
+        record["breakdown"] = record_breakdown([by_id[d] for d in record["citations"] if d in by_id])
+    return twin("directive.html", context, fmt)
 
 
-def directive_context(number: str, params: SearchParams, result: SearchResult) -> dict[str, Any]:
-    """The directive page as JSON-ready data."""
+def record_breakdown(docs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """A record's citing documents counted by year and province (as published and since 2025), most first."""
+    out = {}
+    for name in ("year", "province", "province_2025"):
+        counts = Counter(str(doc.get(name)) for doc in docs if doc.get(name))
+        ranked = sorted(counts.items(), key=lambda item: (item[0],) if name == "year" else (-item[1], item[0]))
+        out[name] = [{"value": v, "count": c} for v, c in ranked]
+    return out
+
+
+def cited_with(citing: list[dict[str, Any]], number: str, limit: int = 10) -> list[tuple[str, int]]:
+    """The numbers most often cited by the documents that cite ``number``: (number, documents)."""
+    counts = Counter(n for doc in citing for n in set((doc.get("directive") or "").split(",")) if n and n != number)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
+
+
+def directive_context(number: str, params: SearchParams, result: SearchResult,
+                      records: dict[str, Any]) -> dict[str, Any]:
+    """The directive page as JSON-ready data; ``records`` from :func:`corpus.directive_records.directive_records`."""
     data = result.to_dict()
     search = search_path()
     # Counts link to the search page filtered by this number and the value.
@@ -272,6 +299,71 @@ def directive_context(number: str, params: SearchParams, result: SearchResult) -
         "export": {"csv": SearchParams(directive=(number,), sort="date").url(_root() + "/export.csv"),
                    "jsonl": SearchParams(directive=(number,), sort="date").url(_root() + "/export.jsonl")},
         "json_url": directive_url(number, "json"),
+        "records": [{**r, "citation_links": [{"id": d, "url": doc_url(d)} for d in r["citations"]],
+                     "relations": [{**rel, "url": directive_url(rel["number"]) if rel["number"] else None}
+                                   for rel in r["relations"]]}
+                    for r in records["records"]],
+        "unattributed": records["unattributed"],
+        "unattributed_documents": records["unattributed_documents"],
+    }
+
+
+DIRECTIVES_PER_PAGE = 50
+
+
+@bp.get("/directives", defaults={"fmt": None})
+@bp.get("/directives.json", defaults={"fmt": "json"}, endpoint="directives_json")
+def directives(fmt: str | None):
+    """Every directive record of the corpus: filter by type, issuer, year; sort by citations or date."""
+    args = directive_list_args(request.args)
+    rows = list_records(backend().service().directive_catalogue(), args["type"], args["issuer"], args["year"],
+                        args["sort"])
+    return twin("directives.html", directive_list_context(args, rows), fmt)
+
+
+def directive_list_args(args: Mapping[str, str]) -> dict[str, Any]:
+    """type, issuer, year, sort and page of /directives, validated; errors name the parameter."""
+    out: dict[str, Any] = {}
+    for name in ("type", "issuer"):
+        value = " ".join((args.get(name) or "").split())
+        if len(value) > 100:
+            raise BadParameter(name, f"«{name}» dài quá 100 ký tự.")
+        out[name] = value or None
+    for name, low in (("year", 1945), ("page", 1)):
+        value = (args.get(name) or "").strip()
+        if value and not (value.isdigit() and int(value) >= low and len(value) <= 6):
+            raise BadParameter(name, f"«{name}» phải là một số{' năm, ví dụ 2020' if name == 'year' else ''}.")
+        out[name] = int(value) if value else (1 if name == "page" else None)
+    out["sort"] = args.get("sort") or "citations"
+    if out["sort"] not in SORTS:
+        raise BadParameter("sort", "«sort» phải là citations hoặc date.")
+    return out
+
+
+def directive_list_context(args: dict[str, Any], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The /directives page as JSON-ready data."""
+    pages = max(1, -(-len(rows) // DIRECTIVES_PER_PAGE))
+    page = args["page"]
+    path = _root() + "/directives"
+
+    def url(fmt: str = "", **changes: Any) -> str:
+        query = {k: v for k, v in {**args, **changes}.items() if v not in (None, "") and not (k == "page" and v == 1)}
+        if query.get("sort") == "citations":
+            del query["sort"]
+        return path + fmt + ("?" + urlencode(query) if query else "")
+
+    shown = rows[(page - 1) * DIRECTIVES_PER_PAGE:page * DIRECTIVES_PER_PAGE]
+    return {
+        "filters": {k: args[k] for k in ("type", "issuer", "year")},
+        "sort": args["sort"],
+        "total": len(rows),
+        "page": page,
+        "pages": pages,
+        "records": [{**r, "url": directive_url(r["number"])} for r in shown],
+        "prev_url": url(page=page - 1) if page > 1 else None,
+        "next_url": url(page=page + 1) if page < pages else None,
+        "sort_urls": {s: url(sort=s, page=1) for s in SORTS},
+        "json_url": url(".json"),
     }
 
 

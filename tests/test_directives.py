@@ -197,3 +197,110 @@ def test_fixture_article_directives(shared_dir, gold):
     for sentence in gold["with"]:  # the numbers in the gold sentences are found there too
         found, _ = find_directives(sentence)
         assert set(found) <= set(gold["directives"])
+
+
+# --- real-world spellings (issue 16) ----------------------------------------------
+
+@pytest.mark.parametrize("text,numbers", [
+    ("Chỉ thị 30-CT/T.Ư ngày 18/2/1998 của Bộ Chính trị", ["30-CT/TW"]),  # dotted "T.Ư" is "TƯ" is "TW"
+    ("Chỉ thị 49-CT/T.W của Ban Bí thư; Nghị quyết 43-NQ/TƯ; Chỉ thị 05-CT/t.w", ["49-CT/TW", "43-NQ/TW", "05-CT/TW"]),
+    ("sơ kết Quyết định 217, 218-QĐ/TW của Bộ Chính trị", ["217-QĐ/TW", "218-QĐ/TW"]),  # suffix written once
+    ("Quyết định số 217 và 218-QĐ/TW", ["217-QĐ/TW", "218-QĐ/TW"]),
+    ("ban hành Nghị quyết 04, 05-NQ/TU về kinh tế tập thể", ["04-NQ/TU", "05-NQ/TU"]),
+    ("Các Nghị quyết 26, 27-NQ/TW", ["26-NQ/TW", "27-NQ/TW"]),
+    ("Kế hoạch 15, 16 và 17-KH/HU", ["15-KH/HU", "16-KH/HU", "17-KH/HU"]),
+    ("Chương trình phối hợp số 79-CTr/BDVTW-BCSĐCP", ["79-CTr/BDVTW-BCSĐCP"]),  # joint issuers, any number
+    ("Chương trình 161-CTr/BCSĐUBND-BDVTU ký năm 2017", ["161-CTr/BCSĐUBND-BDVTU"]),
+    ("Quy chế phối hợp số 01-QCPH/UBND-BDVTU ngày 12/4/2016", ["01-QCPH/UBND-BDVTU"]),  # unknown type code
+    ("Quy chế 03-QCPH/BDVHU-UBND", ["03-QCPH/BDVHU-UBND"]),
+    ("Nghị quyết liên tịch số 19/2008/NQLT/CP-UBTUMTTQVN quy định", ["19/2008/NQLT-CP-UBTUMTTQVN"]),
+    ("Công văn số 4011/UBND-VX2 ngày 20/8/2021", ["4011/UBND-VX2"]),  # official letters: no type
+    ("Công văn số 1234/VPCP-KGVX và văn bản 356/UBND-NC", ["1234/VPCP-KGVX", "356/UBND-NC"]),
+    ("Hướng dẫn 05-HD/BDVTW, Thông báo 12-TB/TU, Báo cáo 87-BC/HU, Công văn 215-CV/BDVTU",
+     ["05-HD/BDVTW", "12-TB/TU", "87-BC/HU", "215-CV/BDVTU"]),
+    ("Kết luận 01-KL/TW.Ngày 5/1, Ban Bí thư", ["01-KL/TW"]),  # a full stop glued to the next sentence
+])
+def test_real_world_spellings(text, numbers):
+    assert find_directives(text)[0] == numbers
+
+
+@pytest.mark.parametrize("written,canonical", [
+    ("30-CT/T.Ư", "30-CT/TW"),
+    ("79-CTr/BDVTW-BCSĐCP", "79-CTr/BDVTW-BCSĐCP"),
+    ("161-CTr/BCSĐUBND-BDVTU", "161-CTr/BCSĐUBND-BDVTU"),
+    ("01-QCPH/UBND-BDVTU", "01-QCPH/UBND-BDVTU"),
+    ("19/2008/NQLT/CP-UBTUMTTQVN", "19/2008/NQLT-CP-UBTUMTTQVN"),
+    ("số 4011/UBND-VX2", "4011/UBND-VX2"),
+])
+def test_normalize_agrees_with_the_text_extractor(written, canonical):
+    assert normalize_directive(written) == canonical
+    assert find_directives(written)[0] == [canonical]
+
+
+@pytest.mark.parametrize("text", [
+    "Liên hệ 0912 345 678, 0203.3835.186 hoặc fax 024-3823-4567.",
+    "Ngày 31/3/2020, 5/2020 ca; tỷ lệ 1/2 số xã; 22/29 vụ việc; 10/10 xã.",
+    "Trụ sở tại số 12/34 đường Lê Lợi; văn bản số 5/2020 đã lưu trữ.",  # no type: not a number
+    "Phòng, chống dịch COVID-19 và biến chủng SARS-CoV-2.",
+    "Sách ISBN 978-604-57-1234-5; mã hồ sơ 000.00.12.H40-210513-0001.",
+    "Xem https://dangcongsan.vn/van-ban/25-NQ/TW.html và www.chinhphu.vn/16/CT-TTg.",
+    "Giấy phép số 23/GP-TTĐT; Giấy chứng nhận 12/GCN-UBND",  # licences, certificates
+    "Quốc lộ 1A, tỉnh lộ 18-B, đường 3/2; tỷ số 2-1; lớp 12/5.",
+    "ký hiệu 12-AB/CD không rõ cơ quan",  # unknown code, unknown issuer
+])
+def test_no_number_in_phones_dates_addresses_urls_and_codes(text):
+    assert find_directives(text) == ([], [])
+
+
+@pytest.mark.parametrize("text,partial", [
+    ("Quyết định 217, 218 của Tỉnh ủy; Kết luận 12-KL/TU", ["Quyết định 217", "Quyết định 218"]),
+    ("Nghị quyết 04, 05 và Chỉ thị 06-CT/TU", ["Nghị quyết 04", "Nghị quyết 05"]),  # another type's suffix
+])
+def test_a_suffix_never_completes_numbers_of_another_list_or_type(text, partial):
+    assert find_directives(text)[1] == partial
+    assert all(not d.startswith(("217", "218", "04", "05")) for d in find_directives(text)[0])
+
+
+def test_a_year_is_not_listed_before_a_plan_number():
+    assert find_directives("Kế hoạch 2020, 15-KH/TU được triển khai")[0] == ["15-KH/TU"]
+
+
+def test_cited_spans_slice_the_text_for_listed_numbers_too():
+    from corpus.directives import cited_spans
+
+    text = "Hội nghị sơ kết Quyết định số 217, 218 và 219-QĐ/TW của Bộ Chính trị"
+    spans = cited_spans(text)
+    assert [c for _s, _e, c in spans] == ["217-QĐ/TW", "218-QĐ/TW", "219-QĐ/TW"]
+    assert [text[s:e] for s, e, _c in spans] == ["217", "218", "219-QĐ/TW"]
+
+
+@pytest.mark.parametrize("text,numbers", [
+    ("căn cứ văn bản số 2111/NHNN-HCM.02 ngày 12/10/2005", ["2111/NHNN-HCM.02"]),  # a unit's sub-number is kept
+    ("Nghị quyết 13/2002 NQ-CP và Nghị định 15/2003/NĐ-CP", ["13/2002/NQ-CP", "15/2003/NĐ-CP"]),  # year, a space
+    ("Thông tư liên tịch số 08/TTLT/BTP-BTC-BNG ngày 31/12/1998", ["08/TTLT-BTP-BTC-BNG"]),
+    ("Công điện khẩn số 28/TTG-KTTH gửi các bộ", ["28/TTg-KTTH"]),
+])
+def test_spellings_of_older_national_news(text, numbers):
+    assert find_directives(text)[0] == numbers
+
+
+@pytest.mark.parametrize("text,numbers", [
+    ("Nghị quyết 19-2017/NQ-CP ngày 6/2/2017", ["19/2017/NQ-CP"]),  # a dash for the slash before the year
+    ("Bộ Xây dựng có công văn số 1245/BXD-KHCN ngày 24/6/2013", ["1245/BXD-KHCN"]),  # any issuer after "công văn"
+    ("Công văn khẩn số 730/KCB-NV gửi Sở Y tế", ["730/KCB-NV"]),
+    ("văn bản số 76/TTCP-C.I ngày 19/4/2017", ["76/TTCP-C.I"]),  # dotted unit kept whole, never cut to "C"
+    ("ký văn bản 2520/UBND/GPMB báo cáo", ["2520/UBND-GPMB"]),
+    ("Công văn 4011/UBND-VX2.Ngày 5/1", ["4011/UBND-VX2"]),
+])
+def test_official_letters_and_year_dash(text, numbers):
+    assert find_directives(text)[0] == numbers
+    assert normalize_directive(numbers[0]) == numbers[0]
+
+
+@pytest.mark.parametrize("text", [
+    "Giấy phép số 1517/GP-BTNMT cho phép; Giấy giới thiệu số 45/TCMT-GGT; Phiếu chuyển số 104/PC-BTT",
+    "Bản án hình sự sơ thẩm số 20/2010/HS-ST; QCVN 10-MT:2015/BTNMT; hợp đồng số 1088/VATM - Thales",
+    "Windows 98/ME/NT/2000/XP; 1/Galactika/VNPSA in Moscow; tỷ số 3/AB-CD",
+])
+def test_letter_shapes_without_a_letter_word_are_not_numbers(text):
+    assert find_directives(text)[0] == []
