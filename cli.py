@@ -310,6 +310,40 @@ def _described(r) -> str:
 
 
 @cli.command()
+@click.argument("phrases", nargs=-1, required=True)
+@click.option("--by", type=click.Choice(["year", "province", "province_2025"]), default="year", show_default=True,
+              help="Count per publication year, per province as published, or per province since 1/7/2025.")
+@filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: {\"terms\": [{term, total, buckets}]}.")
+@data_dir_option
+def trends(phrases: tuple[str, ...], by: str, as_json: bool, data_dir: Path | None, **options) -> None:
+    """Count the documents containing each PHRASE (up to five) per year or province.
+
+    Matched as search matches a "quoted phrase" (with or without diacritics);
+    per_1000 is the count per 1,000 documents of that year (or province)
+    under the same filters; total also counts documents with no year.
+
+    Example: danvan trends "chuyển đổi số" "dân vận khéo" --province-2025 "Tuyên Quang"
+    """
+    from indexer.search import QueryError
+    from indexer.trends import timelines
+
+    request = _search_request("", options)
+    service = _service(_home(data_dir))
+    try:
+        found = timelines(service, list(phrases), request, by)
+    except QueryError as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps({"terms": [t.to_dict() for t in found]}, ensure_ascii=False, indent=2))
+        return
+    for trend in found:
+        click.echo(click.style(f"{trend.term}: {trend.total} tài liệu", bold=True))
+        for b in trend.buckets:
+            click.echo(f"  {str(b.value):<20} {b.count:>7}  {b.per_1000:>8.2f} / 1.000")
+
+
+@cli.command()
 @click.argument("doc_id")
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -401,9 +401,26 @@ class SearchService:
         result.elapsed_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def _ranked(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery, req: SearchRequest,
-                filters: dict[str, np.ndarray], match_all: bool, keep: int = 0) -> SearchResult:
-        numbers = []  # cited numbers a partial citation was found to mean, for ranking
+    def selection(self, req: SearchRequest, queries: list[ParsedQuery]) -> tuple[FacetTable, np.ndarray, list[np.ndarray]]:
+        """The facet table, the documents ``req``'s filters allow, and each query's matches among them.
+
+        The same matching as :meth:`search` (every part of a query), for
+        counts over the index such as phrase timelines.
+        """
+        req = validate(req)
+        searcher, table, ranker = self._snapshot()
+        allowed = table.live.copy()
+        for name, values in req.filters().items():
+            allowed &= table.value_mask(name, values)
+        if req.date_from or req.date_to:
+            allowed &= table.date_mask(req.date_from, req.date_to)
+        return table, allowed, [self._matches(searcher, table, ranker, q)[0] & allowed for q in queries]
+
+    def _matches(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery,
+                 match_all: bool = True) -> tuple[np.ndarray, list[str]]:
+        """Live documents matching ``parsed`` (every part, or any with ``match_all=False``), and the
+        cited numbers a partial citation was found to mean (for ranking)."""
+        numbers: list[str] = []
 
         def part_mask(part: Part) -> np.ndarray:
             mask = np.zeros(table.size, dtype=bool)
@@ -429,6 +446,11 @@ class SearchService:
             matches &= combined
         for part in excluded_parts(parsed):
             matches &= ~part_mask(part)
+        return matches, numbers
+
+    def _ranked(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery, req: SearchRequest,
+                filters: dict[str, np.ndarray], match_all: bool, keep: int = 0) -> SearchResult:
+        matches, numbers = self._matches(searcher, table, ranker, parsed, match_all)
         allowed = matches.copy()
         for mask in filters.values():
             allowed &= mask
