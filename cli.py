@@ -298,6 +298,8 @@ def _print_result(result) -> None:
                 capped = len(values) >= FACET_TOP.get(name, len(values) + 1)  # the service listed only its top
                 shown += f" · … {len(values) - FACET_SHOWN}{'+' if capped else ''} more (--json lists them)"
             click.echo(f"{FACET_LABELS[name]}: {shown}")
+    if result.significant_terms:
+        click.echo("Chủ đề nổi bật: " + " · ".join(f"{t.term} ({t.count})" for t in result.significant_terms))
 
 
 def _described(r) -> str:

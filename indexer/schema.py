@@ -10,10 +10,12 @@ import sys
 from array import array
 
 import numpy as np
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
-from indexer.analysis import ANALYZER, FOLDED_ANALYZER, terms
+from indexer.analysis import ANALYZER, FOLDED_ANALYZER, terms, word_terms
+from indexer.term_rules import MAX_STORED_TERMS, MAX_TEXT_CHARS
 
 SCHEMA_VERSION = 3
 
@@ -97,6 +99,11 @@ def make_schema() -> Schema:
         near_duplicate_of=ID(stored=True),
         genre=ID(stored=True),
         period=ID(stored=True),
+        # pyvi words and word pairs (indexer.analysis.word_terms): every one indexed (document
+        # frequencies, exact counts), the most frequent per document in a column (significant-terms
+        # candidates and keywords read them without segmenting anything at query time).
+        words=KEYWORD(lowercase=False, commas=False, scorable=False),
+        word_counts=COLUMN(VarBytesColumn()),
     )
 
 
@@ -121,4 +128,26 @@ def to_fields(doc) -> dict:
         "near_duplicate_of": doc.near_duplicate_of or "",
         "genre": doc.genre or "",
         "period": doc.period or "",
+        **word_fields(title, doc.text),
     }
+
+
+def word_fields(title: str, text: str) -> dict:
+    """The ``words`` and ``word_counts`` values of a document (segments it with pyvi: the slow part)."""
+    counts = word_terms(f"{title}\n{text[:MAX_TEXT_CHARS]}")
+    kept = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:MAX_STORED_TERMS]
+    return {"words": " ".join(counts), "word_counts": encode_counts(kept)}
+
+
+def encode_counts(counts: list[tuple[str, int]]) -> bytes:
+    """A document's (term, count) pairs as its ``word_counts`` column value."""
+    return "\n".join(f"{term} {n}" for term, n in counts).encode("utf-8")
+
+
+def decode_counts(value: bytes) -> list[tuple[str, int]]:
+    """The (term, count) pairs of a ``word_counts`` column value, most frequent first.
+
+    >>> decode_counts(encode_counts([("dân_vận", 3), ("cơ_sở", 1)]))
+    [('dân_vận', 3), ('cơ_sở', 1)]
+    """
+    return [(term, int(n)) for term, n in (line.rsplit(" ", 1) for line in value.decode("utf-8").splitlines())]

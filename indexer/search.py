@@ -29,6 +29,7 @@ from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part,
                                 rank_terms, required_parts)
 from indexer.ranker import Ranker, top
 from indexer.schema import FACETS, make_schema
+from indexer.significant import KEYWORDS, SAMPLE, SignificantTerm, WordTerms
 from indexer.suggest import Speller, suggestion
 
 MAX_LIMIT = 100
@@ -110,6 +111,7 @@ class SearchResult:
     suggestion: str | None = None  # did you mean
     truncated: bool = False
     messages: list[str] = field(default_factory=list)
+    significant_terms: list[SignificantTerm] = field(default_factory=list)  # see indexer/significant.py
     # With ``SearchService.search(req, keep=n)``: the first n hits in rank order, made as they are read.
     ranked: Callable[[], Iterator[Hit]] | None = field(default=None, repr=False, compare=False)
 
@@ -134,6 +136,7 @@ class SearchResult:
             "elapsed_ms": round(self.elapsed_ms, 1),
             "hits": [h.to_dict() for h in self.hits],
             "facets": {name: [v.to_dict() for v in values] for name, values in self.facets.items()},
+            "significant_terms": [t.to_dict() for t in self.significant_terms],
         }
 
 
@@ -320,6 +323,7 @@ class SearchService:
         self._local = threading.local()  # Whoosh searchers are not thread-safe
         self._readers: dict[int | None, tuple[FacetTable, Ranker]] = {}
         self._lock = threading.Lock()
+        self._word_terms: WordTerms | None = None
         self._catalogue: tuple[int, dict[str, dict[str, Any]]] | None = None  # (generation, records)
         self._records: dict[tuple[int, str], dict[str, Any]] = {}  # (generation, number) -> records, oldest first
 
@@ -361,11 +365,12 @@ class SearchService:
             return (searcher, *data)
         raise RuntimeError("the index changed ten times during one search; try again")
 
-    def search(self, req: SearchRequest, keep: int = 0) -> SearchResult:
+    def search(self, req: SearchRequest, keep: int = 0, significant: bool = True) -> SearchResult:
         """Run one validated search; raises :class:`QueryError` for bad requests.
 
         ``keep``: also rank the first ``keep`` hits, for ``result.ranked()`` to
         make them one by one (an export ranks once, however many rows it sends).
+        ``significant``: find the result set's significant terms (an export has no use for them).
         """
         started = time.perf_counter()
         req = validate(req)
@@ -381,13 +386,16 @@ class SearchService:
         parts = len(set(parsed.words)) + len(parsed.phrases)
         if parts > LONG_QUERY or (parsed.question and parts > 1):
             # A question or a pasted paragraph: the answer rarely has every word.
-            result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False, keep=keep)
+            result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False, keep=keep,
+                                  significant=significant)
             result.messages.append("Câu hỏi hoặc câu truy vấn dài: kết quả xếp theo mức độ phù hợp, "
                                    "không bắt buộc chứa mọi từ.")
         else:
-            result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=True, keep=keep)
+            result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=True, keep=keep,
+                                  significant=significant)
             if result.total == 0 and parts > 1:
-                result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False, keep=keep)
+                result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False, keep=keep,
+                                  significant=significant)
                 if result.total:
                     result.fallback = True
                     result.messages.append("Không tài liệu nào chứa tất cả các từ; đang hiển thị các kết quả gần đúng.")
@@ -415,6 +423,13 @@ class SearchService:
         if req.date_from or req.date_to:
             allowed &= table.date_mask(req.date_from, req.date_to)
         return table, allowed, [self._matches(searcher, table, ranker, q)[0] & allowed for q in queries]
+
+    def word_terms(self, ranker: Ranker) -> WordTerms:
+        """The stored pyvi terms of the ranker's index generation (opened once per generation)."""
+        cached = self._word_terms
+        if cached is None or cached.ranker is not ranker:
+            cached = self._word_terms = WordTerms(ranker)
+        return cached
 
     def _matches(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery,
                  match_all: bool = True) -> tuple[np.ndarray, list[str]]:
@@ -449,7 +464,8 @@ class SearchService:
         return matches, numbers
 
     def _ranked(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery, req: SearchRequest,
-                filters: dict[str, np.ndarray], match_all: bool, keep: int = 0) -> SearchResult:
+                filters: dict[str, np.ndarray], match_all: bool, keep: int = 0,
+                significant: bool = False) -> SearchResult:
         matches, numbers = self._matches(searcher, table, ranker, parsed, match_all)
         allowed = matches.copy()
         for mask in filters.values():
@@ -457,7 +473,7 @@ class SearchService:
         total = int(allowed.sum())
         facets = facet_counts(table, matches, filters, req.filters(), FACET_TOP)
         first = (req.page - 1) * req.limit
-        wanted = max(first + req.limit, keep)
+        wanted = max(first + req.limit, keep, SAMPLE if significant else 0)
         docnums, scores = np.zeros(0, dtype=np.int64), None
         if total and (first < total or keep):
             if req.sort == "date" or parsed.empty:
@@ -475,6 +491,9 @@ class SearchService:
 
         result = SearchResult(request=req, total=total, hits=[hit(d) for d in docnums[first:first + req.limit]],
                               facets=facets)
+        if significant and len(docnums):
+            query = [(fold(w),) for w in parsed.words] + [tuple(fold(s) for s in p) for p in parsed.phrases]
+            result.significant_terms = self.word_terms(ranker).significant(docnums[:SAMPLE], allowed, query)
         if keep:
             # Open every segment's stored fields now: a commit that merges
             # segments away, or a rebuild swapped in, while the hits are being
@@ -584,6 +603,14 @@ class SearchService:
         """Stored fields of every live document citing the canonical ``number``."""
         searcher, table, ranker = self._snapshot()
         return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("directive", number) if table.live[n]]
+
+    def keywords(self, doc_id: str, top: int = KEYWORDS) -> list[str]:
+        """The document's ``top`` pyvi words by tf x idf (see :mod:`indexer.significant`); [] if unknown."""
+        searcher, table, ranker = self._snapshot()
+        docnum = self._docnum(searcher, doc_id)
+        if docnum is None or not table.live[docnum]:
+            return []
+        return self.word_terms(ranker).keywords(docnum, top)
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """Stored fields of one document, or None."""

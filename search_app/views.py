@@ -143,6 +143,10 @@ def search_context(params: SearchParams, result: SearchResult) -> dict[str, Any]
             "max_rows": current_app.config["DANVAN_EXPORT_MAX"],
         },
         "json_url": params.url(_root() + "/search.json"),
+        # "Chủ đề nổi bật": one click adds the term to the query, as a phrase.
+        "significant_links": [{"term": t["term"], "count": t["count"],
+                               "url": params.url(path, q=f'{params.q} "{t["term"]}"'.strip(), page=1)}
+                              for t in data["significant_terms"]],
         "trends_url": params.url(_root() + "/trends", sort="relevance", page=1, limit=DEFAULT_LIMIT,
                                  provinces="published"),
         "form": {
@@ -213,6 +217,7 @@ def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str,
         "near_duplicate_of": original,
         "genre": stored.get("genre") or None,
         "period": stored.get("period") or None,
+        "keywords": service.keywords(doc_id),
         "text": text,
     }
     return {
@@ -220,6 +225,7 @@ def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str,
         "query": q,
         "paragraphs": doc_paragraphs(text, q),
         "directive_links": [{"number": d, "url": directive_url(d)} for d in directives],
+        "keyword_links": [{"term": k, "url": SearchParams(q=f'"{k}"').url(search_path())} for k in document["keywords"]],
         "attachment_links": [{"label": a, "url": safe_link(a)} for a in attachments],
         "original": {"id": original, "doc_url": doc_url(original, q)} if original else None,
         "near_duplicates": _related(service, "near_duplicates", doc_id, q),
