@@ -49,7 +49,7 @@ class Document:
         if not self.content_hash:
             self.content_hash = content_hash(self.text)
         if self.genre is None:  # found once, then stored: a row from an older store gets it on migration
-            self.genre, period = classify(self.title, self.text)
+            self.genre, period = classify(self.title, self.text, self.attachments)
             self.period = self.period or period
 
     def to_dict(self) -> dict[str, Any]:

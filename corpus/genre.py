@@ -1,6 +1,7 @@
 """Genre (what kind of document) and period (what time it reports on) of a text.
 
-Read from the title first, then the first lines of the text; the rules are
+Read from the title first, then the first lines of the text, then the names
+of attached files; the rules are
 data in :mod:`corpus.genre_rules`.  The period is not the publication year:
 a 2016 review published in January 2017 covers 2016.
 
@@ -14,12 +15,15 @@ a 2016 review published in January 2017 covers 2016.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
+from urllib.parse import unquote, urlsplit
 
 from corpus.genre_rules import FIRST_CHARS, GENRE_RULES, GENRES, MAX_RANGE_YEARS, PERIOD_RULES, QUARTERS
 from corpus.vietnamese import key
 
 UNKNOWN = "unknown"
+_NAME_SEPARATORS = re.compile(r"[-_.+\s]+")
 _PERIOD = re.compile(r"(?:19|20)\d{2}(?:-(?:H[12]|Q[1-4]|9M|(?:19|20)\d{2}))?")
 
 
@@ -30,12 +34,25 @@ def _compiled() -> tuple[list[tuple[str, list[re.Pattern]]], list[tuple[str, re.
     return genres, periods
 
 
-def _places(title: str | None, text: str) -> list[str]:
-    """Where to look, in order: the title, then the opening lines of the text (as :func:`key` text)."""
+def _places(title: str | None, text: str, attachments: Sequence[str] = ()) -> list[str]:
+    """Where to look, in order: the title, the opening lines of the text, the attachments' file names
+    (as :func:`key` text)."""
     places = [key(title)] if title and title.strip() else []
     # An official document's opening: "BÁO CÁO" on one line, "Tổng kết ..." on the next.
     places.append("\n".join(key(line) for line in text[:FIRST_CHARS].splitlines() if line.strip()))
+    places += [key(attachment_name(a)) for a in attachments]
     return [p for p in places if p]
+
+
+def attachment_name(url: str) -> str:
+    """The words of an attached file's name.
+
+    >>> attachment_name("https://x.vn/files/BC%20so-ket_6_thang%20dau%20nam%202022.signed.pdf")
+    'BC so ket 6 thang dau nam 2022 signed'
+    """
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    name = name.rsplit(".", 1)[0] if "." in name else name
+    return " ".join(_NAME_SEPARATORS.split(name)).strip()
 
 
 def find_genre(places: list[str]) -> str:
@@ -69,9 +86,10 @@ def find_period(place: str) -> str | None:
     return None
 
 
-def classify(title: str | None, text: str) -> tuple[str, str | None]:
-    """(genre, period) of a document from its title and opening; genre "unknown", period None when unsure."""
-    places = _places(title, text or "")
+def classify(title: str | None, text: str, attachments: Sequence[str] = ()) -> tuple[str, str | None]:
+    """(genre, period) of a document from its title, opening and attached files' names;
+    genre "unknown", period None when unsure."""
+    places = _places(title, text or "", attachments)
     genre = find_genre(places)
     period = None
     for place in places:

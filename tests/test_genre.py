@@ -66,6 +66,12 @@ def test_the_opening_of_an_official_document_counts_when_the_title_says_nothing(
     assert classify("Tin tức", "Xã triển khai kế hoạch giúp dân làm đường.")[0] != "plan"
 
 
+def test_an_attached_files_name_counts_after_title_and_text():
+    files = ["https://x.gov.vn/Uploads/BC%20so%20ket%206%20thang%20dau%20nam%202022.pdf"]
+    assert classify("Văn bản mới", "Xem tệp đính kèm.", files) == ("six_month_review", "2022-H1")
+    assert classify("Kế hoạch năm 2023", "", files) == ("plan", "2023")  # the title comes first
+
+
 def test_the_period_is_not_the_publication_year():
     doc = Document(id="a", title="Tổng kết công tác dân vận năm 2016", text="Hội nghị đã đánh giá ...",
                    published="2017-01-12")
