@@ -140,8 +140,15 @@ def word_fields(title: str, text: str) -> dict:
 
 
 def encode_counts(counts: list[tuple[str, int]]) -> bytes:
-    """A document's (term, count) pairs as its ``word_counts`` column value."""
-    return "\n".join(f"{term} {n}" for term, n in counts).encode("utf-8")
+    """A document's (term, count) pairs as its ``word_counts`` column value: the terms on one line
+    (what significant terms read, with one split), their counts on the next."""
+    return (" ".join(term for term, _ in counts) + "\n" + " ".join(str(n) for _, n in counts)).encode("utf-8")
+
+
+def decode_terms(value: bytes) -> list[str]:
+    """The terms of a ``word_counts`` column value, most frequent first."""
+    line = value.decode("utf-8").split("\n", 1)[0]
+    return line.split(" ") if line else []
 
 
 def decode_counts(value: bytes) -> list[tuple[str, int]]:
@@ -149,5 +156,8 @@ def decode_counts(value: bytes) -> list[tuple[str, int]]:
 
     >>> decode_counts(encode_counts([("dân_vận", 3), ("cơ_sở", 1)]))
     [('dân_vận', 3), ('cơ_sở', 1)]
+    >>> decode_counts(encode_counts([]))
+    []
     """
-    return [(term, int(n)) for term, n in (line.rsplit(" ", 1) for line in value.decode("utf-8").splitlines())]
+    terms, _, counts = value.decode("utf-8").partition("\n")
+    return list(zip(terms.split(" "), map(int, counts.split(" ")))) if terms else []

@@ -30,9 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corpus.vietnamese import fold
-from indexer.analysis import JOINER
-from indexer.schema import decode_counts
+from indexer.analysis import JOINER, fold_syllable
+from indexer.schema import decode_counts, decode_terms
 
 SAMPLE = 200  # best-ranked hits whose stored terms propose candidates
 CANDIDATES = 40  # proposed terms scored exactly over the whole result set
@@ -63,7 +62,7 @@ def jlh(fg_count: int, fg_size: int, bg_count: int, bg_size: int) -> float:
     """Elasticsearch's JLH score of a term held by ``fg_count`` of ``fg_size`` and ``bg_count`` of ``bg_size``.
 
     >>> round(jlh(10, 100, 20, 10_000), 4), jlh(1, 100, 100, 10_000)
-    (4.98, 0.0)
+    (4.9, 0.0)
     """
     if not fg_size or not bg_size or not bg_count:
         return 0.0
@@ -93,15 +92,22 @@ class WordTerms:
         self._df: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def counts(self, docnum: int) -> list[tuple[str, int]]:
-        """The (term, count) pairs stored for one document, most frequent first."""
+    def _value(self, docnum: int) -> bytes:
         i = int(np.searchsorted(self._offsets, docnum, side="right")) - 1
         column = self._columns[i] if i >= 0 else None
         if column is None:
-            return []
+            return b""
         with self.ranker.io:  # a column reads its file with seek() + read()
-            value = column[int(docnum - self._offsets[i])]
+            return column[int(docnum - self._offsets[i])]
+
+    def counts(self, docnum: int) -> list[tuple[str, int]]:
+        """The (term, count) pairs stored for one document, most frequent first."""
+        value = self._value(docnum)
         return decode_counts(value) if value else []
+
+    def terms(self, docnum: int) -> list[str]:
+        """The terms stored for one document, most frequent first (no counts: what significance needs)."""
+        return decode_terms(self._value(docnum))
 
     def doc_frequency(self, term: str) -> int:
         """How many documents of the index hold ``term`` (remembered)."""
@@ -130,12 +136,19 @@ class WordTerms:
         skip = [tuple(s) for s in skip if s]
         seen: Counter = Counter()
         for docnum in docs:
-            seen.update(term for term, _ in self.counts(docnum))
+            seen.update(self.terms(docnum))
+        least = min(MIN_COUNT, len(docs))
         proposed = [(jlh(n, len(docs), self.doc_frequency(term), bg_size), term) for term, n in seen.items()
-                    if n >= min(MIN_COUNT, len(docs)) and not _holds(fold(term).split(JOINER), skip)]
-        proposed = sorted((p for p in proposed if p[0] > 0), key=lambda p: (-p[0], p[1]))[:CANDIDATES]
+                    if n >= least]
+        proposed.sort(key=lambda p: (-p[0], p[1]))
         found = []
-        for _, term in proposed:
+        tried = 0
+        for score, term in proposed:
+            if score <= 0 or tried >= CANDIDATES:
+                break
+            if _holds([fold_syllable(s) for s in term.split(JOINER)], skip):
+                continue
+            tried += 1
             holders = self.ranker.docs_with("words", term)
             count = int(allowed[holders].sum())
             score = jlh(count, fg_size, len(holders), bg_size)

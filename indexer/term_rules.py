@@ -32,4 +32,4 @@ báo_cáo kế_hoạch hướng_dẫn công_văn văn_bản quyết_định ngh�
 
 MAX_SYLLABLES = 4  # longer runs are sentences, not terms
 MAX_TEXT_CHARS = 20_000  # of a document's text segmented: bounds the index-time cost of a long document
-MAX_STORED_TERMS = 200  # per document, the most frequent, kept for significant-terms candidates and keywords
+MAX_STORED_TERMS = 64  # per document, the most frequent, kept for significant-terms candidates and keywords
