@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from corpus.genre_rules import FIRST_CHARS, GENRE_RULES, GENRES, MAX_RANGE_YEARS, PERIOD_RULES, QUARTERS
+from corpus.genre_rules import (FIRST_CHARS, GENRE_RULES, GENRES, HEADING_CHARS, HEADING_LINES, MAX_RANGE_YEARS,
+                                 PERIOD_RULES, QUARTERS, TEXT_GENRES)
 from corpus.vietnamese import key
 
 UNKNOWN = "unknown"
@@ -34,14 +35,17 @@ def _compiled() -> tuple[list[tuple[str, list[re.Pattern]]], list[tuple[str, re.
     return genres, periods
 
 
-def _places(title: str | None, text: str, attachments: Sequence[str] = ()) -> list[str]:
-    """Where to look, in order: the title, the opening lines of the text, the attachments' file names
-    (as :func:`key` text)."""
-    places = [key(title)] if title and title.strip() else []
-    # An official document's opening: "BÁO CÁO" on one line, "Tổng kết ..." on the next.
-    places.append("\n".join(key(line) for line in text[:FIRST_CHARS].splitlines() if line.strip()))
-    places += [key(attachment_name(a)) for a in attachments]
-    return [p for p in places if p]
+def _places(title: str | None, text: str, attachments: Sequence[str] = ()) -> list[tuple[str, bool]]:
+    """Where to look, in order, as (:func:`key` text, is the title): the title, the heading lines
+    that open the text, the attachments' file names."""
+    places = [(key(title), True)] if title and title.strip() else []
+    # An official document's opening: "BÁO CÁO" on one line, "Tổng kết ..." on the next.  A long
+    # line is a paragraph: news telling of a review meeting, not the review itself.
+    lines = [line for line in text[:FIRST_CHARS].splitlines() if line.strip()][:HEADING_LINES]
+    headings = [key(line) for line in lines if len(line.strip()) <= HEADING_CHARS]
+    places.append(("\n".join(headings), False))
+    places += [(key(attachment_name(a)), False) for a in attachments]
+    return [(place, is_title) for place, is_title in places if place]
 
 
 def attachment_name(url: str) -> str:
@@ -55,35 +59,44 @@ def attachment_name(url: str) -> str:
     return " ".join(_NAME_SEPARATORS.split(name)).strip()
 
 
-def find_genre(places: list[str]) -> str:
-    """The first genre whose rule matches one of ``places`` (tried in order), else ``"unknown"``."""
+def find_genre(places: list[tuple[str, bool]]) -> str:
+    """The first genre whose rule matches one of ``places`` (tried in order), else ``"unknown"``.
+
+    Only ``TEXT_GENRES`` may come from a place other than the title.
+    """
     genres, _ = _compiled()
-    for place in places:
+    for place, is_title in places:
         for name, patterns in genres:
-            if any(p.search(place) for p in patterns):
+            if (is_title or name in TEXT_GENRES) and any(p.search(place) for p in patterns):
                 return name
     return UNKNOWN
 
 
 def find_period(place: str) -> str | None:
-    """The period ``place`` (key text) names: "2022-H1", "2022-Q3", "2022-9M", "2018", "2016-2020", or None."""
+    """The first period ``place`` (key text) names: "2022-H1", "2022-Q3", "2022-9M", "2018", "2016-2020";
+    None if there is none or the first is a span of months this module does not know.
+
+    The first, because a review names what it reviews before the next tasks
+    ("Tổng kết năm 2016 và phương hướng năm 2017").
+    """
     _, periods = _compiled()
-    for kind, pattern in periods:
-        m = pattern.search(place)
-        if m is None:
-            continue
-        if kind == "unknown":
-            return None
-        if kind == "range":
-            first, last = int(m.group(1)), int(m.group(2))
-            if not 0 < last - first <= MAX_RANGE_YEARS:
+    found = []  # (start, rule order, kind, match)
+    for order, (kind, pattern) in enumerate(periods):
+        for m in pattern.finditer(place):
+            if kind == "range" and not 0 < int(m.group(2)) - int(m.group(1)) <= MAX_RANGE_YEARS:
                 continue
-            return f"{first}-{last}"
-        if kind == "quarter":
-            return f"{m.group(2)}-Q{QUARTERS[m.group(1)]}"
-        suffix = {"half1": "-H1", "half2": "-H2", "nine": "-9M", "year": ""}[kind]
-        return m.group(1) + suffix
-    return None
+            found.append((m.start(), order, kind, m))
+            break
+    if not found:
+        return None
+    _, _, kind, m = min(found, key=lambda f: f[:2])
+    if kind == "unknown":
+        return None
+    if kind == "range":
+        return f"{m.group(1)}-{m.group(2)}"
+    if kind == "quarter":
+        return f"{m.group(2)}-Q{QUARTERS[m.group(1)]}"
+    return m.group(1) + {"half1": "-H1", "half2": "-H2", "nine": "-9M", "year": ""}[kind]
 
 
 def classify(title: str | None, text: str, attachments: Sequence[str] = ()) -> tuple[str, str | None]:
@@ -91,12 +104,13 @@ def classify(title: str | None, text: str, attachments: Sequence[str] = ()) -> t
     genre "unknown", period None when unsure."""
     places = _places(title, text or "", attachments)
     genre = find_genre(places)
-    period = None
-    for place in places:
-        period = find_period(place)
-        if period is not None:
-            break
-    return genre, period
+    for place, is_title in places:
+        # Outside the title, a year is read only for a document that reports on a period.
+        if is_title or genre in TEXT_GENRES:
+            period = find_period(place)
+            if period is not None:
+                return genre, period
+    return genre, None
 
 
 def is_period(value: str) -> bool:

@@ -85,5 +85,11 @@ PERIOD_RULES: tuple[tuple[str, str], ...] = (
 )
 # A range longer than this is no reporting period ("1930-2020": a history).
 MAX_RANGE_YEARS = 30
-# How much of the text, after the title, may say what the document is.
+# How much of the text, after the title, may say what the document is: its first
+# lines, if short enough to be headings ("KẾ HOẠCH", "Tổng kết công tác ...").
 FIRST_CHARS = 400
+HEADING_LINES = 6
+HEADING_CHARS = 150
+# Genres that the opening lines or an attached file's name may show (an official
+# document's own heading); news and model stories are known by their titles only.
+TEXT_GENRES = frozenset({"plan", "guidance", "multi_year_review", "six_month_review", "annual_review", "report"})

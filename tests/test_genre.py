@@ -72,6 +72,20 @@ def test_an_attached_files_name_counts_after_title_and_text():
     assert classify("Kế hoạch năm 2023", "", files) == ("plan", "2023")  # the title comes first
 
 
+def test_the_first_period_named_counts_and_a_span_without_its_year_is_unknown():
+    assert classify("Hội nghị sơ kết 6 tháng đầu năm và triển khai nhiệm vụ 6 tháng cuối năm 2004", "") == \
+        ("six_month_review", None)
+    assert classify("Tổng kết năm 2016, phương hướng năm 2017", "") == ("annual_review", "2016")
+
+
+def test_news_is_known_by_its_title_and_a_paragraph_is_no_heading():
+    # a year in a news article's text is no period it reports on
+    assert classify("Ban Dân vận trao quà Tết cho hộ nghèo", "Năm 2005, xã có 40 hộ nghèo.") == ("news", None)
+    lead = ("Sáng 12/7, Ủy ban MTTQ thành phố đã tổ chức hội nghị sơ kết chương trình phối hợp hành động "
+            "6 tháng đầu năm 2004 với sự tham dự của đại diện các sở, ban, ngành và đoàn thể của thành phố.")
+    assert classify("Thành phố đoàn kết", lead)[0] == "unknown"  # news about a review meeting, told in a paragraph
+
+
 def test_the_period_is_not_the_publication_year():
     doc = Document(id="a", title="Tổng kết công tác dân vận năm 2016", text="Hội nghị đã đánh giá ...",
                    published="2017-01-12")
