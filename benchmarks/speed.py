@@ -165,8 +165,28 @@ def phase_index(home: Path) -> dict:
         report = update_index(store, config.index_path(home), rebuild=True)
     seconds = time.perf_counter() - started
     size = sum(p.stat().st_size for p in config.index_path(home).rglob("*") if p.is_file())
-    return {"seconds": seconds, "docs": report.added, "index_mb": size / 1e6,
+    return {"seconds": seconds, "docs": report.added, "index_mb": size / 1e6, **_analysis_share(home),
             "peak_rss_mb": _peak_mb(), "peak_rss_children_mb": _peak_mb(children=True)}
+
+
+def _analysis_share(home: Path, n: int = 1000) -> dict:
+    """Seconds to make the index fields of ``n`` stored documents, and of that the pyvi words (same run)."""
+    from itertools import islice
+
+    from corpus import config
+    from corpus.store import Store
+    from indexer.schema import to_fields, word_fields
+
+    with Store(config.store_path(home)) as store:
+        docs = list(islice(store, n))
+    t0 = time.perf_counter()
+    for doc in docs:
+        to_fields(doc)
+    t1 = time.perf_counter()
+    for doc in docs:
+        word_fields(doc.title or "", doc.text)
+    t2 = time.perf_counter()
+    return {"fields_seconds": t1 - t0, "words_seconds": t2 - t1, "fields_docs": len(docs)}
 
 
 def phase_update(home: Path) -> dict:
@@ -430,6 +450,10 @@ def report(out: dict) -> None:
     print(f"index build: {idx['seconds']:.1f} s = {idx['docs'] / idx['seconds']:.0f} docs/s, "
           f"{imp['text_mb'] / idx['seconds']:.2f} MB/s of text; index {idx['index_mb']:.0f} MB; "
           f"peak RSS {idx['peak_rss_mb']:.0f} MB (largest worker {idx['peak_rss_children_mb']:.0f} MB)")
+    if "words_seconds" in idx:
+        print(f"index fields of {idx['fields_docs']} documents in one process: {idx['fields_seconds']:.1f} s, of which "
+              f"pyvi words {idx['words_seconds']:.1f} s ({idx['words_seconds'] / idx['fields_seconds']:.0%}); "
+              f"without them {idx['fields_seconds'] - idx['words_seconds']:.1f} s")
     print(f"query service: open {q['open_ms']:.0f} ms, first query (loads reader arrays) {q['first_query_ms']:.0f} ms, "
           f"peak RSS {q['peak_rss_mb']:.0f} MB")
     fts = out.get("fts")
