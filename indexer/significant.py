@@ -33,7 +33,8 @@ import numpy as np
 from indexer.analysis import JOINER, fold_syllable
 from indexer.schema import decode_counts, decode_terms
 
-SAMPLE = 200  # best-ranked hits whose stored terms propose candidates
+SAMPLE = 100  # best-ranked hits whose stored terms propose candidates
+SAMPLE_SHARE = 50  # a candidate is in at least 1 in SAMPLE_SHARE of the sampled hits
 CANDIDATES = 40  # proposed terms scored exactly over the whole result set
 SHOWN = 12
 MIN_COUNT = 2  # a term in one matching document says nothing about the set
@@ -137,7 +138,9 @@ class WordTerms:
         seen: Counter = Counter()
         for docnum in docs:
             seen.update(self.terms(docnum))
-        least = min(MIN_COUNT, len(docs))
+        # In a large sample, a term of 1 or 2 hits in 100 cannot beat those of the first rank:
+        # not looking up their background frequency saves most of a first query's time.
+        least = max(min(MIN_COUNT, len(docs)), len(docs) // SAMPLE_SHARE)
         proposed = [(jlh(n, len(docs), self.doc_frequency(term), bg_size), term) for term, n in seen.items()
                     if n >= least]
         proposed.sort(key=lambda p: (-p[0], p[1]))
