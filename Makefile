@@ -29,6 +29,7 @@ test: install
 stress: install
 	DANVAN_CRASH_KILLS=40 $(BIN)/python -m pytest -q -s tests/test_crash.py
 	DANVAN_CRAWL_KILLS=10 $(BIN)/python -m pytest -q -s tests/test_crawl.py -k killed
+	$(BIN)/python -m pytest -q -s tests/test_crawl_hostile.py -k figures
 	$(BIN)/python -m pytest -q -s -m stress tests/test_load.py
 	$(BIN)/python benchmarks/speed.py --sizes 30000 --prepare $(LOAD_HOME)
 	DANVAN_LOAD_HOME=$(LOAD_HOME) $(BIN)/python -m pytest -q -s -m stress tests/test_load.py

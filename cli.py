@@ -547,21 +547,29 @@ def _status_line(text: str) -> None:
 @cli.command()
 @click.argument("start_urls", nargs=-1)
 @click.option("--sources", "sources_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="TOML file listing portals: name, start_urls, province, allowed_prefixes.")
+              help="TOML file listing portals: name, start_urls, province, allowed_prefixes, delay, max_pages, "
+                   "allow_private.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many requests (a later crawl resumes).")
 @click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="Seconds between requests to one host.")
 @click.option("--province", help="Province of the start URLs' portals, e.g. 'Hà Giang'.")
+@click.option("--allow-private", is_flag=True,
+              help="Also fetch private and loopback addresses (127.0.0.1, ::1, 10.x, 192.168.x): a local mirror. "
+                   "Refused by default.")
 @data_dir_option
 def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int | None, delay: float,
-          province: str | None, data_dir: Path | None) -> None:
+          province: str | None, allow_private: bool, data_dir: Path | None) -> None:
     """Crawl portals politely (robots.txt, delays) into the corpus; resumable.
 
     Follows listings, sitemap.xml and RSS on each start URL's site only.  A
     crawl that is interrupted continues where it stopped when run again; a
-    finished one re-checks pages with conditional requests.
+    finished one re-checks pages with conditional requests.  Every URL ends
+    as an article, listing, sitemap, attachment, skipped or failed page, with
+    the reason; a crawl that could fetch nothing exits with status 1.
 
     Example: danvan crawl https://bandanvan.example.gov.vn/ --max-pages 200 --province "Hà Giang"
+
+    Example (a local mirror): danvan crawl http://127.0.0.1:8000/ --allow-private
     """
     from corpus.crawl import crawl as run_crawl
     from corpus.sources import SourceError
@@ -575,20 +583,33 @@ def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int
     with _open_store(data_dir, create=True) as store:
         try:
             report = run_crawl(store, start_urls, sources_file, max_pages=max_pages, delay=delay,
-                               province=province, progress=progress)
+                               province=province, progress=progress, allow_private=allow_private)
         except (SourceError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
         finally:
             _status_line("")
-    click.echo(f"crawled {report.visited} pages: {report.added} new articles, {report.updated} updated, "
-               f"{report.not_modified} not modified, {report.listings} listings, {report.failed} failed, "
-               f"{report.blocked} blocked by robots.txt; {report.near_duplicates} near-duplicates")
+    o = report.outcomes
+    click.echo(f"crawled {report.visited} pages: {o['article']} articles ({report.added} new articles, "
+               f"{report.updated} updated, {report.unchanged} unchanged, {report.not_modified} not modified), "
+               f"{o['listing']} listings, {o['sitemap']} sitemaps/feeds, {o['attachment']} attachments, "
+               f"{o['skipped']} skipped, {o['failed']} failed; {report.near_duplicates} near-duplicates")
+    for why, n in report.skipped.most_common():
+        click.echo(f"  skipped {n}: {why}")
+    for why, n in report.links_dropped.most_common():
+        click.echo(f"  links not followed {n}: {why}")
     for url, why in report.refused:
         click.echo(f"not crawled {url}: {why}", err=True)
-    if not report.finished:
-        click.echo(f"{report.queued} pages still queued: run the same command again to continue")
     for url, problem in report.failures[:20]:
         click.echo(f"failed {url}: {problem}", err=True)
+    if len(report.failures) > 20:
+        click.echo(f"... and {len(report.failures) - 20} more failures", err=True)
+    if report.over_budget:
+        click.echo(f"page budget (max_pages) spent for: {', '.join(report.over_budget)}")
+    if not report.finished:
+        click.echo(f"{report.queued} pages still queued: run the same command again to continue")
+    why = report.nothing_fetched()
+    if why:
+        raise click.ClickException(f"nothing could be fetched: {why}")
 
 
 @cli.command()

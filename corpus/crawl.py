@@ -1,9 +1,15 @@
 """Crawl portals into the store, and re-clean archived pages without fetching.
 
 ``crawl`` walks each source breadth first from its start URLs, robots.txt
-sitemaps and RSS feeds, staying on the source's site.  Every page fetched is
-archived (compressed) in the store; pages that clean into an article become
-Documents, listing pages only feed the frontier.  The frontier is in SQLite:
+sitemaps and RSS feeds, staying on the source's site; URLs that look
+generated (calendars, sorting, paging, repeated path segments) wait until the
+rest is done.  Every HTML page fetched (recognised by its content, whatever
+its Content-Type) is archived (compressed) in the store; pages that clean
+into an article become Documents, listing pages only feed the frontier.
+Every URL taken from the frontier ends in exactly one outcome: article,
+listing, sitemap (or feed), attachment, skipped or failed, with a reason.
+Each source has a page budget per call, each page a cap on links taken,
+sitemap indexes a nesting limit, and gzip sitemaps a decompressed-size cap.  The frontier is in SQLite:
 a crawl that is killed, or stops at ``max_pages``, is resumed by the next
 call; a crawl started after a finished one revisits every known URL with
 conditional requests (ETag / Last-Modified), so unchanged pages cost a 304.
@@ -13,6 +19,8 @@ from __future__ import annotations
 
 import logging
 import re
+import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +29,10 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit
 from lxml import etree
 
 from corpus.document import Document, content_hash, make_id
-from corpus.fetch import Fetcher, FetchResult, is_private_host
-from corpus.frontier import Frontier, now
+from corpus.fetch import MAX_URL_LENGTH, Fetcher, FetchResult, without_credentials
+from corpus.frontier import DONE_STATES, Frontier, now
 from corpus.htmlclean import decode_html, parse_document, parse_html, parse_tree
-from corpus.sources import Source, load_sources, site_host, sources_from_urls
+from corpus.sources import Source, load_sources, site_host, source_province, sources_from_urls
 from corpus.store import Store
 
 log = logging.getLogger(__name__)
@@ -46,7 +54,33 @@ SKIP_EXTENSIONS = (
 SITEMAP_HINT = re.compile(r"sitemap[^/]*\.xml(\.gz)?$", re.I)
 FEED_HINT = re.compile(r"(/feed/?$|/rss[^/]*$|\.rss$|/atom[^/]*$|rss\.xml$|feed\.xml$)", re.I)
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+# How an HTML document starts (the WHATWG sniffing table): pages served as
+# application/octet-stream or text/plain are still pages.
+HTML_STARTS = tuple(t.encode() for t in (
+    "<!doctype html", "<html", "<head", "<body", "<script", "<iframe", "<h1", "<div", "<font", "<table",
+    "<a ", "<a>", "<style", "<title", "<b ", "<b>", "<br", "<p ", "<p>", "<!--", "<meta", "<link",
+))
+# Content types (and magic numbers) of documents a page links to: recorded, not cleaned.
+ATTACHMENT_TYPES = ("application/pdf", "application/msword", "application/vnd.", "application/rtf",
+                    "application/zip", "application/x-rar", "application/x-7z", "application/x-zip")
+ATTACHMENT_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"{\\rtf", b"Rar!", b"7z\xbc\xaf")
 MAX_DEPTH = 12
+MAX_SITEMAP_NESTING = 3  # robots.txt sitemap -> index -> index -> sitemap; deeper ones are refused
+# Sitemaps may hold 50,000 URLs and 50 MB uncompressed (sitemaps.org); more is refused.
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+MAX_LINKS = {"page": 1000, "sitemap": 50_000, "feed": 50_000}  # links taken from one page
+KNOWN_PER_BUDGET = 20  # a source's frontier holds at most 20 URLs per page of its budget (200,000 by default)
+
+# Frontier priority (lower first).  Start URLs and sitemaps, then pages by
+# depth (paging included: it reaches older articles), then URLs a generator
+# makes without end: calendars, sorting, filtering, searching, sessions,
+# printing, and very long or repetitive paths.
+PRIORITY_START, PRIORITY_PAGE, PRIORITY_GENERATED, PRIORITY_TRAP = 0, 1, 2, 3
+GENERATED_PARAMS = frozenset("""
+    sort order orderby sortby dir direction view display layout month year day date week calendar cal
+    filter tag tags q s search keyword keywords query sessionid sid phpsessid jsessionid print printable
+    replytocom share action format lang style theme limit perpage per_page pagesize page_size
+""".split())
 
 
 def canonical_url(url: str, base: str | None = None) -> str | None:
@@ -59,12 +93,15 @@ def canonical_url(url: str, base: str | None = None) -> str | None:
     'https://example.vn/tin/tin-1.html'
     """
     url = (url or "").strip()
-    if not url or url.startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
+    if not url or len(url) > MAX_URL_LENGTH or url.startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
         return None
-    if base:
-        url = urljoin(base, url)
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:
+        if base:
+            url = urljoin(base, url)
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return None
+    except ValueError:  # an unclosed IPv6 bracket, a bad port
         return None
     scheme = parts.scheme.lower()
     host = site_host(url)
@@ -73,7 +110,8 @@ def canonical_url(url: str, base: str | None = None) -> str | None:
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
     query = _clean_query(parts.query, path)
-    return urlunsplit((scheme, host, path, query, ""))
+    out = urlunsplit((scheme, host, path, query, ""))
+    return out if len(out) <= MAX_URL_LENGTH else None
 
 
 def _clean_query(query: str, path: str) -> str:
@@ -89,13 +127,17 @@ def _clean_query(query: str, path: str) -> str:
 
 
 def fetchable_url(url: str, base: str | None = None) -> str | None:
-    """The URL to request: like the canonical form but keeping the path as written."""
-    url = urljoin(base, url.strip()) if base else url.strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    """The URL to request: like the canonical form but keeping the path as written (no credentials)."""
+    try:
+        url = urljoin(base, url.strip()) if base else url.strip()
+        parts = urlsplit(url)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            return None
+    except ValueError:
         return None
     path = quote(unquote(parts.path or "/"), safe="/:@!$&'()*+,;=-._~")
-    return urlunsplit((parts.scheme.lower(), site_host(url), path, _clean_query(parts.query, path), ""))
+    out = urlunsplit((parts.scheme.lower(), site_host(url), path, _clean_query(parts.query, path), ""))
+    return out if len(out) <= MAX_URL_LENGTH else None
 
 
 def _skippable(url: str) -> bool:
@@ -103,35 +145,97 @@ def _skippable(url: str) -> bool:
     return any(segment.endswith(SKIP_EXTENSIONS) for segment in unquote(urlsplit(url).path).lower().split("/"))
 
 
+def url_priority(url: str, depth: int = 1) -> int:
+    """Frontier priority of a page URL: start pages first, generated-looking URLs last.
+
+    >>> url_priority("https://p.vn/tin-tuc/dan-van-kheo-12874.html")
+    1
+    >>> url_priority("https://p.vn/lich?month=2024-05&view=week")
+    2
+    >>> url_priority("https://p.vn/a/b/a/b/a/b/c")
+    3
+    """
+    if depth == 0:
+        return PRIORITY_START
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.lower().split("/") if s]
+    if (len(url) > 300 or len(segments) > 10 or len(segments) - len(set(segments)) >= 2
+            or len(parse_qsl(parts.query)) > 4):
+        return PRIORITY_TRAP
+    names = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    return PRIORITY_GENERATED if names & GENERATED_PARAMS else PRIORITY_PAGE
+
+
+def looks_like_html(body: bytes) -> bool:
+    """True when a body starts like an HTML document (after a BOM, blanks and an XML declaration)."""
+    head = body[:1024].lstrip(b"\xef\xbb\xbf").lstrip().lower()
+    if head.startswith(b"<?xml"):
+        head = head[head.find(b"?>") + 2:].lstrip() if b"?>" in head else b""
+    return head.startswith(HTML_STARTS)
+
+
+def is_attachment(content_type: str, body: bytes) -> bool:
+    """True for a document file (PDF, Word, spreadsheet, archive) by type or magic number."""
+    return content_type.startswith(ATTACHMENT_TYPES) or body[:8].startswith(ATTACHMENT_MAGIC)
+
+
 # ------------------------------------------------------------ discovery
 
 
 def page_links(root, base_url: str) -> list[str]:
     """Absolute URLs of links on a parsed page (nofollow links left out)."""
-    base = root.xpath("string(//base/@href)") or base_url
-    base = urljoin(base_url, base)
+    base = _join(base_url, root.xpath("string(//base/@href)") or base_url) or base_url
     out: list[str] = []
     for el in root.xpath("//a[@href] | //area[@href] | //link[@rel='next'][@href]"):
         if "nofollow" in (el.get("rel") or "").lower():
             continue
         href = el.get("href")
-        if href:
-            out.append(urljoin(base, href.strip()))
+        url = _join(base, href) if href else None
+        if url:
+            out.append(url)
     return out
+
+
+def gunzip(body: bytes, limit: int = MAX_SITEMAP_BYTES) -> bytes:
+    """Decompress gzip data (all members) as a stream; ValueError past ``limit`` bytes or when corrupt."""
+    out: list[bytes] = []
+    size = 0
+    data = body
+    while data:
+        stream = zlib.decompressobj(wbits=31)
+        pending = data
+        try:
+            while True:
+                chunk = stream.decompress(pending, limit + 1 - size)
+                out.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    raise ValueError(f"larger than {limit // 2**20} MB when decompressed")
+                pending = stream.unconsumed_tail
+                if stream.eof or (not chunk and not pending):
+                    break
+        except zlib.error as exc:
+            raise ValueError(f"corrupt gzip data: {exc}") from None
+        if not stream.eof:
+            raise ValueError("truncated gzip data")
+        data = stream.unused_data.lstrip(b"\0")
+    return b"".join(out)
 
 
 def _xml_root(body: bytes):
     if body[:2] == b"\x1f\x8b":
-        import gzip
-
-        try:
-            body = gzip.decompress(body)
-        except (OSError, EOFError):
-            return None
+        body = gunzip(body)
     parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
     try:
         return etree.fromstring(body.lstrip(), parser=parser)
     except (etree.XMLSyntaxError, ValueError):
+        return None
+
+
+def _join(base: str, href: str) -> str | None:
+    try:
+        return urljoin(base, href.strip())
+    except ValueError:
         return None
 
 
@@ -142,7 +246,8 @@ def _local(tag) -> str:
 def xml_links(body: bytes, base_url: str) -> tuple[str, list[str], list[str]] | None:
     """(kind, page URLs, sitemap URLs) of a sitemap, sitemap index or RSS/Atom feed; None if not one.
 
-    Root-relative ``<loc>`` values are resolved against the sitemap's URL.
+    Root-relative ``<loc>`` values are resolved against the sitemap's URL.  Gzip
+    data is decompressed as a stream: ValueError past ``MAX_SITEMAP_BYTES``.
     """
     root = _xml_root(body)
     if root is None:
@@ -153,7 +258,9 @@ def xml_links(body: bytes, base_url: str) -> tuple[str, list[str], list[str]] | 
     if kind in ("urlset", "sitemapindex"):
         for el in root.iter():
             if _local(el.tag) == "loc" and (el.text or "").strip():
-                url = urljoin(base_url, el.text.strip())
+                url = _join(base_url, el.text.strip())
+                if url is None:
+                    continue
                 parent = _local(el.getparent().tag) if el.getparent() is not None else ""
                 (maps if parent == "sitemap" or kind == "sitemapindex" else pages).append(url)
         return "sitemap", pages, maps
@@ -162,8 +269,8 @@ def xml_links(body: bytes, base_url: str) -> tuple[str, list[str], list[str]] | 
             name = _local(el.tag)
             if name == "link":
                 href = el.get("href") if kind == "feed" else (el.text or "").strip()
-                if href and (kind != "feed" or el.get("rel", "alternate") == "alternate"):
-                    pages.append(urljoin(base_url, href.strip()))
+                if href and (kind != "feed" or el.get("rel", "alternate") == "alternate") and _join(base_url, href):
+                    pages.append(_join(base_url, href))
             elif name == "guid" and (el.text or "").startswith("http") and el.get("isPermaLink", "true") != "false":
                 pages.append(el.text.strip())
         return "feed", pages, maps
@@ -194,11 +301,23 @@ class CrawlReport:
     near_duplicates: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # start URLs outside the allowed scope
+    outcomes: Counter = field(default_factory=Counter)  # one per URL taken from the frontier (frontier.OUTCOMES)
+    skipped: Counter = field(default_factory=Counter)  # reason -> URLs skipped for it
+    links_dropped: Counter = field(default_factory=Counter)  # reason -> links found but not queued
+    over_budget: list[str] = field(default_factory=list)  # sources that spent their max_pages in this call
 
     @property
     def visited(self) -> int:
         """Requests made for pages (what ``max_pages`` counts)."""
         return self.fetched + self.not_modified + self.failed
+
+    def nothing_fetched(self) -> str | None:
+        """Why this crawl could request no page at all (start URLs refused, robots.txt, ...); None if it did."""
+        if self.visited or self.queued:
+            return None
+        reasons = [f"{url}: {why}" for url, why in self.refused]
+        reasons += [f"{why} ({n} URL{'s' if n > 1 else ''})" for why, n in self.skipped.items()]
+        return "; ".join(reasons) or None
 
 
 @dataclass
@@ -217,6 +336,12 @@ class RecleanReport:
 # ---------------------------------------------------------------- crawl
 
 
+def _reason(error: str | None) -> str:
+    """A skip reason without the URL in it, so reasons can be counted."""
+    error = error or "skipped"
+    return error.split(": http", 1)[0] if ": http" in error else error
+
+
 class _Crawler:
     def __init__(self, store: Store, sources: list[Source], fetcher: Fetcher, report: CrawlReport) -> None:
         self.store = store
@@ -224,126 +349,195 @@ class _Crawler:
         self.sources = {s.name: s for s in sources}
         self.fetcher = fetcher
         self.report = report
-        self._private: dict[str, bool] = {}
+        self.spent: Counter = Counter()  # requests per source in this call
+        self.known: dict[str, int] = {}  # frontier size per source
 
     def in_scope(self, source: Source, url: str) -> bool:
         if not source.in_scope(url):
             return False
-        if source.allow_private:
-            return True
-        host = urlsplit(url).hostname or ""
-        if host not in self._private:
-            self._private[host] = is_private_host(host)
-        return not self._private[host]
+        return source.allow_private or not self.fetcher.private(url)
 
-    def enqueue(self, source: Source, url: str, *, kind: str = "page", depth: int = 0) -> None:
+    def enqueue(self, source: Source, url: str, *, kind: str = "page", depth: int = 0) -> bool:
+        """Queue a discovered URL; False (and counted) when it is refused."""
         canonical = canonical_url(url)
-        fetch = fetchable_url(url)
-        if not canonical or not fetch or depth > MAX_DEPTH or not self.in_scope(source, canonical):
-            return
+        fetch = fetchable_url(url) if canonical else None
+        if not canonical or not fetch:
+            if len(url) > MAX_URL_LENGTH:
+                self.report.links_dropped[f"longer than {MAX_URL_LENGTH} characters"] += 1
+            return False
+        if depth > MAX_DEPTH or not self.in_scope(source, canonical):
+            return False
+        priority = PRIORITY_START if depth == 0 else PRIORITY_PAGE
         if kind == "page":
             if _skippable(canonical):
-                return
+                return False
             if SITEMAP_HINT.search(urlsplit(canonical).path):
-                kind = "sitemap"
-        self.frontier.add(canonical, fetch, source.name, kind=kind, depth=depth)
+                kind, depth = "sitemap", 0  # a sitemap linked from a page is a root sitemap
+            else:
+                priority = url_priority(canonical, depth)
+        if kind != "page":
+            if depth > MAX_SITEMAP_NESTING:
+                self.report.links_dropped["sitemap nested too deep"] += 1
+                return False
+            priority = PRIORITY_START if depth == 0 else PRIORITY_PAGE
+        if source.name not in self.known:
+            self.known[source.name] = self.frontier.count_known(source.name)
+        if self.known[source.name] >= source.max_pages * KNOWN_PER_BUDGET:
+            self.report.links_dropped["frontier full for this source"] += 1
+            return False
+        if self.frontier.add(canonical, fetch, source.name, kind=kind, depth=depth, priority=priority):
+            self.known[source.name] += 1
+        return True
+
+    def enqueue_all(self, source: Source, urls: list[str], *, kind: str, depth: int, cap: int) -> None:
+        """Queue links found on one page, at most ``cap`` distinct ones (the rest counted as dropped)."""
+        seen: set[str] = set()
+        for url in urls:
+            if url in seen:
+                continue
+            if len(seen) >= cap:
+                self.report.links_dropped[f"over {cap} links on one page"] += 1
+                continue
+            seen.add(url)
+            self.enqueue(source, url, kind=kind, depth=depth)
 
     def seed(self, source: Source) -> None:
         self.frontier.save_source(source.name, source.province, {
-            "start_urls": source.start_urls, "allowed_prefixes": source.allowed_prefixes})
+            "start_urls": [without_credentials(u) for u in source.start_urls],
+            "allowed_prefixes": source.allowed_prefixes})
         for url in source.start_urls:
             if not self.in_scope(source, url):
                 why = "outside the allowed path prefixes" if not source.in_scope(url) else \
-                    "a private or loopback address (allow_private = true in a sources file permits it)"
+                    "a private or loopback address (--allow-private or allow_private = true permits it)"
                 self.report.refused.append((url, why))
                 continue
             path = urlsplit(url).path
             kind = "sitemap" if SITEMAP_HINT.search(path) else "feed" if FEED_HINT.search(path) else "page"
-            self.enqueue(source, url, kind=kind)
-            if self.in_scope(source, url):
-                for sitemap in self.fetcher.sitemaps(url):
-                    self.enqueue(source, sitemap, kind="sitemap")
+            if not self.enqueue(source, url, kind=kind):
+                self.report.refused.append((url, "not a URL the crawler can request"))
+                continue
+            for sitemap in self.fetcher.sitemaps(url, allow_private=source.allow_private)[:MAX_LINKS["page"]]:
+                self.enqueue(source, sitemap, kind="sitemap")
         self.store.db.commit()
+
+    def due_sources(self) -> list[str]:
+        """Sources that may still make requests in this call (their page budget not spent)."""
+        out = []
+        for name, source in self.sources.items():
+            if self.spent[name] < source.max_pages:
+                out.append(name)
+            elif name not in self.report.over_budget:
+                self.report.over_budget.append(name)
+        return out
 
     def visit(self, run: int, item) -> None:
         source = self.sources[item.source]
-        validators = item.state in ("article", "listing", "other", "not_modified")
+        validators = item.state in DONE_STATES
         result = self.fetcher.fetch(
             item.fetch_url,
             etag=item.etag if validators else None,
             last_modified=item.last_modified if validators else None,
             in_scope=lambda u: self.in_scope(source, u),
             delay=source.delay,
+            allow_private=source.allow_private,
         )
-        self._record(run, item, source, result)
+        if not result.blocked:
+            self.spent[source.name] += 1
+        try:
+            self._record(run, item, source, result)
+        except (ValueError, UnicodeError, RecursionError, etree.LxmlError) as exc:
+            # A page this code cannot process is that page's failure, not the crawl's.
+            self.store.db.rollback()
+            self._fail(run, item, result.status, f"could not process the page: {exc.__class__.__name__}: {exc}"[:300])
         self.store.db.commit()
+
+    def _fail(self, run: int, item, status: int | None, error: str) -> None:
+        self.report.failed += 1
+        self.report.outcomes["failed"] += 1
+        self.report.failures.append((item.fetch_url, error))
+        log.info("failed %s: %s", item.fetch_url, error)
+        self.frontier.mark(item.url, run, "failed", status=status, error=error)
+
+    def _skip(self, run: int, item, reason: str, status: int | None = None, **validators) -> None:
+        self.report.skipped[reason] += 1
+        self.report.outcomes["skipped"] += 1
+        self.frontier.mark(item.url, run, "skipped", status=status, error=reason, **validators)
 
     def _record(self, run: int, item, source: Source, result: FetchResult) -> None:
         frontier, report = self.frontier, self.report
         if result.blocked:
             report.blocked += 1
-            frontier.mark(item.url, run, "blocked", error=result.error)
+            self._skip(run, item, _reason(result.error))
             return
         if result.not_modified:
             report.not_modified += 1
-            frontier.mark(item.url, run, item.state if item.state != "not_modified" else "not_modified",
-                          status=304, keep_validators=True)
+            state = item.state if item.state in DONE_STATES else "article"
+            report.outcomes[state] += 1
+            frontier.mark(item.url, run, state, status=304, keep_validators=True)
             return
         if not result.ok:
-            report.failed += 1
-            state = "gone" if result.status in (404, 410) else "failed"
-            report.failures.append((item.fetch_url, result.error or f"HTTP {result.status}"))
-            log.info("failed %s: %s", item.fetch_url, result.error)
-            frontier.mark(item.url, run, state, status=result.status, error=result.error)
+            self._fail(run, item, result.status, result.error or f"HTTP {result.status}")
             return
         report.fetched += 1
         final = canonical_url(result.final_url) or item.url
         etag, modified = result.headers.get("etag"), result.headers.get("last-modified")
+        done = dict(status=result.status, etag=etag, last_modified=modified)
         xml = None
-        if item.kind in ("sitemap", "feed") or "xml" in result.content_type or "rss" in result.content_type:
-            xml = xml_links(result.body, result.final_url)
+        ctype = result.content_type
+        if item.kind in ("sitemap", "feed") or "xml" in ctype or "rss" in ctype:
+            try:
+                xml = xml_links(result.body, result.final_url)
+            except ValueError as exc:  # a gzip bomb or corrupt gzip
+                report.fetched -= 1
+                self._fail(run, item, result.status, f"sitemap {exc}")
+                return
         if xml is not None:
             kind, pages, maps = xml
-            for url in maps:
-                self.enqueue(source, url, kind="sitemap", depth=item.depth)
-            for url in pages:
-                self.enqueue(source, url, depth=item.depth + 1)
-            frontier.mark(item.url, run, "other", status=result.status, etag=etag, last_modified=modified)
+            self.enqueue_all(source, maps, kind="sitemap", depth=item.depth + 1, cap=MAX_LINKS["sitemap"])
+            self.enqueue_all(source, pages, kind="page", depth=item.depth + 1, cap=MAX_LINKS["sitemap"])
+            report.outcomes["sitemap"] += 1
+            frontier.mark(item.url, run, "sitemap", **done)
             return
-        if result.content_type not in HTML_TYPES:
-            frontier.mark(item.url, run, "other", status=result.status, etag=etag, last_modified=modified)
+        if not (ctype in HTML_TYPES or looks_like_html(result.body)):
+            if is_attachment(ctype, result.body):
+                report.outcomes["attachment"] += 1
+                frontier.mark(item.url, run, "attachment", **done)
+            else:
+                self._skip(run, item, f"not a page ({ctype or 'no Content-Type'})", **done)
             return
         frontier.save_page(item.url, result.final_url, result.status, result.headers, result.body)
         root = parse_tree(decode_html(result.body, result.headers))
         fields = None
         if root is not None:
-            for link in page_links(root, result.final_url):
-                self.enqueue(source, link, depth=item.depth + 1)
+            self.enqueue_all(source, page_links(root, result.final_url), kind="page", depth=item.depth + 1,
+                             cap=MAX_LINKS["page"])
             fields = parse_document(root, url=final, source_province=source.province)
         doc_id = make_id(final)
         if fields is None:
             report.listings += 1
+            report.outcomes["listing"] += 1
             self._drop_stale(item.url)
-            frontier.mark(item.url, run, "listing", status=result.status, etag=etag, last_modified=modified)
+            frontier.mark(item.url, run, "listing", **done)
             return
         twin = self.store.db.execute(
-            "SELECT id FROM documents WHERE content_hash = ? AND source = ? AND id != ? LIMIT 1",
+            "SELECT id, url FROM documents WHERE content_hash = ? AND source = ? AND id != ? LIMIT 1",
             (content_hash(fields["text"]), source.name, doc_id),
         ).fetchone()
         if twin is not None:
             # The same page under a second URL of the same site: keep the first.
             report.duplicates += 1
-            frontier.mark(item.url, run, "duplicate", status=result.status, etag=etag, last_modified=modified)
+            self._skip(run, item, "duplicate of a page already stored", **done)
             return
         previous = self.store.get(doc_id)
         doc = Document(id=doc_id, url=final, source=source.name, fetched_at=now(),
                        near_duplicate_of=previous.near_duplicate_of if previous else None, **fields)
         outcome = self.store.upsert(doc)
         setattr(report, outcome, getattr(report, outcome) + 1)
-        frontier.mark(item.url, run, "article", status=result.status, etag=etag, last_modified=modified, doc_id=doc_id)
+        report.outcomes["article"] += 1
+        frontier.mark(item.url, run, "article", doc_id=doc_id, **done)
         if final != item.url:
             frontier.add(final, result.final_url, source.name, depth=item.depth)
-            frontier.mark(final, run, "article", status=result.status, etag=etag, last_modified=modified, doc_id=doc_id)
+            frontier.mark(final, run, "article", doc_id=doc_id, **done)
 
     def _drop_stale(self, url: str) -> None:
         doc_id = self.frontier.doc_id_of(url)
@@ -356,9 +550,11 @@ def resolve_sources(
     sources: str | Path | list[Source] | None = None,
     *,
     province: str | None = None,
+    allow_private: bool = False,
 ) -> list[Source]:
     """Sources from a sources file (or list) plus ad-hoc ones for bare start URLs."""
     out: list[Source] = []
+    province = source_province(province, where="--province")
     if sources is not None:
         out.extend(load_sources(sources) if isinstance(sources, (str, Path)) else list(sources))
     if province:
@@ -367,6 +563,7 @@ def resolve_sources(
     out.extend(sources_from_urls(list(start_urls), province=province))
     names: set[str] = set()
     for source in out:
+        source.allow_private = source.allow_private or allow_private
         if source.name in names:
             source.name = f"{source.name} ({source.start_urls[0]})"
         names.add(source.name)
@@ -388,9 +585,13 @@ def crawl(
     backoff: float = 1.0,
     fetcher: Fetcher | None = None,
     link_duplicates: bool = True,
+    allow_private: bool = False,
 ) -> CrawlReport:
-    """Crawl the given sources/start URLs into ``store``; resumable, polite, never fatal per page."""
-    chosen = resolve_sources(start_urls, sources, province=province)
+    """Crawl the given sources/start URLs into ``store``; resumable, polite, never fatal per page.
+
+    ``allow_private`` lets every source fetch private and loopback addresses (local mirrors).
+    """
+    chosen = resolve_sources(start_urls, sources, province=province, allow_private=allow_private)
     if not chosen:
         raise ValueError("nothing to crawl: give start URLs or a sources file")
     own_fetcher = fetcher is None
@@ -402,15 +603,15 @@ def crawl(
         report.run = run
         for source in chosen:
             crawler.seed(source)
-        names = list(crawler.sources)
         while max_pages is None or report.visited < max_pages:
-            item = crawler.frontier.next_due(run, names)
+            names = crawler.due_sources()
+            item = crawler.frontier.next_due(run, names) if names else None
             if item is None:
                 break
             crawler.visit(run, item)
             if progress is not None:
                 progress(report, item.fetch_url)
-        report.queued = crawler.frontier.count_due(run, names)
+        report.queued = crawler.frontier.count_due(run, list(crawler.sources))
         if report.queued == 0:
             crawler.frontier.finish_run(run)
             report.finished = True

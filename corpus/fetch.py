@@ -5,7 +5,11 @@ disallows for its user agent, waits ``delay`` seconds (or the robots
 Crawl-delay, if longer) between requests to one host, streams bodies and
 stops at ``max_bytes``, follows redirects itself so every hop is checked
 against the caller's scope, and retries 5xx answers, timeouts and connection
-errors with exponential backoff.  Failures come back as a ``FetchResult``
+errors with exponential backoff.  Unless a caller allows private addresses,
+it refuses hosts that are or resolve to loopback, private, link-local or
+otherwise non-public addresses, and checks the address it actually connected
+to (a name that resolves differently the second time gets no further).
+Failures, bad URLs and bad redirects included, come back as a ``FetchResult``
 with ``error`` set, never as exceptions.
 """
 from __future__ import annotations
@@ -15,7 +19,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 import protego
@@ -27,6 +31,11 @@ ROBOTS_AGENT = "danvan-crawler"
 RETRY_STATUSES = frozenset({500, 502, 503, 504, 429})
 MAX_REDIRECTS = 5
 MAX_CRAWL_DELAY = 60.0
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# Longer URLs are refused: real pages stay far below, servers and browsers cap at 2-64 KB.
+MAX_URL_LENGTH = 4096
+# RFC 9309 2.5: a crawler must parse at least the first 500 KiB of robots.txt.
+ROBOTS_MAX_BYTES = 500 * 1024
 
 
 @dataclass
@@ -52,18 +61,65 @@ class FetchResult:
         return (self.headers.get("content-type") or "").split(";")[0].strip().lower()
 
 
-def is_private_host(host: str) -> bool:
-    """True when a host name resolves to a loopback, private, link-local or reserved address."""
-    host = host.split(":")[0].strip("[]")
+def private_address(address: str) -> bool:
+    """True for an IP address that is not on the public internet (v4-mapped, 6to4 and Teredo unwrapped)."""
     try:
-        addresses = [ipaddress.ip_address(host)]
+        ip = ipaddress.ip_address(address.split("%")[0])
     except ValueError:
-        try:
-            infos = socket.getaddrinfo(host, None)
-        except (socket.gaierror, UnicodeError):
-            return False
-        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
-    return any(a.is_private or a.is_loopback or a.is_link_local or a.is_reserved or a.is_unspecified for a in addresses)
+        return False
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is not None and private_address(str(inner)):
+            return True
+    return not ip.is_global or ip.is_multicast
+
+
+def is_private_host(host: str) -> bool:
+    """True when a host (IP literal, bracketed or not, or a name) is or resolves to a non-public address."""
+    host = host.strip()
+    if host.startswith("["):
+        host = host[1:host.find("]")] if "]" in host else host[1:]
+    elif host.count(":") == 1:  # name:port
+        host = host.split(":")[0]
+    if not host:
+        return False
+    try:
+        ipaddress.ip_address(host.split("%")[0])
+        return private_address(host)
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError, ValueError):
+        return False  # unresolvable: the request fails anyway, and the connected address is checked
+    return any(private_address(str(info[4][0])) for info in infos)
+
+
+def without_credentials(url: str) -> str:
+    """The URL with any ``user:password@`` removed (never sent, never stored)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all: nothing to strip, and url_problem() refuses it
+        return url
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be requested (too long, not http(s), unparsable), or None."""
+    if len(url) > MAX_URL_LENGTH:
+        return f"URL longer than {MAX_URL_LENGTH} characters ({len(url)})"
+    scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+    if scheme not in ("http", "https"):
+        return f"not an http(s) URL: {url[:80]!r}"
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, UnicodeError) as exc:
+        return f"invalid URL: {str(exc)[:120]}"
+    if not parsed.host:
+        return f"invalid URL: no host in {url[:80]!r}"
+    return None
 
 
 class Fetcher:
@@ -97,8 +153,10 @@ class Fetcher:
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
             transport=transport,
+            event_hooks={"response": [_keep_location]},
         )
         self._robots: dict[str, protego.Protego | None] = {}
+        self._private: dict[str, bool] = {}
         self._last: dict[str, float] = {}
         self.host_delay: dict[str, float] = {}
         self.requests = 0
@@ -114,17 +172,27 @@ class Fetcher:
 
     # robots ---------------------------------------------------------------
 
-    def robots(self, url: str) -> protego.Protego | None:
+    def private(self, url: str) -> bool:
+        """True when the URL's host is or resolves to a non-public address (cached per host)."""
+        host = urlsplit(url).hostname or ""
+        if host not in self._private:
+            self._private[host] = is_private_host(host)
+        return self._private[host]
+
+    def robots(self, url: str, *, allow_private: bool = False) -> protego.Protego | None:
         """Parsed robots.txt of the URL's site (None: none published, everything allowed)."""
-        parts = urlsplit(url)
-        origin = f"{parts.scheme}://{parts.netloc}"
+        origin = f"{urlsplit(url).scheme}://{site_host(url)}"
         if origin not in self._robots:
-            result = self._get(origin + "/robots.txt", max_bytes=512 * 1024)
+            result = self._get(origin + "/robots.txt", max_bytes=ROBOTS_MAX_BYTES, truncate=True,
+                               allow_private=allow_private)
             if result.status is not None and 500 <= result.status or (result.error and result.status is None):
                 # RFC 9309: an unreachable robots.txt means "disallow everything" for now.
                 rules = protego.Protego.parse("User-agent: *\nDisallow: /")
             elif result.ok:
-                rules = protego.Protego.parse(result.body.decode("utf-8", errors="replace"))
+                text = result.body.decode("utf-8", errors="replace")
+                if len(result.body) >= ROBOTS_MAX_BYTES:  # cut: drop the partial last line
+                    text = text[:text.rfind("\n") + 1]
+                rules = protego.Protego.parse(text)
             else:
                 rules = None  # 4xx: no robots.txt, all allowed
             self._robots[origin] = rules
@@ -134,17 +202,23 @@ class Fetcher:
                     self.host_delay[site_host(url)] = min(float(crawl_delay), MAX_CRAWL_DELAY)
         return self._robots[origin]
 
-    def allowed(self, url: str) -> bool:
+    def allowed(self, url: str, *, allow_private: bool = False) -> bool:
         """True when robots.txt lets this crawler fetch ``url``."""
-        rules = self.robots(url)
+        rules = self.robots(url, allow_private=allow_private)
         return rules is None or rules.can_fetch(url, ROBOTS_AGENT)
 
-    def sitemaps(self, url: str) -> list[str]:
+    def sitemaps(self, url: str, *, allow_private: bool = False) -> list[str]:
         """Sitemap URLs the site's robots.txt announces (root-relative ones resolved)."""
-        rules = self.robots(url)
+        rules = self.robots(url, allow_private=allow_private)
         if rules is None:
             return []
-        return [urljoin(url, s) for s in rules.sitemaps]
+        out = []
+        for sitemap in rules.sitemaps:
+            try:
+                out.append(urljoin(url, sitemap))
+            except ValueError:  # e.g. an unclosed IPv6 bracket
+                continue
+        return out
 
     # fetching -------------------------------------------------------------
 
@@ -156,23 +230,36 @@ class Fetcher:
         last_modified: str | None = None,
         in_scope: Callable[[str], bool] | None = None,
         delay: float | None = None,
+        allow_private: bool = False,
     ) -> FetchResult:
         """GET ``url`` politely; conditional when validators are given."""
-        current = url
+        current = without_credentials(url)
         for _hop in range(MAX_REDIRECTS + 1):
+            problem = url_problem(current)
+            if problem:
+                return FetchResult(url, current[:MAX_URL_LENGTH], error=problem)
             if in_scope is not None and not in_scope(current):
                 return FetchResult(url, current, blocked=True, error=f"redirect out of scope: {current}")
-            if not self.allowed(current):
+            if not allow_private and self.private(current):
+                return FetchResult(url, current, blocked=True, error=f"private or loopback address: {current}")
+            if not self.allowed(current, allow_private=allow_private):
                 return FetchResult(url, current, blocked=True, error="disallowed by robots.txt")
             headers = {}
             if etag:
                 headers["If-None-Match"] = etag
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
-            result = self._get(current, headers=headers, delay=delay)
+            result = self._get(current, headers=headers, delay=delay, allow_private=allow_private)
             result.url = url
-            if result.status in (301, 302, 303, 307, 308) and result.headers.get("location"):
-                current = urljoin(current, result.headers["location"])
+            location = result.headers.get("location")
+            if result.status in REDIRECT_STATUSES and location and result.error is None:
+                try:
+                    current = without_credentials(urljoin(current, location.strip()))
+                except ValueError as exc:
+                    return FetchResult(url, current, status=result.status, error=f"bad redirect: {exc}")
+                if url_problem(current):
+                    return FetchResult(url, current[:MAX_URL_LENGTH], status=result.status,
+                                       error=f"bad redirect: {url_problem(current)}")
                 continue
             return result
         return FetchResult(url, current, error="too many redirects")
@@ -186,7 +273,8 @@ class Fetcher:
                 self.sleep(remaining)
 
     def _get(self, url: str, *, headers: dict | None = None, max_bytes: int | None = None,
-             delay: float | None = None) -> FetchResult:
+             delay: float | None = None, truncate: bool = False, allow_private: bool = False) -> FetchResult:
+        """One GET with retries; ``truncate`` keeps the first ``max_bytes`` instead of failing."""
         host = site_host(url)
         limit = max_bytes or self.max_bytes
         result = FetchResult(url, url)
@@ -198,17 +286,26 @@ class Fetcher:
                 with self.client.stream("GET", url, headers=headers or {}) as response:
                     result.status = response.status_code
                     result.headers = {k.lower(): v for k, v in response.headers.items()}
-                    if response.status_code == 304:
+                    if "location" in response.extensions:
+                        result.headers["location"] = response.extensions["location"]
+                    peer = _peer_address(response)
+                    if peer and not allow_private and private_address(peer):
+                        result.blocked = True
+                        result.error = f"private or loopback address: {host} connected to {peer}"
+                    elif response.status_code == 304:
                         result.not_modified = True
                     elif 200 <= response.status_code < 300:
                         declared = response.headers.get("content-length")
-                        if declared and declared.isdigit() and int(declared) > limit:
+                        if declared and declared.isdigit() and int(declared) > limit and not truncate:
                             result.error = f"larger than {limit} bytes (Content-Length {declared})"
                         else:
                             chunks, size = [], 0
                             deadline = time.monotonic() + self.max_seconds
                             for chunk in response.iter_bytes():
                                 size += len(chunk)
+                                if size > limit and truncate:
+                                    chunks.append(chunk[:len(chunk) - (size - limit)])
+                                    break
                                 if size > limit:
                                     result.error = f"larger than {limit} bytes"
                                     break
@@ -220,13 +317,17 @@ class Fetcher:
                                 result.body = b"".join(chunks)
                     elif response.status_code >= 400:
                         result.error = f"HTTP {response.status_code}"
+            except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+                result.error = f"invalid URL: {str(exc)[:120]}"
+                break
             except httpx.TimeoutException:
                 result.error = "timed out"
             except (httpx.TransportError, httpx.DecodingError) as exc:
-                result.error = f"connection error: {exc.__class__.__name__}"
+                result.error = f"connection error: {exc.__class__.__name__}: {str(exc)[:100]}".rstrip(": ")
             finally:
                 self._last[host] = time.monotonic()
-            retryable = result.status in RETRY_STATUSES or (result.status is None and result.error is not None)
+            retryable = not result.blocked and (
+                result.status in RETRY_STATUSES or (result.status is None and result.error is not None))
             if not retryable or attempt == self.retries:
                 break
             pause = self.backoff * (2 ** attempt)
@@ -236,3 +337,22 @@ class Fetcher:
             self.sleep(pause)
         return result
 
+
+
+def _keep_location(response: httpx.Response) -> None:
+    """Take Location out of httpx's hands: it parses it for a next request, and raises on
+    ``javascript:``, ``data:`` or broken URLs.  ``Fetcher.fetch`` checks and follows it instead."""
+    location = response.headers.get("location")
+    if location is not None:
+        response.extensions["location"] = location
+        del response.headers["location"]
+
+
+def _peer_address(response: httpx.Response) -> str | None:
+    """The IP address a response came from, when the transport tells (real sockets do)."""
+    stream = response.extensions.get("network_stream")
+    try:
+        addr = stream.get_extra_info("server_addr") if stream is not None else None
+    except (AttributeError, TypeError, OSError):  # a transport without socket details
+        return None
+    return str(addr[0]) if isinstance(addr, tuple) and addr else None

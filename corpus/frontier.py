@@ -5,8 +5,11 @@ Tables live beside ``documents`` in the same SQLite file (``Store.db``):
 - ``crawl_runs``: one row per crawl; a run without ``finished_at`` is resumed
   by the next crawl instead of starting over.
 - ``crawl_urls``: every URL discovered, keyed by its canonical form, with the
-  run that last visited it, its outcome, validators for conditional GET and
-  the last error.  A URL is due in a run when ``visited_run`` is older.
+  run that last visited it, its outcome (``state``: article, listing, sitemap,
+  attachment, skipped or failed, with the reason in ``error`` for the last
+  two), validators for conditional GET and a priority (lower first: start
+  URLs and sitemaps, then pages, then generated-looking URLs).  A URL is due
+  in a run when ``visited_run`` is older.
 - ``raw_pages``: the last body fetched for a URL, zlib-compressed, with its
   headers, so ``danvan reclean`` can re-run cleaning without fetching.
 - ``crawl_sources``: the source settings (province) cleaning needs later.
@@ -35,17 +38,18 @@ CREATE TABLE IF NOT EXISTS crawl_urls (
     fetch_url TEXT NOT NULL,       -- the form first seen, requested as is
     source TEXT NOT NULL,
     kind TEXT NOT NULL DEFAULT 'page',   -- page | sitemap | feed
-    depth INTEGER NOT NULL DEFAULT 0,
+    depth INTEGER NOT NULL DEFAULT 0,    -- link depth; for sitemaps and feeds, sitemap-index nesting
     seq INTEGER NOT NULL,          -- discovery order
     visited_run INTEGER,           -- last run that processed it
-    state TEXT NOT NULL DEFAULT 'queued',  -- queued | article | listing | other | not_modified | blocked | failed | gone | skipped
+    state TEXT NOT NULL DEFAULT 'queued',  -- queued | article | listing | sitemap | attachment | skipped | failed
     http_status INTEGER,
     etag TEXT,
     last_modified TEXT,
     fetched_at TEXT,
     tries INTEGER NOT NULL DEFAULT 0,
     error TEXT,
-    doc_id TEXT
+    doc_id TEXT,
+    priority INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS crawl_urls_due ON crawl_urls(visited_run, depth, seq);
 CREATE TABLE IF NOT EXISTS raw_pages (
@@ -58,8 +62,18 @@ CREATE TABLE IF NOT EXISTS raw_pages (
 );
 """
 
-DONE_STATES = ("article", "listing", "other", "not_modified")
-FAILED_STATES = ("failed", "gone")
+# Every URL taken from the frontier ends in exactly one of these.
+OUTCOMES = ("article", "listing", "sitemap", "attachment", "skipped", "failed")
+DONE_STATES = ("article", "listing", "sitemap", "attachment")  # worth a conditional request next time
+FAILED_STATES = ("failed",)
+# States written by earlier versions, and what they are now.
+OLD_STATES = """UPDATE crawl_urls SET state = CASE
+    WHEN state = 'gone' THEN 'failed'
+    WHEN state IN ('blocked', 'duplicate') THEN 'skipped'
+    WHEN state = 'other' AND kind IN ('sitemap', 'feed') THEN 'sitemap'
+    WHEN state = 'other' THEN 'skipped'
+    ELSE 'article' END
+  WHERE state IN ('gone', 'blocked', 'duplicate', 'other', 'not_modified')"""
 
 
 def now() -> str:
@@ -87,6 +101,14 @@ class Frontier:
     def __init__(self, db: sqlite3.Connection) -> None:
         self.db = db
         self.db.executescript(SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(crawl_urls)")}
+        if "priority" not in columns:  # a store from before priorities
+            self.db.execute("ALTER TABLE crawl_urls ADD COLUMN priority INTEGER NOT NULL DEFAULT 1")
+        self.db.execute("CREATE INDEX IF NOT EXISTS crawl_urls_next ON crawl_urls(priority, depth, seq)")
+        if self.db.execute("SELECT 1 FROM crawl_urls WHERE state IN ('gone', 'blocked', 'duplicate', 'other', "
+                           "'not_modified') LIMIT 1").fetchone():
+            with self.db:
+                self.db.execute(OLD_STATES)
         self._seq = self.db.execute("SELECT coalesce(max(seq), 0) FROM crawl_urls").fetchone()[0]
 
     # runs -------------------------------------------------------------
@@ -118,14 +140,20 @@ class Frontier:
 
     # URLs ---------------------------------------------------------------
 
-    def add(self, url: str, fetch_url: str, source: str, *, kind: str = "page", depth: int = 0) -> bool:
+    def add(self, url: str, fetch_url: str, source: str, *, kind: str = "page", depth: int = 0,
+            priority: int = 1) -> bool:
         """Queue a URL unless already known; True when it is new."""
         self._seq += 1
         cur = self.db.execute(
-            "INSERT OR IGNORE INTO crawl_urls (url, fetch_url, source, kind, depth, seq) VALUES (?, ?, ?, ?, ?, ?)",
-            (url, fetch_url, source, kind, depth, self._seq),
+            """INSERT OR IGNORE INTO crawl_urls (url, fetch_url, source, kind, depth, seq, priority)
+               VALUES (?, ?, ?, ?, ?, ?, ?)""",
+            (url, fetch_url, source, kind, depth, self._seq, priority),
         )
         return cur.rowcount > 0
+
+    def count_known(self, source: str) -> int:
+        """How many URLs of a source the frontier holds."""
+        return self.db.execute("SELECT count(*) FROM crawl_urls WHERE source = ?", (source,)).fetchone()[0]
 
     def next_due(self, run: int, sources: list[str]) -> QueuedURL | None:
         """The next URL of these sources not yet visited in this run (breadth first)."""
@@ -133,7 +161,7 @@ class Frontier:
         row = self.db.execute(
             f"""SELECT url, fetch_url, source, kind, depth, etag, last_modified, state FROM crawl_urls
                 WHERE (visited_run IS NULL OR visited_run < ?) AND source IN ({marks})
-                ORDER BY CASE kind WHEN 'page' THEN 1 ELSE 0 END, depth, seq LIMIT 1""",
+                ORDER BY priority, depth, seq LIMIT 1""",
             (run, *sources),
         ).fetchone()
         return QueuedURL(*row) if row else None
@@ -180,12 +208,18 @@ class Frontier:
         return [
             (r[0], r[1], r[2])
             for r in self.db.execute(
-                "SELECT fetch_url, http_status, error FROM crawl_urls WHERE state IN ('failed', 'gone') ORDER BY seq"
+                "SELECT fetch_url, http_status, error FROM crawl_urls WHERE state = 'failed' ORDER BY seq"
             )
         ]
 
     def states(self) -> dict[str, int]:
+        """URLs per state (queued or an outcome)."""
         return {r[0]: r[1] for r in self.db.execute("SELECT state, count(*) FROM crawl_urls GROUP BY state")}
+
+    def reasons(self, state: str) -> dict[str, int]:
+        """URLs per reason (``error``) among those in a state, e.g. why pages were skipped."""
+        return {r[0]: r[1] for r in self.db.execute(
+            "SELECT coalesce(error, ''), count(*) FROM crawl_urls WHERE state = ? GROUP BY 1 ORDER BY 2 DESC", (state,))}
 
     def doc_id_of(self, url: str) -> str | None:
         row = self.db.execute("SELECT doc_id FROM crawl_urls WHERE url = ?", (url,)).fetchone()

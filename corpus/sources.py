@@ -8,17 +8,29 @@ A sources file lists one ``[[source]]`` table per portal::
     province = "Quảng Ninh"                 # optional: the portal's own province
     allowed_prefixes = ["/web/guest/"]      # optional: paths the crawler may visit (default: all)
     delay = 2.0                             # optional: seconds between requests to this host
-    allow_private = false                   # optional: allow private/loopback addresses (tests)
+    max_pages = 5000                        # optional: requests per crawl call for this portal
+    allow_private = false                   # optional: allow private/loopback addresses (local mirrors)
 
 The crawler stays on the hosts of a source's start URLs (``www.`` and the
-bare host count as one site) and inside its allowed path prefixes.
+bare host count as one site) and inside its allowed path prefixes.  Any
+other key, or a value of the wrong type, is an error naming the key.
 """
 from __future__ import annotations
 
+import difflib
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
+
+from corpus import rules
+from corpus.provinces import canonical_province
+from corpus.vietnamese import key
+
+# Requests per source in one crawl call unless its table says otherwise: a link
+# trap can make pages without end, so no source is unbounded by default.
+DEFAULT_MAX_PAGES = 10_000
 
 
 class SourceError(ValueError):
@@ -35,6 +47,7 @@ class Source:
     allowed_prefixes: list[str] = field(default_factory=lambda: ["/"])
     delay: float | None = None
     allow_private: bool = False
+    max_pages: int = DEFAULT_MAX_PAGES
 
     @property
     def hosts(self) -> set[str]:
@@ -57,9 +70,14 @@ class Source:
 
 
 def site_host(url: str) -> str:
-    """Lower-case host[:port] of a URL, default port removed."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    """Lower-case host[:port] of a URL, default port and credentials removed, IPv6 in brackets."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:  # an unclosed IPv6 bracket
+        return ""
+    if ":" in host:
+        host = f"[{host}]"
     try:
         port = parts.port
     except ValueError:
@@ -70,10 +88,45 @@ def site_host(url: str) -> str:
 
 
 def _check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """An http(s) start URL, without any user:password@ (credentials are never sent or stored)."""
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
         raise SourceError(f"not an http(s) URL: {url!r}")
+    if "@" in parts.netloc:
+        url = urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
     return url
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, str) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
+
+
+# The keys a [[source]] table accepts: what the value must be, and a check.
+KEYS: dict[str, tuple[str, Callable[[object], bool]]] = {
+    "name": ("a string", lambda v: isinstance(v, str) and bool(v.strip())),
+    "start_urls": ("a URL or a list of URLs", _strings),
+    "url": ("a URL", lambda v: isinstance(v, str)),
+    "province": ("a province name, e.g. \"Quảng Ninh\"", lambda v: isinstance(v, str)),
+    "allowed_prefixes": ("a path prefix or a list of them, e.g. [\"/tin-tuc/\"]", _strings),
+    "delay": ("a number of seconds >= 0", _number),
+    "max_pages": ("a whole number >= 1", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1),
+    "allow_private": ("true or false", lambda v: isinstance(v, bool)),
+}
+TOP_KEYS = ("source", "sources")
+
+
+def _unknown(key: str, accepted, where: str) -> SourceError:
+    close = difflib.get_close_matches(key, accepted, n=1)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return SourceError(f"{where}: unknown key {key!r}: {hint}accepted keys are {', '.join(sorted(accepted))}")
 
 
 def load_sources(path: str | Path) -> list[Source]:
@@ -85,36 +138,59 @@ def load_sources(path: str | Path) -> list[Source]:
         raise SourceError(f"no sources file at {path}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SourceError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise SourceError(f"cannot read sources file {path}: {exc.strerror or exc}") from None
+    for key in data:
+        if key not in TOP_KEYS:
+            raise _unknown(key, ("source",), str(path))
     tables = data.get("source") or data.get("sources") or []
     if not isinstance(tables, list) or not tables:
         raise SourceError(f"{path}: no [[source]] tables")
     return [source_from_dict(t, where=f"{path} source {i + 1}") for i, t in enumerate(tables)]
 
 
+def source_province(name: str | None, *, where: str = "province") -> str | None:
+    """The canonical province name, or a SourceError naming the unknown one."""
+    if name is None or not name.strip():
+        return None
+    if key(name) in {key(n) for n in rules.NATIONAL_SOURCE_NAMES}:
+        return name.strip()  # a national portal: extraction abstains unless an article is clearly about one province
+    canonical = canonical_province(name)
+    if canonical is None:
+        raise SourceError(f"{where}: unknown province {name!r}: use a name such as \"Quảng Ninh\" or \"Hà Giang\""
+                          " (or \"Trung ương\" for a national portal)")
+    return canonical
+
+
 def source_from_dict(table: dict, *, where: str = "source") -> Source:
-    """Build a Source from a parsed TOML table, checking its fields."""
+    """Build a Source from a parsed TOML table, checking its keys and their types."""
     if not isinstance(table, dict):
         raise SourceError(f"{where}: not a table")
+    for key, value in table.items():
+        if key not in KEYS:
+            raise _unknown(key, KEYS, where)
+        what, check = KEYS[key]
+        if not check(value):
+            raise SourceError(f"{where}: {key} must be {what}, not {value!r}"[:300])
     urls = table.get("start_urls") or ([table["url"]] if table.get("url") else [])
     if isinstance(urls, str):
         urls = [urls]
     if not urls:
         raise SourceError(f"{where}: start_urls is required")
-    urls = [_check_url(str(u)) for u in urls]
+    urls = [_check_url(u) for u in urls]
     prefixes = table.get("allowed_prefixes") or ["/"]
     if isinstance(prefixes, str):
         prefixes = [prefixes]
-    prefixes = [p if str(p).startswith("/") else "/" + str(p) for p in prefixes]
+    prefixes = [p if p.startswith("/") else "/" + p for p in prefixes]
     delay = table.get("delay")
-    if delay is not None and (not isinstance(delay, (int, float)) or delay < 0):
-        raise SourceError(f"{where}: delay must be a number of seconds >= 0")
     return Source(
-        name=str(table.get("name") or site_host(urls[0])),
+        name=table.get("name") or site_host(urls[0]),
         start_urls=urls,
-        province=table.get("province") or None,
+        province=source_province(table.get("province"), where=f"{where}: province"),
         allowed_prefixes=prefixes,
         delay=float(delay) if delay is not None else None,
-        allow_private=bool(table.get("allow_private", False)),
+        allow_private=table.get("allow_private", False),
+        max_pages=table.get("max_pages", DEFAULT_MAX_PAGES),
     )
 
 
@@ -122,7 +198,8 @@ def sources_from_urls(urls, *, province: str | None = None, allow_private: bool 
     """One ad-hoc source per site for start URLs given on the command line."""
     by_host: dict[str, Source] = {}
     for url in urls:
-        host = site_host(_check_url(url))
+        url = _check_url(url)
+        host = site_host(url)
         if host in by_host:
             by_host[host].start_urls.append(url)
         else:

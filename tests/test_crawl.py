@@ -18,6 +18,7 @@ import pytest
 
 from corpus.crawl import canonical_url, crawl, reclean, xml_links
 from corpus.frontier import Frontier
+from corpus.provinces import detect_province
 from corpus.sources import Source, SourceError, load_sources
 from corpus.store import Store
 from tests.conftest import respond
@@ -266,8 +267,10 @@ def test_failing_pages_are_recorded_and_the_crawl_goes_on(shared_dir, serve, tmp
         assert server.url + "__flaky.html" not in failed  # the retry succeeded
         assert store.count() == 9  # every article of the site once: the flaky page is a copy of one
         assert report.duplicates == 1
-        states = Frontier(store.db).states()
-        assert states["failed"] == 3 and states["gone"] == 1
+        frontier = Frontier(store.db)
+        assert frontier.states()["failed"] == 4  # 500, too slow, too large, 404: each with its reason
+        assert frontier.reasons("failed")["HTTP 404"] == 1
+        assert frontier.reasons("skipped")["duplicate of a page already stored"] == 1
 
 
 def test_private_addresses_need_explicit_permission(tmp_path):
@@ -346,9 +349,9 @@ def test_per_host_delay_and_robots_crawl_delay(tmp_path):
         from corpus.fetch import Fetcher
 
         with Fetcher(delay=0.5, sleep=waits.append) as fetcher:
-            assert fetcher.fetch(server.url + "a.html").ok
-            assert fetcher.fetch(server.url + "a.html").ok
-            blocked = fetcher.fetch(server.url + "private/x.html")
+            assert fetcher.fetch(server.url + "a.html", allow_private=True).ok
+            assert fetcher.fetch(server.url + "a.html", allow_private=True).ok
+            blocked = fetcher.fetch(server.url + "private/x.html", allow_private=True)
         assert blocked.blocked and not any(p.startswith("/private") for p, _ in server.log)
         assert waits and 2.5 < max(waits) <= 3.0  # the robots Crawl-delay (3 s) outranks --delay 0.5
         assert all(h["user-agent"].startswith("danvan-crawler/") for _, h in server.log)
@@ -380,3 +383,152 @@ def test_cli_crawl_and_reclean(shared_dir, serve, tmp_path):
     assert result.exit_code != 0 and "--sources" in result.output
     result = runner.invoke(cli, ["crawl", "--data-dir", home, "--sources", str(tmp_path / "nope.toml")])
     assert result.exit_code != 0 and "no sources file" in result.output
+
+
+class OctetStreamHandler(SiteHandler):
+    """A portal whose server labels every .aspx and .html page application/octet-stream."""
+
+    extensions_map = {**SiteHandler.extensions_map, ".aspx": "application/octet-stream",
+                      ".html": "application/octet-stream"}
+
+
+@pytest.mark.shared
+def test_pages_labelled_octet_stream_are_crawled_whole(shared_dir, tmp_path):
+    """Issue 13.5: a SharePoint portal serving .aspx as application/octet-stream lost every article."""
+    root = shared_dir / "fixtures/sites/cttdt-vinhlong"
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(OctetStreamHandler, directory=str(root)))
+    httpd.log, httpd.routes, httpd.daemon_threads = [], {}, True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    try:
+        with Store(tmp_path / "db.sqlite") as store:
+            report = crawl(store, sources=[Source(name="site", start_urls=[url], allow_private=True)], **FAST)
+            gold = _gold(shared_dir, "cttdt-vinhlong")
+            assert {doc.url for doc in store} == {canonical_url(url.rstrip("/") + g["path"]) for g in gold}
+            assert report.outcomes["article"] == len(gold) and report.outcomes["listing"] >= 1
+            frontier = Frontier(store.db)
+            assert frontier.count_pages() == report.outcomes["article"] + report.outcomes["listing"]  # raw pages kept
+            assert sum(report.outcomes.values()) == report.visited + report.blocked
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_every_url_ends_in_one_counted_outcome_in_the_report_and_the_store(tmp_path, serve):
+    """article, listing, sitemap, attachment, skipped (with a reason) or failed (with a reason); none is lost."""
+    article = ("<html><head><title>Dân vận khéo ở xã Nam Hòa</title></head><body><article><h1>Dân vận khéo ở xã Nam Hòa"
+               "</h1><p>Ngày 01/07/2022</p>" + "<p>Hội Phụ nữ xã triển khai phong trào thi đua Dân vận khéo, thực "
+               "hiện Nghị quyết 25-NQ/TW với nhiều mô hình hay, được nhân dân đồng tình hưởng ứng.</p>" * 4
+               + "</article></body></html>").encode()
+    home = b"""<html><body><a href="/tin-1">a</a> <a href="/tin-1-copy">b</a> <a href="/tai-ve?id=3">pdf</a>
+        <a href="/anh?id=4">png</a> <a href="/mat">404</a> <a href="/admin/x">robots</a>
+        <a href="/sitemap.xml">sm</a></body></html>"""
+    sitemap = b'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>/tin-1</loc></url></urlset>'
+    routes = {
+        "/": _answer(200, home, [("Content-Type", "text/html")]),
+        "/tin-1": _answer(200, article, [("Content-Type", "application/octet-stream")]),
+        "/tin-1-copy": _answer(200, article, [("Content-Type", "text/plain")]),
+        "/tai-ve": _answer(200, b"%PDF-1.4 ...", [("Content-Type", "application/octet-stream")]),
+        "/anh": _answer(200, b"\x89PNG\r\n\x1a\n...", [("Content-Type", "image/png")]),
+        "/robots.txt": _answer(200, b"User-agent: *\nDisallow: /admin/\n", [("Content-Type", "text/plain")]),
+        "/sitemap.xml": _answer(200, sitemap, [("Content-Type", "application/xml")]),
+    }
+    server = serve(tmp_path, routes)
+    with Store(tmp_path / "db.sqlite") as store:
+        report = crawl(store, sources=[_source(server)], **FAST)
+        assert dict(report.outcomes) == {"listing": 1, "article": 1, "skipped": 3, "attachment": 1, "sitemap": 1,
+                                         "failed": 1}
+        assert dict(report.skipped) == {"duplicate of a page already stored": 1, "not a page (image/png)": 1,
+                                        "disallowed by robots.txt": 1}
+        frontier = Frontier(store.db)
+        assert {k: v for k, v in frontier.states().items()} == dict(report.outcomes)
+        assert frontier.reasons("skipped") == dict(report.skipped)
+        assert frontier.reasons("failed") == {"HTTP 404": 1}
+
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    result = CliRunner().invoke(cli, ["crawl", "--data-dir", str(tmp_path / "h"), "--delay", "0", "--allow-private",
+                                      server.url])
+    assert result.exit_code == 0, result.output
+    assert ("1 articles (1 new articles, 0 updated, 0 unchanged, 0 not modified), 1 listings, 1 sitemaps/feeds, "
+            "1 attachments, 3 skipped, 1 failed") in result.output
+    assert "skipped 1: not a page (image/png)" in result.output
+
+
+def test_sources_file_refuses_unknown_keys_and_wrong_types(tmp_path):
+    """Issue 13.4: a typo (provnce) was ignored and the crawl went on without the setting."""
+    path = tmp_path / "sources.toml"
+    head = '[[source]]\nname = "bdv"\nstart_urls = ["https://bdv.example.vn/"]\n'
+    cases = {
+        'provnce = "Quảng Ninh"': ["'provnce'", "did you mean 'province'", "allow_private, allowed_prefixes, delay"],
+        'delay = "2"': ["delay must be a number of seconds"],
+        "delay = true": ["delay must be a number of seconds"],
+        'allow_private = "yes"': ["allow_private must be true or false"],
+        "max_pages = 0": ["max_pages must be a whole number >= 1"],
+        "allowed_prefixes = [1, 2]": ["allowed_prefixes must be"],
+        'province = "Quang Nin"': ["unknown province 'Quang Nin'"],
+    }
+    for line, words in cases.items():
+        path.write_text(head + line + "\n", encoding="utf-8")
+        with pytest.raises(SourceError) as info:
+            load_sources(path)
+        for word in words:
+            assert word in str(info.value), (line, str(info.value))
+        assert "source 1" in str(info.value)
+    path.write_text("[[sorce]]\nname = 'x'\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="unknown key 'sorce'"):
+        load_sources(path)
+    path.write_text(head + 'province = "quang ninh"\nmax_pages = 50\nallow_private = true\n', encoding="utf-8")
+    (source,) = load_sources(path)
+    assert (source.province, source.max_pages, source.allow_private) == ("Quảng Ninh", 50, True)
+    path.write_text(head + 'province = "Trung ương"\n', encoding="utf-8")
+    (source,) = load_sources(path)  # a national portal: no province of its own, extraction abstains
+    assert source.province == "Trung ương"
+    assert detect_province(text="Hội nghị tại tỉnh Quảng Ninh.", source_province=source.province) is None
+
+
+def test_cli_crawl_of_a_loopback_site_needs_allow_private_and_says_so(tmp_path, serve):
+    """Issue 13.6: a crawl of a local mirror "succeeded" with 0 pages and exit 0."""
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("<html><body><p>trang chủ</p></body></html>", encoding="utf-8")
+    server = serve(tmp_path / "site")
+    home = tmp_path / "home"
+    refused = subprocess.run([sys.executable, "-m", "cli", "crawl", "--data-dir", str(home), "--delay", "0", server.url],
+                             cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "nothing could be fetched" in refused.stderr and "--allow-private" in refused.stderr
+    assert server.log == []
+    allowed = subprocess.run([sys.executable, "-m", "cli", "crawl", "--data-dir", str(home), "--delay", "0",
+                              "--allow-private", server.url], cwd=ROOT, capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert allowed.returncode == 0, allowed.stderr
+    assert "crawled 1 pages" in allowed.stdout and [p for p, _ in server.log] == ["/robots.txt", "/"]
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    help_text = CliRunner().invoke(cli, ["crawl", "--help"]).output
+    assert "--allow-private" in help_text and "loopback" in help_text
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "--allow-private" in readme and "allow_private" in readme and "max_pages" in readme
+
+
+def test_a_store_from_before_outcomes_and_priorities_is_migrated(tmp_path):
+    """Old states (other, gone, blocked, duplicate) become outcomes; the priority column is added."""
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "old.db")
+    db.executescript("""CREATE TABLE crawl_urls (url TEXT PRIMARY KEY, fetch_url TEXT NOT NULL, source TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'page', depth INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL, visited_run INTEGER,
+        state TEXT NOT NULL DEFAULT 'queued', http_status INTEGER, etag TEXT, last_modified TEXT, fetched_at TEXT,
+        tries INTEGER NOT NULL DEFAULT 0, error TEXT, doc_id TEXT)""")
+    old = [("a", "page", "other"), ("b", "sitemap", "other"), ("c", "page", "gone"), ("d", "page", "blocked"),
+           ("e", "page", "duplicate"), ("f", "page", "article"), ("g", "page", "queued")]
+    db.executemany("INSERT INTO crawl_urls (url, fetch_url, source, kind, seq, state) VALUES (?, ?, 's', ?, 1, ?)",
+                   [(u, u, k, st) for u, k, st in old])
+    db.commit()
+    frontier = Frontier(db)
+    assert frontier.states() == {"skipped": 3, "sitemap": 1, "failed": 1, "article": 1, "queued": 1}
+    assert frontier.next_due(1, ["s"]) is not None  # ordered by the new priority column
