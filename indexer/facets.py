@@ -13,7 +13,7 @@ import numpy as np
 
 from corpus.vietnamese import collation_key
 from indexer.ranker import read_all
-from indexer.schema import FACETS
+from indexer.schema import FACET_FIELDS, FACETS
 
 
 @dataclass
@@ -54,7 +54,7 @@ class FacetTable:
         self._pair_docs: dict[str, np.ndarray] = {}
         self._pair_codes: dict[str, np.ndarray] = {}
         for name in FACETS:
-            values = _term_docs(reader, name, self.live)
+            values = _term_docs(reader, FACET_FIELDS.get(name, name), self.live)
             self.postings[name] = values
             self._values[name] = list(values)
             self._order[name] = {v: i for i, v in enumerate(sorted(values, key=collation_key))}

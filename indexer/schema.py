@@ -21,6 +21,8 @@ SCHEMA_VERSION = 3
 
 # Facet fields, in display order; each is one keyword per value.
 FACETS = ("province", "province_2025", "year", "directive", "genre", "period")
+# A facet counted from another field: cited documents are counted by record, not by bare number.
+FACET_FIELDS = {"directive": "directive_record"}
 
 
 class SyllablePositions(Positions):
@@ -91,6 +93,7 @@ def make_schema() -> Schema:
         province_2025=ID(stored=True),
         year=ID(stored=True),
         directive=KEYWORD(stored=True, commas=True, scorable=True),
+        directive_record=KEYWORD(stored=True, commas=True, scorable=True),  # see indexer.records
         published=ID(stored=True, sortable=True),
         url=STORED,
         source=STORED,
@@ -107,8 +110,9 @@ def make_schema() -> Schema:
     )
 
 
-def to_fields(doc) -> dict:
-    """Whoosh field values for a :class:`corpus.document.Document`."""
+def to_fields(doc, records: list[str] | None = None) -> dict:
+    """Whoosh field values for a :class:`corpus.document.Document`; ``records``: its directive record keys
+    (:mod:`indexer.records`), else each cited number stands for itself."""
     title = doc.title or ""
     return {
         "id": doc.id,
@@ -120,6 +124,7 @@ def to_fields(doc) -> dict:
         "province_2025": doc.province_2025 or "",
         "year": str(doc.year) if doc.year else "",
         "directive": ",".join(doc.directives),
+        "directive_record": ",".join(doc.directives if records is None else records),
         "published": doc.published or "",
         "url": doc.url,
         "source": doc.source,

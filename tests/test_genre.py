@@ -93,7 +93,7 @@ def test_the_period_is_not_the_publication_year():
 
 
 def test_a_records_own_genre_and_period_are_kept_and_checked():
-    doc = from_record({"text": "Tin tổng hợp.", "genre": "plan", "period": "2022-H1"}, default_id="x")
+    doc, _ = from_record({"text": "Tin tổng hợp.", "genre": "plan", "period": "2022-H1"}, default_id="x")
     assert (doc.genre, doc.period) == ("plan", "2022-H1")
     with pytest.raises(ImportProblem, match="genre must be one of"):
         from_record({"text": "Tin.", "genre": "poem"}, default_id="x")

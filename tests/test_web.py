@@ -333,7 +333,8 @@ def test_document_json(client):
     assert data["document"]["id"] == "d7" and data["document"]["year"] == 2023
     assert data["document"]["attachments"][0].endswith("ke-hoach.pdf")
     assert data["attachment_links"][1]["url"] is None
-    assert data["directive_links"] == [{"number": "16/CT-TTg", "url": "/directive/16/CT-TTg"}]
+    assert data["directive_links"] == [{"number": "16/CT-TTg", "record": "16/CT-TTg", "label": "16/CT-TTg",
+                                       "url": "/directive/16/CT-TTg"}]
     assert data["near_duplicates"] == []
     assert all(item["id"] != "d7" for item in data["similar"])
 
@@ -410,12 +411,12 @@ def test_export_sends_the_search_order(web_home):
 
 
 def test_csv_cells_cannot_become_formulas():
-    from search_app.export import _cell
+    from search_app.export import cell
 
-    assert _cell("title", "=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
-    assert _cell("title", "Dân vận") == "Dân vận"
-    assert _cell("directives", ["16/CT-TTg", "25-NQ/TW"]) == "16/CT-TTg; 25-NQ/TW"
-    assert _cell("score", -1.5) == -1.5
+    assert cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert cell("Dân vận") == "Dân vận"
+    assert cell(["16/CT-TTg", "25-NQ/TW"]) == "16/CT-TTg; 25-NQ/TW"
+    assert cell(-1.5) == -1.5
 
 
 # --- serve --------------------------------------------------------------------------
