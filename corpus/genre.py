@@ -1,9 +1,9 @@
 """Genre (what kind of document) and period (what time it reports on) of a text.
 
-Read from the title first, then the first lines of the text, then the names
-of attached files; the rules are
-data in :mod:`corpus.genre_rules`.  The period is not the publication year:
-a 2016 review published in January 2017 covers 2016.
+Read from the title first, then the heading lines that open the text, then
+the names of attached files; the rules are data in :mod:`corpus.genre_rules`.
+The period is not the publication year: a 2016 review published in January
+2017 covers 2016.
 
 >>> classify("Báo cáo sơ kết công tác dân vận 6 tháng đầu năm 2022", "")
 ('six_month_review', '2022-H1')
