@@ -60,6 +60,10 @@ class IndexMissing(RuntimeError):
     """No index has been built in the data directory yet."""
 
 
+class IndexOutdated(IndexMissing):
+    """The index was built by an older danvan: it lacks fields this one needs (``danvan index`` rebuilds it)."""
+
+
 @dataclass
 class SearchRequest:
     """Everything a search can ask for; names match Document fields."""
@@ -328,7 +332,7 @@ class SearchService:
         self.ix = windex.open_dir(str(self.index_dir))
         missing = sorted(set(make_schema().names()) - set(self.ix.schema.names()))
         if missing:
-            raise IndexMissing(f"the index in {self.index_dir} was built by an older danvan (it lacks "
+            raise IndexOutdated(f"the index in {self.index_dir} was built by an older danvan (it lacks "
                                f"{', '.join(missing)}): run `danvan index` to rebuild it")
         self._local = threading.local()  # Whoosh searchers are not thread-safe
         self._readers: dict[int | None, tuple[FacetTable, Ranker]] = {}

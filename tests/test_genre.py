@@ -204,6 +204,10 @@ def test_an_index_from_an_older_schema_is_reported_then_rebuilt(tmp_path):
     out = run("search", "dân vận", home=tmp_path)
     assert out.returncode == 1 and "Traceback" not in out.stderr
     assert "older danvan" in out.stderr and "danvan index" in out.stderr
+    from search_app import create_app
+
+    page = create_app({"DANVAN_HOME": str(tmp_path), "TESTING": True}).test_client().get("/search?q=a")
+    assert page.status_code == 503 and "phiên bản cũ" in page.get_data(as_text=True)
     assert run("index", home=tmp_path).returncode == 0
     out = run("search", "--genre", "six_month_review", "--json", home=tmp_path)
     assert out.returncode == 0, out.stderr
