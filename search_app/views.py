@@ -145,8 +145,9 @@ def search_context(params: SearchParams, result: SearchResult) -> dict[str, Any]
         "province_view": params.provinces,
         "province_view_urls": {v: params.url(path, provinces=v) for v in ("published", "2025")},
         "year_chart": year_chart(facets.get("year", [])),
-        "selected": [{**chip, "shown": key_label(chip["value"])} if chip["name"] == "directive" else chip
-                     for chip in selection_chips(params, path)],
+        "selected": [{**chip, "shown": key_label(chip["value"])} if chip["name"] == "directive"
+                     else {**chip, "shown": GENRES.get(chip["value"], chip["value"])} if chip["name"] == "genre"
+                     else chip for chip in selection_chips(params, path)],
         "clear_url": params.cleared().url(path),
         "sort_urls": {s: params.url(path, sort=s, page=1) for s in ("relevance", "date")},
         "pagination": pagination(params, result.pages, path),
@@ -434,7 +435,8 @@ def trends_context(phrases: list[str], by: str, params: SearchParams, terms: lis
         "terms": terms,
         "rows": [b["value"] for b in terms[0]["buckets"]] if terms else [],
         "chart": timeline_chart(terms) if by == "year" else None,
-        "selected": [{"label": LABELS[name], "value": value, "remove_url": url(drop=(name, value))}
+        "selected": [{"label": LABELS[name], "value": value, "remove_url": url(drop=(name, value)),
+                      "shown": GENRES.get(value, value) if name == "genre" else value}
                      for name, value in filters if name in LABELS],
         "form": filters + ([("by", by)] if by != "year" else []),
         "search_urls": [SearchParams(q=f'"{p}"').url(search_path()) for p in phrases],

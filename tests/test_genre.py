@@ -180,6 +180,8 @@ def test_web_facets_filters_and_exports_carry_genre_and_period(reviews_home):
     assert {v["value"] for v in data["facets"]["period"]} == {"2022-H1", "2021-H1"}
     page = client.get("/search?q=d%C3%A2n+v%E1%BA%ADn").get_data(as_text=True)
     assert "Sơ kết 6 tháng" in page and "genre=six_month_review" in page  # label and toggle link
+    chosen = client.get("/search?genre=six_month_review").get_data(as_text=True)
+    assert '<span class="chip-label">Loại tài liệu:</span> Sơ kết 6 tháng' in chosen  # the chip names it too
     assert client.get("/search.json?period=spring").status_code == 400
     csv_text = client.get("/export.csv?genre=annual_review").get_data(as_text=True)
     header, row = csv_text.lstrip("\ufeff").splitlines()[:2]
