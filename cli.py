@@ -451,23 +451,25 @@ def _found_ids(home: Path, request, most: int):
     return (hit.id for hit in result.ranked())
 
 
+STATS_COLUMNS = ("province", "province_2025", "year", "source", "genre", "period")
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @data_dir_option
 def stats(as_json: bool, data_dir: Path | None) -> None:
-    """Show how many documents the corpus holds, by province, year and source.
+    """Show how many documents the corpus holds, by province, year, source, genre and period.
 
     Example: danvan stats
     """
     with _open_store(data_dir) as store:
-        data = {"documents": store.count(),
-                **{col: store.counts_by(col) for col in ("province", "province_2025", "year", "source")}}
+        data = {"documents": store.count(), **{col: store.counts_by(col) for col in STATS_COLUMNS}}
     if as_json:
         click.echo(json.dumps({k: v if k == "documents" else [{"value": a, "count": b} for a, b in v]
                                for k, v in data.items()}, ensure_ascii=False, indent=2))
         return
     click.echo(f"{data['documents']} documents")
-    for col in ("province", "province_2025", "year", "source"):
+    for col in STATS_COLUMNS:
         click.echo(f"\n{col}:")
         for value, count in data[col]:
             click.echo(f"  {count:>6}  {value if value is not None else '(unknown)'}")

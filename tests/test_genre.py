@@ -167,6 +167,9 @@ def test_cli_filters_by_genre_and_period_and_names_a_bad_value(reviews_home):
     data = json.loads(out.stdout)
     assert sorted(h["id"] for h in data["hits"]) == ["r1", "r2"]
     assert data["filters"]["genre"] == ["six_month_review"] and data["filters"]["period"] == ["2022-H1"]
+    stats = json.loads(run("stats", "--json", home=reviews_home).stdout)
+    assert {"value": "six_month_review", "count": 3} in stats["genre"]
+    assert {"value": "2022-H1", "count": 2} in stats["period"]
     bad = run("search", "--period", "spring", home=reviews_home)
     assert bad.returncode == 2 and "--period" in bad.stderr and "Traceback" not in bad.stderr
 
