@@ -439,7 +439,7 @@ def trends_context(phrases: list[str], by: str, params: SearchParams, terms: lis
                       "shown": GENRES.get(value, value) if name == "genre" else value}
                      for name, value in filters if name in LABELS],
         "form": filters + ([("by", by)] if by != "year" else []),
-        "search_urls": [SearchParams(q=f'"{p}"').url(search_path()) for p in phrases],
+        "search_urls": [params.url(search_path(), q=f'"{p}"', page=1) for p in phrases],  # the same filters
         "json_url": base + ".json?" + urlencode(pairs),
     }
 

@@ -155,6 +155,7 @@ def test_web_page_draws_an_svg_and_the_json_twin_is_the_contract(home):
     assert "<svg" in html and "<polyline" in html and "&lt;script&gt;x" in html and "<script>x" not in html
     assert "<script>" not in html.replace('<script src=', '')  # no inline script: the CSP forbids it
     assert "province=H%C3%A0+Giang" in html  # the filter travels in the links
+    assert '/search?q=%22chuy%E1%BB%83n+%C4%91%E1%BB%95i+s%E1%BB%91%22&amp;province=H%C3%A0+Giang' in html
     assert client.get("/trends").status_code == 200  # the empty form
     assert client.get("/trends.json").status_code == 400
     assert client.get("/trends.json?q=x&by=source").status_code == 400
