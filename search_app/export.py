@@ -24,10 +24,11 @@ from indexer.highlight import LEAD_SLACK, lead
 from indexer.search import IndexMissing, SearchService
 from search_app.params import SearchParams
 
-COLUMNS = ("rank", "id", "title", "published", "province", "province_2025", "directives",
-           "source", "url", "score", "doc_url", "snippet")
+COLUMNS = ("rank", "id", "title", "published", "province", "province_2025", "directives", "genre", "period",
+           "keywords", "source", "url", "score", "doc_url", "snippet")
 # The store's fields a row shows ("text" only as the snippet's opening).
-FIELDS = ("id", "title", "published", "province", "province_2025", "directives", "source", "url", "text")
+FIELDS = ("id", "title", "published", "province", "province_2025", "directives", "genre", "period", "source", "url",
+          "text")
 SNIPPET = 240  # characters of the text's opening in the snippet column, as a search hit shows them
 # Rows are read and made CHUNK at a time (one store query, one piece of the
 # response), by one export at a time: several at once would share one GIL
@@ -49,7 +50,8 @@ def rows(service: SearchService, home: Path, params: SearchParams, cap: int,
     path = config.store_path(home)
     if not path.is_file():
         raise IndexMissing(f"no corpus store in {home}: run `danvan import`, then `danvan index`")
-    ranked = service.search(replace(params, page=1, limit=1).to_request(), keep=max(cap, 1)).ranked[:cap]
+    ranked = service.search(replace(params, page=1, limit=1).to_request(), keep=max(cap, 1),
+                            significant=False).ranked[:cap]
 
     def generate() -> Iterator[dict[str, Any]]:
         # Opened by the thread that sends the rows: a connection serves the thread that made it.
@@ -62,7 +64,8 @@ def rows(service: SearchService, home: Path, params: SearchParams, cap: int,
                     made = [{
                         "rank": rank, "id": doc_id, "title": doc["title"] or "", "published": doc["published"] or None,
                         "province": doc["province"] or None, "province_2025": doc["province_2025"] or None,
-                        "directives": doc["directives"], "source": doc["source"], "url": doc["url"],
+                        "directives": doc["directives"], "genre": doc["genre"] or None, "period": doc["period"] or None,
+                        "keywords": service.keywords(doc_id), "source": doc["source"], "url": doc["url"],
                         "score": score, "doc_url": link(doc_id), "snippet": lead(doc["text"], SNIPPET, doc["more"]),
                     } for rank, (doc_id, score) in enumerate(chunk, start + 1) if (doc := found.get(doc_id))]
                 yield from made
