@@ -10,7 +10,7 @@ import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,6 +128,8 @@ class SearchResult:
     numbers: list[str] = field(default_factory=list, repr=False)  # cited numbers the query matched
     # With ``SearchService.search(req, keep=n)``: (id, score) of the first n hits in rank order, no stored field read.
     ranked: list[tuple[str, float | None]] = field(default_factory=list, repr=False, compare=False)
+    # ... and the keywords of the i-th of them, read from the index generation that ranked them.
+    ranked_keywords: Callable[[int], list[str]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def pages(self) -> int:
@@ -527,6 +529,8 @@ class SearchService:
             kept = ([round(score, 4) for score in scores[docnums[:keep]].tolist()] if scores is not None
                     else [None] * len(ids))  # as a Hit rounds it
             result.ranked = list(zip(ids, kept))
+            words, docnums_kept = self.word_terms(ranker), docnums[:keep]
+            result.ranked_keywords = lambda i: words.keywords(int(docnums_kept[i]))
         return result
 
     def _doc_ids(self, table: FacetTable, ranker: Ranker) -> np.ndarray:

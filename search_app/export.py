@@ -50,8 +50,8 @@ def rows(service: SearchService, home: Path, params: SearchParams, cap: int,
     path = config.store_path(home)
     if not path.is_file():
         raise IndexMissing(f"no corpus store in {home}: run `danvan import`, then `danvan index`")
-    ranked = service.search(replace(params, page=1, limit=1).to_request(), keep=max(cap, 1),
-                            significant=False).ranked[:cap]
+    first = service.search(replace(params, page=1, limit=1).to_request(), keep=max(cap, 1), significant=False)
+    ranked, keywords = first.ranked[:cap], first.ranked_keywords
 
     def generate() -> Iterator[dict[str, Any]]:
         # Opened by the thread that sends the rows: a connection serves the thread that made it.
@@ -65,7 +65,7 @@ def rows(service: SearchService, home: Path, params: SearchParams, cap: int,
                         "rank": rank, "id": doc_id, "title": doc["title"] or "", "published": doc["published"] or None,
                         "province": doc["province"] or None, "province_2025": doc["province_2025"] or None,
                         "directives": doc["directives"], "genre": doc["genre"] or None, "period": doc["period"] or None,
-                        "keywords": service.keywords(doc_id), "source": doc["source"], "url": doc["url"],
+                        "keywords": keywords(rank - 1), "source": doc["source"], "url": doc["url"],
                         "score": score, "doc_url": link(doc_id), "snippet": lead(doc["text"], SNIPPET, doc["more"]),
                     } for rank, (doc_id, score) in enumerate(chunk, start + 1) if (doc := found.get(doc_id))]
                 yield from made
