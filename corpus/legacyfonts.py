@@ -30,15 +30,20 @@ FONT_HINTS = {"tcvn3": (".vn", "vntime", "vnarial", "abc"), "vni": ("vni-", "vni
 _VNI_SINGLE = {"ô": "ơ", "Ô": "Ơ", "ö": "ư", "Ö": "Ư", "ñ": "đ", "Ñ": "Đ",
                "í": "í", "Í": "Í", "ì": "ì", "Ì": "Ì", "æ": "ỉ", "Æ": "Ỉ", "ó": "ĩ", "Ó": "Ĩ", "ò": "ị", "Ò": "Ị"}
 _ACUTE, _GRAVE, _HOOK, _TILDE, _DOT = "\u0301", "\u0300", "\u0309", "\u0303", "\u0323"
-_VNI_TONE = {"ù": _ACUTE, "ø": _GRAVE, "û": _HOOK, "õ": _TILDE, "ï": _DOT}  # after a, e, o, u, y, ơ, ư
-_VNI_CIRCUMFLEX_TONE = {"á": _ACUTE, "à": _GRAVE, "å": _HOOK, "ã": _TILDE, "ä": _DOT}  # after â, ê, ô
-_VNI_BREVE_TONE = {"é": _ACUTE, "è": _GRAVE, "ú": _HOOK, "ü": _TILDE, "ë": _DOT}  # after ă
-_VNI_RE = re.compile(r"([aeouyAEOUY]|[ôöÔÖ])([âêÂÊ])?([ùøûõïáàåãäéèúüëÙØÛÕÏÁÀÅÃÄÉÈÚÜË])?")
+_TONES = (_ACUTE, _GRAVE, _HOOK, _TILDE, _DOT)
+# One mark character after the vowel: a tone; a circumflex (after a, e, o) or a breve (after a), alone or with a tone.
+_VNI_MARKS = {
+    **dict(zip("ùøûõï", [(None, t) for t in _TONES])),
+    "â": ("\u0302", ""), **dict(zip("áàåãä", [("\u0302", t) for t in _TONES])),
+    "ê": ("\u0306", ""), **dict(zip("éèúüë", [("\u0306", t) for t in _TONES])),
+}
+_VNI_RE = re.compile(r"([aeouyAEOUYôöÔÖ])([ùøûõïâáàåãäêéèúüëÙØÛÕÏÂÁÀÅÃÄÊÉÈÚÜË])?")
 
 # Characters only mojibake has: how a text is recognised without font names.
 _TCVN3_TELLS = set("¸µ¶·¹®©ª«¬\xad¨ÕÞ")
 _VNI_TELLS = re.compile(r"[aeouyAEOUY][ùøûõïÙØÛÕÏ]|[aeoAEO][âÂ]|[aA][êÊ]|ñ|Ñ")
-_VIETNAMESE = re.compile(r"[ăâêôơưđĂÂÊÔƠƯĐ\u1ea0-\u1ef9]")
+# Letters only Unicode Vietnamese has (â, ê, ô are VNI marks too, so they do not count).
+_VIETNAMESE = re.compile(r"[ăơưđĂƠƯĐ\u1ea0-\u1ef9]")
 
 
 def to_unicode(text: str, encoding: str) -> str:
@@ -60,22 +65,13 @@ def _vni_single(text: str):
 
 
 def _vni_letter(m: re.Match) -> str:
-    base, shape, tone = m.group(1), m.group(2), m.group(3)
+    base, mark = m.group(1), m.group(2)
     upper = base.isupper()
     letter = _VNI_SINGLE.get(base, base).lower()
-    tones = _VNI_TONE
-    if shape:
-        if shape.lower() == "â" and letter in "aeo":
-            letter = {"a": "â", "e": "ê", "o": "ô"}[letter]
-            tones = _VNI_CIRCUMFLEX_TONE
-        elif shape.lower() == "ê" and letter == "a":
-            letter, tones = "ă", _VNI_BREVE_TONE
-        else:
-            return m.group(0)
-    mark = tones.get(tone.lower()) if tone else ""
-    if tone and mark is None:
-        return (_VNI_SINGLE.get(base, base) if base in "ôöÔÖ" else base) + (shape or "") + tone
-    out = unicodedata.normalize("NFC", letter + (mark or ""))
+    shape, tone = _VNI_MARKS.get(mark.lower(), (None, None)) if mark else (None, "")
+    if tone is None or (shape == "\u0302" and letter not in "aeo") or (shape == "\u0306" and letter != "a"):
+        return _VNI_SINGLE.get(base, base) + (mark or "")
+    out = unicodedata.normalize("NFC", letter + (shape or "") + tone)
     return out.upper() if upper else out
 
 
