@@ -1,0 +1,164 @@
+"""The header of a Vietnamese administrative document: issuer, number, place and date, type, subject.
+
+State documents (Decree 30/2020/NĐ-CP) and Party documents (Guideline 36-HD/VPTW)
+open the same way, whatever the columns become once a PDF is flattened into
+lines: the issuing body in capitals, the national or Party motto, "Số 202-KH/BDVTU",
+"Sóc Trăng, ngày 06 tháng 9 năm 2024", the type in capitals ("KẾ HOẠCH") and the
+subject on the next lines.  What the lines look like is data (below); numbers
+are read by ``corpus.directives`` and dates by ``corpus.dates``.
+
+>>> h = read_header("TỈNH ỦY SÓC TRĂNG  ĐẢNG CỘNG SẢN VIỆT NAM\\nBAN DÂN VẬN\\n*\\n"
+...                 "Số 202-KH/BDVTU   Sóc Trăng, ngày 06 tháng 9 năm 2024\\nKẾ HOẠCH\\n"
+...                 "triển khai các hoạt động dân vận\\nThực hiện Kết luận số 114-KL/TW ...")
+>>> h["number"], h["published"], h["place"], h["type"], h["title"], h["issuer"]
+('202-KH/BDVTU', '2024-09-06', 'Sóc Trăng', 'Kế hoạch', 'triển khai các hoạt động dân vận', 'TỈNH ỦY SÓC TRĂNG / BAN DÂN VẬN')
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from corpus import rules
+from corpus.dates import find_date
+from corpus.directives import normalize_directive
+from corpus.vietnamese import fold, nfc
+
+# --- how a header is written (data) --------------------------------------------
+
+HEADER_LINES = 40  # the header is within the first lines of a document
+# Mottos printed opposite the issuer; removed wherever they sit on a flattened line.
+MOTTOS = (
+    r"ĐẢNG\s+CỘNG\s+SẢN\s+VIỆT\s+NAM",
+    r"CỘNG\s+H(?:ÒA|OÀ)\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA\s+VIỆT\s+NAM",
+    r"Độc\s+lập\s*[-–—]\s*Tự\s+do\s*[-–—]\s*Hạnh\s+phúc",
+)
+# Decoration lines between header parts: "*", "-----", "___", "o0o".
+RULE_LINE = r"^[\s*_\-–—=~.o0O]*$"
+NUMBER_LABEL = r"(?<!\w)(?:Số|SỐ|So)\s*[:.]?\s*(?=\d)"
+# "<place>, ngày 06 tháng 9 năm 2024" (also "ngày ... tháng ... năm" with dots or slashes).
+PLACE_DATE = r",\s*(?P<date>ngày\s*\d{1,2}\s*(?:tháng|/|-|\.)\s*\d{1,2}\s*(?:năm|/|-|\.)\s*\d{4})"
+# Document types as printed in the header; the key is the folded capitals.
+TYPE_WORDS = sorted({*rules.TYPE_NAMES.values(), *rules.STATE_TYPE_NAMES.values(), "Quyết định", "Luật", "Thông tri",
+                     "Quy định", "Chỉ thị", "Nghị quyết", "Thông báo", "Giấy mời", "Biên bản", "Lời kêu gọi"},
+                    key=len, reverse=True)
+# Lines that start the body: the subject ends before them.
+BODY_STARTS = ("căn cứ", "thực hiện", "thi hành", "kính gửi", "xét ", "nhằm", "để ", "trong ", "ngày ", "theo ",
+               "i.", "1.", "a)", "phần", "chương", "điều 1", "trên cơ sở", "qua ", "nay ")
+LETTER_SUBJECT = r"^(?:V/v|V/V|Về việc)\s*[:.]?\s*"
+SUBJECT_MAX_LINES, SUBJECT_MAX_CHARS = 4, 300
+PLACE_MAX_WORDS = 5
+
+_MOTTO_RE = re.compile("|".join(MOTTOS), re.I)
+_RULE_RE = re.compile(RULE_LINE)
+_NUMBER_RE = re.compile(NUMBER_LABEL)
+_PLACE_DATE_RE = re.compile(PLACE_DATE)
+_TYPE_RE = re.compile(r"^(" + "|".join(re.escape(t.upper()) for t in TYPE_WORDS) + r")(?![\w])\s*(.*)$")
+_LETTER_RE = re.compile(LETTER_SUBJECT)
+
+
+def read_header(text: str) -> dict[str, Any]:
+    """number, issuer, place, published, type, title read from a document's opening lines (None when absent)."""
+    lines = [_clean(line) for line in nfc(text or "").splitlines()[:HEADER_LINES * 2]]
+    lines = [line for line in lines if line][:HEADER_LINES]
+    out: dict[str, Any] = dict.fromkeys(("number", "issuer", "place", "published", "type", "title"))
+    number_at = type_at = None
+    for i, line in enumerate(lines):
+        if out["number"] is None:
+            m = _NUMBER_RE.search(line)
+            if m:
+                out["number"] = _number(line[m.end():])
+                number_at = i if out["number"] else None
+        if out["published"] is None:
+            m = _PLACE_DATE_RE.search(line)
+            if m:
+                out["published"] = find_date(m.group("date"))
+                out["place"] = _place(line[:m.start()])
+        if type_at is None and i >= (number_at or 0):
+            m = _TYPE_RE.match(_upper_part(line))
+            if m and (line.isupper() or len(m.group(1)) == len(_upper_part(line))):
+                type_at = i
+                out["type"] = _type_name(m.group(1))
+                rest = line[len(m.group(1)):].strip(" :.-")
+                out["title"] = _subject(([rest] if rest else []) + lines[i + 1:])
+    if out["title"] is None:
+        # An official letter has no type line: its subject is "V/v ..." under the number.
+        for i, line in enumerate(lines):
+            if _LETTER_RE.match(line):
+                out["title"] = _subject([_LETTER_RE.sub("", line)] + lines[i + 1:])
+                break
+    top = number_at if number_at is not None else type_at
+    if top is not None:
+        issuer = [_NUMBER_RE.split(line)[0].strip() for line in lines[:top + 1]]
+        issuer = [part for part in issuer if part and _caps(part) and not _TYPE_RE.match(part)]
+        out["issuer"] = " / ".join(issuer) or None
+    return out
+
+
+def _clean(line: str) -> str:
+    line = _MOTTO_RE.sub(" ", line)
+    if _RULE_RE.match(line):
+        return ""
+    return re.sub(r"\s+", " ", line).strip(" *")
+
+
+def _caps(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return len(letters) >= 2 and sum(ch.isupper() for ch in letters) / len(letters) > 0.8
+
+
+def _upper_part(line: str) -> str:
+    """The capitals a line starts with ("KẾ HOẠCH" of "KẾ HOẠCH triển khai ...")."""
+    words = []
+    for word in line.split():
+        if not word.isupper():
+            break
+        words.append(word)
+    return " ".join(words)
+
+
+def _place(before: str) -> str | None:
+    """The place name ending ``before`` ("Số 202-KH/BDVTU   Sóc Trăng" -> "Sóc Trăng"): its capitalised words."""
+    words: list[str] = []
+    for word in reversed(before.split()):
+        if len(words) == PLACE_MAX_WORDS or not word[:1].isupper() or any(ch.isdigit() or ch == "/" for ch in word) \
+                or (len(word) > 1 and word.isupper() and not word.endswith(".")):
+            break
+        words.insert(0, word)
+    return " ".join(words) or None
+
+
+def _type_name(caps: str) -> str:
+    for word in TYPE_WORDS:
+        if word.upper() == caps:
+            return word
+    return caps.capitalize()
+
+
+def _number(rest: str) -> str | None:
+    """The canonical number at the start of ``rest`` ("202-KH/BDVTU   Sóc Trăng, ngày ...")."""
+    m = _PLACE_DATE_RE.search(rest)
+    rest = rest[:m.start()] if m else rest
+    tokens = rest.split()
+    for n in range(min(len(tokens), 5), 0, -1):  # "202 - KH/BDVTU" is three tokens
+        number = normalize_directive(" ".join(tokens[:n]))
+        if number:
+            return number
+    return None
+
+
+def _subject(lines: list[str]) -> str | None:
+    parts: list[str] = []
+    for line in lines[:SUBJECT_MAX_LINES]:
+        low = fold(line).lower()
+        # A subject goes on in lower case ("đối với ..."); a capital starts the body or the signer.
+        if parts and (line[:1].isupper() or low.startswith(tuple(fold(s) for s in BODY_STARTS))):
+            break
+        if not parts and low.startswith(tuple(fold(s) for s in BODY_STARTS)) and not low.startswith("ve "):
+            break
+        if _PLACE_DATE_RE.search(line) or _NUMBER_RE.match(line):
+            break
+        parts.append(line.strip())
+        if line.rstrip().endswith((".", ";")) or sum(map(len, parts)) > SUBJECT_MAX_CHARS:
+            break
+    subject = " ".join(parts).strip(" .;:-")
+    return subject[:SUBJECT_MAX_CHARS] or None

@@ -1,0 +1,93 @@
+"""corpus.docheader on Party and State headers laid out in different ways."""
+from __future__ import annotations
+
+from corpus.docheader import read_header
+
+STATE = """ỦY BAN NHÂN DÂN
+TỈNH HÀ GIANG
+-------
+Số: 45/2024/QĐ-UBND
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+---------------
+Hà Giang, ngày 12 tháng 3 năm 2024
+QUYẾT ĐỊNH
+Về việc ban hành Quy chế dân chủ ở cơ sở
+ỦY BAN NHÂN DÂN TỈNH HÀ GIANG
+Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;"""
+
+STATE_FLAT = """ỦY BAN NHÂN DÂN TỈNH HÀ GIANG CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Số: 45/2024/QĐ-UBND Hà Giang, ngày 12 tháng 3 năm 2024
+QUYẾT ĐỊNH Về việc ban hành Quy chế dân chủ ở cơ sở
+Căn cứ Luật Tổ chức chính quyền địa phương;"""
+
+LETTER = """UBND TỈNH VĨNH LONG
+SỞ NỘI VỤ
+Số: 1234/SNV-TCBC
+V/v triển khai công tác dân vận chính quyền năm 2023
+Vĩnh Long, ngày 5 tháng 1 năm 2023
+Kính gửi: Các sở, ban, ngành tỉnh"""
+
+CENTRAL = """BAN CHẤP HÀNH TRUNG ƯƠNG
+*
+Số 25-NQ/TW
+ĐẢNG CỘNG SẢN VIỆT NAM
+Hà Nội, ngày 03 tháng 6 năm 2013
+NGHỊ QUYẾT
+về tăng cường và đổi mới sự lãnh đạo của Đảng đối với công tác dân vận trong tình hình mới
+-----
+I. TÌNH HÌNH VÀ NGUYÊN NHÂN"""
+
+SPACED = """ĐẢNG BỘ TỈNH QUẢNG NINH
+HUYỆN ỦY BA CHẼ
+Số 12 - CT/HU
+Ba Chẽ, ngày 20 tháng 10 năm 2021
+CHỈ THỊ
+về tăng cường sự lãnh đạo của Đảng
+đối với công tác dân vận ở cơ sở
+Thời gian qua, công tác dân vận đạt nhiều kết quả."""
+
+
+def test_state_decision_in_columns_read_line_by_line():
+    h = read_header(STATE)
+    assert h == {"number": "45/2024/QĐ-UBND", "issuer": "ỦY BAN NHÂN DÂN / TỈNH HÀ GIANG", "place": "Hà Giang",
+                 "published": "2024-03-12", "type": "Quyết định",
+                 "title": "Về việc ban hành Quy chế dân chủ ở cơ sở"}
+
+
+def test_state_decision_flattened_two_columns_per_line():
+    h = read_header(STATE_FLAT)
+    assert (h["number"], h["place"], h["published"], h["type"]) == ("45/2024/QĐ-UBND", "Hà Giang", "2024-03-12",
+                                                                    "Quyết định")
+    assert h["title"] == "Về việc ban hành Quy chế dân chủ ở cơ sở"
+    assert h["issuer"] == "ỦY BAN NHÂN DÂN TỈNH HÀ GIANG"
+
+
+def test_official_letter_subject_is_its_v_v_line():
+    h = read_header(LETTER)
+    assert h["number"] == "1234/SNV-TCBC"
+    assert h["type"] is None
+    assert h["title"] == "triển khai công tác dân vận chính quyền năm 2023"
+    assert (h["place"], h["published"]) == ("Vĩnh Long", "2023-01-05")
+    assert h["issuer"] == "UBND TỈNH VĨNH LONG / SỞ NỘI VỤ"
+
+
+def test_central_party_resolution():
+    h = read_header(CENTRAL)
+    assert (h["number"], h["published"], h["type"]) == ("25-NQ/TW", "2013-06-03", "Nghị quyết")
+    assert h["title"] == ("về tăng cường và đổi mới sự lãnh đạo của Đảng đối với công tác dân vận "
+                          "trong tình hình mới")
+    assert h["issuer"] == "BAN CHẤP HÀNH TRUNG ƯƠNG"
+
+
+def test_spaced_number_and_a_subject_over_two_lines_ending_at_the_body():
+    h = read_header(SPACED)
+    assert (h["number"], h["place"], h["published"], h["type"]) == ("12-CT/HU", "Ba Chẽ", "2021-10-20", "Chỉ thị")
+    assert h["title"] == "về tăng cường sự lãnh đạo của Đảng đối với công tác dân vận ở cơ sở"
+
+
+def test_a_news_text_has_no_header_and_gets_no_invented_fields():
+    h = read_header("Ngày 06/9/2024, Ban Dân vận Tỉnh ủy ban hành Kế hoạch số 202-KH/BDVTU về Dân vận khéo.\n"
+                    "Các chi bộ tổ chức tuyên truyền.")
+    assert h == dict.fromkeys(("number", "issuer", "place", "published", "type", "title"))
