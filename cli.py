@@ -506,8 +506,11 @@ def _status_line(text: str) -> None:
 @click.argument("start_urls", nargs=-1)
 @click.option("--sources", "sources_file", type=click.Path(dir_okay=False, path_type=Path),
               help="TOML file listing portals: name, start_urls, province, allowed_prefixes, delay, max_pages, "
-                   "allow_private.")
+                   "allow_private, max_attachment_mb.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many requests (a later crawl resumes).")
+@click.option("--max-attachment-mb", type=click.FloatRange(min=0, min_open=True),
+              help="Size cap of an attached file (PDF, Word), in MB; default 30, or each source's max_attachment_mb.")
+@click.option("--no-ocr", is_flag=True, help="Do not OCR scanned PDFs (they are recorded as not read).")
 @click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="Seconds between requests to one host.")
 @click.option("--province", help="Province of the start URLs' portals, e.g. 'Hà Giang'.")
@@ -515,7 +518,8 @@ def _status_line(text: str) -> None:
               help="Also fetch private and loopback addresses (127.0.0.1, ::1, 10.x, 192.168.x): a local mirror. "
                    "Refused by default.")
 @data_dir_option
-def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int | None, delay: float,
+def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int | None,
+          max_attachment_mb: float | None, no_ocr: bool, delay: float,
           province: str | None, allow_private: bool, data_dir: Path | None) -> None:
     """Crawl portals politely (robots.txt, delays) into the corpus; resumable.
 
@@ -524,6 +528,8 @@ def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int
     finished one re-checks pages with conditional requests.  Every URL ends
     as an article, listing, sitemap, attachment, skipped or failed page, with
     the reason; a crawl that could fetch nothing exits with status 1.
+    Files an article links (.pdf .doc .docx .odt .rtf) become documents of
+    their own, scans read by OCR (tesseract, Vietnamese).
 
     Example: danvan crawl https://bandanvan.example.gov.vn/ --max-pages 200 --province "Hà Giang"
 
@@ -541,7 +547,8 @@ def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int
     with _open_store(data_dir, create=True) as store:
         try:
             report = run_crawl(store, start_urls, sources_file, max_pages=max_pages, delay=delay,
-                               province=province, progress=progress, allow_private=allow_private)
+                               province=province, progress=progress, allow_private=allow_private,
+                               ocr=not no_ocr, max_attachment_mb=max_attachment_mb)
         except (SourceError, ValueError) as exc:
             raise click.ClickException(str(exc)) from None
         finally:
@@ -553,6 +560,10 @@ def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int
                f"{o['skipped']} skipped, {o['failed']} failed; {report.near_duplicates} near-duplicates")
     for why, n in report.skipped.most_common():
         click.echo(f"  skipped {n}: {why}")
+    if report.outcomes["attachment"]:
+        click.echo(f"  attachments read {report.attachments_read}")
+    for why, n in report.unreadable.most_common():
+        click.echo(f"  attachments not read {n}: {why}")
     for why, n in report.links_dropped.most_common():
         click.echo(f"  links not followed {n}: {why}")
     for url, why in report.refused:
@@ -571,9 +582,10 @@ def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int
 
 
 @cli.command()
+@click.option("--no-ocr", is_flag=True, help="Do not OCR scanned PDFs (cached OCR text is still used).")
 @data_dir_option
-def reclean(data_dir: Path | None) -> None:
-    """Re-run cleaning and extraction on the crawled pages kept in the corpus (no fetching).
+def reclean(no_ocr: bool, data_dir: Path | None) -> None:
+    """Re-run cleaning and extraction on the crawled pages and attached files kept in the corpus (no fetching).
 
     Example: danvan reclean && danvan index
     """
@@ -581,11 +593,13 @@ def reclean(data_dir: Path | None) -> None:
 
     with _open_store(data_dir) as store:
         try:
-            report = run_reclean(store, progress=lambda r, url: _status_line(f"{r.pages} pages: {url}"))
+            report = run_reclean(store, progress=lambda r, url: _status_line(f"{r.pages} pages: {url}"),
+                                 ocr=not no_ocr)
         finally:
             _status_line("")
     click.echo(f"re-cleaned {report.pages} pages: {report.added} new, {report.updated} updated, "
-               f"{report.unchanged} unchanged, {report.removed} removed; {report.near_duplicates} near-duplicates")
+               f"{report.unchanged} unchanged, {report.removed} removed; {report.near_duplicates} near-duplicates"
+               + (f"; {report.unreadable} attachments not read" if report.unreadable else ""))
 
 
 @cli.command()

@@ -30,6 +30,8 @@ class Document:
     directives_partial: list[str] = field(default_factory=list)
     author: str | None = None
     attachments: list[str] = field(default_factory=list)
+    parent_id: str | None = None  # an attachment: the id of the page linking it (None when imported alone)
+    number: str | None = None  # an attachment: its own canonical number ("202-KH/BDVTU"), from its header
     near_duplicate_of: str | None = None
     fetched_at: str | None = None
     content_hash: str = ""

@@ -13,6 +13,7 @@ Tables live beside ``documents`` in the same SQLite file (``Store.db``):
 - ``raw_pages``: the last body fetched for a URL, zlib-compressed, with its
   headers, so ``danvan reclean`` can re-run cleaning without fetching.
 - ``crawl_sources``: the source settings (province) cleaning needs later.
+- ``crawl_attachments``: the page that first linked each attached file (its parent).
 """
 from __future__ import annotations
 
@@ -52,6 +53,10 @@ CREATE TABLE IF NOT EXISTS crawl_urls (
     priority INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS crawl_urls_due ON crawl_urls(visited_run, depth, seq);
+CREATE TABLE IF NOT EXISTS crawl_attachments (
+    url TEXT PRIMARY KEY,          -- canonical URL of the file
+    parent_id TEXT NOT NULL        -- id of the Document of the page linking it (the first one)
+);
 CREATE TABLE IF NOT EXISTS raw_pages (
     url TEXT PRIMARY KEY,
     final_url TEXT,
@@ -223,6 +228,15 @@ class Frontier:
 
     def doc_id_of(self, url: str) -> str | None:
         row = self.db.execute("SELECT doc_id FROM crawl_urls WHERE url = ?", (url,)).fetchone()
+        return row[0] if row else None
+
+    def link_parent(self, url: str, parent_id: str) -> None:
+        """Record the page linking an attached file; the first parent stays."""
+        self.db.execute("INSERT OR IGNORE INTO crawl_attachments (url, parent_id) VALUES (?, ?)", (url, parent_id))
+
+    def parent_of(self, url: str) -> str | None:
+        """The id of the page that linked an attached file, or None."""
+        row = self.db.execute("SELECT parent_id FROM crawl_attachments WHERE url = ?", (url,)).fetchone()
         return row[0] if row else None
 
     # raw pages ----------------------------------------------------------

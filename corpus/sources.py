@@ -29,6 +29,7 @@ from corpus.provinces import canonical_province
 # Requests per source in one crawl call unless its table says otherwise: a link
 # trap can make pages without end, so no source is unbounded by default.
 DEFAULT_MAX_PAGES = 10_000
+DEFAULT_MAX_ATTACHMENT_MB = 30.0  # an attached file (PDF, Word) may be larger than a page
 
 
 class SourceError(ValueError):
@@ -46,6 +47,7 @@ class Source:
     delay: float | None = None
     allow_private: bool = False
     max_pages: int = DEFAULT_MAX_PAGES
+    max_attachment_mb: float = DEFAULT_MAX_ATTACHMENT_MB
 
     @property
     def hosts(self) -> set[str]:
@@ -117,6 +119,7 @@ KEYS: dict[str, tuple[str, Callable[[object], bool]]] = {
     "delay": ("a number of seconds >= 0", _number),
     "max_pages": ("a whole number >= 1", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1),
     "allow_private": ("true or false", lambda v: isinstance(v, bool)),
+    "max_attachment_mb": ("a number of megabytes > 0", lambda v: _number(v) and v > 0),
 }
 TOP_KEYS = ("source", "sources")
 
@@ -186,6 +189,7 @@ def source_from_dict(table: dict, *, where: str = "source") -> Source:
         delay=float(delay) if delay is not None else None,
         allow_private=table.get("allow_private", False),
         max_pages=table.get("max_pages", DEFAULT_MAX_PAGES),
+        max_attachment_mb=float(table.get("max_attachment_mb", DEFAULT_MAX_ATTACHMENT_MB)),
     )
 
 
