@@ -1,0 +1,210 @@
+"""Attached files end to end: a local site whose articles link PDFs, DOCX and a scan, made at test time."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from corpus.crawl import crawl, reclean
+from corpus.document import make_id
+from corpus.filetext import tool_available
+from corpus.frontier import Frontier
+from corpus.sources import Source
+from corpus.store import Store
+from tests import filemaker as fm
+from tests.test_crawl import serve  # noqa: F401  (the local HTTP site fixture)
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = dict(delay=0, timeout=5.0, retries=1, backoff=0.01)
+needs_tools = pytest.mark.skipif(
+    not (tool_available("tesseract") and tool_available("pdftoppm") and fm.FONT.exists()),
+    reason="needs tesseract-ocr, tesseract-ocr-vie, poppler-utils and fonts-dejavu-core (make tools)")
+
+GUIDE = [
+    "BAN CHẤP HÀNH ĐẢNG BỘ TỈNH SÓC TRĂNG",
+    "BAN DÂN VẬN",
+    "Số 15-HD/BDVTU",
+    "Sóc Trăng, ngày 20 tháng 3 năm 2023",
+    "HƯỚNG DẪN",
+    "tổ chức Ngày hội Dân vận khéo ở cơ sở",
+    "Các huyện ủy, thị ủy, thành ủy hướng dẫn tổ chức ngày hội đến từng khu dân cư.",
+]
+SCAN = [
+    "HUYỆN ỦY MỸ XUYÊN",
+    "Số 07-TB/HU",
+    "Mỹ Xuyên, ngày 12 tháng 5 năm 2022",
+    "THÔNG BÁO",
+    "kết luận về mô hình nuôi tôm sạch",
+    "Hỗ trợ hộ nghèo ấp Hòa Nhờ xây cống thoát nước.",
+]
+SCAN_PHRASE = "ấp Hòa Nhờ xây cống thoát nước"
+CAP_MB = 0.2
+
+
+def _article(title: str, links: list[str], about: str) -> bytes:
+    body = "".join(f'<p>Tải về: <a href="{href}">{href.rsplit("/", 1)[-1]}</a></p>' for href in links)
+    return (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1><p>Ngày 10/09/2024</p>"
+            + f"<p>{about}</p>" * 4
+            + body + "</article></body></html>").encode()
+
+
+def make_site(root: Path) -> dict[str, bytes]:
+    """An index page, two articles and their attached files, written under ``root``."""
+    files = {
+        "files/kh-202.pdf": fm.text_pdf(fm.PLAN),
+        "files/hd-15.docx": fm.docx(GUIDE),
+        "files/tb-07-scan.pdf": fm.scanned_pdf(SCAN, dpi=300),
+        "files/hong.pdf": fm.text_pdf(fm.PLAN)[:700],
+        "files/khoa.pdf": fm.encrypted_pdf(GUIDE),
+        "files/rong.docx": b"",
+        "files/qua-lon.pdf": b"%PDF-1.4\n" + os.urandom(int(CAP_MB * 10 * 2**20)),
+    }
+    pages = {
+        "index.html": b'<html><body><a href="/tin/ke-hoach-dan-van-kheo.html">1</a>'
+                      b' <a href="/tin/ngay-hoi-dan-van.html">2</a></body></html>',
+        "tin/ke-hoach-dan-van-kheo.html": _article("Triển khai Kế hoạch Dân vận khéo năm 2024",
+                                                   ["/files/kh-202.pdf", "/files/tb-07-scan.pdf", "/files/hong.pdf"],
+                                                   "Ban Dân vận Tỉnh ủy Sóc Trăng ban hành kế hoạch triển khai phong "
+                                                   "trào thi đua Dân vận khéo năm 2024 đến các chi bộ, đoàn thể."),
+        "tin/ngay-hoi-dan-van.html": _article("Ngày hội Dân vận khéo ở Sóc Trăng",
+                                              ["/files/kh-202.pdf", "/files/hd-15.docx", "/files/khoa.pdf",
+                                               "/files/rong.docx", "/files/qua-lon.pdf"],
+                                              "Ngày hội ở khu dân cư có văn nghệ, thể thao, trao quà cho hộ nghèo; "
+                                              "Mặt trận và hội phụ nữ cùng nhân dân làm đường giao thông nông thôn."),
+        "robots.txt": b"User-agent: *\nAllow: /\n",
+    }
+    for name, data in {**files, **pages}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+    return files
+
+
+def _source(server) -> Source:
+    return Source(name="site", start_urls=[server.url], allow_private=True, province="Sóc Trăng",
+                  max_attachment_mb=CAP_MB)
+
+
+def _snapshot(store: Store) -> dict[str, str]:
+    return {doc.id: doc.stamp() for doc in store}
+
+
+@needs_tools
+def test_crawl_stores_each_attachment_once_with_parent_number_date_title(serve, tmp_path):  # noqa: F811
+    make_site(tmp_path / "site")
+    server = serve(tmp_path / "site")
+    with Store(tmp_path / "h" / "danvan.db") as store:
+        report = crawl(store, sources=[_source(server)], **FAST)
+        assert report.finished
+        docs = {doc.url: doc for doc in store}
+        plan_page, fair_page = (docs[server.url + p] for p in ("tin/ke-hoach-dan-van-kheo.html",
+                                                               "tin/ngay-hoi-dan-van.html"))
+        files = {url.rsplit("/", 1)[-1]: doc for url, doc in docs.items() if doc.parent_id}
+        assert set(files) == {"kh-202.pdf", "hd-15.docx", "tb-07-scan.pdf"}  # kh-202.pdf is linked twice
+        plan, guide, scan = files["kh-202.pdf"], files["hd-15.docx"], files["tb-07-scan.pdf"]
+        assert (plan.parent_id, plan.number, plan.published) == (plan_page.id, "202-KH/BDVTU", "2024-09-06")
+        assert plan.title == "triển khai các hoạt động hưởng ứng phong trào thi đua Dân vận khéo"
+        assert plan.province == "Sóc Trăng" and "114-KL/TW" in plan.directives and "202-KH/BDVTU" not in plan.directives
+        assert (guide.parent_id, guide.number, guide.published, guide.title) == (
+            fair_page.id, "15-HD/BDVTU", "2023-03-20", "tổ chức Ngày hội Dân vận khéo ở cơ sở")
+        assert (scan.parent_id, scan.number, scan.published) == (plan_page.id, "07-TB/HU", "2022-05-12")
+        assert SCAN_PHRASE in scan.text
+        # Unreadable files: each recorded with its reason, and the crawl went on.
+        reasons = Frontier(store.db).reasons("attachment")
+        assert {why.split(":")[0] for why in reasons if why} == {"corrupt pdf", "password-protected", "empty file",
+                                                                 "too big"}
+        assert report.outcomes["attachment"] == 7 and report.attachments_read == 3
+        assert sum(report.unreadable.values()) == 4
+        huge = [p for p, _ in server.log if p.endswith("qua-lon.pdf")]
+        assert len(huge) == 1  # refused on its Content-Length, not retried
+
+        # Re-crawl: conditional requests, nothing changes.
+        before = _snapshot(store)
+        server.log.clear()
+        again = crawl(store, sources=[_source(server)], **FAST)
+        assert again.finished and _snapshot(store) == before
+        asked = {p: h for p, h in server.log if p.endswith("kh-202.pdf")}
+        assert asked and all("if-none-match" in h for h in asked.values())
+
+        # reclean re-reads the kept files without fetching.
+        store.delete(plan.id)
+        server.log.clear()
+        redone = reclean(store)
+        assert not server.log and redone.unreadable == 3  # corrupt, password-protected, empty were kept raw
+        assert _snapshot(store) == before
+
+
+@needs_tools
+def test_a_phrase_only_in_the_scan_is_searchable_and_the_hit_names_its_parent(serve, tmp_path):  # noqa: F811
+    from indexer.build import update_index
+    from indexer.search import SearchRequest, SearchService
+
+    make_site(tmp_path / "site")
+    server = serve(tmp_path / "site")
+    home = tmp_path / "h"
+    with Store(home / "danvan.db") as store:
+        crawl(store, sources=[_source(server)], **FAST)
+        update_index(store, home / "index")
+    result = SearchService(home / "index").search(SearchRequest(q=f'"{SCAN_PHRASE}"'))
+    assert [h.url.rsplit("/", 1)[-1] for h in result.hits] == ["tb-07-scan.pdf"]
+    hit = result.hits[0]
+    assert hit.parent_id == make_id(server.url + "tin/ke-hoach-dan-van-kheo.html")
+    assert hit.parent_title == "Triển khai Kế hoạch Dân vận khéo năm 2024"
+
+
+@needs_tools
+def test_no_ocr_records_the_scan_as_not_read(serve, tmp_path):  # noqa: F811
+    make_site(tmp_path / "site")
+    server = serve(tmp_path / "site")
+    with Store(tmp_path / "danvan.db") as store:
+        report = crawl(store, sources=[_source(server)], ocr=False, **FAST)
+        assert report.attachments_read == 2
+        assert any("OCR turned off" in why for why in report.unreadable)
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                cmd = (entry / "cmdline").read_bytes().split(b"\0")[0].decode()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == pid:
+                out.append((int(entry.name), cmd))
+    return out
+
+
+@needs_tools
+def test_a_crawl_killed_during_ocr_loses_nothing_and_resumes(serve, tmp_path):  # noqa: F811
+    make_site(tmp_path / "site")
+    server = serve(tmp_path / "site")
+    with Store(tmp_path / "whole" / "danvan.db") as store:
+        crawl(store, sources=[_source(server)], **FAST)
+        whole = _snapshot(store)
+    db = tmp_path / "killed" / "danvan.db"
+    script = (
+        "from corpus.store import Store; from corpus.crawl import crawl; from corpus.sources import Source\n"
+        f"crawl(Store({str(db)!r}), sources=[Source(name='site', start_urls=[{server.url!r}], allow_private=True,"
+        f" province='Sóc Trăng', max_attachment_mb={CAP_MB})], delay=0, timeout=5.0, retries=1, backoff=0.01)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 60
+    ocr_seen = False
+    while time.monotonic() < deadline and proc.poll() is None and not ocr_seen:
+        ocr_seen = any(Path(cmd).name in ("tesseract", "pdftoppm") for _, cmd in _children(proc.pid))
+        time.sleep(0.005)
+    proc.kill()
+    assert proc.wait() == -9 and ocr_seen, "the crawl was not caught during OCR"
+    with Store(db) as store:
+        stored = _snapshot(store)
+        assert stored.items() <= whole.items()  # whatever was stored is whole
+        assert Frontier(store.db).count_pages() >= 1
+        report = crawl(store, sources=[_source(server)], **FAST)
+        assert report.resumed and report.finished
+        assert _snapshot(store) == whole
