@@ -48,9 +48,13 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--no-index", is_flag=True,
               help="Leave the search index as it is (search sees the new documents after `danvan index`).")
+@click.option("--no-ocr", is_flag=True, help="Do not OCR scanned PDFs (they are reported as skipped).")
 @data_dir_option
-def import_(paths: tuple[Path, ...], no_index: bool, data_dir: Path | None) -> None:
-    """Import text dumps (.txt), saved pages (.html) and JSONL into the corpus.
+def import_(paths: tuple[Path, ...], no_index: bool, no_ocr: bool, data_dir: Path | None) -> None:
+    """Import text dumps (.txt), saved pages (.html), JSONL and document files into the corpus.
+
+    Document files (.pdf .docx .doc .odt .rtf) are read whole, scans by OCR
+    (tesseract, Vietnamese); their header gives number, date and title.
 
     Directories are searched for those files.  Importing a file again updates
     its document instead of adding a copy.  When an index exists it is
@@ -58,10 +62,12 @@ def import_(paths: tuple[Path, ...], no_index: bool, data_dir: Path | None) -> N
 
     Example: danvan import corpus/samples ../shared/corpus/seeds/000_6fa542eac2eb467b.txt
     """
-    from corpus.importer import import_paths
+    from corpus.attachments import AttachmentOptions, ocr_cache_dir
+    from corpus.importer import MAX_FILE_BYTES, import_paths
 
     with _open_store(data_dir, create=True) as store:
-        report = import_paths(store, paths)
+        files = AttachmentOptions(ocr=not no_ocr, cache_dir=ocr_cache_dir(store.path), max_bytes=MAX_FILE_BYTES)
+        report = import_paths(store, paths, files=files)
         total = store.count()
     for where, problem in report.problems:
         click.echo(f"skipped {where}: {problem}", err=True)
@@ -282,6 +288,8 @@ def _print_result(result) -> None:
         meta = " · ".join(x for x in (hit.published, hit.province, ", ".join(hit.directives)) if x)
         if meta:
             click.echo(f"     {meta}")
+        if hit.parent_id:
+            click.echo(f"     tệp đính kèm của: {hit.parent_title or '(không có tiêu đề)'} (id {hit.parent_id})")
         click.echo(f"     {_terminal(hit.snippet)}")
         click.echo(f"     id {hit.id}" + (f"  {hit.url}" if hit.url else ""))
     click.echo()

@@ -1,4 +1,7 @@
-"""Import files into the store: portal text dumps, saved HTML pages, JSONL.
+"""Import files into the store: portal text dumps, saved HTML pages, JSONL, document files.
+
+Document files (.pdf .docx .doc .odt .rtf: a researcher's own collection of
+directives) go through the same reader as crawled attachments, without a parent.
 
 Each file (or JSONL line) becomes one Document; a bad one is reported and
 skipped, the rest of the batch goes on.  Ids come from the file path (or the
@@ -15,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from corpus.attachments import SUFFIXES as FILE_SUFFIXES
+from corpus.attachments import AttachmentOptions, attachment_document
 from corpus.document import FIELDS, YEAR_SOURCES, Document, make_id
 from corpus.store import Store
 
@@ -23,7 +28,7 @@ log = logging.getLogger(__name__)
 TEXT_SUFFIXES = {".txt"}
 HTML_SUFFIXES = {".html", ".htm", ".aspx"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | set(FILE_SUFFIXES)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 # A saved page bigger than the crawler's page cap is not an article page; cleaning
 # one costs minutes and yields a "document" nobody can read or index quickly.
@@ -56,11 +61,12 @@ def expand(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield path
 
 
-def import_paths(store: Store, paths: Iterable[str | Path]) -> ImportReport:
-    """Import every file under ``paths`` into ``store``."""
+def import_paths(store: Store, paths: Iterable[str | Path], *, files: AttachmentOptions | None = None) -> ImportReport:
+    """Import every file under ``paths`` into ``store``; ``files``: how document files are read (OCR, cache)."""
     report = ImportReport()
+    files = files or AttachmentOptions(max_bytes=MAX_FILE_BYTES)
     for path in expand(paths):
-        for where, item in _documents(path):
+        for where, item in _documents(path, files):
             if isinstance(item, Exception):
                 log.warning("skipped %s: %s", where, item)
                 report.problems.append((where, str(item)))
@@ -69,7 +75,7 @@ def import_paths(store: Store, paths: Iterable[str | Path]) -> ImportReport:
     return report
 
 
-def _documents(path: Path) -> Iterator[tuple[str, Document | Exception]]:
+def _documents(path: Path, files: AttachmentOptions) -> Iterator[tuple[str, Document | Exception]]:
     """(where, Document or the problem) for each item in one file."""
     where = str(path)
     try:
@@ -84,14 +90,20 @@ def _documents(path: Path) -> Iterator[tuple[str, Document | Exception]]:
         data = path.read_bytes()
         if not data.strip():
             raise ImportProblem("empty file")
-        if suffix in HTML_SUFFIXES:
+        if suffix in FILE_SUFFIXES:
+            doc = attachment_document(data, doc_id=make_id("file:" + str(path.resolve())), url=str(path), options=files)
+            if isinstance(doc, str):
+                raise ImportProblem(doc)
+            yield where, doc
+        elif suffix in HTML_SUFFIXES:
             if len(data) > MAX_HTML_BYTES:
                 raise ImportProblem(f"HTML page larger than {MAX_HTML_BYTES // 2**20} MB (the crawler's page limit)")
             yield where, _html_document(path, data)
         elif suffix in TEXT_SUFFIXES:
             yield where, _text_document(path, data)
         else:
-            raise ImportProblem(f"unknown file type {suffix or '(none)'}: use .txt, .html or .jsonl")
+            raise ImportProblem(f"unknown file type {suffix or '(none)'}: use .txt, .html, .jsonl, "
+                                f"or a document file ({', '.join(FILE_SUFFIXES)})")
     except (ImportProblem, OSError) as exc:
         yield where, exc
 

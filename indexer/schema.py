@@ -15,7 +15,7 @@ from whoosh.formats import Positions
 
 from indexer.analysis import ANALYZER, FOLDED_ANALYZER, terms
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: attachments (parent_id, number)
 
 # Facet fields, in display order; each is one keyword per value.
 FACETS = ("province", "province_2025", "year", "directive")
@@ -95,6 +95,8 @@ def make_schema() -> Schema:
         author=STORED,
         directives_partial=STORED,
         near_duplicate_of=ID(stored=True),
+        parent_id=ID(stored=True),
+        number=ID(stored=True),
     )
 
 
@@ -117,4 +119,6 @@ def to_fields(doc) -> dict:
         "author": doc.author,
         "directives_partial": list(doc.directives_partial),
         "near_duplicate_of": doc.near_duplicate_of or "",
+        "parent_id": doc.parent_id or "",
+        "number": doc.number or "",
     }

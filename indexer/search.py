@@ -86,6 +86,9 @@ class Hit:
     snippet: str
     source: str | None = None
     near_duplicate_of: str | None = None
+    parent_id: str | None = None  # an attached file: the page linking it
+    parent_title: str | None = None
+    number: str | None = None  # an attached file: its own number
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -431,7 +434,11 @@ class SearchService:
 
         def hit(docnum) -> Hit:
             score = float(scores[docnum]) if scores is not None else None
-            return _hit(searcher.stored_fields(int(docnum)), score, terms)
+            made = _hit(searcher.stored_fields(int(docnum)), score, terms)
+            if made.parent_id:
+                parent = self._docnum(searcher, made.parent_id)
+                made.parent_title = searcher.stored_fields(parent).get("title") if parent is not None else None
+            return made
 
         result = SearchResult(request=req, total=total, hits=[hit(d) for d in docnums[first:first + req.limit]],
                               facets=facets)
@@ -545,6 +552,16 @@ class SearchService:
         searcher, table, ranker = self._snapshot()
         return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("directive", number) if table.live[n]]
 
+    def attachments_of(self, doc_id: str) -> list[dict[str, Any]]:
+        """Stored fields of the live attached files whose parent is this document."""
+        searcher, table, ranker = self._snapshot()
+        return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("parent_id", doc_id) if table.live[n]]
+
+    def issued_as(self, number: str) -> list[dict[str, Any]]:
+        """Stored fields of the live documents that are the document numbered ``number`` (its attached file)."""
+        searcher, table, ranker = self._snapshot()
+        return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("number", number) if table.live[n]]
+
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """Stored fields of one document, or None."""
         stored = self.searcher().document(id=doc_id)
@@ -570,4 +587,6 @@ def _hit(hit: dict, score: float | None, terms: Terms) -> Hit:
         snippet=snippet(text, terms),
         source=hit.get("source"),
         near_duplicate_of=hit.get("near_duplicate_of") or None,
+        parent_id=hit.get("parent_id") or None,
+        number=hit.get("number") or None,
     )

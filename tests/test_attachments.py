@@ -137,22 +137,123 @@ def test_crawl_stores_each_attachment_once_with_parent_number_date_title(serve, 
         assert _snapshot(store) == before
 
 
-@needs_tools
-def test_a_phrase_only_in_the_scan_is_searchable_and_the_hit_names_its_parent(serve, tmp_path):  # noqa: F811
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """A data dir holding the site crawled and indexed: (home, site URL)."""
+    from tests.test_crawl import SiteServer
     from indexer.build import update_index
+
+    tmp = tmp_path_factory.mktemp("attachments")
+    make_site(tmp / "site")
+    server = SiteServer(tmp / "site")
+    home = tmp / "home"
+    try:
+        with Store(home / "danvan.db") as store:
+            crawl(store, sources=[_source(server)], **FAST)
+            update_index(store, home / "index")
+    finally:
+        server.close()
+    return home, server.url
+
+
+@needs_tools
+def test_a_phrase_only_in_the_scan_is_searchable_and_the_hit_names_its_parent(crawled):
     from indexer.search import SearchRequest, SearchService
 
-    make_site(tmp_path / "site")
-    server = serve(tmp_path / "site")
-    home = tmp_path / "h"
-    with Store(home / "danvan.db") as store:
-        crawl(store, sources=[_source(server)], **FAST)
-        update_index(store, home / "index")
+    home, site = crawled
     result = SearchService(home / "index").search(SearchRequest(q=f'"{SCAN_PHRASE}"'))
     assert [h.url.rsplit("/", 1)[-1] for h in result.hits] == ["tb-07-scan.pdf"]
     hit = result.hits[0]
-    assert hit.parent_id == make_id(server.url + "tin/ke-hoach-dan-van-kheo.html")
+    assert hit.parent_id == make_id(site + "tin/ke-hoach-dan-van-kheo.html")
     assert hit.parent_title == "Triển khai Kế hoạch Dân vận khéo năm 2024"
+    assert hit.number == "07-TB/HU"
+
+
+@needs_tools
+def test_web_json_and_cli_say_whose_attachment_a_hit_is(crawled):
+    from click.testing import CliRunner
+
+    from cli import cli
+    from search_app import create_app
+
+    home, site = crawled
+    parent_id = make_id(site + "tin/ke-hoach-dan-van-kheo.html")
+    client = create_app({"DANVAN_HOME": str(home), "TESTING": True}).test_client()
+    page = client.get("/search", query_string={"q": SCAN_PHRASE}).get_data(as_text=True)
+    assert "tệp đính kèm của: <a href=\"/doc/" + parent_id in page
+    assert "Triển khai Kế hoạch Dân vận khéo năm 2024</a>" in page
+    data = client.get("/search.json", query_string={"q": SCAN_PHRASE}).get_json()
+    assert data["hits"][0]["parent_id"] == parent_id
+    assert data["hits"][0]["parent_title"] == "Triển khai Kế hoạch Dân vận khéo năm 2024"
+    # The parent's page lists its attached files with their titles.
+    parent_page = client.get(f"/doc/{parent_id}").get_data(as_text=True)
+    assert "Văn bản đính kèm" in parent_page
+    assert "triển khai các hoạt động hưởng ứng phong trào thi đua Dân vận khéo" in parent_page
+    assert "kết luận về mô hình nuôi tôm sạch" in parent_page
+    # Facets count attached files like any document.
+    facets = client.get("/search.json", query_string={"q": "Dân vận khéo"}).get_json()["facets"]
+    assert sum(v["count"] for v in facets["province"]) == data_total(client, "Dân vận khéo")
+    result = CliRunner().invoke(cli, ["search", "--data-dir", str(home), SCAN_PHRASE])
+    assert result.exit_code == 0, result.output
+    assert f"tệp đính kèm của: Triển khai Kế hoạch Dân vận khéo năm 2024 (id {parent_id})" in result.output
+
+
+def data_total(client, q: str) -> int:
+    return client.get("/search.json", query_string={"q": q}).get_json()["total"]
+
+
+@needs_tools
+def test_doc_json_and_export_carry_the_contract_keys(crawled):
+    import json
+
+    from click.testing import CliRunner
+
+    from cli import cli
+    from search_app import create_app
+
+    home, site = crawled
+    plan_id = make_id(site + "files/kh-202.pdf")
+    client = create_app({"DANVAN_HOME": str(home), "TESTING": True}).test_client()
+    doc = client.get(f"/doc/{plan_id}.json").get_json()["document"]
+    want = {"url": site + "files/kh-202.pdf", "parent_id": make_id(site + "tin/ke-hoach-dan-van-kheo.html"),
+            "number": "202-KH/BDVTU", "published": "2024-09-06",
+            "title": "triển khai các hoạt động hưởng ứng phong trào thi đua Dân vận khéo"}
+    assert {k: doc[k] for k in want} == want and "Kết luận số 114-KL/TW" in doc["text"]
+    page = client.get(f"/doc/{plan_id}").get_data(as_text=True)
+    assert "tệp đính kèm của:" in page and "202-KH/BDVTU" in page
+    # The directive page of its number links the document itself.
+    directive = client.get("/directive/202-KH/BDVTU").get_data(as_text=True)
+    assert f'href="/doc/{plan_id}"' in directive
+    out = CliRunner().invoke(cli, ["export", "--data-dir", str(home), "--format", "jsonl"])
+    rows = {r["url"]: r for r in map(json.loads, out.output.splitlines())}
+    assert {k: rows[want["url"]][k] for k in want} == want
+    articles = [r for r in rows.values() if not r["url"].endswith((".pdf", ".docx"))]
+    assert articles and all(r["parent_id"] is None and r["number"] is None for r in articles)
+
+
+@needs_tools
+def test_import_reads_document_files_and_folders_without_a_parent(tmp_path):
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    folder = tmp_path / "van-ban"
+    (folder / "2023").mkdir(parents=True)
+    (folder / "kh-202.pdf").write_bytes(fm.text_pdf(fm.PLAN))
+    (folder / "2023" / "hd-15.docx").write_bytes(fm.docx(GUIDE))
+    (folder / "2023" / "hd-15.odt").write_bytes(fm.odt(GUIDE[:3] + ["Cần Thơ, ngày 21 tháng 3 năm 2023"] + GUIDE[4:]))
+    (folder / "hong.pdf").write_bytes(b"%PDF-1.4 broken")
+    home = tmp_path / "home"
+    result = CliRunner().invoke(cli, ["import", "--data-dir", str(home), str(folder), "--no-index"])
+    assert result.exit_code == 0, result.output
+    assert "imported 3 documents" in result.output and "hong.pdf: corrupt pdf" in result.output
+    with Store(home / "danvan.db") as store:
+        docs = {Path(d.url).name: d for d in store}
+    assert set(docs) == {"kh-202.pdf", "hd-15.docx", "hd-15.odt"}
+    assert all(d.parent_id is None for d in docs.values())
+    assert (docs["kh-202.pdf"].number, docs["kh-202.pdf"].published) == ("202-KH/BDVTU", "2024-09-06")
+    assert (docs["hd-15.odt"].number, docs["hd-15.odt"].published) == ("15-HD/BDVTU", "2023-03-21")
+    assert docs["hd-15.docx"].url == str(folder / "2023" / "hd-15.docx")
 
 
 @needs_tools
