@@ -44,6 +44,8 @@ TYPE_WORDS = sorted({*rules.TYPE_NAMES.values(), *rules.STATE_TYPE_NAMES.values(
 # Lines that start the body: the subject ends before them.
 BODY_STARTS = ("căn cứ", "thực hiện", "thi hành", "kính gửi", "xét ", "nhằm", "để ", "trong ", "ngày ", "theo ",
                "i.", "1.", "a)", "phần", "chương", "điều 1", "trên cơ sở", "qua ", "nay ")
+# ... but the line under the type is the subject ("KẾ HOẠCH / thực hiện Nghị quyết ...") unless it opens the body.
+NOT_SUBJECT = ("căn cứ", "kính gửi", "i.", "1.", "a)", "phần", "chương", "điều 1")
 LETTER_SUBJECT = r"^(?:V/v|V/V|Về việc)\s*[:.]?\s*"
 SUBJECT_MAX_LINES, SUBJECT_MAX_CHARS = 4, 300
 PLACE_MAX_WORDS = 5
@@ -153,7 +155,7 @@ def _subject(lines: list[str]) -> str | None:
         # A subject goes on in lower case ("đối với ..."); a capital starts the body or the signer.
         if parts and (line[:1].isupper() or low.startswith(tuple(fold(s) for s in BODY_STARTS))):
             break
-        if not parts and low.startswith(tuple(fold(s) for s in BODY_STARTS)) and not low.startswith("ve "):
+        if not parts and low.startswith(tuple(fold(s) for s in NOT_SUBJECT)):
             break
         if _PLACE_DATE_RE.search(line) or _NUMBER_RE.match(line):
             break

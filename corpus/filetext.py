@@ -44,6 +44,8 @@ MIN_PAGE_CHARS = 40  # a page with fewer letters in its text layer is a scan
 OCR_DPI = 300
 OCR_LANG = "vie"
 TOOL_TIMEOUT = 300  # seconds per external tool call
+# Look-alikes Tesseract writes for Vietnamese letters (Icelandic eth for Đ): Vietnamese never uses them.
+OCR_CONFUSIONS = str.maketrans({"Ð": "Đ", "ð": "đ"})
 # Debian packages providing each external tool (named in the "missing tool" reason).
 TOOLS = {"tesseract": "tesseract-ocr tesseract-ocr-vie", "pdftoppm": "poppler-utils",
          "pdffonts": "poppler-utils", "antiword": "antiword", "catdoc": "catdoc"}
@@ -257,7 +259,7 @@ def ocr_image(image: bytes, lang: str = OCR_LANG) -> str:
         if "Failed loading language" in err:
             raise Unreadable(f"tesseract has no '{lang}' model (Debian: apt-get install tesseract-ocr-{lang})")
         raise Unreadable(f"tesseract failed: {err.strip()[:160]}")
-    return nfc(done.stdout.decode("utf-8", "replace"))
+    return nfc(done.stdout.decode("utf-8", "replace").translate(OCR_CONFUSIONS))
 
 
 def _image(data: bytes, out: FileText, *, ocr: bool, cache_dir, progress) -> str:

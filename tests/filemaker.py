@@ -34,7 +34,7 @@ def page_image(lines: list[str], dpi: int = 300, *, noise: float = 0.02, skew: f
     rng = random.Random(seed)
     scale = dpi / 72
     font = ImageFont.truetype(str(FONT), int(12 * scale))
-    width = int(7.2 * dpi)
+    width = int(max(6.5 * dpi, max(font.getlength(line) for line in lines) + 0.8 * dpi))
     line_h = int(18 * scale)
     height = int(line_h * (len(lines) + 3))
     img = Image.new("L", (width, height), 255)
