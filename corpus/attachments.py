@@ -9,6 +9,7 @@ come from the page that links the file (its parent).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -32,6 +33,7 @@ class AttachmentOptions:
     ocr: bool = True
     cache_dir: Path | None = None
     max_bytes: int = MAX_FILE_BYTES
+    progress: Callable[[int, int], None] | None = None  # (pages read by OCR, pages to read)
 
 
 def ocr_cache_dir(store_path: str | Path) -> Path:
@@ -60,7 +62,8 @@ def attachment_document(data: bytes, *, doc_id: str, url: str, parent: Document 
     """The Document of one attached file, or the reason it has none (corrupt, password-protected, ...)."""
     options = options or AttachmentOptions()
     name = file_name(url)
-    got = read_file(data, name, ocr=options.ocr, cache_dir=options.cache_dir, max_bytes=options.max_bytes)
+    got = read_file(data, name, ocr=options.ocr, cache_dir=options.cache_dir, max_bytes=options.max_bytes,
+                    progress=options.progress)
     if got.reason:
         return got.reason
     header = read_header(got.text)

@@ -22,7 +22,7 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -356,6 +356,7 @@ class _Crawler:
         self.spent: Counter = Counter()  # requests per source in this call
         self.known: dict[str, int] = {}  # frontier size per source
         self.attachment_options = AttachmentOptions()
+        self.progress: Callable[[CrawlReport, str], None] | None = None
 
     def in_scope(self, source: Source, url: str) -> bool:
         if not source.in_scope(url):
@@ -572,8 +573,12 @@ class _Crawler:
         final = canonical_url(result.final_url) or item.url
         self.frontier.save_page(item.url, result.final_url, result.status, result.headers, result.body)
         self.store.db.commit()  # the raw file is kept even if reading it (OCR) is interrupted
-        outcome = store_attachment(self.store, self.frontier, item.url, final, source.name, result.body,
-                                   self.attachment_options)
+        options = self.attachment_options
+        if self.progress is not None:
+            show = self.progress
+            options = replace(options, progress=lambda done, total: show(
+                report, f"{item.fetch_url} (OCR: page {done} of {total})"))
+        outcome = store_attachment(self.store, self.frontier, item.url, final, source.name, result.body, options)
         if outcome in ("added", "updated", "unchanged"):
             setattr(report, outcome, getattr(report, outcome) + 1)
             report.attachments_read += 1
@@ -665,6 +670,7 @@ def crawl(
     fetcher = fetcher or Fetcher(delay=delay, timeout=timeout, max_bytes=max_bytes, retries=retries, backoff=backoff)
     report = CrawlReport()
     crawler = _Crawler(store, chosen, fetcher, report)
+    crawler.progress = progress
     crawler.attachment_options = AttachmentOptions(
         ocr=ocr, cache_dir=ocr_cache_dir(store.path), max_bytes=int(max(s.max_attachment_mb for s in chosen) * 2**20))
     try:

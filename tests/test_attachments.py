@@ -96,9 +96,11 @@ def _snapshot(store: Store) -> dict[str, str]:
 def test_crawl_stores_each_attachment_once_with_parent_number_date_title(serve, tmp_path):  # noqa: F811
     make_site(tmp_path / "site")
     server = serve(tmp_path / "site")
+    shown = []
     with Store(tmp_path / "h" / "danvan.db") as store:
-        report = crawl(store, sources=[_source(server)], **FAST)
+        report = crawl(store, sources=[_source(server)], progress=lambda r, line: shown.append(line), **FAST)
         assert report.finished
+        assert server.url + "files/tb-07-scan.pdf (OCR: page 1 of 1)" in shown  # OCR shows its progress
         docs = {doc.url: doc for doc in store}
         plan_page, fair_page = (docs[server.url + p] for p in ("tin/ke-hoach-dan-van-kheo.html",
                                                                "tin/ngay-hoi-dan-van.html"))
