@@ -56,6 +56,8 @@ _NUMBER_RE = re.compile(NUMBER_LABEL)
 _PLACE_DATE_RE = re.compile(PLACE_DATE)
 _TYPE_RE = re.compile(r"^(" + "|".join(re.escape(t.upper()) for t in TYPE_WORDS) + r")(?![\w])\s*(.*)$")
 _LETTER_RE = re.compile(LETTER_SUBJECT)
+# Specks a scan leaves at a line's ends: "_Số: 283/...", "CHỈ THỊ _", "Số 418-TB/HU .".
+_SPECKS_RE = re.compile(r"^(?:_|[^\w\s(\"“'])+(?=\w)|\s+(?:_|[^\w\s)\"”'])+$")
 
 
 def read_header(text: str) -> dict[str, Any]:
@@ -81,6 +83,7 @@ def read_header(text: str) -> dict[str, Any]:
                 type_at = i
                 out["type"] = _type_name(m.group(1))
                 rest = line[len(m.group(1)):].strip(" :.-")
+                rest = rest if sum(ch.isalpha() for ch in rest) >= 3 else ""  # a speck ("QUYẾT ĐỊNH Ẽ"), not a subject
                 out["title"] = _subject(([rest] if rest else []) + lines[i + 1:])
     if out["title"] is None:
         # An official letter has no type line: its subject is "V/v ..." under the number.
@@ -100,7 +103,8 @@ def _clean(line: str) -> str:
     line = _MOTTO_RE.sub(" ", line)
     if _RULE_RE.match(line):
         return ""
-    return re.sub(r"\s+", " ", line).strip(" *")
+    line = _SPECKS_RE.sub("", re.sub(r"\s+", " ", line).strip(" *"))
+    return line.strip()
 
 
 def _caps(text: str) -> bool:
