@@ -1,11 +1,13 @@
 """The `danvan` command line: thin commands over the corpus and indexer libraries."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import html
 import json
 import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -59,6 +61,8 @@ def import_(paths: tuple[Path, ...], no_index: bool, no_ocr: bool, data_dir: Pat
     Directories are searched for those files.  Importing a file again updates
     its document instead of adding a copy.  When an index exists it is
     updated with what changed, so search finds the new documents at once.
+    JSONL may be of any size and compressed (.jsonl.gz, .jsonl.xz); a bad
+    line is skipped with its number.
 
     Example: danvan import corpus/samples ../shared/corpus/seeds/000_6fa542eac2eb467b.txt
     """
@@ -71,9 +75,14 @@ def import_(paths: tuple[Path, ...], no_index: bool, no_ocr: bool, data_dir: Pat
         total = store.count()
     for where, problem in report.problems:
         click.echo(f"skipped {where}: {problem}", err=True)
+    for where, note in report.notes:
+        click.echo(f"note {where}: {note}", err=True)
     o = report.outcomes
+    unshown = o["skipped"] + o["noted"] - len(report.problems) - len(report.notes)
+    if unshown:
+        click.echo(f"... and {unshown} more skipped or noted, not shown", err=True)
     click.echo(f"imported {report.imported} documents ({o['added']} new, {o['updated']} updated, "
-               f"{o['unchanged']} unchanged); {len(report.problems)} skipped; {total} in the corpus")
+               f"{o['unchanged']} unchanged); {o['skipped']} skipped; {total} in the corpus")
     if o["added"] + o["updated"]:
         _index_after_import(_home(data_dir), skip=no_index)
     if not report.imported and report.problems:
@@ -236,15 +245,11 @@ def _run_batch(service, lines) -> None:
     from indexer.search import QueryError, request_from_options
 
     ran = failed = 0
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        obj = None
+    for line in jsonlines.read(lines):  # a line too long, too deep or not JSON is one error line
+        number, obj = line.number, line.value
         try:
-            try:
-                obj = json.loads(line)
-            except ValueError as exc:
-                raise QueryError(f"not JSON: {exc}") from None
+            if line.problem:
+                raise QueryError(line.problem)
             if not isinstance(obj, dict):
                 raise QueryError("not a JSON object: write {\"query\": ..., filters...}")
             request = request_from_options(obj, allow=("qid",))
@@ -337,23 +342,73 @@ def similar(doc_id: str, limit: int, as_json: bool, data_dir: Path | None) -> No
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.argument("query", required=False, default="")
+@filter_options
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]),
+              help="[default: csv when --output names a .csv file, else jsonl]")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE instead of standard output; FILE.gz or FILE.xz is compressed.")
 @data_dir_option
-def export(fmt: str, data_dir: Path | None) -> None:
-    """Print every stored document with all its fields.
+def export(query: str, sort: str, fmt: str | None, output: Path | None, data_dir: Path | None, **filters) -> None:
+    """Write stored documents with all their fields: every one, or those a search finds.
 
-    Example: danvan export --format jsonl > corpus.jsonl
+    Without words or filters, every document in id order.  With the words and
+    filters of `danvan search`, that result set in rank order (newest first
+    with --sort date).  `danvan import` reads the JSONL back, field for field;
+    CSV starts with a BOM for spreadsheets.
+
+    Example: danvan export -o corpus.jsonl.xz && danvan export --directive 25-NQ/TW --year 2023 -o 25-nq.csv
     """
+    from search_app.export import cell
+
+    suffixes = [s.lower() for s in output.suffixes] if output else []
+    fmt = fmt or ("csv" if ".csv" in suffixes else "jsonl")
+    request = _search_request(query, {**filters, "sort": sort})
+    chosen = request.q.strip() or request.filters() or request.date_from or request.date_to or sort != "relevance"
     with _open_store(data_dir) as store:
-        if fmt == "jsonl":
-            for doc in store:
-                click.echo(jsonlines.line(doc.to_dict()))
-            return
-        writer = csv.DictWriter(sys.stdout, fieldnames=FIELDS)
-        writer.writeheader()
-        for doc in store:
-            row = doc.to_dict()
-            writer.writerow({k: "; ".join(v) if isinstance(v, list) else v for k, v in row.items()})
+        docs = iter(store)
+        if chosen:
+            docs = store.documents(_found_ids(_home(data_dir), request, store.count()))
+        with _output(output) as out:
+            if fmt == "jsonl":
+                for doc in docs:
+                    out.write(jsonlines.line(doc.to_dict()) + "\n")
+                return
+            out.write("\ufeff")  # so spreadsheet programs read UTF-8, as the web export does
+            writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\r\n")
+            writer.writeheader()
+            for doc in docs:
+                writer.writerow({k: cell(v) for k, v in doc.to_dict().items()})
+
+
+@contextlib.contextmanager
+def _output(path: Path | None):
+    """Standard output, or the file ``path`` (gzip or xz compressed when its name ends so)."""
+    from corpus.importer import COMPRESSED
+
+    if path is None:
+        yield sys.stdout
+        return
+    suffix = path.suffix.lower()
+    opener = COMPRESSED[suffix][1] if suffix in COMPRESSED else open
+    try:
+        out = opener(path, "wt", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+    with out:
+        yield out
+
+
+def _found_ids(home: Path, request, most: int):
+    """Ids of every document ``request`` finds, in rank order."""
+    from indexer.search import QueryError
+
+    try:
+        result = _service(home).search(replace(request, page=1, limit=1), keep=max(most, 1))
+    except QueryError as exc:
+        raise click.ClickException(str(exc)) from None
+    return (hit.id for hit in result.ranked())
 
 
 @cli.command()

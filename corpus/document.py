@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +11,21 @@ from corpus.vietnamese import nfc
 
 LIST_FIELDS = ("directives", "directives_partial", "attachments")
 YEAR_SOURCES = ("published", "text", "given")
+# Longest value per field.  An id or URL cut short would name another
+# document, so a longer one is refused; prose is cut at a word, and the cut reported.
+MAX_CHARS = {"id": 200, "url": 4096, "near_duplicate_of": 200, "published": 10, "fetched_at": 64, "year_source": 20,
+             "province": 100, "province_2025": 100, "title": 500, "author": 200, "source": 200}
+CUT_FIELDS = ("title", "author", "source")
+MAX_ITEMS = {"directives": 500, "directives_partial": 500, "attachments": 500}  # each item at most MAX_CHARS["url"]
+# /doc/ID.json is the JSON twin of /doc/ID (and .csv, .jsonl are exports): an id
+# ending so would link to data, not to its own page.
+RESERVED_ID_SUFFIXES = (".json", ".jsonl", ".csv")
+YEARS = range(1900, 2101)  # the years a search can filter on
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class FieldError(ValueError):
+    """A Document field value that cannot be kept; the message names the field."""
 
 
 @dataclass
@@ -75,3 +91,56 @@ def content_hash(text: str) -> str:
 def make_id(key: str) -> str:
     """Stable document id from a canonical URL or a source path."""
     return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+def check_fields(fields: dict[str, Any]) -> list[str]:
+    """Check the types and sizes of Document fields; cut over-long prose in place, return what was cut.
+
+    >>> fields = {"id": "a", "text": "x", "title": "Dân vận " * 100}
+    >>> check_fields(fields), len(fields["title"])
+    (['title cut from 800 to 500 characters'], 496)
+    >>> try:
+    ...     check_fields({"id": "a.json", "text": "x"})
+    ... except FieldError as exc:
+    ...     print(exc)
+    id 'a.json' ends in .json, an ending web addresses keep for data (/doc/ID.json): choose another id
+    """
+    notes = []
+    for name in FIELDS:
+        value = fields.get(name)
+        if value is None or name in ("text", "content_hash"):
+            continue
+        if name == "year":
+            if isinstance(value, bool) or not isinstance(value, int) or value not in YEARS:
+                raise FieldError(f"year must be a year from {YEARS[0]} to {YEARS[-1]}, not {_shown(value)}")
+        elif name in LIST_FIELDS:
+            if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+                raise FieldError(f"{name} must be a list of strings, not {_shown(value)}")
+            if len(value) > MAX_ITEMS[name] or any(len(item) > MAX_CHARS["url"] for item in value):
+                raise FieldError(f"{name} holds more than {MAX_ITEMS[name]} items or an item longer than "
+                                 f"{MAX_CHARS['url']} characters")
+        elif not isinstance(value, str):
+            raise FieldError(f"{name} must be a string, not {_shown(value)}")
+        elif len(value) > MAX_CHARS[name]:
+            if name not in CUT_FIELDS:
+                raise FieldError(f"{name} longer than {MAX_CHARS[name]} characters ({len(value):,})")
+            fields[name] = value[:MAX_CHARS[name] - 1].rsplit(" ", 1)[0].rstrip() + "…"
+            notes.append(f"{name} cut from {len(value):,} to {MAX_CHARS[name]} characters")
+    doc_id = fields.get("id")
+    if isinstance(doc_id, str):
+        if not doc_id.strip() or doc_id in (".", "..") or _CONTROL.search(doc_id):
+            raise FieldError(f"id {_shown(doc_id)} cannot be part of a link: use letters, digits and punctuation")
+        if doc_id.endswith(RESERVED_ID_SUFFIXES):
+            raise FieldError(f"id {_shown(doc_id)} ends in {doc_id[doc_id.rindex('.'):]}, an ending web addresses "
+                             f"keep for data (/doc/ID.json): choose another id")
+    return notes
+
+
+def _shown(value: Any) -> str:
+    """A value in a message: its kind for containers, a short repr otherwise."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+        return "a list holding objects or lists"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

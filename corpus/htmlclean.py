@@ -42,6 +42,9 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 # characters a wrongly decoded Vietnamese page is full of.
 _VIETNAMESE_CHARS = re.compile("[\u1ea0-\u1ef9ăĂđĐơƠưƯ]")
 _MOJIBAKE = re.compile("[ÌÒÐðþÞ×÷¤¦¨ª«»¿\x80-\x9f]|â€|Ä‘|Æ°|Æ¡|á»|áº")
+# Scripts a misread page turns into (Greek to Hangul, CJK, full-width forms):
+# a short text has too few Vietnamese letters to outweigh them otherwise.
+_FOREIGN = re.compile("[\u0370-\u1dff\u2e80-\uffef]")
 
 
 # ---------------------------------------------------------------- decoding
@@ -75,7 +78,8 @@ def header_charset(headers: dict | None) -> str | None:
 
 def _vietnamese_score(text: str) -> float:
     sample = text[:20000]
-    return len(_VIETNAMESE_CHARS.findall(sample)) - 5 * len(_MOJIBAKE.findall(sample)) - 10 * sample.count("\ufffd")
+    return (len(_VIETNAMESE_CHARS.findall(sample)) - 5 * len(_MOJIBAKE.findall(sample))
+            - 5 * len(_FOREIGN.findall(sample)) - 10 * sample.count("\ufffd"))
 
 
 def decode_html(data: bytes | str, headers: dict | None = None) -> str:

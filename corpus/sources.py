@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from corpus import rules
 from corpus.provinces import canonical_province
+from corpus.vietnamese import key
 
 # Requests per source in one crawl call unless its table says otherwise: a link
 # trap can make pages without end, so no source is unbounded by default.
@@ -154,9 +156,12 @@ def source_province(name: str | None, *, where: str = "province") -> str | None:
     """The canonical province name, or a SourceError naming the unknown one."""
     if name is None or not name.strip():
         return None
+    if key(name) in {key(n) for n in rules.NATIONAL_SOURCE_NAMES}:
+        return name.strip()  # a national portal: extraction abstains unless an article is clearly about one province
     canonical = canonical_province(name)
     if canonical is None:
-        raise SourceError(f"{where}: unknown province {name!r}: use a name such as \"Quảng Ninh\" or \"Hà Giang\"")
+        raise SourceError(f"{where}: unknown province {name!r}: use a name such as \"Quảng Ninh\" or \"Hà Giang\""
+                          " (or \"Trung ương\" for a national portal)")
     return canonical
 
 

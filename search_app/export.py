@@ -24,13 +24,14 @@ from search_app.params import SearchParams
 
 COLUMNS = ("rank", "id", "title", "published", "province", "province_2025", "directives",
            "source", "url", "score", "doc_url", "snippet")
-TEXT_COLUMNS = ("title", "province", "province_2025", "source", "snippet")
 _TAGS = re.compile(r"</?mark>")
 # Rows (stored fields + snippet) are made CHUNK at a time, by one export at a
 # time: an export is seconds of CPU under one GIL, and several at once
 # starved every search of the server.  A lock per chunk never outlives it.
 CHUNK = 100
 _MAKING_ROWS = threading.Lock()
+# What a spreadsheet may evaluate at the start of a cell (OWASP, "CSV injection"):
+# an id "=1+2" or a url "=HYPERLINK(...)" is imported data too.
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -69,11 +70,16 @@ def rows(service: SearchService, params: SearchParams, cap: int,
     return count, generate()
 
 
-def _cell(name: str, value: Any) -> Any:
+def cell(value: Any) -> Any:
+    """A CSV cell: lists joined, text a spreadsheet would run as a formula prefixed with ``'``.
+
+    >>> cell("=1+2"), cell("@SUM(A1)"), cell(["16/CT-TTg", "25-NQ/TW"]), cell(-1.5)
+    ("'=1+2", "'@SUM(A1)", '16/CT-TTg; 25-NQ/TW', -1.5)
+    """
     if isinstance(value, list):
         value = "; ".join(value)
-    if name in TEXT_COLUMNS and isinstance(value, str) and value.startswith(_FORMULA):
-        value = "'" + value  # a spreadsheet must not run a title as a formula
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        value = "'" + value
     return value
 
 
@@ -86,7 +92,7 @@ def csv_lines(items: Iterator[dict[str, Any]]) -> Iterator[str]:
     for item in items:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow({k: _cell(k, item[k]) for k in COLUMNS})
+        writer.writerow({k: cell(item[k]) for k in COLUMNS})
         yield buffer.getvalue()
 
 

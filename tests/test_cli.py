@@ -238,7 +238,7 @@ def test_export_and_stats(mini_home):
     assert {"id", "title", "text", "published", "year", "province", "province_2025", "directives",
             "author", "content_hash"} <= exported[0].keys()
     csv_out = run("export", "--format", "csv", home=mini_home).stdout
-    assert csv_out.splitlines()[0].startswith("id,")
+    assert csv_out.splitlines()[0].startswith("\ufeffid,")  # a BOM: spreadsheet programs then read UTF-8
     stats = json.loads(run("stats", "--json", home=mini_home).stdout)
     assert stats["documents"] == 6
     assert {"value": "Hà Giang", "count": 2} in stats["province"]

@@ -18,6 +18,7 @@ import pytest
 
 from corpus.crawl import canonical_url, crawl, reclean, xml_links
 from corpus.frontier import Frontier
+from corpus.provinces import detect_province
 from corpus.sources import Source, SourceError, load_sources
 from corpus.store import Store
 from tests.conftest import respond
@@ -487,6 +488,10 @@ def test_sources_file_refuses_unknown_keys_and_wrong_types(tmp_path):
     path.write_text(head + 'province = "quang ninh"\nmax_pages = 50\nallow_private = true\n', encoding="utf-8")
     (source,) = load_sources(path)
     assert (source.province, source.max_pages, source.allow_private) == ("Quảng Ninh", 50, True)
+    path.write_text(head + 'province = "Trung ương"\n', encoding="utf-8")
+    (source,) = load_sources(path)  # a national portal: no province of its own, extraction abstains
+    assert source.province == "Trung ương"
+    assert detect_province(text="Hội nghị tại tỉnh Quảng Ninh.", source_province=source.province) is None
 
 
 def test_cli_crawl_of_a_loopback_site_needs_allow_private_and_says_so(tmp_path, serve):

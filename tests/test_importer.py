@@ -75,3 +75,213 @@ def test_given_province_and_date_are_checked(tmp_path):
     assert docs["Bốn"].province == "Huế" and docs["Bốn"].province_2025 == "Huế"
     assert docs["Bốn"].directives == ["16/CT-TTg", "25-NQ/TW"]
     assert "not a document number" in problems[f"{path}:5"]
+
+
+# --- a corpus comes back from its own export (issue 13.10) -------------------------
+
+import gzip  # noqa: E402
+import lzma  # noqa: E402
+import random  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from corpus.document import FIELDS, Document  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+WORDS = ("dân vận khéo công tác mặt trận tổ quốc hội nông dân phụ nữ cựu chiến binh đoàn thanh niên "
+         "quy chế dân chủ cơ sở tiếp công dân đối thoại giải phóng mặt bằng xóa nhà tạm đồng bào "
+         "dân tộc thiểu số tôn giáo nông thôn mới chuyển đổi số").split()
+PROVINCES = (None, "Hà Giang", "Vĩnh Long", "Quảng Ninh", "TP Hồ Chí Minh", "Huế", "Bến Tre")
+
+
+def danvan(*args, home, **kwargs) -> subprocess.CompletedProcess:
+    """The real CLI in a subprocess, on this checkout."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "DANVAN_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "cli", *map(str, args)], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=kwargs.pop("timeout", 300), **kwargs)
+
+
+def varied_documents(n: int, seed: int = 13) -> list[Document]:
+    """Documents as a crawl leaves them: some fields unknown, metadata the text alone would not give back."""
+    rnd = random.Random(seed)
+    docs = []
+    for i in range(n):
+        words = " ".join(rnd.choice(WORDS) for _ in range(rnd.randint(5, 400)))
+        # The text cites numbers and names provinces the stored metadata does not
+        # hold: a crawl decided otherwise, and a re-import must not decide again.
+        text = (f"Tỉnh Hà Giang triển khai Nghị quyết 25-NQ/TW năm 2019. {words}\n\n"
+                f"Đoạn hai \u2028 có \"ngoặc\", \\ gạch, tab\tvà emoji 🇻🇳, {i}.")
+        province = rnd.choice(PROVINCES)
+        published = rnd.choice([None, f"20{rnd.randint(10, 25)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}"])
+        docs.append(Document(
+            id=rnd.choice([f"doc-{i}", f"vntc:Test_Full:Xa_hoi:XH ({i})", f"{i:016x}", f"a/b/{i}"]),
+            text=text,
+            title=rnd.choice([None, f"Tiêu đề {i}: {words[:80]}", "=1+2"]),
+            url=rnd.choice([None, f"https://portal.example/tin/{i}.html?a=1&b=2"]),
+            source=rnd.choice([None, "Ban Dân vận Tỉnh uỷ"]),
+            published=published,
+            year=int(published[:4]) if published else rnd.choice([None, 2016]),
+            province=province,
+            province_2025=None if province is None else {"Hà Giang": "Tuyên Quang", "Bến Tre": "Vĩnh Long"}.get(
+                province, province),
+            directives=rnd.choice([[], ["16/CT-TTg"], ["25-NQ/TW", "1719/QĐ-TTg"]]),
+            directives_partial=rnd.choice([[], ["Quyết định 217"]]),
+            author=rnd.choice([None, "Nguyễn Văn A", ""]) or None,
+            attachments=rnd.choice([[], [f"https://portal.example/f/{i}.pdf"]]),
+            near_duplicate_of=rnd.choice([None, None, "doc-0"]),
+            fetched_at=rnd.choice([None, "2025-01-02T03:04:05+00:00"]),
+        ))
+    return docs
+
+
+def test_export_import_export_gives_the_same_documents(tmp_path):
+    from corpus import config
+
+    first, second, third = tmp_path / "first", tmp_path / "second", tmp_path / "third"
+    with Store(config.store_path(first)) as store:
+        store.upsert_many(varied_documents(300))
+        stored = {doc.id: doc.to_dict() for doc in store}
+    assert len(stored) > 250
+
+    exported = danvan("export", "-o", tmp_path / "a.jsonl.gz", home=first)
+    assert exported.returncode == 0, exported.stderr
+    assert gzip.open(tmp_path / "a.jsonl.gz").read(2) == b'{"'
+    imported = danvan("import", tmp_path / "a.jsonl.gz", home=second)
+    assert imported.returncode == 0 and "0 skipped" in imported.stdout, imported.stderr
+    assert danvan("export", "-o", tmp_path / "b.jsonl.xz", home=second).returncode == 0
+    assert lzma.open(tmp_path / "b.jsonl.xz").read() == gzip.open(tmp_path / "a.jsonl.gz").read()
+
+    # and once more, uncompressed on both sides, compared field for field
+    assert danvan("import", tmp_path / "b.jsonl.xz", home=third).returncode == 0
+    again = [json.loads(line) for line in danvan("export", home=third).stdout.splitlines()]
+    assert {doc["id"]: doc for doc in again} == stored
+    assert all(set(doc) == set(FIELDS) for doc in again)
+
+
+def test_a_jsonl_file_of_any_size_is_read_in_bounded_memory(tmp_path):
+    """Over the old 50 MB file cap: a 200 MB line (gzip, 200 KB on disk) between good records."""
+    path = tmp_path / "big.jsonl.gz"
+    with gzip.open(path, "wb", compresslevel=1) as f:
+        f.write(b'{"id": "first", "text": "D\xc3\xa2n v\xe1\xba\xadn kh\xc3\xa9o."}\n')
+        for _ in range(200):
+            f.write(b"x" * 2**20)
+        f.write(b'\n{"id": "last", "text": "C\xc3\xb4ng t\xc3\xa1c d\xc3\xa2n v\xe1\xba\xadn."}\n')
+    result, peak_kb = danvan_peak_rss("import", path, home=tmp_path / "home")
+    assert result.returncode == 0, result.stderr
+    assert "imported 2 documents" in result.stdout and "1 skipped" in result.stdout
+    assert f"skipped {path}:2: bad JSONL line: line longer than" in result.stderr
+    # The CLI with its imports takes ~30 MB; the line alone would be 200 MB.
+    assert 10_000 < peak_kb < 120_000, peak_kb
+
+
+# Runs the CLI and prints the high-water mark of its own address space at exit:
+# rusage's ru_maxrss would count the pytest process it was forked from.
+_PEAK_RSS = """
+import atexit, runpy, sys
+def peak():
+    status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+    sys.stderr.write("peak-rss-kb " + status["VmHWM"].split()[0] + "\\n")
+atexit.register(peak)
+sys.argv[0] = "danvan"
+runpy.run_module("cli", run_name="__main__")
+"""
+
+
+def danvan_peak_rss(*args, home) -> tuple[subprocess.CompletedProcess, int]:
+    """Run the CLI; (its outcome, its own peak resident memory in KB)."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "DANVAN_HOME": str(home)}
+    result = subprocess.run([sys.executable, "-c", _PEAK_RSS, *map(str, args)], capture_output=True, text=True,
+                            env=env, cwd=ROOT, timeout=300)
+    peak = [line for line in result.stderr.splitlines() if line.startswith("peak-rss-kb ")]
+    return result, int(peak[-1].split()[1])
+
+
+def test_fields_given_are_kept_even_when_empty(tmp_path):
+    path = tmp_path / "docs.jsonl"
+    text = "UBND tỉnh Vĩnh Long triển khai Chỉ thị 16/CT-TTg ngày 14/3/2019."
+    path.write_text(json.dumps({"id": "kept", "text": text, "title": None, "published": None, "year": None,
+                                "province": None, "province_2025": None, "directives": [],
+                                "directives_partial": []}, ensure_ascii=False) + "\n"
+                    + json.dumps({"id": "found", "text": text}, ensure_ascii=False), encoding="utf-8")
+    store = Store(tmp_path / "db")
+    import_paths(store, [path])
+    kept, found = store.get("kept"), store.get("found")
+    assert (kept.province, kept.year, kept.directives, kept.title) == (None, None, [], None)
+    assert (found.province, found.directives) == ("Vĩnh Long", ["16/CT-TTg"])
+
+
+def test_each_skipped_line_is_printed_once(tmp_path):
+    path = tmp_path / "docs.jsonl"
+    path.write_text('{"text": "Dân vận khéo."}\nnot json\n{"text": 5}\n', encoding="utf-8")
+    result = danvan("import", path, home=tmp_path / "home")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count(f"skipped {path}:2") == 1 and result.stderr.count(f"skipped {path}:3") == 1
+    assert len(result.stderr.splitlines()) == 2, result.stderr
+    assert "imported 1 documents" in result.stdout and "2 skipped" in result.stdout
+
+
+# --- careless input: sizes, ids, encodings (issue 14.14) ----------------------------
+
+def test_field_sizes_are_capped_per_field(tmp_path):
+    from corpus.document import MAX_CHARS
+
+    path = tmp_path / "docs.jsonl"
+    rows = [
+        {"id": "long-title", "text": "Dân vận khéo.", "title": "Dân vận " * 150_000, "author": "A " * 1000},
+        {"id": "x" * 1_000_000, "text": "Một."},
+        {"id": "u", "text": "Hai.", "url": "https://portal.example/" + "a" * 1_000_000},
+        {"id": "bai-viet.json", "text": "Ba."},
+        {"id": "bang.csv", "text": "Bốn."},
+        {"id": "..", "text": "Năm."},
+        {"id": "tab\there", "text": "Sáu."},
+        {"id": "bai-viet.JSONX", "text": "Bảy."},
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    store = Store(tmp_path / "db")
+    report = import_paths(store, [path])
+    problems, notes = dict(report.problems), dict(report.notes)
+    title = store.get("long-title").title
+    assert len(title) <= MAX_CHARS["title"] and title.startswith("Dân vận Dân vận") and title.endswith("vận…")
+    assert "title cut from 1,200,000 to 500 characters" in notes[f"{path}:1"] and "author cut" in notes[f"{path}:1"]
+    assert "id longer than 200" in problems[f"{path}:2"]
+    assert "url longer than 4096" in problems[f"{path}:3"]
+    assert "ends in .json" in problems[f"{path}:4"] and "ends in .csv" in problems[f"{path}:5"]
+    assert "cannot be part of a link" in problems[f"{path}:6"] and "cannot be part of a link" in problems[f"{path}:7"]
+    assert store.get("bai-viet.JSONX") is not None
+    assert report.imported == 2 and report.skipped == 6
+
+
+def test_a_document_whose_id_ends_in_json_is_refused_so_no_link_breaks(tmp_path):
+    """/doc/ID.json is the JSON twin of /doc/ID: the page of an id 'x.json' could never be reached."""
+    from corpus import config
+    from indexer.build import update_index
+    from search_app import create_app
+
+    path = tmp_path / "docs.jsonl"
+    path.write_text(json.dumps({"id": "tin.json", "text": "Dân vận khéo ở cơ sở."}) + "\n"
+                    + json.dumps({"id": "tin", "text": "Dân vận khéo ở xã."}), encoding="utf-8")
+    with Store(config.store_path(tmp_path)) as store:
+        report = import_paths(store, [path])
+        update_index(store, config.index_path(tmp_path))
+    assert report.imported == 1 and "ends in .json" in report.problems[0][1]
+    client = create_app({"DANVAN_HOME": str(tmp_path), "TESTING": True}).test_client()
+    for hit in client.get("/search.json?q=dân+vận").get_json()["hits"]:
+        assert client.get(f"/doc/{hit['id']}").status_code == 200
+        assert client.get(f"/doc/{hit['id']}.json").get_json()["document"]["id"] == hit["id"]
+
+
+def test_compressed_jsonl_is_found_in_directories_and_by_its_content(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with gzip.open(folder / "a.jsonl.gz", "wt", encoding="utf-8") as f:
+        f.write('{"id": "a", "text": "Dân vận khéo."}\n')
+    with lzma.open(folder / "b.NDJSON.XZ", "wt", encoding="utf-8") as f:
+        f.write('{"id": "b", "text": "Công tác dân vận."}\n')
+    (folder / "c.jsonl").write_bytes(gzip.compress('{"id": "c", "text": "Hoà giải."}\n'.encode()))  # named plain
+    (folder / "d.txt.gz").write_bytes(gzip.compress(b"not imported: only JSONL is read compressed"))
+    store = Store(tmp_path / "db")
+    report = import_paths(store, [folder])
+    assert sorted(doc.id for doc in store) == ["a", "b", "c"] and not report.problems

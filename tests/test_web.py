@@ -410,12 +410,12 @@ def test_export_sends_the_search_order(web_home):
 
 
 def test_csv_cells_cannot_become_formulas():
-    from search_app.export import _cell
+    from search_app.export import cell
 
-    assert _cell("title", "=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
-    assert _cell("title", "Dân vận") == "Dân vận"
-    assert _cell("directives", ["16/CT-TTg", "25-NQ/TW"]) == "16/CT-TTg; 25-NQ/TW"
-    assert _cell("score", -1.5) == -1.5
+    assert cell("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert cell("Dân vận") == "Dân vận"
+    assert cell(["16/CT-TTg", "25-NQ/TW"]) == "16/CT-TTg; 25-NQ/TW"
+    assert cell(-1.5) == -1.5
 
 
 # --- serve --------------------------------------------------------------------------

@@ -1,0 +1,109 @@
+"""`danvan export` and the web export: result sets, compression, CSV a spreadsheet cannot run."""
+import csv
+import gzip
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from corpus.document import FIELDS, Document
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def danvan(*args, home) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "DANVAN_HOME": str(home)}
+    return subprocess.run([sys.executable, "-m", "cli", *map(str, args)], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=120)
+
+
+def ids(result: subprocess.CompletedProcess) -> list[str]:
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line)["id"] for line in result.stdout.splitlines()]
+
+
+def searched(home, *args) -> list[str]:
+    result = danvan("search", *args, "--json", "--limit", "100", home=home)
+    assert result.returncode == 0, result.stderr
+    return [hit["id"] for hit in json.loads(result.stdout)["hits"]]
+
+
+@pytest.mark.parametrize("args", [
+    ("dân vận khéo",),
+    ("--directive", "25-nq/tw"),
+    ("dân vận", "--province", "ha giang", "--sort", "date"),
+    ("--year", "2019"),
+    ("--from", "2020-01-01", "--to", "2025-12-31", "--sort", "date"),
+    ("hoà giải", "--province-2025", "Vĩnh Long"),
+])
+def test_export_takes_the_filters_of_search_and_gives_its_result_set(mini_home, args):
+    exported = danvan("export", *args, home=mini_home)
+    assert ids(exported) == searched(mini_home, *args)
+    assert ids(exported), args
+    assert set(json.loads(exported.stdout.splitlines()[0])) == set(FIELDS)  # whole documents, not hits
+
+
+def test_export_without_words_or_filters_is_the_whole_corpus(mini_home):
+    assert ids(danvan("export", home=mini_home)) == ["d1", "d2", "d3", "d4", "d5", "d6"]
+    newest_first = ids(danvan("export", "--sort", "date", home=mini_home))
+    assert newest_first[:5] == ["d4", "d6", "d2", "d1", "d3"] and newest_first[5] == "d5"  # d5 has no date
+
+
+def test_export_reports_a_bad_filter_like_search(mini_home, tmp_path):
+    for args in [("--province", "Atlantis"), ("--year", "20x9"), ("--directive", "hello"), ("--from", "hôm qua")]:
+        result = danvan("export", *args, "-o", tmp_path / "out.jsonl", home=mini_home)
+        assert result.returncode == 2 and f"'{args[0]}'" in result.stderr and "Traceback" not in result.stderr
+        assert not (tmp_path / "out.jsonl").exists()  # nothing written for a request that cannot run
+
+
+def test_export_writes_compressed_files_by_their_name(mini_home, tmp_path):
+    assert danvan("export", "-o", tmp_path / "all.jsonl.gz", home=mini_home).returncode == 0
+    assert danvan("export", "--directive", "16/CT-TTg", "-o", tmp_path / "16.csv.xz", home=mini_home).returncode == 0
+    import lzma
+
+    assert len(gzip.open(tmp_path / "all.jsonl.gz", "rt").read().splitlines()) == 6
+    rows = list(csv.DictReader(io.StringIO(lzma.open(tmp_path / "16.csv.xz").read().decode("utf-8-sig"))))
+    assert sorted(r["id"] for r in rows) == ["d2", "d3"]
+
+
+HOSTILE = Document(id="=1+2", text="\tTab đầu dòng, rồi dân vận.", title="+SUM(A1:A9)", url='=HYPERLINK("http://x")',
+                   source="-2+3", author="@SUM(1)", published="2024-01-02", year=2024, directives=["25-NQ/TW"],
+                   directives_partial=["=cmd|' /C calc'!A0"], attachments=["\rhttp://x"])
+
+
+def spreadsheet_would_run(value: str) -> bool:
+    return value[:1] in ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_cli_csv_has_a_bom_and_no_cell_a_spreadsheet_would_run(tmp_path):
+    from corpus import config
+    from corpus.store import Store
+
+    with Store(config.store_path(tmp_path)) as store:
+        store.upsert(HOSTILE)
+    result = subprocess.run([sys.executable, "-m", "cli", "export", "--format", "csv"], capture_output=True,
+                            env={"PATH": "/usr/bin:/bin", "DANVAN_HOME": str(tmp_path)}, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("\ufeffid,".encode())
+    row, = csv.DictReader(io.StringIO(result.stdout.decode("utf-8-sig")))
+    assert not [name for name, value in row.items() if spreadsheet_would_run(value)], row
+    assert row["id"] == "'=1+2" and row["url"] == "'=HYPERLINK(\"http://x\")" and row["year"] == "2024"
+
+
+def test_web_csv_has_no_cell_a_spreadsheet_would_run(tmp_path):
+    from corpus import config
+    from corpus.store import Store
+    from indexer.build import update_index
+    from search_app import create_app
+
+    with Store(config.store_path(tmp_path)) as store:
+        store.upsert(HOSTILE)
+        update_index(store, config.index_path(tmp_path))
+    client = create_app({"DANVAN_HOME": str(tmp_path), "TESTING": True}).test_client()
+    response = client.get("/export.csv?q=dân+vận")
+    row, = csv.DictReader(io.StringIO(response.get_data().decode("utf-8-sig")))
+    assert not [name for name, value in row.items() if spreadsheet_would_run(value)], row
+    assert row["id"] == "'=1+2" and row["url"] == "'=HYPERLINK(\"http://x\")"
