@@ -54,7 +54,9 @@ _MOTTO_RE = re.compile("|".join(MOTTOS), re.I)
 _RULE_RE = re.compile(RULE_LINE)
 _NUMBER_RE = re.compile(NUMBER_LABEL)
 _PLACE_DATE_RE = re.compile(PLACE_DATE)
-_TYPE_RE = re.compile(r"^(" + "|".join(re.escape(t.upper()) for t in TYPE_WORDS) + r")(?![\w])\s*(.*)$")
+# A scan may lose the space inside a type ("THÔNGBÁO").
+_TYPE_RE = re.compile(r"^(" + "|".join(re.escape(t.upper()).replace(r"\ ", r"\s*") for t in TYPE_WORDS)
+                      + r")(?![\w])\s*(.*)$")
 _LETTER_RE = re.compile(LETTER_SUBJECT)
 # Specks a scan leaves at a line's ends: "_Số: 283/...", "CHỈ THỊ _", "Số 418-TB/HU .".
 _SPECKS_RE = re.compile(r"^(?:_|[^\w\s(\"“'])+(?=\w)|\s+(?:_|[^\w\s)\"”'])+$")
@@ -104,6 +106,8 @@ def _clean(line: str) -> str:
     if _RULE_RE.match(line):
         return ""
     line = _SPECKS_RE.sub("", re.sub(r"\s+", " ", line).strip(" *"))
+    if line.endswith(("]", "|")) and "[" not in line:  # a speck glued to the last word: "đơn vị]"
+        line = line[:-1]
     return line.strip()
 
 
@@ -135,7 +139,7 @@ def _place(before: str) -> str | None:
 
 def _type_name(caps: str) -> str:
     for word in TYPE_WORDS:
-        if word.upper() == caps:
+        if word.upper().replace(" ", "") == caps.replace(" ", ""):
             return word
     return caps.capitalize()
 

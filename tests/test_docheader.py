@@ -98,3 +98,9 @@ def test_specks_a_scan_leaves_at_line_ends_do_not_become_fields():
                     "QUYẾT ĐỊNH Ẽ\nVề việc ban hành Quy chế dân vận „\nĐịnh kỳ sơ kết, tổng kết.")
     assert (h["number"], h["published"], h["type"], h["title"]) == (
         "283/2018/QĐ-UBND", "2018-03-02", "Quyết định", "Về việc ban hành Quy chế dân vận")
+
+
+def test_a_type_whose_space_the_scan_lost_and_a_bracket_glued_to_the_subject():
+    h = read_header("TỈNH ỦY SÓC TRĂNG\nSố 123-TB/BDVTU\nSóc Trăng, ngày 04 tháng 9 năm 2018\nTHÔNGBÁO _ _\n"
+                    "tăng cường công tác dân vận ở vùng đồng bào dân tộc thiểu số]\nĐịnh kỳ sơ kết.")
+    assert (h["type"], h["title"]) == ("Thông báo", "tăng cường công tác dân vận ở vùng đồng bào dân tộc thiểu số")
