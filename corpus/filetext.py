@@ -141,7 +141,11 @@ def _run(args: list[str], data: bytes | None = None) -> bytes:
     except subprocess.TimeoutExpired:
         raise Unreadable(f"{args[0]} took longer than {TOOL_TIMEOUT} s") from None
     if done.returncode != 0:
-        raise Unreadable(f"{args[0]} failed: {done.stderr.decode('utf-8', 'replace').strip()[:160]}")
+        err = done.stderr.decode("utf-8", "replace")
+        for arg in args[1:]:  # a temporary file's name would make every reason different
+            if arg.startswith(tempfile.gettempdir()):
+                err = err.replace(arg, "the file")
+        raise Unreadable(f"{args[0]} failed: {err.strip()[:160]}")
     return done.stdout
 
 

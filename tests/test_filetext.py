@@ -41,6 +41,8 @@ def test_format_comes_from_the_bytes_when_the_name_says_nothing():
     (lambda: fm.text_pdf([""]), "a.pdf", "empty"),
     (lambda: b"%PDF-1.4\n" + b"0" * 2000, "a.pdf", "too big"),
     (lambda: b"\x00\x01binary", "a.xyz", "unknown file type"),
+    (lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "a.doc",
+     "corrupt doc: antiword failed: the file is not a Word Document" if tool_available("antiword") else "needs"),
 ])
 def test_unreadable_files_get_a_reason_never_an_exception(make, name, reason):
     got = read_file(make(), name, max_bytes=1000 if reason == "too big" else 30 * 2**20, ocr=False)
@@ -94,3 +96,13 @@ def test_a_legacy_docx_is_converted_on_reading():
     got = read_file(fm.docx([_tcvn3("Ban Dân vận Tỉnh ủy Sóc Trăng hướng dẫn")]), "a.docx")
     assert got.encoding == "tcvn3"
     assert got.text == "Ban Dân vận Tỉnh ủy Sóc Trăng hướng dẫn"
+
+
+@needs_fonts
+def test_a_missing_tool_is_named_with_its_debian_package_and_the_rest_still_reads(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no tesseract, pdftoppm, antiword or catdoc on it
+    scan = read_file(fm.scanned_pdf(["Kế hoạch"], dpi=100), "scan.pdf")
+    assert scan.reason == "needs pdftoppm, which is not installed (Debian: apt-get install poppler-utils)"
+    doc = read_file(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "old.doc")
+    assert doc.reason == "needs antiword, which is not installed (Debian: apt-get install antiword)"
+    assert read_file(fm.text_pdf(fm.PLAN), "kh.pdf").reason is None  # a text layer needs no tool
