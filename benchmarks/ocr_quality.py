@@ -5,7 +5,7 @@ data below (nothing copied), printed to a PDF text layer (the same-run
 baseline: no OCR) and rendered as a scan (slight noise and skew) at 150, 200
 and 300 dpi, then read by ``corpus.filetext`` (pdftoppm + tesseract -l vie).
 
-    python benchmarks/ocr_quality.py            # 8 pages, 150/200/300 dpi
+    python benchmarks/ocr_quality.py            # 12 pages, 150/200/300 dpi
     python benchmarks/ocr_quality.py --pages 4 --dpi 300
 """
 from __future__ import annotations
@@ -110,7 +110,7 @@ def measure(pages, make, label: str, cache: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pages", type=int, default=8)
+    parser.add_argument("--pages", type=int, default=12)
     parser.add_argument("--dpi", type=int, nargs="+", default=[150, 200, 300])
     args = parser.parse_args()
     if not (tool_available("tesseract") and tool_available("pdftoppm")):

@@ -20,6 +20,7 @@ from typing import Any
 
 from corpus import rules
 from corpus.dates import find_date
+from corpus.directive_records import type_of_number
 from corpus.directives import normalize_directive
 from corpus.vietnamese import fold, nfc
 
@@ -58,6 +59,7 @@ _PLACE_DATE_RE = re.compile(PLACE_DATE)
 _TYPE_RE = re.compile(r"^(" + "|".join(re.escape(t.upper()).replace(r"\ ", r"\s*") for t in TYPE_WORDS)
                       + r")(?![\w])\s*(.*)$")
 _LETTER_RE = re.compile(LETTER_SUBJECT)
+_DOUBLED_RE = re.compile(r"([A-ZĐ])\1")
 # Specks a scan leaves at a line's ends: "_Số: 283/...", "CHỈ THỊ _", "Số 418-TB/HU .".
 _SPECKS_RE = re.compile(r"^(?:_|[^\w\s(\"“'])+(?=\w)|\s+(?:_|[^\w\s)\"”'])+$")
 
@@ -150,7 +152,12 @@ def _number(rest: str) -> str | None:
     rest = rest[:m.start()] if m else rest
     tokens = rest.split()
     for n in range(min(len(tokens), 5), 0, -1):  # "202 - KH/BDVTU" is three tokens
-        number = normalize_directive(" ".join(tokens[:n]))
+        written = " ".join(tokens[:n])
+        number = normalize_directive(written)
+        if number and type_of_number(number) is None:
+            # A scan may double a letter ("QĐĐ-UBND"): the single letter wins when it makes a known type.
+            single = normalize_directive(_DOUBLED_RE.sub(r"\1", written))
+            number = single if single and type_of_number(single) else number
         if number:
             return number
     return None

@@ -94,7 +94,7 @@ def test_a_news_text_has_no_header_and_gets_no_invented_fields():
 
 
 def test_specks_a_scan_leaves_at_line_ends_do_not_become_fields():
-    h = read_header("ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NINH\n_Số: 283/2018/QĐ-UBND\nQuảng Ninh, ngày 02 tháng 3 năm 2018 .\n"
+    h = read_header("ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NINH\n_Số: 283/2018/QĐĐ-UBND\nQuảng Ninh, ngày 02 tháng 3 năm 2018 .\n"
                     "QUYẾT ĐỊNH Ẽ\nVề việc ban hành Quy chế dân vận „\nĐịnh kỳ sơ kết, tổng kết.")
     assert (h["number"], h["published"], h["type"], h["title"]) == (
         "283/2018/QĐ-UBND", "2018-03-02", "Quyết định", "Về việc ban hành Quy chế dân vận")
