@@ -55,11 +55,11 @@ _MOTTO_RE = re.compile("|".join(MOTTOS), re.I)
 _RULE_RE = re.compile(RULE_LINE)
 _NUMBER_RE = re.compile(NUMBER_LABEL)
 _PLACE_DATE_RE = re.compile(PLACE_DATE)
-# A scan may lose the space inside a type ("THÔNGBÁO").
-_TYPE_RE = re.compile(r"^(" + "|".join(re.escape(t.upper()).replace(r"\ ", r"\s*") for t in TYPE_WORDS)
+# Matched without marks and spaces: a scan may misread an accent ("CHÍ THỊ") or lose a space ("THÔNGBÁO").
+_TYPE_RE = re.compile(r"^(" + "|".join(re.escape(fold(t).upper()).replace(r"\ ", r"\s*") for t in TYPE_WORDS)
                       + r")(?![\w])\s*(.*)$")
 _LETTER_RE = re.compile(LETTER_SUBJECT)
-_DOUBLED_RE = re.compile(r"([A-ZĐ])\1")
+_DOUBLED_RE = re.compile(r"([A-ZĐ])\1+")
 # Specks a scan leaves at a line's ends: "_Số: 283/...", "CHỈ THỊ _", "Số 418-TB/HU .".
 _SPECKS_RE = re.compile(r"^(?:_|[^\w\s(\"“'])+(?=\w)|\s+(?:_|[^\w\s)\"”'])+$")
 
@@ -82,7 +82,7 @@ def read_header(text: str) -> dict[str, Any]:
                 out["published"] = find_date(m.group("date"))
                 out["place"] = _place(line[:m.start()])
         if type_at is None and i >= (number_at or 0):
-            m = _TYPE_RE.match(_upper_part(line))
+            m = _TYPE_RE.match(fold(_upper_part(line)))  # folding keeps offsets
             if m and (line.isupper() or len(m.group(1)) == len(_upper_part(line))):
                 type_at = i
                 out["type"] = _type_name(m.group(1))
@@ -98,7 +98,7 @@ def read_header(text: str) -> dict[str, Any]:
     top = number_at if number_at is not None else type_at
     if top is not None:
         issuer = [_NUMBER_RE.split(line)[0].strip() for line in lines[:top + 1]]
-        issuer = [part for part in issuer if part and _caps(part) and not _TYPE_RE.match(part)]
+        issuer = [part for part in issuer if part and _caps(part) and not _TYPE_RE.match(fold(part))]
         out["issuer"] = " / ".join(issuer) or None
     return out
 
@@ -141,7 +141,7 @@ def _place(before: str) -> str | None:
 
 def _type_name(caps: str) -> str:
     for word in TYPE_WORDS:
-        if word.upper().replace(" ", "") == caps.replace(" ", ""):
+        if fold(word).upper().replace(" ", "") == caps.replace(" ", ""):
             return word
     return caps.capitalize()
 
@@ -155,7 +155,7 @@ def _number(rest: str) -> str | None:
         written = " ".join(tokens[:n])
         number = normalize_directive(written)
         if number and type_of_number(number) is None:
-            # A scan may double a letter ("QĐĐ-UBND"): the single letter wins when it makes a known type.
+            # A scan may repeat a letter ("QĐĐĐ-UBND"): the single letter wins when it makes a known type.
             single = normalize_directive(_DOUBLED_RE.sub(r"\1", written))
             number = single if single and type_of_number(single) else number
         if number:

@@ -104,3 +104,7 @@ def test_a_type_whose_space_the_scan_lost_and_a_bracket_glued_to_the_subject():
     h = read_header("TỈNH ỦY SÓC TRĂNG\nSố 123-TB/BDVTU\nSóc Trăng, ngày 04 tháng 9 năm 2018\nTHÔNGBÁO _ _\n"
                     "tăng cường công tác dân vận ở vùng đồng bào dân tộc thiểu số]\nĐịnh kỳ sơ kết.")
     assert (h["type"], h["title"]) == ("Thông báo", "tăng cường công tác dân vận ở vùng đồng bào dân tộc thiểu số")
+    h = read_header("Số 5-CT/BDVTU\nHà Giang, ngày 02 tháng 6 năm 2015\nCHÍ THỊ\ntổ chức Ngày hội ở khu dân cư\n"
+                    "Số: 318/2025/QĐĐĐ-UBND")
+    assert (h["type"], h["title"]) == ("Chỉ thị", "tổ chức Ngày hội ở khu dân cư")  # an accent misread
+    assert read_header("Số: 318/2025/QĐĐĐ-UBND\nQUYẾT ĐỊNH\nVề việc ban hành")["number"] == "318/2025/QĐ-UBND"
