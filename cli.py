@@ -624,7 +624,8 @@ def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int
     for why, n in report.skipped.most_common():
         click.echo(f"  skipped {n}: {why}")
     if report.outcomes["attachment"]:
-        click.echo(f"  attachments read {report.attachments_read}")
+        click.echo(f"  attachments: {report.attachments_read} read, {sum(report.unreadable.values())} not read"
+                   f"{', the rest not modified' if report.not_modified else ''}")
     for why, n in report.unreadable.most_common():
         click.echo(f"  attachments not read {n}: {why}")
     for why, n in report.links_dropped.most_common():

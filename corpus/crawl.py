@@ -564,12 +564,12 @@ class _Crawler:
         done = dict(status=result.status, etag=result.headers.get("etag"),
                     last_modified=result.headers.get("last-modified"))
         report.outcomes["attachment"] += 1
+        report.fetched += 1  # a request was made (visited counts it)
         if not result.ok:  # over the size cap: not downloaded at all
             reason = f"too big: {result.error}"
             report.unreadable[reason.split(" (")[0]] += 1
             self.frontier.mark(item.url, run, "attachment", error=reason, **done)
             return
-        report.fetched += 1
         final = canonical_url(result.final_url) or item.url
         self.frontier.save_page(item.url, result.final_url, result.status, result.headers, result.body)
         self.store.db.commit()  # the raw file is kept even if reading it (OCR) is interrupted
@@ -579,8 +579,7 @@ class _Crawler:
             options = replace(options, progress=lambda done, total: show(
                 report, f"{item.fetch_url} (OCR: page {done} of {total})"))
         outcome = store_attachment(self.store, self.frontier, item.url, final, source.name, result.body, options)
-        if outcome in ("added", "updated", "unchanged"):
-            setattr(report, outcome, getattr(report, outcome) + 1)
+        if outcome in ("added", "updated", "unchanged"):  # report.added etc. count articles
             report.attachments_read += 1
             self.frontier.mark(item.url, run, "attachment", doc_id=make_id(final), **done)
         else:

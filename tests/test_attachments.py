@@ -119,6 +119,8 @@ def test_crawl_stores_each_attachment_once_with_parent_number_date_title(serve, 
         assert {why.split(":")[0] for why in reasons if why} == {"corrupt pdf", "password-protected", "empty file",
                                                                  "too big"}
         assert report.outcomes["attachment"] == 7 and report.attachments_read == 3
+        assert report.added == 2  # articles; attached files are counted apart
+        assert sum(report.outcomes.values()) == report.visited + report.blocked
         assert sum(report.unreadable.values()) == 4
         huge = [p for p, _ in server.log if p.endswith("qua-lon.pdf")]
         assert len(huge) == 1  # refused on its Content-Length, not retried
