@@ -37,7 +37,10 @@ MOTTOS = (
 RULE_LINE = r"^[\s*_\-–—=~.o0O]*$"
 NUMBER_LABEL = r"(?<!\w)(?:Số|SỐ|So)\s*[:.]?\s*(?=\d)"
 # "<place>, ngày 06 tháng 9 năm 2024" (also "ngày ... tháng ... năm" with dots or slashes).
-PLACE_DATE = r",\s*(?P<date>ngày\s*\d{1,2}\s*(?:tháng|/|-|\.)\s*\d{1,2}\s*(?:năm|/|-|\.)\s*\d{4})"
+# Matched on the line without marks (a scan misreads "năm" as "nãm"); the year is the first
+# 19xx/20xx after the month, a few characters on ("tháng 3n ram 2018").
+PLACE_DATE = (r",\s*ngay\s*(?P<d>\d{1,2})\s*(?:thang|/|-|\.)\s*(?P<m>\d{1,2})(?!\d)"
+              r"(?:\s*(?:nam|/|-|\.)\s*|\D{1,8}?)(?P<y>(?:19|20)\d\d)(?!\d)")
 # Document types as printed in the header; the key is the folded capitals.
 TYPE_WORDS = sorted({*rules.TYPE_NAMES.values(), *rules.STATE_TYPE_NAMES.values(), "Quyết định", "Luật", "Thông tri",
                      "Quy định", "Chỉ thị", "Nghị quyết", "Thông báo", "Giấy mời", "Biên bản", "Lời kêu gọi"},
@@ -54,7 +57,7 @@ PLACE_MAX_WORDS = 5
 _MOTTO_RE = re.compile("|".join(MOTTOS), re.I)
 _RULE_RE = re.compile(RULE_LINE)
 _NUMBER_RE = re.compile(NUMBER_LABEL)
-_PLACE_DATE_RE = re.compile(PLACE_DATE)
+_PLACE_DATE_RE = re.compile(PLACE_DATE, re.I)
 # Matched without marks and spaces: a scan may misread an accent ("CHÍ THỊ") or lose a space ("THÔNGBÁO").
 _TYPE_RE = re.compile(r"^(" + "|".join(re.escape(fold(t).upper()).replace(r"\ ", r"\s*") for t in TYPE_WORDS)
                       + r")(?![\w])\s*(.*)$")
@@ -77,9 +80,9 @@ def read_header(text: str) -> dict[str, Any]:
                 out["number"] = _number(line[m.end():])
                 number_at = i if out["number"] else None
         if out["published"] is None:
-            m = _PLACE_DATE_RE.search(line)
+            m = _PLACE_DATE_RE.search(fold(line))  # folding keeps offsets
             if m:
-                out["published"] = find_date(m.group("date"))
+                out["published"] = find_date(f"ngày {m['d']} tháng {m['m']} năm {m['y']}")
                 out["place"] = _place(line[:m.start()])
         if type_at is None and i >= (number_at or 0):
             m = _TYPE_RE.match(fold(_upper_part(line)))  # folding keeps offsets
@@ -148,7 +151,7 @@ def _type_name(caps: str) -> str:
 
 def _number(rest: str) -> str | None:
     """The canonical number at the start of ``rest`` ("202-KH/BDVTU   Sóc Trăng, ngày ...")."""
-    m = _PLACE_DATE_RE.search(rest)
+    m = _PLACE_DATE_RE.search(fold(rest))
     rest = rest[:m.start()] if m else rest
     tokens = rest.split()
     for n in range(min(len(tokens), 5), 0, -1):  # "202 - KH/BDVTU" is three tokens
@@ -172,7 +175,7 @@ def _subject(lines: list[str]) -> str | None:
             break
         if not parts and low.startswith(tuple(fold(s) for s in NOT_SUBJECT)):
             break
-        if _PLACE_DATE_RE.search(line) or _NUMBER_RE.match(line):
+        if _PLACE_DATE_RE.search(fold(line)) or _NUMBER_RE.match(line):
             break
         parts.append(line.strip())
         if line.rstrip().endswith((".", ";")) or sum(map(len, parts)) > SUBJECT_MAX_CHARS:

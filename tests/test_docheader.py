@@ -108,3 +108,14 @@ def test_a_type_whose_space_the_scan_lost_and_a_bracket_glued_to_the_subject():
                     "Số: 318/2025/QĐĐĐ-UBND")
     assert (h["type"], h["title"]) == ("Chỉ thị", "tổ chức Ngày hội ở khu dân cư")  # an accent misread
     assert read_header("Số: 318/2025/QĐĐĐ-UBND\nQUYẾT ĐỊNH\nVề việc ban hành")["number"] == "318/2025/QĐ-UBND"
+
+
+def test_a_date_line_as_a_scan_reads_it_gives_the_date_or_nothing():
+    def published(line: str) -> str | None:
+        return read_header("Số 5-CT/TU\n" + line)["published"]
+
+    assert published("Quảng Ninh, ngày 02 tháng 3n ram 2018") == "2018-03-02"  # "năm" misread
+    assert published("Hà Giang, ngày 02 tháng 6 nãm 2015.") == "2015-06-02"
+    assert published("Hà Nội, ngày 5/3/2019") == "2019-03-05"
+    assert published("Quảng Ninh, ngày 19 tháng 91 năm 2025") is None  # no month 91: unknown, not a guess
+    assert published("Sóc Trăng, ngày 31 tháng 2 năm 2024") is None
