@@ -271,7 +271,8 @@ def directive(number: str, fmt: str | None):
     context = directive_context(canonical, params, result, records)
     context["cited_with"] = [{"number": n, "count": c, "url": directive_url(n)} for n, c in cited_with(citing, canonical)]
     # The document itself, when its file was crawled or imported (its header gave this number).
-    context["issued_as"] = [{"id": d["id"], "title": d.get("title") or "", "doc_url": doc_url(d["id"])}
+    context["issued_as"] = [{"id": d["id"], "title": d.get("title") or "", "published": d.get("published") or None,
+                             "url": safe_link(d.get("url")), "doc_url": doc_url(d["id"])}
                             for d in getattr(service, "issued_as", lambda n: [])(canonical)]
     by_id = {doc["id"]: doc for doc in citing}
     for record in context["records"]:

@@ -228,6 +228,8 @@ def test_doc_json_and_export_carry_the_contract_keys(crawled):
     # The directive page of its number links the document itself.
     directive = client.get("/directive/202-KH/BDVTU").get_data(as_text=True)
     assert f'href="/doc/{plan_id}"' in directive
+    issued = client.get("/directive/202-KH/BDVTU.json").get_json()["issued_as"]
+    assert [(d["id"], d["published"], d["title"]) for d in issued] == [(plan_id, want["published"], want["title"])]
     out = CliRunner().invoke(cli, ["export", "--data-dir", str(home), "--format", "jsonl"])
     rows = {r["url"]: r for r in map(json.loads, out.output.splitlines())}
     assert {k: rows[want["url"]][k] for k in want} == want
