@@ -141,7 +141,9 @@ def _update_index(store: Store, home: Path, *, rebuild: bool = False, procs: int
 
 def _index_summary(report) -> str:
     return (f"index {'built' if report.rebuilt else 'updated'}: {report.added} added, "
-            f"{report.updated} updated, {report.deleted} deleted, {report.unchanged} unchanged")
+            f"{report.updated} updated, {report.deleted} deleted, {report.unchanged} unchanged"
+            + (f"; {report.reattributed} rewritten because a directive number they cite now means another record"
+               if report.reattributed else ""))
 
 
 def _service(home: Path):
@@ -279,6 +281,7 @@ FACET_LABELS = {"province": "Tỉnh/thành", "province_2025": "Tỉnh/thành (20
 
 
 def _print_result(result) -> None:
+    from indexer.records import key_label, profile_line
     from indexer.search import FACET_TOP
 
     r = result.request
@@ -287,10 +290,12 @@ def _print_result(result) -> None:
         click.echo(f"? Có phải bạn muốn tìm: {result.suggestion}")
     for message in result.messages:
         click.echo(f"! {message}")
+    for record in result.directive_records:  # the documents the query names, told apart
+        click.echo(f"= {profile_line(record)}  [--directive '{record['key']}']")
     for n, hit in enumerate(result.hits, (r.page - 1) * r.limit + 1):
         click.echo()
         click.echo(click.style(f"{n:>3}. {hit.title or '(không có tiêu đề)'}", bold=True))
-        meta = " · ".join(x for x in (hit.published, hit.province, ", ".join(hit.directives)) if x)
+        meta = " · ".join(x for x in (hit.published, hit.province, ", ".join(map(key_label, hit.records))) if x)
         if meta:
             click.echo(f"     {meta}")
         if hit.parent_id:
@@ -300,7 +305,8 @@ def _print_result(result) -> None:
     click.echo()
     for name, values in result.facets.items():
         if values:
-            shown = " · ".join(f"{'*' if v.selected else ''}{v.value} ({v.count})" for v in values[:FACET_SHOWN])
+            label = key_label if name == "directive" else str
+            shown = " · ".join(f"{'*' if v.selected else ''}{label(v.value)} ({v.count})" for v in values[:FACET_SHOWN])
             if len(values) > FACET_SHOWN:  # selected values come first, so they are always shown
                 capped = len(values) >= FACET_TOP.get(name, len(values) + 1)  # the service listed only its top
                 shown += f" · … {len(values) - FACET_SHOWN}{'+' if capped else ''} more (--json lists them)"

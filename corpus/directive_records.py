@@ -318,6 +318,16 @@ def directive_records(docs: Iterable[Mapping[str, Any]], number: str) -> dict[st
 
 def catalogue(docs: Iterable[Mapping[str, Any]], numbers: set[str] | None = None) -> dict[str, dict[str, Any]]:
     """Records of every number ``docs`` cite (or only of ``numbers``), in one pass: number -> records object."""
+    return from_citations(read_citations(docs, numbers))
+
+
+Citations = tuple[dict[str, dict[str, list[Mention]]], dict[str, int | None], dict[str, list[dict[str, Any]]]]
+
+
+def read_citations(docs: Iterable[Mapping[str, Any]], numbers: set[str] | None = None) -> Citations:
+    """What ``docs`` say about the numbers they cite (or ``numbers``): per number each document's mentions, each
+    citing document's year, per number the relations stated.  Parts read apart (by worker processes) are
+    joined with :func:`join_citations`; :func:`from_citations` attributes them."""
     per_number: dict[str, dict[str, list[Mention]]] = defaultdict(dict)
     doc_years: dict[str, int | None] = {}
     relations: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -334,12 +344,32 @@ def catalogue(docs: Iterable[Mapping[str, Any]], numbers: set[str] | None = None
             for n in {r["source"], r["target"]} - {None}:
                 if numbers is None or n in numbers:
                     relations[n].append(r)
+    return dict(per_number), doc_years, dict(relations)
+
+
+def join_citations(parts: Iterable[Citations]) -> Citations:
+    """One :data:`Citations` from parts read from disjoint sets of documents."""
+    per_number: dict[str, dict[str, list[Mention]]] = defaultdict(dict)
+    doc_years: dict[str, int | None] = {}
+    relations: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for part_numbers, part_years, part_relations in parts:
+        for number, per_doc in part_numbers.items():
+            per_number[number].update(per_doc)
+        doc_years.update(part_years)
+        for number, stated in part_relations.items():
+            relations[number].extend(stated)
+    return dict(per_number), doc_years, dict(relations)
+
+
+def from_citations(citations: Citations) -> dict[str, dict[str, Any]]:
+    """Records of every number in ``citations`` (see :func:`read_citations`): number -> records object."""
+    per_number, doc_years, relations = citations
     out = {}
     for number, per_doc in per_number.items():
         records, unattributed = _attribute(number, per_doc, doc_years)
         by_doc = {doc: r.year for r in records for doc in r.mentions}
         out[number] = {
-            "records": [_record_dict(r, relations[number], by_doc) for r in records],
+            "records": [_record_dict(r, relations.get(number, []), by_doc) for r in records],
             "unattributed": len(unattributed),
             "unattributed_documents": sorted(unattributed),
         }
@@ -380,13 +410,13 @@ def _attribute(number: str, per_doc: dict[str, list[Mention]],
             records.setdefault(("term", term), _Record(number, None)).mentions[doc] = per_doc[doc]
         else:
             still_bare.append(doc)
+    unattributed = _contradicted(records)
     if not records:
         if not still_bare:
-            return [], set()
+            return [], unattributed
         only = _Record(number, None, {doc: per_doc[doc] for doc in still_bare})
-        return [only], set()
-    unattributed = set()
-    for doc in still_bare:
+        return [only], unattributed
+    for doc in sorted(still_bare):  # in id order, whatever order the documents came in
         candidates = _candidates(list(records.values()), per_doc[doc], doc_years.get(doc))
         if len(candidates) == 1:
             candidates[0].mentions[doc] = per_doc[doc]
@@ -394,6 +424,25 @@ def _attribute(number: str, per_doc: dict[str, list[Mention]],
             unattributed.add(doc)
     ordered = sorted(records.values(), key=lambda r: (r.year is None, r.year or 0, r.chosen("term") or ""))
     return ordered, unattributed
+
+
+def _contradicted(records: dict[Any, _Record]) -> set[str]:
+    """Take out the dated citations whose subject is another record's and not their own record's ("năm 2016
+    về ... COVID-19" when the 2020 record is the COVID one): a conflict, not settled by guessing.  Returns the
+    documents left with no record."""
+    subjects = {k: r.chosen("subject") for k, r in records.items()}
+    out = set()
+    for k, record in list(records.items()):
+        for doc, mentions in list(record.mentions.items()):
+            said = [m.subject for m in mentions if m.subject]
+            own = max((_likeness(s, subjects[k]) or 0.0 for s in said), default=1.0)
+            if own < 0.3 and any(max(_likeness(s, subjects[j]) or 0.0 for s in said) >= 0.5
+                                 for j in records if j != k):
+                del record.mentions[doc]
+                out.add(doc)
+        if not record.mentions:
+            del records[k]
+    return {doc for doc in out if not any(doc in r.mentions for r in records.values())}
 
 
 def _candidates(records: list[_Record], mentions: list[Mention], doc_year: int | None) -> list[_Record]:

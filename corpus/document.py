@@ -68,12 +68,6 @@ class Document:
         """Plain dict with every field (JSON-ready)."""
         return dataclasses.asdict(self)
 
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Document":
-        """Build from a dict, ignoring keys that are not Document fields."""
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
-
     def stamp(self) -> str:
         """Hash of every indexed field: changes whenever the index must update."""
         payload = repr(sorted((k, v) for k, v in self.to_dict().items() if k != "fetched_at"))

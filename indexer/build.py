@@ -26,10 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as windex
+from whoosh import query as Q
 from whoosh.index import LockError
 
 from corpus.processes import die_with_parent
 from corpus.store import Store
+from corpus.directive_records import from_citations, join_citations, read_citations
+from indexer.records import attribution, document_keys, split_key
 from indexer.schema import SCHEMA_VERSION, make_schema, to_fields
 from indexer.segments import FastSegmentWriter, write_segment
 
@@ -58,6 +61,7 @@ class IndexReport:
     deleted: int = 0
     unchanged: int = 0
     rebuilt: bool = False
+    reattributed: int = 0  # unchanged documents rewritten because a citation of theirs now means another record
 
     @property
     def changed(self) -> int:
@@ -94,10 +98,20 @@ def _read_stamps(index_dir: Path, generation: int | None = None) -> dict:
     return data.get("stamps", {})
 
 
-def _write_stamps(index_dir: Path, stamps: dict, suffix: str = "", generation: int | None = None) -> Path:
+def read_records(index_dir: str | Path) -> dict[str, dict]:
+    """The directive records the index holds (record key -> profile and citation count), as last committed."""
+    try:
+        data = json.loads((Path(index_dir) / STAMPS_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data.get("records", {}) if data.get("schema_version") == SCHEMA_VERSION else {}
+
+
+def _write_stamps(index_dir: Path, stamps: dict, suffix: str = "", generation: int | None = None,
+                  records: dict | None = None) -> Path:
     tmp = index_dir / (STAMPS_FILE + ".tmp")
-    tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION, "stamps": stamps, "generation": generation}),
-                   "utf-8")
+    tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION, "stamps": stamps, "generation": generation,
+                               "records": records or {}}, ensure_ascii=False), "utf-8")
     target = index_dir / (STAMPS_FILE + suffix)
     os.replace(tmp, target)
     return target
@@ -123,9 +137,12 @@ def _clear_leftovers(index_dir: Path) -> None:
 
 
 def _needs_rebuild(index_dir: Path, rebuild: bool) -> bool:
-    """True when the index is missing, outdated (other schema version), unfinished or ``rebuild``."""
+    """True when the index is missing, outdated (other schema version, or a field it lacks), unfinished or
+    ``rebuild``."""
     stamps_ok = (index_dir / STAMPS_FILE).exists() and _read_stamps(index_dir) != {}
-    return rebuild or not (windex.exists_in(str(index_dir)) and stamps_ok)
+    if rebuild or not (windex.exists_in(str(index_dir)) and stamps_ok):
+        return True
+    return bool(set(make_schema().names()) - set(windex.open_dir(str(index_dir)).schema.names()))
 
 
 @contextmanager
@@ -193,15 +210,16 @@ def _chunks(ids: list[str], sizes: dict[str, int], procs: int, most: int) -> lis
     return [chunk for chunk in chunks if chunk]
 
 
-def _segment_job(job: tuple[str, str, list[str]]):
-    """Worker: write one segment from the store's documents ``ids``."""
-    store_path, index_dir, ids = job
+def _segment_job(job: tuple[str, str, list[str], dict[str, list[str]]]):
+    """Worker: write one segment from the store's documents ``ids`` (``keys``: their directive record keys)."""
+    store_path, index_dir, ids, keys = job
     # A worker builds up millions of postings that live until the segment is
     # written; the cyclic collector would walk them over and over.
     gc.disable()
     store = Store(store_path)
     try:
-        return write_segment(windex.open_dir(index_dir), (to_fields(doc) for doc in store.documents(ids))), len(ids)
+        docs = (to_fields(doc, keys.get(doc.id)) for doc in store.documents(ids))
+        return write_segment(windex.open_dir(index_dir), docs), len(ids)
     finally:
         store.close()
         # A Whoosh writer ends up in a reference cycle (an exception its temp
@@ -210,7 +228,7 @@ def _segment_job(job: tuple[str, str, list[str]]):
 
 
 def _write_segments(store: Store, index_dir: Path, ids: list[str], procs: int,
-                    progress: Callable[[int], None] | None) -> list:
+                    progress: Callable[[int], None] | None, keys: dict[str, list[str]]) -> list:
     """Write ``ids`` as new segments of the index in ``index_dir``, ``procs`` at a time.
 
     The segments are returned in ``ids`` order (so docnums follow it) for the
@@ -219,7 +237,7 @@ def _write_segments(store: Store, index_dir: Path, ids: list[str], procs: int,
     that Whoosh deletes at the next commit.
     """
     chunks = _chunks(ids, store.text_sizes(), procs, _segment_chars(procs))
-    jobs = [(str(store.path), str(index_dir), chunk) for chunk in chunks]
+    jobs = [(str(store.path), str(index_dir), chunk, {i: keys[i] for i in chunk if i in keys}) for chunk in chunks]
     segments = []
     done = 0
     # A pool that fails when a worker dies (out of memory, killed): a
@@ -277,6 +295,89 @@ def _changes(current: dict, indexed: dict) -> tuple[list[str], list[str]]:
             [doc_id for doc_id in indexed if doc_id not in current])
 
 
+def _citations_job(job: tuple[str, list[str], set[str] | None]):
+    """Worker: what the store's documents ``ids`` say about the numbers they cite (of ``numbers``), and the
+    numbers each citing document holds."""
+    store_path, ids, numbers = job
+    store = Store(store_path)
+    cited: dict[str, list[str]] = {}
+
+    def citing():
+        for doc in store.documents(ids):
+            if doc.directives:
+                cited[doc.id] = doc.directives
+                yield doc.to_dict()
+
+    try:
+        return read_citations(citing(), numbers), cited
+    finally:
+        store.close()
+
+
+def _read_citations(store: Store, ids: list[str], numbers: set[str] | None, procs: int | None):
+    """:func:`_citations_job` over ``ids``, by ``procs`` worker processes for large sets: (found, numbers per
+    citing document), ``found`` as :func:`corpus.directive_records.catalogue` gives it."""
+    procs = _procs(len(ids), procs)
+    size = max(1, -(-len(ids) // (procs * 4)))  # contiguous chunks, joined in order
+    jobs = [(str(store.path), ids[i:i + size], numbers) for i in range(0, len(ids), size)]
+    if procs == 1 or len(jobs) == 1:
+        parts = [_citations_job(job) for job in jobs]
+    else:
+        with ProcessPoolExecutor(min(procs, len(jobs)), mp_context=multiprocessing.get_context("fork"),
+                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+            parts = list(pool.map(_citations_job, jobs))
+    cited: dict[str, list[str]] = {}
+    for _part, numbers_of in parts:
+        cited.update(numbers_of)
+    return from_citations(join_citations(part for part, _n in parts)), cited
+
+
+def _attribution(store: Store, ix: windex.Index, index_dir: Path, fresh: bool, to_write: list[str],
+                 to_delete: list[str], procs: int | None) -> tuple[dict[str, list[str]], dict[str, dict], list[str]]:
+    """Directive record keys of the documents to write, the records' profiles, and the ids of unchanged
+    documents whose keys changed (they are rewritten too).
+
+    Attribution depends on every document citing a number, so an update recomputes it for the numbers
+    the written and deleted documents cite (before and after), over all documents citing them.
+    """
+    if fresh:
+        found, numbers = _read_citations(store, sorted(to_write), None, procs)
+        keys, records, several = attribution(found)
+        return {i: document_keys(ns, keys.get(i, {}), several) for i, ns in numbers.items()}, records, []
+    affected: set[str] = set()
+    stored: dict[str, tuple[list[str], list[str]]] = {}  # unchanged citing doc -> (numbers, keys)
+    changed = set(to_write) | set(to_delete)
+    numbers = {doc.id: doc.directives for doc in store.documents(to_write)}
+    with ix.searcher() as searcher:
+        for doc_id in changed:
+            fields = searcher.document(id=doc_id)
+            affected.update(_listed((fields or {}).get("directive")))
+        for ns in numbers.values():
+            affected.update(ns)
+        for number in affected:
+            for docnum in searcher.docs_for_query(Q.Term("directive", number)):
+                fields = searcher.stored_fields(docnum)
+                if fields["id"] not in changed:
+                    stored[fields["id"]] = (_listed(fields.get("directive")), _listed(fields.get("directive_record")))
+    old = read_records(index_dir)
+    citing = sorted({i for i, ns in numbers.items() if ns} | set(stored))
+    attributed, fresh_records, several = attribution(_read_citations(store, citing, affected, procs)[0])
+    records = {k: v for k, v in old.items() if split_key(k)[0] not in affected} | fresh_records
+    keys = {i: document_keys(ns, attributed.get(i, {}), several) for i, ns in numbers.items() if ns}
+    moved = []
+    for doc_id, (ns, was) in stored.items():
+        now = [k for n in ns for k in (document_keys([n], attributed.get(doc_id, {}), several) if n in affected
+                                       else [k for k in was if split_key(k)[0] == n])]
+        if now != was:
+            keys[doc_id] = now
+            moved.append(doc_id)
+    return keys, records, moved
+
+
+def _listed(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
 def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
            progress: Callable[[int], None] | None, on_start: Callable[[int], None] | None,
            procs: int | None) -> IndexReport:
@@ -297,6 +398,8 @@ def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
         indexed = _read_stamps(index_dir, ix.latest_generation())
     to_write, to_delete = _changes(current, indexed)
     report.unchanged = len(current) - len(to_write)
+    keys, records, reattributed = _attribution(store, ix, index_dir, fresh, to_write, to_delete, procs)
+    report.reattributed = len(reattributed)
     try:
         if on_start:
             on_start(len(to_write))
@@ -305,23 +408,24 @@ def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
             report.deleted += 1
         report.updated = sum(1 for doc_id in to_write if doc_id in indexed)
         report.added = len(to_write) - report.updated
+        to_write = to_write + reattributed
         procs = _procs(len(to_write), procs)
         if procs > 1 and len(to_write) > 1:
             if not fresh:  # every id, not only those the stamps list: never two copies of a document
                 for doc_id in to_write:
                     writer.delete_by_term("id", doc_id)
-            writer.add_segments(_write_segments(store, index_dir, to_write, procs, progress))
+            writer.add_segments(_write_segments(store, index_dir, to_write, procs, progress, keys))
         else:
             for n, doc in enumerate(store.documents(to_write), 1):
                 if fresh:
-                    writer.add_document(**to_fields(doc))
+                    writer.add_document(**to_fields(doc, keys.get(doc.id)))
                 else:
-                    writer.update_document(**to_fields(doc))
+                    writer.update_document(**to_fields(doc, keys.get(doc.id)))
                 if progress:
                     progress(n)
         # Stamps for the generation this commit creates, so that a kill
         # between the commit and the line after it costs nothing (see _read_stamps).
-        pending = _write_stamps(index_dir, current, PENDING, ix.latest_generation() + 1)
+        pending = _write_stamps(index_dir, current, PENDING, ix.latest_generation() + 1, records)
         writer.commit()
     except BaseException:
         if not writer.is_closed:

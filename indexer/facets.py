@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus.vietnamese import collation_key
+from indexer import whoosh_internals
 from indexer.ranker import read_all
-from indexer.schema import FACETS
+from indexer.schema import FACET_FIELDS, FACETS
 
 
 @dataclass
@@ -54,7 +55,7 @@ class FacetTable:
         self._pair_docs: dict[str, np.ndarray] = {}
         self._pair_codes: dict[str, np.ndarray] = {}
         for name in FACETS:
-            values = _term_docs(reader, name, self.live)
+            values = _term_docs(reader, FACET_FIELDS.get(name, name), self.live)
             self.postings[name] = values
             self._values[name] = list(values)
             self._order[name] = {v: i for i, v in enumerate(sorted(values, key=collation_key))}
@@ -123,17 +124,10 @@ def _term_docs(reader, name: str, live: np.ndarray) -> dict[str, np.ndarray]:
     fieldobj = reader.schema[name]
     found: dict[str, list[np.ndarray]] = {}
     for leaf, offset in _segments(reader):
-        terms = leaf._terms  # the segment's W3 terms reader
-        for (fieldname, tbytes), terminfo in terms.items_from(name, b""):
-            if fieldname != name:
-                break
+        for tbytes, terminfo in leaf.iter_field(name):  # the term table in order, one pass
             if not tbytes:
                 continue
-            if terminfo.is_inlined():
-                ids = np.asarray(terminfo.inlined_postings()[0], dtype=np.int64)
-            else:
-                ids = read_all(leaf._codec.postings_reader(terms._postfile, terminfo, fieldobj.format))[0]
-            ids = ids + offset
+            ids = read_all(whoosh_internals.postings(leaf, name, terminfo))[0] + offset
             found.setdefault(fieldobj.from_bytes(tbytes), []).append(ids[live[ids]])
     return {term: np.concatenate(parts) for term, parts in sorted(found.items())}
 

@@ -110,11 +110,10 @@ class LongLists:
 
 def open_for(leaf) -> LongLists | None:
     """The long lists of a Whoosh segment reader, or None if it has none."""
-    try:
-        folder = leaf.storage().folder
-        path = os.path.join(folder, leaf.segment().make_filename("." + EXT))
-    except AttributeError:  # not a file-system segment
+    folder = getattr(leaf.storage(), "folder", None)  # None: not a file-system index (RamStorage)
+    if folder is None:
         return None
+    path = os.path.join(folder, leaf.segment().make_filename("." + EXT))
     if not os.path.exists(path):
         return None
     try:

@@ -13,9 +13,9 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 import numpy as np
-from whoosh.reading import TermNotFound
+from whoosh.codec.whoosh3 import W3LeafMatcher
 
-from indexer import longlists
+from indexer import longlists, whoosh_internals
 from indexer.schema import positions_array
 
 K1 = 1.2
@@ -70,17 +70,15 @@ class Ranker:
         with self.io:
             for (leaf, offset), long, deleted in zip(self.reader.leaf_readers(), self._longlists, self._deleted):
                 found = long.postings(field, term) if long is not None else None
-                if found is not None:
-                    leaf_ids, leaf_weights = found
-                    if deleted is not None:  # as leaf.postings() would: without deleted documents
-                        live = ~np.isin(leaf_ids, deleted)
-                        leaf_ids, leaf_weights = leaf_ids[live], leaf_weights[live]
-                else:
-                    try:
-                        matcher = leaf.postings(field, term)
-                    except TermNotFound:
+                if found is None:
+                    found = whoosh_internals.term_postings(leaf, field, term)
+                    if found is None:
                         continue
-                    leaf_ids, leaf_weights = read_all(matcher)
+                    found = read_all(found)
+                leaf_ids, leaf_weights = found
+                if deleted is not None:  # as leaf.postings() would: without deleted documents
+                    live = ~np.isin(leaf_ids, deleted)
+                    leaf_ids, leaf_weights = leaf_ids[live], leaf_weights[live]
                 ids.append(np.asarray(leaf_ids, dtype=np.int64) + offset)
                 weights.append(np.asarray(leaf_weights, dtype=np.float32))
         hit = (np.concatenate(ids), np.concatenate(weights))
@@ -178,41 +176,31 @@ class Ranker:
             if found is not None:
                 out.append(_long_position_keys(*found, offset, candidates))
                 continue
-            try:
-                matcher = leaf.postings(field, term)
-            except TermNotFound:
+            found = whoosh_internals.term_postings(leaf, field, term)
+            if found is None:
                 continue
-            if not hasattr(matcher, "_read_values") or getattr(matcher, "_byteids", True):
-                # Not the W3 block matcher: the public, slower way.
-                while matcher.is_active():
-                    docnum = matcher.id() + offset
-                    if candidates[docnum]:
-                        out.append((docnum << _POS_BITS) + np.asarray(matcher.value_as("positions"), dtype=np.int64))
-                    matcher.next()
+            if isinstance(found, tuple):  # inlined: a few postings
+                for docnum, value in zip(found[0], found[2]):
+                    if candidates[docnum + offset]:
+                        out.append(((docnum + offset) << _POS_BITS) + positions_array(value).astype(np.int64))
                 continue
             wanted = np.flatnonzero(candidates[offset:offset + leaf.doc_count_all()])
             low = 0  # docnums below this were in earlier blocks
-            while matcher.is_active():
+            for block in whoosh_internals.blocks(found):
                 # The block header gives its last docnum: blocks holding no
                 # candidate are skipped without decompressing them.
-                high = matcher._maxid
+                high = block.max_id
                 has_candidate = np.searchsorted(wanted, high, side="right") > np.searchsorted(wanted, low)
                 low = high + 1
                 if not has_candidate:
-                    matcher._next_block()
                     continue
-                if matcher._data is None:
-                    matcher._read_data()
-                block_ids = np.cumsum(np.asarray(matcher._data[0], dtype=np.int64))[matcher._i:] + offset
+                block_ids = block.ids() + offset
                 chosen = np.flatnonzero(candidates[block_ids])
                 if len(chosen):
-                    matcher._read_values()
-                    values = matcher._values
-                    first = matcher._i
+                    values = block.values()
                     for j in chosen.tolist():
-                        positions = positions_array(values[first + j]).astype(np.int64)
+                        positions = positions_array(values[j]).astype(np.int64)
                         out.append((int(block_ids[j]) << _POS_BITS) + positions)
-                matcher._next_block()
 
     # -- scoring --------------------------------------------------------
 
@@ -260,19 +248,11 @@ def _long_position_keys(ids: np.ndarray, counts: np.ndarray, positions: np.ndarr
 def _leaf_lengths(leaf, field: str) -> np.ndarray:
     """Field lengths of one segment, decoded from Whoosh's length column in one read."""
     size = leaf.doc_count_all()
-    try:
-        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-
-        column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
-        if column is None:
-            return np.zeros(size, dtype=np.float32)
-        count = min(column._count, size)
-        raw = column._dbfile.get(column._basepos, count * column._fixedlen)
-    except AttributeError:  # another codec: one document at a time
-        return np.fromiter((leaf.doc_field_length(i, field, 0) or 0 for i in range(size)),
-                           dtype=np.float32, count=size)
     codes = np.zeros(size, dtype=np.uint8)
-    codes[:count] = np.frombuffer(raw, dtype=np.uint8)
+    column = whoosh_internals.length_bytes_column(leaf, field)
+    if column is not None:  # None: no document has this field
+        raw, count = column
+        codes[:count] = np.frombuffer(raw, dtype=np.uint8)
     return _BYTE_TO_LENGTH[codes]
 
 
@@ -287,42 +267,18 @@ def _byte_lengths() -> np.ndarray:
 _BYTE_TO_LENGTH = _byte_lengths()
 
 
-def read_all(matcher) -> tuple[np.ndarray, np.ndarray]:
-    """All (ids, weights) of a leaf matcher, a block at a time when possible."""
-    ids: list = []
-    weights: list = []
-    try:
-        if matcher._byteids:
-            raise AttributeError("byte ids")  # the public way handles them
-        while matcher.is_active():
-            # whoosh's W3 leaf matcher stores a block as (id deltas, weights,
-            # values); decoding them with numpy is much faster than Whoosh's
-            # own per-posting Python loop.  ``_i`` is where the matcher stands.
-            if matcher._data is None:
-                matcher._read_data()
-            deltas, block_weights = matcher._data[0], matcher._data[1]
-            count = matcher._blocklength
-            block_ids = np.cumsum(np.asarray(deltas, dtype=np.int64))
-            if block_weights is None:
-                block_w = np.ones(count, dtype=np.float32)
-            elif isinstance(block_weights, float):
-                block_w = np.full(count, block_weights, dtype=np.float32)
-            else:
-                block_w = np.asarray(block_weights, dtype=np.float32)
-            ids.append(block_ids[matcher._i:])
-            weights.append(block_w[matcher._i:])
-            matcher._next_block()
-    except AttributeError:  # another codec: the public, slower way
-        ids, weights = [], []
-        one_ids, one_weights = [], []
-        while matcher.is_active():
-            one_ids.append(matcher.id())
-            one_weights.append(matcher.weight())
-            matcher.next()
-        ids.append(np.asarray(one_ids, dtype=np.int64))
-        weights.append(np.asarray(one_weights, dtype=np.float32))
-    if not ids:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+def read_all(found: tuple | W3LeafMatcher) -> tuple[np.ndarray, np.ndarray]:
+    """All (ids, weights) of a segment's postings (see :func:`whoosh_internals.postings`), a block at a time."""
+    if isinstance(found, tuple):  # inlined: a few postings
+        return np.asarray(found[0], dtype=np.int64), np.asarray(found[1], dtype=np.float32)
+    if not isinstance(found, W3LeafMatcher):
+        raise TypeError(f"not a segment's postings: {type(found).__name__}")
+    # Decoding a block's ids and weights with numpy is much faster than
+    # Whoosh's own per-posting Python loop.
+    ids, weights = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.float32)]
+    for block in whoosh_internals.blocks(found):
+        ids.append(block.ids())
+        weights.append(block.weights())
     return np.concatenate(ids), np.concatenate(weights)
 
 

@@ -15,10 +15,12 @@ from whoosh.formats import Positions
 
 from indexer.analysis import ANALYZER, FOLDED_ANALYZER, terms
 
-SCHEMA_VERSION = 3  # 3: attachments (parent_id, number)
+SCHEMA_VERSION = 4  # 4: attachments (parent_id, number)
 
 # Facet fields, in display order; each is one keyword per value.
 FACETS = ("province", "province_2025", "year", "directive")
+# A facet counted from another field: cited documents are counted by record, not by bare number.
+FACET_FIELDS = {"directive": "directive_record"}
 
 
 class SyllablePositions(Positions):
@@ -89,6 +91,7 @@ def make_schema() -> Schema:
         province_2025=ID(stored=True),
         year=ID(stored=True),
         directive=KEYWORD(stored=True, commas=True, scorable=True),
+        directive_record=KEYWORD(stored=True, commas=True, scorable=True),  # see indexer.records
         published=ID(stored=True, sortable=True),
         url=STORED,
         source=STORED,
@@ -100,8 +103,9 @@ def make_schema() -> Schema:
     )
 
 
-def to_fields(doc) -> dict:
-    """Whoosh field values for a :class:`corpus.document.Document`."""
+def to_fields(doc, records: list[str] | None = None) -> dict:
+    """Whoosh field values for a :class:`corpus.document.Document`; ``records``: its directive record keys
+    (:mod:`indexer.records`), else each cited number stands for itself."""
     title = doc.title or ""
     return {
         "id": doc.id,
@@ -113,6 +117,7 @@ def to_fields(doc) -> dict:
         "province_2025": doc.province_2025 or "",
         "year": str(doc.year) if doc.year else "",
         "directive": ",".join(doc.directives),
+        "directive_record": ",".join(doc.directives if records is None else records),
         "published": doc.published or "",
         "url": doc.url,
         "source": doc.source,

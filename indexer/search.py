@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -19,14 +20,17 @@ from whoosh import index as windex
 from whoosh import query as Q
 
 from corpus.directive_records import catalogue, directive_records
-from corpus.vietnamese import fold
+from corpus.directives import cited_spans
+from corpus.vietnamese import fold, key, nfc
 from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, facet_counts
 from indexer.highlight import Terms, snippet
 from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part, excluded_parts, parse,
                                 rank_terms, required_parts)
 from indexer.ranker import Ranker, top
-from indexer.schema import FACETS
+from indexer.build import read_records
+from indexer.records import UNATTRIBUTED, key_label, normalize_key, split_key
+from indexer.schema import FACETS, make_schema
 from indexer.suggest import Speller, suggestion
 
 MAX_LIMIT = 100
@@ -37,6 +41,8 @@ SORTS = ("relevance", "date")
 MLT_TERMS = 30  # characteristic terms of a document used to find similar ones
 RECORDS_CACHED = 256  # directive numbers whose records are kept per index generation
 LONG_QUERY = 10  # distinct words beyond which a query is ranked, not ANDed
+RECORDS_SHOWN = 5  # directive records whose subject a query names, shown above its hits
+SUBJECT_MIN_WORDS = 3  # a query naming a subject has at least this many words
 
 
 class QueryError(ValueError):
@@ -86,6 +92,7 @@ class Hit:
     snippet: str
     source: str | None = None
     near_duplicate_of: str | None = None
+    records: list[str] = field(default_factory=list)  # the record each citation is attributed to (indexer.records)
     parent_id: str | None = None  # an attached file: the page linking it
     parent_title: str | None = None
     number: str | None = None  # an attached file: its own number
@@ -107,6 +114,9 @@ class SearchResult:
     suggestion: str | None = None  # did you mean
     truncated: bool = False
     messages: list[str] = field(default_factory=list)
+    # Records of the numbers the query names, or whose subject it names: profile, key, label, citations.
+    directive_records: list[dict[str, Any]] = field(default_factory=list)
+    numbers: list[str] = field(default_factory=list, repr=False)  # cited numbers the query matched
     # With ``SearchService.search(req, keep=n)``: the first n hits in rank order, made as they are read.
     ranked: Callable[[], Iterator[Hit]] | None = field(default=None, repr=False, compare=False)
 
@@ -129,6 +139,7 @@ class SearchResult:
             "suggestion": self.suggestion,
             "messages": self.messages,
             "elapsed_ms": round(self.elapsed_ms, 1),
+            "directive_records": self.directive_records,
             "hits": [h.to_dict() for h in self.hits],
             "facets": {name: [v.to_dict() for v in values] for name, values in self.facets.items()},
         }
@@ -249,7 +260,6 @@ def province_error(value: str, name: str) -> str:
 
 def validate(req: SearchRequest) -> SearchRequest:
     """Canonicalise a request's filters or raise :class:`QueryError` naming the parameter."""
-    from corpus.directives import normalize_directive
     from corpus.provinces import PROVINCES, PROVINCES_2025, canonical_province
 
     if isinstance(req.page, bool) or not isinstance(req.page, int) or not 1 <= req.page <= MAX_PAGE:
@@ -281,12 +291,12 @@ def validate(req: SearchRequest) -> SearchRequest:
     req.year = years
     numbers = []
     for value in req.directive:
-        number = normalize_directive(value)
+        number = normalize_key(value) if len(value) <= 200 else None
         if number is None:
-            raise QueryError(f"{_shown(value)} is not a document number such as 25-NQ/TW or 16/CT-TTg",
-                             name="directive")
+            raise QueryError(f"{_shown(value)} is not a document number such as 25-NQ/TW or 16/CT-TTg, nor one "
+                             f"of its records such as 16/CT-TTg@2020", name="directive")
         numbers.append(number)
-    req.directive = numbers
+    req.directive = list(dict.fromkeys(numbers))
     req.date_from = _parse_date(req.date_from, "from")
     req.date_to = _parse_date(req.date_to, "to")
     if req.date_from and req.date_to and req.date_from > req.date_to:
@@ -302,11 +312,17 @@ class SearchService:
         if not windex.exists_in(str(self.index_dir)):
             raise IndexMissing(f"no index in {self.index_dir}: run `danvan index` first")
         self.ix = windex.open_dir(str(self.index_dir))
+        missing = sorted(set(make_schema().names()) - set(self.ix.schema.names()))
+        if missing:
+            raise IndexMissing(f"the index in {self.index_dir} was built by an older danvan (it lacks "
+                               f"{', '.join(missing)}): run `danvan index` to rebuild it")
         self._local = threading.local()  # Whoosh searchers are not thread-safe
         self._readers: dict[int | None, tuple[FacetTable, Ranker]] = {}
         self._lock = threading.Lock()
         self._catalogue: tuple[int, dict[str, dict[str, Any]]] | None = None  # (generation, records)
         self._records: dict[tuple[int, str], dict[str, Any]] = {}  # (generation, number) -> records, oldest first
+        # (generation, record key -> profile, subject syllable -> keys of the records whose subject holds it)
+        self._profiles: tuple[int, dict[str, dict[str, Any]], dict[str, set[str]]] | None = None
 
     def searcher(self):
         """This thread's searcher, reopened if the index changed."""
@@ -359,7 +375,8 @@ class SearchService:
             req.sort = "date"  # nothing to rank by: the list is newest first, and the result says so
         searcher, table, ranker = self._snapshot()
 
-        filters = {name: table.value_mask(name, values) for name, values in req.filters().items()}
+        filters = {name: table.value_mask(name, _record_keys(table, values) if name == "directive" else values)
+                   for name, values in req.filters().items()}
         if req.date_from or req.date_to:
             filters["date"] = table.date_mask(req.date_from, req.date_to)
 
@@ -377,6 +394,7 @@ class SearchService:
                     result.fallback = True
                     result.messages.append("Không tài liệu nào chứa tất cả các từ; đang hiển thị các kết quả gần đúng.")
         result.suggestion = self._suggest(ranker, parsed, needed=result.fallback or result.total == 0)
+        result.directive_records = self._named_records(parsed, result.numbers)
         if result.total and req.page > result.pages:
             result.messages.append(f"Trang {req.page} không có kết quả: chỉ có {result.pages} trang "
                                    f"(trang cuối là trang {result.pages}).")
@@ -399,10 +417,12 @@ class SearchService:
             for field_name, term in part.terms:
                 mask[ranker.docs_with(field_name, term)] = True
             if part.directives is not None:
-                for number, ids in table.postings["directive"].items():
+                for record, ids in table.postings["directive"].items():
+                    number = split_key(record)[0]
                     if part.directives.match(fold(number).upper()):
                         mask[ids] = True
-                        numbers.append(number)
+                        if number not in numbers:
+                            numbers.append(number)
             return mask
 
         matches = table.live.copy()
@@ -419,6 +439,7 @@ class SearchService:
             allowed &= mask
         total = int(allowed.sum())
         facets = facet_counts(table, matches, filters, req.filters(), FACET_TOP)
+        _count_numbers(table, facets["directive"], matches, filters)
         first = (req.page - 1) * req.limit
         wanted = max(first + req.limit, keep)
         docnums, scores = np.zeros(0, dtype=np.int64), None
@@ -429,7 +450,13 @@ class SearchService:
                 docnums = candidates[order]
             else:
                 scores = ranker.score(rank_terms(parsed) + [("directive", n, DIRECTIVE_BOOST) for n in numbers])
-                docnums = top(scores, allowed, wanted)
+                if parsed.words or parsed.phrases:
+                    docnums = top(scores, allowed, wanted)
+                else:  # only numbers: each record's citing documents in turn, the most cited record first
+                    group = _record_groups(table, self._profiles_now()[0], [*parsed.directives, *numbers])
+                    candidates = np.flatnonzero(allowed)
+                    docnums = candidates[np.lexsort((candidates, -scores[candidates],
+                                                     group[candidates]))[:wanted]]
         terms = highlight_terms(parsed)
 
         def hit(docnum) -> Hit:
@@ -441,7 +468,7 @@ class SearchService:
             return made
 
         result = SearchResult(request=req, total=total, hits=[hit(d) for d in docnums[first:first + req.limit]],
-                              facets=facets)
+                              facets=facets, numbers=list(dict.fromkeys([*parsed.directives, *numbers])))
         if keep:
             # Open every segment's stored fields now: a commit that merges
             # segments away, or a rebuild swapped in, while the hits are being
@@ -451,6 +478,44 @@ class SearchService:
                     leaf.stored_fields(0)
             result.ranked = lambda: (hit(d) for d in docnums[:keep])
         return result
+
+    def _profiles_now(self) -> tuple[dict[str, dict[str, Any]], dict[str, set[str]]]:
+        """Every directive record of the index (key -> profile, citations) and the records by subject syllable,
+        read once per index generation."""
+        gen = self.searcher().reader().generation()
+        with self._lock:
+            cached = self._profiles
+        if cached is not None and cached[0] == gen:
+            return cached[1], cached[2]
+        found = read_records(self.index_dir)
+        by_syllable: dict[str, set[str]] = {}
+        for k, profile in found.items():
+            for syllable in _syllables(profile.get("subject") or ""):
+                by_syllable.setdefault(syllable, set()).add(k)
+        with self._lock:
+            self._profiles = (gen, found, by_syllable)
+        return found, by_syllable
+
+    def _named_records(self, parsed: ParsedQuery, numbers: list[str]) -> list[dict[str, Any]]:
+        """The records a query names: every record of the numbers it cites, else the records whose subject
+        holds each of its words (at least :data:`SUBJECT_MIN_WORDS`), most cited first."""
+        profiles, by_syllable = self._profiles_now()
+        if numbers:
+            chosen = [k for k in profiles if split_key(k)[0] in numbers]
+            chosen.sort(key=lambda k: (numbers.index(split_key(k)[0]), split_key(k)[1] == UNATTRIBUTED,
+                                       -profiles[k]["citations"], k))
+        else:
+            words = {w for text in [*parsed.words, *(" ".join(p) for p in parsed.phrases)]
+                     for w in _syllables(text)}
+            if len(words) < SUBJECT_MIN_WORDS:
+                return []
+            holding = sorted((by_syllable.get(w, set()) for w in words), key=len)
+            keys = set.intersection(*holding) if holding[0] else set()
+            # The closest subjects first: the query covers most of them; then the most cited.
+            scored = sorted((-len(words) / len(_syllables(profiles[k]["subject"])), -profiles[k]["citations"], k)
+                            for k in keys)
+            chosen = [k for *_rank, k in scored[:RECORDS_SHOWN]]
+        return [{"key": k, "label": key_label(k), **profiles[k]} for k in chosen]
 
     def _suggest(self, ranker: Ranker, parsed: ParsedQuery, needed: bool) -> str | None:
         """A better-supported spelling of a plain-words query, if it needs one."""
@@ -499,8 +564,9 @@ class SearchService:
         if docnum is None:
             return []
         stored = searcher.stored_fields(docnum)
-        counts = Counter(t.text for t in ANALYZER(f"{stored.get('title') or ''}\n{stored.get('text') or ''}")
-                         if not t.text.replace(JOINER, "").isdigit())
+        # Cited numbers are evidence by record, not by their syllables: two records of one number share none.
+        text = _without_numbers(f"{stored.get('title') or ''}\n{stored.get('text') or ''}")
+        counts = Counter(t.text for t in ANALYZER(text) if not t.text.replace(JOINER, "").isdigit())
         # A term found in no other document says nothing about similarity, and
         # one found in most says little: keep those in between, weighted by tf x idf.
         # Document frequencies come from the term dictionary: no postings decoded.
@@ -509,8 +575,11 @@ class SearchService:
                   if 2 <= dfs[term] <= ranker.docs // 2]
         weighted = sorted(shared, reverse=True)[:MLT_TERMS]
         top_weight = weighted[0][0] if weighted else 1.0
+        records = [k for k in (stored.get("directive_record") or "").split(",")
+                   if k and split_key(k)[1] != UNATTRIBUTED]
         scores = ranker.score([(f, term, w / top_weight * fw) for w, term in weighted
-                               for f, fw in (("text", 1.0), ("title", TITLE_BOOST))])
+                               for f, fw in (("text", 1.0), ("title", TITLE_BOOST))]
+                              + [("directive_record", k, DIRECTIVE_BOOST) for k in records])
         allowed = table.live & (scores > 0)
         allowed[docnum] = False
         allowed[list(self._copies(searcher, ranker, docnum, doc_id))] = False
@@ -568,6 +637,38 @@ class SearchService:
         return dict(stored) if stored else None
 
 
+def _record_keys(table: FacetTable, values: list[str]) -> list[str]:
+    """Record keys a directive filter selects: a record's own key, or every record of a bare number."""
+    numbers = {v for v in values if split_key(v)[1] is None}
+    return [*values, *(k for k in table.postings["directive"] if k not in values and split_key(k)[0] in numbers)]
+
+
+def _count_numbers(table: FacetTable, values: list[FacetValue], matches: np.ndarray,
+                   filters: dict[str, np.ndarray]) -> None:
+    """A selected bare number counts every document citing it (the facet counts records)."""
+    within = None
+    for value in values:
+        if value.selected and split_key(value.value)[1] is None and value.value not in table.postings["directive"]:
+            if within is None:
+                within = matches.copy()
+                for other, mask in filters.items():
+                    if other != "directive":
+                        within &= mask
+            value.count = int((within & table.value_mask("directive", _record_keys(table, [value.value]))).sum())
+
+
+def _record_groups(table: FacetTable, profiles: Mapping[str, Mapping[str, Any]], numbers: list[str]) -> np.ndarray:
+    """Per document, the place of its best record among ``numbers``' records (most cited first, unattributed
+    citations last), for a query made of numbers only; documents citing none come after."""
+    keys = [k for k in table.postings["directive"] if split_key(k)[0] in numbers]
+    keys.sort(key=lambda k: (split_key(k)[1] == UNATTRIBUTED, -(profiles.get(k) or {}).get("citations", 0),
+                             numbers.index(split_key(k)[0]), k))
+    group = np.full(table.size, len(keys), dtype=np.int64)
+    for place, k in reversed(list(enumerate(keys))):
+        group[table.postings["directive"][k]] = place
+    return group
+
+
 def highlight_terms(parsed: ParsedQuery) -> Terms:
     """The query's words and phrases, for snippets to mark what matched."""
     return Terms.of(parsed.words, parsed.phrases)
@@ -587,6 +688,24 @@ def _hit(hit: dict, score: float | None, terms: Terms) -> Hit:
         snippet=snippet(text, terms),
         source=hit.get("source"),
         near_duplicate_of=hit.get("near_duplicate_of") or None,
+        records=[k for k in (hit.get("directive_record") or "").split(",") if k],
         parent_id=hit.get("parent_id") or None,
         number=hit.get("number") or None,
     )
+
+
+def _without_numbers(text: str) -> str:
+    """``text`` with every cited document number blanked out (same length; a comma, so that the words either
+    side do not make a pair)."""
+    text = nfc(text)
+    parts, last = [], 0
+    for start, end, _number in cited_spans(text):
+        if start >= last:  # listed numbers ("217, 218-QĐ/TW") may share characters
+            parts += [text[last:start], "," + " " * (end - start - 1)]
+            last = end
+    return "".join(parts) + text[last:]
+
+
+def _syllables(text: str) -> set[str]:
+    """The folded, lower-case syllables of ``text``."""
+    return set(re.findall(r"\w+", key(text)))

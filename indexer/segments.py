@@ -18,11 +18,11 @@ from pickle import dumps
 import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.system import pack_ushort
-from whoosh.writing import SegmentWriter
 
 from indexer.longlists import LongListWriter
 from indexer.schema import SyllableText
 from indexer.w3files import PICKLE_PROTOCOL, Postings, TermTable, extent_bytes, write_blocks
+from indexer.whoosh_internals import FieldWriterParts, HookedSegmentWriter, swap_term_table
 
 # Terms with fewer postings than this are kept in the term table itself,
 # not as a block in the postings file: most pair terms occur a few times.
@@ -42,7 +42,7 @@ class Codec(W3Codec):
 
     def field_writer(self, storage, segment):
         writer = W3FieldWriter(self, storage, segment)
-        writer._tindex.__class__ = TermTable  # the table W3FieldWriter opened, with TermTable.add_many
+        swap_term_table(writer, TermTable)  # the table W3FieldWriter opened, with TermTable.add_many
         return writer
 
 
@@ -146,10 +146,11 @@ class _FieldPool:
 
 def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListWriter) -> None:
     """Write one field's term table rows and postings blocks (W3 bytes, see :mod:`indexer.w3files`)."""
-    postfile = fieldwriter._postfile
+    parts = FieldWriterParts(fieldwriter)
+    postfile = parts.postfile
     fixed_size = fieldobj.format.fixed_value_size()
     keep_positions = isinstance(fieldobj, SyllableText)
-    prefix = pack_ushort(fieldwriter._fieldid)
+    prefix = pack_ushort(parts.field_id)
     infos = postings.terminfos()
     inlined = postings.counts < INLINE_LIMIT
     infos["inlined"] = inlined
@@ -168,7 +169,7 @@ def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListW
         start, count = starts[i], counts[i]
         end = start + count
         ids, term_weights, term_values = docs[start:end].tolist(), weights[start:end].tolist(), values[start:end]
-        longlists.add(fieldwriter._fieldname, _text(postings.terms[i]), docs[start:end], weights[start:end],
+        longlists.add(parts.field_name, _text(postings.terms[i]), docs[start:end], weights[start:end],
                       term_values if keep_positions else None)  # it keeps only long lists
         if count < INLINE_LIMIT:
             tail = dumps((tuple(ids), tuple(term_weights), tuple(term_values)), PICKLE_PROTOCOL)
@@ -177,7 +178,7 @@ def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListW
                                               lengths[start:end].tolist() if lengths is not None else None,
                                               fixed_size, BLOCK_LIMIT, COMPRESS_MIN, COMPRESSION))
         rows[i] = fixed[i * width:(i + 1) * width] + tail
-    fieldwriter._tindex.add_many([prefix + term for term in postings.terms], rows)
+    parts.term_table.add_many([prefix + term for term in postings.terms], rows)
 
 
 def _text(tbytes: bytes) -> str:
@@ -196,7 +197,7 @@ def _field_lengths(lengths, fieldname: str, fieldobj) -> np.ndarray | None:
                        dtype=np.int64)
 
 
-class FastSegmentWriter(SegmentWriter):
+class FastSegmentWriter(HookedSegmentWriter):
     """Whoosh's segment writer with a :class:`TermPool`, writing plain (not compound) segment files.
 
     Documents are added without boosts, spelling fields or term vectors,
@@ -218,10 +219,9 @@ class FastSegmentWriter(SegmentWriter):
         self._extra_segments.extend(segments)
 
     def add_document(self, **fields) -> None:
-        self._check_state()
         schema = self.schema
         names = sorted(name for name in fields if not name.startswith("_"))
-        self._check_fields(schema, names)
+        self.check_document(names)
         docnum = self.docnum
         perdoc = self.perdocwriter
         perdoc.start_doc(docnum)
@@ -254,10 +254,10 @@ class FastSegmentWriter(SegmentWriter):
             perdoc.cancel_doc()
             raise
         perdoc.finish_doc()
-        self._added = True
+        self.document_added()
         self.docnum += 1
 
-    def _flush_segment(self) -> None:
+    def flush_segment(self) -> None:
         self.perdocwriter.close()
         lengths = self.per_document_reader() if self.codec.length_stats else None
         longlists = LongListWriter()
@@ -269,8 +269,8 @@ class FastSegmentWriter(SegmentWriter):
         self.fieldwriter.close()
         longlists.write(self.newsegment, self.storage)
 
-    def _commit_toc(self, segments) -> None:
-        super()._commit_toc(list(segments) + self._extra_segments)
+    def segments_to_commit(self, segments: list) -> list:
+        return segments + self._extra_segments
 
 
 def write_segment(ix, documents):
@@ -280,10 +280,7 @@ def write_segment(ix, documents):
     the write lock; that writer's :meth:`FastSegmentWriter.add_segments`
     commits the returned segments.  None when there were no documents.
     """
-    writer = FastSegmentWriter(ix, _lk=False)
+    writer = FastSegmentWriter(ix, lock=False)
     for fields in documents:
         writer.add_document(**fields)
-    if not writer._added:
-        writer._close_segment()
-        return None
-    return writer._finalize_segment()
+    return writer.finish_segment()

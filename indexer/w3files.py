@@ -19,17 +19,17 @@ from pickle import dumps
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
-from whoosh.filedb.filetables import OrderedHashWriter, _lengths
 from whoosh.system import pack_int, pack_long
-from whoosh.util.numeric import _length_byte_cache, length_to_byte
+from whoosh.util.numeric import length_to_byte
+
+from indexer.whoosh_internals import HASH_ENTRY, HASH_SLOT, LENGTH_BYTE_CACHE, HashWriter, grow_to
 
 # W3TermInfo's fixed part ("!BfIBBfII"): flags (1 = inlined), total weight,
 # document frequency, min and max field length (as bytes), max weight, first
 # and last document number.
 TERMINFO = np.dtype([("inlined", "u1"), ("weight", ">f4"), ("df", ">u4"), ("minlength", "u1"),
                      ("maxlength", "u1"), ("maxweight", ">f4"), ("minid", ">u4"), ("maxid", ">u4")])
-_HASH_SLOT = np.dtype([("hash", ">u4"), ("position", ">i8")])  # filetables._pointer
-_LENGTH_BYTES = np.asarray(_length_byte_cache, dtype=np.int64)
+_LENGTH_BYTES = np.asarray(LENGTH_BYTE_CACHE, dtype=np.int64)
 # W3 pickles postings with protocol 2, which has no bytes type: every value
 # becomes a latin-1 str rebuilt by a call.  Protocol 4 pickles bytes as bytes,
 # 5-9x faster and less than half the size; readers' pickle.loads takes any
@@ -137,7 +137,7 @@ def _mini_values(values: list[bytes], fixed_size: int | None):
     return b"".join(values)
 
 
-class TermTable(OrderedHashWriter):
+class TermTable(HashWriter):
     """Whoosh's ordered hash file (the ``.trm`` term table), taking a field's keys at once."""
 
     def add_many(self, keys: list[bytes], values: list[bytes]) -> None:
@@ -146,10 +146,10 @@ class TermTable(OrderedHashWriter):
             return
         if keys[0] <= self.lastkey:
             raise ValueError(f"Keys must increase: {self.lastkey!r}..{keys[0]!r}")
-        positions = list(accumulate((_lengths.size + len(key) + len(value) for key, value in zip(keys, values)),
+        positions = list(accumulate((HASH_ENTRY.size + len(key) + len(value) for key, value in zip(keys, values)),
                                     initial=self.dbfile.tell()))[:-1]
         for first in range(0, len(keys), 65536):  # written in pieces: a field can have millions of terms
-            self.dbfile.write(b"".join([_lengths.pack(len(key), len(value)) + key + value for key, value
+            self.dbfile.write(b"".join([HASH_ENTRY.pack(len(key), len(value)) + key + value for key, value
                                         in zip(keys[first:first + 65536], values[first:first + 65536])]))
         buckets, hashfn = self.buckets, self.hashfn
         for key, position in zip(keys, positions):
@@ -159,13 +159,13 @@ class TermTable(OrderedHashWriter):
         try:
             added = array(index.typecode, positions)
         except OverflowError:
-            index._retype(positions[-1])
+            grow_to(index, positions[-1])
             added = array(index.typecode, positions)
         index.array.extend(added)
         self.lastkey = keys[-1]
 
-    def _write_hashes(self) -> None:
-        # As HashWriter._write_hashes (same slots, same bytes), without a struct per slot.
+    def write_hashes(self) -> None:
+        # As Whoosh's own _write_hashes (same slots, same bytes), without a struct per slot.
         dbfile = self.dbfile
         for entries in self.buckets:
             numslots = 2 * len(entries)
@@ -176,6 +176,6 @@ class TermTable(OrderedHashWriter):
                 while positions[slot]:
                     slot = (slot + 1) % numslots
                 hashes[slot], positions[slot] = hashed, position
-            table = np.empty(numslots, dtype=_HASH_SLOT)
+            table = np.empty(numslots, dtype=HASH_SLOT)
             table["hash"], table["position"] = hashes, positions
             dbfile.write(table.tobytes())

@@ -200,13 +200,14 @@ def _known(name: str, values: list[str]) -> list[str]:
     The query service checks again and canonicalises; checking here gives the
     user a Vietnamese message that names the parameter.
     """
-    from corpus.directives import normalize_directive
     from corpus.provinces import PROVINCES, PROVINCES_2025, canonical_province
+    from indexer.records import normalize_key
 
     for value in values:
         if name == "directive":
-            if normalize_directive(value) is None:
-                raise BadParameter(name, f"«{value}» không phải là số hiệu văn bản (ví dụ: 25-NQ/TW, 16/CT-TTg).")
+            if normalize_key(value) is None:
+                raise BadParameter(name, f"«{value}» không phải là số hiệu văn bản (ví dụ: 25-NQ/TW, 16/CT-TTg, "
+                                         f"hoặc 16/CT-TTg@2020: văn bản số 16/CT-TTg năm 2020).")
             continue
         if canonical_province(value) not in (PROVINCES if name == "province" else PROVINCES_2025):
             raise BadParameter(name, _province_message(value, name))

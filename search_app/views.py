@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from corpus.directive_records import SORTS, list_records
+from indexer.records import key_label, profile_line, record_key, split_key
 from indexer.search import SearchResult
 from search_app import export as exporter
 from search_app.errors import ErrorPage
@@ -66,8 +67,11 @@ def doc_url(doc_id: str, q: str = "") -> str:
 
 
 def directive_url(number: str, fmt: str = "") -> str:
-    """Link to a directive page (canonical numbers keep their slashes)."""
-    return f"{_root()}/directive/{quote(number, safe='/')}{'.json' if fmt == 'json' else ''}"
+    """Link to a directive page (canonical numbers keep their slashes); a record key links to its record there
+    (``/directive/16/CT-TTg#2020``)."""
+    number, qualifier = split_key(number)
+    anchor = f"#{quote(qualifier, safe='')}" if qualifier and not fmt else ""
+    return f"{_root()}/directive/{quote(number, safe='/')}{'.json' if fmt == 'json' else ''}{anchor}"
 
 
 # --- search -------------------------------------------------------------------------
@@ -87,9 +91,14 @@ def _hit(hit: dict[str, Any], q: str) -> dict[str, Any]:
         **hit,
         "url": safe_link(hit.get("url")),
         "doc_url": doc_url(hit["id"], q),
-        "directive_links": [{"number": d, "url": directive_url(d)} for d in hit["directives"]],
+        "directive_links": _directive_links(hit.get("records") or hit["directives"]),
         "parent_url": doc_url(hit["parent_id"], q) if hit.get("parent_id") else None,
     }
+
+
+def _directive_links(keys: list[str]) -> list[dict[str, str]]:
+    """A link per cited record (or number) to its place on the directive page, labelled "16/CT-TTg (2020)"."""
+    return [{"number": split_key(k)[0], "record": k, "label": key_label(k), "url": directive_url(k)} for k in keys]
 
 
 def pagination(params: SearchParams, pages: int, path: str) -> dict[str, Any]:
@@ -124,13 +133,18 @@ def search_context(params: SearchParams, result: SearchResult) -> dict[str, Any]
     return {
         **data,
         "messages": messages,
+        "directive_records": [{**r, "line": profile_line(r), "url": directive_url(r["key"]),
+                               "search_url": params.url(path, directive=(r["key"],), page=1)}
+                              for r in data["directive_records"]],
+        "directive_labels": {v["value"]: key_label(v["value"]) for v in facets.get("directive", [])},
         "hits": [_hit(h, params.q) for h in data["hits"]],
         "first_rank": (params.page - 1) * params.limit + 1,
         "facets": facets,
         "province_view": params.provinces,
         "province_view_urls": {v: params.url(path, provinces=v) for v in ("published", "2025")},
         "year_chart": year_chart(facets.get("year", [])),
-        "selected": selection_chips(params, path),
+        "selected": [{**chip, "shown": key_label(chip["value"])} if chip["name"] == "directive" else chip
+                     for chip in selection_chips(params, path)],
         "clear_url": params.cleared().url(path),
         "sort_urls": {s: params.url(path, sort=s, page=1) for s in ("relevance", "date")},
         "pagination": pagination(params, result.pages, path),
@@ -232,7 +246,8 @@ def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str,
         "document": document,
         "query": q,
         "paragraphs": doc_paragraphs(text, q),
-        "directive_links": [{"number": d, "url": directive_url(d)} for d in directives],
+        "directive_links": _directive_links([k for k in (stored.get("directive_record") or "").split(",") if k]
+                                            or directives),
         "attachment_links": [{"label": a, "url": safe_link(a)} for a in attachments],
         "attached_files": _attached_files(service, doc_id, q),
         "parent": _parent(service, document["parent_id"], q),
@@ -305,6 +320,7 @@ def directive_context(number: str, params: SearchParams, result: SearchResult,
     facets = facet_links({k: data["facets"][k] for k in ("province", "province_2025", "year")},
                          SearchParams(directive=(number,)), search)
     page_path = directive_url(number)
+    several = len(records["records"]) > 1 or bool(records["unattributed"])
     return {
         "number": number,
         "total": data["total"],
@@ -322,7 +338,9 @@ def directive_context(number: str, params: SearchParams, result: SearchResult,
         "export": {"csv": SearchParams(directive=(number,), sort="date").url(_root() + "/export.csv"),
                    "jsonl": SearchParams(directive=(number,), sort="date").url(_root() + "/export.jsonl")},
         "json_url": directive_url(number, "json"),
-        "records": [{**r, "citation_links": [{"id": d, "url": doc_url(d)} for d in r["citations"]],
+        "records": [{**r, "key": record_key(r, several), "anchor": str(r["year"] or r["term"] or ""),
+                     "search_url": SearchParams(directive=(record_key(r, several),)).url(search),
+                     "citation_links": [{"id": d, "url": doc_url(d)} for d in r["citations"]],
                      "relations": [{**rel, "url": directive_url(rel["number"]) if rel["number"] else None}
                                    for rel in r["relations"]]}
                     for r in records["records"]],

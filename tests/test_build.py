@@ -194,7 +194,7 @@ def test_a_segment_job_leaves_no_garbage_for_the_next_job(tmp_path, make_mini_do
     windex.create_in(str(tmp_path / "index"), make_schema())
     gc.collect()
     try:
-        segment, count = _segment_job((str(tmp_path / "store.db"), str(tmp_path / "index"), ids))
+        segment, count = _segment_job((str(tmp_path / "store.db"), str(tmp_path / "index"), ids, {}))
         assert count == len(ids) and segment.doc_count() == len(ids)
         assert gc.collect() < 100
     finally:

@@ -333,7 +333,8 @@ def test_document_json(client):
     assert data["document"]["id"] == "d7" and data["document"]["year"] == 2023
     assert data["document"]["attachments"][0].endswith("ke-hoach.pdf")
     assert data["attachment_links"][1]["url"] is None
-    assert data["directive_links"] == [{"number": "16/CT-TTg", "url": "/directive/16/CT-TTg"}]
+    assert data["directive_links"] == [{"number": "16/CT-TTg", "record": "16/CT-TTg", "label": "16/CT-TTg",
+                                       "url": "/directive/16/CT-TTg"}]
     assert data["near_duplicates"] == []
     assert all(item["id"] != "d7" for item in data["similar"])
 
