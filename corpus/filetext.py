@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
+from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError, PdfReadError
+from striprtf.striprtf import rtf_to_text
 
 from corpus.legacyfonts import detect, to_unicode
 from corpus.vietnamese import nfc
@@ -153,9 +156,6 @@ def _run(args: list[str], data: bytes | None = None) -> bytes:
 
 
 def _pdf(data: bytes, out: FileText, *, ocr: bool, cache_dir, progress) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import FileNotDecryptedError, PdfReadError
-
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
@@ -337,8 +337,6 @@ def _odt(data: bytes, out: FileText, **_) -> str:
 
 
 def _rtf(data: bytes, out: FileText, **_) -> str:
-    from striprtf.striprtf import rtf_to_text
-
     raw = data.decode("latin-1")
     fonts = re.findall(r"\\f\d+[^;{}]*?\s([^;{}\\]+);", raw[:20000])
     out.pages = 1
