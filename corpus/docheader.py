@@ -46,10 +46,13 @@ TYPE_WORDS = sorted({*rules.TYPE_NAMES.values(), *rules.STATE_TYPE_NAMES.values(
                      "Quy định", "Chỉ thị", "Nghị quyết", "Thông báo", "Giấy mời", "Biên bản", "Lời kêu gọi"},
                     key=len, reverse=True)
 # Lines that start the body: the subject ends before them.
-BODY_STARTS = ("căn cứ", "thực hiện", "thi hành", "kính gửi", "xét ", "nhằm", "để ", "trong ", "ngày ", "theo ",
-               "i.", "1.", "a)", "phần", "chương", "điều 1", "trên cơ sở", "qua ", "nay ")
+# (Patterns, matched at the start of the line without marks: "ngày 06/9/2024, ..." opens the body,
+# "Ngày hội Đại đoàn kết" may go on a subject.)
+BODY_STARTS = ("căn cứ", "thực hiện", "thi hành", "kính gửi", "xét ", "nhằm", "để ", "trong ", r"ngày \d", "theo ",
+               r"i\.", r"1\.", r"a\)", "phần", "chương", "điều 1", "trên cơ sở", "qua ", "nay ", "thời gian qua",
+               r"năm \d+,", "những năm", "hiện nay", "sau khi", "từ ", "thay mặt", "nơi nhận")
 # ... but the line under the type is the subject ("KẾ HOẠCH / thực hiện Nghị quyết ...") unless it opens the body.
-NOT_SUBJECT = ("căn cứ", "kính gửi", "i.", "1.", "a)", "phần", "chương", "điều 1")
+NOT_SUBJECT = ("căn cứ", "kính gửi", r"i\.", r"1\.", r"a\)", "phần", "chương", "điều 1")
 LETTER_SUBJECT = r"^(?:V/v|V/V|Về việc)\s*[:.]?\s*"
 SUBJECT_MAX_LINES, SUBJECT_MAX_CHARS = 4, 300
 PLACE_MAX_WORDS = 5
@@ -62,6 +65,8 @@ _PLACE_DATE_RE = re.compile(PLACE_DATE, re.I)
 _TYPE_RE = re.compile(r"^(" + "|".join(re.escape(fold(t).upper()).replace(r"\ ", r"\s*") for t in TYPE_WORDS)
                       + r")(?![\w])\s*(.*)$")
 _LETTER_RE = re.compile(LETTER_SUBJECT)
+_BODY_RE = re.compile("|".join(fold(s) for s in BODY_STARTS))
+_NOT_SUBJECT_RE = re.compile("|".join(fold(s) for s in NOT_SUBJECT))
 _DOUBLED_RE = re.compile(r"([A-ZĐ])\1+")
 # Specks a scan leaves at a line's ends: "_Số: 283/...", "CHỈ THỊ _", "Số 418-TB/HU .".
 _SPECKS_RE = re.compile(r"^(?:_|[^\w\s(\"“'])+(?=\w)|\s+(?:_|[^\w\s)\"”'])+$")
@@ -69,8 +74,14 @@ _SPECKS_RE = re.compile(r"^(?:_|[^\w\s(\"“'])+(?=\w)|\s+(?:_|[^\w\s)\"”'])+$
 
 def read_header(text: str) -> dict[str, Any]:
     """number, issuer, place, published, type, title read from a document's opening lines (None when absent)."""
-    lines = [_clean(line) for line in nfc(text or "").splitlines()[:HEADER_LINES * 2]]
-    lines = [line for line in lines if line][:HEADER_LINES]
+    # Blank and rule lines ("-----") are kept as "" in ``raw``: they end a subject (a block of lines).
+    raw: list[str] = []
+    for line in nfc(text or "").splitlines()[:HEADER_LINES * 3]:
+        cleaned = _clean(line)
+        if cleaned or (raw and raw[-1]):
+            raw.append(cleaned)
+    at = [i for i, line in enumerate(raw) if line][:HEADER_LINES]  # raw position of each line
+    lines = [raw[i] for i in at]
     out: dict[str, Any] = dict.fromkeys(("number", "issuer", "place", "published", "type", "title"))
     number_at = type_at = None
     for i, line in enumerate(lines):
@@ -91,12 +102,12 @@ def read_header(text: str) -> dict[str, Any]:
                 out["type"] = _type_name(m.group(1))
                 rest = line[len(m.group(1)):].strip(" :.-")
                 rest = rest if sum(ch.isalpha() for ch in rest) >= 3 else ""  # a speck ("QUYẾT ĐỊNH Ẽ"), not a subject
-                out["title"] = _subject(([rest] if rest else []) + lines[i + 1:])
+                out["title"] = _subject(([rest] if rest else []) + raw[at[i] + 1:])
     if out["title"] is None:
         # An official letter has no type line: its subject is "V/v ..." under the number.
         for i, line in enumerate(lines):
             if _LETTER_RE.match(line):
-                out["title"] = _subject([_LETTER_RE.sub("", line)] + lines[i + 1:])
+                out["title"] = _subject([_LETTER_RE.sub("", line)] + raw[at[i] + 1:])
                 break
     top = number_at if number_at is not None else type_at
     if top is not None:
@@ -167,13 +178,22 @@ def _number(rest: str) -> str | None:
 
 
 def _subject(lines: list[str]) -> str | None:
+    """The subject: the block of lines under the type, up to a blank or rule line, the body or the signer."""
     parts: list[str] = []
-    for line in lines[:SUBJECT_MAX_LINES]:
-        low = fold(line).lower()
-        # A subject goes on in lower case ("đối với ..."); a capital starts the body or the signer.
-        if parts and (line[:1].isupper() or low.startswith(tuple(fold(s) for s in BODY_STARTS))):
+    for line in lines:
+        if not line:
+            if parts:
+                break
+            continue
+        if len(parts) == SUBJECT_MAX_LINES:
             break
-        if not parts and low.startswith(tuple(fold(s) for s in NOT_SUBJECT)):
+        low = fold(line).lower()
+        # A subject goes on in lower case ("đối với ...") or with a name ("Quy chế dân chủ ở cơ sở"); a line
+        # in capitals (the signer), the body's opening words, or a capitalised sentence ends it.
+        if parts and (_caps(line) or _BODY_RE.match(low)
+                      or (line[:1].isupper() and line.rstrip().endswith((".", ":", ";")))):
+            break
+        if not parts and _NOT_SUBJECT_RE.match(low):
             break
         if _PLACE_DATE_RE.search(fold(line)) or _NUMBER_RE.match(line):
             break

@@ -119,3 +119,14 @@ def test_a_date_line_as_a_scan_reads_it_gives_the_date_or_nothing():
     assert published("Hà Nội, ngày 5/3/2019") == "2019-03-05"
     assert published("Quảng Ninh, ngày 19 tháng 91 năm 2025") is None  # no month 91: unknown, not a guess
     assert published("Sóc Trăng, ngày 31 tháng 2 năm 2024") is None
+
+
+def test_a_subject_wrapped_before_a_name_goes_on_and_ends_at_a_blank_or_rule_line():
+    h = read_header("ỦY BAN NHÂN DÂN TỈNH HÀ GIANG\nSố: 45/2024/QĐ-UBND\nHà Giang, ngày 12 tháng 3 năm 2024\n"
+                    "QUYẾT ĐỊNH\nVề việc ban hành\nQuy chế dân chủ ở cơ sở\n-----------\nỦy ban nhân dân tỉnh tổ chức")
+    assert h["title"] == "Về việc ban hành Quy chế dân chủ ở cơ sở"
+    scan = ("TỈNH ỦY SÓC TRĂNG\n\nSố 202-KH/BDVTU\n\nSóc Trăng, ngày 06 tháng 9 năm 2024\n\nKẾ HOẠCH\n\n"
+            "tổ chức\nNgày hội Dân vận khéo\nnăm 2024\n\nCác chi bộ tổ chức tuyên truyền đến đoàn viên")
+    assert read_header(scan)["title"] == "tổ chức Ngày hội Dân vận khéo năm 2024"
+    body = read_header("Số 202-KH/BDVTU\nKẾ HOẠCH\ntổ chức Ngày hội\nNgày 06/9/2024, Ban Dân vận ban hành kế hoạch")
+    assert body["title"] == "tổ chức Ngày hội"
