@@ -120,3 +120,31 @@ PLAN = [
     "Thực hiện Kết luận số 114-KL/TW của Ban Bí thư, Ban Dân vận Tỉnh ủy xây dựng kế hoạch như sau.",
     "Các chi bộ tổ chức tuyên truyền sâu rộng đến đoàn viên, hội viên và nhân dân.",
 ]
+
+
+def header_pdf(left: list[str], right: list[str], kind: str, subject: list[str], body: str) -> bytes:
+    """A PDF laid out like a signed document: issuer and number in the left column, motto and
+    place-date in the right one, then the type, the subject lines, a rule and the body."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("DejaVu", "", str(FONT))
+    pdf.add_font("DejaVu", "B", str(FONT_BOLD))
+    pdf.add_page()
+    y = 20
+    for i in range(max(len(left), len(right))):
+        for x, width, column in ((15, 80, left), (100, 95, right)):
+            if i < len(column):
+                pdf.set_font("DejaVu", "B" if i == 0 else "", 12)
+                pdf.set_xy(x, y)
+                pdf.cell(width, 6, column[i], align="C")
+        y += 6
+    for text, size in [(kind, 14), *[(line, 13) for line in subject], ("-----", 13)]:
+        pdf.set_font("DejaVu", "B", size)
+        pdf.set_xy(15, y + 6)
+        pdf.cell(180, 7, text, align="C")
+        y += 7
+    pdf.set_font("DejaVu", "", 13)
+    pdf.set_xy(15, y + 14)
+    pdf.multi_cell(180, 7, body)
+    return bytes(pdf.output())

@@ -1,7 +1,11 @@
 """corpus.docheader on Party and State headers laid out in different ways."""
 from __future__ import annotations
 
+import pytest
+
 from corpus.docheader import read_header
+from corpus.filetext import read_file
+from tests import filemaker as fm
 
 STATE = """ỦY BAN NHÂN DÂN
 TỈNH HÀ GIANG
@@ -130,3 +134,23 @@ def test_a_subject_wrapped_before_a_name_goes_on_and_ends_at_a_blank_or_rule_lin
     assert read_header(scan)["title"] == "tổ chức Ngày hội Dân vận khéo năm 2024"
     body = read_header("Số 202-KH/BDVTU\nKẾ HOẠCH\ntổ chức Ngày hội\nNgày 06/9/2024, Ban Dân vận ban hành kế hoạch")
     assert body["title"] == "tổ chức Ngày hội"
+
+
+@pytest.mark.skipif(not fm.FONT.exists(), reason="needs fonts-dejavu-core")
+def test_a_pdf_laid_out_in_two_columns_reads_like_its_paper():
+    data = fm.header_pdf(["TỈNH ỦY SÓC TRĂNG", "BAN DÂN VẬN", "*", "Số 202-KH/BDVTU"],
+                         ["ĐẢNG CỘNG SẢN VIỆT NAM", "", "", "Sóc Trăng, ngày 06 tháng 9 năm 2024"],
+                         "KẾ HOẠCH", ["triển khai các hoạt động hưởng ứng phong trào", "thi đua Dân vận khéo năm 2024"],
+                         "Thực hiện Kết luận số 114-KL/TW của Ban Bí thư, Ban Dân vận Tỉnh ủy xây dựng kế hoạch.")
+    h = read_header(read_file(data, "kh.pdf").text)
+    assert h == {"number": "202-KH/BDVTU", "issuer": "TỈNH ỦY SÓC TRĂNG / BAN DÂN VẬN", "place": "Sóc Trăng",
+                 "published": "2024-09-06", "type": "Kế hoạch",
+                 "title": "triển khai các hoạt động hưởng ứng phong trào thi đua Dân vận khéo năm 2024"}
+    state = fm.header_pdf(["ỦY BAN NHÂN DÂN", "TỈNH HÀ GIANG", "Số: 45/2024/QĐ-UBND"],
+                          ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+                           "Hà Giang, ngày 12 tháng 3 năm 2024"],
+                          "QUYẾT ĐỊNH", ["Về việc ban hành Quy chế dân chủ ở cơ sở"],
+                          "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;")
+    h = read_header(read_file(state, "qd.pdf").text)
+    assert (h["number"], h["place"], h["published"], h["type"], h["title"]) == (
+        "45/2024/QĐ-UBND", "Hà Giang", "2024-03-12", "Quyết định", "Về việc ban hành Quy chế dân chủ ở cơ sở")
