@@ -56,6 +56,7 @@ NOT_SUBJECT = ("căn cứ", "kính gửi", r"i\.", r"1\.", r"a\)", "phần", "ch
 LETTER_SUBJECT = r"^(?:V/v|V/V|Về việc)\s*[:.]?\s*"
 SUBJECT_MAX_LINES, SUBJECT_MAX_CHARS = 4, 300
 PLACE_MAX_WORDS = 5
+FULL_LINE = 60  # characters: lines at least this wide (and near the widest) are body text
 
 _MOTTO_RE = re.compile("|".join(MOTTOS), re.I)
 _RULE_RE = re.compile(RULE_LINE)
@@ -179,6 +180,8 @@ def _number(rest: str) -> str | None:
 
 def _subject(lines: list[str]) -> str | None:
     """The subject: the block of lines under the type, up to a blank or rule line, the body or the signer."""
+    # A line as wide as the widest is a wrapped body paragraph, not a subject (set shorter, centred).
+    full = max(map(len, lines[:HEADER_LINES]), default=0)
     parts: list[str] = []
     for line in lines:
         if not line:
@@ -190,8 +193,8 @@ def _subject(lines: list[str]) -> str | None:
         low = fold(line).lower()
         # A subject goes on in lower case ("đối với ...") or with a name ("Quy chế dân chủ ở cơ sở"); a line
         # in capitals (the signer), the body's opening words, or a capitalised sentence ends it.
-        if parts and (_caps(line) or _BODY_RE.match(low)
-                      or (line[:1].isupper() and line.rstrip().endswith((".", ":", ";")))):
+        if parts and (_caps(line) or _BODY_RE.match(low) or (line[:1].isupper() and (
+                line.rstrip().endswith((".", ":", ";")) or (full >= FULL_LINE and len(line) >= 0.85 * full)))):
             break
         if not parts and _NOT_SUBJECT_RE.match(low):
             break

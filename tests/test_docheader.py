@@ -154,3 +154,12 @@ def test_a_pdf_laid_out_in_two_columns_reads_like_its_paper():
     h = read_header(read_file(state, "qd.pdf").text)
     assert (h["number"], h["place"], h["published"], h["type"], h["title"]) == (
         "45/2024/QĐ-UBND", "Hà Giang", "2024-03-12", "Quyết định", "Về việc ban hành Quy chế dân chủ ở cơ sở")
+
+
+@pytest.mark.skipif(not fm.FONT.exists(), reason="needs fonts-dejavu-core")
+def test_a_wrapped_body_paragraph_under_a_one_line_subject_is_not_the_subject():
+    lines = fm.PLAN[:7] + ["Hỗ trợ hộ nghèo xây dựng nhà ở, nước sạch, đường giao thông nông thôn; giữ gìn an ninh "
+                           "trật tự ở khu dân cư."]
+    text = read_file(fm.text_pdf(lines), "kh.pdf").text
+    assert len(text.splitlines()) > len(lines)  # the body line wrapped
+    assert read_header(text)["title"] == "triển khai các hoạt động hưởng ứng phong trào thi đua Dân vận khéo"
