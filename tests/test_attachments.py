@@ -315,3 +315,16 @@ def test_a_crawl_killed_during_ocr_loses_nothing_and_resumes(serve, tmp_path):  
         report = crawl(store, sources=[_source(server)], **FAST)
         assert report.resumed and report.finished
         assert _snapshot(store) == whole
+
+
+def test_sources_file_takes_an_attachment_size_cap(tmp_path):
+    from corpus.sources import SourceError, load_sources
+
+    path = tmp_path / "portals.toml"
+    path.write_text('[[source]]\nurl = "https://bdv.example.vn/"\nmax_attachment_mb = 12.5\n', encoding="utf-8")
+    assert load_sources(path)[0].max_attachment_mb == 12.5
+    path.write_text('[[source]]\nurl = "https://bdv.example.vn/"\n', encoding="utf-8")
+    assert load_sources(path)[0].max_attachment_mb == 30
+    path.write_text('[[source]]\nurl = "https://bdv.example.vn/"\nmax_attachment_mb = "big"\n', encoding="utf-8")
+    with pytest.raises(SourceError, match="max_attachment_mb must be a number of megabytes"):
+        load_sources(path)
