@@ -14,6 +14,7 @@ import click
 
 from corpus import config, jsonlines
 from corpus.document import FIELDS
+from corpus.sources import KINDS
 from corpus.store import Store
 
 
@@ -572,24 +573,61 @@ def _status_line(text: str) -> None:
 
 
 @cli.command()
+@click.option("--province", help="Only the portals of this (pre-2025) province, e.g. 'Sóc Trăng'.")
+@click.option("--kind", type=click.Choice(KINDS), help="Only portals of this kind.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def sources(province: str | None, kind: str | None, as_json: bool) -> None:
+    """List the built-in catalogue of real portals that publish dân vận material.
+
+    Seen in public search results, not fetched live: some may have moved.
+    Crawl them with danvan crawl --sources builtin (with --province/--kind to
+    choose).
+
+    Example: danvan sources --province "Hà Giang" --kind ban-dan-van
+    """
+    from corpus.sources import SourceError, builtin_sources
+
+    try:
+        found = builtin_sources(province=province, kind=kind)
+    except SourceError as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps([{"name": s.name, "province": s.province, "kind": s.kind, "start_urls": s.start_urls,
+                                "evidence": s.evidence} for s in found], ensure_ascii=False, indent=2))
+        return
+    for s in found:
+        click.echo(f"{s.province or 'Trung ương':<16} {s.kind:<18} {s.start_urls[0]}  {s.name}")
+    click.echo(f"{len(found)} sources")
+
+
+@cli.command()
 @click.argument("start_urls", nargs=-1)
 @click.option("--sources", "sources_file", type=click.Path(dir_okay=False, path_type=Path),
               help="TOML file listing portals: name, start_urls, province, allowed_prefixes, delay, max_pages, "
-                   "allow_private, max_attachment_mb.")
+                   "allow_private, kind, render, max_attachment_mb; or 'builtin' for the shipped catalogue (danvan sources).")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many requests (a later crawl resumes).")
 @click.option("--max-attachment-mb", type=click.FloatRange(min=0, min_open=True),
               help="Size cap of an attached file (PDF, Word), in MB; default 30, or each source's max_attachment_mb.")
 @click.option("--no-ocr", is_flag=True, help="Do not OCR scanned PDFs (they are recorded as not read).")
 @click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="Seconds between requests to one host.")
-@click.option("--province", help="Province of the start URLs' portals, e.g. 'Hà Giang'.")
+@click.option("--province", help="Province of the start URLs' portals, e.g. 'Hà Giang'; with no start URLs, "
+                                "crawl the built-in portals of that province.")
+@click.option("--kind", type=click.Choice(KINDS), help="With the built-in catalogue: only portals of this kind.")
+@click.option("--concurrent-hosts", type=click.IntRange(min=1), default=8, show_default=True,
+              help="Portals fetched at once, each one request at a time with its own delay.")
+@click.option("--render", is_flag=True,
+              help="Render pages built by scripts (an empty shell) in headless Chromium, through the same polite "
+                   "fetcher (make browser installs it). Off by default; a source's render = true turns it on for "
+                   "that source.")
 @click.option("--allow-private", is_flag=True,
               help="Also fetch private and loopback addresses (127.0.0.1, ::1, 10.x, 192.168.x): a local mirror. "
                    "Refused by default.")
 @data_dir_option
-def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int | None,
-          max_attachment_mb: float | None, no_ocr: bool, delay: float,
-          province: str | None, allow_private: bool, data_dir: Path | None) -> None:
+def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int | None, delay: float,
+          province: str | None, kind: str | None, concurrent_hosts: int, render: bool, allow_private: bool,
+          max_attachment_mb: float | None, no_ocr: bool,
+          data_dir: Path | None) -> None:
     """Crawl portals politely (robots.txt, delays) into the corpus; resumable.
 
     Follows listings, sitemap.xml and RSS on each start URL's site only.  A
@@ -603,22 +641,35 @@ def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int
     Example: danvan crawl https://bandanvan.example.gov.vn/ --max-pages 200 --province "Hà Giang"
 
     Example (a local mirror): danvan crawl http://127.0.0.1:8000/ --allow-private
+
+    Example (the built-in portals of one province): danvan crawl --province "Hà Giang" --max-pages 500
     """
     from corpus.crawl import crawl as run_crawl
-    from corpus.sources import SourceError
+    from corpus.render import RenderError
+    from corpus.sources import SourceError, builtin_sources
 
-    if not start_urls and sources_file is None:
-        raise click.ClickException("give start URLs or --sources FILE (see danvan crawl --help)")
+    builtin = str(sources_file) == "builtin" or (not start_urls and sources_file is None and (province or kind))
+    if not start_urls and sources_file is None and not builtin:
+        raise click.ClickException("give start URLs, --sources FILE or --sources builtin (see danvan crawl --help)")
+    if kind and not builtin:
+        raise click.ClickException("--kind chooses among the built-in portals: use it with --sources builtin")
+    chosen = sources_file
+    if builtin:
+        try:
+            chosen = builtin_sources(province=province, kind=kind)
+        except SourceError as exc:
+            raise click.ClickException(str(exc)) from None
 
     def progress(report, url: str) -> None:
         _status_line(f"{report.visited} fetched, {report.added} new articles, {report.failed} failed: {url}")
 
     with _open_store(data_dir, create=True) as store:
         try:
-            report = run_crawl(store, start_urls, sources_file, max_pages=max_pages, delay=delay,
+            report = run_crawl(store, start_urls, chosen, max_pages=max_pages, delay=delay,
                                province=province, progress=progress, allow_private=allow_private,
+                               concurrent_hosts=concurrent_hosts, render=render,
                                ocr=not no_ocr, max_attachment_mb=max_attachment_mb)
-        except (SourceError, ValueError) as exc:
+        except (SourceError, ValueError, RenderError) as exc:
             raise click.ClickException(str(exc)) from None
         finally:
             _status_line("")

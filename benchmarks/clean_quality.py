@@ -8,6 +8,10 @@ trafilatura lxml_html_clean``) extracts the same article pages.  Then the real
 pages of ../shared/fixtures/real-html are run: listing pages must be
 recognised, the article pages' text kept.
 
+Two generalisation checks run every time: the gold pages with every class
+and id attribute removed, and leave-one-site-out (each site with its own
+family's rules switched off).
+
 Usage: python benchmarks/clean_quality.py [--shared ../shared]
 """
 from __future__ import annotations
@@ -20,6 +24,7 @@ import tempfile
 import threading
 import time
 import unicodedata
+from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -156,10 +161,9 @@ def run_sites(shared: Path) -> None:
         extra = [doc.url for doc in store if doc.url not in {canonical_url(bases[g["site"]] + g["path"]) for g in golds}]
 
         # trafilatura on the same article pages (file bytes, same URLs)
-        import trafilatura
-
+        trafilatura = _trafilatura()
         started = time.perf_counter()
-        for g in golds:
+        for g in golds if trafilatura else ():
             html = page_file(sites_dir, g).read_text(encoding="utf-8")
             doc = trafilatura.bare_extraction(html, url=bases[g["site"]] + g["path"], with_metadata=True,
                                               include_comments=False, favor_precision=False)
@@ -178,15 +182,19 @@ def run_sites(shared: Path) -> None:
           f"{crawl_seconds:.1f} s")
     print(f"gold articles missing from the store: {len(missing_docs)}; stored documents not in gold "
           f"(listings or pages taken for articles): {len(extra)}")
-    d, t = danvan.row(), baseline.row(province=False)
+    d = danvan.row()
+    t = baseline.row(province=False) if baseline.docs else dict.fromkeys(d)
     print(f"\n{'metric':<16}{'danvan':>8}{'trafilatura':>13}   danvan vs target")
     for name in ("kept", "leaked", "title", "published", "province", "directives_f1"):
         print(f"{name:<16}{_fmt(d[name]):>8}{_fmt(t[name]):>13}   {_mark(name, d[name])}")
     print(f"{'province≠null':<16}{danvan.province_false:>8}{'n/a':>13}   (a province where gold has none; target 0)")
     print(f"{'near-dups':<16}{f'{dup_found}/{dup_expected}':>8}{'n/a':>13}   found / expected; {dup_false} false links")
     print("(trafilatura: directives from danvan's extractor run on trafilatura's text; it gives no province)")
-    better = d["kept"] >= t["kept"] and d["leaked"] <= t["leaked"] and (d["kept"] > t["kept"] or d["leaked"] < t["leaked"])
-    print(f"danvan beats trafilatura on kept/leaked: {'yes' if better else 'NO'}")
+    if baseline.docs:
+        better = d["kept"] >= t["kept"] and d["leaked"] <= t["leaked"] and (d["kept"] > t["kept"] or d["leaked"] < t["leaked"])
+        print(f"danvan beats trafilatura on kept/leaked: {'yes' if better else 'NO'}")
+    else:
+        print("(trafilatura not installed: pip install trafilatura lxml_html_clean for the baseline column)")
     print(f"time: danvan crawl+clean {crawl_seconds:.2f} s for {report.visited} pages; "
           f"trafilatura {trafilatura_seconds:.2f} s for {len(golds)} article pages")
     for line in danvan.misses[:10]:
@@ -196,7 +204,7 @@ def run_sites(shared: Path) -> None:
 def run_real(shared: Path) -> None:
     real = shared / "fixtures/real-html"
     print(f"\n== real pages ({real.name}/SOURCES.tsv)")
-    import trafilatura
+    trafilatura = _trafilatura()
 
     rows = list(csv.DictReader((real / "SOURCES.tsv").open(encoding="utf-8"), delimiter="\t"))
     right = 0
@@ -207,13 +215,13 @@ def run_real(shared: Path) -> None:
         expected_listing = row["page_type"] in LISTING_TYPES
         verdict = "listing" if fields is None else f"article {len(fields['text'])} ch"
         ok = (fields is None) == expected_listing
-        traf = trafilatura.extract(data.decode("utf-8", "replace")) or ""
+        traf = (trafilatura.extract(data.decode("utf-8", "replace")) or "") if trafilatura else ""
         note = ""
         if row["page_type"] == "static-article" and fields is not None:
             kept, total = _reference_kept(data, fields["text"])
             note = f" kept {kept}/{total} body paragraphs"
-            traf_kept, _ = _reference_kept(data, traf)
-            note += f" (trafilatura {traf_kept}/{total})"
+            if trafilatura:
+                note += f" (trafilatura {_reference_kept(data, traf)[0]}/{total})"
         if row["page_type"] == "article-detail" and fields is None:
             note = " (saved page holds 6 asset abstracts, not one article: see report)"
         right += ok
@@ -240,8 +248,72 @@ def run_unmarked(shared: Path) -> None:
             continue
         score.add(g, fields["text"], fields["title"], fields["published"], fields["province"], fields["directives"])
     row = score.row()
-    print("\n== generalisation check: the same 42 article pages with every class/id attribute removed")
-    print("   " + "  ".join(f"{k} {_fmt(v).strip()}" for k, v in row.items()) + f"  (taken for listings: {not_found})")
+    print(f"\n== generalisation check: the same {len(golds)} article pages with every class/id attribute removed")
+    print("   " + _figures(row) + f"  (taken for listings: {not_found})")
+
+
+def _figures(row: dict) -> str:
+    return "  ".join(f"{k} {_fmt(v).strip()}{'' if _mark(k, v).startswith('ok') or v is None else '!'}"
+                     for k, v in row.items())
+
+
+def _families(html: bytes) -> set[str]:
+    """The htmlrules families whose content selectors match the page's body."""
+    from corpus.htmlclean import decode_html, drop_junk, find_content, parse_tree
+    from corpus.htmlmeta import read_metadata
+
+    root = parse_tree(decode_html(html))
+    meta = read_metadata(root)
+    drop_junk(root)
+    family = find_content(root, article_hint=meta.article_hint).family
+    return {family} if family and family != "generic" else set()
+
+
+@contextmanager
+def _without(families: set[str]):
+    """The cleaner with these families' content rules, and every class-keyed headline rule, switched off."""
+    from corpus import htmlrules
+
+    saved = htmlrules.CONTENT_XPATHS, htmlrules.TITLE_XPATHS
+    htmlrules.CONTENT_XPATHS = [(f, x) for f, x in saved[0] if f not in families]
+    htmlrules.TITLE_XPATHS = tuple(x for x in saved[1] if "@class" not in x)
+    try:
+        yield
+    finally:
+        htmlrules.CONTENT_XPATHS, htmlrules.TITLE_XPATHS = saved
+
+
+def run_leave_one_out(shared: Path) -> None:
+    """Each development site scored with its own family's rules switched off: a portal never seen."""
+    sites_dir = shared / "fixtures/sites"
+    golds = [json.loads(line) for line in (sites_dir / "gold.jsonl").open(encoding="utf-8")]
+    print("\n== leave-one-site-out: each site's family rules (and class-keyed headline rules) switched off")
+    total = Score()
+    for site in sorted({g["site"] for g in golds}):
+        pages = [(g, page_file(sites_dir, g).read_bytes()) for g in golds if g["site"] == site]
+        families = set().union(*(_families(html) for _g, html in pages))
+        score = Score()
+        with _without(families):
+            for g, html in pages:
+                fields = parse_html(html)
+                for s in (score, total):
+                    if fields is None:
+                        s.add(g, None)
+                    else:
+                        s.add(g, fields["text"], fields["title"], fields["published"], fields["province"],
+                              fields["directives"])
+        off = ", ".join(sorted(families)) or "none matched"
+        print(f"   {site:<16}({off:<11}) {_figures(score.row())}")
+    print(f"   {'all sites':<29} {_figures(total.row())}   ('!' = below target)")
+
+
+def _trafilatura():
+    """The trafilatura module when installed (the baseline column), else None."""
+    try:
+        import trafilatura
+    except ImportError:
+        return None
+    return trafilatura
 
 
 def _reference_kept(data: bytes, text: str) -> tuple[int, int]:
@@ -266,6 +338,7 @@ def main() -> None:
         sys.exit(f"no fixtures under {args.shared}")
     run_sites(args.shared)
     run_unmarked(args.shared)
+    run_leave_one_out(args.shared)
     run_real(args.shared)
 
 

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import zlib
 from collections import Counter
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -33,6 +35,8 @@ from corpus.document import Document, content_hash, make_id
 from corpus.fetch import MAX_URL_LENGTH, Fetcher, FetchResult, without_credentials
 from corpus.frontier import DONE_STATES, Frontier, now
 from corpus.htmlclean import decode_html, parse_document, parse_html, parse_tree
+from corpus.htmlmeta import learned_site_names, listing_dates
+from corpus.render import Renderer, is_shell, render_problem
 from corpus.sources import Source, load_sources, site_host, source_province, sources_from_urls
 from corpus.store import Store
 
@@ -71,6 +75,7 @@ MAX_SITEMAP_NESTING = 3  # robots.txt sitemap -> index -> index -> sitemap; deep
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 MAX_LINKS = {"page": 1000, "sitemap": 50_000, "feed": 50_000}  # links taken from one page
 KNOWN_PER_BUDGET = 20  # a source's frontier holds at most 20 URLs per page of its budget (200,000 by default)
+DEFAULT_CONCURRENT_HOSTS = 8  # sources fetched at once, each by its own polite queue
 
 # Frontier priority (lower first).  Start URLs and sitemaps, then pages by
 # depth (paging included: it reaches older articles), then URLs a generator
@@ -354,6 +359,9 @@ class _Crawler:
         self.fetcher = fetcher
         self.report = report
         self.spent: Counter = Counter()  # requests per source in this call
+        self.render = False  # render every script-built page (--render), not only render = true sources
+        self.renderer: Renderer | None = None
+        self._lock = threading.Lock()
         self.known: dict[str, int] = {}  # frontier size per source
         self.attachment_options = AttachmentOptions()
         self.progress: Callable[[CrawlReport, str], None] | None = None
@@ -436,7 +444,11 @@ class _Crawler:
                 self.report.over_budget.append(name)
         return out
 
-    def visit(self, run: int, item) -> None:
+    def fetch(self, item) -> FetchResult:
+        """Fetch one queued URL (network only: safe in a worker thread, one per host at a time).
+
+        A page built by scripts is rendered in the browser when its source (or the crawl) says so.
+        """
         source = self.sources[item.source]
         validators = item.state in DONE_STATES
         cap = int(source.max_attachment_mb * 2**20) if item.kind == "attachment" else None
@@ -449,6 +461,16 @@ class _Crawler:
             allow_private=source.allow_private,
             max_bytes=cap,
         )
+        if (source.render or self.render) and result.ok and is_shell(result.body):
+            with self._lock:
+                if self.renderer is None:
+                    self.renderer = Renderer(self.fetcher)
+            result = self.renderer.render(result, allow_private=source.allow_private, delay=source.delay)
+        return result
+
+    def visit(self, run: int, item, result: FetchResult) -> None:
+        """Record a fetched URL's outcome in the store (the thread that owns the database)."""
+        source = self.sources[item.source]
         if not result.blocked:
             self.spent[source.name] += 1
         try:
@@ -522,7 +544,8 @@ class _Crawler:
         if root is not None:
             self.enqueue_all(source, page_links(root, result.final_url), kind="page", depth=item.depth + 1,
                              cap=MAX_LINKS["page"])
-            fields = parse_document(root, url=final, source_province=source.province)
+            fields = parse_document(root, url=final, source_province=source.province,
+                                    **self._hints(source, item.url, root, result.final_url))
         doc_id = make_id(final)
         if fields is None:
             report.listings += 1
@@ -586,6 +609,19 @@ class _Crawler:
             report.unreadable[outcome] += 1
             self.frontier.mark(item.url, run, "attachment", error=outcome, **done)
 
+    def _hints(self, source: Source, url: str, root, page_url: str) -> dict:
+        """What other pages say about this one (listing dates, the host's name); notes this page's own."""
+        found = {}
+        for link, date in listing_dates(root, page_url).items():
+            canonical = canonical_url(link)
+            if canonical and source.in_scope(canonical):
+                found[canonical] = date
+        self.frontier.save_listing_dates(found)
+        title = root.find(".//title")
+        own = " ".join(title.text_content().split()) if title is not None else None
+        return {"site_names": learned_site_names(self.frontier.host_titles(site_host(page_url), own)),
+                "listed": self.frontier.listing_date(url)}
+
     def _drop_stale(self, url: str) -> None:
         doc_id = self.frontier.doc_id_of(url)
         if doc_id and self.store.delete(doc_id):
@@ -608,6 +644,36 @@ def store_attachment(store: Store, frontier: Frontier, url: str, final: str, sou
     if previous is not None:
         doc.near_duplicate_of = previous.near_duplicate_of
     return store.upsert(doc)
+
+
+def _run_lanes(crawler: _Crawler, run: int, max_pages: int | None, lanes: int,
+               progress: Callable[[CrawlReport, str], None] | None) -> None:
+    """Fetch several sources at once, one polite queue each; results are recorded in this thread.
+
+    A source has at most one request in flight (its delay and robots Crawl-delay
+    hold as before, and the fetcher serialises each host), so a slow or
+    delayed host holds up only itself.  A URL is marked only once its result is
+    recorded: a killed crawl fetches the in-flight URLs again when resumed.
+    """
+    report, frontier = crawler.report, crawler.frontier
+    inflight: dict = {}
+    with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="danvan-fetch") as pool:
+        while True:
+            while len(inflight) < lanes and (max_pages is None or report.visited + len(inflight) < max_pages):
+                busy = {item.source for item in inflight.values()}
+                names = [name for name in crawler.due_sources() if name not in busy]
+                item = frontier.next_due(run, names) if names else None
+                if item is None:
+                    break
+                inflight[pool.submit(crawler.fetch, item)] = item
+            if not inflight:
+                return
+            done, _pending = wait(inflight, return_when=FIRST_COMPLETED)
+            for future in done:
+                item = inflight.pop(future)
+                crawler.visit(run, item, future.result())
+                if progress is not None:
+                    progress(report, item.fetch_url)
 
 
 def resolve_sources(
@@ -653,11 +719,16 @@ def crawl(
     allow_private: bool = False,
     ocr: bool = True,
     max_attachment_mb: float | None = None,
+    concurrent_hosts: int = DEFAULT_CONCURRENT_HOSTS,
+    render: bool = False,
 ) -> CrawlReport:
     """Crawl the given sources/start URLs into ``store``; resumable, polite, never fatal per page.
 
     ``allow_private`` lets every source fetch private and loopback addresses (local mirrors).
     Attached files are read (``ocr`` for scans) up to ``max_attachment_mb`` (else each source's cap).
+    Up to ``concurrent_hosts`` sources are fetched at once, each one request at a time.
+    ``render`` renders pages built by scripts in headless Chromium for every source
+    (a source's ``render = true`` does it for that source only).
     """
     chosen = resolve_sources(start_urls, sources, province=province, allow_private=allow_private)
     if max_attachment_mb is not None:
@@ -665,6 +736,8 @@ def crawl(
             source.max_attachment_mb = max_attachment_mb
     if not chosen:
         raise ValueError("nothing to crawl: give start URLs or a sources file")
+    if (render or any(s.render for s in chosen)) and render_problem():
+        raise ValueError(f"cannot render script-built pages: {render_problem()}")
     own_fetcher = fetcher is None
     fetcher = fetcher or Fetcher(delay=delay, timeout=timeout, max_bytes=max_bytes, retries=retries, backoff=backoff)
     report = CrawlReport()
@@ -672,24 +745,20 @@ def crawl(
     crawler.progress = progress
     crawler.attachment_options = AttachmentOptions(
         ocr=ocr, cache_dir=ocr_cache_dir(store.path), max_bytes=int(max(s.max_attachment_mb for s in chosen) * 2**20))
+    crawler.render = render
     try:
         run, report.resumed = crawler.frontier.begin_run()
         report.run = run
         for source in chosen:
             crawler.seed(source)
-        while max_pages is None or report.visited < max_pages:
-            names = crawler.due_sources()
-            item = crawler.frontier.next_due(run, names) if names else None
-            if item is None:
-                break
-            crawler.visit(run, item)
-            if progress is not None:
-                progress(report, item.fetch_url)
+        _run_lanes(crawler, run, max_pages, max(1, concurrent_hosts), progress)
         report.queued = crawler.frontier.count_due(run, list(crawler.sources))
         if report.queued == 0:
             crawler.frontier.finish_run(run)
             report.finished = True
     finally:
+        if crawler.renderer is not None:
+            crawler.renderer.close()
         if own_fetcher:
             fetcher.close()
     if link_duplicates and (report.added or report.updated or report.removed):
@@ -723,7 +792,9 @@ def reclean(store: Store, *, progress: Callable[[RecleanReport, str], None] | No
             if progress is not None:
                 progress(report, url)
             continue
-        fields = parse_html(body, url=final, headers=headers, source_province=provinces.get(source))
+        fields = parse_html(body, url=final, headers=headers, source_province=provinces.get(source),
+                            site_names=learned_site_names(frontier.host_titles(site_host(final))),
+                            listed=frontier.listing_date(url))
         doc_id = make_id(final)
         if fields is None:
             report.listings += 1

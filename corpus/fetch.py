@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -160,6 +161,8 @@ class Fetcher:
         self._last: dict[str, float] = {}
         self.host_delay: dict[str, float] = {}
         self.requests = 0
+        self._host_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
 
     def close(self) -> None:
         self.client.close()
@@ -273,8 +276,16 @@ class Fetcher:
             if remaining > 0:
                 self.sleep(remaining)
 
-    def _get(self, url: str, *, headers: dict | None = None, max_bytes: int | None = None,
-             delay: float | None = None, truncate: bool = False, allow_private: bool = False) -> FetchResult:
+    def _get(self, url: str, **options) -> FetchResult:
+        """One GET with retries, one request to a host at a time (crawl lanes share this fetcher)."""
+        host = site_host(url)
+        with self._locks_guard:
+            lock = self._host_locks.setdefault(host, threading.Lock())
+        with lock:
+            return self._get_alone(url, **options)
+
+    def _get_alone(self, url: str, *, headers: dict | None = None, max_bytes: int | None = None,
+                   delay: float | None = None, truncate: bool = False, allow_private: bool = False) -> FetchResult:
         """One GET with retries; ``truncate`` keeps the first ``max_bytes`` instead of failing."""
         host = site_host(url)
         limit = max_bytes or self.max_bytes

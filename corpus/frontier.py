@@ -13,6 +13,9 @@ Tables live beside ``documents`` in the same SQLite file (``Store.db``):
 - ``raw_pages``: the last body fetched for a URL, zlib-compressed, with its
   headers, so ``danvan reclean`` can re-run cleaning without fetching.
 - ``crawl_sources``: the source settings (province) cleaning needs later.
+- ``listing_dates`` and ``host_titles``: what other pages say about a page
+  (the date a listing shows beside its link; the <title>s of its host, whose
+  constant part is the portal's name).
 - ``crawl_attachments``: the page that first linked each attached file (its parent).
 """
 from __future__ import annotations
@@ -53,6 +56,15 @@ CREATE TABLE IF NOT EXISTS crawl_urls (
     priority INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX IF NOT EXISTS crawl_urls_due ON crawl_urls(visited_run, depth, seq);
+CREATE TABLE IF NOT EXISTS listing_dates (
+    url TEXT PRIMARY KEY,          -- canonical form of a linked page
+    published TEXT NOT NULL        -- ISO date a listing shows next to the link
+);
+CREATE TABLE IF NOT EXISTS host_titles (
+    host TEXT NOT NULL,
+    title TEXT NOT NULL,           -- a <title> seen on the host (the portal's name is its constant part)
+    PRIMARY KEY (host, title)
+);
 CREATE TABLE IF NOT EXISTS crawl_attachments (
     url TEXT PRIMARY KEY,          -- canonical URL of the file
     parent_id TEXT NOT NULL        -- id of the Document of the page linking it (the first one)
@@ -71,6 +83,7 @@ CREATE TABLE IF NOT EXISTS raw_pages (
 OUTCOMES = ("article", "listing", "sitemap", "attachment", "skipped", "failed")
 DONE_STATES = ("article", "listing", "sitemap", "attachment")  # worth a conditional request next time
 FAILED_STATES = ("failed",)
+HOST_TITLES = 40  # <title>s kept per host to learn the portal's name from
 # States written by earlier versions, and what they are now.
 OLD_STATES = """UPDATE crawl_urls SET state = CASE
     WHEN state = 'gone' THEN 'failed'
@@ -155,6 +168,24 @@ class Frontier:
             (url, fetch_url, source, kind, depth, self._seq, priority),
         )
         return cur.rowcount > 0
+
+    # hints from other pages ---------------------------------------------
+
+    def save_listing_dates(self, found: dict[str, str]) -> None:
+        """Remember the dates listings show beside links (the first listing seen wins)."""
+        self.db.executemany("INSERT OR IGNORE INTO listing_dates (url, published) VALUES (?, ?)", found.items())
+
+    def listing_date(self, url: str) -> str | None:
+        """The date a listing showed beside a link to ``url``, if any."""
+        row = self.db.execute("SELECT published FROM listing_dates WHERE url = ?", (url,)).fetchone()
+        return row[0] if row else None
+
+    def host_titles(self, host: str, title: str | None = None, *, keep: int = HOST_TITLES) -> list[str]:
+        """The <title>s seen on a host (up to ``keep``), after noting ``title`` among them."""
+        if title and self.db.execute("SELECT count(*) FROM host_titles WHERE host = ?", (host,)).fetchone()[0] < keep:
+            self.db.execute("INSERT OR IGNORE INTO host_titles (host, title) VALUES (?, ?)", (host, title))
+        return [row[0] for row in self.db.execute("SELECT title FROM host_titles WHERE host = ? LIMIT ?",
+                                                  (host, keep))]
 
     def count_known(self, source: str) -> int:
         """How many URLs of a source the frontier holds."""

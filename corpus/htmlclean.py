@@ -22,6 +22,7 @@ import lxml.html
 from lxml import etree
 
 from corpus import htmlrules as rules
+from corpus import legacy_encodings
 from corpus.vietnamese import nfc
 
 BLOCK_TAGS = frozenset("""
@@ -86,8 +87,14 @@ def decode_html(data: bytes | str, headers: dict | None = None) -> str:
     """Decode a page: HTTP header charset, BOM, <meta> charset, then detection; NFC.
 
     Windows-1258 decodes to base letters plus combining tone marks, so the
-    result is always NFC-normalised.
+    result is always NFC-normalised.  Pages typed in the legacy TCVN3 or VNI
+    font encodings come out in Unicode (``corpus/legacy_encodings.py``).
     """
+    text = _decode(data, headers)
+    return legacy_encodings.convert(text, legacy_encodings.fonts_in(text[:100_000]))[0]
+
+
+def _decode(data: bytes | str, headers: dict | None) -> str:
     if isinstance(data, str):
         return nfc(data)
     declared: list[str] = []
@@ -124,6 +131,10 @@ def decode_html(data: bytes | str, headers: dict | None = None) -> str:
 
 
 def _detect(data: bytes) -> str:
+    latin = data.decode("latin-1")
+    legacy, found = legacy_encodings.convert(latin, legacy_encodings.fonts_in(latin[:100_000]))
+    if found:  # a single-byte page in a Vietnamese font encoding, not a codepage
+        return legacy
     candidates: list[str] = []
     try:
         import charset_normalizer
@@ -665,6 +676,8 @@ def parse_html(
     url: str | None = None,
     headers: dict | None = None,
     source_province: str | None = None,
+    site_names: list[str] | None = None,
+    listed: str | None = None,
 ) -> dict | None:
     """Clean one portal page into Document fields; None for listing/home/empty pages.
 
@@ -675,21 +688,27 @@ def parse_html(
     root = parse_tree(decode_html(html, headers))
     if root is None:
         return None
-    return parse_document(root, url=url, source_province=source_province)
+    return parse_document(root, url=url, source_province=source_province, site_names=site_names, listed=listed)
 
 
-def parse_document(root, *, url: str | None = None, source_province: str | None = None) -> dict | None:
-    """``parse_html`` on an already parsed page (the tree is cleaned in place)."""
+def parse_document(root, *, url: str | None = None, source_province: str | None = None,
+                   site_names: list[str] | None = None, listed: str | None = None) -> dict | None:
+    """``parse_html`` on an already parsed page (the tree is cleaned in place).
+
+    ``site_names``: the portal's name learned from its other pages' <title>s;
+    ``listed``: the date a listing showed beside the link to this page (used when the page shows none).
+    """
     from corpus import htmlmeta
 
     meta = htmlmeta.read_metadata(root, url=url)  # before cleaning: needs <head>, header, footer
+    meta.learned_names = list(site_names or ())
     drop_junk(root)
     text, content = clean_html(root, article_hint=meta.article_hint)
     if text is None:
         return None
     facts = htmlmeta.page_facts(root, content, meta, url=url)
     text, line_date = _strip_head_lines(text, facts.title)
-    facts.published = facts.published or line_date
+    facts.published = facts.published or line_date or listed
     if not is_document(text, facts.published, meta.article_hint):
         return None
     return htmlmeta.document_fields(text, facts, meta, url=url, source_province=source_province)
@@ -712,6 +731,8 @@ def _strip_head_lines(text: str, title: str | None) -> tuple[str, str | None]:
         first = lines[0]
         if title and key(first) == key(title):
             pass
+        elif title and first.startswith(title) and parse_date_line(first[len(title):]):
+            found = found or parse_date_line(first[len(title):])  # headline and date cells in one table row
         elif len(first) <= 60 and parse_date_line(first):
             found = found or parse_date_line(first)
         else:

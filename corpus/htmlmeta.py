@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 
 from corpus import htmlrules as rules
 from corpus import dates
-from corpus.htmlclean import Content, _ancestors, _is_attachment_href, is_boilerplate, names, norm_text
+from corpus.htmlclean import Content, _ancestors, _is_attachment_href, is_boilerplate, link_len, names, norm_text
 from corpus.vietnamese import key, nfc
 
 
@@ -32,6 +32,9 @@ class PageMeta:
     published: str | None = None  # ISO date from JSON-LD / meta
     author: str | None = None  # JSON-LD / meta author
     portal_names: list[str] = field(default_factory=list)
+    site_name: str | None = None  # og:site_name
+    learned_names: list[str] = field(default_factory=list)  # the constant part of the host's <title>s
+    host: str | None = None
     article_hint: bool = False
 
 
@@ -81,6 +84,8 @@ def read_metadata(root, *, url: str | None = None) -> PageMeta:
         meta.title_tag = norm_text(title.text_content()) or None
     meta.og_title = _meta(root, "og:title", "twitter:title")
     meta.og_type = (_meta(root, "og:type") or "").lower() or None
+    meta.site_name = _meta(root, "og:site_name", "application-name")
+    meta.host = urlsplit(url).hostname if url else None
     article_types = {"article", "newsarticle", "blogposting", "report", "reportagenewsarticle", "analysisnewsarticle"}
     for obj in _jsonld_objects(root):
         types = obj.get("@type")
@@ -160,6 +165,21 @@ def _strip_suffix(title_tag: str, portal: list[str]) -> str:
     return title_tag
 
 
+def _strip_known(title_tag: str, meta: PageMeta) -> str | None:
+    """The <title> without a portal name known for sure (og:site_name, learned from the host) at either end."""
+    names = {key(n) for n in (meta.site_name, *meta.learned_names) if n}
+    for sep in rules.TITLE_SEPARATORS:
+        if sep not in title_tag:
+            continue
+        first, rest = title_tag.split(sep, 1)
+        head, last = title_tag.rsplit(sep, 1)
+        if key(first) in names and rest.strip():
+            return norm_text(rest)
+        if key(last) in names and head.strip():
+            return norm_text(head)
+    return None
+
+
 def split_heading(el) -> tuple[str, str | None]:
     """The headline a heading element shows and the date stamp printed inside it, if any."""
     text = norm_text(el.text_content())
@@ -187,9 +207,125 @@ def heading_candidates(root) -> list:
     return out
 
 
-def choose_title(root, meta: PageMeta) -> tuple[str | None, object | None]:
+def title_parts(title: str | None, meta: PageMeta) -> list[str]:
+    """Pieces of a <title>/og:title that may be the headline: the whole, then each part between
+    separators that is not the portal's name (og:site_name, the host, a name such as "Cổng TTĐT ...")."""
+    if not title:
+        return []
+    pieces = [title]
+    for sep in rules.TITLE_SEPARATORS:
+        pieces = [p for piece in pieces for p in piece.split(sep)]
+    names = [key(n) for n in (meta.site_name, meta.host, *meta.learned_names) if n]
+    host_key = key((meta.host or "").removeprefix("www.").split(".")[0])
+    out = [title]
+    for piece in map(norm_text, pieces):
+        k = key(piece)
+        if not k or piece in out or k in names or (host_key and k.replace(" ", "") == host_key):
+            continue
+        low = f" {nfc(piece).lower()} "
+        if len(pieces) > 1 and len(piece) <= 80 and any(f" {w}" in low for w in rules.PORTAL_WORDS) \
+                and any(len(p) > len(piece) for p in pieces):
+            continue
+        out.append(piece)
+    return out
+
+
+def learned_site_names(titles: list[str], *, least: int = 3, share: float = 0.6) -> list[str]:
+    """The parts of a host's <title>s that stay the same across its pages: the portal's name.
+
+    >>> learned_site_names(["Sở Nội vụ Bến Tre - Hội nghị A", "Sở Nội vụ Bến Tre - Tập huấn B",
+    ...                     "Sở Nội vụ Bến Tre - Dân vận khéo C", "Trang chủ"])
+    ['Sở Nội vụ Bến Tre']
+    """
+    counts: dict[str, int] = {}
+    shown: dict[str, str] = {}
+    for title in titles:
+        pieces = [title]
+        for sep in rules.TITLE_SEPARATORS:
+            pieces = [p for piece in pieces for p in piece.split(sep)]
+        if len(pieces) < 2:
+            continue
+        for piece in {key(p): norm_text(p) for p in pieces if norm_text(p)}.items():
+            counts[piece[0]] = counts.get(piece[0], 0) + 1
+            shown.setdefault(piece[0], piece[1])
+    return [shown[k] for k, n in counts.items() if n >= least and n >= share * len(titles)]
+
+
+def listing_dates(root, base_url: str) -> dict[str, str]:
+    """Dates a listing shows beside its article links: {absolute URL: ISO date}.
+
+    A teaser (list item, table row, block) holding one title-like link and one
+    date line gives that link's date; a block with several links gives none.
+    """
+    found: dict[str, str] = {}
+    for a in root.iter("a"):
+        href = (a.get("href") or "").strip()
+        text = norm_text(a.text_content())
+        if not href or href.startswith(("#", "javascript:", "mailto:")) or len(text.split()) < 4:
+            continue
+        block = a.getparent()
+        while block is not None and block.tag not in ("li", "tr", "div", "p", "article", "dd", "td", "section"):
+            block = block.getparent()
+        if block is None or sum(len(norm_text(x.text_content()).split()) >= 4 for x in block.iter("a")) != 1:
+            continue
+        rest = norm_text(block.text_content()).replace(text, " ", 1)
+        date = dates.parse_date_line(rest.strip(" -–—|,")) if len(rest) <= 60 else None
+        if date is None:
+            for el in block.iter():
+                if el is not a and isinstance(el.tag, str) and not any(x is a for x in el.iterancestors()) \
+                        and el.tag != "a" and len(norm_text(el.text_content())) <= 60 and el.find(".//a") is None:
+                    date = dates.parse_date_line(norm_text(el.text_content()))
+                    if date:
+                        break
+        if date:
+            try:
+                found.setdefault(urljoin(base_url, href), date)
+            except ValueError:  # an unparsable href
+                continue
+    return found
+
+
+def _prominent(el) -> bool:
+    """Set off as a headline: a heading, bold or large type, or a title-ish class."""
+    for e in [el, *el.iterancestors()][:4]:
+        style = (e.get("style") or "").replace(" ", "").lower()
+        if e.tag in ("h1", "h2", "h3", "h4", "h5", "b", "strong", "big") or "font-weight:bold" in style \
+                or "font-weight:7" in style or "font-size" in style or (e.tag == "font" and e.get("size")) \
+                or "title" in names(e) or "tieude" in names(e):
+            return True
+    return False
+
+
+def shown_headline(root, meta: PageMeta, near=None) -> tuple[str | None, object | None]:
+    """The part of <title>/og:title that the page shows as a prominent element, nearest the article body."""
+    parts = [p for t in (meta.og_title, meta.title_tag) for p in title_parts(t, meta)]
+    wanted = {key(p): p for p in parts if len(p) >= 12 and len(p.split()) >= 3}
+    body = root.find("body")
+    if not wanted or body is None:
+        return None, None
+    order = {el: i for i, el in enumerate(body.iter())}
+    anchor = order.get(near, 0)
+    found = []
+    for el in body.iter():
+        if not isinstance(el.tag, str) or el.tag in ("a", "body") or len(el) > 3:
+            continue
+        text = wanted.get(key(norm_text(el.text_content())))
+        if text is None or link_len(el) > 0.5 * len(text) or not _prominent(el):
+            continue
+        if any(is_boilerplate(a, hard=True) for a in [el, *_ancestors(el)]):
+            continue
+        found.append((abs(order[el] - anchor), -len(text), el, text))
+    if not found:
+        return None, None
+    _d, _n, el, text = min(found, key=lambda f: f[:2])
+    while len(el) == 1 and key(norm_text(el[0].text_content())) == key(text):
+        el = el[0]  # the innermost element showing it: the date line is what follows that
+    return _clean_title(text), el
+
+
+def choose_title(root, meta: PageMeta, near=None) -> tuple[str | None, object | None]:
     """The headline (without the portal suffix) and the element showing it, if any."""
-    title, el = _choose_title(root, meta)
+    title, el = _choose_title(root, meta, near)
     if title and el is None:
         el = _element_showing(root, title)
     return title, el
@@ -209,7 +345,7 @@ def _element_showing(root, title: str):
     return None
 
 
-def _choose_title(root, meta: PageMeta) -> tuple[str | None, object | None]:
+def _choose_title(root, meta: PageMeta, near=None) -> tuple[str | None, object | None]:
     headings = heading_candidates(root)
     texts = [(split_heading(el)[0], el) for el in headings]
     structured = [t for t in (meta.headline, meta.og_title) if t]
@@ -224,11 +360,16 @@ def _choose_title(root, meta: PageMeta) -> tuple[str | None, object | None]:
             return _clean_title(text), el
         if tag_key.endswith(text_key) and tag_key != text_key and _strip_suffix(tag, meta.portal_names) == text:
             return _clean_title(text), el  # "Portal - Headline"
+    if not meta.headline:
+        # The page shows a part of its <title> prominently near the body: that part is the headline.
+        shown = shown_headline(root, meta, near)
+        if shown[0]:
+            return shown
     for text in structured:
         match = next((el for t, el in texts if _same(t, text)), None)
         return _clean_title(text), match
     if tag:
-        stripped = _strip_suffix(tag, meta.portal_names)
+        stripped = _strip_known(tag, meta) or _strip_suffix(tag, meta.portal_names)
         match = next((el for t, el in texts if _same(t, stripped)), None)
         return _clean_title(stripped), match
     if texts:
@@ -454,7 +595,7 @@ class PageFacts:
 
 def page_facts(root, content: Content, meta: PageMeta, *, url: str | None) -> PageFacts:
     """Headline, CMS publication date, byline and attachments of a cleaned page."""
-    title, title_el = choose_title(root, meta)
+    title, title_el = choose_title(root, meta, content.node)
     return PageFacts(
         title=title,
         published=find_date(root, meta, title_el, content),

@@ -200,3 +200,11 @@ LISTING_BODY_CLASSES = frozenset("archive category tag home blog search paged".s
 
 # Words of a byline that name a source or role, not a person.
 NOT_AUTHOR_WORDS = ("theo ", "nguồn", "ban biên tập", "bbt", "tổng hợp", "p.v", "pv", "ptv", "ctv", "admin", "quản trị")
+
+# Markers of a page that a script builds in the browser (matched on the lower-cased HTML): an empty
+# mount point or a framework's state blob.  With no article text besides, the page is a shell.
+SHELL_MARKERS = (
+    r"<div[^>]*\bid=[\"']?(?:root|app|__next|__nuxt|main-app)[\"']?[^>]*>\s*</div>",
+    r"__next_data__", r"window\.__nuxt__", r"window\.__initial_state__", r"\bng-app\b", r"\bng-version=",
+    r"data-reactroot", r"<app-root[\s>]",
+)

@@ -10,6 +10,12 @@ A sources file lists one ``[[source]]`` table per portal::
     delay = 2.0                             # optional: seconds between requests to this host
     max_pages = 5000                        # optional: requests per crawl call for this portal
     allow_private = false                   # optional: allow private/loopback addresses (local mirrors)
+    kind = "ban-dan-van"                    # optional: what the portal is (see KINDS)
+    render = false                          # optional: pages built by scripts, fetched through a browser
+    evidence = "https://..."                # optional: a page that shows the portal publishes dân vận news
+
+The project ships a catalogue of real portals (``corpus/data/sources.toml``,
+``builtin_sources``), selectable by province and kind.
 
 The crawler stays on the hosts of a source's start URLs (``www.`` and the
 bare host count as one site) and inside its allowed path prefixes.  Any
@@ -49,6 +55,9 @@ class Source:
     delay: float | None = None
     allow_private: bool = False
     max_pages: int = DEFAULT_MAX_PAGES
+    kind: str | None = None
+    render: bool = False
+    evidence: str | None = None
     max_attachment_mb: float = DEFAULT_MAX_ATTACHMENT_MB
 
     @property
@@ -111,6 +120,11 @@ def _number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
 
 
+# What a portal is: the kinds of the built-in catalogue.
+KINDS = ("party-committee", "ban-dan-van", "fatherland-front", "government-portal", "newspaper", "tv",
+         "mass-organisation", "national")
+BUILTIN = Path(__file__).resolve().parent / "data" / "sources.toml"
+
 # The keys a [[source]] table accepts: what the value must be, and a check.
 KEYS: dict[str, tuple[str, Callable[[object], bool]]] = {
     "name": ("a string", lambda v: isinstance(v, str) and bool(v.strip())),
@@ -121,6 +135,9 @@ KEYS: dict[str, tuple[str, Callable[[object], bool]]] = {
     "delay": ("a number of seconds >= 0", _number),
     "max_pages": ("a whole number >= 1", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1),
     "allow_private": ("true or false", lambda v: isinstance(v, bool)),
+    "kind": ("one of " + ", ".join(KINDS), lambda v: v in KINDS),
+    "render": ("true or false", lambda v: isinstance(v, bool)),
+    "evidence": ("a URL", lambda v: isinstance(v, str)),
     "max_attachment_mb": ("a number of megabytes > 0", lambda v: _number(v) and v > 0),
 }
 TOP_KEYS = ("source", "sources")
@@ -194,8 +211,27 @@ def source_from_dict(table: dict, *, where: str = "source") -> Source:
         delay=float(delay) if delay is not None else None,
         allow_private=table.get("allow_private", False),
         max_pages=table.get("max_pages", DEFAULT_MAX_PAGES),
+        kind=table.get("kind"),
+        render=table.get("render", False),
+        evidence=table.get("evidence"),
         max_attachment_mb=float(table.get("max_attachment_mb", DEFAULT_MAX_ATTACHMENT_MB)),
     )
+
+
+def builtin_sources(*, province: str | None = None, kind: str | None = None) -> list[Source]:
+    """The shipped catalogue of real portals, those of one (pre-2025) province and/or kind when given."""
+    chosen = load_sources(BUILTIN)
+    if kind is not None:
+        if kind not in KINDS:
+            raise SourceError(f"--kind: unknown kind {kind!r}: use one of {', '.join(KINDS)}")
+        chosen = [s for s in chosen if s.kind == kind]
+    if province is not None:
+        wanted = source_province(province, where="--province")
+        chosen = [s for s in chosen if s.province == wanted]
+        if not chosen:
+            raise SourceError(f"no built-in source for {wanted}{f' of kind {kind}' if kind else ''}: "
+                              "give its portal's start URL instead (danvan sources lists the catalogue)")
+    return chosen
 
 
 def sources_from_urls(urls, *, province: str | None = None, allow_private: bool = False) -> list[Source]:

@@ -130,6 +130,8 @@ def test_runtime_requirements_are_what_runtime_imports():
     parser = configparser.ConfigParser()
     parser.read(ROOT / "setup.cfg")
     required = set(_requirement_names(parser["options"]["install_requires"]))
+    # Optional runtime features: imported lazily, installed by their extra (crawl --render).
+    required |= set(_requirement_names(parser["options.extras_require"]["render"]))
     files = _module_files()
     tops = {name.split(".")[0] for module, path in files.items() for name in _imports(module, path, set(files))}
     third_party = tops - set(sys.stdlib_module_names) - {"cli", "corpus", "indexer", "search_app", ""}
