@@ -7,7 +7,7 @@ are read by OCR: pages rendered by poppler's ``pdftoppm``, read by Tesseract's
 Vietnamese model, several ``tesseract`` processes at once, each page's text
 cached by the file's content hash so a killed crawl does not OCR it again.
 Legacy font encodings (TCVN3, VNI) are detected by font names and by their
-characters, and converted (``corpus.legacyfonts``).
+characters, and converted (``corpus.legacy_encodings``).
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError, PdfReadError
 from striprtf.striprtf import rtf_to_text
 
-from corpus.legacyfonts import detect, to_unicode
+from corpus.legacy_encodings import convert
 from corpus.vietnamese import nfc
 
 log = logging.getLogger(__name__)
@@ -120,10 +120,7 @@ def _tidy(text: str) -> str:
 
 
 def _legacy(text: str, out: FileText, fonts: list[str] = ()) -> str:
-    encoding = detect(text, fonts)
-    if encoding:
-        out.encoding = encoding
-        return to_unicode(text, encoding)
+    text, out.encoding = convert(text, fonts)
     return text
 
 
@@ -196,7 +193,8 @@ def _pdf_fonts(reader) -> list[str]:
         try:
             fonts = page.get("/Resources", {}).get("/Font", {})
             for ref in fonts.values():
-                names.append(str(ref.get_object().get("/BaseFont", "")))
+                # "/ABCDEF+.VnTime": a subset prefix before the family name
+                names.append(str(ref.get_object().get("/BaseFont", "")).lstrip("/").split("+")[-1])
         except (AttributeError, KeyError, TypeError, ValueError):
             continue
     return names

@@ -56,13 +56,15 @@ def scanned_pdf(lines: list[str], dpi: int = 300, **kw) -> bytes:
     return out.getvalue()
 
 
-def docx(lines: list[str]) -> bytes:
-    """A DOCX with one paragraph per line (python-docx)."""
+def docx(lines: list[str], font: str | None = None) -> bytes:
+    """A DOCX with one paragraph per line (python-docx), in ``font`` when given."""
     import docx as python_docx
 
     document = python_docx.Document()
     for line in lines:
-        document.add_paragraph(line)
+        run = document.add_paragraph().add_run(line)
+        if font:
+            run.font.name = font
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()

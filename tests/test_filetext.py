@@ -6,7 +6,6 @@ import unicodedata
 import pytest
 
 from corpus.filetext import file_format, read_file, tool_available
-from corpus.legacyfonts import TCVN3, detect, to_unicode
 from tests import filemaker as fm
 
 needs_ocr = pytest.mark.skipif(not (tool_available("tesseract") and tool_available("pdftoppm")),
@@ -71,31 +70,16 @@ def test_no_ocr_leaves_a_scan_unread_with_the_reason():
     assert got.text == "" and "OCR turned off" in got.reason and got.reason.startswith("empty")
 
 
-def _tcvn3(text: str) -> str:
-    back = {v: k for k, v in TCVN3.items()}
-    return "".join(back.get(ch, ch) for ch in unicodedata.normalize("NFC", text))
-
-
-def test_tcvn3_text_is_detected_and_converted():
-    legacy = _tcvn3("Kế hoạch triển khai các hoạt động dân vận ở cơ sở")
-    assert legacy != "Kế hoạch triển khai các hoạt động dân vận ở cơ sở"
-    assert detect(legacy) == "tcvn3"
-    assert to_unicode(legacy, "tcvn3") == "Kế hoạch triển khai các hoạt động dân vận ở cơ sở"
-    assert detect("plain ASCII text only") is None
-
-
-def test_vni_by_font_name_and_by_characters():
-    legacy = "Keá hoaïch trieån khai caùc hoaït ñoäng daân vaän"
-    assert detect(legacy) == "vni"
-    assert detect("abc", fonts=["VNI-Times"]) == "vni"
-    assert detect("abc", fonts=["/ABCDEF+.VnTime"]) == "tcvn3"
-    assert to_unicode(legacy, "vni") == "Kế hoạch triển khai các hoạt động dân vận"
-
-
 def test_a_legacy_docx_is_converted_on_reading():
-    got = read_file(fm.docx([_tcvn3("Ban Dân vận Tỉnh ủy Sóc Trăng hướng dẫn")]), "a.docx")
+    got = read_file(fm.docx(["Ban D©n vËn TØnh ñy Sãc Tr¨ng h\xadíng dÉn tæ chøc héi nghÞ"]), "a.docx")
     assert got.encoding == "tcvn3"
-    assert got.text == "Ban Dân vận Tỉnh ủy Sóc Trăng hướng dẫn"
+    assert got.text == "Ban Dân vận Tỉnh ủy Sóc Trăng hướng dẫn tổ chức hội nghị"
+
+
+def test_a_vni_docx_is_recognised_by_its_font_and_letters():
+    got = read_file(fm.docx(["Ban Daân vaän Tænh uûy toå chöùc hoäi nghò"], font="VNI-Times"), "a.docx")
+    assert got.encoding == "vni"
+    assert got.text == "Ban Dân vận Tỉnh ủy tổ chức hội nghị"
 
 
 @needs_fonts
