@@ -505,7 +505,8 @@ class _Crawler:
             report.outcomes[state] += 1
             frontier.mark(item.url, run, state, status=304, keep_validators=True)
             return
-        if item.kind == "attachment" and (result.ok or "larger than" in (result.error or "")):
+        if item.kind == "attachment" and ("larger than" in (result.error or "") or (
+                result.ok and not looks_like_html(result.body))):  # a download link may lead to a page
             self._attachment(run, item, source, result)
             return
         if not result.ok:
@@ -578,7 +579,10 @@ class _Crawler:
         """Queue the files an article links (PDF, Word, ...), each remembering the article as its parent."""
         for url in doc.attachments[:MAX_LINKS["page"]]:
             canonical = canonical_url(url)
-            if canonical and is_attachment_url(canonical) and self.enqueue(source, url, kind="attachment", depth=depth):
+            # A readable file, or a link whose URL names no type ("/tai-ve?id=9": the response tells);
+            # not a spreadsheet, an archive or a picture.
+            if canonical and (is_attachment_url(canonical) or not _skippable(canonical)) \
+                    and self.enqueue(source, url, kind="attachment", depth=depth):
                 self.frontier.link_parent(canonical, doc.id)
 
     def _attachment(self, run: int, item, source: Source, result: FetchResult) -> None:

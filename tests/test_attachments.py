@@ -328,3 +328,25 @@ def test_sources_file_takes_an_attachment_size_cap(tmp_path):
     path.write_text('[[source]]\nurl = "https://bdv.example.vn/"\nmax_attachment_mb = "big"\n', encoding="utf-8")
     with pytest.raises(SourceError, match="max_attachment_mb must be a number of megabytes"):
         load_sources(path)
+
+
+@needs_tools
+def test_a_download_link_whose_url_names_no_type_is_read_with_its_parent(serve, tmp_path):  # noqa: F811
+    from tests.conftest import respond
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_bytes(b'<html><body><a href="/tin/huong-dan.html">1</a></body></html>')
+    (site / "tin").mkdir()
+    (site / "tin" / "huong-dan.html").write_bytes(_article(
+        "Hướng dẫn tổ chức Ngày hội Dân vận khéo", [],
+        "Ban Dân vận Tỉnh ủy hướng dẫn các huyện ủy tổ chức ngày hội ở khu dân cư, tải văn bản dưới đây.").replace(
+        b"</article>", "<p><a href=\"/tai-ve?id=9\">Hướng dẫn 15-HD.docx</a></p></article>".encode()))
+    data = fm.docx(GUIDE)
+    server = serve(site, {"/tai-ve": lambda h: respond(h, 200, data, [("Content-Type", "application/octet-stream")])})
+    with Store(tmp_path / "danvan.db") as store:
+        report = crawl(store, sources=[_source(server)], **FAST)
+        assert report.attachments_read == 1
+        files = [d for d in store if d.parent_id]
+        assert [(f.url, f.number, f.parent_id) for f in files] == [
+            (server.url + "tai-ve?id=9", "15-HD/BDVTU", make_id(server.url + "tin/huong-dan.html"))]
