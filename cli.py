@@ -166,6 +166,11 @@ def filter_options(fn):
         click.option("--from", "date_from", metavar="DATE", help="Published on or after DATE (YYYY-MM-DD)."),
         click.option("--to", "date_to", metavar="DATE", help="Published on or before DATE (YYYY-MM-DD)."),
         click.option("--directive", multiple=True, help="Cited document number, any spelling, e.g. '16/ct-ttg'."),
+        click.option("--genre", multiple=True,
+                     help="Kind of document (repeatable): six_month_review, annual_review, multi_year_review, "
+                          "plan, guidance, report, model_story, news, unknown."),
+        click.option("--period", multiple=True,
+                     help="Period a document reports on (repeatable), e.g. 2022, 2022-H1, 2022-Q3, 2016-2020."),
     ]):
         fn = option(fn)
     return fn
@@ -278,7 +283,8 @@ def _terminal(snippet_html: str) -> str:
 
 
 FACET_SHOWN = 12  # facet values printed per facet; --json has them all
-FACET_LABELS = {"province": "Tỉnh/thành", "province_2025": "Tỉnh/thành (2025)", "year": "Năm", "directive": "Văn bản"}
+FACET_LABELS = {"province": "Tỉnh/thành", "province_2025": "Tỉnh/thành (2025)", "year": "Năm", "directive": "Văn bản",
+                "genre": "Loại", "period": "Kỳ"}
 
 
 def _print_result(result) -> None:
@@ -312,6 +318,8 @@ def _print_result(result) -> None:
                 capped = len(values) >= FACET_TOP.get(name, len(values) + 1)  # the service listed only its top
                 shown += f" · … {len(values) - FACET_SHOWN}{'+' if capped else ''} more (--json lists them)"
             click.echo(f"{FACET_LABELS[name]}: {shown}")
+    if result.significant_terms:
+        click.echo("Chủ đề nổi bật: " + " · ".join(f"{t.term} ({t.count})" for t in result.significant_terms))
 
 
 def _described(r) -> str:
@@ -321,6 +329,40 @@ def _described(r) -> str:
     parts = [f"{FACET_LABELS[name]}: {', '.join(values)}" for name, values in r.filters().items()]
     parts += [f"{label} {day}" for label, day in (("từ", r.date_from), ("đến", r.date_to)) if day]
     return "lọc " + "; ".join(parts)
+
+
+@cli.command()
+@click.argument("phrases", nargs=-1, required=True)
+@click.option("--by", type=click.Choice(["year", "province", "province_2025"]), default="year", show_default=True,
+              help="Count per publication year, per province as published, or per province since 1/7/2025.")
+@filter_options
+@click.option("--json", "as_json", is_flag=True, help="Print JSON: {\"terms\": [{term, total, buckets}]}.")
+@data_dir_option
+def trends(phrases: tuple[str, ...], by: str, as_json: bool, data_dir: Path | None, **options) -> None:
+    """Count the documents containing each PHRASE (up to five) per year or province.
+
+    Matched as search matches a "quoted phrase" (with or without diacritics);
+    per_1000 is the count per 1,000 documents of that year (or province)
+    under the same filters; total also counts documents with no year.
+
+    Example: danvan trends "chuyển đổi số" "dân vận khéo" --province-2025 "Tuyên Quang"
+    """
+    from indexer.search import QueryError
+    from indexer.trends import timelines
+
+    request = _search_request("", options)
+    service = _service(_home(data_dir))
+    try:
+        found = timelines(service, list(phrases), request, by)
+    except QueryError as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps({"terms": [t.to_dict() for t in found]}, ensure_ascii=False, indent=2))
+        return
+    for trend in found:
+        click.echo(click.style(f"{trend.term}: {trend.total} tài liệu", bold=True))
+        for b in trend.buckets:
+            click.echo(f"  {str(b.value):<20} {b.count:>7}  {b.per_1000:>8.2f} / 1.000")
 
 
 @cli.command()
@@ -418,23 +460,25 @@ def _found_ids(home: Path, request, most: int):
     return (hit.id for hit in result.ranked())
 
 
+STATS_COLUMNS = ("province", "province_2025", "year", "source", "genre", "period")
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @data_dir_option
 def stats(as_json: bool, data_dir: Path | None) -> None:
-    """Show how many documents the corpus holds, by province, year and source.
+    """Show how many documents the corpus holds, by province, year, source, genre and period.
 
     Example: danvan stats
     """
     with _open_store(data_dir) as store:
-        data = {"documents": store.count(),
-                **{col: store.counts_by(col) for col in ("province", "province_2025", "year", "source")}}
+        data = {"documents": store.count(), **{col: store.counts_by(col) for col in STATS_COLUMNS}}
     if as_json:
         click.echo(json.dumps({k: v if k == "documents" else [{"value": a, "count": b} for a, b in v]
                                for k, v in data.items()}, ensure_ascii=False, indent=2))
         return
     click.echo(f"{data['documents']} documents")
-    for col in ("province", "province_2025", "year", "source"):
+    for col in STATS_COLUMNS:
         click.echo(f"\n{col}:")
         for value, count in data[col]:
             click.echo(f"  {count:>6}  {value if value is not None else '(unknown)'}")

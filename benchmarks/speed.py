@@ -56,6 +56,15 @@ QUERIES = {
     "directive": ["25-NQ/TW", "16/CT-TTg", "nghị quyết 25-NQ/TW", "211-KH/TU"],
 }
 FILTERS = [{}, {"province": ["Nghệ An"]}, {"province": ["Hà Nội"], "year": ["2019"]}]
+# Phrase timelines: (label, phrases, by, filters).
+TRENDS = [
+    ("1 phrase by year", ["an toàn giao thông"], "year", {}),
+    ("5 phrases by year", ["an toàn giao thông", "biến đổi khí hậu", "chuyển đổi số", "nông thôn mới",
+                           "dan van"], "year", {}),
+    ("5 phrases by province", ["an toàn giao thông", "biến đổi khí hậu", "chuyển đổi số", "nông thôn mới",
+                               "dan van"], "province", {}),
+    ("2 phrases, filtered", ["an toàn giao thông", "công tác"], "year", {"province": ["Nghệ An"]}),
+]
 SERVE_URLS = [
     "/search?q=c%C3%B4ng+t%C3%A1c",
     "/search?q=d%C3%A2n+v%E1%BA%ADn&province=Ngh%E1%BB%87+An",
@@ -156,8 +165,28 @@ def phase_index(home: Path) -> dict:
         report = update_index(store, config.index_path(home), rebuild=True)
     seconds = time.perf_counter() - started
     size = sum(p.stat().st_size for p in config.index_path(home).rglob("*") if p.is_file())
-    return {"seconds": seconds, "docs": report.added, "index_mb": size / 1e6,
+    return {"seconds": seconds, "docs": report.added, "index_mb": size / 1e6, **_analysis_share(home),
             "peak_rss_mb": _peak_mb(), "peak_rss_children_mb": _peak_mb(children=True)}
+
+
+def _analysis_share(home: Path, n: int = 1000) -> dict:
+    """Seconds to make the index fields of ``n`` stored documents, and of that the pyvi words (same run)."""
+    from itertools import islice
+
+    from corpus import config
+    from corpus.store import Store
+    from indexer.schema import to_fields, word_fields
+
+    with Store(config.store_path(home)) as store:
+        docs = list(islice(store, n))
+    t0 = time.perf_counter()
+    for doc in docs:
+        to_fields(doc)
+    t1 = time.perf_counter()
+    for doc in docs:
+        word_fields(doc.title or "", doc.text)
+    t2 = time.perf_counter()
+    return {"fields_seconds": t1 - t0, "words_seconds": t2 - t1, "fields_docs": len(docs)}
 
 
 def phase_update(home: Path) -> dict:
@@ -184,16 +213,33 @@ def phase_query(home: Path, repeat: int) -> dict:
     service.search(SearchRequest(q="hội nghị", limit=10))  # loads reader-level arrays
     first_ms = (time.perf_counter() - t0) * 1000
     times: dict[str, list[float]] = {}
+    plain: list[float] = []  # the same searches without significant terms: the same-run baseline
+    added: list[float] = []  # per search: with minus without
     totals = {}
-    for _ in range(repeat):
+    for n in range(repeat):
         for cls, queries in QUERIES.items():
             for q in queries:
                 for filt in FILTERS:
-                    t0 = time.perf_counter()
-                    result = service.search(SearchRequest(q=q, limit=10, **filt))
-                    ms = (time.perf_counter() - t0) * 1000
-                    times.setdefault(cls + ("+facet" if filt else ""), []).append(ms)
-                    totals[f"{q} {json.dumps(filt, ensure_ascii=False)}"] = result.total
+                    # Alternate which variant runs first, so caches warmed by one do not favour the other.
+                    pair = {}
+                    for significant in ((True, False) if n % 2 == 0 else (False, True)):
+                        t0 = time.perf_counter()
+                        result = service.search(SearchRequest(q=q, limit=10, **filt), significant=significant)
+                        ms = pair[significant] = (time.perf_counter() - t0) * 1000
+                        if significant:
+                            times.setdefault(cls + ("+facet" if filt else ""), []).append(ms)
+                            totals[f"{q} {json.dumps(filt, ensure_ascii=False)}"] = result.total
+                        else:
+                            plain.append(ms)
+                    added.append(pair[True] - pair[False])
+    from indexer.trends import timelines
+
+    trend_ms: dict[str, list[float]] = {}
+    for _ in range(max(repeat, 3)):
+        for label, phrases, by, filt in TRENDS:
+            t0 = time.perf_counter()
+            timelines(service, phrases, SearchRequest(**filt), by)
+            trend_ms.setdefault(label, []).append((time.perf_counter() - t0) * 1000)
     # The web page, rendered by the app itself (Flask test client: server-side time).
     from search_app import create_app
 
@@ -206,7 +252,7 @@ def phase_query(home: Path, repeat: int) -> dict:
         page_ms.append((time.perf_counter() - t0) * 1000)
         assert resp.status_code == 200, (url, resp.status_code)
     return {"open_ms": open_ms, "first_query_ms": first_ms, "times": times, "totals": totals,
-            "page_ms": page_ms, "peak_rss_mb": _peak_mb()}
+            "plain_ms": plain, "added_ms": added, "trend_ms": trend_ms, "page_ms": page_ms, "peak_rss_mb": _peak_mb()}
 
 
 def _fts_query(parsed) -> str | None:
@@ -404,6 +450,10 @@ def report(out: dict) -> None:
     print(f"index build: {idx['seconds']:.1f} s = {idx['docs'] / idx['seconds']:.0f} docs/s, "
           f"{imp['text_mb'] / idx['seconds']:.2f} MB/s of text; index {idx['index_mb']:.0f} MB; "
           f"peak RSS {idx['peak_rss_mb']:.0f} MB (largest worker {idx['peak_rss_children_mb']:.0f} MB)")
+    if "words_seconds" in idx:
+        print(f"index fields of {idx['fields_docs']} documents in one process: {idx['fields_seconds']:.1f} s, of which "
+              f"pyvi words {idx['words_seconds']:.1f} s ({idx['words_seconds'] / idx['fields_seconds']:.0%}); "
+              f"without them {idx['fields_seconds'] - idx['words_seconds']:.1f} s")
     print(f"query service: open {q['open_ms']:.0f} ms, first query (loads reader arrays) {q['first_query_ms']:.0f} ms, "
           f"peak RSS {q['peak_rss_mb']:.0f} MB")
     fts = out.get("fts")
@@ -434,6 +484,13 @@ def report(out: dict) -> None:
         differ = [k for k in q["totals"] if q["totals"][k] != fts["totals"].get(k)]
         print(f"result counts differ from FTS5 (different tokenisation, expected) on {len(differ)}/{len(q['totals'])} queries")
     print(f"search page via Flask test client (server-side): {_stats(q['page_ms'])}")
+    if "plain_ms" in q:
+        plain = q["plain_ms"]
+        print(f"significant terms: the mix with them {_stats(everything)}; same searches without them "
+              f"{_stats(plain)}; added per search (paired) p50 {statistics.median(q['added_ms']):+.1f} ms, "
+              f"p95 {_pct(q['added_ms'], 95):+.1f} ms")
+        for label, values in q["trend_ms"].items():
+            print(f"trends {label:24} {_stats(values)}")
     if "serve" in out:
         s = out["serve"]
         print(f"danvan serve: peak RSS {s['peak_rss_mb']:.0f} MB; first page {s['first_page_ms']:.0f} ms; "

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from corpus.genre import classify
 from corpus.vietnamese import nfc
 
 LIST_FIELDS = ("directives", "directives_partial", "attachments")
@@ -14,7 +15,8 @@ YEAR_SOURCES = ("published", "text", "given")
 # Longest value per field.  An id or URL cut short would name another
 # document, so a longer one is refused; prose is cut at a word, and the cut reported.
 MAX_CHARS = {"id": 200, "url": 4096, "near_duplicate_of": 200, "published": 10, "fetched_at": 64, "year_source": 20,
-             "province": 100, "province_2025": 100, "title": 500, "author": 200, "source": 200}
+             "province": 100, "province_2025": 100, "title": 500, "author": 200, "source": 200,
+             "genre": 40, "period": 20}
 CUT_FIELDS = ("title", "author", "source")
 MAX_ITEMS = {"directives": 500, "directives_partial": 500, "attachments": 500}  # each item at most MAX_CHARS["url"]
 # /doc/ID.json is the JSON twin of /doc/ID (and .csv, .jsonl are exports): an id
@@ -49,6 +51,8 @@ class Document:
     parent_id: str | None = None  # an attachment: the id of the page linking it (None when imported alone)
     number: str | None = None  # an attachment: its own canonical number ("202-KH/BDVTU"), from its header
     near_duplicate_of: str | None = None
+    genre: str | None = None  # see corpus/genre.py; "unknown" when no rule is sure
+    period: str | None = None  # the time it reports on ("2022-H1", "2016-2020"), not the publication year
     fetched_at: str | None = None
     content_hash: str = ""
 
@@ -63,6 +67,9 @@ class Document:
             self.year_source = None
         if not self.content_hash:
             self.content_hash = content_hash(self.text)
+        if self.genre is None:  # found once, then stored: a row from an older store gets it on migration
+            self.genre, period = classify(self.title, self.text, self.attachments)
+            self.period = self.period or period
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict with every field (JSON-ready)."""

@@ -223,6 +223,8 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
     absent one is extracted from the text.  So a record exported by danvan
     comes back exactly as it was.
     """
+    from corpus.genre import is_genre, is_period
+    from corpus.genre_rules import GENRES
     from corpus.directives import normalize_directive
     from corpus.extract import extract_metadata
     from corpus.provinces import PROVINCES, PROVINCES_2025, canonical_province, to_2025
@@ -273,6 +275,11 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
     # one, and is marked "given" unless the record says where it came from (null: unknown, as exported).
     if not fields.get("published") and given.get("year") is not None and "year_source" not in given:
         fields["year_source"] = "given"
+    if given.get("genre") is not None and not (isinstance(given["genre"], str) and is_genre(given["genre"])):
+        raise ImportProblem(f"genre must be one of {', '.join(GENRES)}, not {str(given['genre'])[:40]!r}")
+    if given.get("period") is not None and not (isinstance(given["period"], str) and is_period(given["period"])):
+        raise ImportProblem(f"period must be like 2022, 2022-H1, 2022-Q3, 2022-9M or 2016-2020, "
+                            f"not {str(given['period'])[:40]!r}")
     if fields.get("year_source") not in (None, *YEAR_SOURCES):
         raise ImportProblem(f"year_source must be one of {', '.join(YEAR_SOURCES)}, "
                             f"not {str(fields['year_source'])[:40]!r}")

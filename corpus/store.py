@@ -139,7 +139,7 @@ class Store:
 
     def counts_by(self, column: str) -> list[tuple[Any, int]]:
         """(value, count) for a single-valued column, most frequent first."""
-        if column not in ("province", "province_2025", "year", "source"):
+        if column not in ("province", "province_2025", "year", "source", "genre", "period"):
             raise ValueError(f"cannot count by {column!r}")
         return [
             (row[0], row[1])

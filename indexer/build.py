@@ -33,6 +33,7 @@ from corpus.processes import die_with_parent
 from corpus.store import Store
 from corpus.directive_records import from_citations, join_citations, read_citations
 from indexer.records import attribution, document_keys, split_key
+from indexer.analysis import load_segmenter
 from indexer.schema import SCHEMA_VERSION, make_schema, to_fields
 from indexer.segments import FastSegmentWriter, write_segment
 
@@ -236,6 +237,7 @@ def _write_segments(store: Store, index_dir: Path, ids: list[str], procs: int,
     ``danvan index`` leaves no worker behind, only uncommitted segment files
     that Whoosh deletes at the next commit.
     """
+    load_segmenter()  # once here, shared by the forked workers, not loaded by each
     chunks = _chunks(ids, store.text_sizes(), procs, _segment_chars(procs))
     jobs = [(str(store.path), str(index_dir), chunk, {i: keys[i] for i in chunk if i in keys}) for chunk in chunks]
     segments = []

@@ -96,7 +96,7 @@ class FacetTable:
                   for i in np.flatnonzero(tally).tolist()]
         counts += [FacetValue(value, 0, True) for value in chosen
                    if value in self.postings[name] and not tally[names.index(value)]]
-        if name == "year":
+        if name in ("year", "period"):
             counts.sort(key=lambda f: f.value, reverse=True)
         else:  # most documents first; equal counts in Vietnamese alphabetical order
             order = self._order[name]

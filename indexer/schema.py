@@ -10,15 +10,17 @@ import sys
 from array import array
 
 import numpy as np
-from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
-from indexer.analysis import ANALYZER, FOLDED_ANALYZER, terms
+from indexer.analysis import ANALYZER, FOLDED_ANALYZER, terms, word_terms
+from indexer.term_rules import MAX_STORED_TERMS, MAX_TEXT_CHARS
 
 SCHEMA_VERSION = 4  # 4: attachments (parent_id, number)
 
 # Facet fields, in display order; each is one keyword per value.
-FACETS = ("province", "province_2025", "year", "directive")
+FACETS = ("province", "province_2025", "year", "directive", "genre", "period")
 # A facet counted from another field: cited documents are counted by record, not by bare number.
 FACET_FIELDS = {"directive": "directive_record"}
 
@@ -98,6 +100,13 @@ def make_schema() -> Schema:
         author=STORED,
         directives_partial=STORED,
         near_duplicate_of=ID(stored=True),
+        genre=ID(stored=True),
+        period=ID(stored=True),
+        # pyvi words and word pairs (indexer.analysis.word_terms): every one indexed (document
+        # frequencies, exact counts), the most frequent per document in a column (significant-terms
+        # candidates and keywords read them without segmenting anything at query time).
+        words=KEYWORD(lowercase=False, commas=False, scorable=False),
+        word_counts=COLUMN(VarBytesColumn()),
         parent_id=ID(stored=True),
         number=ID(stored=True),
     )
@@ -124,6 +133,40 @@ def to_fields(doc, records: list[str] | None = None) -> dict:
         "author": doc.author,
         "directives_partial": list(doc.directives_partial),
         "near_duplicate_of": doc.near_duplicate_of or "",
+        "genre": doc.genre or "",
+        "period": doc.period or "",
+        **word_fields(title, doc.text),
         "parent_id": doc.parent_id or "",
         "number": doc.number or "",
     }
+
+
+def word_fields(title: str, text: str) -> dict:
+    """The ``words`` and ``word_counts`` values of a document (segments it with pyvi: the slow part)."""
+    counts = word_terms(f"{title}\n{text[:MAX_TEXT_CHARS]}")
+    kept = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:MAX_STORED_TERMS]
+    return {"words": " ".join(counts), "word_counts": encode_counts(kept)}
+
+
+def encode_counts(counts: list[tuple[str, int]]) -> bytes:
+    """A document's (term, count) pairs as its ``word_counts`` column value: the terms on one line
+    (what significant terms read, with one split), their counts on the next."""
+    return (" ".join(term for term, _ in counts) + "\n" + " ".join(str(n) for _, n in counts)).encode("utf-8")
+
+
+def decode_terms(value: bytes) -> list[str]:
+    """The terms of a ``word_counts`` column value, most frequent first."""
+    line = value.decode("utf-8").split("\n", 1)[0]
+    return line.split(" ") if line else []
+
+
+def decode_counts(value: bytes) -> list[tuple[str, int]]:
+    """The (term, count) pairs of a ``word_counts`` column value, most frequent first.
+
+    >>> decode_counts(encode_counts([("dân_vận", 3), ("cơ_sở", 1)]))
+    [('dân_vận', 3), ('cơ_sở', 1)]
+    >>> decode_counts(encode_counts([]))
+    []
+    """
+    terms, _, counts = value.decode("utf-8").partition("\n")
+    return list(zip(terms.split(" "), map(int, counts.split(" ")))) if terms else []

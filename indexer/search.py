@@ -21,6 +21,8 @@ from whoosh import query as Q
 
 from corpus.directive_records import catalogue, directive_records
 from corpus.directives import cited_spans
+from corpus.genre import is_genre, is_period
+from corpus.genre_rules import GENRES
 from corpus.vietnamese import fold, key, nfc
 from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, facet_counts
@@ -31,6 +33,7 @@ from indexer.ranker import Ranker, top
 from indexer.build import read_records
 from indexer.records import UNATTRIBUTED, key_label, normalize_key, split_key
 from indexer.schema import FACETS, make_schema
+from indexer.significant import KEYWORDS, SAMPLE, SignificantTerm, WordTerms
 from indexer.suggest import Speller, suggestion
 
 MAX_LIMIT = 100
@@ -57,6 +60,10 @@ class IndexMissing(RuntimeError):
     """No index has been built in the data directory yet."""
 
 
+class IndexOutdated(IndexMissing):
+    """The index was built by an older danvan: it lacks fields this one needs (``danvan index`` rebuilds it)."""
+
+
 @dataclass
 class SearchRequest:
     """Everything a search can ask for; names match Document fields."""
@@ -66,6 +73,8 @@ class SearchRequest:
     province_2025: list[str] = field(default_factory=list)
     year: list[str] = field(default_factory=list)
     directive: list[str] = field(default_factory=list)
+    genre: list[str] = field(default_factory=list)
+    period: list[str] = field(default_factory=list)
     date_from: str | None = None
     date_to: str | None = None
     sort: str = "relevance"
@@ -93,6 +102,8 @@ class Hit:
     source: str | None = None
     near_duplicate_of: str | None = None
     records: list[str] = field(default_factory=list)  # the record each citation is attributed to (indexer.records)
+    genre: str | None = None
+    period: str | None = None
     parent_id: str | None = None  # an attached file: the page linking it
     parent_title: str | None = None
     number: str | None = None  # an attached file: its own number
@@ -114,6 +125,7 @@ class SearchResult:
     suggestion: str | None = None  # did you mean
     truncated: bool = False
     messages: list[str] = field(default_factory=list)
+    significant_terms: list[SignificantTerm] = field(default_factory=list)  # see indexer/significant.py
     # Records of the numbers the query names, or whose subject it names: profile, key, label, citations.
     directive_records: list[dict[str, Any]] = field(default_factory=list)
     numbers: list[str] = field(default_factory=list, repr=False)  # cited numbers the query matched
@@ -142,6 +154,7 @@ class SearchResult:
             "directive_records": self.directive_records,
             "hits": [h.to_dict() for h in self.hits],
             "facets": {name: [v.to_dict() for v in values] for name, values in self.facets.items()},
+            "significant_terms": [t.to_dict() for t in self.significant_terms],
         }
 
 
@@ -173,7 +186,8 @@ def _parse_date(value: str | None, name: str) -> str | None:
 # A search's options as the CLI and batch lines name them -> (kind, SearchRequest field).
 OPTIONS = {
     "query": ("text", "q"), "province": ("list", "province"), "province_2025": ("list", "province_2025"),
-    "year": ("list", "year"), "directive": ("list", "directive"), "from": ("text", "date_from"),
+    "year": ("list", "year"), "directive": ("list", "directive"), "genre": ("list", "genre"),
+    "period": ("list", "period"), "from": ("text", "date_from"),
     "to": ("text", "date_to"), "sort": ("text", "sort"), "page": ("int", "page"), "limit": ("int", "limit"),
 }
 OLD_OPTION_NAMES = {"date_from": "from", "date_to": "to"}  # as in the web's URLs and --json "filters"
@@ -297,6 +311,13 @@ def validate(req: SearchRequest) -> SearchRequest:
                              f"of its records such as 16/CT-TTg@2020", name="directive")
         numbers.append(number)
     req.directive = list(dict.fromkeys(numbers))
+    for value in req.genre:
+        if not is_genre(value):
+            raise QueryError(f"genre must be one of: {', '.join(GENRES)}, not {_shown(value)}", name="genre")
+    for value in req.period:
+        if not is_period(value):
+            raise QueryError(f"period must be like 2022, 2022-H1, 2022-Q3, 2022-9M or 2016-2020, not {_shown(value)}",
+                             name="period")
     req.date_from = _parse_date(req.date_from, "from")
     req.date_to = _parse_date(req.date_to, "to")
     if req.date_from and req.date_to and req.date_from > req.date_to:
@@ -314,11 +335,12 @@ class SearchService:
         self.ix = windex.open_dir(str(self.index_dir))
         missing = sorted(set(make_schema().names()) - set(self.ix.schema.names()))
         if missing:
-            raise IndexMissing(f"the index in {self.index_dir} was built by an older danvan (it lacks "
+            raise IndexOutdated(f"the index in {self.index_dir} was built by an older danvan (it lacks "
                                f"{', '.join(missing)}): run `danvan index` to rebuild it")
         self._local = threading.local()  # Whoosh searchers are not thread-safe
         self._readers: dict[int | None, tuple[FacetTable, Ranker]] = {}
         self._lock = threading.Lock()
+        self._word_terms: WordTerms | None = None
         self._catalogue: tuple[int, dict[str, dict[str, Any]]] | None = None  # (generation, records)
         self._records: dict[tuple[int, str], dict[str, Any]] = {}  # (generation, number) -> records, oldest first
         # (generation, record key -> profile, subject syllable -> keys of the records whose subject holds it)
@@ -362,11 +384,12 @@ class SearchService:
             return (searcher, *data)
         raise RuntimeError("the index changed ten times during one search; try again")
 
-    def search(self, req: SearchRequest, keep: int = 0) -> SearchResult:
+    def search(self, req: SearchRequest, keep: int = 0, significant: bool = True) -> SearchResult:
         """Run one validated search; raises :class:`QueryError` for bad requests.
 
         ``keep``: also rank the first ``keep`` hits, for ``result.ranked()`` to
         make them one by one (an export ranks once, however many rows it sends).
+        ``significant``: find the result set's significant terms (an export has no use for them).
         """
         started = time.perf_counter()
         req = validate(req)
@@ -383,13 +406,16 @@ class SearchService:
         parts = len(set(parsed.words)) + len(parsed.phrases)
         if parts > LONG_QUERY or (parsed.question and parts > 1):
             # A question or a pasted paragraph: the answer rarely has every word.
-            result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False, keep=keep)
+            result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False, keep=keep,
+                                  significant=significant)
             result.messages.append("Câu hỏi hoặc câu truy vấn dài: kết quả xếp theo mức độ phù hợp, "
                                    "không bắt buộc chứa mọi từ.")
         else:
-            result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=True, keep=keep)
+            result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=True, keep=keep,
+                                  significant=significant)
             if result.total == 0 and parts > 1:
-                result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False, keep=keep)
+                result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False, keep=keep,
+                                  significant=significant)
                 if result.total:
                     result.fallback = True
                     result.messages.append("Không tài liệu nào chứa tất cả các từ; đang hiển thị các kết quả gần đúng.")
@@ -404,9 +430,33 @@ class SearchService:
         result.elapsed_ms = (time.perf_counter() - started) * 1000
         return result
 
-    def _ranked(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery, req: SearchRequest,
-                filters: dict[str, np.ndarray], match_all: bool, keep: int = 0) -> SearchResult:
-        numbers = []  # cited numbers a partial citation was found to mean, for ranking
+    def selection(self, req: SearchRequest, queries: list[ParsedQuery]) -> tuple[FacetTable, np.ndarray, list[np.ndarray]]:
+        """The facet table, the documents ``req``'s filters allow, and each query's matches among them.
+
+        The same matching as :meth:`search` (every part of a query), for
+        counts over the index such as phrase timelines.
+        """
+        req = validate(req)
+        searcher, table, ranker = self._snapshot()
+        allowed = table.live.copy()
+        for name, values in req.filters().items():
+            allowed &= table.value_mask(name, values)
+        if req.date_from or req.date_to:
+            allowed &= table.date_mask(req.date_from, req.date_to)
+        return table, allowed, [self._matches(searcher, table, ranker, q)[0] & allowed for q in queries]
+
+    def word_terms(self, ranker: Ranker) -> WordTerms:
+        """The stored pyvi terms of the ranker's index generation (opened once per generation)."""
+        cached = self._word_terms
+        if cached is None or cached.ranker is not ranker:
+            cached = self._word_terms = WordTerms(ranker)
+        return cached
+
+    def _matches(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery,
+                 match_all: bool = True) -> tuple[np.ndarray, list[str]]:
+        """Live documents matching ``parsed`` (every part, or any with ``match_all=False``), and the
+        cited numbers a partial citation was found to mean (for ranking)."""
+        numbers: list[str] = []
 
         def part_mask(part: Part) -> np.ndarray:
             mask = np.zeros(table.size, dtype=bool)
@@ -434,6 +484,12 @@ class SearchService:
             matches &= combined
         for part in excluded_parts(parsed):
             matches &= ~part_mask(part)
+        return matches, numbers
+
+    def _ranked(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery, req: SearchRequest,
+                filters: dict[str, np.ndarray], match_all: bool, keep: int = 0,
+                significant: bool = False) -> SearchResult:
+        matches, numbers = self._matches(searcher, table, ranker, parsed, match_all)
         allowed = matches.copy()
         for mask in filters.values():
             allowed &= mask
@@ -441,7 +497,7 @@ class SearchService:
         facets = facet_counts(table, matches, filters, req.filters(), FACET_TOP)
         _count_numbers(table, facets["directive"], matches, filters)
         first = (req.page - 1) * req.limit
-        wanted = max(first + req.limit, keep)
+        wanted = max(first + req.limit, keep, SAMPLE if significant else 0)
         docnums, scores = np.zeros(0, dtype=np.int64), None
         if total and (first < total or keep):
             if req.sort == "date" or parsed.empty:
@@ -469,6 +525,9 @@ class SearchService:
 
         result = SearchResult(request=req, total=total, hits=[hit(d) for d in docnums[first:first + req.limit]],
                               facets=facets, numbers=list(dict.fromkeys([*parsed.directives, *numbers])))
+        if significant and len(docnums):
+            query = [(fold(w),) for w in parsed.words] + [tuple(fold(s) for s in p) for p in parsed.phrases]
+            result.significant_terms = self.word_terms(ranker).significant(docnums[:SAMPLE], allowed, query)
         if keep:
             # Open every segment's stored fields now: a commit that merges
             # segments away, or a rebuild swapped in, while the hits are being
@@ -621,6 +680,14 @@ class SearchService:
         searcher, table, ranker = self._snapshot()
         return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("directive", number) if table.live[n]]
 
+    def keywords(self, doc_id: str, top: int = KEYWORDS) -> list[str]:
+        """The document's ``top`` pyvi words by tf x idf (see :mod:`indexer.significant`); [] if unknown."""
+        searcher, table, ranker = self._snapshot()
+        docnum = self._docnum(searcher, doc_id)
+        if docnum is None or not table.live[docnum]:
+            return []
+        return self.word_terms(ranker).keywords(docnum, top)
+
     def attachments_of(self, doc_id: str) -> list[dict[str, Any]]:
         """Stored fields of the live attached files whose parent is this document."""
         searcher, table, ranker = self._snapshot()
@@ -689,6 +756,8 @@ def _hit(hit: dict, score: float | None, terms: Terms) -> Hit:
         source=hit.get("source"),
         near_duplicate_of=hit.get("near_duplicate_of") or None,
         records=[k for k in (hit.get("directive_record") or "").split(",") if k],
+        genre=hit.get("genre") or None,
+        period=hit.get("period") or None,
         parent_id=hit.get("parent_id") or None,
         number=hit.get("number") or None,
     )

@@ -11,7 +11,7 @@ import logging
 from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from indexer.search import IndexMissing, QueryError
+from indexer.search import IndexMissing, IndexOutdated, QueryError
 from search_app.params import BadParameter
 
 log = logging.getLogger(__name__)
@@ -73,6 +73,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(IndexMissing)
     def on_index_missing(err: IndexMissing):
+        if isinstance(err, IndexOutdated):
+            return error_response(ErrorPage(503, "Chỉ mục tìm kiếm được xây bởi phiên bản cũ của danvan. "
+                                                 "Hãy chạy danvan index để xây lại.", "Chỉ mục cần xây lại"))
         message = ("Chưa có chỉ mục tìm kiếm. Hãy nạp tài liệu và xây chỉ mục: "
                    "danvan import ĐƯỜNG_DẪN rồi danvan index.")
         return error_response(ErrorPage(503, message, "Chưa có chỉ mục"))

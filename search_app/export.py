@@ -22,8 +22,8 @@ from corpus import jsonlines
 from indexer.search import SearchService
 from search_app.params import SearchParams
 
-COLUMNS = ("rank", "id", "title", "published", "province", "province_2025", "directives",
-           "source", "url", "score", "doc_url", "snippet")
+COLUMNS = ("rank", "id", "title", "published", "province", "province_2025", "directives", "genre", "period",
+           "keywords", "source", "url", "score", "doc_url", "snippet")
 _TAGS = re.compile(r"</?mark>")
 # Rows (stored fields + snippet) are made CHUNK at a time, by one export at a
 # time: an export is seconds of CPU under one GIL, and several at once
@@ -48,7 +48,7 @@ def rows(service: SearchService, params: SearchParams, cap: int,
          link: Callable[[str], str]) -> tuple[int, Iterator[dict[str, Any]]]:
     """(rows that will be sent, their iterator).  The search runs now,
     so a bad request raises before any byte is sent."""
-    first = service.search(replace(params, page=1, limit=1).to_request(), keep=max(cap, 1))
+    first = service.search(replace(params, page=1, limit=1).to_request(), keep=max(cap, 1), significant=False)
     count = min(first.total, cap)
 
     def generate() -> Iterator[dict[str, Any]]:
@@ -63,7 +63,8 @@ def rows(service: SearchService, params: SearchParams, cap: int,
                 yield {
                     "rank": rank, "id": hit.id, "title": hit.title, "published": hit.published,
                     "province": hit.province, "province_2025": hit.province_2025,
-                    "directives": hit.directives, "source": hit.source, "url": hit.url,
+                    "directives": hit.directives, "genre": hit.genre, "period": hit.period,
+                    "keywords": service.keywords(hit.id), "source": hit.source, "url": hit.url,
                     "score": hit.score, "doc_url": link(hit.id), "snippet": plain(hit.snippet),
                 }
 

@@ -23,6 +23,8 @@ LABELS = {
     "province_2025": "Tỉnh/thành (từ 2025)",
     "year": "Năm",
     "directive": "Văn bản được trích dẫn",
+    "genre": "Loại tài liệu",
+    "period": "Kỳ báo cáo",
     "date_from": "Từ ngày",
     "date_to": "Đến ngày",
 }

@@ -54,6 +54,8 @@ class SearchParams:
     province_2025: tuple[str, ...] = ()
     year: tuple[str, ...] = ()
     directive: tuple[str, ...] = ()
+    genre: tuple[str, ...] = ()
+    period: tuple[str, ...] = ()
     date_from: str | None = None
     date_to: str | None = None
     sort: str = "relevance"
@@ -118,6 +120,8 @@ class SearchParams:
             province_2025=tuple(_known("province_2025", values("province_2025"))),
             year=tuple(years),
             directive=tuple(_known("directive", values("directive"))),
+            genre=tuple(_known("genre", values("genre"))),
+            period=tuple(_known("period", values("period"))),
             date_from=dates["date_from"],
             date_to=dates["date_to"],
             sort=sort,
@@ -131,7 +135,8 @@ class SearchParams:
         """The query service's request for these parameters."""
         return SearchRequest(
             q=self.q, province=list(self.province), province_2025=list(self.province_2025),
-            year=list(self.year), directive=list(self.directive), date_from=self.date_from,
+            year=list(self.year), directive=list(self.directive), genre=list(self.genre),
+            period=list(self.period), date_from=self.date_from,
             date_to=self.date_to, sort=self.sort, page=self.page, limit=self.limit,
         )
 
@@ -200,10 +205,18 @@ def _known(name: str, values: list[str]) -> list[str]:
     The query service checks again and canonicalises; checking here gives the
     user a Vietnamese message that names the parameter.
     """
+    from corpus.genre import is_genre, is_period
+    from corpus.genre_rules import GENRES
     from corpus.provinces import PROVINCES, PROVINCES_2025, canonical_province
     from indexer.records import normalize_key
 
     for value in values:
+        if name == "genre" and not is_genre(value):
+            raise BadParameter(name, f"«{value}» không phải là loại tài liệu; chọn một trong: {', '.join(GENRES)}.")
+        if name == "period" and not is_period(value):
+            raise BadParameter(name, f"«{value}» không phải là kỳ báo cáo (ví dụ: 2022, 2022-H1, 2022-Q3, 2016-2020).")
+        if name in ("genre", "period"):
+            continue
         if name == "directive":
             if normalize_key(value) is None:
                 raise BadParameter(name, f"«{value}» không phải là số hiệu văn bản (ví dụ: 25-NQ/TW, 16/CT-TTg, "

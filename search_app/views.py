@@ -12,13 +12,16 @@ from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from corpus.directive_records import SORTS, list_records
+from corpus.genre_rules import GENRES
 from indexer.records import key_label, profile_line, record_key, split_key
-from indexer.search import SearchResult
+from indexer.search import QueryError, SearchResult
+from indexer.trends import BY, MAX_PHRASES, check_phrases, timelines
 from search_app import export as exporter
 from search_app.errors import ErrorPage
+from search_app.charts import timeline_chart
 from search_app.facets import LABELS, facet_links, selection_chips, year_chart
 from search_app.headers import public_url
-from search_app.params import BadParameter, SearchParams
+from search_app.params import DEFAULT_LIMIT, BadParameter, SearchParams
 from search_app.text import doc_paragraphs, safe_link
 
 bp = Blueprint("web", __name__)
@@ -49,7 +52,7 @@ def twin(template: str, ctx: dict[str, Any], fmt: str | None):
     """The page, or its JSON twin: the very same context."""
     if fmt == "json":
         return ctx
-    return render_template(template, ctx=ctx, labels=LABELS)
+    return render_template(template, ctx=ctx, labels=LABELS, genres=GENRES)
 
 
 def _root() -> str:
@@ -143,8 +146,9 @@ def search_context(params: SearchParams, result: SearchResult) -> dict[str, Any]
         "province_view": params.provinces,
         "province_view_urls": {v: params.url(path, provinces=v) for v in ("published", "2025")},
         "year_chart": year_chart(facets.get("year", [])),
-        "selected": [{**chip, "shown": key_label(chip["value"])} if chip["name"] == "directive" else chip
-                     for chip in selection_chips(params, path)],
+        "selected": [{**chip, "shown": key_label(chip["value"])} if chip["name"] == "directive"
+                     else {**chip, "shown": GENRES.get(chip["value"], chip["value"])} if chip["name"] == "genre"
+                     else chip for chip in selection_chips(params, path)],
         "clear_url": params.cleared().url(path),
         "sort_urls": {s: params.url(path, sort=s, page=1) for s in ("relevance", "date")},
         "pagination": pagination(params, result.pages, path),
@@ -155,6 +159,12 @@ def search_context(params: SearchParams, result: SearchResult) -> dict[str, Any]
             "max_rows": current_app.config["DANVAN_EXPORT_MAX"],
         },
         "json_url": params.url(_root() + "/search.json"),
+        # "Chủ đề nổi bật": one click adds the term to the query, as a phrase.
+        "significant_links": [{"term": t["term"], "count": t["count"],
+                               "url": params.url(path, q=f'{params.q} "{t["term"]}"'.strip(), page=1)}
+                              for t in data["significant_terms"]],
+        "trends_url": params.url(_root() + "/trends", sort="relevance", page=1, limit=DEFAULT_LIMIT,
+                                 provinces="published"),
         "form": {
             "search": params.hidden_fields(skip=("q",)),
             "dates": params.hidden_fields(skip=("date_from", "date_to")),
@@ -240,6 +250,9 @@ def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str,
         "parent_id": stored.get("parent_id") or None,
         "number": stored.get("number") or None,
         "near_duplicate_of": original,
+        "genre": stored.get("genre") or None,
+        "period": stored.get("period") or None,
+        "keywords": service.keywords(doc_id),
         "text": text,
     }
     return {
@@ -248,6 +261,7 @@ def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str,
         "paragraphs": doc_paragraphs(text, q),
         "directive_links": _directive_links([k for k in (stored.get("directive_record") or "").split(",") if k]
                                             or directives),
+        "keyword_links": [{"term": k, "url": SearchParams(q=f'"{k}"').url(search_path())} for k in document["keywords"]],
         "attachment_links": [{"label": a, "url": safe_link(a)} for a in attachments],
         "attached_files": _attached_files(service, doc_id, q),
         "parent": _parent(service, document["parent_id"], q),
@@ -405,6 +419,54 @@ def directive_list_context(args: dict[str, Any], rows: list[dict[str, Any]]) -> 
         "next_url": url(page=page + 1) if page < pages else None,
         "sort_urls": {s: url(sort=s, page=1) for s in SORTS},
         "json_url": url(".json"),
+    }
+
+
+# --- trends -------------------------------------------------------------------------
+
+@bp.get("/trends", defaults={"fmt": None})
+@bp.get("/trends.json", defaults={"fmt": "json"}, endpoint="trends_json")
+def trends(fmt: str | None):
+    """Phrase timelines: documents containing each phrase per year or province, under the search filters."""
+    args = request.args.to_dict(flat=False)
+    phrases = check_phrases(args.pop("q", []), empty_ok=fmt != "json")
+    by = (args.pop("by", None) or ["year"])[0]
+    if by not in BY:
+        raise QueryError(f"by must be one of: {', '.join(BY)}", name="by")
+    params = SearchParams.from_args(args)
+    found = timelines(backend().service(), phrases, params.to_request(), by) if phrases else []
+    terms = [t.to_dict() for t in found]
+    if fmt == "json":
+        return {"terms": terms}  # exactly the contract: scripts rely on this shape
+    return twin("trends.html", trends_context(phrases, by, params, terms), fmt)
+
+
+def trends_context(phrases: list[str], by: str, params: SearchParams, terms: list[dict[str, Any]]) -> dict[str, Any]:
+    """The trends page as data: the phrases, the counts as a table and, per year, a chart."""
+    base = _root() + "/trends"
+    filters = params.hidden_fields()
+    pairs = [("q", p) for p in phrases] + ([("by", by)] if by != "year" else []) + filters
+
+    def url(drop: tuple[str, str] | None = None, by_value: str | None = None) -> str:
+        kept = [pair for pair in pairs if pair != drop and (by_value is None or pair[0] != "by")]
+        if by_value not in (None, "year"):
+            kept.append(("by", by_value))
+        return base + ("?" + urlencode(kept) if kept else "")
+
+    return {
+        "phrases": phrases,
+        "inputs": phrases + [""] * (MAX_PHRASES - len(phrases)),
+        "by": by,
+        "by_urls": {b: url(by_value=b) for b in BY},
+        "terms": terms,
+        "rows": [b["value"] for b in terms[0]["buckets"]] if terms else [],
+        "chart": timeline_chart(terms) if by == "year" else None,
+        "selected": [{"label": LABELS[name], "value": value, "remove_url": url(drop=(name, value)),
+                      "shown": GENRES.get(value, value) if name == "genre" else value}
+                     for name, value in filters if name in LABELS],
+        "form": filters + ([("by", by)] if by != "year" else []),
+        "search_urls": [params.url(search_path(), q=f'"{p}"', page=1) for p in phrases],  # the same filters
+        "json_url": base + ".json?" + urlencode(pairs),
     }
 
 

@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -64,3 +65,19 @@ def test_terms_are_what_the_analyzers_produce(text):
         found, positions = terms(text, folded)
         # each term's positions in the same (increasing) order
         assert _grouped(zip(found, positions)) == _analyzer_positions(analyzer, text)
+
+
+@pytest.mark.shared
+def test_segment_finds_the_words_pyvi_finds(shared_dir):
+    import json
+    import lzma
+
+    from indexer.analysis import _pyvi, segment
+
+    texts = ["Ban Dân vận Tỉnh ủy Hà Giang (TP. Hà Giang) tổ chức hội nghị... Đẩy mạnh chuyển đổi số, "
+             "năm 2022 đạt 1.250 hộ; email: a.b@x.vn -> http://x.vn/a?b=1 ==> xong!\n\nHOÀ GIẢI Ở CƠ SỞ"]
+    with lzma.open(shared_dir / "data" / "vn-news-corpus.jsonl.xz", "rt", encoding="utf-8") as lines:
+        texts += [json.loads(next(lines))["text"] for _ in range(40)]
+    for text in texts:
+        mine = ["_".join(word) for word in segment(text) if not "".join(word).isspace()]
+        assert mine == _pyvi().tokenize(text).split()

@@ -1,0 +1,147 @@
+"""Significant terms of a result set and keywords of a document, from pyvi words stored at index time."""
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from corpus import config
+from corpus.document import Document
+from corpus.store import Store
+from indexer.analysis import word_terms
+from indexer.build import update_index
+from indexer.search import SearchRequest, SearchService
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TOPICS = {
+    "giáo dục": ["Nhà trường tổ chức dạy học cho học sinh", "giáo viên soạn giáo án", "phụ huynh họp lớp",
+                 "kỳ thi tốt nghiệp diễn ra an toàn", "thư viện trường học có thêm sách", "học sinh nghèo vượt khó",
+                 "sân chơi cho thiếu nhi", "khuyến học khuyến tài", "bàn ghế mới cho lớp học", "xóa mù chữ"],
+    "nông nghiệp": ["Nông dân thu hoạch lúa", "hợp tác xã tiêu thụ nông sản", "cán bộ khuyến nông hướng dẫn bón phân",
+                    "vụ mùa bội thu", "mô hình trồng cây ăn quả", "chăn nuôi gia súc", "thủy lợi nội đồng",
+                    "giống lúa mới", "cánh đồng mẫu lớn", "phòng trừ sâu bệnh"],
+    "y tế": ["Trạm y tế xã khám bệnh", "bác sĩ tiêm chủng cho trẻ em", "người bệnh được cấp thuốc",
+             "bảo hiểm y tế chi trả viện phí", "phòng chống dịch bệnh mùa mưa", "vệ sinh an toàn thực phẩm",
+             "nước sạch nông thôn", "dân số kế hoạch hóa gia đình", "khám sức khỏe người cao tuổi", "hiến máu tình nguyện"],
+}
+SHARED = ["Ban Dân vận huyện phối hợp với Ủy ban nhân dân xã", "nhân dân đồng tình hưởng ứng",
+          "công tác dân vận được quan tâm", "cấp ủy chỉ đạo sát sao"]
+PLANTED = "chuyển đổi số"  # in some education documents only
+
+
+def corpus(seed: int = 3) -> list[Document]:
+    rng = random.Random(seed)
+    docs = []
+    for topic, sentences in TOPICS.items():
+        for i in range(30):
+            parts = [f"Về {topic}"] + rng.sample(sentences, 3) + rng.sample(SHARED, 2)
+            if topic == "giáo dục" and i % 2 == 0:
+                parts.insert(rng.randint(1, len(parts)), f"Nhà trường đẩy mạnh {PLANTED} trong quản lý")
+            docs.append(Document(id=f"{topic[:2]}{i:02d}", title=f"Tin số {i}", text=". ".join(parts) + "."))
+    return docs
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("significant")
+    with Store(config.store_path(home)) as store:
+        store.upsert_many(corpus())
+        update_index(store, config.index_path(home))
+    return home
+
+
+def holding(home, term: str, ids: set[str]) -> int:
+    """How many of the documents ``ids`` hold ``term``, from their stored title and text."""
+    key = term.replace(" ", "_")
+    with Store(config.store_path(home)) as store:
+        return sum(key in word_terms(f"{d.title}\n{d.text}") for d in store.documents(sorted(ids)))
+
+
+def test_a_planted_phrase_is_a_significant_term_of_its_topic_only(home):
+    service = SearchService(config.index_path(home))
+    result = service.search(SearchRequest(q="giáo dục", limit=100))
+    terms = {t.term: t for t in result.significant_terms}
+    assert PLANTED in terms
+    ids = {h.id for h in result.hits}
+    assert result.total == len(ids) == 30
+    assert terms[PLANTED].count == holding(home, PLANTED, ids) == 15  # count: matching documents holding it
+    assert "giáo dục" not in terms  # the query itself is no theme of its results
+    scores = [t.score for t in result.significant_terms]
+    assert scores == sorted(scores, reverse=True) and all(s > 0 for s in scores)
+    assert not any(t in terms for t in ("dân vận", "nhân dân"))  # in every topic: not significant
+    for other in ("nông nghiệp", "y tế"):
+        found = service.search(SearchRequest(q=other)).significant_terms
+        assert found and PLANTED not in {t.term for t in found}
+
+
+def test_the_whole_index_has_no_significant_terms_and_exports_skip_them(home):
+    service = SearchService(config.index_path(home))
+    everything = service.search(SearchRequest())  # no words, no filter: every document, newest first
+    assert everything.total == 90 and everything.significant_terms == []
+    assert service.search(SearchRequest(q="giáo dục"), significant=False).significant_terms == []
+
+
+def test_keywords_are_deterministic_and_describe_the_document(home):
+    service = SearchService(config.index_path(home))
+    first = [service.keywords(f"gi{i:02d}") for i in range(0, 30, 2)]
+    again = SearchService(config.index_path(home))
+    assert first == [again.keywords(f"gi{i:02d}") for i in range(0, 30, 2)]
+    assert all(PLANTED in words or "chuyển đổi" in words for words in first)
+    assert service.keywords("no-such-id") == []
+
+
+def run(*args, home, env=None):
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(home), "DANVAN_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, env={**base, **(env or {})},
+                          timeout=300, cwd=ROOT)
+
+
+def test_search_json_and_web_carry_significant_terms(home):
+    out = run("-m", "cli", "search", "giáo dục", "--json", home=home)
+    assert out.returncode == 0, out.stderr
+    terms = json.loads(out.stdout)["significant_terms"]
+    assert terms and all(list(t) == ["term", "count", "score"] for t in terms)
+    assert PLANTED in [t["term"] for t in terms]
+    from search_app import create_app
+
+    client = create_app({"DANVAN_HOME": str(home), "TESTING": True}).test_client()
+    data = client.get("/search.json?q=gi%C3%A1o+d%E1%BB%A5c").get_json()
+    assert data["significant_terms"] == terms
+    page = client.get("/search?q=gi%C3%A1o+d%E1%BB%A5c").get_data(as_text=True)
+    assert "Chủ đề nổi bật" in page
+    # one click adds the term to the query, as a phrase
+    assert 'href="/search?q=gi%C3%A1o+d%E1%BB%A5c+%22chuy%E1%BB%83n+%C4%91%E1%BB%95i+s%E1%BB%91%22"' in page
+
+
+def test_pyvi_syntax_warnings_do_not_reach_users(tmp_path):
+    # A fresh bytecode cache makes Python compile pyvi again, which is when it warns.
+    env = {"PYTHONPYCACHEPREFIX": str(tmp_path / "pycache"), "PYTHONWARNINGS": "always"}
+    raw = run("-c", "import pyvi.ViTokenizer", home=tmp_path, env=env)
+    assert "invalid escape sequence" in raw.stderr  # the warning exists: this test can fail
+    (tmp_path / "demo.jsonl").write_text(json.dumps({"id": "a", "text": "Đẩy mạnh chuyển đổi số ở cơ sở."},
+                                                    ensure_ascii=False) + "\n", "utf-8")
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache2")
+    out = run("-m", "cli", "import", str(tmp_path / "demo.jsonl"), home=tmp_path, env=env)
+    assert out.returncode == 0, out.stderr
+    out = run("-m", "cli", "index", home=tmp_path, env=env)
+    assert out.returncode == 0, out.stderr
+    assert "pyvi" not in out.stderr and "invalid escape" not in out.stderr, out.stderr
+
+
+def test_document_page_and_exports_show_keywords(home):
+    from search_app import create_app
+
+    service = SearchService(config.index_path(home))
+    client = create_app({"DANVAN_HOME": str(home), "TESTING": True}).test_client()
+    doc = client.get("/doc/gi00.json").get_json()
+    assert doc["document"]["keywords"] == service.keywords("gi00") != []
+    assert "Từ khóa" in client.get("/doc/gi00").get_data(as_text=True)
+    rows = [json.loads(line) for line in client.get("/export.jsonl?q=gi%C3%A1o+d%E1%BB%A5c").get_data(as_text=True)
+            .splitlines()]
+    assert len(rows) == 30 and all(row["keywords"] == service.keywords(row["id"]) for row in rows)
+    header = client.get("/export.csv?q=gi%C3%A1o+d%E1%BB%A5c").get_data(as_text=True).lstrip("\ufeff").splitlines()[0]
+    assert "keywords" in header.split(",")
