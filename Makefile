@@ -24,7 +24,7 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 
 install: $(BIN)/.installed
 
-test: install
+test: install tools
 	$(BIN)/python -m pytest -q
 
 stress: install
@@ -39,7 +39,7 @@ stress: install
 bench: install
 	nice $(BIN)/python benchmarks/speed.py --sizes $(BENCH_SIZES) --serve
 
-demo: install
+demo: install tools
 	DANVAN_HOME=$(DEMO_HOME) $(BIN)/danvan import corpus/samples
 	DANVAN_HOME=$(DEMO_HOME) $(BIN)/danvan index
 	DANVAN_HOME=$(DEMO_HOME) $(BIN)/danvan search "dân vận khéo" --limit 3
