@@ -4,6 +4,7 @@
 #               on the demo index and on 30,000 news documents (imported once into $(LOAD_HOME))
 # make bench - speed benchmark vs SQLite FTS5 at $(BENCH_SIZES) documents (BENCH_SIZES=10000 for a quick run)
 # make browser - install Debian's Chromium for the browser tests (idempotent; .ci/run calls it)
+# make tools  - install the Debian tools attachments need: OCR, PDF rendering, .doc (idempotent; .ci/run calls it)
 VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
@@ -13,7 +14,7 @@ BENCH_SIZES ?= 10000,30000,100000
 LOAD_HOME ?= build/load-30k
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: install test stress bench demo browser clean
+.PHONY: install test stress bench demo browser tools clean
 
 $(BIN)/.installed: setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +24,7 @@ $(BIN)/.installed: setup.cfg pyproject.toml
 
 install: $(BIN)/.installed
 
-test: install
+test: install tools
 	$(BIN)/python -m pytest -q
 
 stress: install
@@ -38,7 +39,7 @@ stress: install
 bench: install
 	nice $(BIN)/python benchmarks/speed.py --sizes $(BENCH_SIZES) --serve
 
-demo: install
+demo: install tools
 	DANVAN_HOME=$(DEMO_HOME) $(BIN)/danvan import corpus/samples
 	DANVAN_HOME=$(DEMO_HOME) $(BIN)/danvan index
 	DANVAN_HOME=$(DEMO_HOME) $(BIN)/danvan search "dân vận khéo" --limit 3
@@ -49,6 +50,13 @@ browser: install
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends chromium fonts-dejavu-core; }
 	$(BIN)/python -m pip install -q 'playwright >= 1.40'
+
+# Attachments: tesseract + its Vietnamese model (scans), poppler (PDF pages), antiword (.doc), DejaVu (test files).
+tools:
+	@{ command -v tesseract && command -v pdftoppm && command -v antiword && tesseract --list-langs 2>&1 | grep -qx vie \
+	   && test -f /usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf; } >/dev/null 2>&1 || { $(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends \
+		tesseract-ocr tesseract-ocr-vie poppler-utils antiword fonts-dejavu-core; }
 
 clean:
 	rm -rf $(DEMO_HOME) build *.egg-info

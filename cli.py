@@ -51,9 +51,13 @@ def cli() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--no-index", is_flag=True,
               help="Leave the search index as it is (search sees the new documents after `danvan index`).")
+@click.option("--no-ocr", is_flag=True, help="Do not OCR scanned PDFs (they are reported as skipped).")
 @data_dir_option
-def import_(paths: tuple[Path, ...], no_index: bool, data_dir: Path | None) -> None:
-    """Import text dumps (.txt), saved pages (.html) and JSONL into the corpus.
+def import_(paths: tuple[Path, ...], no_index: bool, no_ocr: bool, data_dir: Path | None) -> None:
+    """Import text dumps (.txt), saved pages (.html), JSONL and document files into the corpus.
+
+    Document files (.pdf .docx .doc .odt .rtf) are read whole, scans by OCR
+    (tesseract, Vietnamese); their header gives number, date and title.
 
     Directories are searched for those files.  Importing a file again updates
     its document instead of adding a copy.  When an index exists it is
@@ -63,10 +67,12 @@ def import_(paths: tuple[Path, ...], no_index: bool, data_dir: Path | None) -> N
 
     Example: danvan import corpus/samples ../shared/corpus/seeds/000_6fa542eac2eb467b.txt
     """
-    from corpus.importer import import_paths
+    from corpus.attachments import AttachmentOptions, ocr_cache_dir
+    from corpus.importer import MAX_FILE_BYTES, import_paths
 
     with _open_store(data_dir, create=True) as store:
-        report = import_paths(store, paths)
+        files = AttachmentOptions(ocr=not no_ocr, cache_dir=ocr_cache_dir(store.path), max_bytes=MAX_FILE_BYTES)
+        report = import_paths(store, paths, files=files)
         total = store.count()
     for where, problem in report.problems:
         click.echo(f"skipped {where}: {problem}", err=True)
@@ -299,6 +305,8 @@ def _print_result(result) -> None:
         meta = " · ".join(x for x in (hit.published, hit.province, ", ".join(map(key_label, hit.records))) if x)
         if meta:
             click.echo(f"     {meta}")
+        if hit.parent_id:
+            click.echo(f"     tệp đính kèm của: {hit.parent_title or '(không có tiêu đề)'} (id {hit.parent_id})")
         click.echo(f"     {_terminal(hit.snippet)}")
         click.echo(f"     id {hit.id}" + (f"  {hit.url}" if hit.url else ""))
     click.echo()
@@ -640,8 +648,11 @@ def sources(province: str | None, kind: str | None, as_json: bool) -> None:
 @click.argument("start_urls", nargs=-1)
 @click.option("--sources", "sources_file", type=click.Path(dir_okay=False, path_type=Path),
               help="TOML file listing portals: name, start_urls, province, allowed_prefixes, delay, max_pages, "
-                   "allow_private, kind, render; or 'builtin' for the shipped catalogue (danvan sources).")
+                   "allow_private, kind, render, max_attachment_mb; or 'builtin' for the shipped catalogue (danvan sources).")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many requests (a later crawl resumes).")
+@click.option("--max-attachment-mb", type=click.FloatRange(min=0, min_open=True),
+              help="Size cap of an attached file (PDF, Word), in MB; default 30, or each source's max_attachment_mb.")
+@click.option("--no-ocr", is_flag=True, help="Do not OCR scanned PDFs (they are recorded as not read).")
 @click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="Seconds between requests to one host.")
 @click.option("--province", help="Province of the start URLs' portals, e.g. 'Hà Giang'; with no start URLs, "
@@ -659,6 +670,7 @@ def sources(province: str | None, kind: str | None, as_json: bool) -> None:
 @data_dir_option
 def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int | None, delay: float,
           province: str | None, kind: str | None, concurrent_hosts: int, render: bool, allow_private: bool,
+          max_attachment_mb: float | None, no_ocr: bool,
           data_dir: Path | None) -> None:
     """Crawl portals politely (robots.txt, delays) into the corpus; resumable.
 
@@ -667,6 +679,8 @@ def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int
     finished one re-checks pages with conditional requests.  Every URL ends
     as an article, listing, sitemap, attachment, skipped or failed page, with
     the reason; a crawl that could fetch nothing exits with status 1.
+    Files an article links (.pdf .doc .docx .odt .rtf) become documents of
+    their own, scans read by OCR (tesseract, Vietnamese).
 
     Example: danvan crawl https://bandanvan.example.gov.vn/ --max-pages 200 --province "Hà Giang"
 
@@ -697,7 +711,8 @@ def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int
         try:
             report = run_crawl(store, start_urls, chosen, max_pages=max_pages, delay=delay,
                                province=province, progress=progress, allow_private=allow_private,
-                               concurrent_hosts=concurrent_hosts, render=render)
+                               concurrent_hosts=concurrent_hosts, render=render,
+                               ocr=not no_ocr, max_attachment_mb=max_attachment_mb)
         except (SourceError, ValueError, RenderError) as exc:
             raise click.ClickException(str(exc)) from None
         finally:
@@ -709,6 +724,11 @@ def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int
                f"{o['skipped']} skipped, {o['failed']} failed; {report.near_duplicates} near-duplicates")
     for why, n in report.skipped.most_common():
         click.echo(f"  skipped {n}: {why}")
+    if report.outcomes["attachment"]:
+        click.echo(f"  attachments: {report.attachments_read} read, {sum(report.unreadable.values())} not read"
+                   f"{', the rest not modified' if report.not_modified else ''}")
+    for why, n in report.unreadable.most_common():
+        click.echo(f"  attachments not read {n}: {why}")
     for why, n in report.links_dropped.most_common():
         click.echo(f"  links not followed {n}: {why}")
     for url, why in report.refused:
@@ -727,9 +747,10 @@ def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int
 
 
 @cli.command()
+@click.option("--no-ocr", is_flag=True, help="Do not OCR scanned PDFs (cached OCR text is still used).")
 @data_dir_option
-def reclean(data_dir: Path | None) -> None:
-    """Re-run cleaning and extraction on the crawled pages kept in the corpus (no fetching).
+def reclean(no_ocr: bool, data_dir: Path | None) -> None:
+    """Re-run cleaning and extraction on the crawled pages and attached files kept in the corpus (no fetching).
 
     Example: danvan reclean && danvan index
     """
@@ -737,11 +758,13 @@ def reclean(data_dir: Path | None) -> None:
 
     with _open_store(data_dir) as store:
         try:
-            report = run_reclean(store, progress=lambda r, url: _status_line(f"{r.pages} pages: {url}"))
+            report = run_reclean(store, progress=lambda r, url: _status_line(f"{r.pages} pages: {url}"),
+                                 ocr=not no_ocr)
         finally:
             _status_line("")
     click.echo(f"re-cleaned {report.pages} pages: {report.added} new, {report.updated} updated, "
-               f"{report.unchanged} unchanged, {report.removed} removed; {report.near_duplicates} near-duplicates")
+               f"{report.unchanged} unchanged, {report.removed} removed; {report.near_duplicates} near-duplicates"
+               + (f"; {report.unreadable} attachments not read" if report.unreadable else ""))
 
 
 @cli.command()

@@ -24,12 +24,13 @@ import zlib
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 from lxml import etree
 
+from corpus.attachments import AttachmentOptions, attachment_document, is_attachment_url, ocr_cache_dir
 from corpus.document import Document, content_hash, make_id
 from corpus.fetch import MAX_URL_LENGTH, Fetcher, FetchResult, without_credentials
 from corpus.frontier import DONE_STATES, Frontier, now
@@ -310,6 +311,8 @@ class CrawlReport:
     skipped: Counter = field(default_factory=Counter)  # reason -> URLs skipped for it
     links_dropped: Counter = field(default_factory=Counter)  # reason -> links found but not queued
     over_budget: list[str] = field(default_factory=list)  # sources that spent their max_pages in this call
+    attachments_read: int = 0  # attached files stored as Documents (added, updated or unchanged)
+    unreadable: Counter = field(default_factory=Counter)  # reason -> attached files fetched but not read
 
     @property
     def visited(self) -> int:
@@ -336,6 +339,7 @@ class RecleanReport:
     removed: int = 0
     listings: int = 0
     near_duplicates: int = 0
+    unreadable: int = 0  # attached files that gave no text
 
 
 # ---------------------------------------------------------------- crawl
@@ -359,6 +363,8 @@ class _Crawler:
         self.renderer: Renderer | None = None
         self._lock = threading.Lock()
         self.known: dict[str, int] = {}  # frontier size per source
+        self.attachment_options = AttachmentOptions()
+        self.progress: Callable[[CrawlReport, str], None] | None = None
 
     def in_scope(self, source: Source, url: str) -> bool:
         if not source.in_scope(url):
@@ -383,7 +389,7 @@ class _Crawler:
                 kind, depth = "sitemap", 0  # a sitemap linked from a page is a root sitemap
             else:
                 priority = url_priority(canonical, depth)
-        if kind != "page":
+        if kind in ("sitemap", "feed"):
             if depth > MAX_SITEMAP_NESTING:
                 self.report.links_dropped["sitemap nested too deep"] += 1
                 return False
@@ -445,6 +451,7 @@ class _Crawler:
         """
         source = self.sources[item.source]
         validators = item.state in DONE_STATES
+        cap = int(source.max_attachment_mb * 2**20) if item.kind == "attachment" else None
         result = self.fetcher.fetch(
             item.fetch_url,
             etag=item.etag if validators else None,
@@ -452,6 +459,7 @@ class _Crawler:
             in_scope=lambda u: self.in_scope(source, u),
             delay=source.delay,
             allow_private=source.allow_private,
+            max_bytes=cap,
         )
         if (source.render or self.render) and result.ok and is_shell(result.body):
             with self._lock:
@@ -497,6 +505,10 @@ class _Crawler:
             report.outcomes[state] += 1
             frontier.mark(item.url, run, state, status=304, keep_validators=True)
             return
+        if item.kind == "attachment" and ("larger than" in (result.error or "") or (
+                result.ok and not looks_like_html(result.body))):  # a download link may lead to a page
+            self._attachment(run, item, source, result)
+            return
         if not result.ok:
             self._fail(run, item, result.status, result.error or f"HTTP {result.status}")
             return
@@ -522,8 +534,8 @@ class _Crawler:
             return
         if not (ctype in HTML_TYPES or looks_like_html(result.body)):
             if is_attachment(ctype, result.body):
-                report.outcomes["attachment"] += 1
-                frontier.mark(item.url, run, "attachment", **done)
+                report.fetched -= 1  # counted again by _attachment
+                self._attachment(run, item, source, result)
             else:
                 self._skip(run, item, f"not a page ({ctype or 'no Content-Type'})", **done)
             return
@@ -558,9 +570,48 @@ class _Crawler:
         setattr(report, outcome, getattr(report, outcome) + 1)
         report.outcomes["article"] += 1
         frontier.mark(item.url, run, "article", doc_id=doc_id, **done)
+        self._enqueue_attachments(source, doc, item.depth + 1)
         if final != item.url:
             frontier.add(final, result.final_url, source.name, depth=item.depth)
             frontier.mark(final, run, "article", doc_id=doc_id, **done)
+
+    def _enqueue_attachments(self, source: Source, doc: Document, depth: int) -> None:
+        """Queue the files an article links (PDF, Word, ...), each remembering the article as its parent."""
+        for url in doc.attachments[:MAX_LINKS["page"]]:
+            canonical = canonical_url(url)
+            # A readable file, or a link whose URL names no type ("/tai-ve?id=9": the response tells);
+            # not a spreadsheet, an archive or a picture.
+            if canonical and (is_attachment_url(canonical) or not _skippable(canonical)) \
+                    and self.enqueue(source, url, kind="attachment", depth=depth):
+                self.frontier.link_parent(canonical, doc.id)
+
+    def _attachment(self, run: int, item, source: Source, result: FetchResult) -> None:
+        """An attached file fetched: kept raw, read into a Document with its parent, or its reason recorded."""
+        report = self.report
+        done = dict(status=result.status, etag=result.headers.get("etag"),
+                    last_modified=result.headers.get("last-modified"))
+        report.outcomes["attachment"] += 1
+        report.fetched += 1  # a request was made (visited counts it)
+        if not result.ok:  # over the size cap: not downloaded at all
+            reason = f"too big: {result.error}"
+            report.unreadable[reason.split(" (")[0]] += 1
+            self.frontier.mark(item.url, run, "attachment", error=reason, **done)
+            return
+        final = canonical_url(result.final_url) or item.url
+        self.frontier.save_page(item.url, result.final_url, result.status, result.headers, result.body)
+        self.store.db.commit()  # the raw file is kept even if reading it (OCR) is interrupted
+        options = self.attachment_options
+        if self.progress is not None:
+            show = self.progress
+            options = replace(options, progress=lambda done, total: show(
+                report, f"{item.fetch_url} (OCR: page {done} of {total})"))
+        outcome = store_attachment(self.store, self.frontier, item.url, final, source.name, result.body, options)
+        if outcome in ("added", "updated", "unchanged"):  # report.added etc. count articles
+            report.attachments_read += 1
+            self.frontier.mark(item.url, run, "attachment", doc_id=make_id(final), **done)
+        else:
+            report.unreadable[outcome] += 1
+            self.frontier.mark(item.url, run, "attachment", error=outcome, **done)
 
     def _hints(self, source: Source, url: str, root, page_url: str) -> dict:
         """What other pages say about this one (listing dates, the host's name); notes this page's own."""
@@ -579,6 +630,24 @@ class _Crawler:
         doc_id = self.frontier.doc_id_of(url)
         if doc_id and self.store.delete(doc_id):
             self.report.removed += 1
+
+
+def store_attachment(store: Store, frontier: Frontier, url: str, final: str, source: str | None, body: bytes,
+                     options: AttachmentOptions) -> str:
+    """Read an attached file into the store: 'added', 'updated', 'unchanged', or the reason it was not read."""
+    parent_id = frontier.parent_of(url) or frontier.parent_of(final)
+    parent = store.get(parent_id) if parent_id else None
+    doc_id = make_id(final)
+    previous = store.get(doc_id)
+    doc = attachment_document(body, doc_id=doc_id, url=final, parent=parent, source=source,
+                              fetched_at=previous.fetched_at if previous else now(), options=options)
+    if isinstance(doc, str):
+        if previous is not None:
+            store.delete(doc_id)
+        return doc
+    if previous is not None:
+        doc.near_duplicate_of = previous.near_duplicate_of
+    return store.upsert(doc)
 
 
 def _run_lanes(crawler: _Crawler, run: int, max_pages: int | None, lanes: int,
@@ -652,17 +721,23 @@ def crawl(
     fetcher: Fetcher | None = None,
     link_duplicates: bool = True,
     allow_private: bool = False,
+    ocr: bool = True,
+    max_attachment_mb: float | None = None,
     concurrent_hosts: int = DEFAULT_CONCURRENT_HOSTS,
     render: bool = False,
 ) -> CrawlReport:
     """Crawl the given sources/start URLs into ``store``; resumable, polite, never fatal per page.
 
     ``allow_private`` lets every source fetch private and loopback addresses (local mirrors).
+    Attached files are read (``ocr`` for scans) up to ``max_attachment_mb`` (else each source's cap).
     Up to ``concurrent_hosts`` sources are fetched at once, each one request at a time.
     ``render`` renders pages built by scripts in headless Chromium for every source
     (a source's ``render = true`` does it for that source only).
     """
     chosen = resolve_sources(start_urls, sources, province=province, allow_private=allow_private)
+    if max_attachment_mb is not None:
+        for source in chosen:
+            source.max_attachment_mb = max_attachment_mb
     if not chosen:
         raise ValueError("nothing to crawl: give start URLs or a sources file")
     if (render or any(s.render for s in chosen)) and render_problem():
@@ -671,6 +746,9 @@ def crawl(
     fetcher = fetcher or Fetcher(delay=delay, timeout=timeout, max_bytes=max_bytes, retries=retries, backoff=backoff)
     report = CrawlReport()
     crawler = _Crawler(store, chosen, fetcher, report)
+    crawler.progress = progress
+    crawler.attachment_options = AttachmentOptions(
+        ocr=ocr, cache_dir=ocr_cache_dir(store.path), max_bytes=int(max(s.max_attachment_mb for s in chosen) * 2**20))
     crawler.render = render
     try:
         run, report.resumed = crawler.frontier.begin_run()
@@ -695,14 +773,29 @@ def crawl(
 
 
 def reclean(store: Store, *, progress: Callable[[RecleanReport, str], None] | None = None,
-            link_duplicates: bool = True) -> RecleanReport:
-    """Re-run cleaning and extraction on every archived page; no network."""
+            link_duplicates: bool = True, ocr: bool = True) -> RecleanReport:
+    """Re-run cleaning and extraction on every archived page and attached file; no network."""
     frontier = Frontier(store.db)
     provinces = frontier.source_provinces()
     report = RecleanReport()
+    # The crawl already capped what it kept: no size cap here.
+    options = AttachmentOptions(ocr=ocr, cache_dir=ocr_cache_dir(store.path), max_bytes=2**40)
     for url, final_url, source, headers, body in frontier.raw_pages():
         report.pages += 1
         final = canonical_url(final_url or url) or url
+        ctype = (headers.get("content-type") or "").split(";")[0].strip().lower()
+        if not looks_like_html(body) and is_attachment(ctype, body):
+            outcome = store_attachment(store, frontier, url, final, source, body, options)
+            if outcome in ("added", "updated", "unchanged"):
+                setattr(report, outcome, getattr(report, outcome) + 1)
+                store.db.execute("UPDATE crawl_urls SET doc_id = ?, error = NULL WHERE url = ?", (make_id(final), url))
+            else:
+                report.unreadable += 1
+                store.db.execute("UPDATE crawl_urls SET doc_id = NULL, error = ? WHERE url = ?", (outcome, url))
+            store.db.commit()
+            if progress is not None:
+                progress(report, url)
+            continue
         fields = parse_html(body, url=final, headers=headers, source_province=provinces.get(source),
                             site_names=learned_site_names(frontier.host_titles(site_host(final))),
                             listed=frontier.listing_date(url))

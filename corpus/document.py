@@ -48,6 +48,8 @@ class Document:
     directives_partial: list[str] = field(default_factory=list)
     author: str | None = None
     attachments: list[str] = field(default_factory=list)
+    parent_id: str | None = None  # an attachment: the id of the page linking it (None when imported alone)
+    number: str | None = None  # an attachment: its own canonical number ("202-KH/BDVTU"), from its header
     near_duplicate_of: str | None = None
     genre: str | None = None  # see corpus/genre.py; "unknown" when no rule is sure
     period: str | None = None  # the time it reports on ("2022-H1", "2016-2020"), not the publication year

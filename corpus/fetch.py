@@ -234,8 +234,9 @@ class Fetcher:
         in_scope: Callable[[str], bool] | None = None,
         delay: float | None = None,
         allow_private: bool = False,
+        max_bytes: int | None = None,
     ) -> FetchResult:
-        """GET ``url`` politely; conditional when validators are given."""
+        """GET ``url`` politely; conditional when validators are given; ``max_bytes`` overrides the size cap."""
         current = without_credentials(url)
         for _hop in range(MAX_REDIRECTS + 1):
             problem = url_problem(current)
@@ -252,7 +253,7 @@ class Fetcher:
                 headers["If-None-Match"] = etag
             if last_modified:
                 headers["If-Modified-Since"] = last_modified
-            result = self._get(current, headers=headers, delay=delay, allow_private=allow_private)
+            result = self._get(current, headers=headers, delay=delay, allow_private=allow_private, max_bytes=max_bytes)
             result.url = url
             location = result.headers.get("location")
             if result.status in REDIRECT_STATUSES and location and result.error is None:

@@ -16,6 +16,7 @@ Tables live beside ``documents`` in the same SQLite file (``Store.db``):
 - ``listing_dates`` and ``host_titles``: what other pages say about a page
   (the date a listing shows beside its link; the <title>s of its host, whose
   constant part is the portal's name).
+- ``crawl_attachments``: the page that first linked each attached file (its parent).
 """
 from __future__ import annotations
 
@@ -63,6 +64,10 @@ CREATE TABLE IF NOT EXISTS host_titles (
     host TEXT NOT NULL,
     title TEXT NOT NULL,           -- a <title> seen on the host (the portal's name is its constant part)
     PRIMARY KEY (host, title)
+);
+CREATE TABLE IF NOT EXISTS crawl_attachments (
+    url TEXT PRIMARY KEY,          -- canonical URL of the file
+    parent_id TEXT NOT NULL        -- id of the Document of the page linking it (the first one)
 );
 CREATE TABLE IF NOT EXISTS raw_pages (
     url TEXT PRIMARY KEY,
@@ -254,6 +259,15 @@ class Frontier:
 
     def doc_id_of(self, url: str) -> str | None:
         row = self.db.execute("SELECT doc_id FROM crawl_urls WHERE url = ?", (url,)).fetchone()
+        return row[0] if row else None
+
+    def link_parent(self, url: str, parent_id: str) -> None:
+        """Record the page linking an attached file; the first parent stays."""
+        self.db.execute("INSERT OR IGNORE INTO crawl_attachments (url, parent_id) VALUES (?, ?)", (url, parent_id))
+
+    def parent_of(self, url: str) -> str | None:
+        """The id of the page that linked an attached file, or None."""
+        row = self.db.execute("SELECT parent_id FROM crawl_attachments WHERE url = ?", (url,)).fetchone()
         return row[0] if row else None
 
     # raw pages ----------------------------------------------------------

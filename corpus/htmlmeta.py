@@ -563,6 +563,12 @@ def _article_container(content: Content, title_el):
     return node
 
 
+def _names_a_file(a) -> bool:
+    """A download link whose URL says nothing ("/tai-ve?id=9"): its text or download name ends in ".pdf", ..."""
+    name = (a.get("download") or " ".join(a.text_content().split())).lower()
+    return name.endswith(rules.ATTACHMENT_EXTENSIONS)
+
+
 def find_attachments(container, url: str | None) -> list[str]:
     """Links to documents (.pdf, .doc, .docx, ...) in the article, absolute when the page URL is known."""
     out: list[str] = []
@@ -570,7 +576,8 @@ def find_attachments(container, url: str | None) -> list[str]:
         return out
     for a in container.iter("a"):
         href = (a.get("href") or "").strip()
-        if not href or href.startswith(("javascript:", "mailto:", "#")) or not _is_attachment_href(href):
+        if not href or href.startswith(("javascript:", "mailto:", "#")) or not (
+                _is_attachment_href(href) or _names_a_file(a)):
             continue
         if any(is_boilerplate(anc, hard=True) for anc in [a, *_ancestors(a)] if anc is not container):
             continue

@@ -1,4 +1,7 @@
-"""Import files into the store: portal text dumps, saved HTML pages, JSONL.
+"""Import files into the store: portal text dumps, saved HTML pages, JSONL, document files.
+
+Document files (.pdf .docx .doc .odt .rtf: a researcher's own collection of
+directives) go through the same reader as crawled attachments, without a parent.
 
 Each file (or JSONL line) becomes one Document; a bad one is reported and
 skipped, the rest of the batch goes on.  Ids come from the file path (or the
@@ -18,6 +21,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from corpus import jsonlines
+from corpus.attachments import SUFFIXES as FILE_SUFFIXES
+from corpus.attachments import AttachmentOptions, attachment_document
 from corpus.decoding import decode
 from corpus.document import FIELDS, YEAR_SOURCES, Document, FieldError, check_fields, make_id
 from corpus.store import Store
@@ -25,7 +30,7 @@ from corpus.store import Store
 TEXT_SUFFIXES = {".txt"}
 HTML_SUFFIXES = {".html", ".htm", ".aspx"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
-SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | set(FILE_SUFFIXES)
 # JSONL is read line by line, so it may be compressed and of any size; the
 # caps below bound one text file or page, and jsonlines.MAX_LINE_BYTES one record.
 COMPRESSED = {".gz": (b"\x1f\x8b", gzip.open), ".xz": (b"\xfd7zXZ\x00", lzma.open)}
@@ -84,11 +89,12 @@ def expand(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield path
 
 
-def import_paths(store: Store, paths: Iterable[str | Path]) -> ImportReport:
-    """Import every file under ``paths`` into ``store``."""
+def import_paths(store: Store, paths: Iterable[str | Path], *, files: AttachmentOptions | None = None) -> ImportReport:
+    """Import every file under ``paths`` into ``store``; ``files``: how document files are read (OCR, cache)."""
     report = ImportReport()
+    files = files or AttachmentOptions(max_bytes=MAX_FILE_BYTES)
     for path in expand(paths):
-        for where, item, note in _documents(path):
+        for where, item, note in _documents(path, files):
             if note:
                 report.add("noted", where, note)
             if isinstance(item, Exception):
@@ -98,7 +104,7 @@ def import_paths(store: Store, paths: Iterable[str | Path]) -> ImportReport:
     return report
 
 
-def _documents(path: Path) -> Iterator[tuple[str, Document | Exception, str | None]]:
+def _documents(path: Path, files: AttachmentOptions) -> Iterator[tuple[str, Document | Exception, str | None]]:
     """(where, Document or the problem, a note of what was repaired or cut) for each item in one file."""
     where = str(path)
     try:
@@ -118,7 +124,12 @@ def _documents(path: Path) -> Iterator[tuple[str, Document | Exception, str | No
         data = path.read_bytes()
         if not data.strip():
             raise ImportProblem("empty file")
-        if suffix in HTML_SUFFIXES:
+        if suffix in FILE_SUFFIXES:
+            doc = attachment_document(data, doc_id=make_id("file:" + str(path.resolve())), url=str(path), options=files)
+            if isinstance(doc, str):
+                raise ImportProblem(doc)
+            yield where, doc, None
+        elif suffix in HTML_SUFFIXES:
             if len(data) > MAX_HTML_BYTES:
                 raise ImportProblem(f"HTML page larger than {MAX_HTML_BYTES // 2**20} MB (the crawler's page limit)")
             yield where, *_html_document(path, data)
@@ -126,7 +137,7 @@ def _documents(path: Path) -> Iterator[tuple[str, Document | Exception, str | No
             yield where, *_text_document(path, data)
         else:
             raise ImportProblem(f"unknown file type {suffix or '(none)'}: use .txt, .html or .jsonl "
-                                f"(.jsonl.gz, .jsonl.xz)")
+                                f"(.jsonl.gz, .jsonl.xz), or a document file ({', '.join(FILE_SUFFIXES)})")
     except (ImportProblem, OSError) as exc:
         yield where, exc, None
 

@@ -37,6 +37,7 @@ from corpus.vietnamese import key
 # Requests per source in one crawl call unless its table says otherwise: a link
 # trap can make pages without end, so no source is unbounded by default.
 DEFAULT_MAX_PAGES = 10_000
+DEFAULT_MAX_ATTACHMENT_MB = 30.0  # an attached file (PDF, Word) may be larger than a page
 
 
 class SourceError(ValueError):
@@ -57,6 +58,7 @@ class Source:
     kind: str | None = None
     render: bool = False
     evidence: str | None = None
+    max_attachment_mb: float = DEFAULT_MAX_ATTACHMENT_MB
 
     @property
     def hosts(self) -> set[str]:
@@ -136,6 +138,7 @@ KEYS: dict[str, tuple[str, Callable[[object], bool]]] = {
     "kind": ("one of " + ", ".join(KINDS), lambda v: v in KINDS),
     "render": ("true or false", lambda v: isinstance(v, bool)),
     "evidence": ("a URL", lambda v: isinstance(v, str)),
+    "max_attachment_mb": ("a number of megabytes > 0", lambda v: _number(v) and v > 0),
 }
 TOP_KEYS = ("source", "sources")
 
@@ -211,6 +214,7 @@ def source_from_dict(table: dict, *, where: str = "source") -> Source:
         kind=table.get("kind"),
         render=table.get("render", False),
         evidence=table.get("evidence"),
+        max_attachment_mb=float(table.get("max_attachment_mb", DEFAULT_MAX_ATTACHMENT_MB)),
     )
 
 

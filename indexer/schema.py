@@ -17,7 +17,7 @@ from whoosh.formats import Positions
 from indexer.analysis import ANALYZER, FOLDED_ANALYZER, terms, word_terms
 from indexer.term_rules import MAX_STORED_TERMS, MAX_TEXT_CHARS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: attachments (parent_id, number)
 
 # Facet fields, in display order; each is one keyword per value.
 FACETS = ("province", "province_2025", "year", "directive", "genre", "period")
@@ -107,6 +107,8 @@ def make_schema() -> Schema:
         # candidates and keywords read them without segmenting anything at query time).
         words=KEYWORD(lowercase=False, commas=False, scorable=False),
         word_counts=COLUMN(VarBytesColumn()),
+        parent_id=ID(stored=True),
+        number=ID(stored=True),
     )
 
 
@@ -134,6 +136,8 @@ def to_fields(doc, records: list[str] | None = None) -> dict:
         "genre": doc.genre or "",
         "period": doc.period or "",
         **word_fields(title, doc.text),
+        "parent_id": doc.parent_id or "",
+        "number": doc.number or "",
     }
 
 

@@ -104,6 +104,9 @@ class Hit:
     records: list[str] = field(default_factory=list)  # the record each citation is attributed to (indexer.records)
     genre: str | None = None
     period: str | None = None
+    parent_id: str | None = None  # an attached file: the page linking it
+    parent_title: str | None = None
+    number: str | None = None  # an attached file: its own number
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -517,7 +520,11 @@ class SearchService:
 
         def hit(docnum) -> Hit:
             score = float(scores[docnum]) if scores is not None else None
-            return _hit(searcher.stored_fields(int(docnum)), score, terms)
+            made = _hit(searcher.stored_fields(int(docnum)), score, terms)
+            if made.parent_id:
+                parent = self._docnum(searcher, made.parent_id)
+                made.parent_title = searcher.stored_fields(parent).get("title") if parent is not None else None
+            return made
 
         result = SearchResult(request=req, total=total, hits=[hit(d) for d in docnums[first:first + req.limit]],
                               facets=facets, numbers=list(dict.fromkeys([*parsed.directives, *numbers])))
@@ -695,6 +702,16 @@ class SearchService:
             return []
         return self.word_terms(ranker).keywords(docnum, top)
 
+    def attachments_of(self, doc_id: str) -> list[dict[str, Any]]:
+        """Stored fields of the live attached files whose parent is this document."""
+        searcher, table, ranker = self._snapshot()
+        return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("parent_id", doc_id) if table.live[n]]
+
+    def issued_as(self, number: str) -> list[dict[str, Any]]:
+        """Stored fields of the live documents that are the document numbered ``number`` (its attached file)."""
+        searcher, table, ranker = self._snapshot()
+        return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("number", number) if table.live[n]]
+
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """Stored fields of one document, or None."""
         stored = self.searcher().document(id=doc_id)
@@ -755,6 +772,8 @@ def _hit(hit: dict, score: float | None, terms: Terms) -> Hit:
         records=[k for k in (hit.get("directive_record") or "").split(",") if k],
         genre=hit.get("genre") or None,
         period=hit.get("period") or None,
+        parent_id=hit.get("parent_id") or None,
+        number=hit.get("number") or None,
     )
 
 

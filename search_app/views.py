@@ -101,6 +101,7 @@ def _hit(hit: dict[str, Any], q: str) -> dict[str, Any]:
         "url": safe_link(hit.get("url")),
         "doc_url": doc_url(hit["id"], q),
         "directive_links": _directive_links(hit.get("records") or hit["directives"]),
+        "parent_url": doc_url(hit["parent_id"], q) if hit.get("parent_id") else None,
     }
 
 
@@ -214,6 +215,23 @@ def _related(service, method: str, doc_id: str, q: str) -> list[dict[str, Any]]:
     return items
 
 
+def _attached_files(service, doc_id: str, q: str) -> list[dict[str, Any]]:
+    """The attached files stored as documents of their own, with their titles and numbers."""
+    finder = getattr(service, "attachments_of", None)
+    files = finder(doc_id) if finder is not None else []
+    return [{"id": f["id"], "title": f.get("title") or "", "number": f.get("number") or None,
+             "url": safe_link(f.get("url")), "doc_url": doc_url(f["id"], q)}
+            for f in sorted(files, key=lambda f: f.get("url") or "")]
+
+
+def _parent(service, parent_id: str | None, q: str) -> dict[str, Any] | None:
+    """The page an attached file was linked from."""
+    parent = service.document(parent_id) if parent_id else None
+    if parent is None:
+        return None
+    return {"id": parent_id, "title": parent.get("title") or "", "doc_url": doc_url(parent_id, q)}
+
+
 def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str, Any]:
     """The document page as JSON-ready data (``full`` is the store's Document, if any)."""
     doc_id = stored["id"]
@@ -235,6 +253,8 @@ def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str,
         "directives": directives,
         "directives_partial": list(stored.get("directives_partial") or []),
         "attachments": attachments,
+        "parent_id": stored.get("parent_id") or None,
+        "number": stored.get("number") or None,
         "near_duplicate_of": original,
         "genre": stored.get("genre") or None,
         "period": stored.get("period") or None,
@@ -249,6 +269,8 @@ def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str,
                                             or directives),
         "keyword_links": [{"term": k, "url": SearchParams(q=f'"{k}"').url(search_path())} for k in document["keywords"]],
         "attachment_links": [{"label": a, "url": safe_link(a)} for a in attachments],
+        "attached_files": _attached_files(service, doc_id, q),
+        "parent": _parent(service, document["parent_id"], q),
         "original": {"id": original, "doc_url": doc_url(original, q)} if original else None,
         "near_duplicates": _related(service, "near_duplicates", doc_id, q),
         "similar": _related(service, "similar", doc_id, q),
@@ -283,6 +305,10 @@ def directive(number: str, fmt: str | None):
     records = service.directive_records(canonical)
     context = directive_context(canonical, params, result, records)
     context["cited_with"] = [{"number": n, "count": c, "url": directive_url(n)} for n, c in cited_with(citing, canonical)]
+    # The document itself, when its file was crawled or imported (its header gave this number).
+    context["issued_as"] = [{"id": d["id"], "title": d.get("title") or "", "published": d.get("published") or None,
+                             "url": safe_link(d.get("url")), "doc_url": doc_url(d["id"])}
+                            for d in getattr(service, "issued_as", lambda n: [])(canonical)]
     by_id = {doc["id"]: doc for doc in citing}
     for record in context["records"]:
         record["breakdown"] = record_breakdown([by_id[d] for d in record["citations"] if d in by_id])

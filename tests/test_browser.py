@@ -176,7 +176,7 @@ def test_search_facet_document_directive_and_csv(page, server, tmp_path):
     assert page.locator("h1").inner_text() == first_title
     assert page.locator(".doctext mark").count() > 0  # the query is highlighted
 
-    directive = page.locator(".docmeta a.chip").first
+    directive = page.locator(".docmeta ul.directives a.chip").first
     number = directive.inner_text()
     directive.click()
     page.wait_for_url(re.compile(r"/directive/"))

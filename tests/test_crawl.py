@@ -122,8 +122,10 @@ def test_crawl_site_stores_every_article_once_and_obeys_robots(shared_dir, serve
         assert report.finished and report.queued == 0
         gold = _gold(shared_dir, site)
         expected = {canonical_url(server.url.rstrip("/") + g["path"]) for g in gold}
-        stored = Counter(doc.url for doc in store)
+        stored = Counter(doc.url for doc in store if doc.parent_id is None)  # attached files are documents too
         assert set(stored) == expected  # every gold article, and nothing else (no listing pages)
+        articles = {doc.id for doc in store if doc.parent_id is None}
+        assert all(doc.parent_id in articles for doc in store if doc.parent_id)
         assert all(n == 1 for n in stored.values())
         by_url = {doc.url: doc for doc in store}
         for g in gold:
@@ -265,7 +267,8 @@ def test_failing_pages_are_recorded_and_the_crawl_goes_on(shared_dir, serve, tmp
         assert "timed out" in failed[server.url + "__slow.html"]
         assert sum(1 for p, _ in server.log if p == "/__500.html") == 2  # retried once
         assert server.url + "__flaky.html" not in failed  # the retry succeeded
-        assert store.count() == 9  # every article of the site once: the flaky page is a copy of one
+        # every article of the site once (the flaky page is a copy of one), and the one attached file
+        assert sum(doc.parent_id is None for doc in store) == 9 and store.count() == 10
         assert report.duplicates == 1
         frontier = Frontier(store.db)
         assert frontier.states()["failed"] == 4  # 500, too slow, too large, 404: each with its reason
@@ -404,10 +407,12 @@ def test_pages_labelled_octet_stream_are_crawled_whole(shared_dir, tmp_path):
         with Store(tmp_path / "db.sqlite") as store:
             report = crawl(store, sources=[Source(name="site", start_urls=[url], allow_private=True)], **FAST)
             gold = _gold(shared_dir, "cttdt-vinhlong")
-            assert {doc.url for doc in store} == {canonical_url(url.rstrip("/") + g["path"]) for g in gold}
+            assert {doc.url for doc in store if doc.parent_id is None} == {
+                canonical_url(url.rstrip("/") + g["path"]) for g in gold}
             assert report.outcomes["article"] == len(gold) and report.outcomes["listing"] >= 1
             frontier = Frontier(store.db)
-            assert frontier.count_pages() == report.outcomes["article"] + report.outcomes["listing"]  # raw pages kept
+            assert frontier.count_pages() == (report.outcomes["article"] + report.outcomes["listing"]
+                                              + report.outcomes["attachment"])  # raw pages and files kept
             assert sum(report.outcomes.values()) == report.visited + report.blocked
     finally:
         httpd.shutdown()

@@ -59,7 +59,8 @@ CASES = {
                       + "</body></html>").encode(), "not an article"),
     "binary.txt": (b"\x00\x01\x02\xff" * 100, "binary"),
     "good.txt": ("Dân vận khéo ở Bắc Quang\n\nHội Phụ nữ huyện triển khai phong trào thi đua dân vận khéo.\n".encode(), None),
-    "notes.pdf": (b"%PDF-1.4", "unknown file type"),
+    "notes.pdf": (b"%PDF-1.4", "corrupt pdf"),  # document files are read now (issue 17)
+    "sheet.xls": (b"\xd0\xcf\x11\xe0", "unknown file type"),
 }
 
 
