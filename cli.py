@@ -312,7 +312,7 @@ def _print_result(result) -> None:
     click.echo()
     for name, values in result.facets.items():
         if values:
-            label = key_label if name == "directive" else str
+            label = {"directive": key_label, "genre": _genre_label}.get(name, str)
             shown = " · ".join(f"{'*' if v.selected else ''}{label(v.value)} ({v.count})" for v in values[:FACET_SHOWN])
             if len(values) > FACET_SHOWN:  # selected values come first, so they are always shown
                 capped = len(values) >= FACET_TOP.get(name, len(values) + 1)  # the service listed only its top
@@ -320,6 +320,13 @@ def _print_result(result) -> None:
             click.echo(f"{FACET_LABELS[name]}: {shown}")
     if result.significant_terms:
         click.echo("Chủ đề nổi bật: " + " · ".join(f"{t.term} ({t.count})" for t in result.significant_terms))
+
+
+def _genre_label(genre: str) -> str:
+    """"Tổng kết năm [annual_review]": the Vietnamese name, and the value --genre takes."""
+    from corpus.genre_rules import GENRES
+
+    return f"{GENRES[genre]} [{genre}]" if genre in GENRES else genre
 
 
 def _described(r) -> str:

@@ -170,6 +170,8 @@ def test_cli_filters_by_genre_and_period_and_names_a_bad_value(reviews_home):
     stats = json.loads(run("stats", "--json", home=reviews_home).stdout)
     assert {"value": "six_month_review", "count": 3} in stats["genre"]
     assert {"value": "2022-H1", "count": 2} in stats["period"]
+    text = run("search", "--genre", "six_month_review", home=reviews_home).stdout
+    assert "Loại: *Sơ kết 6 tháng [six_month_review] (3)" in text  # the name, and the value --genre takes
     bad = run("search", "--period", "spring", home=reviews_home)
     assert bad.returncode == 2 and "--period" in bad.stderr and "Traceback" not in bad.stderr
 
