@@ -149,6 +149,21 @@ def _service(home: Path):
         raise click.ClickException(str(exc)) from None
 
 
+def _api_json(home: Path, path: str, echo: bool) -> dict | None:
+    """The JSON object the web app answers for ``path`` (None once printed, when ``echo``); errors as ClickException."""
+    from search_app import create_app
+
+    _service(home)  # a missing index is a user error with a hint, not a 503 page
+    response = create_app({"DANVAN_HOME": str(home)}).test_client().get(path)
+    data = response.get_json()
+    if response.status_code != 200:
+        raise click.ClickException(data["error"]["message"])
+    if echo:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return None
+    return data
+
+
 def filter_options(fn):
     """The search filters as options, for every command that selects documents (read with _search_request)."""
     for option in reversed([
@@ -470,20 +485,12 @@ def directive(number: str, page: int, as_json: bool, data_dir: Path | None) -> N
     from urllib.parse import quote
 
     from corpus.directives import normalize_directive
-    from search_app import create_app
 
     canonical = normalize_directive(number) if len(number) <= 100 else None
     if canonical is None:
         raise click.ClickException(f"{number[:100]!r} is not a document number such as 25-NQ/TW or 16/CT-TTg")
-    home = _home(data_dir)
-    _service(home)  # a missing index is a user error with a hint, not a 503 page
-    response = create_app({"DANVAN_HOME": str(home)}).test_client().get(
-        f"/directive/{quote(canonical, safe='/')}.json?page={page}")
-    data = response.get_json()
-    if response.status_code != 200:
-        raise click.ClickException(data["error"]["message"])
-    if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    data = _api_json(_home(data_dir), f"/directive/{quote(canonical, safe='/')}.json?page={page}", as_json)
+    if data is None:
         return
     click.echo(f"{data['number']}: {data['total']} citing documents")
     for record in data["records"]:
@@ -520,17 +527,9 @@ def directives(type_: str | None, issuer: str | None, year: int | None, sort: st
     """
     from urllib.parse import urlencode
 
-    from search_app import create_app
-
-    home = _home(data_dir)
-    _service(home)
     query = {k: v for k, v in {"type": type_, "issuer": issuer, "year": year, "sort": sort, "page": page}.items() if v}
-    response = create_app({"DANVAN_HOME": str(home)}).test_client().get("/directives.json?" + urlencode(query))
-    data = response.get_json()
-    if response.status_code != 200:
-        raise click.ClickException(data["error"]["message"])
-    if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    data = _api_json(_home(data_dir), "/directives.json?" + urlencode(query), as_json)
+    if data is None:
         return
     click.echo(f"{data['total']} records (page {data['page']}/{data['pages']})")
     for r in data["records"]:
