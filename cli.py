@@ -14,6 +14,7 @@ import click
 
 from corpus import config, jsonlines
 from corpus.document import FIELDS
+from corpus.sources import MAX_DELAY
 from corpus.store import Store
 
 
@@ -568,7 +569,7 @@ def _status_line(text: str) -> None:
               help="TOML file listing portals: name, start_urls, province, allowed_prefixes, delay, max_pages, "
                    "allow_private.")
 @click.option("--max-pages", type=click.IntRange(min=1), help="Stop after this many requests (a later crawl resumes).")
-@click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
+@click.option("--delay", type=click.FloatRange(0, MAX_DELAY), default=1.0, show_default=True,
               help="Seconds between requests to one host.")
 @click.option("--province", help="Province of the start URLs' portals, e.g. 'Hà Giang'.")
 @click.option("--allow-private", is_flag=True,
