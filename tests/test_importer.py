@@ -77,6 +77,19 @@ def test_given_province_and_date_are_checked(tmp_path):
     assert "not a document number" in problems[f"{path}:5"]
 
 
+
+def test_a_date_whose_year_no_search_can_filter_on_is_refused(tmp_path):
+    """Its year became a facet value (1, 9999) whose link answered 400."""
+    path = tmp_path / "docs.jsonl"
+    rows = [{"text": "Một", "published": "0001-01-01"}, {"text": "Hai", "published": "9999-12-31"},
+            {"text": "Ba", "published": "1900-01-01"}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    store = Store(tmp_path / "db")
+    problems = dict(import_paths(store, [path]).problems)
+    assert "published must be a date from 1900 to 2100, not '0001-01-01'" in problems[f"{path}:1"]
+    assert "published must be a date from 1900 to 2100" in problems[f"{path}:2"]
+    assert [(d.text, d.year) for d in store] == [("Ba", 1900)]
+
 # --- a corpus comes back from its own export (issue 13.10) -------------------------
 
 import gzip  # noqa: E402
