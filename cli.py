@@ -14,7 +14,7 @@ import click
 
 from corpus import config, jsonlines
 from corpus.document import FIELDS
-from corpus.sources import KINDS
+from corpus.sources import KINDS, MAX_DELAY
 from corpus.store import Store
 
 
@@ -154,6 +154,21 @@ def _service(home: Path):
         return SearchService(config.index_path(home))
     except IndexMissing as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _api_json(home: Path, path: str, echo: bool) -> dict | None:
+    """The JSON object the web app answers for ``path`` (None once printed, when ``echo``); errors as ClickException."""
+    from search_app import create_app
+
+    _service(home)  # a missing index is a user error with a hint, not a 503 page
+    response = create_app({"DANVAN_HOME": str(home)}).test_client().get(path)
+    data = response.get_json()
+    if response.status_code != 200:
+        raise click.ClickException(data["error"]["message"])
+    if echo:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return None
+    return data
 
 
 def filter_options(fn):
@@ -530,20 +545,12 @@ def directive(number: str, page: int, as_json: bool, data_dir: Path | None) -> N
     from urllib.parse import quote
 
     from corpus.directives import normalize_directive
-    from search_app import create_app
 
     canonical = normalize_directive(number) if len(number) <= 100 else None
     if canonical is None:
         raise click.ClickException(f"{number[:100]!r} is not a document number such as 25-NQ/TW or 16/CT-TTg")
-    home = _home(data_dir)
-    _service(home)  # a missing index is a user error with a hint, not a 503 page
-    response = create_app({"DANVAN_HOME": str(home)}).test_client().get(
-        f"/directive/{quote(canonical, safe='/')}.json?page={page}")
-    data = response.get_json()
-    if response.status_code != 200:
-        raise click.ClickException(data["error"]["message"])
-    if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    data = _api_json(_home(data_dir), f"/directive/{quote(canonical, safe='/')}.json?page={page}", as_json)
+    if data is None:
         return
     click.echo(f"{data['number']}: {data['total']} citing documents")
     for record in data["records"]:
@@ -580,17 +587,9 @@ def directives(type_: str | None, issuer: str | None, year: int | None, sort: st
     """
     from urllib.parse import urlencode
 
-    from search_app import create_app
-
-    home = _home(data_dir)
-    _service(home)
     query = {k: v for k, v in {"type": type_, "issuer": issuer, "year": year, "sort": sort, "page": page}.items() if v}
-    response = create_app({"DANVAN_HOME": str(home)}).test_client().get("/directives.json?" + urlencode(query))
-    data = response.get_json()
-    if response.status_code != 200:
-        raise click.ClickException(data["error"]["message"])
-    if as_json:
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    data = _api_json(_home(data_dir), "/directives.json?" + urlencode(query), as_json)
+    if data is None:
         return
     click.echo(f"{data['total']} records (page {data['page']}/{data['pages']})")
     for r in data["records"]:
@@ -660,7 +659,7 @@ def sources(province: str | None, kind: str | None, as_json: bool) -> None:
 @click.option("--max-attachment-mb", type=click.FloatRange(min=0, min_open=True),
               help="Size cap of an attached file (PDF, Word), in MB; default 30, or each source's max_attachment_mb.")
 @click.option("--no-ocr", is_flag=True, help="Do not OCR scanned PDFs (they are recorded as not read).")
-@click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
+@click.option("--delay", type=click.FloatRange(0, MAX_DELAY), default=1.0, show_default=True,
               help="Seconds between requests to one host.")
 @click.option("--province", help="Province of the start URLs' portals, e.g. 'Hà Giang'; with no start URLs, "
                                 "crawl the built-in portals of that province.")

@@ -371,8 +371,10 @@ class _Crawler:
             return False
         return source.allow_private or not self.fetcher.private(url)
 
-    def enqueue(self, source: Source, url: str, *, kind: str = "page", depth: int = 0) -> bool:
-        """Queue a discovered URL; False (and counted) when it is refused."""
+    def enqueue(self, source: Source, url: str, *, kind: str = "page", depth: int = 0, in_sitemap: bool = False) -> bool:
+        """Queue a discovered URL; False (and counted) when it is refused.
+
+        ``in_sitemap``: found in a sitemap or feed, so a sitemap-looking URL is nested, not a root."""
         canonical = canonical_url(url)
         fetch = fetchable_url(url) if canonical else None
         if not canonical or not fetch:
@@ -386,7 +388,9 @@ class _Crawler:
             if _skippable(canonical):
                 return False
             if SITEMAP_HINT.search(urlsplit(canonical).path):
-                kind, depth = "sitemap", 0  # a sitemap linked from a page is a root sitemap
+                # A sitemap linked from a page is a root sitemap; one listed in a sitemap is nested
+                # in it (else an endless chain of <url><loc>sitemap-N.xml</loc></url> escapes the limit).
+                kind, depth = "sitemap", depth if in_sitemap else 0
             else:
                 priority = url_priority(canonical, depth)
         if kind in ("sitemap", "feed"):
@@ -403,7 +407,8 @@ class _Crawler:
             self.known[source.name] += 1
         return True
 
-    def enqueue_all(self, source: Source, urls: list[str], *, kind: str, depth: int, cap: int) -> None:
+    def enqueue_all(self, source: Source, urls: list[str], *, kind: str, depth: int, cap: int,
+                    in_sitemap: bool = False) -> None:
         """Queue links found on one page, at most ``cap`` distinct ones (the rest counted as dropped)."""
         seen: set[str] = set()
         for url in urls:
@@ -413,7 +418,7 @@ class _Crawler:
                 self.report.links_dropped[f"over {cap} links on one page"] += 1
                 continue
             seen.add(url)
-            self.enqueue(source, url, kind=kind, depth=depth)
+            self.enqueue(source, url, kind=kind, depth=depth, in_sitemap=in_sitemap)
 
     def seed(self, source: Source) -> None:
         self.frontier.save_source(source.name, source.province, {
@@ -528,7 +533,8 @@ class _Crawler:
         if xml is not None:
             kind, pages, maps = xml
             self.enqueue_all(source, maps, kind="sitemap", depth=item.depth + 1, cap=MAX_LINKS["sitemap"])
-            self.enqueue_all(source, pages, kind="page", depth=item.depth + 1, cap=MAX_LINKS["sitemap"])
+            self.enqueue_all(source, pages, kind="page", depth=item.depth + 1, cap=MAX_LINKS["sitemap"],
+                             in_sitemap=True)
             report.outcomes["sitemap"] += 1
             frontier.mark(item.url, run, "sitemap", **done)
             return

@@ -127,6 +127,9 @@ def check_fields(fields: dict[str, Any]) -> list[str]:
                 raise FieldError(f"{name} longer than {MAX_CHARS[name]} characters ({len(value):,})")
             fields[name] = value[:MAX_CHARS[name] - 1].rsplit(" ", 1)[0].rstrip() + "…"
             notes.append(f"{name} cut from {len(value):,} to {MAX_CHARS[name]} characters")
+        if name == "published" and not (value[:4].isdigit() and int(value[:4]) in YEARS):
+            # The date's year becomes the document's year: one no search can filter on is refused too.
+            raise FieldError(f"published must be a date from {YEARS[0]} to {YEARS[-1]}, not {_shown(value)}")
     doc_id = fields.get("id")
     if isinstance(doc_id, str):
         if not doc_id.strip() or doc_id in (".", "..") or _CONTROL.search(doc_id):

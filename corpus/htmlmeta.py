@@ -17,6 +17,7 @@ from lxml import etree
 
 from corpus import htmlrules as rules
 from corpus import dates
+from corpus.document import MAX_CHARS, MAX_ITEMS, check_fields
 from corpus.htmlclean import Content, _ancestors, _is_attachment_href, is_boilerplate, link_len, names, norm_text
 from corpus.vietnamese import key, nfc
 
@@ -627,8 +628,12 @@ def document_fields(
     year, year_source = extracted["year"], extracted["year_source"]
     if published:
         year, year_source = int(published[:4]), "published"
+    # Held to the sizes `danvan import` holds records to, so an export imports back unchanged.
+    sized = {"title": facts.title, "author": facts.author,
+             "attachments": [a for a in facts.attachments if len(a) <= MAX_CHARS["url"]][:MAX_ITEMS["attachments"]]}
+    check_fields(sized)
     return {
-        "title": facts.title,
+        "title": sized["title"],
         "text": text,
         "published": published,
         "year": year,
@@ -637,8 +642,8 @@ def document_fields(
         "province_2025": extracted.get("province_2025"),
         "directives": list(extracted.get("directives") or []),
         "directives_partial": list(extracted.get("directives_partial") or []),
-        "author": facts.author,
-        "attachments": facts.attachments,
+        "author": sized["author"],
+        "attachments": sized["attachments"],
     }
 
 

@@ -38,6 +38,9 @@ from corpus.vietnamese import key
 # trap can make pages without end, so no source is unbounded by default.
 DEFAULT_MAX_PAGES = 10_000
 DEFAULT_MAX_ATTACHMENT_MB = 30.0  # an attached file (PDF, Word) may be larger than a page
+# Longest pause between requests a source may ask for: beyond it a typo (or
+# TOML's `inf`, which no sleep accepts) would stall or crash the crawl.
+MAX_DELAY = 3600.0
 
 
 class SourceError(ValueError):
@@ -132,7 +135,7 @@ KEYS: dict[str, tuple[str, Callable[[object], bool]]] = {
     "url": ("a URL", lambda v: isinstance(v, str)),
     "province": ("a province name, e.g. \"Quảng Ninh\"", lambda v: isinstance(v, str)),
     "allowed_prefixes": ("a path prefix or a list of them, e.g. [\"/tin-tuc/\"]", _strings),
-    "delay": ("a number of seconds >= 0", _number),
+    "delay": (f"a number of seconds from 0 to {MAX_DELAY:g}", lambda v: _number(v) and v <= MAX_DELAY),
     "max_pages": ("a whole number >= 1", lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1),
     "allow_private": ("true or false", lambda v: isinstance(v, bool)),
     "kind": ("one of " + ", ".join(KINDS), lambda v: v in KINDS),

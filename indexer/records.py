@@ -27,10 +27,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from corpus.directive_records import catalogue
+from corpus.document import YEARS
 from corpus.directives import normalize_directive
 
 UNATTRIBUTED = "?"
-YEARS = (1900, 2100)
 PROFILE = ("number", "year", "type", "issuer", "issued", "term", "subject")
 _QUALIFIER_RE = re.compile(r"\s*(?:@|\(|\bnăm\b|\bnam\b)\s*(?:kh[oó][aá]\s*)?([0-9]{4}|[IVXLC]+|\?)\s*\)?\s*$", re.I)
 
@@ -91,7 +91,7 @@ def normalize_key(value: str) -> str | None:
         return normalize_directive(text)
     number = normalize_directive(text[:m.start()])
     qualifier = m.group(1).upper()
-    if number is None or (qualifier.isdigit() and not YEARS[0] <= int(qualifier) <= YEARS[1]):
+    if number is None or (qualifier.isdigit() and int(qualifier) not in YEARS):
         return None
     return f"{number}@{qualifier}"
 

@@ -21,6 +21,7 @@ from whoosh import query as Q
 
 from corpus.directive_records import catalogue, directive_records
 from corpus.directives import cited_spans
+from corpus.document import YEARS
 from corpus.genre import is_genre, is_period
 from corpus.genre_rules import GENRES
 from corpus.vietnamese import fold, key, nfc
@@ -38,7 +39,6 @@ from indexer.suggest import Speller, suggestion
 
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
-YEARS = (1900, 2100)  # publication years a filter may ask for
 FACET_TOP = {"directive": 30}
 SORTS = ("relevance", "date")
 MLT_TERMS = 30  # characteristic terms of a document used to find similar ones
@@ -300,8 +300,8 @@ def validate(req: SearchRequest) -> SearchRequest:
     years = []
     for value in req.year:
         value = str(value).strip()
-        if not (value.isascii() and value.isdigit() and len(value) == 4 and YEARS[0] <= int(value) <= YEARS[1]):
-            raise QueryError(f"year must be a year from {YEARS[0]} to {YEARS[1]}, such as 2019, not {_shown(value)}",
+        if not (value.isascii() and value.isdigit() and len(value) == 4 and int(value) in YEARS):
+            raise QueryError(f"year must be a year from {YEARS[0]} to {YEARS[-1]}, such as 2019, not {_shown(value)}",
                              name="year")
         years.append(value)
     req.year = years

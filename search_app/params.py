@@ -95,8 +95,8 @@ class SearchParams:
 
         years = values("year")
         for year in years:
-            if not (_YEAR.fullmatch(year) and YEARS[0] <= int(year) <= YEARS[1]):
-                raise BadParameter("year", f"Năm phải từ {YEARS[0]} đến {YEARS[1]}, ví dụ 2019 (không phải «{year}»).")
+            if not (_YEAR.fullmatch(year) and int(year) in YEARS):
+                raise BadParameter("year", f"Năm phải từ {YEARS[0]} đến {YEARS[-1]}, ví dụ 2019 (không phải «{year}»).")
         dates = {}
         for name, label in (("date_from", "Từ ngày"), ("date_to", "Đến ngày")):
             value = one(name)

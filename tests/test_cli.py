@@ -144,6 +144,12 @@ def test_out_of_range_options_are_usage_errors_with_the_range(mini_home, args, t
     assert text in result.stderr and "Traceback" not in result.stderr and result.stdout == ""
 
 
+def test_a_crawl_delay_no_sleep_accepts_is_a_usage_error(tmp_path):
+    result = run("crawl", "--delay", "inf", "--allow-private", "http://127.0.0.1:9/", home=tmp_path)
+    assert result.returncode == 2 and "'--delay': inf is not in the range 0<=x<=3600" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_page_past_the_end_says_which_page_is_last(mini_home):
     text = run("search", "dân vận", "--limit", "1", "--page", "50", home=mini_home)
     assert text.returncode == 0

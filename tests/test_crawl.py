@@ -470,6 +470,7 @@ def test_sources_file_refuses_unknown_keys_and_wrong_types(tmp_path):
         'provnce = "Quảng Ninh"': ["'provnce'", "did you mean 'province'", "allow_private, allowed_prefixes, delay"],
         'delay = "2"': ["delay must be a number of seconds"],
         "delay = true": ["delay must be a number of seconds"],
+        "delay = inf": ["delay must be a number of seconds from 0 to 3600"],  # crashed time.sleep mid-crawl
         'allow_private = "yes"': ["allow_private must be true or false"],
         "max_pages = 0": ["max_pages must be a whole number >= 1"],
         "allowed_prefixes = [1, 2]": ["allowed_prefixes must be"],

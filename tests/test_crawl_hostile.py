@@ -91,6 +91,11 @@ class Hostile(BaseHTTPRequestHandler):
             maps = "".join(f"<sitemap><loc>/nest/{n + 1}{s}.xml</loc></sitemap>" for s in ("a", "b"))
             body = f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{maps}</sitemapindex>'
             return self.page(body.encode(), "application/xml")
+        if path.startswith("/chain/"):  # a urlset listing the next sitemap as a page, forever
+            n = int(path[7:].split("-")[0])
+            body = (f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+                    f'<url><loc>/chain/{n + 1}-sitemap.xml</loc></url></urlset>')
+            return self.page(body.encode(), "application/xml")
         port = server.server_address[1]
         redirects = {
             "/redir-js": "javascript:alert(1)",
@@ -221,6 +226,17 @@ def test_endlessly_nested_sitemap_indexes_stop_at_the_nesting_limit(tmp_path, ho
     assert report.finished and len(nests) == 1 + 2 + 2 + 2  # nesting 0..3 (/nest/1a and 1b both name 2a and 2b)
     assert report.links_dropped["sitemap nested too deep"] == 4  # 3a and 3b name 4a and 4b
     assert report.outcomes["sitemap"] == 7 and "/" not in [p for p, _ in httpd.log]
+
+
+def test_sitemaps_listed_as_pages_of_a_sitemap_count_as_nested(tmp_path, hostile):
+    httpd = hostile()
+    source = Source(name="hostile", start_urls=[httpd.url + "chain/0-sitemap.xml"], allow_private=True,
+                    max_pages=30)
+    with Store(tmp_path / "db.sqlite") as store:
+        report = crawl(store, sources=[source], **FAST)
+    chain = [p for p, _ in httpd.log if p.startswith("/chain/")]
+    assert report.finished and chain == [f"/chain/{n}-sitemap.xml" for n in range(4)]  # nesting 0..3
+    assert report.links_dropped["sitemap nested too deep"] >= 1  # /chain/4 (and /nest/, named by robots.txt)
 
 
 def test_urls_that_break_the_http_client_fail_alone_and_on_every_rerun(tmp_path, hostile):

@@ -121,6 +121,7 @@ def test_cli_search_exits_0_1_or_2_without_traceback(mini_home, q, page, as_json
 
 @FUZZ
 @example(lines=['{"qid": 1, "query": "a\u2028b \x85 \u2029"}'])  # found by this test: raw line separators in the output
+@example(lines=["\x1f"])  # blank to str.strip(), not to a JSONL reader: a line, and an error
 @given(lines=st.lists(st.one_of(ANY_TEXT, st.builds(lambda q, p: json.dumps({"qid": 1, "query": q, "page": p}),
                                                          QUERY, st.one_of(PAGE, ANY_TEXT))), max_size=5))
 def test_cli_batch_search_reports_bad_lines_and_goes_on(mini_home, tmp_path, lines):
@@ -133,7 +134,7 @@ def test_cli_batch_search_reports_bad_lines_and_goes_on(mini_home, tmp_path, lin
     result = CliRunner().invoke(cli, ["search", "--data-dir", str(mini_home), "--batch", str(batch)])
     assert result.exit_code in (0, 2), (result.output, result.exception)
     out = [json.loads(line) for line in result.stdout.splitlines()]
-    assert len(out) == sum(1 for line in batch.read_text(encoding="utf-8").split("\n") if line.strip())
+    assert len(out) == sum(1 for line in batch.read_bytes().split(b"\n") if line.strip())
     failed = sum("error" in x for x in out)
     assert (result.exit_code == 2) == bool(failed)  # a bad line is never silent
     if failed:

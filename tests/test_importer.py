@@ -77,6 +77,37 @@ def test_given_province_and_date_are_checked(tmp_path):
     assert "not a document number" in problems[f"{path}:5"]
 
 
+
+def test_a_date_whose_year_no_search_can_filter_on_is_refused(tmp_path):
+    """Its year became a facet value (1, 9999) whose link answered 400."""
+    path = tmp_path / "docs.jsonl"
+    rows = [{"text": "Một", "published": "0001-01-01"}, {"text": "Hai", "published": "9999-12-31"},
+            {"text": "Ba", "published": "1900-01-01"}]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    store = Store(tmp_path / "db")
+    problems = dict(import_paths(store, [path]).problems)
+    assert "published must be a date from 1900 to 2100, not '0001-01-01'" in problems[f"{path}:1"]
+    assert "published must be a date from 1900 to 2100" in problems[f"{path}:2"]
+    assert [(d.text, d.year) for d in store] == [("Ba", 1900)]
+
+def test_a_page_with_a_very_long_headline_imports_back_unchanged(tmp_path):
+    """A crawled title over the import cap came back cut: export -> import was not exact."""
+    from corpus.document import Document
+    from corpus.htmlclean import parse_html
+
+    title = "Hội nghị " + "dân vận khéo " * 60
+    body = "<p>" + "Ban Dân vận Tỉnh ủy triển khai phong trào thi đua dân vận khéo ở cơ sở. " * 8 + "</p>"
+    page = (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+            f"<div>15:15, 01/07/2022</div>{body}</article></body></html>")
+    fields = parse_html(page.encode(), url="https://bdv.example.vn/a.html")
+    doc = Document(id="long", url="https://bdv.example.vn/a.html", source="bdv", **fields)
+    assert len(doc.title) <= 500 and doc.title.startswith("Hội nghị dân vận khéo")
+    path = tmp_path / "export.jsonl"
+    path.write_text(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n", encoding="utf-8")
+    store = Store(tmp_path / "db")
+    report = import_paths(store, [path])
+    assert report.notes == [] and store.get("long").to_dict() == doc.to_dict()
+
 # --- a corpus comes back from its own export (issue 13.10) -------------------------
 
 import gzip  # noqa: E402
