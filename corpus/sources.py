@@ -30,9 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from corpus import rules
+from corpus import rules, vietnamese
 from corpus.provinces import canonical_province
-from corpus.vietnamese import key
 
 # Requests per source in one crawl call unless its table says otherwise: a link
 # trap can make pages without end, so no source is unbounded by default.
@@ -176,7 +175,7 @@ def source_province(name: str | None, *, where: str = "province") -> str | None:
     """The canonical province name, or a SourceError naming the unknown one."""
     if name is None or not name.strip():
         return None
-    if key(name) in {key(n) for n in rules.NATIONAL_SOURCE_NAMES}:
+    if vietnamese.key(name) in {vietnamese.key(n) for n in rules.NATIONAL_SOURCE_NAMES}:
         return name.strip()  # a national portal: extraction abstains unless an article is clearly about one province
     canonical = canonical_province(name)
     if canonical is None:

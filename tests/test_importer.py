@@ -117,8 +117,6 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-import pytest  # noqa: E402
-
 from corpus.document import FIELDS, Document  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,6 +1,5 @@
 """Significant terms of a result set and keywords of a document, from pyvi words stored at index time."""
 import json
-import os
 import random
 import subprocess
 import sys
