@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
 from corpus.directive_records import SORTS, list_records
+from corpus.document import MAX_CHARS
 from corpus.genre_rules import GENRES
 from indexer.records import key_label, profile_line, record_key, split_key
 from indexer.search import QueryError, SearchResult
@@ -27,7 +28,6 @@ from search_app.text import doc_paragraphs, safe_link
 bp = Blueprint("web", __name__)
 
 PAGE_WINDOW = 2  # page links shown either side of the current page
-MAX_ID_CHARS = 200
 
 
 @bp.app_template_filter("vndate")
@@ -188,7 +188,7 @@ def document(doc_id: str, fmt: str | None):
     """One document: metadata, full text with the query highlighted, links."""
     q = SearchParams.from_args({"q": request.args.getlist("q")}).q
     service = backend().service()
-    stored = service.document(doc_id) if len(doc_id) <= MAX_ID_CHARS else None
+    stored = service.document(doc_id) if len(doc_id) <= MAX_CHARS["id"] else None
     if stored is None:
         raise ErrorPage(404, "Không có tài liệu nào mang mã này. Có thể tài liệu đã bị xóa khỏi chỉ mục.",
                         "Không tìm thấy tài liệu")
