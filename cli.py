@@ -12,10 +12,10 @@ from pathlib import Path
 
 import click
 
-from corpus import config, jsonlines
-from corpus.document import FIELDS
-from corpus.sources import KINDS, MAX_DELAY
-from corpus.store import Store
+from corpus.store import config, jsonlines
+from corpus.store.document import FIELDS
+from corpus.crawl.sources import KINDS, MAX_DELAY
+from corpus.store.db import Store
 
 
 def data_dir_option(fn):
@@ -67,8 +67,8 @@ def import_(paths: tuple[Path, ...], no_index: bool, no_ocr: bool, data_dir: Pat
 
     Example: danvan import corpus/samples ../shared/corpus/seeds/000_6fa542eac2eb467b.txt
     """
-    from corpus.attachments import AttachmentOptions, ocr_cache_dir
-    from corpus.importer import MAX_FILE_BYTES, import_paths
+    from corpus.extract.attachments import AttachmentOptions, ocr_cache_dir
+    from corpus.store.importer import MAX_FILE_BYTES, import_paths
 
     with _open_store(data_dir, create=True) as store:
         files = AttachmentOptions(ocr=not no_ocr, cache_dir=ocr_cache_dir(store.path), max_bytes=MAX_FILE_BYTES)
@@ -339,7 +339,7 @@ def _print_result(result) -> None:
 
 def _genre_label(genre: str) -> str:
     """"Tổng kết năm [annual_review]": the Vietnamese name, and the value --genre takes."""
-    from corpus.genre_rules import GENRES
+    from corpus.knowledge.genre_rules import GENRES
 
     return f"{GENRES[genre]} [{genre}]" if genre in GENRES else genre
 
@@ -456,7 +456,7 @@ def export(query: str, sort: str, fmt: str | None, output: Path | None, data_dir
 @contextlib.contextmanager
 def _output(path: Path | None):
     """Standard output, or the file ``path`` (gzip or xz compressed when its name ends so)."""
-    from corpus.importer import COMPRESSED
+    from corpus.store.importer import COMPRESSED
 
     if path is None:
         yield sys.stdout
@@ -516,7 +516,7 @@ def provinces(as_json: bool) -> None:
 
     Example: danvan provinces --json
     """
-    from corpus.provinces import PROVINCES, PROVINCES_2025, to_2025
+    from corpus.knowledge.provinces import PROVINCES, PROVINCES_2025, to_2025
 
     merged = {new: [old for old in PROVINCES if to_2025(old) == new] for new in PROVINCES_2025}
     if as_json:
@@ -544,7 +544,7 @@ def directive(number: str, page: int, as_json: bool, data_dir: Path | None) -> N
     """
     from urllib.parse import quote
 
-    from corpus.directives import normalize_directive
+    from corpus.knowledge.directives import normalize_directive
 
     canonical = normalize_directive(number) if len(number) <= 100 else None
     if canonical is None:
@@ -610,7 +610,7 @@ def citation_graph(fmt: str, data_dir: Path | None) -> None:
 
     Example: danvan citation-graph --format graphml > citations.graphml
     """
-    from corpus.citation_graph import to_csv, to_graphml
+    from corpus.extract.citation_graph import to_csv, to_graphml
 
     found = _service(_home(data_dir)).directive_catalogue()
     click.echo(to_graphml(found) if fmt == "graphml" else to_csv(found), nl=False)
@@ -635,7 +635,7 @@ def sources(province: str | None, kind: str | None, as_json: bool) -> None:
 
     Example: danvan sources --province "Hà Giang" --kind ban-dan-van
     """
-    from corpus.sources import SourceError, builtin_sources
+    from corpus.crawl.sources import SourceError, builtin_sources
 
     try:
         found = builtin_sources(province=province, kind=kind)
@@ -694,9 +694,9 @@ def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int
 
     Example (the built-in portals of one province): danvan crawl --province "Hà Giang" --max-pages 500
     """
-    from corpus.crawl import crawl as run_crawl
-    from corpus.render import RenderError
-    from corpus.sources import SourceError, builtin_sources
+    from corpus.crawl.loop import crawl as run_crawl
+    from corpus.crawl.render import RenderError
+    from corpus.crawl.sources import SourceError, builtin_sources
 
     builtin = str(sources_file) == "builtin" or (not start_urls and sources_file is None and (province or kind))
     if not start_urls and sources_file is None and not builtin:
@@ -760,7 +760,7 @@ def reclean(no_ocr: bool, data_dir: Path | None) -> None:
 
     Example: danvan reclean && danvan index
     """
-    from corpus.crawl import reclean as run_reclean
+    from corpus.crawl.loop import reclean as run_reclean
 
     with _open_store(data_dir) as store:
         try:

@@ -32,12 +32,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from corpus.crawl import canonical_url, crawl  # noqa: E402
-from corpus.document import make_id  # noqa: E402
-from corpus.extract import extract_metadata  # noqa: E402
-from corpus.htmlclean import parse_html  # noqa: E402
-from corpus.sources import Source  # noqa: E402
-from corpus.store import Store  # noqa: E402
+from corpus.crawl.loop import canonical_url, crawl  # noqa: E402
+from corpus.store.document import make_id  # noqa: E402
+from corpus.extract.textmeta import extract_metadata  # noqa: E402
+from corpus.clean.htmlclean import parse_html  # noqa: E402
+from corpus.crawl.sources import Source  # noqa: E402
+from corpus.store.db import Store  # noqa: E402
 
 TARGETS = {"kept": (">=", 0.98), "leaked": ("<=", 0.02), "title": (">=", 0.95), "published": (">=", 0.95),
            "province": (">=", 0.95), "directives_f1": (">=", 0.95)}
@@ -259,8 +259,8 @@ def _figures(row: dict) -> str:
 
 def _families(html: bytes) -> set[str]:
     """The htmlrules families whose content selectors match the page's body."""
-    from corpus.htmlclean import decode_html, drop_junk, find_content, parse_tree
-    from corpus.htmlmeta import read_metadata
+    from corpus.clean.htmlclean import decode_html, drop_junk, find_content, parse_tree
+    from corpus.extract.htmlmeta import read_metadata
 
     root = parse_tree(decode_html(html))
     meta = read_metadata(root)
@@ -272,7 +272,7 @@ def _families(html: bytes) -> set[str]:
 @contextmanager
 def _without(families: set[str]):
     """The cleaner with these families' content rules, and every class-keyed headline rule, switched off."""
-    from corpus import htmlrules
+    from corpus.clean import htmlrules
 
     saved = htmlrules.CONTENT_XPATHS, htmlrules.TITLE_XPATHS
     htmlrules.CONTENT_XPATHS = [(f, x) for f, x in saved[0] if f not in families]

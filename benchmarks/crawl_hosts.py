@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from corpus.crawl import crawl  # noqa: E402
-from corpus.sources import Source  # noqa: E402
-from corpus.store import Store  # noqa: E402
+from corpus.crawl.loop import crawl  # noqa: E402
+from corpus.crawl.sources import Source  # noqa: E402
+from corpus.store.db import Store  # noqa: E402
 
 PARAGRAPH = ("<p>Ban Dân vận huyện phối hợp với Mặt trận Tổ quốc vận động nhân dân hiến đất làm đường, "
              "xây dựng nhà văn hóa thôn, phát huy quyền làm chủ của nhân dân ở cơ sở, trang {h} bài {n}.</p>")

@@ -8,7 +8,7 @@ Three labelled sets, scored as (text, number) pairs:
 - the ``directives`` of ``../shared/corpus/seeds/gold.jsonl`` (cleaned texts);
 - the ``directives`` of ``../shared/fixtures/sites/gold.jsonl`` (article bodies of the fixture portals).
 
-The baseline is ``corpus/directives.py`` as committed on ``--baseline`` (default ``main``; once this is merged,
+The baseline is ``corpus/knowledge/directives.py`` as committed on ``--baseline`` (default ``main``; once this is merged,
 ``--baseline f6ba9d5`` is the extractor before issue 16), loaded from
 ``git show`` into a module of its own.  "invented" counts numbers found that the gold does not hold.
 
@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from corpus.directive_records import FIELDS, directive_records  # noqa: E402
-from corpus.directives import find_directives  # noqa: E402
+from corpus.extract.directive_records import FIELDS, directive_records  # noqa: E402
+from corpus.knowledge.directives import find_directives  # noqa: E402
 
 Extractor = Callable[[str], tuple[list[str], list[str]]]
 # Article body of each fixture CMS (as in tests/test_directives.py).
@@ -43,8 +43,8 @@ BODY_SELECTORS = {
 
 
 def baseline_extractor(rev: str) -> Extractor:
-    """find_directives of corpus/directives.py at git revision ``rev``."""
-    source = subprocess.run(["git", "show", f"{rev}:corpus/directives.py"], cwd=ROOT, check=True,
+    """find_directives of corpus/knowledge/directives.py at git revision ``rev``."""
+    source = subprocess.run(["git", "show", f"{rev}:corpus/knowledge/directives.py"], cwd=ROOT, check=True,
                             capture_output=True, text=True).stdout
     path = Path(tempfile.mkdtemp()) / "directives_baseline.py"
     path.write_text(source, encoding="utf-8")

@@ -3,7 +3,7 @@
 Each page is a Party or State document header plus body lines, made here from
 data below (nothing copied), printed to a PDF text layer (the same-run
 baseline: no OCR) and rendered as a scan (slight noise and skew) at 150, 200
-and 300 dpi, then read by ``corpus.filetext`` (pdftoppm + tesseract -l vie).
+and 300 dpi, then read by ``corpus.clean.filetext`` (pdftoppm + tesseract -l vie).
 
     python benchmarks/ocr_quality.py            # 12 pages, 150/200/300 dpi
     python benchmarks/ocr_quality.py --pages 4 --dpi 300
@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from corpus.docheader import read_header  # noqa: E402
-from corpus.filetext import read_file, tool_available  # noqa: E402
+from corpus.extract.docheader import read_header  # noqa: E402
+from corpus.clean.filetext import read_file, tool_available  # noqa: E402
 from tests import filemaker as fm  # noqa: E402
 
 ISSUERS = [  # (issuer lines, number suffix, place)

@@ -53,10 +53,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from corpus import config  # noqa: E402
-from corpus.importer import import_paths  # noqa: E402
-from corpus.store import Store  # noqa: E402
-from corpus.vietnamese import fold, normalize  # noqa: E402
+from corpus.store import config  # noqa: E402
+from corpus.store.importer import import_paths  # noqa: E402
+from corpus.store.db import Store  # noqa: E402
+from corpus.knowledge.vietnamese import fold, normalize  # noqa: E402
 from indexer.analysis import syllables  # noqa: E402
 from indexer.build import update_index  # noqa: E402
 from indexer.search import SearchRequest, SearchService  # noqa: E402

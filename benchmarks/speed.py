@@ -113,7 +113,7 @@ def synthetic(i: int, provinces: list[str], pool: list[str]) -> dict:
 
 def records(n: int):
     """The first ``n`` usable records of the news corpus, with synthetic metadata."""
-    from corpus.provinces import PROVINCES
+    from corpus.knowledge.provinces import PROVINCES
 
     provinces = list(PROVINCES)
     pool = _directive_pool()
@@ -139,9 +139,9 @@ def _peak_mb(children: bool = False) -> float:
 
 
 def phase_import(home: Path, n: int) -> dict:
-    from corpus import config
-    from corpus.importer import from_record
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.importer import from_record
+    from corpus.store.db import Store
 
     started = time.perf_counter()
     text_bytes = 0
@@ -160,8 +160,8 @@ def phase_import(home: Path, n: int) -> dict:
 
 
 def phase_index(home: Path) -> dict:
-    from corpus import config
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.db import Store
     from indexer.build import update_index
 
     started = time.perf_counter()
@@ -177,8 +177,8 @@ def _analysis_share(home: Path, n: int = 1000) -> dict:
     """Seconds to make the index fields of ``n`` stored documents, and of that the pyvi words (same run)."""
     from itertools import islice
 
-    from corpus import config
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.db import Store
     from indexer.schema import to_fields, word_fields
 
     with Store(config.store_path(home)) as store:
@@ -195,8 +195,8 @@ def _analysis_share(home: Path, n: int = 1000) -> dict:
 
 def phase_update(home: Path) -> dict:
     """``danvan index`` as a user runs it: incremental, a rebuild only when the schema changed."""
-    from corpus import config
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.db import Store
     from indexer.build import update_index
 
     started = time.perf_counter()
@@ -207,7 +207,7 @@ def phase_update(home: Path) -> dict:
 
 
 def phase_query(home: Path, repeat: int) -> dict:
-    from corpus import config
+    from corpus.store import config
     from indexer.search import SearchRequest, SearchService
 
     started = time.perf_counter()
@@ -279,9 +279,9 @@ def _fts_query(parsed) -> str | None:
 
 def phase_fts(home: Path, repeat: int) -> dict:
     """The same documents and queries in SQLite FTS5, with GROUP BY facets."""
-    from corpus import config
-    from corpus.provinces import to_2025
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.knowledge.provinces import to_2025
+    from corpus.store.db import Store
     from indexer.queryparse import parse
 
     path = home / "fts.sqlite"
@@ -430,7 +430,7 @@ def _stats(values: list[float]) -> str:
 
 def bench(n: int, args) -> dict:
     home = WORK / f"n{n}"
-    from corpus import config
+    from corpus.store import config
 
     out: dict = {"n": n}
     if not (args.reuse and config.store_path(home).exists()):
@@ -457,7 +457,7 @@ def bench(n: int, args) -> dict:
 
 def prepare(home: Path, n: int) -> None:
     """Import ``n`` documents into ``home`` unless an earlier run did, then bring its index up to date."""
-    from corpus import config
+    from corpus.store import config
 
     marker = home / f"imported-{n}.json"
     if not marker.exists():

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
 
-from corpus.vietnamese import fold, normalize
+from corpus.knowledge.vietnamese import fold, normalize
 from indexer.term_rules import BOILERPLATE, MAX_SYLLABLES, STOPWORDS
 
 # A syllable is a run of letters/digits; "_" is reserved for joined terms.

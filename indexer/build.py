@@ -29,9 +29,9 @@ from whoosh import index as windex
 from whoosh import query as Q
 from whoosh.index import LockError
 
-from corpus.processes import die_with_parent
-from corpus.store import Store
-from corpus.directive_records import from_citations, join_citations, read_citations
+from indexer.processes import die_with_parent
+from corpus.store.db import Store
+from corpus.extract.directive_records import from_citations, join_citations, read_citations
 from indexer.records import attribution, document_keys, split_key
 from indexer.analysis import load_segmenter
 from indexer.schema import SCHEMA_VERSION, make_schema, to_fields
@@ -318,7 +318,7 @@ def _citations_job(job: tuple[str, list[str], set[str] | None]):
 
 def _read_citations(store: Store, ids: list[str], numbers: set[str] | None, procs: int | None):
     """:func:`_citations_job` over ``ids``, by ``procs`` worker processes for large sets: (found, numbers per
-    citing document), ``found`` as :func:`corpus.directive_records.catalogue` gives it."""
+    citing document), ``found`` as :func:`corpus.extract.directive_records.catalogue` gives it."""
     procs = _procs(len(ids), procs)
     size = max(1, -(-len(ids) // (procs * 4)))  # contiguous chunks, joined in order
     jobs = [(str(store.path), ids[i:i + size], numbers) for i in range(0, len(ids), size)]

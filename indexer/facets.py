@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from corpus.vietnamese import collation_key
+from corpus.knowledge.vietnamese import collation_key
 from indexer import whoosh_internals
 from indexer.ranker import read_all
 from indexer.schema import FACET_FIELDS, FACETS

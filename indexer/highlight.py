@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from html import escape
 
-from corpus.vietnamese import fold, has_diacritics, normalize
+from corpus.knowledge.vietnamese import fold, has_diacritics, normalize
 from indexer.analysis import _SYLLABLE, fold_syllable
 
 ELLIPSIS = "…"

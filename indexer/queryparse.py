@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query as Q
 
-from corpus.vietnamese import fold, has_diacritics, normalize
+from corpus.knowledge.vietnamese import fold, has_diacritics, normalize
 from indexer.analysis import JOINER, syllables
 
 MAX_QUERY_CHARS = 1000  # longer input is cut: nobody types more, and it bounds work
@@ -31,7 +31,7 @@ DIRECTIVE_BOOST = 2.0
 
 def _partial_pattern() -> re.Pattern:
     """'nghị quyết 25', 'qd 217', 'chỉ thị số 16': a document type and a bare number."""
-    from corpus.rules import DIRECTIVE_TYPES, TYPE_WORDS
+    from corpus.knowledge.rules import DIRECTIVE_TYPES, TYPE_WORDS
 
     words = set(TYPE_WORDS) | {fold(w) for w in TYPE_WORDS}
     abbreviations = set(DIRECTIVE_TYPES) | {fold(t) for t in DIRECTIVE_TYPES}
@@ -74,7 +74,7 @@ class ParsedQuery:
 
 def _type_code(written: str) -> str:
     """The abbreviation of a type word or abbreviation as typed ('nghi quyet' -> 'NQ')."""
-    from corpus.rules import DIRECTIVE_TYPES, TYPE_WORDS
+    from corpus.knowledge.rules import DIRECTIVE_TYPES, TYPE_WORDS
 
     key = fold(written).lower()
     for word, code in TYPE_WORDS.items():
@@ -100,7 +100,7 @@ def directive_pattern(number: str, type_code: str) -> re.Pattern:
 
 
 def _directive_spans(text: str) -> list[tuple[int, int, str]]:
-    from corpus.directives import find_in_query
+    from corpus.knowledge.directives import find_in_query
 
     return find_in_query(text)
 

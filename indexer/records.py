@@ -1,6 +1,6 @@
 """Directive records as index terms: which record each citation of a document is attributed to.
 
-A number alone does not name a document (see :mod:`corpus.directive_records`), so the index holds,
+A number alone does not name a document (see :mod:`corpus.extract.directive_records`), so the index holds,
 next to the numbers a document cites (field ``directive``), a record key per citation (field
 ``directive_record``).  A number the corpus knows as one document, with every citation attributed to
 it, is its own key (``25-NQ/TW``).  A number shared by several records gets the canonical number, "@"
@@ -26,9 +26,9 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from corpus.directive_records import catalogue
-from corpus.document import YEARS
-from corpus.directives import normalize_directive
+from corpus.extract.directive_records import catalogue
+from corpus.store.document import YEARS
+from corpus.knowledge.directives import normalize_directive
 
 UNATTRIBUTED = "?"
 PROFILE = ("number", "year", "type", "issuer", "issued", "term", "subject")
@@ -36,7 +36,7 @@ _QUALIFIER_RE = re.compile(r"\s*(?:@|\(|\bnăm\b|\bnam\b)\s*(?:kh[oó][aá]\s*)?
 
 
 def record_key(record: Mapping[str, Any], several: bool) -> str:
-    """The key of one record of :func:`corpus.directive_records.catalogue`; ``several``: its number has other
+    """The key of one record of :func:`corpus.extract.directive_records.catalogue`; ``several``: its number has other
     records or unattributed citations."""
     if not several:
         return record["number"]

@@ -113,7 +113,7 @@ def make_schema() -> Schema:
 
 
 def to_fields(doc, records: list[str] | None = None) -> dict:
-    """Whoosh field values for a :class:`corpus.document.Document`; ``records``: its directive record keys
+    """Whoosh field values for a :class:`corpus.store.document.Document`; ``records``: its directive record keys
     (:mod:`indexer.records`), else each cited number stands for itself."""
     title = doc.title or ""
     return {

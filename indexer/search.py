@@ -19,12 +19,12 @@ import numpy as np
 from whoosh import index as windex
 from whoosh import query as Q
 
-from corpus.directive_records import catalogue, directive_records
-from corpus.directives import cited_spans
-from corpus.document import YEARS
-from corpus.genre import is_genre, is_period
-from corpus.genre_rules import GENRES
-from corpus.vietnamese import fold, key, nfc
+from corpus.extract.directive_records import catalogue, directive_records
+from corpus.knowledge.directives import cited_spans
+from corpus.store.document import YEARS
+from corpus.extract.genre import is_genre, is_period
+from corpus.knowledge.genre_rules import GENRES
+from corpus.knowledge.vietnamese import fold, key, nfc
 from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, doc_ids, facet_counts
 from indexer.highlight import Terms, snippet
@@ -249,7 +249,7 @@ def province_advice(value: str, name: str) -> tuple[str | None, str | None, list
     >>> province_advice("vinh lng", "province_2025")[2][0]
     ('Vĩnh Long', 'Vĩnh Long')
     """
-    from corpus.provinces import PROVINCES, as_pre_2025, canonical_province, closest_provinces, to_2025
+    from corpus.knowledge.provinces import PROVINCES, as_pre_2025, canonical_province, closest_provinces, to_2025
 
     as_listed = to_2025 if name == "province_2025" else as_pre_2025
     known = canonical_province(value)
@@ -276,7 +276,7 @@ def province_error(value: str, name: str) -> str:
 
 def validate(req: SearchRequest) -> SearchRequest:
     """Canonicalise a request's filters or raise :class:`QueryError` naming the parameter."""
-    from corpus.provinces import PROVINCES, PROVINCES_2025, canonical_province
+    from corpus.knowledge.provinces import PROVINCES, PROVINCES_2025, canonical_province
 
     if isinstance(req.page, bool) or not isinstance(req.page, int) or not 1 <= req.page <= MAX_PAGE:
         raise QueryError(f"page must be a whole number from 1 to {MAX_PAGE}, not {_shown(req.page)}", name="page")
@@ -660,7 +660,7 @@ class SearchService:
                 for n in top(scores, allowed, limit)]
 
     def directive_catalogue(self) -> dict[str, dict[str, Any]]:
-        """Records of every cited number (:func:`corpus.directive_records.catalogue`), kept per index generation."""
+        """Records of every cited number (:func:`corpus.extract.directive_records.catalogue`), kept per index generation."""
         searcher = self.searcher()
         gen = searcher.reader().generation()
         with self._lock:

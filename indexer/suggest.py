@@ -25,7 +25,7 @@ import time
 import unicodedata
 from collections.abc import Callable
 
-from corpus.vietnamese import fold, has_diacritics, nfc
+from corpus.knowledge.vietnamese import fold, has_diacritics, nfc
 from indexer.analysis import JOINER
 
 PAIR_WEIGHT = 3.0  # a pair seen in many documents is the strongest evidence

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from corpus.vietnamese import collation_key
+from corpus.knowledge.vietnamese import collation_key
 from indexer.queryparse import ParsedQuery, parse
 from indexer.search import QueryError, SearchRequest, SearchService
 

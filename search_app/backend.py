@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from corpus import config
-from corpus.store import Store
+from corpus.store import config
+from corpus.store.db import Store
 from indexer.search import SearchService
 
 

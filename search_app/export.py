@@ -18,8 +18,8 @@ from typing import Any
 
 from flask import Response, stream_with_context
 
-from corpus import config, jsonlines
-from corpus.store import Store
+from corpus.store import config, jsonlines
+from corpus.store.db import Store
 from indexer.highlight import LEAD_SLACK, lead
 from indexer.search import IndexMissing, SearchService
 from search_app.params import SearchParams

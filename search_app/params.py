@@ -205,9 +205,9 @@ def _known(name: str, values: list[str]) -> list[str]:
     The query service checks again and canonicalises; checking here gives the
     user a Vietnamese message that names the parameter.
     """
-    from corpus.genre import is_genre, is_period
-    from corpus.genre_rules import GENRES
-    from corpus.provinces import PROVINCES, PROVINCES_2025, canonical_province
+    from corpus.extract.genre import is_genre, is_period
+    from corpus.knowledge.genre_rules import GENRES
+    from corpus.knowledge.provinces import PROVINCES, PROVINCES_2025, canonical_province
     from indexer.records import normalize_key
 
     for value in values:

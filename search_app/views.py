@@ -11,9 +11,9 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from corpus.directive_records import SORTS, list_records
-from corpus.document import MAX_CHARS
-from corpus.genre_rules import GENRES
+from corpus.extract.directive_records import SORTS, list_records
+from corpus.store.document import MAX_CHARS
+from corpus.knowledge.genre_rules import GENRES
 from indexer.records import key_label, profile_line, record_key, split_key
 from indexer.search import QueryError, SearchResult
 from indexer.trends import BY, MAX_PHRASES, check_phrases, timelines
@@ -285,7 +285,7 @@ def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str,
 @bp.get("/directive/<path:number>.json", defaults={"fmt": "json"}, endpoint="directive_json")
 def directive(number: str, fmt: str | None):
     """Who cites one document number: counts by province and year, and the list."""
-    from corpus.directives import normalize_directive
+    from corpus.knowledge.directives import normalize_directive
 
     canonical = normalize_directive(number) if len(number) <= 100 else None
     if canonical is None:

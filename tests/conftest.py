@@ -65,7 +65,7 @@ MINI = [
 
 def mini_documents():
     """Small hand-written Documents covering provinces, years and directives."""
-    from corpus.document import Document
+    from corpus.store.document import Document
 
     return [
         Document(id=i, title=t, text=x, published=p, year=int(p[:4]) if p else None,
@@ -77,8 +77,8 @@ def mini_documents():
 @pytest.fixture
 def mini_home(tmp_path):
     """A data dir with the mini corpus stored and indexed."""
-    from corpus import config
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.db import Store
     from indexer.build import update_index
 
     with Store(config.store_path(tmp_path)) as store:
@@ -89,7 +89,7 @@ def mini_home(tmp_path):
 
 @pytest.fixture
 def mini_service(mini_home):
-    from corpus import config
+    from corpus.store import config
     from indexer.search import SearchService
 
     return SearchService(config.index_path(mini_home))

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from corpus.crawl import crawl, reclean
-from corpus.document import make_id
-from corpus.filetext import tool_available
-from corpus.frontier import Frontier
-from corpus.sources import Source
-from corpus.store import Store
+from corpus.crawl.loop import crawl, reclean
+from corpus.store.document import make_id
+from corpus.clean.filetext import tool_available
+from corpus.crawl.frontier import Frontier
+from corpus.crawl.sources import Source
+from corpus.store.db import Store
 from tests import filemaker as fm
 from tests.test_crawl import serve  # noqa: F401  (the local HTTP site fixture)
 
@@ -296,7 +296,7 @@ def test_a_crawl_killed_during_ocr_loses_nothing_and_resumes(serve, tmp_path):  
         whole = _snapshot(store)
     db = tmp_path / "killed" / "danvan.db"
     script = (
-        "from corpus.store import Store; from corpus.crawl import crawl; from corpus.sources import Source\n"
+        "from corpus.store.db import Store; from corpus.crawl.loop import crawl; from corpus.crawl.sources import Source\n"
         f"crawl(Store({str(db)!r}), sources=[Source(name='site', start_urls=[{server.url!r}], allow_private=True,"
         f" province='Sóc Trăng', max_attachment_mb={CAP_MB})], delay=0, timeout=5.0, retries=1, backoff=0.01)\n"
     )
@@ -318,7 +318,7 @@ def test_a_crawl_killed_during_ocr_loses_nothing_and_resumes(serve, tmp_path):  
 
 
 def test_sources_file_takes_an_attachment_size_cap(tmp_path):
-    from corpus.sources import SourceError, load_sources
+    from corpus.crawl.sources import SourceError, load_sources
 
     path = tmp_path / "portals.toml"
     path.write_text('[[source]]\nurl = "https://bdv.example.vn/"\nmax_attachment_mb = 12.5\n', encoding="utf-8")

@@ -101,8 +101,8 @@ class Server:
 
 
 def _build_home(path: Path, docs) -> Path:
-    from corpus import config
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.db import Store
     from indexer.build import update_index
 
     with Store(config.store_path(path)) as store:
@@ -266,7 +266,7 @@ def test_screenshot(browser, server, tmp_path_factory):
 
 def test_year_chart_labels_are_not_cut_off(browser, tmp_path):
     """Thirty years of citations: the first and last year labels lie wholly inside the drawn chart."""
-    from corpus.document import Document
+    from corpus.store.document import Document
 
     docs = [Document(id=f"y{y}-{i}", title=f"Tin năm {y}", text="Thực hiện Nghị quyết 25-NQ/TW về công tác dân vận.",
                      published=f"{y}-05-01", year=y, province="Hà Giang", directives=["25-NQ/TW"])

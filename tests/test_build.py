@@ -1,9 +1,9 @@
 import pytest
 from whoosh import index as windex
 
-from corpus import config
-from corpus.document import Document
-from corpus.store import Store
+from corpus.store import config
+from corpus.store.document import Document
+from corpus.store.db import Store
 from indexer.build import IndexBusy, update_index
 from indexer.search import SearchRequest, SearchService
 

@@ -187,10 +187,10 @@ def test_filter_only_search_names_its_filters(mini_home):
 
 
 def test_facets_past_twelve_values_say_how_many_more(tmp_path):
-    from corpus import config
-    from corpus.document import Document
-    from corpus.provinces import PROVINCES, to_2025
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.document import Document
+    from corpus.knowledge.provinces import PROVINCES, to_2025
+    from corpus.store.db import Store
     from indexer.build import update_index
 
     chosen = PROVINCES[:15]

@@ -14,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from corpus import config
-from corpus.document import Document
-from corpus.store import Store
+from corpus.store import config
+from corpus.store.document import Document
+from corpus.store.db import Store
 from indexer.search import SearchRequest, SearchService
 
 ROOT = Path(__file__).resolve().parent.parent

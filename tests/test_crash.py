@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from corpus import config
-from corpus.document import Document
-from corpus.store import Store
+from corpus.store import config
+from corpus.store.document import Document
+from corpus.store.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SYLLABLES = ("dân vận khéo công tác hòa giải cơ sở tỉnh ủy phụ nữ thanh niên nông dân mặt trận "

@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 import protego
 import pytest
 
-from corpus.crawl import canonical_url, crawl, reclean, xml_links
-from corpus.frontier import Frontier
-from corpus.provinces import detect_province
-from corpus.sources import Source, SourceError, load_sources
-from corpus.store import Store
+from corpus.crawl.loop import canonical_url, crawl, reclean, xml_links
+from corpus.crawl.frontier import Frontier
+from corpus.knowledge.provinces import detect_province
+from corpus.crawl.sources import Source, SourceError, load_sources
+from corpus.store.db import Store
 from tests.conftest import respond
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,7 +184,7 @@ def test_killed_crawl_process_resumes_to_the_same_store(shared_dir, serve, tmp_p
         whole = _snapshot(store)
     db = tmp_path / "killed.db"
     script = (
-        "import sys; from corpus.store import Store; from corpus.crawl import crawl; from corpus.sources import Source\n"
+        "import sys; from corpus.store.db import Store; from corpus.crawl.loop import crawl; from corpus.crawl.sources import Source\n"
         f"crawl(Store({str(db)!r}), sources=[Source(name='site', start_urls=[{server.url!r}], allow_private=True)],"
         " delay=0.05, timeout=2.0, retries=1, backoff=0.01)\n"
     )
@@ -349,7 +349,7 @@ def test_per_host_delay_and_robots_crawl_delay(tmp_path):
     server = SiteServer(tmp_path)
     waits = []
     try:
-        from corpus.fetch import Fetcher
+        from corpus.crawl.fetch import Fetcher
 
         with Fetcher(delay=0.5, sleep=waits.append) as fetcher:
             assert fetcher.fetch(server.url + "a.html", allow_private=True).ok

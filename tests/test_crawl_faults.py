@@ -15,10 +15,10 @@ import threading
 
 import pytest
 
-from corpus.crawl import crawl
-from corpus.frontier import Frontier
-from corpus.sources import Source
-from corpus.store import Store
+from corpus.crawl.loop import crawl
+from corpus.crawl.frontier import Frontier
+from corpus.crawl.sources import Source
+from corpus.store.db import Store
 from tests.conftest import respond
 
 ARTICLE = ("<html><head><title>Dân vận khéo ở cơ sở {n}</title></head><body><article class='post'>"

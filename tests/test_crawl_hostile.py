@@ -20,11 +20,11 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from corpus.crawl import crawl, gunzip
-from corpus.fetch import Fetcher, is_private_host, private_address
-from corpus.frontier import OUTCOMES, Frontier
-from corpus.sources import Source
-from corpus.store import Store
+from corpus.crawl.loop import crawl, gunzip
+from corpus.crawl.fetch import Fetcher, is_private_host, private_address
+from corpus.crawl.frontier import OUTCOMES, Frontier
+from corpus.crawl.sources import Source
+from corpus.store.db import Store
 from tests.conftest import respond
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,9 +6,9 @@ from functools import partial
 
 import pytest
 
-from corpus.crawl import crawl
-from corpus.sources import Source
-from corpus.store import Store
+from corpus.crawl.loop import crawl
+from corpus.crawl.sources import Source
+from corpus.store.db import Store
 from tests.conftest import respond
 from tests.test_crawl import SiteServer
 

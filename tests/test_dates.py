@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.dates import find_date, find_published, find_year, iso_date, parse_date_line, split_trailing_date
+from corpus.extract.dates import find_date, find_published, find_year, iso_date, parse_date_line, split_trailing_date
 
 
 @pytest.mark.parametrize("line,iso", [

@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from corpus.dedup import find_groups, jaccard, link_near_duplicates, shingles
-from corpus.document import Document, make_id
-from corpus.htmlclean import parse_html
-from corpus.store import Store
+from corpus.store.dedup import find_groups, jaccard, link_near_duplicates, shingles
+from corpus.store.document import Document, make_id
+from corpus.clean.htmlclean import parse_html
+from corpus.store.db import Store
 
 STORY = (
     "Ngày 14/9, Ban Dân vận Tỉnh ủy phối hợp với Sở Tư pháp tổ chức hội nghị quán triệt Luật Thực hiện dân chủ ở cơ sở. "

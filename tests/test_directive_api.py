@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from corpus.directives import find_directives
-from corpus.document import Document
-from corpus.provinces import to_2025
+from corpus.knowledge.directives import find_directives
+from corpus.store.document import Document
+from corpus.knowledge.provinces import to_2025
 from search_app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,8 +35,8 @@ def _docs() -> list[Document]:
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
-    from corpus import config
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.db import Store
     from indexer.build import update_index
 
     path = tmp_path_factory.mktemp("directives")
@@ -166,8 +166,8 @@ def test_citation_graph_as_graphml_and_csv(home):
 
 
 def test_records_follow_the_index_when_it_changes(tmp_path):
-    from corpus import config
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.db import Store
     from indexer.build import update_index
     from indexer.search import SearchService
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.directive_records import directive_records, name_issuer, read_mentions, type_of_number
+from corpus.extract.directive_records import directive_records, name_issuer, read_mentions, type_of_number
 
 # A corpus written for these tests: two documents numbered 16/CT-TTg (2016, dân vận; 2020, COVID-19),
 # cited with dates, years, bare, and from articles published before and after each.

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from corpus import rules
-from corpus.directives import find_directives, find_in_query, normalize_directive
-from corpus.vietnamese import fold
+from corpus.knowledge import rules
+from corpus.knowledge.directives import find_directives, find_in_query, normalize_directive
+from corpus.knowledge.vietnamese import fold
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 
@@ -266,7 +266,7 @@ def test_a_year_is_not_listed_before_a_plan_number():
 
 
 def test_cited_spans_slice_the_text_for_listed_numbers_too():
-    from corpus.directives import cited_spans
+    from corpus.knowledge.directives import cited_spans
 
     text = "Hội nghị sơ kết Quyết định số 217, 218 và 219-QĐ/TW của Bộ Chính trị"
     spans = cited_spans(text)

@@ -1,10 +1,10 @@
-"""corpus.docheader on Party and State headers laid out in different ways."""
+"""corpus.extract.docheader on Party and State headers laid out in different ways."""
 from __future__ import annotations
 
 import pytest
 
-from corpus.docheader import read_header
-from corpus.filetext import read_file
+from corpus.extract.docheader import read_header
+from corpus.clean.filetext import read_file
 from tests import filemaker as fm
 
 STATE = """ỦY BAN NHÂN DÂN

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from corpus.document import FIELDS, Document
+from corpus.store.document import FIELDS, Document
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,8 +79,8 @@ def spreadsheet_would_run(value: str) -> bool:
 
 
 def test_cli_csv_has_a_bom_and_no_cell_a_spreadsheet_would_run(tmp_path):
-    from corpus import config
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.db import Store
 
     with Store(config.store_path(tmp_path)) as store:
         store.upsert(HOSTILE)
@@ -94,8 +94,8 @@ def test_cli_csv_has_a_bom_and_no_cell_a_spreadsheet_would_run(tmp_path):
 
 
 def test_web_csv_has_no_cell_a_spreadsheet_would_run(tmp_path):
-    from corpus import config
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.db import Store
     from indexer.build import update_index
     from search_app import create_app
 
@@ -110,8 +110,8 @@ def test_web_csv_has_no_cell_a_spreadsheet_would_run(tmp_path):
 
 
 def _web_home(tmp_path, docs):
-    from corpus import config
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.db import Store
     from indexer.build import update_index
 
     with Store(config.store_path(tmp_path)) as store:
@@ -122,8 +122,8 @@ def _web_home(tmp_path, docs):
 
 def test_web_export_reads_rows_from_the_store_and_highlights_none(tmp_path, monkeypatch):
     import indexer.search
-    from corpus import config
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.db import Store
     from indexer.highlight import lead
     from search_app import create_app
 
@@ -151,7 +151,7 @@ def test_web_export_reads_rows_from_the_store_and_highlights_none(tmp_path, monk
 
 
 def test_web_export_without_a_store_says_what_to_run(tmp_path):
-    from corpus import config
+    from corpus.store import config
     from search_app import create_app
 
     home = _web_home(tmp_path, [Document(id="a", text="Công tác dân vận.")])

@@ -34,8 +34,8 @@ def test_the_table_holds_what_the_live_documents_store(tmp_path):
 
     from whoosh import index as windex
 
-    from corpus.document import Document
-    from corpus.store import Store
+    from corpus.store.document import Document
+    from corpus.store.db import Store
     from indexer.build import update_index
 
     rng = random.Random(3)
@@ -78,9 +78,9 @@ def test_equal_counts_are_in_vietnamese_alphabetical_order_everywhere(tmp_path):
     import subprocess
     import sys
 
-    from corpus import config
-    from corpus.document import Document
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.document import Document
+    from corpus.store.db import Store
     from indexer.build import update_index
     from indexer.search import SearchRequest, SearchService
     from search_app import create_app

@@ -17,7 +17,7 @@ from whoosh.matching import ListMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import SegmentReader
 
-from corpus.document import Document
+from corpus.store.document import Document
 from indexer.facets import FacetTable
 from indexer.ranker import Ranker
 from indexer.schema import FACETS, make_schema, to_fields

@@ -1,11 +1,11 @@
-"""corpus.filetext on real files made at test time: every format, OCR, legacy fonts, unreadable files."""
+"""corpus.clean.filetext on real files made at test time: every format, OCR, legacy fonts, unreadable files."""
 from __future__ import annotations
 
 import unicodedata
 
 import pytest
 
-from corpus.filetext import file_format, read_file, tool_available
+from corpus.clean.filetext import file_format, read_file, tool_available
 from tests import filemaker as fm
 
 needs_ocr = pytest.mark.skipif(not (tool_available("tesseract") and tool_available("pdftoppm")),

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from corpus import config
-from corpus.document import Document
-from corpus.genre import classify
-from corpus.importer import ImportProblem, from_record
-from corpus.store import Store
+from corpus.store import config
+from corpus.store.document import Document
+from corpus.extract.genre import classify
+from corpus.store.importer import ImportProblem, from_record
+from corpus.store.db import Store
 from indexer.build import update_index
 from indexer.search import QueryError, SearchRequest, SearchService
 

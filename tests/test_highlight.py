@@ -1,7 +1,7 @@
 """Snippets mark what matched: exact forms, the forms paired as in the query, else every accent form."""
 import pytest
 
-from corpus.vietnamese import fold, has_diacritics
+from corpus.knowledge.vietnamese import fold, has_diacritics
 from indexer.analysis import FOLDED_ANALYZER, SYLLABLE_ANALYZER
 from indexer.highlight import LEAD_SLACK, Terms, lead, matched_forms, merge_spans, snippet, spans
 

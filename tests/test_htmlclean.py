@@ -6,9 +6,9 @@ import unicodedata
 
 import pytest
 
-from corpus.dates import find_date, iso_date
-from corpus.htmlclean import decode_html, parse_html
-from corpus.htmlmeta import _person
+from corpus.extract.dates import find_date, iso_date
+from corpus.clean.htmlclean import decode_html, parse_html
+from corpus.extract.htmlmeta import _person
 
 SITES = ["bdv-quangninh", "phunu-hagiang", "cttdt-vinhlong", "dangbo-nghean", "baohagiang-tv"]
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus.htmlclean import parse_html
-from corpus.importer import MAX_HTML_BYTES, MAX_TEXT_CHARS, import_paths
-from corpus.store import Store
+from corpus.clean.htmlclean import parse_html
+from corpus.store.importer import MAX_HTML_BYTES, MAX_TEXT_CHARS, import_paths
+from corpus.store.db import Store
 
 TITLE = "Phong trào dân vận khéo ở Bắc Quang"
 PARAGRAPH = ("<p>Hội Phụ nữ huyện Bắc Quang triển khai phong trào thi đua Dân vận khéo, thực hiện Nghị quyết "

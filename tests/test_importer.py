@@ -1,7 +1,7 @@
 import json
 
-from corpus.importer import import_paths
-from corpus.store import Store
+from corpus.store.importer import import_paths
+from corpus.store.db import Store
 
 
 def test_jsonl_fields_given_are_kept_and_missing_ones_extracted(tmp_path):
@@ -92,8 +92,8 @@ def test_a_date_whose_year_no_search_can_filter_on_is_refused(tmp_path):
 
 def test_a_page_with_a_very_long_headline_imports_back_unchanged(tmp_path):
     """A crawled title over the import cap came back cut: export -> import was not exact."""
-    from corpus.document import Document
-    from corpus.htmlclean import parse_html
+    from corpus.store.document import Document
+    from corpus.clean.htmlclean import parse_html
 
     title = "Hội nghị " + "dân vận khéo " * 60
     body = "<p>" + "Ban Dân vận Tỉnh ủy triển khai phong trào thi đua dân vận khéo ở cơ sở. " * 8 + "</p>"
@@ -117,7 +117,7 @@ import subprocess  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from corpus.document import FIELDS, Document  # noqa: E402
+from corpus.store.document import FIELDS, Document  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WORDS = ("dân vận khéo công tác mặt trận tổ quốc hội nông dân phụ nữ cựu chiến binh đoàn thanh niên "
@@ -167,7 +167,7 @@ def varied_documents(n: int, seed: int = 13) -> list[Document]:
 
 
 def test_export_import_export_gives_the_same_documents(tmp_path):
-    from corpus import config
+    from corpus.store import config
 
     first, second, third = tmp_path / "first", tmp_path / "second", tmp_path / "third"
     with Store(config.store_path(first)) as store:
@@ -255,7 +255,7 @@ def test_each_skipped_line_is_printed_once(tmp_path):
 # --- careless input: sizes, ids, encodings (issue 14.14) ----------------------------
 
 def test_field_sizes_are_capped_per_field(tmp_path):
-    from corpus.document import MAX_CHARS
+    from corpus.store.document import MAX_CHARS
 
     path = tmp_path / "docs.jsonl"
     rows = [
@@ -285,7 +285,7 @@ def test_field_sizes_are_capped_per_field(tmp_path):
 
 def test_a_document_whose_id_ends_in_json_is_refused_so_no_link_breaks(tmp_path):
     """/doc/ID.json is the JSON twin of /doc/ID: the page of an id 'x.json' could never be reached."""
-    from corpus import config
+    from corpus.store import config
     from indexer.build import update_index
     from search_app import create_app
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.htmlclean import parse_html
+from corpus.clean.htmlclean import parse_html
 
 BODY = (
     "<p>Thực hiện Nghị quyết của Tỉnh ủy về công tác dân vận, thời gian qua Ban Dân vận huyện đã phối hợp "
@@ -112,7 +112,7 @@ def test_event_date_in_the_body_is_not_the_publication_date():
 
 
 def test_title_parts_drop_the_portal_name_by_site_name_host_and_portal_words():
-    from corpus.htmlmeta import PageMeta, title_parts
+    from corpus.extract.htmlmeta import PageMeta, title_parts
 
     meta = PageMeta(site_name="Châu Thành Online", host="www.chauthanh.example.vn")
     assert title_parts(f"Châu Thành Online - {HEADLINE}", meta) == [f"Châu Thành Online - {HEADLINE}", HEADLINE]
@@ -149,9 +149,9 @@ def _article(n: int, *, dated: bool) -> str:
 
 
 def test_the_portal_name_is_learned_from_the_hosts_titles_and_listing_dates_are_the_fallback(tmp_path):
-    from corpus.crawl import crawl, reclean
-    from corpus.sources import Source
-    from corpus.store import Store
+    from corpus.crawl.loop import crawl, reclean
+    from corpus.crawl.sources import Source
+    from corpus.store.db import Store
 
     teasers = "".join(f"<li><a href='/tin/bai-{n}.html'>{HEADLINES[n - 1]}</a> <span>(0{n}/03/2019)</span></li>"
                       for n in range(1, 5))
@@ -172,8 +172,8 @@ def test_the_portal_name_is_learned_from_the_hosts_titles_and_listing_dates_are_
 
 
 def test_listing_dates_need_one_link_and_one_date_per_teaser():
-    from corpus.htmlclean import parse_tree
-    from corpus.htmlmeta import listing_dates
+    from corpus.clean.htmlclean import parse_tree
+    from corpus.extract.htmlmeta import listing_dates
 
     root = parse_tree(
         "<html><body><ul><li><a href='/a.html'>Bài viết thứ nhất về dân vận</a> (02/01/2016)</li>"

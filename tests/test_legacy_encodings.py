@@ -5,8 +5,8 @@ import unicodedata
 
 import pytest
 
-from corpus import legacy_encodings as le
-from corpus.htmlclean import decode_html, parse_html
+from corpus.knowledge import legacy_encodings as le
+from corpus.clean.htmlclean import decode_html, parse_html
 
 # Written as the legacy fonts store them (the well-known look of such pages shown in a Unicode font).
 TCVN3_LINES = {

@@ -20,8 +20,8 @@ def test_every_folder_with_shipped_files_is_a_listed_package():
                 continue
             if any(f.endswith((".py", ".html", ".css", ".js", ".svg", ".tsv")) for f in files):
                 shipped.add(name)
-    assert {"corpus.data", "search_app.static", "search_app.templates"} <= shipped
+    assert {"corpus.knowledge.data", "search_app.static", "search_app.templates"} <= shipped
     assert shipped <= packages, f"not packages: {sorted(shipped - packages)}"
     # The data files are still declared, relative to their parent package.
-    assert "data/*" in options["package_data"]["corpus"]
+    assert "data/*" in options["package_data"]["corpus.knowledge"]
     assert {"templates/*.html", "static/*"} <= set(options["package_data"]["search_app"])

@@ -1,7 +1,7 @@
 """search_app.params: URL parameters parsed and checked where they arrive, messages that help."""
 import pytest
 
-from corpus.provinces import closest_provinces
+from corpus.knowledge.provinces import closest_provinces
 from search_app import create_app
 from search_app.params import BadParameter, SearchParams
 

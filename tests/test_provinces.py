@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.provinces import (
+from corpus.knowledge.provinces import (
     PROVINCES,
     PROVINCES_2025,
     as_pre_2025,
@@ -14,7 +14,7 @@ from corpus.provinces import (
     province_from_host,
     to_2025,
 )
-from corpus.vietnamese import key
+from corpus.knowledge.vietnamese import key
 
 # DESIGN.md, "Provinces": the 2025 province <- the provinces merged into it.
 MERGES = {

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 from whoosh import query as Q
 
-from corpus import config
-from corpus.document import Document
-from corpus.store import Store
+from corpus.store import config
+from corpus.store.document import Document
+from corpus.store.db import Store
 from indexer.build import update_index
 from indexer.queryparse import excluded_parts, parse, required_parts
 from indexer.search import SearchService

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from whoosh import index as windex
 
-from corpus.directives import find_directives
-from corpus.document import Document
+from corpus.knowledge.directives import find_directives
+from corpus.store.document import Document
 from indexer.search import IndexMissing, QueryError, SearchRequest, SearchService
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,8 +50,8 @@ def _docs() -> list[Document]:
 
 
 def _build(home: Path, docs: list[Document], rebuild: bool = False, procs: int | None = None):
-    from corpus import config
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.db import Store
     from indexer.build import update_index
 
     with Store(config.store_path(home)) as store:
@@ -70,7 +70,7 @@ def home(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def service(home) -> SearchService:
-    from corpus import config
+    from corpus.store import config
 
     return SearchService(config.index_path(home))
 
@@ -144,7 +144,7 @@ def test_a_query_naming_a_subject_shows_its_record_above_the_hits(service):
 
 
 def test_similar_takes_a_shared_record_as_evidence_not_a_shared_number(tmp_path):
-    from corpus import config
+    from corpus.store import config
 
     # a, b and c share no word but the number (and words every document has): b cites another record.
     docs = [
@@ -158,7 +158,7 @@ def test_similar_takes_a_shared_record_as_evidence_not_a_shared_number(tmp_path)
 
 
 def test_an_update_reattributes_the_citations_a_new_document_changes(tmp_path):
-    from corpus import config
+    from corpus.store import config
 
     docs = {d.id: d for d in _docs()}
     _build(tmp_path, [docs["d2016"], docs["bare-2021"]])
@@ -176,8 +176,8 @@ def test_an_update_reattributes_the_citations_a_new_document_changes(tmp_path):
 
 
 def test_danvan_index_says_which_documents_it_rewrote_for_their_records(tmp_path):
-    from corpus import config
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.db import Store
 
     docs = {d.id: d for d in _docs()}
     _build(tmp_path, [docs["d2016"], docs["bare-2021"]])
@@ -190,7 +190,7 @@ def test_danvan_index_says_which_documents_it_rewrote_for_their_records(tmp_path
 
 
 def test_an_update_agrees_with_a_rebuild(tmp_path):
-    from corpus import config
+    from corpus.store import config
 
     docs = _docs()
     for end in (3, 6, len(docs)):  # documents arrive in three imports
@@ -205,10 +205,10 @@ def test_an_update_agrees_with_a_rebuild(tmp_path):
 
 
 def test_an_index_from_an_older_schema_is_reported_and_rebuilt(tmp_path):
-    from corpus import config
+    from corpus.store import config
     from indexer.schema import make_schema
 
-    from corpus.store import Store
+    from corpus.store.db import Store
 
     with Store(config.store_path(tmp_path)) as store:
         store.upsert_many(_docs()[:2])
@@ -227,7 +227,7 @@ def test_an_index_from_an_older_schema_is_reported_and_rebuilt(tmp_path):
 
 
 def test_an_index_lacking_a_field_is_rebuilt_even_when_its_stamps_look_current(tmp_path):
-    from corpus import config
+    from corpus.store import config
     from indexer.build import STAMPS_FILE
     from indexer.schema import make_schema
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from corpus.crawl import crawl
-from corpus.render import is_shell, render_problem
-from corpus.sources import Source
-from corpus.store import Store
+from corpus.crawl.loop import crawl
+from corpus.crawl.render import is_shell, render_problem
+from corpus.crawl.sources import Source
+from corpus.store.db import Store
 from tests.test_crawl import SiteServer
 from tests.test_layouts import BODY, HEADLINE, page
 

@@ -158,9 +158,9 @@ def test_json_shape(mini_service):
 
 
 def test_similar_documents_exclude_the_document_and_its_near_duplicates(mini_home):
-    from corpus import config
-    from corpus.document import Document
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.document import Document
+    from corpus.store.db import Store
     from indexer.build import update_index
     from indexer.search import SearchService
 

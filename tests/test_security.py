@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corpus import config
-from corpus.importer import import_paths
-from corpus.store import Store
+from corpus.store import config
+from corpus.store.importer import import_paths
+from corpus.store.db import Store
 from indexer.build import update_index
 from search_app import create_app
 
@@ -209,9 +209,9 @@ def _free_port() -> int:
 def test_crawler_never_leaves_its_site_nor_visits_private_addresses(tmp_path):
     """A public-looking portal links and redirects to other sites and to private/loopback/metadata
     addresses: none of them is requested."""
-    from corpus.crawl import crawl
-    from corpus.fetch import Fetcher
-    from corpus.sources import Source
+    from corpus.crawl.loop import crawl
+    from corpus.crawl.fetch import Fetcher
+    from corpus.crawl.sources import Source
 
     requested: list[str] = []
     evil = ["http://127.0.0.1/admin", "http://localhost:5000/", "http://10.0.0.8/", "http://192.168.1.1/",

@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from corpus import config
-from corpus.importer import import_paths
-from corpus.store import Store
+from corpus.store import config
+from corpus.store.importer import import_paths
+from corpus.store.db import Store
 from indexer.build import update_index
 from indexer.search import SearchRequest, SearchService
 

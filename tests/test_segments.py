@@ -6,9 +6,9 @@ import pytest
 from whoosh import index as windex
 from whoosh.util.numeric import length_to_byte
 
-from corpus.document import Document
-from corpus.store import Store
-from corpus.vietnamese import fold
+from corpus.store.document import Document
+from corpus.store.db import Store
+from corpus.knowledge.vietnamese import fold
 from indexer.build import update_index
 from indexer.schema import SyllablePositions, make_schema, positions_array, to_fields
 from indexer import segments

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from corpus import config
-from corpus.document import Document
-from corpus.store import Store
+from corpus.store import config
+from corpus.store.document import Document
+from corpus.store.db import Store
 from indexer.analysis import word_terms
 from indexer.build import update_index
 from indexer.search import SearchRequest, SearchService

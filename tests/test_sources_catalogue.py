@@ -1,4 +1,4 @@
-"""The shipped catalogue of real portals (corpus/data/sources.toml): it parses, stays in scope, filters.
+"""The shipped catalogue of real portals (corpus/knowledge/data/sources.toml): it parses, stays in scope, filters.
 
 No network: the catalogue's URLs are only parsed here; the crawl test points
 the catalogue at a local server.
@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from corpus import sources as src
-from corpus.provinces import canonical_province
-from corpus.store import Store
+from corpus.crawl import sources as src
+from corpus.knowledge.provinces import canonical_province
+from corpus.store.db import Store
 from tests.test_crawl import SiteServer
 
 

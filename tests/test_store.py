@@ -1,7 +1,7 @@
 import pytest
 
-from corpus.document import Document
-from corpus.store import Store
+from corpus.store.document import Document
+from corpus.store.db import Store
 
 
 def test_upsert_adds_updates_and_skips_unchanged(tmp_path):
@@ -28,7 +28,7 @@ def test_wal_mode_and_counts(tmp_path):
 def test_documents_and_fields_by_id_come_in_the_order_asked_across_batches(tmp_path):
     import random
 
-    from corpus import store as store_module
+    from corpus.store import db as store_module
 
     store = Store(tmp_path / "db.sqlite")
     store.upsert_many([Document(id=f"d{i}", text=f"Văn bản {i}\n\n" + "dân vận " * 200, title=f"T{i}",

@@ -39,7 +39,7 @@ def test_a_suggested_phrase_must_occur_somewhere():
 
 def _counting(counts: dict[str, int]) -> tuple[Speller, list[str]]:
     """A speller over ``counts`` that records every term it looks up."""
-    from corpus.vietnamese import fold
+    from corpus.knowledge.vietnamese import fold
 
     looked: list[str] = []
     folded: dict[str, int] = {}

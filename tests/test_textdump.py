@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from corpus.extract import extract_metadata
-from corpus.textdump import parse_text_dump
+from corpus.extract.textmeta import extract_metadata
+from corpus.clean.textdump import parse_text_dump
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 SEEDS = SHARED / "corpus" / "seeds"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from corpus import config
-from corpus.document import Document
-from corpus.store import Store
-from corpus.vietnamese import fold, normalize
+from corpus.store import config
+from corpus.store.document import Document
+from corpus.store.db import Store
+from corpus.knowledge.vietnamese import fold, normalize
 from indexer.build import update_index
 from indexer.search import QueryError, SearchRequest, SearchService
 from indexer.trends import timelines

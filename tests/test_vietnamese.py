@@ -2,7 +2,7 @@ import unicodedata
 
 import pytest
 
-from corpus.vietnamese import fold, has_diacritics, key, normalize
+from corpus.knowledge.vietnamese import fold, has_diacritics, key, normalize
 
 
 @pytest.mark.parametrize("old,new", [

@@ -13,8 +13,8 @@ from search_app import create_app
 
 def build_home(path, docs):
     """A data dir holding ``docs`` stored and indexed."""
-    from corpus import config
-    from corpus.store import Store
+    from corpus.store import config
+    from corpus.store.db import Store
     from indexer.build import update_index
 
     with Store(config.store_path(path)) as store:
@@ -25,7 +25,7 @@ def build_home(path, docs):
 
 def extra_documents():
     """One document with everything a document page can show."""
-    from corpus.document import Document
+    from corpus.store.document import Document
 
     return [Document(
         id="d7", title="Tập huấn kỹ năng dân vận cho cán bộ cơ sở",

@@ -6,11 +6,11 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from cli import cli
-from corpus.document import Document
-from corpus.extract import extract_metadata
-from corpus.htmlclean import parse_html
-from corpus.importer import import_paths
-from corpus.store import Store
+from corpus.store.document import Document
+from corpus.extract.textmeta import extract_metadata
+from corpus.clean.htmlclean import parse_html
+from corpus.store.importer import import_paths
+from corpus.store.db import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "corpus/samples/demo.jsonl"

@@ -1,0 +1,193 @@
+"""Text dumps of portal pages (boilerplate included) -> title, clean text and metadata.
+
+A dump is the page's text, one block per line: menus and portal name, then the
+article (title, date line, paragraphs, byline), then share bars, counters and
+forms.  The article block is found generically: its first real paragraph, the
+title line just above it (next to the CMS date line), and the first end-of-article
+line below it (``rules.END_LINES``).  What counts as furniture is data in
+``corpus/knowledge/rules.py``.
+
+>>> doc = parse_text_dump("\\n".join([
+...     "Trang chủ", "Báo Quảng Ninh", "Tổng kết công tác dân vận năm 2023", "15:15, 10/01/2024",
+...     "Chiều 9/1, Ban Dân vận Tỉnh ủy tổng kết công tác dân vận năm 2023, triển khai Kế hoạch số "
+...     "202-KH/BDVTU và Nghị quyết 12 của Tỉnh ủy.",
+...     "Minh Hằng", "Facebook", "Tổng truy cập: 952838"]))
+>>> doc["title"], doc["published"], doc["province"], doc["author"]
+('Tổng kết công tác dân vận năm 2023', '2024-01-10', 'Quảng Ninh', 'Minh Hằng')
+>>> doc["text"][:40], doc["directives"], doc["directives_partial"]
+('Chiều 9/1, Ban Dân vận Tỉnh ủy tổng kết ', ['202-KH/BDVTU'], ['Nghị quyết 12'])
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from corpus.knowledge import rules
+from corpus.extract.dates import parse_date_line, split_trailing_date
+from corpus.extract.textmeta import extract_metadata
+from corpus.knowledge.vietnamese import key, nfc
+
+_END_RE = re.compile("|".join(f"(?:{p})" for p in rules.END_LINES), re.I)
+_DROP_RE = re.compile("|".join(f"(?:{p})" for p in rules.DROP_LINES), re.I)
+_POSITION_RE = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(key(w)) for w in rules.POSITION_WORDS) + r")(?!\w)")
+_SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
+
+# A paragraph: a long line with sentence punctuation.
+PARAGRAPH_CHARS = 120
+TITLE_CHARS = (10, 300)
+BYLINE_CHARS = 60
+DUPLICATE_MIN_CHARS = 20
+# Non-blank lines above the first paragraph searched for the title and the date line.
+TITLE_LOOKBACK = 15
+DATE_LOOKBACK = 4
+_INITIALS_RE = re.compile(r"(?:[A-ZĐ]\.\s?)+[A-ZĐ]?\.?")
+
+
+def _clean_line(line: str) -> str:
+    return _SPACES_RE.sub(" ", line).strip()
+
+
+def _is_furniture(line: str) -> bool:
+    return bool(_DROP_RE.fullmatch(line) or _END_RE.fullmatch(line))
+
+
+def _is_date_line(line: str) -> bool:
+    return parse_date_line(line) is not None
+
+
+def _is_paragraph(line: str) -> bool:
+    return len(line) >= PARAGRAPH_CHARS and bool(re.search(r"[.,;:!?…]", line)) and not _is_furniture(line)
+
+
+def _dedupe_title(line: str) -> str:
+    """"X X" (a title printed twice on one line) -> "X"."""
+    half, rest = divmod(len(line), 2)
+    if rest and line[:half] == line[half + 1:] and line[half] == " ":
+        return line[:half]
+    return line
+
+
+def _title_like(line: str) -> bool:
+    low, high = TITLE_CHARS
+    return (
+        low <= len(line) <= high
+        and len(line.split()) >= 3
+        and not line.endswith((".", ",", ";", ":"))
+        and not _is_furniture(line)
+        and not _is_date_line(line)
+    )
+
+
+def _find_title(lines: list[str], first: int) -> tuple[int | None, str | None]:
+    """(index, title) of the title line above the first paragraph.
+
+    Date lines, share bars and short meta lines ("Đăng bởi", "Ban Biên tập")
+    may stand between; the first other line must look like a title.
+    """
+    for i in _filled_before(lines, first, TITLE_LOOKBACK):
+        line = lines[i]
+        if _is_date_line(line) or _is_furniture(line) or len(line.split()) < 3:
+            continue
+        title, _date = split_trailing_date(_dedupe_title(line))
+        title = _dedupe_title(title)
+        if _title_like(title):
+            return i, title
+        return None, None
+    return None, None
+
+
+def _filled_before(lines: list[str], index: int, count: int) -> list[int]:
+    """Indexes of the ``count`` non-blank lines above ``index``, nearest first."""
+    found = []
+    for i in range(index - 1, -1, -1):
+        if lines[i]:
+            found.append(i)
+            if len(found) == count:
+                break
+    return found
+
+
+def _byline_name(line: str) -> str | None:
+    """The name part of a byline ("Thu Chung" in "Theo Thu Chung – TTTT tỉnh"), or None if not a byline.
+
+    Accepts "Nguyễn Đình Tề", "Văn Bính- Hải Hà", "N.H", "Minh Hằng - Ban Dân vận Tỉnh ủy".
+    """
+    if not line or len(line) > BYLINE_CHARS:
+        return None
+    if _INITIALS_RE.fullmatch(line):
+        return line
+    if line.endswith((".", ":", ";", ",")):
+        return None
+    for prefix in rules.BYLINE_PREFIXES:
+        if line.startswith(prefix + " "):
+            line = line[len(prefix):].strip()
+            break
+    name = re.split(r"\s+[–(]\s*|\s+-\s+", line, maxsplit=1)[0]  # the source may follow a dash
+    words = [w for w in re.split(r"[\s\-–,&]+", name) if w]
+    if len(words) == 1 and not (len(words[0]) >= 2 and words[0].isupper()):
+        return None  # one plain word ("Top") is furniture; one acronym ("TTXVN") is a source
+    if len(words) <= 8 and all(w[0].isupper() for w in words) and not _POSITION_RE.search(key(name)):
+        return name
+    return None
+
+
+def _split_byline(body: list[str]) -> tuple[list[str], str | None]:
+    """Body without its trailing byline block, and the author as printed (None if unsure).
+
+    The block is a name line, possibly followed by the author's position line.
+    """
+    for back in (2, 1):
+        if len(body) < back:
+            continue
+        line, rest = body[-back], body[len(body) - back + 1:]
+        if _byline_name(line) and all(_POSITION_RE.search(key(r)) and len(r) <= BYLINE_CHARS for r in rest):
+            return body[:-back], line
+    return body, None
+
+
+def _dedupe_paragraphs(paragraphs: list[str], title: str | None) -> list[str]:
+    """Drop paragraphs printed twice, the title repeated as a paragraph, and a lede repeated
+    at the start or end of a later paragraph."""
+    out: list[str] = []
+    seen = {title} if title else set()
+    for p in paragraphs:
+        if p in seen and len(p) >= DUPLICATE_MIN_CHARS:
+            continue
+        seen.add(p)
+        out.append(p)
+    for i, lede in enumerate(out):
+        if len(lede) < DUPLICATE_MIN_CHARS:
+            continue
+        for j in range(i + 1, len(out)):
+            if out[j] != lede and out[j].endswith(lede):
+                out[j] = out[j][: -len(lede)].rstrip()
+            elif out[j] != lede and out[j].startswith(lede):
+                out[j] = out[j][len(lede):].lstrip()
+    return [p for p in out if p]
+
+
+def _article_bounds(lines: list[str]) -> tuple[int, int | None, str | None, int]:
+    """(first paragraph, title line or None, title or None, end) of the article block."""
+    first = next((i for i, line in enumerate(lines) if _is_paragraph(line)), None)
+    if first is None:  # a short item: the first line that is not furniture
+        first = next((i for i, line in enumerate(lines) if line and not _is_furniture(line)), len(lines))
+    title_at, title = _find_title(lines, first)
+    end = next((i for i in range(first, len(lines)) if _END_RE.fullmatch(lines[i])), len(lines))
+    return first, title_at, title, end
+
+
+def parse_text_dump(raw: str) -> dict[str, Any]:
+    """Title, clean text, author and metadata (Document keys) of a portal page's text dump."""
+    lines = [_clean_line(line) for line in nfc(raw or "").splitlines()]
+    first, title_at, title, end = _article_bounds(lines)
+    top = first if title_at is None else title_at
+    body = [x for x in lines[top + (title_at is not None):end] if x and not _is_furniture(x) and not _is_date_line(x)]
+    body, author = _split_byline(body)
+    text = "\n\n".join(_dedupe_paragraphs(body, title))
+    # The publication date stands next to the title, under it or just above; other dates
+    # on the page are today's date in a widget or other articles' dates.  Nearest first.
+    near = lines[top:first + 1] + [lines[i] for i in _filled_before(lines, top, DATE_LOOKBACK)]
+    dates = [d for d in (parse_date_line(x) or split_trailing_date(x)[1] for x in near if x) if d]
+    header = [x for x in lines[:top] + lines[end:] if x and not _is_date_line(x)]
+    meta = extract_metadata(text, title=title, header=dates + header)
+    return {"title": title, "text": text, "author": author, **meta}

@@ -1,0 +1,1 @@
+"""Crawling portals: polite fetching, the resumable frontier, sources, the crawl loop, rendering."""

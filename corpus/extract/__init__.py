@@ -1,0 +1,1 @@
+"""Facts of a clean text: title, dates, province, cited directives and their records, genre, headers."""

@@ -1,0 +1,127 @@
+"""Genre (what kind of document) and period (what time it reports on) of a text.
+
+Read from the title first, then the heading lines that open the text, then
+the names of attached files; the rules are data in :mod:`corpus.knowledge.genre_rules`.
+The period is not the publication year: a 2016 review published in January
+2017 covers 2016.
+
+>>> classify("Báo cáo sơ kết công tác dân vận 6 tháng đầu năm 2022", "")
+('six_month_review', '2022-H1')
+>>> classify("Tổng kết công tác năm 2016", "Ngày 10/01/2017 ...")
+('annual_review', '2016')
+>>> classify(None, "Một ngày ở bản.")
+('unknown', None)
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+from corpus.knowledge.genre_rules import (FIRST_CHARS, GENRE_RULES, GENRES, HEADING_CHARS, HEADING_LINES, MAX_RANGE_YEARS,
+                                 PERIOD_RULES, QUARTERS, TEXT_GENRES)
+from corpus.knowledge.vietnamese import key
+
+UNKNOWN = "unknown"
+_NAME_SEPARATORS = re.compile(r"[-_.+\s]+")
+_PERIOD = re.compile(r"(?:19|20)\d{2}(?:-(?:H[12]|Q[1-4]|9M|(?:19|20)\d{2}))?")
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> tuple[list[tuple[str, list[re.Pattern]]], list[tuple[str, re.Pattern]]]:
+    genres = [(name, [re.compile(p, re.M) for p in patterns]) for name, patterns in GENRE_RULES]
+    periods = [(kind, re.compile(p)) for kind, p in PERIOD_RULES]
+    return genres, periods
+
+
+def _places(title: str | None, text: str, attachments: Sequence[str] = ()) -> list[tuple[str, bool]]:
+    """Where to look, in order, as (:func:`key` text, is the title): the title, the heading lines
+    that open the text, the attachments' file names."""
+    places = [(key(title), True)] if title and title.strip() else []
+    # An official document's opening: "BÁO CÁO" on one line, "Tổng kết ..." on the next.  A long
+    # line is a paragraph: news telling of a review meeting, not the review itself.
+    lines = [line for line in text[:FIRST_CHARS].splitlines() if line.strip()][:HEADING_LINES]
+    headings = [key(line) for line in lines if len(line.strip()) <= HEADING_CHARS]
+    places.append(("\n".join(headings), False))
+    places += [(key(attachment_name(a)), False) for a in attachments]
+    return [(place, is_title) for place, is_title in places if place]
+
+
+def attachment_name(url: str) -> str:
+    """The words of an attached file's name.
+
+    >>> attachment_name("https://x.vn/files/BC%20so-ket_6_thang%20dau%20nam%202022.signed.pdf")
+    'BC so ket 6 thang dau nam 2022 signed'
+    """
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    name = name.rsplit(".", 1)[0] if "." in name else name
+    return " ".join(_NAME_SEPARATORS.split(name)).strip()
+
+
+def find_genre(places: list[tuple[str, bool]]) -> str:
+    """The first genre whose rule matches one of ``places`` (tried in order), else ``"unknown"``.
+
+    Only ``TEXT_GENRES`` may come from a place other than the title.
+    """
+    genres, _ = _compiled()
+    for place, is_title in places:
+        for name, patterns in genres:
+            if (is_title or name in TEXT_GENRES) and any(p.search(place) for p in patterns):
+                return name
+    return UNKNOWN
+
+
+def find_period(place: str) -> str | None:
+    """The first period ``place`` (key text) names: "2022-H1", "2022-Q3", "2022-9M", "2018", "2016-2020";
+    None if there is none or the first is a span of months this module does not know.
+
+    The first, because a review names what it reviews before the next tasks
+    ("Tổng kết năm 2016 và phương hướng năm 2017").
+    """
+    _, periods = _compiled()
+    found = []  # (start, rule order, kind, match)
+    for order, (kind, pattern) in enumerate(periods):
+        for m in pattern.finditer(place):
+            if kind == "range" and not 0 < int(m.group(2)) - int(m.group(1)) <= MAX_RANGE_YEARS:
+                continue
+            found.append((m.start(), order, kind, m))
+            break
+    if not found:
+        return None
+    _, _, kind, m = min(found, key=lambda f: f[:2])
+    if kind == "unknown":
+        return None
+    if kind == "range":
+        return f"{m.group(1)}-{m.group(2)}"
+    if kind == "quarter":
+        return f"{m.group(2)}-Q{QUARTERS[m.group(1)]}"
+    return m.group(1) + {"half1": "-H1", "half2": "-H2", "nine": "-9M", "year": ""}[kind]
+
+
+def classify(title: str | None, text: str, attachments: Sequence[str] = ()) -> tuple[str, str | None]:
+    """(genre, period) of a document from its title, opening and attached files' names;
+    genre "unknown", period None when unsure."""
+    places = _places(title, text or "", attachments)
+    genre = find_genre(places)
+    for place, is_title in places:
+        # Outside the title, a year is read only for a document that reports on a period.
+        if is_title or genre in TEXT_GENRES:
+            period = find_period(place)
+            if period is not None:
+                return genre, period
+    return genre, None
+
+
+def is_period(value: str) -> bool:
+    """True for a period as :func:`find_period` writes it.
+
+    >>> is_period("2022-H1"), is_period("2016-2020"), is_period("H1")
+    (True, True, False)
+    """
+    return _PERIOD.fullmatch(value) is not None
+
+
+def is_genre(value: str) -> bool:
+    """True for one of the genre names (``GENRES``)."""
+    return value in GENRES

@@ -1,0 +1,56 @@
+"""Metadata of a clean article text: date, year, province, cited documents.
+
+Shared by the text-dump cleaner, the HTML cleaner and JSONL imports with
+missing fields.  Unknown stays None: a wrong province is worse than none.
+
+>>> text = "UBND tỉnh Vĩnh Long triển khai Chỉ thị số 16/CT - TTg."
+>>> meta = extract_metadata(text, header=["Ngày 14/03/2019 08:59:47"])
+>>> meta["published"], meta["province"], meta["province_2025"], meta["directives"]
+('2019-03-14', 'Vĩnh Long', 'Vĩnh Long', ['16/CT-TTg'])
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from corpus.extract.dates import find_published, find_year
+from corpus.knowledge.directives import find_directives
+from corpus.knowledge.provinces import detect_province, to_2025
+from corpus.knowledge.vietnamese import nfc
+
+# Provinces merged on this day; a page published later names the new province.
+REORGANISED = "2025-07-01"
+# How many first lines of the text may hold the CMS date line.
+DATE_LINES = 3
+
+
+def extract_metadata(
+    text: str,
+    *,
+    title: str | None = None,
+    header: Sequence[str] = (),
+    url: str | None = None,
+    source_province: str | None = None,
+) -> dict[str, Any]:
+    """published, year, year_source, province, province_2025, directives, directives_partial of a clean text."""
+    text = nfc(text or "")
+    title = nfc(title) if title else None
+    lines = [nfc(line) for line in header] + text.splitlines()[:DATE_LINES]
+    published = find_published(lines)
+    about = f"{title}\n\n{text}" if title else text
+    # The year a text names ("năm 2016" in a 2017 review) is only a fallback for an undated page.
+    year, year_source = (int(published[:4]), "published") if published else (find_year(about), "text")
+    province = detect_province(header=list(header), url=url, text=text, title=title, source_province=source_province)
+    province_2025 = to_2025(province)
+    if province and published and published >= REORGANISED:
+        province = province_2025  # "Hà Giang" no longer exists then: the page says "Tuyên Quang"
+    directives, partial = find_directives(about)
+    return {
+        "published": published,
+        "year": year,
+        "year_source": year_source if year else None,
+        "province": province,
+        "province_2025": province_2025,
+        "directives": directives,
+        "directives_partial": partial,
+    }

@@ -1,0 +1,95 @@
+"""What kind of document a text is, and what period it covers: the rules as data.
+
+``corpus/extract/genre.py`` is generic; the Vietnamese phrasings live here.  Patterns
+are regular expressions over :func:`corpus.knowledge.vietnamese.key` text (diacritics
+removed, lower case, single spaces), so "Sơ kết", "SƠ KẾT" and "so ket" all
+match.  Supporting a new phrasing means adding a pattern below.
+"""
+from __future__ import annotations
+
+# Genre names (the Document field, index facet and --genre value) with
+# their Vietnamese labels.  "unknown": no rule was sure.
+GENRES: dict[str, str] = {
+    "six_month_review": "Sơ kết 6 tháng",
+    "annual_review": "Tổng kết năm",
+    "multi_year_review": "Sơ kết/tổng kết nhiều năm",
+    "plan": "Kế hoạch",
+    "guidance": "Hướng dẫn",
+    "report": "Báo cáo",
+    "model_story": "Gương điển hình, Dân vận khéo",
+    "news": "Tin hoạt động",
+    "unknown": "Chưa xác định",
+}
+
+_REVIEW = r"(?:so ket|tong ket|bao cao ket qua|danh gia ket qua|kiem diem)"
+_SIX = r"(?:6|06|sau)"
+# Words between a review and its year, but not a quarter or a span of months ("quý III năm 2022").
+_NOT_PART = r"(?:(?!quy |thang )[^.;:\n])"
+_N_YEARS = r"(?:\d{1,2}|muoi|nam|ba|hai|bay)"  # "sơ kết 5 năm", "tổng kết mười năm"
+
+# (genre, patterns): the first genre with a matching pattern wins, so the
+# order matters.  "Kế hoạch tổ chức sơ kết ..." is a plan, not a review; a
+# "Báo cáo sơ kết 6 tháng" is a six-month review, so plain "report" comes after
+# the reviews.  Document-type words count only at the start of a title or
+# line ("Triển khai kế hoạch ..." is news about a plan): patterns are
+# matched line by line (``^`` is a line's start).
+GENRE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("plan", (r"^(?:du thao )?ke hoach\b", r"^kh\b")),
+    ("guidance", (r"^(?:du thao )?huong dan\b", r"^hd\b")),
+    ("multi_year_review", (
+        rf"{_REVIEW} (?:[^.;:\n]{{0,40}} )?{_N_YEARS} nam (?:thuc hien|trien khai|hoat dong|xay dung|phong trao)",
+        rf"{_REVIEW} (?:[^.;:\n]{{0,60}} )?giai doan \d{{4}}",
+        rf"{_REVIEW} (?:[^.;:\n]{{0,60}} )?nhiem ky \d{{4}}",
+        rf"{_REVIEW} (?:[^.;:\n]{{0,60}} )?\(?\d{{4}} ?[-–] ?\d{{4}}\)?",
+    )),
+    ("six_month_review", (
+        rf"{_REVIEW} (?:[^.;:\n]{{0,60}} )?{_SIX} thang (?:dau|cuoi)? ?nam",
+        rf"{_SIX} thang (?:dau|cuoi) nam",
+        rf"{_REVIEW} {_SIX} thang",
+    )),
+    ("annual_review", (
+        r"tong ket (?:cong tac )?nam\b",
+        rf"tong ket (?:{_NOT_PART}{{0,80}} )?nam \d{{4}}",
+        rf"^(?:bao cao )?ket qua (?:{_NOT_PART}{{0,60}} )?nam \d{{4}}",
+    )),
+    ("report", (r"^(?:du thao )?bao cao\b", r"^bc\b")),
+    ("model_story", (
+        r"\bdan van kheo\b", r"\bguong (?:dien hinh|sang|dan van)", r"\bdien hinh tien tien\b",
+        r"\bdien hinh (?:dan van|trong)", r"\bguong nguoi tot\b", r"\bnguoi tot,? viec tot\b",
+    )),
+    ("news", (
+        r"\b(?:to chuc|khai mac|be mac|ra quan|trao tang|trao qua|tang qua|tham hoi|tham va|chuc mung|"
+        r"tap huan|hoi thao|toa dam|giao ban|hoi nghi|ky niem|phat dong|khanh thanh|ban giao|"
+        r"ky ket|tiep xuc cu tri|doi thoai|ho tro|trien khai|quan triet|gap mat|hoi thi|le phat)\b",
+    )),
+)
+
+# Roman and Arabic quarter numbers.
+QUARTERS = {"i": 1, "1": 1, "ii": 2, "2": 2, "iii": 3, "3": 3, "iv": 4, "4": 4}
+
+_Y = r"((?:19|20)\d{2})"
+# (kind, pattern): tried in this order, the first that matches decides.  A
+# span of months this list does not know ("4 tháng đầu năm 2022") stops
+# the search rather than letting "năm 2022" claim the whole year.
+PERIOD_RULES: tuple[tuple[str, str], ...] = (
+    ("range", rf"(?:giai doan|nhiem ky|tu nam|\() ?{_Y} ?(?:[-–—/]|den|den nam) ?{_Y}"),
+    ("range", rf"\b{_Y} ?[-–—] ?{_Y}\b"),
+    ("half1", rf"{_SIX} thang dau nam (?:nam )?{_Y}"),
+    ("half2", rf"{_SIX} thang cuoi nam (?:nam )?{_Y}"),
+    ("half1", rf"{_SIX} thang dau nam ?/ ?{_Y}"),
+    ("nine", rf"(?:9|09|chin) thang (?:dau )?nam (?:nam )?{_Y}"),
+    ("quarter", rf"quy (i{{1,3}}|iv|[1-4]) (?:nam )?(?:/ ?)?{_Y}"),
+    ("quarter", rf"quy (i{{1,3}}|iv|[1-4]) ?/ ?{_Y}"),
+    ("unknown", r"\b\d{1,2} thang (?:dau |cuoi )?nam\b"),
+    ("year", rf"\bnam {_Y}\b"),
+)
+# A range longer than this is no reporting period ("1930-2020": a history).
+MAX_RANGE_YEARS = 30
+# How much of the text, after the title, may say what the document is: its first
+# lines, if short enough to be headings ("KẾ HOẠCH", "Tổng kết công tác ...").
+FIRST_CHARS = 400
+HEADING_LINES = 6
+HEADING_CHARS = 150
+# Genres that the opening lines or an attached file's name may show (an official
+# document's own heading); news and model stories are known by their titles only.
+TEXT_GENRES = frozenset({"plan", "guidance", "multi_year_review", "six_month_review", "annual_review", "report"})

@@ -1,0 +1,1 @@
+"""The store: Documents, the SQLite database, imports, near-duplicates, the data directory."""

@@ -1,0 +1,199 @@
+"""SQLite corpus store: the Documents (and, later, crawl state).
+
+The store is the source of truth; the Whoosh index is derived from it.
+WAL mode lets searches and `danvan stats` read while an import writes.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from corpus.store.document import FIELDS, LIST_FIELDS, Document
+
+MMAP_BYTES = 256 * 2**20  # of the database file that reads may map
+BATCH = 500  # ids per query when reading documents by id: well under SQLite's limit on parameters
+
+def _column_type(name: str) -> str:
+    return "INTEGER" if name == "year" else "TEXT"
+
+
+_COLUMNS = ", ".join(f"{name} {_column_type(name)}" for name in FIELDS if name != "id")
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS documents (
+    id TEXT PRIMARY KEY,
+    {_COLUMNS},
+    stamp TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_content_hash ON documents(content_hash);
+"""
+
+
+class Store:
+    """A corpus database file holding Documents."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(self.path, timeout=30)
+        self.db.row_factory = sqlite3.Row
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        # Reads map the file instead of copying it page by page (an export reads thousands of rows by id).
+        self.db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        self.db.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Add Document fields newer than this database file; re-stamp rows when one was added."""
+        if not self._missing_columns():
+            return
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")  # another process may be migrating the same file
+            missing = self._missing_columns()
+            for name in missing:
+                self.db.execute(f"ALTER TABLE documents ADD COLUMN {name} {_column_type(name)}")
+            if missing:
+                # Loading a row applies today's rules (a published date decides the year);
+                # the new stamps make the next `danvan index` pick the changes up.
+                ids = [row[0] for row in self.db.execute("SELECT id FROM documents")]  # one row in memory at a time
+                for doc_id in ids:
+                    doc = _from_row(self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone())
+                    values = _to_row(doc)
+                    assignments = ", ".join(f"{n} = ?" for n in values)
+                    self.db.execute(f"UPDATE documents SET {assignments}, stamp = ? WHERE id = ?",
+                                    [*values.values(), doc.stamp(), doc.id])
+
+    def _missing_columns(self) -> list[str]:
+        have = {row[1] for row in self.db.execute("PRAGMA table_info(documents)")}
+        return [name for name in FIELDS if name not in have]
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def upsert(self, doc: Document) -> str:
+        """Insert or update one document; return 'added', 'updated' or 'unchanged'."""
+        with self.db:
+            return self._upsert(doc)
+
+    def upsert_many(self, docs: Iterable[Document]) -> Counter:
+        """Upsert documents in one transaction; return counts per outcome."""
+        outcomes: Counter = Counter()
+        with self.db:
+            for doc in docs:
+                outcomes[self._upsert(doc)] += 1
+        return outcomes
+
+    def _upsert(self, doc: Document) -> str:
+        stamp = doc.stamp()
+        row = self.db.execute("SELECT stamp FROM documents WHERE id = ?", (doc.id,)).fetchone()
+        if row is not None and row["stamp"] == stamp:
+            return "unchanged"
+        values = _to_row(doc)
+        names = list(values) + ["stamp"]
+        self.db.execute(
+            f"INSERT OR REPLACE INTO documents ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            [*values.values(), stamp],
+        )
+        return "added" if row is None else "updated"
+
+    def get(self, doc_id: str) -> Document | None:
+        """The document with this id, or None."""
+        row = self.db.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        return _from_row(row) if row else None
+
+    def delete(self, doc_id: str) -> bool:
+        """Remove a document; True if it existed."""
+        with self.db:
+            return self.db.execute("DELETE FROM documents WHERE id = ?", (doc_id,)).rowcount > 0
+
+    def __iter__(self) -> Iterator[Document]:
+        for row in self.db.execute("SELECT * FROM documents ORDER BY id"):
+            yield _from_row(row)
+
+    def documents(self, ids: Iterable[str]) -> Iterator[Document]:
+        """The documents with these ids, in that order (missing ids are skipped), read in batches."""
+        for row in self._rows_by_id(ids, "id, *"):
+            yield _from_row(row)
+
+    def fields(self, ids: Iterable[str], names: Sequence[str], text_chars: int | None = None) -> Iterator[dict[str, Any]]:
+        """Fields ``names`` of the documents with these ids, in that order (missing ids are skipped), read in batches.
+
+        List fields come decoded; with ``text_chars``, "text" is only its first
+        ``text_chars`` characters and "more" says whether the text goes on.
+        """
+        unknown = [name for name in names if name not in FIELDS]
+        if unknown:
+            raise ValueError(f"not Document fields: {', '.join(unknown)}")
+        columns = [f"substr(text, 1, {int(text_chars) + 1}) AS text" if name == "text" and text_chars is not None
+                   else name for name in names]
+        lists = [name for name in names if name in LIST_FIELDS]
+        for row in self._rows_by_id(ids, ", ".join(["id", *columns])):
+            found = dict(zip(names, row[1:]))
+            for name in lists:
+                found[name] = json.loads(found[name]) if found[name] and found[name] != "[]" else []
+            if text_chars is not None and "text" in found:
+                text = found["text"] or ""
+                found["text"], found["more"] = text[:text_chars], len(text) > text_chars
+            yield found
+
+    def _rows_by_id(self, ids: Iterable[str], columns: str) -> Iterator[sqlite3.Row]:
+        """Rows (first column: id) of the documents with these ids, in that order, ``BATCH`` ids per query."""
+        ids = iter(ids)
+        while batch := list(islice(ids, BATCH)):
+            rows = self.db.execute(f"SELECT {columns} FROM documents WHERE id IN ({', '.join('?' * len(batch))})",
+                                   batch).fetchall()
+            by_id = {row[0]: row for row in rows}
+            for doc_id in batch:
+                row = by_id.get(doc_id)
+                if row is not None:
+                    yield row
+
+    def count(self) -> int:
+        """Number of stored documents."""
+        return self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+    def stamps(self) -> dict[str, str]:
+        """Map id -> stamp for every document (what the indexer compares)."""
+        return {row[0]: row[1] for row in self.db.execute("SELECT id, stamp FROM documents")}
+
+    def text_sizes(self) -> dict[str, int]:
+        """Map id -> characters of title and text (how the indexer splits work)."""
+        return {row[0]: row[1] for row in
+                self.db.execute("SELECT id, coalesce(length(text), 0) + coalesce(length(title), 0) FROM documents")}
+
+    def counts_by(self, column: str) -> list[tuple[Any, int]]:
+        """(value, count) for a single-valued column, most frequent first."""
+        if column not in ("province", "province_2025", "year", "source", "genre", "period"):
+            raise ValueError(f"cannot count by {column!r}")
+        return [
+            (row[0], row[1])
+            for row in self.db.execute(
+                f"SELECT {column}, count(*) AS n FROM documents GROUP BY {column} ORDER BY n DESC, {column}"
+            )
+        ]
+
+
+def _to_row(doc: Document) -> dict[str, Any]:
+    data = doc.to_dict()
+    for name in LIST_FIELDS:
+        data[name] = json.dumps(data[name], ensure_ascii=False)
+    return data
+
+
+def _from_row(row: sqlite3.Row) -> Document:
+    data = {name: row[name] for name in FIELDS}
+    for name in LIST_FIELDS:
+        data[name] = json.loads(data[name] or "[]")
+    return Document(**data)

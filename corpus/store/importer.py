@@ -1,0 +1,313 @@
+"""Import files into the store: portal text dumps, saved HTML pages, JSONL, document files.
+
+Document files (.pdf .docx .doc .odt .rtf: a researcher's own collection of
+directives) go through the same reader as crawled attachments, without a parent.
+
+Each file (or JSONL line) becomes one Document; a bad one is reported and
+skipped, the rest of the batch goes on.  Ids come from the file path (or the
+JSONL ``id``/``url``), so importing the same file again updates in place.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import lzma
+import stat
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from corpus.store import jsonlines
+from corpus.extract.attachments import SUFFIXES as FILE_SUFFIXES
+from corpus.extract.attachments import AttachmentOptions, attachment_document
+from corpus.clean.decoding import decode
+from corpus.store.document import FIELDS, YEAR_SOURCES, Document, FieldError, check_fields, make_id
+from corpus.store.db import Store
+
+TEXT_SUFFIXES = {".txt"}
+HTML_SUFFIXES = {".html", ".htm", ".aspx"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | JSONL_SUFFIXES | set(FILE_SUFFIXES)
+# JSONL is read line by line, so it may be compressed and of any size; the
+# caps below bound one text file or page, and jsonlines.MAX_LINE_BYTES one record.
+COMPRESSED = {".gz": (b"\x1f\x8b", gzip.open), ".xz": (b"\xfd7zXZ\x00", lzma.open)}
+MAX_FILE_BYTES = 50 * 1024 * 1024
+# A saved page bigger than the crawler's page cap is not an article page; cleaning
+# one costs minutes and yields a "document" nobody can read or index quickly.
+MAX_HTML_BYTES = 5 * 1024 * 1024
+MAX_TEXT_CHARS = 1_000_000  # ~200k words: far beyond any real report or news article
+MAX_KEPT = 1000  # problems and notes kept for the report; all are counted
+# Fields extract_metadata finds: a record that gives them all is not re-read.
+EXTRACTED = ("published", "year", "province", "province_2025", "directives", "directives_partial")
+
+
+class ImportProblem(ValueError):
+    """One input that could not become a Document."""
+
+
+@dataclass
+class ImportReport:
+    """Outcome counts, and the first problems (skipped inputs) and notes (repaired inputs) met."""
+
+    outcomes: Counter = field(default_factory=Counter)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def imported(self) -> int:
+        return self.outcomes["added"] + self.outcomes["updated"] + self.outcomes["unchanged"]
+
+    @property
+    def skipped(self) -> int:
+        return self.outcomes["skipped"]
+
+    def add(self, kind: str, where: str, message: str) -> None:
+        """Count a problem ('skipped') or a note ('noted': repaired or cut), keeping the first MAX_KEPT of each."""
+        self.outcomes[kind] += 1
+        kept = self.problems if kind == "skipped" else self.notes
+        if len(kept) < MAX_KEPT:
+            kept.append((where, message))
+
+
+def kind(path: Path) -> str:
+    """The importable suffix of a file name ('.jsonl' for docs.jsonl.gz), lower case."""
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    if len(suffixes) == 2 and suffixes[1] in COMPRESSED and suffixes[0] in JSONL_SUFFIXES:
+        return suffixes[0]
+    return suffixes[-1] if suffixes else ""
+
+
+def expand(paths: Iterable[str | Path]) -> Iterator[Path]:
+    """Files to import: given files, and importable files under given directories."""
+    for path in map(Path, paths):
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file() and kind(p) in SUFFIXES)
+        else:
+            yield path
+
+
+def import_paths(store: Store, paths: Iterable[str | Path], *, files: AttachmentOptions | None = None) -> ImportReport:
+    """Import every file under ``paths`` into ``store``; ``files``: how document files are read (OCR, cache)."""
+    report = ImportReport()
+    files = files or AttachmentOptions(max_bytes=MAX_FILE_BYTES)
+    for path in expand(paths):
+        for where, item, note in _documents(path, files):
+            if note:
+                report.add("noted", where, note)
+            if isinstance(item, Exception):
+                report.add("skipped", where, str(item))
+            else:
+                report.outcomes[store.upsert(item)] += 1
+    return report
+
+
+def _documents(path: Path, files: AttachmentOptions) -> Iterator[tuple[str, Document | Exception, str | None]]:
+    """(where, Document or the problem, a note of what was repaired or cut) for each item in one file."""
+    where = str(path)
+    try:
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            raise ImportProblem("no such file") from None
+        if not stat.S_ISREG(info.st_mode):
+            # A FIFO would hang the import, /dev/zero fill the memory.
+            raise ImportProblem("not a regular file (a pipe, device or socket): save it to a file first")
+        suffix = kind(path)
+        if suffix in JSONL_SUFFIXES:
+            yield from _jsonl_documents(path)
+            return
+        if info.st_size > MAX_FILE_BYTES:
+            raise ImportProblem(f"larger than {MAX_FILE_BYTES // 2**20} MB")
+        data = path.read_bytes()
+        if not data.strip():
+            raise ImportProblem("empty file")
+        if suffix in FILE_SUFFIXES:
+            doc = attachment_document(data, doc_id=make_id("file:" + str(path.resolve())), url=str(path), options=files)
+            if isinstance(doc, str):
+                raise ImportProblem(doc)
+            yield where, doc, None
+        elif suffix in HTML_SUFFIXES:
+            if len(data) > MAX_HTML_BYTES:
+                raise ImportProblem(f"HTML page larger than {MAX_HTML_BYTES // 2**20} MB (the crawler's page limit)")
+            yield where, *_html_document(path, data)
+        elif suffix in TEXT_SUFFIXES:
+            yield where, *_text_document(path, data)
+        else:
+            raise ImportProblem(f"unknown file type {suffix or '(none)'}: use .txt, .html or .jsonl "
+                                f"(.jsonl.gz, .jsonl.xz), or a document file ({', '.join(FILE_SUFFIXES)})")
+    except (ImportProblem, OSError) as exc:
+        yield where, exc, None
+
+
+def _check_binary(data: bytes) -> None:
+    # UTF-16 text is full of NULs, but starts with a byte-order mark.
+    if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ImportProblem("not text (binary data)")
+
+
+def _check_length(text: str) -> None:
+    if len(text) > MAX_TEXT_CHARS:
+        raise ImportProblem(f"article text longer than {MAX_TEXT_CHARS:,} characters: split the file")
+
+
+def _text_document(path: Path, data: bytes) -> tuple[Document, str | None]:
+    from corpus.clean.textdump import parse_text_dump
+
+    _check_binary(data)
+    raw, decoding = decode(data)
+    _check_length(raw)
+    fields = parse_text_dump(raw)
+    if not (fields.get("text") or "").strip():
+        raise ImportProblem("no article text found")
+    doc, note = _document(fields, make_id("file:" + str(path.resolve())))
+    return doc, _joined(decoding, note)
+
+
+def _html_document(path: Path, data: bytes) -> tuple[Document, str | None]:
+    from corpus.clean.htmlclean import parse_html
+
+    _check_binary(data)
+    fields = parse_html(data)
+    if fields is None:
+        raise ImportProblem("a listing or home page, not an article")
+    if not (fields.get("text") or "").strip():
+        raise ImportProblem("no article text found")
+    return _document(fields, make_id("file:" + str(path.resolve())))
+
+
+def _open_jsonl(path: Path) -> IO[bytes]:
+    """The file's bytes, decompressed when it starts as gzip or xz data (whatever its name)."""
+    with path.open("rb") as f:
+        magic = f.read(8)
+    for prefix, opener in COMPRESSED.values():
+        if magic.startswith(prefix):
+            return opener(path, "rb")
+    return path.open("rb")
+
+
+def _jsonl_documents(path: Path) -> Iterator[tuple[str, Document | Exception, str | None]]:
+    number = seen = 0
+    with _open_jsonl(path) as stream:
+        try:
+            for line in jsonlines.read(stream):
+                number, where, seen = line.number, f"{path}:{line.number}", seen + 1
+                if line.problem:
+                    yield where, ImportProblem(f"bad JSONL line: {line.problem}"), line.note
+                    continue
+                obj = line.value
+                if seen == 1 and isinstance(obj, dict) and "text" not in obj:
+                    # e.g. a gold or config file lying beside the documents
+                    yield str(path), ImportProblem("not a document file: its first record has no 'text'"), None
+                    return
+                try:
+                    if not isinstance(obj, dict):
+                        raise ImportProblem("a JSONL line must be an object")
+                    doc, note = from_record(obj, default_id=f"file:{path.resolve()}:{number}")
+                    yield where, doc, _joined(line.note, note)
+                except ImportProblem as exc:
+                    yield where, exc, line.note
+        except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:  # a truncated or corrupt .gz/.xz
+            yield f"{path}:{number + 1}", ImportProblem(f"cannot read on after line {number}: {exc}"), None
+            return
+    if not seen:
+        yield str(path), ImportProblem("empty file"), None
+
+
+def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str | None]:
+    """A Document from a JSON object, and a note of what was cut to fit.
+
+    A field given is kept, an explicit null or empty value as "unknown"; an
+    absent one is extracted from the text.  So a record exported by danvan
+    comes back exactly as it was.
+    """
+    from corpus.extract.genre import is_genre, is_period
+    from corpus.knowledge.genre_rules import GENRES
+    from corpus.knowledge.directives import normalize_directive
+    from corpus.extract.textmeta import extract_metadata
+    from corpus.knowledge.provinces import PROVINCES, PROVINCES_2025, canonical_province, to_2025
+
+    text = obj.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise ImportProblem("missing 'text'")
+    _check_length(text)
+    given = {k: (None if v == "" else v) for k, v in obj.items() if k in FIELDS}
+    for name in ("directives", "directives_partial", "attachments"):
+        if given.get(name) is None and name in given:
+            given[name] = []
+        if name in given and not isinstance(given[name], list):
+            raise ImportProblem(f"'{name}' must be a list")
+    missing = [name for name in EXTRACTED if name not in given]
+    fields: dict[str, Any] = {}
+    if missing:
+        title, url = given.get("title"), given.get("url")
+        found = extract_metadata(text, title=title if isinstance(title, str) else None,
+                                 url=url if isinstance(url, str) else None)
+        fields = {name: found[name] for name in missing}
+        if "year" in missing:
+            fields["year_source"] = found["year_source"]
+    fields.update(given)
+    # Given values are checked: a misspelt province would become a facet value
+    # nobody can filter on, and a bad date a document no date range finds.
+    for name, allowed in (("province", PROVINCES + PROVINCES_2025), ("province_2025", PROVINCES_2025)):
+        if given.get(name) is not None:
+            value = canonical_province(given[name]) if isinstance(given[name], str) else None
+            if value not in allowed:
+                raise ImportProblem(f"unknown {name} {str(given[name])[:80]!r}: use a province name "
+                                    f"such as 'Hà Giang' (or null when unknown)")
+            fields[name] = value
+    if given.get("directives"):
+        numbers = [normalize_directive(d) if isinstance(d, str) else None for d in given["directives"]]
+        if None in numbers:
+            bad = given["directives"][numbers.index(None)]
+            raise ImportProblem(f"{str(bad)[:60]!r} in 'directives' is not a document number such as 25-NQ/TW")
+        fields["directives"] = list(dict.fromkeys(numbers))
+    if given.get("published") is not None:
+        try:
+            fields["published"] = dt.date.fromisoformat(str(given["published"])[:10]).isoformat()
+        except ValueError:
+            raise ImportProblem(f"published must be a date like 2024-06-30, not {str(given['published'])[:40]!r}") from None
+    if fields.get("province") and "province_2025" not in given:
+        fields["province_2025"] = to_2025(fields["province"])
+    # A known date decides the year (Document enforces it); a record's own year counts only without
+    # one, and is marked "given" unless the record says where it came from (null: unknown, as exported).
+    if not fields.get("published") and given.get("year") is not None and "year_source" not in given:
+        fields["year_source"] = "given"
+    if given.get("genre") is not None and not (isinstance(given["genre"], str) and is_genre(given["genre"])):
+        raise ImportProblem(f"genre must be one of {', '.join(GENRES)}, not {str(given['genre'])[:40]!r}")
+    if given.get("period") is not None and not (isinstance(given["period"], str) and is_period(given["period"])):
+        raise ImportProblem(f"period must be like 2022, 2022-H1, 2022-Q3, 2022-9M or 2016-2020, "
+                            f"not {str(given['period'])[:40]!r}")
+    if fields.get("year_source") not in (None, *YEAR_SOURCES):
+        raise ImportProblem(f"year_source must be one of {', '.join(YEAR_SOURCES)}, "
+                            f"not {str(fields['year_source'])[:40]!r}")
+    doc_id = given.get("id")
+    if doc_id is not None and (isinstance(doc_id, bool) or not isinstance(doc_id, (str, int))):
+        raise ImportProblem("id must be a string")
+    url = given.get("url")
+    doc_id = str(doc_id) if doc_id is not None else make_id(url if isinstance(url, str) else default_id)
+    return _document(fields, doc_id)
+
+
+def _document(fields: dict[str, Any], doc_id: str) -> tuple[Document, str | None]:
+    fields = {k: v for k, v in fields.items() if k in FIELDS}
+    fields["id"] = doc_id
+    fields.pop("content_hash", None)
+    _check_length(fields.get("text") or "")
+    year = fields.get("year")
+    if isinstance(year, (str, float)):
+        try:
+            fields["year"] = int(year)
+        except (TypeError, ValueError, OverflowError):
+            raise ImportProblem(f"year must be a number, not {str(year)[:40]!r}") from None
+    try:
+        cuts = check_fields(fields)
+    except FieldError as exc:
+        raise ImportProblem(str(exc)) from None
+    return Document(**fields), _joined(*cuts)
+
+
+def _joined(*notes: str | None) -> str | None:
+    return "; ".join(n for n in notes if n) or None
