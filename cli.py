@@ -760,7 +760,7 @@ def reclean(no_ocr: bool, data_dir: Path | None) -> None:
 
     Example: danvan reclean && danvan index
     """
-    from corpus.crawl.loop import reclean as run_reclean
+    from corpus.crawl.reclean import reclean as run_reclean
 
     with _open_store(data_dir) as store:
         try:

@@ -32,7 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from corpus.crawl.loop import canonical_url, crawl  # noqa: E402
+from corpus.crawl.loop import crawl  # noqa: E402
+from corpus.crawl.urls import canonical_url  # noqa: E402
 from corpus.store.document import make_id  # noqa: E402
 from corpus.extract.textmeta import extract_metadata  # noqa: E402
 from corpus.clean.htmlclean import parse_html  # noqa: E402

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from corpus.crawl.loop import crawl, reclean
+from corpus.crawl.loop import crawl
+from corpus.crawl.reclean import reclean
 from corpus.store.document import make_id
 from corpus.clean.filetext import tool_available
 from corpus.crawl.frontier import Frontier

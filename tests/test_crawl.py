@@ -16,7 +16,10 @@ from urllib.parse import urlsplit
 import protego
 import pytest
 
-from corpus.crawl.loop import canonical_url, crawl, reclean, xml_links
+from corpus.crawl.links import xml_links
+from corpus.crawl.loop import crawl
+from corpus.crawl.reclean import reclean
+from corpus.crawl.urls import canonical_url
 from corpus.crawl.frontier import Frontier
 from corpus.knowledge.provinces import detect_province
 from corpus.crawl.sources import Source, SourceError, load_sources

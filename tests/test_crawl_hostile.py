@@ -20,7 +20,8 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from corpus.crawl.loop import crawl, gunzip
+from corpus.crawl.links import gunzip
+from corpus.crawl.loop import crawl
 from corpus.crawl.fetch import Fetcher, is_private_host, private_address
 from corpus.crawl.frontier import OUTCOMES, Frontier
 from corpus.crawl.sources import Source

@@ -149,7 +149,8 @@ def _article(n: int, *, dated: bool) -> str:
 
 
 def test_the_portal_name_is_learned_from_the_hosts_titles_and_listing_dates_are_the_fallback(tmp_path):
-    from corpus.crawl.loop import crawl, reclean
+    from corpus.crawl.loop import crawl
+    from corpus.crawl.reclean import reclean
     from corpus.crawl.sources import Source
     from corpus.store.db import Store
 

@@ -1,286 +1,54 @@
-"""Crawl portals into the store, and re-clean archived pages without fetching.
+"""Crawl portals into the store.
 
 ``crawl`` walks each source breadth first from its start URLs, robots.txt
-sitemaps and RSS feeds, staying on the source's site; URLs that look
-generated (calendars, sorting, paging, repeated path segments) wait until the
-rest is done.  Every HTML page fetched (recognised by its content, whatever
-its Content-Type) is archived (compressed) in the store; pages that clean
-into an article become Documents, listing pages only feed the frontier.
-Every URL taken from the frontier ends in exactly one outcome: article,
-listing, sitemap (or feed), attachment, skipped or failed, with a reason.
-Each source has a page budget per call, each page a cap on links taken,
-sitemap indexes a nesting limit, and gzip sitemaps a decompressed-size cap.  The frontier is in SQLite:
-a crawl that is killed, or stops at ``max_pages``, is resumed by the next
-call; a crawl started after a finished one revisits every known URL with
-conditional requests (ETag / Last-Modified), so unchanged pages cost a 304.
-A page that keeps failing is recorded and the crawl goes on.
+sitemaps and RSS feeds, staying on the source's site (URL spelling and
+priority: ``corpus/crawl/urls.py``; links, sitemaps and feeds:
+``corpus/crawl/links.py``).  Every HTML page fetched (recognised by its
+content, whatever its Content-Type) is archived (compressed) in the store;
+pages that clean into an article become Documents, listing pages only feed
+the frontier.  Every URL taken from the frontier ends in exactly one outcome:
+article, listing, sitemap (or feed), attachment, skipped or failed, with a
+reason.  Each source has a page budget per call, each page a cap on links
+taken, sitemap indexes a nesting limit.  The frontier is in SQLite: a crawl
+that is killed, or stops at ``max_pages``, is resumed by the next call; a
+crawl started after a finished one revisits every known URL with conditional
+requests (ETag / Last-Modified), so unchanged pages cost a 304.  A page that
+keeps failing is recorded and the crawl goes on.  Re-cleaning the archive
+without the network is ``corpus/crawl/reclean.py``.
 """
 from __future__ import annotations
 
 import logging
-import re
 import threading
-import zlib
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from lxml import etree
 
-from corpus.extract.attachments import AttachmentOptions, attachment_document, is_attachment_url, ocr_cache_dir
+from corpus.extract.attachments import AttachmentOptions, is_attachment_url, ocr_cache_dir
+from corpus.store.dedup import link_near_duplicates
 from corpus.store.document import Document, content_hash, make_id
 from corpus.crawl.fetch import MAX_URL_LENGTH, Fetcher, FetchResult, without_credentials
 from corpus.crawl.frontier import DONE_STATES, Frontier, now
-from corpus.clean.htmlclean import decode_html, parse_document, parse_html, parse_tree
+from corpus.crawl.links import FEED_HINT, HTML_TYPES, SITEMAP_HINT, is_attachment, looks_like_html, page_links, xml_links
+from corpus.crawl.reclean import store_attachment
+from corpus.crawl.urls import PRIORITY_PAGE, PRIORITY_START, skippable, canonical_url, fetchable_url, url_priority
+from corpus.clean.htmlclean import decode_html, parse_document, parse_tree
 from corpus.extract.htmlmeta import learned_site_names, listing_dates
 from corpus.crawl.render import Renderer, is_shell, render_problem
 from corpus.crawl.sources import Source, load_sources, site_host, source_province, sources_from_urls
 from corpus.store.db import Store
 
 log = logging.getLogger(__name__)
-
-# Query parameters that never change what a page shows: trackers, "where the
-# click came from", and portal bookkeeping (Liferay's p_p_* and redirect).
-NOISE_PARAMS = frozenset("""
-    ref referrer utm_source utm_medium utm_campaign utm_term utm_content utm_id fbclid gclid dclid
-    _ga _gl mc_cid mc_eid zarsrc zarsrc_id inheritredirect redirect backurl returnurl source_id
-    p_p_lifecycle p_p_state p_p_mode p_p_col_id p_p_col_pos p_p_col_count p_p_auth p_auth
-""".split())
-# Links to these are not pages (attachments are recorded on Documents instead).
-SKIP_EXTENSIONS = (
-    ".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".svg", ".ico", ".tif", ".tiff",
-    ".css", ".js", ".json", ".woff", ".woff2", ".ttf", ".eot", ".map",
-    ".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".rtf", ".zip", ".rar", ".7z", ".gz",
-    ".mp3", ".mp4", ".avi", ".mov", ".wmv", ".flv", ".wav", ".swf", ".exe", ".apk", ".axd",
-)
-SITEMAP_HINT = re.compile(r"sitemap[^/]*\.xml(\.gz)?$", re.I)
-FEED_HINT = re.compile(r"(/feed/?$|/rss[^/]*$|\.rss$|/atom[^/]*$|rss\.xml$|feed\.xml$)", re.I)
-HTML_TYPES = ("text/html", "application/xhtml+xml", "")
-# How an HTML document starts (the WHATWG sniffing table): pages served as
-# application/octet-stream or text/plain are still pages.
-HTML_STARTS = tuple(t.encode() for t in (
-    "<!doctype html", "<html", "<head", "<body", "<script", "<iframe", "<h1", "<div", "<font", "<table",
-    "<a ", "<a>", "<style", "<title", "<b ", "<b>", "<br", "<p ", "<p>", "<!--", "<meta", "<link",
-))
-# Content types (and magic numbers) of documents a page links to: recorded, not cleaned.
-ATTACHMENT_TYPES = ("application/pdf", "application/msword", "application/vnd.", "application/rtf",
-                    "application/zip", "application/x-rar", "application/x-7z", "application/x-zip")
-ATTACHMENT_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"{\\rtf", b"Rar!", b"7z\xbc\xaf")
 MAX_DEPTH = 12
 MAX_SITEMAP_NESTING = 3  # robots.txt sitemap -> index -> index -> sitemap; deeper ones are refused
-# Sitemaps may hold 50,000 URLs and 50 MB uncompressed (sitemaps.org); more is refused.
-MAX_SITEMAP_BYTES = 50 * 1024 * 1024
 MAX_LINKS = {"page": 1000, "sitemap": 50_000, "feed": 50_000}  # links taken from one page
 KNOWN_PER_BUDGET = 20  # a source's frontier holds at most 20 URLs per page of its budget (200,000 by default)
 DEFAULT_CONCURRENT_HOSTS = 8  # sources fetched at once, each by its own polite queue
-
-# Frontier priority (lower first).  Start URLs and sitemaps, then pages by
-# depth (paging included: it reaches older articles), then URLs a generator
-# makes without end: calendars, sorting, filtering, searching, sessions,
-# printing, and very long or repetitive paths.
-PRIORITY_START, PRIORITY_PAGE, PRIORITY_GENERATED, PRIORITY_TRAP = 0, 1, 2, 3
-GENERATED_PARAMS = frozenset("""
-    sort order orderby sortby dir direction view display layout month year day date week calendar cal
-    filter tag tags q s search keyword keywords query sessionid sid phpsessid jsessionid print printable
-    replytocom share action format lang style theme limit perpage per_page pagesize page_size
-""".split())
-
-
-def canonical_url(url: str, base: str | None = None) -> str | None:
-    """One spelling per page: no fragment, no tracking parameters, no trailing slash,
-    lower-case scheme and host, no default port, sorted query, normalised escapes.
-
-    >>> canonical_url("HTTP://Example.VN:80/a/b/?utm_source=x&b=2&a=1#top")
-    'http://example.vn/a/b?a=1&b=2'
-    >>> canonical_url("tin-1.html?ref=menu", "https://example.vn/tin/")
-    'https://example.vn/tin/tin-1.html'
-    """
-    url = (url or "").strip()
-    if not url or len(url) > MAX_URL_LENGTH or url.startswith(("javascript:", "mailto:", "tel:", "data:", "#")):
-        return None
-    try:
-        if base:
-            url = urljoin(base, url)
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            return None
-    except ValueError:  # an unclosed IPv6 bracket, a bad port
-        return None
-    scheme = parts.scheme.lower()
-    host = site_host(url)
-    path = quote(unquote(parts.path or "/"), safe="/:@!$&'()*+,;=-._~")
-    path = re.sub(r"/{2,}", "/", path)
-    if len(path) > 1 and path.endswith("/"):
-        path = path.rstrip("/") or "/"
-    query = _clean_query(parts.query, path)
-    out = urlunsplit((scheme, host, path, query, ""))
-    return out if len(out) <= MAX_URL_LENGTH else None
-
-
-def _clean_query(query: str, path: str) -> str:
-    """Sorted query without noise parameters, nor ones repeating the path ("tin-12874.aspx?ItemID=12874")."""
-    kept = []
-    for k, v in parse_qsl(query, keep_blank_values=True):
-        low = k.lower()
-        if low in NOISE_PARAMS or low.startswith("utm_") or (len(v) >= 3 and v.isalnum() and v in path):
-            continue
-        kept.append((k, v))
-    kept.sort()
-    return urlencode(kept, quote_via=quote)
-
-
-def fetchable_url(url: str, base: str | None = None) -> str | None:
-    """The URL to request: like the canonical form but keeping the path as written (no credentials)."""
-    try:
-        url = urljoin(base, url.strip()) if base else url.strip()
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            return None
-    except ValueError:
-        return None
-    path = quote(unquote(parts.path or "/"), safe="/:@!$&'()*+,;=-._~")
-    out = urlunsplit((parts.scheme.lower(), site_host(url), path, _clean_query(parts.query, path), ""))
-    return out if len(out) <= MAX_URL_LENGTH else None
-
-
-def _skippable(url: str) -> bool:
-    # Liferay serves documents as /documents/<group>/<folder>/<name>.pdf/<uuid>.
-    return any(segment.endswith(SKIP_EXTENSIONS) for segment in unquote(urlsplit(url).path).lower().split("/"))
-
-
-def url_priority(url: str, depth: int = 1) -> int:
-    """Frontier priority of a page URL: start pages first, generated-looking URLs last.
-
-    >>> url_priority("https://p.vn/tin-tuc/dan-van-kheo-12874.html")
-    1
-    >>> url_priority("https://p.vn/lich?month=2024-05&view=week")
-    2
-    >>> url_priority("https://p.vn/a/b/a/b/a/b/c")
-    3
-    """
-    if depth == 0:
-        return PRIORITY_START
-    parts = urlsplit(url)
-    segments = [s for s in parts.path.lower().split("/") if s]
-    if (len(url) > 300 or len(segments) > 10 or len(segments) - len(set(segments)) >= 2
-            or len(parse_qsl(parts.query)) > 4):
-        return PRIORITY_TRAP
-    names = {k.lower() for k, _ in parse_qsl(parts.query, keep_blank_values=True)}
-    return PRIORITY_GENERATED if names & GENERATED_PARAMS else PRIORITY_PAGE
-
-
-def looks_like_html(body: bytes) -> bool:
-    """True when a body starts like an HTML document (after a BOM, blanks and an XML declaration)."""
-    head = body[:1024].lstrip(b"\xef\xbb\xbf").lstrip().lower()
-    if head.startswith(b"<?xml"):
-        head = head[head.find(b"?>") + 2:].lstrip() if b"?>" in head else b""
-    return head.startswith(HTML_STARTS)
-
-
-def is_attachment(content_type: str, body: bytes) -> bool:
-    """True for a document file (PDF, Word, spreadsheet, archive) by type or magic number."""
-    return content_type.startswith(ATTACHMENT_TYPES) or body[:8].startswith(ATTACHMENT_MAGIC)
-
-
-# ------------------------------------------------------------ discovery
-
-
-def page_links(root, base_url: str) -> list[str]:
-    """Absolute URLs of links on a parsed page (nofollow links left out)."""
-    base = _join(base_url, root.xpath("string(//base/@href)") or base_url) or base_url
-    out: list[str] = []
-    for el in root.xpath("//a[@href] | //area[@href] | //link[@rel='next'][@href]"):
-        if "nofollow" in (el.get("rel") or "").lower():
-            continue
-        href = el.get("href")
-        url = _join(base, href) if href else None
-        if url:
-            out.append(url)
-    return out
-
-
-def gunzip(body: bytes, limit: int = MAX_SITEMAP_BYTES) -> bytes:
-    """Decompress gzip data (all members) as a stream; ValueError past ``limit`` bytes or when corrupt."""
-    out: list[bytes] = []
-    size = 0
-    data = body
-    while data:
-        stream = zlib.decompressobj(wbits=31)
-        pending = data
-        try:
-            while True:
-                chunk = stream.decompress(pending, limit + 1 - size)
-                out.append(chunk)
-                size += len(chunk)
-                if size > limit:
-                    raise ValueError(f"larger than {limit // 2**20} MB when decompressed")
-                pending = stream.unconsumed_tail
-                if stream.eof or (not chunk and not pending):
-                    break
-        except zlib.error as exc:
-            raise ValueError(f"corrupt gzip data: {exc}") from None
-        if not stream.eof:
-            raise ValueError("truncated gzip data")
-        data = stream.unused_data.lstrip(b"\0")
-    return b"".join(out)
-
-
-def _xml_root(body: bytes):
-    if body[:2] == b"\x1f\x8b":
-        body = gunzip(body)
-    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True, huge_tree=False)
-    try:
-        return etree.fromstring(body.lstrip(), parser=parser)
-    except (etree.XMLSyntaxError, ValueError):
-        return None
-
-
-def _join(base: str, href: str) -> str | None:
-    try:
-        return urljoin(base, href.strip())
-    except ValueError:
-        return None
-
-
-def _local(tag) -> str:
-    return etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
-
-
-def xml_links(body: bytes, base_url: str) -> tuple[str, list[str], list[str]] | None:
-    """(kind, page URLs, sitemap URLs) of a sitemap, sitemap index or RSS/Atom feed; None if not one.
-
-    Root-relative ``<loc>`` values are resolved against the sitemap's URL.  Gzip
-    data is decompressed as a stream: ValueError past ``MAX_SITEMAP_BYTES``.
-    """
-    root = _xml_root(body)
-    if root is None:
-        return None
-    kind = _local(root.tag)
-    pages: list[str] = []
-    maps: list[str] = []
-    if kind in ("urlset", "sitemapindex"):
-        for el in root.iter():
-            if _local(el.tag) == "loc" and (el.text or "").strip():
-                url = _join(base_url, el.text.strip())
-                if url is None:
-                    continue
-                parent = _local(el.getparent().tag) if el.getparent() is not None else ""
-                (maps if parent == "sitemap" or kind == "sitemapindex" else pages).append(url)
-        return "sitemap", pages, maps
-    if kind in ("rss", "rdf", "feed"):
-        for el in root.iter():
-            name = _local(el.tag)
-            if name == "link":
-                href = el.get("href") if kind == "feed" else (el.text or "").strip()
-                if href and (kind != "feed" or el.get("rel", "alternate") == "alternate") and _join(base_url, href):
-                    pages.append(_join(base_url, href))
-            elif name == "guid" and (el.text or "").startswith("http") and el.get("isPermaLink", "true") != "false":
-                pages.append(el.text.strip())
-        return "feed", pages, maps
-    return None
 
 
 # --------------------------------------------------------------- report
@@ -328,18 +96,6 @@ class CrawlReport:
         return "; ".join(reasons) or None
 
 
-@dataclass
-class RecleanReport:
-    """What re-cleaning the archived pages did."""
-
-    pages: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    listings: int = 0
-    near_duplicates: int = 0
-    unreadable: int = 0  # attached files that gave no text
 
 
 # ---------------------------------------------------------------- crawl
@@ -385,7 +141,7 @@ class _Crawler:
             return False
         priority = PRIORITY_START if depth == 0 else PRIORITY_PAGE
         if kind == "page":
-            if _skippable(canonical):
+            if skippable(canonical):
                 return False
             if SITEMAP_HINT.search(urlsplit(canonical).path):
                 # A sitemap linked from a page is a root sitemap; one listed in a sitemap is nested
@@ -587,7 +343,7 @@ class _Crawler:
             canonical = canonical_url(url)
             # A readable file, or a link whose URL names no type ("/tai-ve?id=9": the response tells);
             # not a spreadsheet, an archive or a picture.
-            if canonical and (is_attachment_url(canonical) or not _skippable(canonical)) \
+            if canonical and (is_attachment_url(canonical) or not skippable(canonical)) \
                     and self.enqueue(source, url, kind="attachment", depth=depth):
                 self.frontier.link_parent(canonical, doc.id)
 
@@ -638,22 +394,6 @@ class _Crawler:
             self.report.removed += 1
 
 
-def store_attachment(store: Store, frontier: Frontier, url: str, final: str, source: str | None, body: bytes,
-                     options: AttachmentOptions) -> str:
-    """Read an attached file into the store: 'added', 'updated', 'unchanged', or the reason it was not read."""
-    parent_id = frontier.parent_of(url) or frontier.parent_of(final)
-    parent = store.get(parent_id) if parent_id else None
-    doc_id = make_id(final)
-    previous = store.get(doc_id)
-    doc = attachment_document(body, doc_id=doc_id, url=final, parent=parent, source=source,
-                              fetched_at=previous.fetched_at if previous else now(), options=options)
-    if isinstance(doc, str):
-        if previous is not None:
-            store.delete(doc_id)
-        return doc
-    if previous is not None:
-        doc.near_duplicate_of = previous.near_duplicate_of
-    return store.upsert(doc)
 
 
 def _run_lanes(crawler: _Crawler, run: int, max_pages: int | None, lanes: int,
@@ -772,60 +512,5 @@ def crawl(
         if own_fetcher:
             fetcher.close()
     if link_duplicates and (report.added or report.updated or report.removed):
-        from corpus.store.dedup import link_near_duplicates
-
-        report.near_duplicates = link_near_duplicates(store)
-    return report
-
-
-def reclean(store: Store, *, progress: Callable[[RecleanReport, str], None] | None = None,
-            link_duplicates: bool = True, ocr: bool = True) -> RecleanReport:
-    """Re-run cleaning and extraction on every archived page and attached file; no network."""
-    frontier = Frontier(store.db)
-    provinces = frontier.source_provinces()
-    report = RecleanReport()
-    # The crawl already capped what it kept: no size cap here.
-    options = AttachmentOptions(ocr=ocr, cache_dir=ocr_cache_dir(store.path), max_bytes=2**40)
-    for url, final_url, source, headers, body in frontier.raw_pages():
-        report.pages += 1
-        final = canonical_url(final_url or url) or url
-        ctype = (headers.get("content-type") or "").split(";")[0].strip().lower()
-        if not looks_like_html(body) and is_attachment(ctype, body):
-            outcome = store_attachment(store, frontier, url, final, source, body, options)
-            if outcome in ("added", "updated", "unchanged"):
-                setattr(report, outcome, getattr(report, outcome) + 1)
-                store.db.execute("UPDATE crawl_urls SET doc_id = ?, error = NULL WHERE url = ?", (make_id(final), url))
-            else:
-                report.unreadable += 1
-                store.db.execute("UPDATE crawl_urls SET doc_id = NULL, error = ? WHERE url = ?", (outcome, url))
-            store.db.commit()
-            if progress is not None:
-                progress(report, url)
-            continue
-        fields = parse_html(body, url=final, headers=headers, source_province=provinces.get(source),
-                            site_names=learned_site_names(frontier.host_titles(site_host(final))),
-                            listed=frontier.listing_date(url))
-        doc_id = make_id(final)
-        if fields is None:
-            report.listings += 1
-            old = frontier.doc_id_of(url)
-            if old and store.delete(old):
-                report.removed += 1
-            store.db.execute("UPDATE crawl_urls SET state = 'listing', doc_id = NULL WHERE url = ?", (url,))
-        else:
-            previous = store.get(doc_id)
-            doc = Document(
-                id=doc_id, url=final, source=source, fetched_at=previous.fetched_at if previous else now(),
-                near_duplicate_of=previous.near_duplicate_of if previous else None, **fields,
-            )
-            outcome = store.upsert(doc)
-            setattr(report, outcome, getattr(report, outcome) + 1)
-            store.db.execute("UPDATE crawl_urls SET state = 'article', doc_id = ? WHERE url = ?", (doc_id, url))
-        store.db.commit()
-        if progress is not None:
-            progress(report, url)
-    if link_duplicates:
-        from corpus.store.dedup import link_near_duplicates
-
         report.near_duplicates = link_near_duplicates(store)
     return report
