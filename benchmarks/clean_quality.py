@@ -36,7 +36,7 @@ from corpus.crawl.loop import crawl  # noqa: E402
 from corpus.crawl.urls import canonical_url  # noqa: E402
 from corpus.store.document import make_id  # noqa: E402
 from corpus.extract.textmeta import extract_metadata  # noqa: E402
-from corpus.clean.htmlclean import parse_html  # noqa: E402
+from corpus.store.pipeline import Origin, page_fields  # noqa: E402
 from corpus.crawl.sources import Source  # noqa: E402
 from corpus.store.db import Store  # noqa: E402
 
@@ -212,7 +212,7 @@ def run_real(shared: Path) -> None:
     print(f"{'page':<50}{'type':<18}{'danvan':<22}{'trafilatura':>12}")
     for row in rows:
         data = (real / row["filename"]).read_bytes()
-        fields = parse_html(data, url="https://" + row["portal_domain"] + "/")
+        fields = page_fields(data, Origin(url="https://" + row["portal_domain"] + "/"))
         expected_listing = row["page_type"] in LISTING_TYPES
         verdict = "listing" if fields is None else f"article {len(fields['text'])} ch"
         ok = (fields is None) == expected_listing
@@ -242,7 +242,7 @@ def run_unmarked(shared: Path) -> None:
     not_found = 0
     for g in golds:
         html = re.sub(r'\s(class|id)="[^"]*"', "", page_file(sites_dir, g).read_text(encoding="utf-8"))
-        fields = parse_html(html)
+        fields = page_fields(html)
         if fields is None:
             not_found += 1
             score.add(g, None)
@@ -260,8 +260,10 @@ def _figures(row: dict) -> str:
 
 def _families(html: bytes) -> set[str]:
     """The htmlrules families whose content selectors match the page's body."""
-    from corpus.clean.htmlclean import decode_html, drop_junk, find_content, parse_tree
-    from corpus.extract.htmlmeta import read_metadata
+    from corpus.clean.decoding import decode_html
+    from corpus.clean.htmlclean import find_content
+    from corpus.clean.tree import drop_junk, parse_tree
+    from corpus.extract.htmlhead import read_metadata
 
     root = parse_tree(decode_html(html))
     meta = read_metadata(root)
@@ -296,7 +298,7 @@ def run_leave_one_out(shared: Path) -> None:
         score = Score()
         with _without(families):
             for g, html in pages:
-                fields = parse_html(html)
+                fields = page_fields(html)
                 for s in (score, total):
                     if fields is None:
                         s.add(g, None)

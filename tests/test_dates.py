@@ -1,42 +1,44 @@
 """Publication dates from CMS date lines; the year a text is about."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from corpus.extract.dates import find_date, find_published, find_year, iso_date, parse_date_line, split_trailing_date
 
 
 @pytest.mark.parametrize("line,iso", [
-    ("15:15, 01/07/2022", "2022-07-01"),
-    ("Ngày 14/03/2019 08:59:47", "2019-03-14"),
-    ("(20/02/2019 08:53 PM)", "2019-02-20"),
-    ("08:52 10/09/2024", "2024-09-10"),
-    ("Thứ Hai, 12/06/2023", "2023-06-12"),
-    ("Thứ Năm, 16/05/2019 08:30", "2019-05-16"),
-    ("2019-03-14T08:00:00+07:00", "2019-03-14"),
-    ("2019-03-14", "2019-03-14"),
-    ("14-03-2019", "2019-03-14"),
-    ("14.03.2019", "2019-03-14"),
-    (" 14/03/2019 08:59:47", "2019-03-14"),
-    ("Cập nhật lúc 10:20 ngày 15/3/2021", "2021-03-15"),
-    ("Đăng ngày: 09/07/2021", "2021-07-09"),
-    ("09h30, 01/07/2022", "2022-07-01"),
-    ("Thứ hai, ngày 12 tháng 6 năm 2023", "2023-06-12"),
-    ("14/03/2019 08:59:47 Lượt xem: 1042", "2019-03-14"),
-    ("Chủ nhật, 05/01/2025 - 07:00 GMT+7", "2025-01-05"),
-    ("Ngày đăng 06/01/2016 | 03:30 PM | View count: 426 |", "2016-01-06"),
+    ("15:15, 01/07/2022", dt.date(2022, 7, 1)),
+    ("Ngày 14/03/2019 08:59:47", dt.date(2019, 3, 14)),
+    ("(20/02/2019 08:53 PM)", dt.date(2019, 2, 20)),
+    ("08:52 10/09/2024", dt.date(2024, 9, 10)),
+    ("Thứ Hai, 12/06/2023", dt.date(2023, 6, 12)),
+    ("Thứ Năm, 16/05/2019 08:30", dt.date(2019, 5, 16)),
+    ("2019-03-14T08:00:00+07:00", dt.date(2019, 3, 14)),
+    ("2019-03-14", dt.date(2019, 3, 14)),
+    ("14-03-2019", dt.date(2019, 3, 14)),
+    ("14.03.2019", dt.date(2019, 3, 14)),
+    (" 14/03/2019 08:59:47", dt.date(2019, 3, 14)),
+    ("Cập nhật lúc 10:20 ngày 15/3/2021", dt.date(2021, 3, 15)),
+    ("Đăng ngày: 09/07/2021", dt.date(2021, 7, 9)),
+    ("09h30, 01/07/2022", dt.date(2022, 7, 1)),
+    ("Thứ hai, ngày 12 tháng 6 năm 2023", dt.date(2023, 6, 12)),
+    ("14/03/2019 08:59:47 Lượt xem: 1042", dt.date(2019, 3, 14)),
+    ("Chủ nhật, 05/01/2025 - 07:00 GMT+7", dt.date(2025, 1, 5)),
+    ("Ngày đăng 06/01/2016 | 03:30 PM | View count: 426 |", dt.date(2016, 1, 6)),
     # Real portals' stamps (issue 13): Joomla in Vietnamese, a news credit, a 12-hour clock, a bar.
-    ("Thứ ba, 18 Tháng 8 2015 16:06", "2015-08-18"),
-    ("(MTO 3 - 31/03/2020 14:27)", "2020-03-31"),
-    ("20:50, 14/03/2022", "2022-03-14"),
-    ("Thứ ba, 15/10/2024, 16:41 PM", "2024-10-15"),
-    ("(17:18 | 02/11/2020)", "2020-11-02"),
-    ("01/03/2018", "2018-03-01"),
-    ("(Chinhphu.vn) - 08:15, 05/06/2023", "2023-06-05"),
-    ("Cập nhật: 18 tháng 8, 2015", "2015-08-18"),
-    ("2019/03/14 08:00", "2019-03-14"),
-    ("Posted on March 31, 2020", "2020-03-31"),
-    ("31 Mar 2020 | 14:27", "2020-03-31"),
+    ("Thứ ba, 18 Tháng 8 2015 16:06", dt.date(2015, 8, 18)),
+    ("(MTO 3 - 31/03/2020 14:27)", dt.date(2020, 3, 31)),
+    ("20:50, 14/03/2022", dt.date(2022, 3, 14)),
+    ("Thứ ba, 15/10/2024, 16:41 PM", dt.date(2024, 10, 15)),
+    ("(17:18 | 02/11/2020)", dt.date(2020, 11, 2)),
+    ("01/03/2018", dt.date(2018, 3, 1)),
+    ("(Chinhphu.vn) - 08:15, 05/06/2023", dt.date(2023, 6, 5)),
+    ("Cập nhật: 18 tháng 8, 2015", dt.date(2015, 8, 18)),
+    ("2019/03/14 08:00", dt.date(2019, 3, 14)),
+    ("Posted on March 31, 2020", dt.date(2020, 3, 31)),
+    ("31 Mar 2020 | 14:27", dt.date(2020, 3, 31)),
 ])
 def test_date_lines(line, iso):
     assert parse_date_line(line) == iso
@@ -68,9 +70,9 @@ def test_not_date_lines(line):
 
 def test_title_line_with_trailing_date():
     line = "Công tác dân vận góp phần xây dựng hệ thống chính trị (20/02/2019 08:53 PM)"
-    assert split_trailing_date(line) == ("Công tác dân vận góp phần xây dựng hệ thống chính trị", "2019-02-20")
-    assert find_published([line]) == "2019-02-20"
-    assert split_trailing_date("Tin ngắn (09/07/2021)") == ("Tin ngắn", "2021-07-09")
+    assert split_trailing_date(line) == ("Công tác dân vận góp phần xây dựng hệ thống chính trị", dt.date(2019, 2, 20))
+    assert find_published([line]) == dt.date(2019, 2, 20)
+    assert split_trailing_date("Tin ngắn (09/07/2021)") == ("Tin ngắn", dt.date(2021, 7, 9))
     assert split_trailing_date("Kỷ niệm Ngày truyền thống (15/10/1930)")[1] is None  # before 1945
     assert split_trailing_date("Không có ngày (khóa XI)") == ("Không có ngày (khóa XI)", None)
 
@@ -81,7 +83,7 @@ def test_the_date_line_wins_over_event_dates_in_prose():
         "Ngày 30/6/2022, Tỉnh ủy tổ chức hội nghị sơ kết.",
         "15:15, 01/07/2022",
     ]
-    assert find_published(lines) == "2022-07-01"
+    assert find_published(lines) == dt.date(2022, 7, 1)
 
 
 @pytest.mark.parametrize("text,year", [
@@ -107,10 +109,10 @@ def test_find_year_is_conservative(text):
 
 
 @pytest.mark.parametrize("line,title,iso", [
-    ("Sơ kết công tác dân vận Thứ ba, 18 Tháng 8 2015 16:06", "Sơ kết công tác dân vận", "2015-08-18"),
-    ("Sơ kết công tác dân vận 6 tháng đầu năm 20:50, 14/03/2022", "Sơ kết công tác dân vận 6 tháng đầu năm", "2022-03-14"),
-    ("Sơ kết công tác dân vận | Thứ ba, 15/10/2024, 16:41 PM", "Sơ kết công tác dân vận", "2024-10-15"),
-    ("Sơ kết công tác dân vận (17:18 | 02/11/2020)", "Sơ kết công tác dân vận", "2020-11-02"),
+    ("Sơ kết công tác dân vận Thứ ba, 18 Tháng 8 2015 16:06", "Sơ kết công tác dân vận", dt.date(2015, 8, 18)),
+    ("Sơ kết công tác dân vận 6 tháng đầu năm 20:50, 14/03/2022", "Sơ kết công tác dân vận 6 tháng đầu năm", dt.date(2022, 3, 14)),
+    ("Sơ kết công tác dân vận | Thứ ba, 15/10/2024, 16:41 PM", "Sơ kết công tác dân vận", dt.date(2024, 10, 15)),
+    ("Sơ kết công tác dân vận (17:18 | 02/11/2020)", "Sơ kết công tác dân vận", dt.date(2020, 11, 2)),
 ])
 def test_a_stamp_at_the_end_of_a_title_line(line, title, iso):
     assert split_trailing_date(line) == (title, iso)
@@ -126,8 +128,8 @@ def test_a_title_ending_in_a_date_keeps_it(line):
 
 
 def test_find_date_reads_a_date_anywhere_in_a_short_element():
-    assert find_date("Ban Biên tập | 01/03/2018 | Lượt xem: 120") == "2018-03-01"
+    assert find_date("Ban Biên tập | 01/03/2018 | Lượt xem: 120") == dt.date(2018, 3, 1)
     assert find_date("Lượt xem: 1.487") is None
-    assert find_date("31/02/2019 hoặc 01/03/2019") == "2019-03-01"  # no 31 February: the next one
-    assert iso_date("2021-03-31T20:30:00Z") == "2021-04-01"  # 20:30 UTC is the next day in Vietnam
-    assert iso_date("2021-03-31") == "2021-03-31"
+    assert find_date("31/02/2019 hoặc 01/03/2019") == dt.date(2019, 3, 1)  # no 31 February: the next one
+    assert iso_date("2021-03-31T20:30:00Z") == dt.date(2021, 4, 1)  # 20:30 UTC is the next day in Vietnam
+    assert iso_date("2021-03-31") == dt.date(2021, 3, 31)

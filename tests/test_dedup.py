@@ -7,7 +7,7 @@ import pytest
 
 from corpus.store.dedup import find_groups, jaccard, link_near_duplicates, shingles
 from corpus.store.document import Document, make_id
-from corpus.clean.htmlclean import parse_html
+from corpus.store.pipeline import page_fields
 from corpus.store.db import Store
 
 STORY = (
@@ -73,7 +73,7 @@ def test_fixture_republished_articles_are_found(shared_dir, tmp_path):
         for g in rows:
             file = shared_dir / "fixtures/sites" / g["site"] / g["path"].lstrip("/")
             file = file / "index.html" if g["path"].endswith("/") else file
-            fields = parse_html(file.read_bytes())
+            fields = page_fields(file.read_bytes())
             store.upsert(Document(id=make_id(f"{g['site']}:{g['path']}"), **fields))
         link_near_duplicates(store)
         for g in rows:

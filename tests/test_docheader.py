@@ -1,6 +1,8 @@
 """corpus.extract.docheader on Party and State headers laid out in different ways."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from corpus.extract.docheader import read_header
@@ -56,13 +58,13 @@ Thời gian qua, công tác dân vận đạt nhiều kết quả."""
 def test_state_decision_in_columns_read_line_by_line():
     h = read_header(STATE)
     assert h == {"number": "45/2024/QĐ-UBND", "issuer": "ỦY BAN NHÂN DÂN / TỈNH HÀ GIANG", "place": "Hà Giang",
-                 "published": "2024-03-12", "type": "Quyết định",
+                 "published": dt.date(2024, 3, 12), "type": "Quyết định",
                  "title": "Về việc ban hành Quy chế dân chủ ở cơ sở"}
 
 
 def test_state_decision_flattened_two_columns_per_line():
     h = read_header(STATE_FLAT)
-    assert (h["number"], h["place"], h["published"], h["type"]) == ("45/2024/QĐ-UBND", "Hà Giang", "2024-03-12",
+    assert (h["number"], h["place"], h["published"], h["type"]) == ("45/2024/QĐ-UBND", "Hà Giang", dt.date(2024, 3, 12),
                                                                     "Quyết định")
     assert h["title"] == "Về việc ban hành Quy chế dân chủ ở cơ sở"
     assert h["issuer"] == "ỦY BAN NHÂN DÂN TỈNH HÀ GIANG"
@@ -73,13 +75,13 @@ def test_official_letter_subject_is_its_v_v_line():
     assert h["number"] == "1234/SNV-TCBC"
     assert h["type"] is None
     assert h["title"] == "triển khai công tác dân vận chính quyền năm 2023"
-    assert (h["place"], h["published"]) == ("Vĩnh Long", "2023-01-05")
+    assert (h["place"], h["published"]) == ("Vĩnh Long", dt.date(2023, 1, 5))
     assert h["issuer"] == "UBND TỈNH VĨNH LONG / SỞ NỘI VỤ"
 
 
 def test_central_party_resolution():
     h = read_header(CENTRAL)
-    assert (h["number"], h["published"], h["type"]) == ("25-NQ/TW", "2013-06-03", "Nghị quyết")
+    assert (h["number"], h["published"], h["type"]) == ("25-NQ/TW", dt.date(2013, 6, 3), "Nghị quyết")
     assert h["title"] == ("về tăng cường và đổi mới sự lãnh đạo của Đảng đối với công tác dân vận "
                           "trong tình hình mới")
     assert h["issuer"] == "BAN CHẤP HÀNH TRUNG ƯƠNG"
@@ -87,7 +89,7 @@ def test_central_party_resolution():
 
 def test_spaced_number_and_a_subject_over_two_lines_ending_at_the_body():
     h = read_header(SPACED)
-    assert (h["number"], h["place"], h["published"], h["type"]) == ("12-CT/HU", "Ba Chẽ", "2021-10-20", "Chỉ thị")
+    assert (h["number"], h["place"], h["published"], h["type"]) == ("12-CT/HU", "Ba Chẽ", dt.date(2021, 10, 20), "Chỉ thị")
     assert h["title"] == "về tăng cường sự lãnh đạo của Đảng đối với công tác dân vận ở cơ sở"
 
 
@@ -101,7 +103,7 @@ def test_specks_a_scan_leaves_at_line_ends_do_not_become_fields():
     h = read_header("ỦY BAN NHÂN DÂN\nTỈNH QUẢNG NINH\n_Số: 283/2018/QĐĐ-UBND\nQuảng Ninh, ngày 02 tháng 3 năm 2018 .\n"
                     "QUYẾT ĐỊNH Ẽ\nVề việc ban hành Quy chế dân vận „\nĐịnh kỳ sơ kết, tổng kết.")
     assert (h["number"], h["published"], h["type"], h["title"]) == (
-        "283/2018/QĐ-UBND", "2018-03-02", "Quyết định", "Về việc ban hành Quy chế dân vận")
+        "283/2018/QĐ-UBND", dt.date(2018, 3, 2), "Quyết định", "Về việc ban hành Quy chế dân vận")
 
 
 def test_a_type_whose_space_the_scan_lost_and_a_bracket_glued_to_the_subject():
@@ -115,12 +117,12 @@ def test_a_type_whose_space_the_scan_lost_and_a_bracket_glued_to_the_subject():
 
 
 def test_a_date_line_as_a_scan_reads_it_gives_the_date_or_nothing():
-    def published(line: str) -> str | None:
+    def published(line: str) -> dt.date | None:
         return read_header("Số 5-CT/TU\n" + line)["published"]
 
-    assert published("Quảng Ninh, ngày 02 tháng 3n ram 2018") == "2018-03-02"  # "năm" misread
-    assert published("Hà Giang, ngày 02 tháng 6 nãm 2015.") == "2015-06-02"
-    assert published("Hà Nội, ngày 5/3/2019") == "2019-03-05"
+    assert published("Quảng Ninh, ngày 02 tháng 3n ram 2018") == dt.date(2018, 3, 2)  # "năm" misread
+    assert published("Hà Giang, ngày 02 tháng 6 nãm 2015.") == dt.date(2015, 6, 2)
+    assert published("Hà Nội, ngày 5/3/2019") == dt.date(2019, 3, 5)
     assert published("Quảng Ninh, ngày 19 tháng 91 năm 2025") is None  # no month 91: unknown, not a guess
     assert published("Sóc Trăng, ngày 31 tháng 2 năm 2024") is None
 
@@ -144,7 +146,7 @@ def test_a_pdf_laid_out_in_two_columns_reads_like_its_paper():
                          "Thực hiện Kết luận số 114-KL/TW của Ban Bí thư, Ban Dân vận Tỉnh ủy xây dựng kế hoạch.")
     h = read_header(read_file(data, "kh.pdf").text)
     assert h == {"number": "202-KH/BDVTU", "issuer": "TỈNH ỦY SÓC TRĂNG / BAN DÂN VẬN", "place": "Sóc Trăng",
-                 "published": "2024-09-06", "type": "Kế hoạch",
+                 "published": dt.date(2024, 9, 6), "type": "Kế hoạch",
                  "title": "triển khai các hoạt động hưởng ứng phong trào thi đua Dân vận khéo năm 2024"}
     state = fm.header_pdf(["ỦY BAN NHÂN DÂN", "TỈNH HÀ GIANG", "Số: 45/2024/QĐ-UBND"],
                           ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
@@ -153,7 +155,7 @@ def test_a_pdf_laid_out_in_two_columns_reads_like_its_paper():
                           "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;")
     h = read_header(read_file(state, "qd.pdf").text)
     assert (h["number"], h["place"], h["published"], h["type"], h["title"]) == (
-        "45/2024/QĐ-UBND", "Hà Giang", "2024-03-12", "Quyết định", "Về việc ban hành Quy chế dân chủ ở cơ sở")
+        "45/2024/QĐ-UBND", "Hà Giang", dt.date(2024, 3, 12), "Quyết định", "Về việc ban hành Quy chế dân chủ ở cơ sở")
 
 
 @pytest.mark.skipif(not fm.FONT.exists(), reason="needs fonts-dejavu-core")

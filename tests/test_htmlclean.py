@@ -1,13 +1,15 @@
 """HTML cleaning and metadata: fixture portals against their gold, real pages, edge cases."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import unicodedata
 
 import pytest
 
 from corpus.extract.dates import find_date, iso_date
-from corpus.clean.htmlclean import decode_html, parse_html
+from corpus.clean.decoding import decode_html
+from corpus.store.pipeline import Origin, page_fields
 from corpus.extract.htmlmeta import _person
 
 SITES = ["bdv-quangninh", "phunu-hagiang", "cttdt-vinhlong", "dangbo-nghean", "baohagiang-tv"]
@@ -31,7 +33,7 @@ def _norm(text):
 @pytest.mark.parametrize("site", SITES)
 def test_gold_articles_clean_and_metadata(shared_dir, site):
     for gold in _gold(shared_dir, site):
-        fields = parse_html(_page(shared_dir, site, gold["path"]).read_bytes(), url="https://portal.example" + gold["path"])
+        fields = page_fields(_page(shared_dir, site, gold["path"]).read_bytes(), Origin(url="https://portal.example" + gold["path"]))
         assert fields is not None, gold["path"]
         text = _norm(fields["text"])
         for sentence in gold["with"]:
@@ -64,13 +66,13 @@ LISTINGS = {
 @pytest.mark.parametrize("site", SITES)
 def test_listing_and_home_pages_are_not_articles(shared_dir, site):
     for path in LISTINGS[site]:
-        assert parse_html((shared_dir / "fixtures/sites" / site / path).read_bytes()) is None, path
+        assert page_fields((shared_dir / "fixtures/sites" / site / path).read_bytes()) is None, path
 
 
 @pytest.mark.shared
 def test_attachments_are_recorded(shared_dir):
     page = _page(shared_dir, "cttdt-vinhlong", "/noidung/tintuc/Pages/tin-17408.aspx")
-    fields = parse_html(page.read_bytes(), url="https://www.vinhlong.gov.vn/noidung/tintuc/Pages/tin-17408.aspx")
+    fields = page_fields(page.read_bytes(), Origin(url="https://www.vinhlong.gov.vn/noidung/tintuc/Pages/tin-17408.aspx"))
     assert fields["attachments"] == [
         "https://www.vinhlong.gov.vn/noidung/tintuc/Documents/Luat-thuc-hien-dan-chu-o-co-so.pdf",
         "https://www.vinhlong.gov.vn/noidung/tintuc/Documents/Tai-lieu-hoi-nghi-14-9-2023.pdf",
@@ -87,13 +89,13 @@ REAL_LISTINGS = [
 @pytest.mark.shared
 @pytest.mark.parametrize("name", REAL_LISTINGS)
 def test_real_listing_pages_are_recognised(shared_dir, name):
-    assert parse_html((shared_dir / "fixtures/real-html" / name).read_bytes()) is None
+    assert page_fields((shared_dir / "fixtures/real-html" / name).read_bytes()) is None
 
 
 @pytest.mark.shared
 def test_real_static_article_text_is_kept(shared_dir):
     page = shared_dir / "fixtures/real-html/hanoi-sotttt_page_chuc-nang-nhiem-vu.html"
-    fields = parse_html(page.read_bytes(), url="https://sotttt.hanoi.gov.vn/chuc-nang-nhiem-vu")
+    fields = page_fields(page.read_bytes(), Origin(url="https://sotttt.hanoi.gov.vn/chuc-nang-nhiem-vu"))
     assert fields is not None
     assert len(fields["text"]) > 15000
     assert fields["text"].startswith("CHỨC NĂNG, NHIỆM VỤ")
@@ -136,7 +138,7 @@ def _cp1258(text: str) -> bytes:
 def test_old_table_layout_in_windows_1258():
     data = _cp1258(ARTICLE_1258)
     assert data.decode("cp1258") != unicodedata.normalize("NFC", data.decode("cp1258"))  # combining marks
-    fields = parse_html(data)
+    fields = page_fields(data)
     assert fields is not None
     paragraphs = fields["text"].split("\n\n")
     assert any(p.startswith("Sáng nay, Ban Dân vận Tỉnh ủy") for p in paragraphs)
@@ -160,7 +162,7 @@ def test_charset_from_header_and_detection():
 
 @pytest.mark.parametrize("data", [b"", b"   ", b"\x00\x01\x02\xff" * 100, b"<html></html>", "<p>ngắn</p>".encode()])
 def test_empty_binary_or_tiny_pages_give_none(data):
-    assert parse_html(data) is None
+    assert page_fields(data) is None
 
 
 def test_json_ld_metadata_and_title_suffix():
@@ -169,16 +171,16 @@ def test_json_ld_metadata_and_title_suffix():
     <script type="application/ld+json">{"@type": "NewsArticle", "headline": "Tiêu đề bài viết về dân vận",
     "datePublished": "2021-03-31T20:30:00Z", "author": {"name": "Nguyễn Văn An"}}</script></head>
     <body><div class="article-content"><p>%s</p></div></body></html>""" % ("Nội dung bài viết dân vận. " * 20)
-    fields = parse_html(html)
+    fields = page_fields(html)
     assert fields["title"] == "Tiêu đề bài viết về dân vận"
     assert fields["published"] == "2021-04-01"  # 20:30 UTC is the next day in Vietnam
     assert fields["author"] == "Nguyễn Văn An"
 
 
 def test_iso_and_line_dates():
-    assert iso_date("2019-05-16T08:30:00+07:00") == "2019-05-16"
-    assert find_date("(20/02/2019 08:53 PM)") == "2019-02-20"
-    assert find_date("Thứ Hai, 19/07/2021 16:20") == "2021-07-19"
+    assert iso_date("2019-05-16T08:30:00+07:00") == dt.date(2019, 5, 16)
+    assert find_date("(20/02/2019 08:53 PM)") == dt.date(2019, 2, 20)
+    assert find_date("Thứ Hai, 19/07/2021 16:20") == dt.date(2021, 7, 19)
     assert find_date("Lượt xem: 1.487") is None
 
 
@@ -231,7 +233,7 @@ def test_real_portal_date_stamps_in_common_layouts(layout, stamp):
     html = (f"<html><head><title>{HEADLINE} - Cổng thông tin điện tử</title></head><body>"
             "<div class='menu'><a href='/'>Trang chủ</a> Thứ Sáu, 04/12/2026</div>"
             f"{body}<div class='footer'>Bản quyền thuộc Cổng thông tin điện tử</div></body></html>")
-    fields = parse_html(html.encode("utf-8"), url="https://example.invalid/tin-tuc/1.html")
+    fields = page_fields(html.encode("utf-8"), Origin(url="https://example.invalid/tin-tuc/1.html"))
     assert fields is not None
     assert fields["published"] == STAMPS[stamp]
     assert fields["title"] == HEADLINE

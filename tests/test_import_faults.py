@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus.clean.htmlclean import parse_html
+from corpus.store.pipeline import page_fields
 from corpus.store.importer import MAX_HTML_BYTES, MAX_TEXT_CHARS, import_paths
 from corpus.store.db import Store
 
@@ -110,7 +110,7 @@ def test_a_big_page_with_a_normal_article_is_cleaned(tmp_path):
     page = article().replace("</body>", boiler + "</body>").encode()
     assert 3 * 2**20 < len(page) < MAX_HTML_BYTES
     started = time.monotonic()
-    fields = parse_html(page)
+    fields = page_fields(page)
     assert time.monotonic() - started < 15
     assert fields is not None and fields["title"] == TITLE and "Tin khác" not in fields["text"]
 
@@ -120,7 +120,7 @@ def test_a_big_page_with_a_normal_article_is_cleaned(tmp_path):
                       st.builds(lambda cut, junk: GOOD[:cut] + junk, st.integers(0, len(GOOD)), st.binary(max_size=200)),
                       st.text(max_size=2000).map(lambda s: s.encode("utf-8", "surrogatepass"))))
 def test_parse_html_never_raises_on_arbitrary_bytes(data):
-    fields = parse_html(data)
+    fields = page_fields(data)
     assert fields is None or isinstance(fields.get("text"), str)
 
 

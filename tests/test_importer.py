@@ -93,13 +93,13 @@ def test_a_date_whose_year_no_search_can_filter_on_is_refused(tmp_path):
 def test_a_page_with_a_very_long_headline_imports_back_unchanged(tmp_path):
     """A crawled title over the import cap came back cut: export -> import was not exact."""
     from corpus.store.document import Document
-    from corpus.clean.htmlclean import parse_html
+    from corpus.store.pipeline import Origin, page_fields
 
     title = "Hội nghị " + "dân vận khéo " * 60
     body = "<p>" + "Ban Dân vận Tỉnh ủy triển khai phong trào thi đua dân vận khéo ở cơ sở. " * 8 + "</p>"
     page = (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
             f"<div>15:15, 01/07/2022</div>{body}</article></body></html>")
-    fields = parse_html(page.encode(), url="https://bdv.example.vn/a.html")
+    fields = page_fields(page.encode(), Origin(url="https://bdv.example.vn/a.html"))
     doc = Document(id="long", url="https://bdv.example.vn/a.html", source="bdv", **fields)
     assert len(doc.title) <= 500 and doc.title.startswith("Hội nghị dân vận khéo")
     path = tmp_path / "export.jsonl"

@@ -6,9 +6,11 @@ weekday-first and time-first, event dates in the body and dates in side lists.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
-from corpus.clean.htmlclean import parse_html
+from corpus.store.pipeline import page_fields
 
 BODY = (
     "<p>Thực hiện Nghị quyết của Tỉnh ủy về công tác dân vận, thời gian qua Ban Dân vận huyện đã phối hợp "
@@ -96,7 +98,7 @@ CASES = {
 def test_headline_and_date_line_by_structure(case):
     title_tag, head_block = CASES[case]
     extra = "<meta property='og:site_name' content='Châu Thành Online'>" if "og:site_name" in case else ""
-    fields = parse_html(page(title_tag, head_block, extra_head=extra))
+    fields = page_fields(page(title_tag, head_block, extra_head=extra))
     assert fields is not None
     assert fields["title"] == HEADLINE
     assert fields["published"] == "2016-11-16"
@@ -105,25 +107,26 @@ def test_headline_and_date_line_by_structure(case):
 
 
 def test_event_date_in_the_body_is_not_the_publication_date():
-    fields = parse_html(page(f"Cổng TTĐT huyện Châu Thành - {HEADLINE}",
+    fields = page_fields(page(f"Cổng TTĐT huyện Châu Thành - {HEADLINE}",
                              f"<p><font size='4'><b>{HEADLINE}</b></font></p>"))
     assert fields is not None and fields["title"] == HEADLINE
     assert fields["published"] is None  # "Sáng 12/10/2016" dates the meeting; the side list dates other pages
 
 
 def test_title_parts_drop_the_portal_name_by_site_name_host_and_portal_words():
-    from corpus.extract.htmlmeta import PageMeta, title_parts
+    from corpus.extract.headline import title_parts
+    from corpus.extract.htmlhead import PageFacts
 
-    meta = PageMeta(site_name="Châu Thành Online", host="www.chauthanh.example.vn")
+    meta = PageFacts(site_name="Châu Thành Online", host="www.chauthanh.example.vn")
     assert title_parts(f"Châu Thành Online - {HEADLINE}", meta) == [f"Châu Thành Online - {HEADLINE}", HEADLINE]
     assert title_parts(f"{HEADLINE} | chauthanh", meta)[1:] == [HEADLINE]
-    assert title_parts(f"{HEADLINE} - Cổng TTĐT huyện Châu Thành", PageMeta())[1:] == [HEADLINE]
+    assert title_parts(f"{HEADLINE} - Cổng TTĐT huyện Châu Thành", PageFacts())[1:] == [HEADLINE]
 
 
 def test_a_headline_in_a_side_list_link_is_not_the_headline():
     side = SIDE.replace("Khai mạc Tháng dân vận ở các xã vùng sâu", HEADLINE)
     head = f"<p><font size='4'><b>{HEADLINE}</b></font></p><p><i>Ngày đăng: 16/11/2016</i></p>"
-    fields = parse_html(page(f"Cổng TTĐT huyện Châu Thành - {HEADLINE}", head, side=side))
+    fields = page_fields(page(f"Cổng TTĐT huyện Châu Thành - {HEADLINE}", head, side=side))
     assert fields["title"] == HEADLINE and fields["published"] == "2016-11-16"
     assert not fields["text"].startswith(HEADLINE) and "Ngày đăng" not in fields["text"]
 
@@ -173,8 +176,8 @@ def test_the_portal_name_is_learned_from_the_hosts_titles_and_listing_dates_are_
 
 
 def test_listing_dates_need_one_link_and_one_date_per_teaser():
-    from corpus.clean.htmlclean import parse_tree
-    from corpus.extract.htmlmeta import listing_dates
+    from corpus.clean.tree import parse_tree
+    from corpus.extract.pagedate import listing_dates
 
     root = parse_tree(
         "<html><body><ul><li><a href='/a.html'>Bài viết thứ nhất về dân vận</a> (02/01/2016)</li>"
@@ -183,4 +186,4 @@ def test_listing_dates_need_one_link_and_one_date_per_teaser():
         "<li><div class='date'>Thứ hai, 07/01/2016</div><h3><a href='e.html'>Bài viết thứ năm về dân vận</a></h3></li>"
         "</ul></body></html>")
     assert listing_dates(root, "http://portal.example/tin/") == {
-        "http://portal.example/a.html": "2016-01-02", "http://portal.example/tin/e.html": "2016-01-07"}
+        "http://portal.example/a.html": dt.date(2016, 1, 2), "http://portal.example/tin/e.html": dt.date(2016, 1, 7)}

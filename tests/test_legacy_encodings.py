@@ -6,7 +6,8 @@ import unicodedata
 import pytest
 
 from corpus.knowledge import legacy_encodings as le
-from corpus.clean.htmlclean import decode_html, parse_html
+from corpus.clean.decoding import decode_html
+from corpus.store.pipeline import page_fields
 
 # Written as the legacy fonts store them (the well-known look of such pages shown in a Unicode font).
 TCVN3_LINES = {
@@ -65,7 +66,7 @@ def _page(lines: list[str], style: str, charset: str) -> str:
 @pytest.mark.parametrize("charset", ["", "windows-1252", "iso-8859-1"])
 def test_legacy_page_is_read_in_unicode(encoding, lines, style, charset):
     data = _page(list(lines), style, charset).encode("latin-1")
-    fields = parse_html(data)
+    fields = page_fields(data)
     expected = list(lines.values())
     assert fields is not None
     assert fields["title"] == expected[0]

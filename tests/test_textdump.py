@@ -1,13 +1,14 @@
 """Text dumps of portal pages -> clean article and metadata; extract_metadata on clean text."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
 from corpus.extract.textmeta import extract_metadata
-from corpus.clean.textdump import parse_text_dump
+from corpus.store.pipeline import page_fields
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 SEEDS = SHARED / "corpus" / "seeds"
@@ -24,7 +25,7 @@ SEED_AUTHORS = {
 
 @pytest.fixture(scope="module")
 def parsed() -> dict[str, dict]:
-    return {g["file"]: parse_text_dump((SEEDS / g["file"]).read_text(encoding="utf-8")) for g in SEED_GOLD}
+    return {g["file"]: page_fields((SEEDS / g["file"]).read_text(encoding="utf-8"), text_dump=True) for g in SEED_GOLD}
 
 
 @pytest.mark.shared
@@ -91,7 +92,7 @@ Tổng truy cập: 9.876.543
 
 
 def test_generic_dump():
-    doc = parse_text_dump(DUMP)
+    doc = page_fields(DUMP, text_dump=True)
     assert doc["title"] == "Hội nghị tổng kết công tác dân vận năm 2023"
     assert doc["published"] == "2024-01-12" and doc["year"] == 2024  # not the event date, not a footer date
     assert doc["province"] == "Vĩnh Long" and doc["province_2025"] == "Vĩnh Long"
@@ -106,7 +107,7 @@ def test_generic_dump():
 
 @pytest.mark.parametrize("raw", ["", "\n\n  \n", "Facebook\nTwitter\nĐăng nhập", "\x00\x01 rác"])
 def test_empty_or_furniture_only_dumps_give_no_text_and_no_crash(raw):
-    doc = parse_text_dump(raw)
+    doc = page_fields(raw, text_dump=True)
     assert doc["text"].strip() in ("", "\x00\x01 rác")
     assert doc["province"] is None and doc["directives"] == []
 
@@ -114,7 +115,7 @@ def test_empty_or_furniture_only_dumps_give_no_text_and_no_crash(raw):
 def test_dump_is_nfc_and_tolerates_windows_newlines():
     nfd = "Tie\u0302u \u0111e\u0302\u0300"  # NFD "Tiêu đề"
     raw = f"Trang chủ\r\n{nfd} một bài báo ngắn\r\n\r\n" + "Nội dung bài viết về công tác dân vận ở cơ sở, " * 5 + "\r\n"
-    doc = parse_text_dump(raw)
+    doc = page_fields(raw, text_dump=True)
     assert doc["title"] == "Tiêu đề một bài báo ngắn"
     assert "\r" not in doc["text"] and doc["text"].startswith("Nội dung bài viết")
 
@@ -132,7 +133,7 @@ def test_dump_is_nfc_and_tolerates_windows_newlines():
 ])
 def test_bylines(line, author):
     raw = "Tiêu đề của một bài viết mẫu\n\n" + "Đây là một đoạn văn dài của bài viết về công tác dân vận. " * 4 + f"\n\n{line}\n"
-    assert parse_text_dump(raw)["author"] == author
+    assert page_fields(raw, text_dump=True)["author"] == author
 
 
 # --- extract_metadata on clean text ----------------------------------------------
@@ -144,7 +145,7 @@ def test_extract_metadata_from_clean_text():
     )
     meta = extract_metadata(text, title="Tổng kết công tác dân vận chính quyền", header=["Ngày 14/03/2019 08:59:47"])
     assert meta == {
-        "published": "2019-03-14",
+        "published": dt.date(2019, 3, 14),
         "year": 2019,
         "year_source": "published",
         "province": "Vĩnh Long",
@@ -199,7 +200,7 @@ def test_fixture_pages_as_text_dumps(shared_dir, gold):
     soup = BeautifulSoup(path.read_bytes(), "lxml")
     for tag in soup(["script", "style", "head"]):
         tag.decompose()
-    doc = parse_text_dump(soup.get_text("\n"))
+    doc = page_fields(soup.get_text("\n"), text_dump=True)
     assert doc["title"] == gold["title"]
     assert doc["published"] == gold["published"]
     assert (doc["province"], doc["province_2025"]) == (gold["province"], gold["province_2025"])
@@ -220,7 +221,7 @@ def test_real_pages_never_crash(shared_dir):
     pages = sorted((shared_dir / "fixtures" / "real-html").glob("*.html"))
     assert pages
     for page in pages:
-        doc = parse_text_dump(BeautifulSoup(page.read_bytes(), "lxml").get_text("\n"))
+        doc = page_fields(BeautifulSoup(page.read_bytes(), "lxml").get_text("\n"), text_dump=True)
         assert isinstance(doc["text"], str) and doc["text"] == doc["text"].strip()
 
 
@@ -238,7 +239,7 @@ DUMP_BODY = ("Sáng 30/6, Ban Dân vận Tỉnh ủy tổ chức hội nghị s�
 def test_real_portal_date_stamps_in_text_dumps(where, stamp):
     head = {"under the title": [DUMP_TITLE, stamp], "above the title": [stamp, DUMP_TITLE],
             "on the title line": [f"{DUMP_TITLE} {stamp}"]}[where]
-    doc = parse_text_dump("\n".join(["Trang chủ", "Thứ Sáu, 04/12/2026", "Cổng thông tin điện tử", "Tin tức",
-                                     *head, DUMP_BODY, DUMP_BODY + " Hết.", "Facebook"]))
+    doc = page_fields("\n".join(["Trang chủ", "Thứ Sáu, 04/12/2026", "Cổng thông tin điện tử", "Tin tức",
+                                     *head, DUMP_BODY, DUMP_BODY + " Hết.", "Facebook"]), text_dump=True)
     assert (doc["published"], doc["title"]) == (STAMPS[stamp], DUMP_TITLE)
     assert stamp not in doc["text"] and doc["text"].startswith("Sáng 30/6")

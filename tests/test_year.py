@@ -1,4 +1,5 @@
 """The year of a document: its publication date's year when one is known, else a year read from the text."""
+import datetime as dt
 import json
 import sqlite3
 from pathlib import Path
@@ -8,7 +9,7 @@ from click.testing import CliRunner
 from cli import cli
 from corpus.store.document import Document
 from corpus.extract.textmeta import extract_metadata
-from corpus.clean.htmlclean import parse_html
+from corpus.store.pipeline import Origin, page_fields
 from corpus.store.importer import import_paths
 from corpus.store.db import Store
 
@@ -25,7 +26,7 @@ def _jsonl(path: Path, *records: dict) -> Path:
 
 def test_the_published_date_decides_the_year_not_the_year_the_text_names():
     meta = extract_metadata(REVIEW, title="Tổng kết năm 2016", header=["12/01/2017 08:30"])
-    assert (meta["published"], meta["year"], meta["year_source"]) == ("2017-01-12", 2017, "published")
+    assert (meta["published"], meta["year"], meta["year_source"]) == (dt.date(2017, 1, 12), 2017, "published")
     undated = extract_metadata(REVIEW, title="Tổng kết năm 2016")
     assert (undated["published"], undated["year"], undated["year_source"]) == (None, 2016, "text")
     assert extract_metadata("Không nêu năm nào.")["year_source"] is None
@@ -72,7 +73,7 @@ def test_an_html_page_dated_2017_about_2016_is_filed_under_2017():
     page = ("<html><head><title>Tổng kết quy chế dân chủ năm 2016 - Ban Dân vận</title></head><body>"
             "<h1>Tổng kết quy chế dân chủ năm 2016</h1><div class='date'>12/01/2017 08:30</div>"
             f"<div class='content'><p>{REVIEW}</p><p>{REVIEW}</p></div></body></html>")
-    fields = parse_html(page.encode("utf-8"), url="https://example.invalid/tin/1.html")
+    fields = page_fields(page.encode("utf-8"), Origin(url="https://example.invalid/tin/1.html"))
     assert (fields["published"], fields["year"], fields["year_source"]) == ("2017-01-12", 2017, "published")
 
 

@@ -18,6 +18,7 @@ without the network is ``corpus/crawl/reclean.py``.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections import Counter
@@ -31,14 +32,17 @@ from lxml import etree
 
 from corpus.extract.attachments import AttachmentOptions, is_attachment_url, ocr_cache_dir
 from corpus.store.dedup import link_near_duplicates
-from corpus.store.document import Document, content_hash, make_id
+from corpus.store.document import Document, make_id
+from corpus.store.pipeline import Origin, page_document
 from corpus.crawl.fetch import MAX_URL_LENGTH, Fetcher, FetchResult, without_credentials
 from corpus.crawl.frontier import DONE_STATES, Frontier, now
 from corpus.crawl.links import FEED_HINT, HTML_TYPES, SITEMAP_HINT, is_attachment, looks_like_html, page_links, xml_links
 from corpus.crawl.reclean import store_attachment
 from corpus.crawl.urls import PRIORITY_PAGE, PRIORITY_START, skippable, canonical_url, fetchable_url, url_priority
-from corpus.clean.htmlclean import decode_html, parse_document, parse_tree
-from corpus.extract.htmlmeta import learned_site_names, listing_dates
+from corpus.clean.decoding import decode_html
+from corpus.clean.tree import parse_tree
+from corpus.extract.headline import learned_site_names
+from corpus.extract.pagedate import listing_dates
 from corpus.crawl.render import Renderer, is_shell, render_problem
 from corpus.crawl.sources import Source, load_sources, site_host, source_province, sources_from_urls
 from corpus.store.db import Store
@@ -303,14 +307,14 @@ class _Crawler:
             return
         frontier.save_page(item.url, result.final_url, result.status, result.headers, result.body)
         root = parse_tree(decode_html(result.body, result.headers))
-        fields = None
+        doc_id = make_id(final)
+        doc = None
         if root is not None:
             self.enqueue_all(source, page_links(root, result.final_url), kind="page", depth=item.depth + 1,
                              cap=MAX_LINKS["page"])
-            fields = parse_document(root, url=final, source_province=source.province,
-                                    **self._hints(source, item.url, root, result.final_url))
-        doc_id = make_id(final)
-        if fields is None:
+            origin = self._origin(source, item.url, root, result)
+            doc = page_document(result.body, origin, doc_id=doc_id, fetched_at=now())
+        if doc is None:
             report.listings += 1
             report.outcomes["listing"] += 1
             self._drop_stale(item.url)
@@ -318,7 +322,7 @@ class _Crawler:
             return
         twin = self.store.db.execute(
             "SELECT id, url FROM documents WHERE content_hash = ? AND source = ? AND id != ? LIMIT 1",
-            (content_hash(fields["text"]), source.name, doc_id),
+            (doc.content_hash, source.name, doc_id),
         ).fetchone()
         if twin is not None:
             # The same page under a second URL of the same site: keep the first.
@@ -326,8 +330,7 @@ class _Crawler:
             self._skip(run, item, "duplicate of a page already stored", **done)
             return
         previous = self.store.get(doc_id)
-        doc = Document(id=doc_id, url=final, source=source.name, fetched_at=now(),
-                       near_duplicate_of=previous.near_duplicate_of if previous else None, **fields)
+        doc.near_duplicate_of = previous.near_duplicate_of if previous else None
         outcome = self.store.upsert(doc)
         setattr(report, outcome, getattr(report, outcome) + 1)
         report.outcomes["article"] += 1
@@ -375,18 +378,21 @@ class _Crawler:
             report.unreadable[outcome] += 1
             self.frontier.mark(item.url, run, "attachment", error=outcome, **done)
 
-    def _hints(self, source: Source, url: str, root, page_url: str) -> dict:
-        """What other pages say about this one (listing dates, the host's name); notes this page's own."""
+    def _origin(self, source: Source, url: str, root, result: FetchResult) -> Origin:
+        """The page's origin, with what other pages say about it (listing dates, the host's name); notes its own."""
         found = {}
-        for link, date in listing_dates(root, page_url).items():
+        for link, date in listing_dates(root, result.final_url).items():
             canonical = canonical_url(link)
             if canonical and source.in_scope(canonical):
-                found[canonical] = date
+                found[canonical] = date.isoformat()
         self.frontier.save_listing_dates(found)
         title = root.find(".//title")
         own = " ".join(title.text_content().split()) if title is not None else None
-        return {"site_names": learned_site_names(self.frontier.host_titles(site_host(page_url), own)),
-                "listed": self.frontier.listing_date(url)}
+        listed = self.frontier.listing_date(url)
+        return Origin(url=canonical_url(result.final_url) or url, headers=result.headers, source=source.name,
+                      province=source.province,
+                      site_names=tuple(learned_site_names(self.frontier.host_titles(site_host(result.final_url), own))),
+                      listed=dt.date.fromisoformat(listed) if listed else None)
 
     def _drop_stale(self, url: str) -> None:
         doc_id = self.frontier.doc_id_of(url)

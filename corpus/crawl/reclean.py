@@ -6,6 +6,7 @@ again by ``store_attachment``, which the crawl loop uses too.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -13,12 +14,12 @@ from corpus.crawl.frontier import Frontier, now
 from corpus.crawl.links import is_attachment, looks_like_html
 from corpus.crawl.sources import site_host
 from corpus.crawl.urls import canonical_url
-from corpus.clean.htmlclean import parse_html
-from corpus.extract.attachments import AttachmentOptions, attachment_document, ocr_cache_dir
-from corpus.extract.htmlmeta import learned_site_names
+from corpus.extract.attachments import AttachmentOptions, ocr_cache_dir
+from corpus.extract.headline import learned_site_names
 from corpus.store.dedup import link_near_duplicates
-from corpus.store.document import Document, make_id
+from corpus.store.document import make_id
 from corpus.store.db import Store
+from corpus.store.pipeline import Origin, attachment_document, page_document
 
 
 @dataclass
@@ -79,22 +80,21 @@ def reclean(store: Store, *, progress: Callable[[RecleanReport, str], None] | No
             if progress is not None:
                 progress(report, url)
             continue
-        fields = parse_html(body, url=final, headers=headers, source_province=provinces.get(source),
-                            site_names=learned_site_names(frontier.host_titles(site_host(final))),
-                            listed=frontier.listing_date(url))
+        listed = frontier.listing_date(url)
+        origin = Origin(url=final, headers=headers, source=source, province=provinces.get(source),
+                        site_names=tuple(learned_site_names(frontier.host_titles(site_host(final)))),
+                        listed=dt.date.fromisoformat(listed) if listed else None)
         doc_id = make_id(final)
-        if fields is None:
+        previous = store.get(doc_id)
+        doc = page_document(body, origin, doc_id=doc_id, fetched_at=previous.fetched_at if previous else now(),
+                            near_duplicate_of=previous.near_duplicate_of if previous else None)
+        if doc is None:
             report.listings += 1
             old = frontier.doc_id_of(url)
             if old and store.delete(old):
                 report.removed += 1
             store.db.execute("UPDATE crawl_urls SET state = 'listing', doc_id = NULL WHERE url = ?", (url,))
         else:
-            previous = store.get(doc_id)
-            doc = Document(
-                id=doc_id, url=final, source=source, fetched_at=previous.fetched_at if previous else now(),
-                near_duplicate_of=previous.near_duplicate_of if previous else None, **fields,
-            )
             outcome = store.upsert(doc)
             setattr(report, outcome, getattr(report, outcome) + 1)
             store.db.execute("UPDATE crawl_urls SET state = 'article', doc_id = ? WHERE url = ?", (doc_id, url))

@@ -23,7 +23,8 @@ from urllib.parse import urlsplit
 
 from corpus.clean import htmlrules
 from corpus.crawl.fetch import Fetcher, FetchResult
-from corpus.clean.htmlclean import decode_html, drop_junk, norm_text, parse_tree
+from corpus.clean.decoding import decode_html
+from corpus.clean.tree import drop_junk, norm_text, parse_tree
 from corpus.crawl.sources import site_host
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

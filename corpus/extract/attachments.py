@@ -1,10 +1,10 @@
-"""Attached files (the plans and directives a news item links) as Documents of their own.
+"""Attached files (the plans and directives a news item links): which links name one, how they are read.
 
-One function, ``attachment_document``, turns a file's bytes into a Document;
-the crawler, ``danvan reclean`` and ``danvan import`` all call it.  The text
-comes from ``corpus.clean.filetext``, the number, date and title from the header
-(``corpus.extract.docheader``); the province, and the date when the header has none,
-come from the page that links the file (its parent).
+An attached file becomes a Document of its own in the page pipeline
+(``corpus.store.pipeline.attachment_document``): the text comes from
+``corpus.clean.filetext``, the number, date and title from the header
+(``corpus.extract.docheader``); the province, and the date when the header has
+none, come from the page that links the file (its parent).
 """
 from __future__ import annotations
 
@@ -14,11 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from corpus.extract.docheader import read_header
-from corpus.store.document import Document
-from corpus.extract.textmeta import extract_metadata
-from corpus.clean.filetext import MAX_FILE_BYTES, read_file
-from corpus.knowledge.provinces import to_2025
+from corpus.clean.filetext import MAX_FILE_BYTES
 
 # Linked files worth fetching and reading (images are pictures of the article, not documents).
 SUFFIXES = (".pdf", ".doc", ".docx", ".odt", ".rtf")
@@ -54,39 +50,3 @@ def file_name(url: str) -> str:
 def is_attachment_url(url: str) -> bool:
     """True when a URL (or path) names a readable document file, in its path or its query ("?file=kh.pdf")."""
     return _SUFFIX_RE.search(unquote(url).lower()) is not None
-
-
-def attachment_document(data: bytes, *, doc_id: str, url: str, parent: Document | None = None,
-                        source: str | None = None, fetched_at: str | None = None,
-                        options: AttachmentOptions | None = None) -> Document | str:
-    """The Document of one attached file, or the reason it has none (corrupt, password-protected, ...)."""
-    options = options or AttachmentOptions()
-    name = file_name(url)
-    got = read_file(data, name, ocr=options.ocr, cache_dir=options.cache_dir, max_bytes=options.max_bytes,
-                    progress=options.progress)
-    if got.reason:
-        return got.reason
-    header = read_header(got.text)
-    title = header["title"] or _first_line(got.text) or name
-    meta = extract_metadata(got.text, title=title, url=url,
-                            source_province=parent.province if parent else None)
-    number = header["number"]
-    published = header["published"] or (parent.published if parent else None) or meta["published"]
-    province = parent.province if parent and parent.province else meta["province"]
-    province_2025 = (parent.province_2025 if parent and parent.province else None) or to_2025(province)
-    return Document(
-        id=doc_id, text=got.text, title=title, url=url, source=source if source is not None else
-        (parent.source if parent else None), published=published,
-        year=None if published else meta["year"], year_source=None if published else meta["year_source"],
-        province=province, province_2025=province_2025,
-        # Its own number heads the file: the file is that document, it does not cite it.
-        directives=[d for d in meta["directives"] if d != number], directives_partial=meta["directives_partial"],
-        parent_id=parent.id if parent else None, number=number, fetched_at=fetched_at,
-    )
-
-
-def _first_line(text: str) -> str | None:
-    for line in text.splitlines():
-        if len(line.strip()) >= 8:
-            return line.strip()[:200]
-    return None

@@ -5,10 +5,12 @@ news credit ("15:15, 01/07/2022", "Thứ ba, 18 Tháng 8 2015 16:06", "(MTO 3 -
 31/03/2020 14:27)"), or ends a title line ("... (20/02/2019 08:53 PM)").  Prose
 that starts with a date ("Ngày 06/9/2024, Ban Dân vận ban hành ...") is not one.
 How dates are written is data (``rules.DATE_PATTERNS``); this is the one date
-parser: the HTML reader uses ``find_date`` and ``iso_date`` from here too.
+parser: the HTML readers, the text-dump reader and the document header reader
+all use it.  A date found is a ``datetime.date``; only a Document stores it as
+an ISO string.
 
 >>> find_published(["Chiều 30/6, Tỉnh ủy tổ chức hội nghị", "15:15, 01/07/2022"])
-'2022-07-01'
+datetime.date(2022, 7, 1)
 >>> find_published(["Ngày 06/9/2024, Ban Dân vận Tỉnh ủy ban hành Kế hoạch số 202-KH/BDVTU."]) is None
 True
 >>> find_year("Sơ kết 6 tháng đầu năm 2023; phương hướng 6 tháng cuối năm 2023.")
@@ -23,7 +25,7 @@ from collections import Counter
 from corpus.knowledge import rules
 from corpus.knowledge.vietnamese import key, nfc
 
-MIN_YEAR, MAX_YEAR = 1945, 2100  # years a text may be about (find_year, document numbers)
+MIN_YEAR, MAX_YEAR = rules.MIN_YEAR, rules.MAX_YEAR  # years a text may be about (find_year, document numbers)
 PUBLISHED_SINCE = 1990  # no portal published before; a publication date is at most a year ahead
 
 _PATTERNS = [re.compile(p, re.I) for p in rules.DATE_PATTERNS]
@@ -40,6 +42,15 @@ VN_TZ = dt.timezone(dt.timedelta(hours=7))
 
 def _plausible(day: dt.date) -> bool:
     return PUBLISHED_SINCE <= day.year <= dt.date.today().year + 1
+
+
+def published_day(year: int, month: int, day: int) -> dt.date | None:
+    """The day read from its parts, when it is a real day something may have been published on."""
+    try:
+        found = dt.date(year, month, day)
+    except ValueError:
+        return None
+    return found if _plausible(found) else None
 
 
 def _day(m: re.Match) -> dt.date | None:
@@ -65,16 +76,16 @@ def _written_dates(text: str) -> list[tuple[re.Match, dt.date | None]]:
     return out
 
 
-def find_date(text: str) -> str | None:
-    """First plausible publication date (ISO) written anywhere in ``text`` (a date element, a meta value)."""
+def find_date(text: str) -> dt.date | None:
+    """First plausible publication date written anywhere in ``text`` (a date element, a meta value)."""
     for _m, day in _written_dates(nfc(text or "")):
         if day and _plausible(day):
-            return day.isoformat()
+            return day
     return None
 
 
-def iso_date(value: str | None) -> str | None:
-    """ISO date of a timestamp ("2021-03-31T20:30:00Z" -> "2021-04-01", Vietnam time) or of the first date in it."""
+def iso_date(value: str | None) -> dt.date | None:
+    """The day of an ISO timestamp ("2021-03-31T20:30:00Z" -> 2021-04-01, Vietnam time) or the first date in it."""
     if not value:
         return None
     zoned = _ZONED_RE.search(value)
@@ -85,7 +96,7 @@ def iso_date(value: str | None) -> str | None:
             tz = dt.timezone.utc if zone == "Z" else dt.timezone(
                 (-1 if zone[0] == "-" else 1) * dt.timedelta(hours=int(zone[1:3]), minutes=int(zone[-2:])))
             day = dt.datetime(y, mo, d, h, mi, tzinfo=tz).astimezone(VN_TZ).date()
-            return day.isoformat() if _plausible(day) else None
+            return day if _plausible(day) else None
         except ValueError:
             return None
     return find_date(value)
@@ -101,8 +112,8 @@ def match_date(text: str, pos: int = 0) -> tuple[int, str] | None:
     return None
 
 
-def parse_date_line(line: str) -> str | None:
-    """ISO date when ``line`` is a CMS date line (only date, time, weekday, labels, a credit), else None."""
+def parse_date_line(line: str) -> dt.date | None:
+    """The date when ``line`` is a CMS date line (only date, time, weekday, labels, a credit), else None."""
     line = nfc(line).strip()
     if not line or len(line) > 120:
         return None
@@ -118,11 +129,11 @@ def parse_date_line(line: str) -> str | None:
     rest = _NUMBER_RE.sub(" ", rest)  # "Lượt xem: 1042"
     if re.search(r"\w", rest):
         return None
-    return dates[0][1].isoformat()
+    return dates[0][1]
 
 
-def split_trailing_date(line: str) -> tuple[str, str | None]:
-    """("Title", ISO date) for a title line ending in a date stamp, else (line, None).
+def split_trailing_date(line: str) -> tuple[str, dt.date | None]:
+    """("Title", date) for a title line ending in a date stamp, else (line, None).
 
     The stamp is in parentheses ("... (20/02/2019 08:53 PM)") or carries a
     time or weekday ("... Thứ ba, 18 Tháng 8 2015 16:06"): a title ending in a
@@ -147,8 +158,8 @@ def split_trailing_date(line: str) -> tuple[str, str | None]:
     return line, None
 
 
-def find_published(lines: list[str]) -> str | None:
-    """Publication date (ISO) from the first CMS date line among ``lines``; never from prose."""
+def find_published(lines: list[str]) -> dt.date | None:
+    """Publication date from the first CMS date line among ``lines``; never from prose."""
     for line in lines:
         date = parse_date_line(line) or split_trailing_date(line)[1]
         if date:

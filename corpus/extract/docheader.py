@@ -11,7 +11,7 @@ are read by ``corpus.knowledge.directives`` and dates by ``corpus.extract.dates`
 ...                 "Số 202-KH/BDVTU   Sóc Trăng, ngày 06 tháng 9 năm 2024\\nKẾ HOẠCH\\n"
 ...                 "triển khai các hoạt động dân vận\\nThực hiện Kết luận số 114-KL/TW ...")
 >>> h["number"], h["published"], h["place"], h["type"], h["title"], h["issuer"]
-('202-KH/BDVTU', '2024-09-06', 'Sóc Trăng', 'Kế hoạch', 'triển khai các hoạt động dân vận', 'TỈNH ỦY SÓC TRĂNG / BAN DÂN VẬN')
+('202-KH/BDVTU', datetime.date(2024, 9, 6), 'Sóc Trăng', 'Kế hoạch', 'triển khai các hoạt động dân vận', 'TỈNH ỦY SÓC TRĂNG / BAN DÂN VẬN')
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import re
 from typing import Any
 
 from corpus.knowledge import rules
-from corpus.extract.dates import find_date
+from corpus.extract.dates import published_day
 from corpus.extract.directive_records import type_of_number
 from corpus.knowledge.directives import normalize_directive
 from corpus.knowledge.vietnamese import fold, nfc
@@ -94,7 +94,7 @@ def read_header(text: str) -> dict[str, Any]:
         if out["published"] is None:
             m = _PLACE_DATE_RE.search(fold(line))  # folding keeps offsets
             if m:
-                out["published"] = find_date(f"ngày {m['d']} tháng {m['m']} năm {m['y']}")
+                out["published"] = published_day(int(m["y"]), int(m["m"]), int(m["d"]))
                 out["place"] = _place(line[:m.start()])
         if type_at is None and i >= (number_at or 0):
             m = _TYPE_RE.match(fold(_upper_part(line)))  # folding keeps offsets

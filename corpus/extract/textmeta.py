@@ -1,15 +1,21 @@
 """Metadata of a clean article text: date, year, province, cited documents.
 
-Shared by the text-dump cleaner, the HTML cleaner and JSONL imports with
-missing fields.  Unknown stays None: a wrong province is worse than none.
+Called by the page pipeline (``corpus/store/pipeline.py``) for HTML pages,
+text dumps and attached files, and by JSONL imports with missing fields.  A
+publication date the page states (its CMS date line, structured data) comes
+in as a ``datetime.date`` and outranks any date in the text.  Unknown stays
+None: a wrong province is worse than none.
 
 >>> text = "UBND tỉnh Vĩnh Long triển khai Chỉ thị số 16/CT - TTg."
 >>> meta = extract_metadata(text, header=["Ngày 14/03/2019 08:59:47"])
 >>> meta["published"], meta["province"], meta["province_2025"], meta["directives"]
-('2019-03-14', 'Vĩnh Long', 'Vĩnh Long', ['16/CT-TTg'])
+(datetime.date(2019, 3, 14), 'Vĩnh Long', 'Vĩnh Long', ['16/CT-TTg'])
+>>> extract_metadata(text, published=dt.date(2025, 8, 1))["published"]
+datetime.date(2025, 8, 1)
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +25,7 @@ from corpus.knowledge.provinces import detect_province, to_2025
 from corpus.knowledge.vietnamese import nfc
 
 # Provinces merged on this day; a page published later names the new province.
-REORGANISED = "2025-07-01"
+REORGANISED = dt.date(2025, 7, 1)
 # How many first lines of the text may hold the CMS date line.
 DATE_LINES = 3
 
@@ -31,15 +37,19 @@ def extract_metadata(
     header: Sequence[str] = (),
     url: str | None = None,
     source_province: str | None = None,
+    published: dt.date | None = None,
 ) -> dict[str, Any]:
-    """published, year, year_source, province, province_2025, directives, directives_partial of a clean text."""
+    """published (a date), year, year_source, province, province_2025, directives, directives_partial of a clean text.
+
+    ``header``: lines around the article (portal name, date lines); ``published``: the date the page states.
+    """
     text = nfc(text or "")
     title = nfc(title) if title else None
     lines = [nfc(line) for line in header] + text.splitlines()[:DATE_LINES]
-    published = find_published(lines)
+    published = published or find_published(lines)
     about = f"{title}\n\n{text}" if title else text
     # The year a text names ("năm 2016" in a 2017 review) is only a fallback for an undated page.
-    year, year_source = (int(published[:4]), "published") if published else (find_year(about), "text")
+    year, year_source = (published.year, "published") if published else (find_year(about), "text")
     province = detect_province(header=list(header), url=url, text=text, title=title, source_province=source_province)
     province_2025 = to_2025(province)
     if province and published and published >= REORGANISED:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 
 from corpus.knowledge import rules
-from corpus.extract.dates import MAX_YEAR, MIN_YEAR
 from corpus.knowledge.vietnamese import fold, key, nfc
 
 # --- data compiled once -----------------------------------------------------
@@ -212,7 +211,7 @@ def _listed(text: str, full: list[tuple[int, int, str]]) -> list[tuple[int, int,
             continue
         head = re.match(r"\d+", canonical)
         for n in re.finditer(r"\d+", m.group(2)):
-            if word_key in _YEAR_WORDS and len(n.group()) == 4 and MIN_YEAR <= int(n.group()) <= MAX_YEAR:
+            if word_key in _YEAR_WORDS and len(n.group()) == 4 and rules.MIN_YEAR <= int(n.group()) <= rules.MAX_YEAR:
                 continue
             offset = m.start(2)
             listed.append((offset + n.start(), offset + n.end(), n.group() + canonical[head.end():]))
@@ -297,7 +296,7 @@ def find_directives(text: str) -> tuple[list[str], list[str]]:
         code = _WORD_CODES[word_key]
         numbers = re.findall(r"\d+", m.group(2))
         if word_key in _YEAR_WORDS:  # "kế hoạch 2005" is the plan for 2005
-            numbers = [n for n in numbers if not (len(n) == 4 and MIN_YEAR <= int(n) <= MAX_YEAR)]
+            numbers = [n for n in numbers if not (len(n) == 4 and rules.MIN_YEAR <= int(n) <= rules.MAX_YEAR)]
         if word_key in _CLEAR_WORDS and _by_central_party(text, m.end()):
             cited.extend((m.start(), f"{n}-{code}/TW") for n in numbers)
             continue

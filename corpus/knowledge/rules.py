@@ -227,6 +227,9 @@ REVIEW_RE = r"(sơ kết|tổng kết)\s+(\d{1,2}|mười|năm|ba|hai|bốn|sáu
 
 # --- Dates ---------------------------------------------------------------
 
+# Years a text may be about (a year named in the text, a document number's year).
+MIN_YEAR, MAX_YEAR = 1945, 2100
+
 # How dates are written on portals: regexes with named groups d (day), m
 # (month number) or mon (month name, see MONTH_NAMES) and y (year), tried
 # case-insensitively.  Adding a CMS's date format means adding a line here.

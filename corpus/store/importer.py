@@ -20,12 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from corpus.store import jsonlines
-from corpus.extract.attachments import SUFFIXES as FILE_SUFFIXES
-from corpus.extract.attachments import AttachmentOptions, attachment_document
 from corpus.clean.decoding import decode
-from corpus.store.document import FIELDS, YEAR_SOURCES, Document, FieldError, check_fields, make_id
+from corpus.extract.attachments import SUFFIXES as FILE_SUFFIXES
+from corpus.extract.attachments import AttachmentOptions
+from corpus.extract.genre import is_genre, is_period
+from corpus.extract.textmeta import extract_metadata
+from corpus.knowledge.directives import normalize_directive
+from corpus.knowledge.genre_rules import GENRES
+from corpus.knowledge.provinces import PROVINCES, PROVINCES_2025, canonical_province, to_2025
+from corpus.store import jsonlines
 from corpus.store.db import Store
+from corpus.store.document import FIELDS, YEAR_SOURCES, Document, FieldError, check_fields, make_id
+from corpus.store.pipeline import Origin, attachment_document, page_document
 
 TEXT_SUFFIXES = {".txt"}
 HTML_SUFFIXES = {".html", ".htm", ".aspx"}
@@ -154,28 +160,25 @@ def _check_length(text: str) -> None:
 
 
 def _text_document(path: Path, data: bytes) -> tuple[Document, str | None]:
-    from corpus.clean.textdump import parse_text_dump
-
     _check_binary(data)
     raw, decoding = decode(data)
     _check_length(raw)
-    fields = parse_text_dump(raw)
-    if not (fields.get("text") or "").strip():
+    doc = page_document(raw, Origin(), doc_id=make_id("file:" + str(path.resolve())), text_dump=True)
+    if doc is None or not doc.text.strip():
         raise ImportProblem("no article text found")
-    doc, note = _document(fields, make_id("file:" + str(path.resolve())))
-    return doc, _joined(decoding, note)
+    _check_length(doc.text)
+    return doc, decoding
 
 
 def _html_document(path: Path, data: bytes) -> tuple[Document, str | None]:
-    from corpus.clean.htmlclean import parse_html
-
     _check_binary(data)
-    fields = parse_html(data)
-    if fields is None:
+    doc = page_document(data, Origin(), doc_id=make_id("file:" + str(path.resolve())))
+    if doc is None:
         raise ImportProblem("a listing or home page, not an article")
-    if not (fields.get("text") or "").strip():
+    if not doc.text.strip():
         raise ImportProblem("no article text found")
-    return _document(fields, make_id("file:" + str(path.resolve())))
+    _check_length(doc.text)
+    return doc, None
 
 
 def _open_jsonl(path: Path) -> IO[bytes]:
@@ -223,12 +226,6 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
     absent one is extracted from the text.  So a record exported by danvan
     comes back exactly as it was.
     """
-    from corpus.extract.genre import is_genre, is_period
-    from corpus.knowledge.genre_rules import GENRES
-    from corpus.knowledge.directives import normalize_directive
-    from corpus.extract.textmeta import extract_metadata
-    from corpus.knowledge.provinces import PROVINCES, PROVINCES_2025, canonical_province, to_2025
-
     text = obj.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ImportProblem("missing 'text'")
@@ -245,6 +242,7 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
         title, url = given.get("title"), given.get("url")
         found = extract_metadata(text, title=title if isinstance(title, str) else None,
                                  url=url if isinstance(url, str) else None)
+        found["published"] = found["published"].isoformat() if found["published"] else None
         fields = {name: found[name] for name in missing}
         if "year" in missing:
             fields["year_source"] = found["year_source"]

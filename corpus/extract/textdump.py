@@ -1,30 +1,33 @@
-"""Text dumps of portal pages (boilerplate included) -> title, clean text and metadata.
+"""Text dumps of portal pages (boilerplate included) -> title, clean text, date, byline.
 
 A dump is the page's text, one block per line: menus and portal name, then the
 article (title, date line, paragraphs, byline), then share bars, counters and
 forms.  The article block is found generically: its first real paragraph, the
 title line just above it (next to the CMS date line), and the first end-of-article
 line below it (``rules.END_LINES``).  What counts as furniture is data in
-``corpus/knowledge/rules.py``.
+``corpus/knowledge/rules.py``.  A dump has no markup to clean: finding its
+article is reading its date lines, title and byline, so it lives in extract/;
+the page pipeline (``corpus/store/pipeline.py``) reads the text's facts
+(province, cited documents) after it.
 
->>> doc = parse_text_dump("\\n".join([
+>>> dump = read_text_dump("\\n".join([
 ...     "Trang chủ", "Báo Quảng Ninh", "Tổng kết công tác dân vận năm 2023", "15:15, 10/01/2024",
 ...     "Chiều 9/1, Ban Dân vận Tỉnh ủy tổng kết công tác dân vận năm 2023, triển khai Kế hoạch số "
 ...     "202-KH/BDVTU và Nghị quyết 12 của Tỉnh ủy.",
 ...     "Minh Hằng", "Facebook", "Tổng truy cập: 952838"]))
->>> doc["title"], doc["published"], doc["province"], doc["author"]
-('Tổng kết công tác dân vận năm 2023', '2024-01-10', 'Quảng Ninh', 'Minh Hằng')
->>> doc["text"][:40], doc["directives"], doc["directives_partial"]
-('Chiều 9/1, Ban Dân vận Tỉnh ủy tổng kết ', ['202-KH/BDVTU'], ['Nghị quyết 12'])
+>>> dump.title, dump.published, dump.author, dump.header[:2]
+('Tổng kết công tác dân vận năm 2023', datetime.date(2024, 1, 10), 'Minh Hằng', ['Trang chủ', 'Báo Quảng Ninh'])
+>>> dump.text[:40]
+'Chiều 9/1, Ban Dân vận Tỉnh ủy tổng kết '
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
-from typing import Any
+from dataclasses import dataclass
 
-from corpus.knowledge import rules
 from corpus.extract.dates import parse_date_line, split_trailing_date
-from corpus.extract.textmeta import extract_metadata
+from corpus.knowledge import rules
 from corpus.knowledge.vietnamese import key, nfc
 
 _END_RE = re.compile("|".join(f"(?:{p})" for p in rules.END_LINES), re.I)
@@ -176,8 +179,19 @@ def _article_bounds(lines: list[str]) -> tuple[int, int | None, str | None, int]
     return first, title_at, title, end
 
 
-def parse_text_dump(raw: str) -> dict[str, Any]:
-    """Title, clean text, author and metadata (Document keys) of a portal page's text dump."""
+@dataclass(frozen=True)
+class TextDump:
+    """The article of a text dump, and the lines around it (portal name, menus) as evidence for its facts."""
+
+    title: str | None
+    text: str
+    author: str | None
+    published: dt.date | None
+    header: list[str]
+
+
+def read_text_dump(raw: str) -> TextDump:
+    """The article block of a portal page's text dump: title, clean text, byline, publication date."""
     lines = [_clean_line(line) for line in nfc(raw or "").splitlines()]
     first, title_at, title, end = _article_bounds(lines)
     top = first if title_at is None else title_at
@@ -187,7 +201,6 @@ def parse_text_dump(raw: str) -> dict[str, Any]:
     # The publication date stands next to the title, under it or just above; other dates
     # on the page are today's date in a widget or other articles' dates.  Nearest first.
     near = lines[top:first + 1] + [lines[i] for i in _filled_before(lines, top, DATE_LOOKBACK)]
-    dates = [d for d in (parse_date_line(x) or split_trailing_date(x)[1] for x in near if x) if d]
+    published = next(filter(None, (parse_date_line(x) or split_trailing_date(x)[1] for x in near if x)), None)
     header = [x for x in lines[:top] + lines[end:] if x and not _is_date_line(x)]
-    meta = extract_metadata(text, title=title, header=dates + header)
-    return {"title": title, "text": text, "author": author, **meta}
+    return TextDump(title=title, text=text, author=author, published=published, header=header)
