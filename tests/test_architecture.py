@@ -1,9 +1,11 @@
 """The import contract of ARCHITECTURE.md, checked on the source: layers, no cycles, runtime requirements.
 
-Layers, highest first: ``cli`` → ``search_app`` → ``indexer`` → ``corpus``.
+Layers, highest first: ``cli`` → ``search_app`` → ``indexer`` → ``corpus``;
+inside ``corpus``: ``crawl`` → ``store`` → ``extract`` → ``clean`` → ``knowledge``.
 A module imports only from its own layer or lower ones.  Every import
 counts, also those inside functions and under ``TYPE_CHECKING``: a lazy
-import still ties the modules together.
+import still ties the modules together.  In ``corpus`` imports stand at the
+top of the module; one that must wait for a call says why in a comment.
 """
 import ast
 import configparser
@@ -14,13 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("cli", "search_app", "indexer", "corpus")  # highest first
-# Known cycles, each to be removed from here once broken (new ones fail the test):
-KNOWN_CYCLES = [
-    # htmlmeta imports htmlclean's tree helpers; htmlclean.parse_document, the page
-    # pipeline, imports htmlmeta inside the function (issue 15, item 2 moves the
-    # pipeline above both).
-    {"corpus.clean.htmlclean", "corpus.extract.htmlmeta"},
-]
+CORPUS_LAYERS = ("crawl", "store", "extract", "clean", "knowledge")  # highest first
 
 
 def _module_files() -> dict[str, Path]:
@@ -116,9 +112,46 @@ def test_nothing_imports_a_higher_layer():
     assert upward == []
 
 
-def test_no_import_cycles_but_the_known_ones():
-    new = [cycle for cycle in _cycles(_graph()) if cycle not in KNOWN_CYCLES]
-    assert new == []
+def test_no_import_cycles():
+    assert _cycles(_graph()) == []
+
+
+def _corpus_layer(module: str) -> int | None:
+    """Position of a corpus sub-package in CORPUS_LAYERS (None outside them)."""
+    parts = module.split(".")
+    return CORPUS_LAYERS.index(parts[1]) if parts[0] == "corpus" and len(parts) > 2 else None
+
+
+def test_corpus_sub_packages_import_only_their_own_layer_or_lower_ones():
+    graph = _graph()
+    assert {_corpus_layer(m) for m in graph} >= set(range(len(CORPUS_LAYERS)))  # every layer has modules
+    upward = [f"{m} imports {t}" for m, targets in sorted(graph.items()) for t in sorted(targets)
+              if _corpus_layer(m) is not None and _corpus_layer(t) is not None and _corpus_layer(t) < _corpus_layer(m)]
+    assert upward == []
+    # A fresh contract fails when broken: knowledge importing extract would be upward.
+    assert _corpus_layer("corpus.extract.dates") < _corpus_layer("corpus.knowledge.directives")
+
+
+def _late_imports(source: str) -> list[tuple[int, str]]:
+    """(line, statement) of each import inside a function or class that no comment explains."""
+    lines = source.splitlines()
+    tree = ast.parse(source)
+    top = {id(node) for node in tree.body}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and id(node) not in top:
+            said = "#" in lines[node.lineno - 1] or lines[node.lineno - 2].strip().startswith("#")
+            if not said:
+                found.append((node.lineno, ast.unparse(node)))
+    return found
+
+
+def test_corpus_imports_stand_at_the_top_of_their_module():
+    late = [f"{path.relative_to(ROOT)}:{line}: {statement}" for name, path in _module_files().items()
+            if name.startswith("corpus") for line, statement in _late_imports(path.read_text(encoding="utf-8"))]
+    assert late == []
+    assert _late_imports("def f():\n    import json\n") == [(2, "import json")]
+    assert _late_imports("def f():\n    import json  # optional: only f needs it\n") == []
 
 
 def _requirement_names(spec: str) -> list[str]:

@@ -48,7 +48,7 @@ def chromium_path() -> str | None:
 def render_problem() -> str | None:
     """Why pages cannot be rendered here (no playwright, no Chromium), or None."""
     try:
-        import playwright.sync_api  # noqa: F401
+        import playwright.sync_api  # noqa: F401  (optional: the render extra; asked only when rendering)
     except ImportError:
         return "rendering needs the playwright package (pip install playwright) and Chromium (make browser)"
     if chromium_path() is None:
