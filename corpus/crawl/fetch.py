@@ -286,7 +286,11 @@ class Fetcher:
 
     def _get_alone(self, url: str, *, headers: dict | None = None, max_bytes: int | None = None,
                    delay: float | None = None, truncate: bool = False, allow_private: bool = False) -> FetchResult:
-        """One GET with retries; ``truncate`` keeps the first ``max_bytes`` instead of failing."""
+        """One GET with retries; ``truncate`` keeps the first ``max_bytes`` instead of failing.
+
+        Long because one response is checked as it streams (the peer address, redirects, the size cap,
+        retryable statuses): each check needs the open response, so they stay in one loop.
+        """
         host = site_host(url)
         limit = max_bytes or self.max_bytes
         result = FetchResult(url, url)

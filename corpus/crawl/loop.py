@@ -15,6 +15,11 @@ crawl started after a finished one revisits every known URL with conditional
 requests (ETag / Last-Modified), so unchanged pages cost a 304.  A page that
 keeps failing is recorded and the crawl goes on.  Re-cleaning the archive
 without the network is ``corpus/crawl/reclean.py``.
+
+Why this module is long (~450 lines): the crawler class holds the state of one call that every
+step of a visit updates (report, page budgets, frontier, renderer); URL spelling, link discovery,
+reports, sources and re-cleaning already live beside it, and splitting the class would hand that
+state around.
 """
 from __future__ import annotations
 
@@ -24,7 +29,7 @@ import threading
 from collections import Counter
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -36,15 +41,17 @@ from corpus.store.document import Document, make_id
 from corpus.store.pipeline import Origin, page_document
 from corpus.crawl.fetch import MAX_URL_LENGTH, Fetcher, FetchResult, without_credentials
 from corpus.crawl.frontier import DONE_STATES, Frontier, now
-from corpus.crawl.links import FEED_HINT, HTML_TYPES, SITEMAP_HINT, is_attachment, looks_like_html, page_links, xml_links
+from corpus.crawl.links import FEED_HINT, HTML_TYPES, SITEMAP_HINT, is_attachment, looks_like_html, page_links, \
+    xml_links
 from corpus.crawl.reclean import store_attachment
-from corpus.crawl.urls import PRIORITY_PAGE, PRIORITY_START, skippable, canonical_url, fetchable_url, url_priority
+from corpus.crawl.urls import PRIORITY_PAGE, PRIORITY_START, canonical_url, fetchable_url, skippable, url_priority
 from corpus.clean.decoding import decode_html
 from corpus.clean.tree import parse_tree
 from corpus.extract.headline import learned_site_names
 from corpus.extract.pagedate import listing_dates
 from corpus.crawl.render import Renderer, is_shell, render_problem
-from corpus.crawl.sources import Source, load_sources, site_host, source_province, sources_from_urls
+from corpus.crawl.report import CrawlReport
+from corpus.crawl.sources import Source, resolve_sources, site_host
 from corpus.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -56,50 +63,6 @@ DEFAULT_CONCURRENT_HOSTS = 8  # sources fetched at once, each by its own polite 
 
 
 # --------------------------------------------------------------- report
-
-
-@dataclass
-class CrawlReport:
-    """What one crawl call did."""
-
-    run: int = 0
-    resumed: bool = False
-    fetched: int = 0
-    not_modified: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    listings: int = 0
-    duplicates: int = 0
-    failed: int = 0
-    blocked: int = 0
-    queued: int = 0  # still due when the call ended (a later crawl resumes them)
-    finished: bool = False
-    near_duplicates: int = 0
-    failures: list[tuple[str, str]] = field(default_factory=list)
-    refused: list[tuple[str, str]] = field(default_factory=list)  # start URLs outside the allowed scope
-    outcomes: Counter = field(default_factory=Counter)  # one per URL taken from the frontier (frontier.OUTCOMES)
-    skipped: Counter = field(default_factory=Counter)  # reason -> URLs skipped for it
-    links_dropped: Counter = field(default_factory=Counter)  # reason -> links found but not queued
-    over_budget: list[str] = field(default_factory=list)  # sources that spent their max_pages in this call
-    attachments_read: int = 0  # attached files stored as Documents (added, updated or unchanged)
-    unreadable: Counter = field(default_factory=Counter)  # reason -> attached files fetched but not read
-
-    @property
-    def visited(self) -> int:
-        """Requests made for pages (what ``max_pages`` counts)."""
-        return self.fetched + self.not_modified + self.failed
-
-    def nothing_fetched(self) -> str | None:
-        """Why this crawl could request no page at all (start URLs refused, robots.txt, ...); None if it did."""
-        if self.visited or self.queued:
-            return None
-        reasons = [f"{url}: {why}" for url, why in self.refused]
-        reasons += [f"{why} ({n} URL{'s' if n > 1 else ''})" for why, n in self.skipped.items()]
-        return "; ".join(reasons) or None
-
-
 
 
 # ---------------------------------------------------------------- crawl
@@ -259,6 +222,7 @@ class _Crawler:
         self.frontier.mark(item.url, run, "skipped", status=status, error=reason, **validators)
 
     def _record(self, run: int, item, source: Source, result: FetchResult) -> None:
+        """Give a fetched URL its one outcome: skipped, not modified, failed, sitemap, attachment, listing or article."""
         frontier, report = self.frontier, self.report
         if result.blocked:
             report.blocked += 1
@@ -305,6 +269,11 @@ class _Crawler:
             else:
                 self._skip(run, item, f"not a page ({ctype or 'no Content-Type'})", **done)
             return
+        self._record_page(run, item, source, result, final, done)
+
+    def _record_page(self, run: int, item, source: Source, result: FetchResult, final: str, done: dict) -> None:
+        """A fetched HTML page: archived, its links queued, and stored as an article or counted as a listing."""
+        frontier, report = self.frontier, self.report
         frontier.save_page(item.url, result.final_url, result.status, result.headers, result.body)
         root = parse_tree(decode_html(result.body, result.headers))
         doc_id = make_id(final)
@@ -400,8 +369,6 @@ class _Crawler:
             self.report.removed += 1
 
 
-
-
 def _run_lanes(crawler: _Crawler, run: int, max_pages: int | None, lanes: int,
                progress: Callable[[CrawlReport, str], None] | None) -> None:
     """Fetch several sources at once, one polite queue each; results are recorded in this thread.
@@ -432,31 +399,6 @@ def _run_lanes(crawler: _Crawler, run: int, max_pages: int | None, lanes: int,
                     progress(report, item.fetch_url)
 
 
-def resolve_sources(
-    start_urls: Iterable[str] = (),
-    sources: str | Path | list[Source] | None = None,
-    *,
-    province: str | None = None,
-    allow_private: bool = False,
-) -> list[Source]:
-    """Sources from a sources file (or list) plus ad-hoc ones for bare start URLs."""
-    out: list[Source] = []
-    province = source_province(province, where="--province")
-    if sources is not None:
-        out.extend(load_sources(sources) if isinstance(sources, (str, Path)) else list(sources))
-    if province:
-        for source in out:
-            source.province = source.province or province
-    out.extend(sources_from_urls(list(start_urls), province=province))
-    names: set[str] = set()
-    for source in out:
-        source.allow_private = source.allow_private or allow_private
-        if source.name in names:
-            source.name = f"{source.name} ({source.start_urls[0]})"
-        names.add(source.name)
-    return out
-
-
 def crawl(
     store: Store,
     start_urls: Iterable[str] = (),
@@ -484,7 +426,7 @@ def crawl(
     Attached files are read (``ocr`` for scans) up to ``max_attachment_mb`` (else each source's cap).
     Up to ``concurrent_hosts`` sources are fetched at once, each one request at a time.
     ``render`` renders pages built by scripts in headless Chromium for every source
-    (a source's ``render = true`` does it for that source only).
+    (a source's ``render = true`` does it for that source only).  Long only by its options.
     """
     chosen = resolve_sources(start_urls, sources, province=province, allow_private=allow_private)
     if max_attachment_mb is not None:

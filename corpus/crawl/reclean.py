@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from corpus.crawl.frontier import Frontier, now
 from corpus.crawl.links import is_attachment, looks_like_html
+from corpus.crawl.report import RecleanReport
 from corpus.crawl.sources import site_host
 from corpus.crawl.urls import canonical_url
 from corpus.extract.attachments import AttachmentOptions, ocr_cache_dir
@@ -20,21 +20,6 @@ from corpus.store.dedup import link_near_duplicates
 from corpus.store.document import make_id
 from corpus.store.db import Store
 from corpus.store.pipeline import Origin, attachment_document, page_document
-
-
-@dataclass
-class RecleanReport:
-    """What re-cleaning the archived pages did."""
-
-    pages: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    listings: int = 0
-    near_duplicates: int = 0
-    unreadable: int = 0  # attached files that gave no text
-
 
 
 def store_attachment(store: Store, frontier: Frontier, url: str, final: str, source: str | None, body: bytes,
@@ -53,7 +38,6 @@ def store_attachment(store: Store, frontier: Frontier, url: str, final: str, sou
     if previous is not None:
         doc.near_duplicate_of = previous.near_duplicate_of
     return store.upsert(doc)
-
 
 
 def reclean(store: Store, *, progress: Callable[[RecleanReport, str], None] | None = None,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -247,3 +247,28 @@ def sources_from_urls(urls, *, province: str | None = None, allow_private: bool 
         else:
             by_host[host] = Source(name=host, start_urls=[url], province=province, allow_private=allow_private)
     return list(by_host.values())
+
+
+def resolve_sources(
+    start_urls: Iterable[str] = (),
+    sources: str | Path | list[Source] | None = None,
+    *,
+    province: str | None = None,
+    allow_private: bool = False,
+) -> list[Source]:
+    """Sources from a sources file (or list) plus ad-hoc ones for bare start URLs."""
+    out: list[Source] = []
+    province = source_province(province, where="--province")
+    if sources is not None:
+        out.extend(load_sources(sources) if isinstance(sources, (str, Path)) else list(sources))
+    if province:
+        for source in out:
+            source.province = source.province or province
+    out.extend(sources_from_urls(list(start_urls), province=province))
+    names: set[str] = set()
+    for source in out:
+        source.allow_private = source.allow_private or allow_private
+        if source.name in names:
+            source.name = f"{source.name} ({source.start_urls[0]})"
+        names.add(source.name)
+    return out

@@ -247,6 +247,17 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
         if "year" in missing:
             fields["year_source"] = found["year_source"]
     fields.update(given)
+    _check_given(given, fields)
+    doc_id = given.get("id")
+    if doc_id is not None and (isinstance(doc_id, bool) or not isinstance(doc_id, (str, int))):
+        raise ImportProblem("id must be a string")
+    url = given.get("url")
+    doc_id = str(doc_id) if doc_id is not None else make_id(url if isinstance(url, str) else default_id)
+    return _document(fields, doc_id)
+
+
+def _check_given(given: dict[str, Any], fields: dict[str, Any]) -> None:
+    """Check a record's own values, canonical forms into ``fields``; ImportProblem names the first bad one."""
     # Given values are checked: a misspelt province would become a facet value
     # nobody can filter on, and a bad date a document no date range finds.
     for name, allowed in (("province", PROVINCES + PROVINCES_2025), ("province_2025", PROVINCES_2025)):
@@ -281,12 +292,6 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
     if fields.get("year_source") not in (None, *YEAR_SOURCES):
         raise ImportProblem(f"year_source must be one of {', '.join(YEAR_SOURCES)}, "
                             f"not {str(fields['year_source'])[:40]!r}")
-    doc_id = given.get("id")
-    if doc_id is not None and (isinstance(doc_id, bool) or not isinstance(doc_id, (str, int))):
-        raise ImportProblem("id must be a string")
-    url = given.get("url")
-    doc_id = str(doc_id) if doc_id is not None else make_id(url if isinstance(url, str) else default_id)
-    return _document(fields, doc_id)
 
 
 def _document(fields: dict[str, Any], doc_id: str) -> tuple[Document, str | None]:
