@@ -198,9 +198,6 @@ ATTACHMENT_EXTENSIONS = (".pdf", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".ppt
 # Page markers of listing/home pages (WordPress body classes and friends).
 LISTING_BODY_CLASSES = frozenset("archive category tag home blog search paged".split())
 
-# Words of a byline that name a source or role, not a person.
-NOT_AUTHOR_WORDS = ("theo ", "nguồn", "ban biên tập", "bbt", "tổng hợp", "p.v", "pv", "ptv", "ctv", "admin", "quản trị")
-
 # Markers of a page that a script builds in the browser (matched on the lower-cased HTML): an empty
 # mount point or a framework's state blob.  With no article text besides, the page is a shell.
 SHELL_MARKERS = (

@@ -9,46 +9,18 @@ hands these facts over to it as data.
 """
 from __future__ import annotations
 
-import re
 from urllib.parse import urljoin
 
 from corpus.clean import htmlrules
 from corpus.clean.htmlclean import Content
 from corpus.clean.tree import in_boilerplate, is_attachment_href, norm_text
+from corpus.extract.byline import is_source_line, read_byline
 from corpus.extract.headline import article_container, choose_title
 from corpus.extract.htmlhead import PageFacts
 from corpus.extract.pagedate import find_date
-from corpus.knowledge.vietnamese import nfc
 
 
 # ----------------------------------------------------------------- author
-
-_NAME_WORD = re.compile(r"^[A-ZĐÀ-Ỹ][a-zà-ỹđ]*\.?$")
-
-
-def _person(text: str) -> str | None:
-    """A person's name out of a byline ("Minh Hằng - Ban Dân vận Tỉnh ủy" -> "Minh Hằng")."""
-    text = norm_text(text).strip(" .,;:-–—()[]")
-    low = text.lower()
-    for prefix in ("bài và ảnh:", "bài, ảnh:", "bài:", "tác giả:", "người viết:", "đăng bởi", "by "):
-        if low.startswith(prefix):
-            text = text[len(prefix):].strip()
-            low = text.lower()
-    if any(low.startswith(w) or f" {w}" in f" {low}" for w in htmlrules.NOT_AUTHOR_WORDS):
-        return None
-    name = re.split(r"\s+[-–—|]\s+|\s*,\s*|\s*\(", text)[0].strip(" .")
-    words = name.split()
-    if not 2 <= len(words) <= 5 or any(ch.isdigit() for ch in name):
-        return None
-    if all(_NAME_WORD.match(w) for w in words):
-        return nfc(name)
-    return None
-
-
-def _is_source_line(text: str) -> bool:
-    low = text.lower()
-    return any(low.startswith(w) or f" {w}" in f" {low}" for w in htmlrules.NOT_AUTHOR_WORDS)
-
 
 def find_author(root, content: Content, facts: PageFacts) -> str | None:
     """Signature line at the end of the body, else a byline element, else structured data."""
@@ -70,7 +42,7 @@ def find_author(root, content: Content, facts: PageFacts) -> str | None:
             person = _person(text)
             if person:
                 return person
-            if _is_source_line(text):
+            if is_source_line(text):
                 return None
     for xpath in htmlrules.AUTHOR_XPATHS:
         for el in root.xpath(xpath):
@@ -78,6 +50,12 @@ def find_author(root, content: Content, facts: PageFacts) -> str | None:
             if person:
                 return person
     return _person(facts.structured_author) if facts.structured_author else None
+
+
+def _person(text: str) -> str | None:
+    """The writer a byline names, if it names one."""
+    byline = read_byline(text)
+    return byline.person if byline else None
 
 
 # ------------------------------------------------------------ attachments

@@ -26,24 +26,22 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from corpus.extract.byline import is_position_line, read_byline
 from corpus.extract.dates import parse_date_line, split_trailing_date
 from corpus.knowledge import rules
-from corpus.knowledge.vietnamese import key, nfc
+from corpus.knowledge.vietnamese import nfc
 
 _END_RE = re.compile("|".join(f"(?:{p})" for p in rules.END_LINES), re.I)
 _DROP_RE = re.compile("|".join(f"(?:{p})" for p in rules.DROP_LINES), re.I)
-_POSITION_RE = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(key(w)) for w in rules.POSITION_WORDS) + r")(?!\w)")
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200b\u202f\u205f\u3000]+")
 
 # A paragraph: a long line with sentence punctuation.
 PARAGRAPH_CHARS = 120
 TITLE_CHARS = (10, 300)
-BYLINE_CHARS = 60
 DUPLICATE_MIN_CHARS = 20
 # Non-blank lines above the first paragraph searched for the title and the date line.
 TITLE_LOOKBACK = 15
 DATE_LOOKBACK = 4
-_INITIALS_RE = re.compile(r"(?:[A-ZĐ]\.\s?)+[A-ZĐ]?\.?")
 
 
 def _clean_line(line: str) -> str:
@@ -110,30 +108,6 @@ def _filled_before(lines: list[str], index: int, count: int) -> list[int]:
     return found
 
 
-def _byline_name(line: str) -> str | None:
-    """The name part of a byline ("Thu Chung" in "Theo Thu Chung – TTTT tỉnh"), or None if not a byline.
-
-    Accepts "Nguyễn Đình Tề", "Văn Bính- Hải Hà", "N.H", "Minh Hằng - Ban Dân vận Tỉnh ủy".
-    """
-    if not line or len(line) > BYLINE_CHARS:
-        return None
-    if _INITIALS_RE.fullmatch(line):
-        return line
-    if line.endswith((".", ":", ";", ",")):
-        return None
-    for prefix in rules.BYLINE_PREFIXES:
-        if line.startswith(prefix + " "):
-            line = line[len(prefix):].strip()
-            break
-    name = re.split(r"\s+[–(]\s*|\s+-\s+", line, maxsplit=1)[0]  # the source may follow a dash
-    words = [w for w in re.split(r"[\s\-–,&]+", name) if w]
-    if len(words) == 1 and not (len(words[0]) >= 2 and words[0].isupper()):
-        return None  # one plain word ("Top") is furniture; one acronym ("TTXVN") is a source
-    if len(words) <= 8 and all(w[0].isupper() for w in words) and not _POSITION_RE.search(key(name)):
-        return name
-    return None
-
-
 def _split_byline(body: list[str]) -> tuple[list[str], str | None]:
     """Body without its trailing byline block, and the author as printed (None if unsure).
 
@@ -143,7 +117,7 @@ def _split_byline(body: list[str]) -> tuple[list[str], str | None]:
         if len(body) < back:
             continue
         line, rest = body[-back], body[len(body) - back + 1:]
-        if _byline_name(line) and all(_POSITION_RE.search(key(r)) and len(r) <= BYLINE_CHARS for r in rest):
+        if read_byline(line) and all(map(is_position_line, rest)):
             return body[:-back], line
     return body, None
 

@@ -322,8 +322,16 @@ POSITION_WORDS: tuple[str, ...] = (
     "phóng viên", "cộng tác viên", "thị ủy", "tỉnh ủy", "huyện ủy", "thành ủy", "ban dân vận",
 )
 
-# Words that open a byline before the name ("Theo Thu Chung – TTTT tỉnh").
-BYLINE_PREFIXES: tuple[str, ...] = ("Theo", "Bài và ảnh:", "Bài, ảnh:", "Bài:", "Tin, ảnh:", "Tác giả:", "Nguồn:")
+# Words that open a byline before the name ("Theo Thu Chung – TTTT tỉnh"), matched case-insensitively.
+BYLINE_PREFIXES: tuple[str, ...] = ("Theo", "Bài và ảnh:", "Bài, ảnh:", "Bài:", "Tin, ảnh:", "Tác giả:", "Nguồn:",
+                                    "Người viết:", "Đăng bởi", "By")
+
+# Words of a byline that credit a source or the desk, not a writer ("Theo Báo Nghệ An", "P.V (tổng hợp)").
+SOURCE_WORDS: tuple[str, ...] = ("theo ", "nguồn", "ban biên tập", "bbt", "tổng hợp", "p.v", "pv", "ptv", "ctv",
+                                 "admin", "quản trị")
+
+# A byline's credited name: at most this many words (a person's name: 2 to 5), the line at most BYLINE_CHARS.
+BYLINE_WORDS, PERSON_WORDS, BYLINE_CHARS = 8, (2, 5), 80
 
 # --- Provinces ------------------------------------------------------------
 
