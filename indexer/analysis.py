@@ -161,18 +161,6 @@ def syllables(text: str) -> list[str]:
     return [t.text for t in SYLLABLE_ANALYZER(text)]
 
 
-def words(text: str) -> list[list[str]]:
-    """pyvi's word segmentation of ``text`` as lists of lower-cased syllables (punctuation dropped).
-
-    pyvi uses capitals as a cue, so it runs before case folding.
-
-    >>> words("Công tác dân vận")
-    [['công', 'tác'], ['dân', 'vận']]
-    """
-    return [[s.lower() for s in word] for word in segment(normalize(text))
-            if _SYLLABLE.fullmatch(JOINER.join(word).replace(JOINER, "a"))]
-
-
 @lru_cache(maxsize=1)
 def _pyvi():
     """pyvi's tokenizer class (its CRF model loads on import, once per process)."""

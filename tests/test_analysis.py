@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.analysis import ANALYZER, FOLDED_ANALYZER, syllables, terms, words
+from indexer.analysis import ANALYZER, FOLDED_ANALYZER, syllables, terms
 
 TEXT = "Phong trào “Dân vận khéo”, kinh tế - xã hội. Hoà giải ở cơ sở"
 
@@ -39,11 +39,6 @@ def test_old_and_new_tone_placement_index_alike():
 def test_folded_analyzer_matches_unaccented_input():
     assert [t.text for t in FOLDED_ANALYZER("Dân vận khéo")] == [t.text for t in FOLDED_ANALYZER("dan van kheo")]
     assert "dang" in [t.text for t in FOLDED_ANALYZER("Đảng")]
-
-
-def test_pyvi_words_are_syllable_lists():
-    assert words("Công tác dân vận trong tình hình mới")[:2] == [["công", "tác"], ["dân", "vận"]]
-    assert words("") == []
 
 
 def _analyzer_positions(analyzer, text):
