@@ -119,7 +119,7 @@ def test_a_big_page_with_a_normal_article_is_cleaned(tmp_path):
 @given(data=st.one_of(st.binary(max_size=3000),
                       st.builds(lambda cut, junk: GOOD[:cut] + junk, st.integers(0, len(GOOD)), st.binary(max_size=200)),
                       st.text(max_size=2000).map(lambda s: s.encode("utf-8", "surrogatepass"))))
-def test_parse_html_never_raises_on_arbitrary_bytes(data):
+def test_page_fields_never_raises_on_arbitrary_bytes(data):
     fields = page_fields(data)
     assert fields is None or isinstance(fields.get("text"), str)
 
