@@ -22,6 +22,7 @@ from corpus.extract.pagedate import find_date
 
 # ----------------------------------------------------------------- author
 
+
 def find_author(root, content: Content, facts: PageFacts) -> str | None:
     """Signature line at the end of the body, else a byline element, else structured data."""
     node = content.node
