@@ -275,14 +275,15 @@ class _Crawler:
         """A fetched HTML page: archived, its links queued, and stored as an article or counted as a listing."""
         frontier, report = self.frontier, self.report
         frontier.save_page(item.url, result.final_url, result.status, result.headers, result.body)
-        root = parse_tree(decode_html(result.body, result.headers))
+        text = decode_html(result.body, result.headers)  # once: decoding costs more than parsing
+        root = parse_tree(text)
         doc_id = make_id(final)
         doc = None
         if root is not None:
             self.enqueue_all(source, page_links(root, result.final_url), kind="page", depth=item.depth + 1,
                              cap=MAX_LINKS["page"])
             origin = self._origin(source, item.url, root, result)
-            doc = page_document(result.body, origin, doc_id=doc_id, fetched_at=now())
+            doc = page_document(text, origin, doc_id=doc_id, fetched_at=now())
         if doc is None:
             report.listings += 1
             report.outcomes["listing"] += 1

@@ -37,6 +37,7 @@ from corpus.extract.htmlmeta import read_facts
 from corpus.extract.textdump import read_text_dump
 from corpus.extract.textmeta import extract_metadata
 from corpus.knowledge.provinces import to_2025
+from corpus.knowledge.vietnamese import nfc
 from corpus.store.document import MAX_CHARS, MAX_ITEMS, Document, check_fields
 
 MIN_UNDATED_CHARS = 1000  # a page with no publication date must have this much text
@@ -65,7 +66,10 @@ def page_document(raw: bytes | str, origin: Origin, *, doc_id: str, text_dump: b
 
 
 def page_fields(raw: bytes | str, origin: Origin = Origin(), *, text_dump: bool = False) -> dict[str, Any] | None:
-    """The Document fields one page gives (title, text, published, province, ...); None when it is no article."""
+    """The Document fields one page gives (title, text, published, province, ...); None when it is no article.
+
+    Bytes are decoded (charset, legacy font encodings); a str is the page's text already decoded.
+    """
     read = _read_text_dump(raw, origin) if text_dump else _read_html(raw, origin)
     if read is None:
         return None
@@ -91,7 +95,8 @@ def page_fields(raw: bytes | str, origin: Origin = Origin(), *, text_dump: bool 
 
 def _read_html(raw: bytes | str, origin: Origin) -> tuple | None:
     """(text, the text's facts, title, author, attached files) of an HTML page; None for a listing or empty page."""
-    root = parse_tree(decode_html(raw, dict(origin.headers) if origin.headers else None))
+    html = decode_html(raw, dict(origin.headers) if origin.headers else None) if isinstance(raw, bytes) else nfc(raw)
+    root = parse_tree(html)
     if root is None:
         return None
     page = read_metadata(root, url=origin.url)  # before cleaning: needs <head>, header, footer
