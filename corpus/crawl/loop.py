@@ -354,7 +354,7 @@ def _reason(error: str | None) -> str:
 class _Crawler:
     def __init__(self, store: Store, sources: list[Source], fetcher: Fetcher, report: CrawlReport) -> None:
         self.store = store
-        self.frontier = Frontier(store.db)
+        self.frontier = Frontier(store)
         self.sources = {s.name: s for s in sources}
         self.fetcher = fetcher
         self.report = report
@@ -437,7 +437,7 @@ class _Crawler:
                 continue
             for sitemap in self.fetcher.sitemaps(url, allow_private=source.allow_private)[:MAX_LINKS["page"]]:
                 self.enqueue(source, sitemap, kind="sitemap")
-        self.store.db.commit()
+        self.store.commit()
 
     def due_sources(self) -> list[str]:
         """Sources that may still make requests in this call (their page budget not spent)."""
@@ -482,9 +482,9 @@ class _Crawler:
             self._record(run, item, source, result)
         except (ValueError, UnicodeError, RecursionError, etree.LxmlError) as exc:
             # A page this code cannot process is that page's failure, not the crawl's.
-            self.store.db.rollback()
+            self.store.rollback()
             self._fail(run, item, result.status, f"could not process the page: {exc.__class__.__name__}: {exc}"[:300])
-        self.store.db.commit()
+        self.store.commit()
 
     def _fail(self, run: int, item, status: int | None, error: str) -> None:
         self.report.failed += 1
@@ -560,10 +560,7 @@ class _Crawler:
             self._drop_stale(item.url)
             frontier.mark(item.url, run, "listing", **done)
             return
-        twin = self.store.db.execute(
-            "SELECT id, url FROM documents WHERE content_hash = ? AND source = ? AND id != ? LIMIT 1",
-            (content_hash(fields["text"]), source.name, doc_id),
-        ).fetchone()
+        twin = self.store.twin(content_hash(fields["text"]), source.name, doc_id)
         if twin is not None:
             # The same page under a second URL of the same site: keep the first.
             report.duplicates += 1
@@ -605,7 +602,7 @@ class _Crawler:
             return
         final = canonical_url(result.final_url) or item.url
         self.frontier.save_page(item.url, result.final_url, result.status, result.headers, result.body)
-        self.store.db.commit()  # the raw file is kept even if reading it (OCR) is interrupted
+        self.store.commit()  # the raw file is kept even if reading it (OCR) is interrupted
         options = self.attachment_options
         if self.progress is not None:
             show = self.progress
@@ -781,7 +778,7 @@ def crawl(
 def reclean(store: Store, *, progress: Callable[[RecleanReport, str], None] | None = None,
             link_duplicates: bool = True, ocr: bool = True) -> RecleanReport:
     """Re-run cleaning and extraction on every archived page and attached file; no network."""
-    frontier = Frontier(store.db)
+    frontier = Frontier(store)
     provinces = frontier.source_provinces()
     report = RecleanReport()
     # The crawl already capped what it kept: no size cap here.
@@ -794,11 +791,11 @@ def reclean(store: Store, *, progress: Callable[[RecleanReport, str], None] | No
             outcome = store_attachment(store, frontier, url, final, source, body, options)
             if outcome in ("added", "updated", "unchanged"):
                 setattr(report, outcome, getattr(report, outcome) + 1)
-                store.db.execute("UPDATE crawl_urls SET doc_id = ?, error = NULL WHERE url = ?", (make_id(final), url))
+                store.crawl.set_document(url, make_id(final))
             else:
                 report.unreadable += 1
-                store.db.execute("UPDATE crawl_urls SET doc_id = NULL, error = ? WHERE url = ?", (outcome, url))
-            store.db.commit()
+                store.crawl.set_document(url, None, outcome)
+            store.commit()
             if progress is not None:
                 progress(report, url)
             continue
@@ -811,7 +808,7 @@ def reclean(store: Store, *, progress: Callable[[RecleanReport, str], None] | No
             old = frontier.doc_id_of(url)
             if old and store.delete(old):
                 report.removed += 1
-            store.db.execute("UPDATE crawl_urls SET state = 'listing', doc_id = NULL WHERE url = ?", (url,))
+            store.crawl.set_state(url, "listing", None)
         else:
             previous = store.get(doc_id)
             doc = Document(
@@ -820,8 +817,8 @@ def reclean(store: Store, *, progress: Callable[[RecleanReport, str], None] | No
             )
             outcome = store.upsert(doc)
             setattr(report, outcome, getattr(report, outcome) + 1)
-            store.db.execute("UPDATE crawl_urls SET state = 'article', doc_id = ? WHERE url = ?", (doc_id, url))
-        store.db.commit()
+            store.crawl.set_state(url, "article", doc_id)
+        store.commit()
         if progress is not None:
             progress(report, url)
     if link_duplicates:
