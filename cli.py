@@ -196,10 +196,10 @@ def _search_request(query: str, options: dict):
 
     A bad value is a usage error (exit 2) naming the option and what it accepts.
     """
-    from indexer.search import QueryError, request_from_options
+    from indexer.request import QueryError, SearchRequest
 
     try:
-        return request_from_options({"query": query, **options})  # date_from/date_to: the parser's old names
+        return SearchRequest.from_options({"query": query, **options})  # date_from/date_to: the parser's old names
     except QueryError as exc:
         if exc.name in (None, "query"):
             raise click.UsageError(str(exc)) from None
@@ -265,7 +265,7 @@ def search(ctx: click.Context, query: str, batch, as_json: bool, data_dir: Path 
 
 
 def _run_batch(service, lines) -> None:
-    from indexer.search import QueryError, request_from_options
+    from indexer.request import QueryError, SearchRequest
 
     ran = failed = 0
     for line in jsonlines.read(lines):  # a line too long, too deep or not JSON is one error line
@@ -275,7 +275,7 @@ def _run_batch(service, lines) -> None:
                 raise QueryError(line.problem)
             if not isinstance(obj, dict):
                 raise QueryError("not a JSON object: write {\"query\": ..., filters...}")
-            request = request_from_options(obj, allow=("qid",))
+            request = SearchRequest.from_options(obj, allow=("qid",))
             out = {"qid": obj.get("qid"), **service.search(request).to_dict()}
             ran += 1
         except QueryError as exc:
