@@ -29,7 +29,7 @@ from indexer.ranker import Ranker, top
 from indexer.build import read_records
 from indexer.request import MAX_LIMIT, MAX_PAGE, SORTS, QueryError, SearchRequest  # noqa: F401 (the service's API)
 from indexer.records import UNATTRIBUTED, key_label, normalize_key, split_key
-from indexer.schema import FACETS, make_schema
+from indexer.schema import FACETS, listed, make_schema
 from indexer.significant import KEYWORDS, SAMPLE, SignificantTerm, WordTerms
 from indexer.suggest import Speller, suggestion
 
@@ -302,7 +302,7 @@ class SearchService:
                 order = np.lexsort((candidates, -table.dates[candidates]))[:wanted]
                 docnums = candidates[order]
             else:
-                scores = ranker.score(rank_terms(parsed) + [("directive", n, DIRECTIVE_BOOST) for n in numbers])
+                scores = ranker.score(rank_terms(parsed) + [("directives", n, DIRECTIVE_BOOST) for n in numbers])
                 if parsed.words or parsed.phrases:
                     docnums = top(scores, allowed, wanted)
                 else:  # only numbers: each record's citing documents in turn, the most cited record first
@@ -442,8 +442,7 @@ class SearchService:
                   if 2 <= dfs[term] <= ranker.docs // 2]
         weighted = sorted(shared, reverse=True)[:MLT_TERMS]
         top_weight = weighted[0][0] if weighted else 1.0
-        records = [k for k in (stored.get("directive_record") or "").split(",")
-                   if k and split_key(k)[1] != UNATTRIBUTED]
+        records = [k for k in listed(stored.get("directive_record")) if split_key(k)[1] != UNATTRIBUTED]
         scores = ranker.score([(f, term, w / top_weight * fw) for w, term in weighted
                                for f, fw in (("text", 1.0), ("title", TITLE_BOOST))]
                               + [("directive_record", k, DIRECTIVE_BOOST) for k in records])
@@ -461,7 +460,7 @@ class SearchService:
             cached = self._catalogue
         if cached is not None and cached[0] == gen:
             return cached[1]
-        found = catalogue(dict(d) for d in searcher.all_stored_fields() if d.get("directive"))
+        found = catalogue(dict(d) for d in searcher.all_stored_fields() if d.get("directives"))
         with self._lock:
             self._catalogue = (gen, found)
         return found
@@ -486,7 +485,7 @@ class SearchService:
     def citing(self, number: str) -> list[dict[str, Any]]:
         """Stored fields of every live document citing the canonical ``number``."""
         searcher, table, ranker = self._snapshot()
-        return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("directive", number) if table.live[n]]
+        return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("directives", number) if table.live[n]]
 
     def keywords(self, doc_id: str, top: int = KEYWORDS) -> list[str]:
         """The document's ``top`` pyvi words by tf x idf (see :mod:`indexer.significant`); [] if unknown."""
@@ -558,12 +557,12 @@ def _hit(hit: dict, score: float | None, terms: Terms) -> Hit:
         published=hit.get("published") or None,
         province=hit.get("province") or None,
         province_2025=hit.get("province_2025") or None,
-        directives=[d for d in (hit.get("directive") or "").split(",") if d],
+        directives=listed(hit.get("directives")),
         score=round(score, 4) if score is not None else None,  # None when sorted by date
         snippet=snippet(text, terms),
         source=hit.get("source"),
         near_duplicate_of=hit.get("near_duplicate_of") or None,
-        records=[k for k in (hit.get("directive_record") or "").split(",") if k],
+        records=listed(hit.get("directive_record")),
         genre=hit.get("genre") or None,
         period=hit.get("period") or None,
         parent_id=hit.get("parent_id") or None,

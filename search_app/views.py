@@ -16,6 +16,7 @@ from corpus.store.document import MAX_CHARS
 from corpus.knowledge.genre_rules import GENRES
 from indexer.records import key_label, profile_line, record_key, split_key
 from indexer.request import check_names
+from indexer.schema import listed
 from indexer.search import QueryError, SearchResult
 from indexer.trends import BY, MAX_PHRASES, check_phrases, timelines
 from search_app import export as exporter
@@ -235,7 +236,7 @@ def _parent(service, parent_id: str | None, q: str) -> dict[str, Any] | None:
 def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str, Any]:
     """The document page as JSON-ready data (``full`` is the store's Document, if any)."""
     doc_id = stored["id"]
-    directives = [d for d in (stored.get("directive") or "").split(",") if d]
+    directives = listed(stored.get("directives"))
     attachments = list(full.attachments) if full is not None else []
     original = stored.get("near_duplicate_of") or None
     text = stored.get("text") or ""
@@ -265,7 +266,7 @@ def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str,
         "document": document,
         "query": q,
         "paragraphs": doc_paragraphs(text, q),
-        "directive_links": _directive_links([k for k in (stored.get("directive_record") or "").split(",") if k]
+        "directive_links": _directive_links(listed(stored.get("directive_record"))
                                             or directives),
         "keyword_links": [{"term": k, "url": SearchParams(q=f'"{k}"').url(search_path())} for k in document["keywords"]],
         "attachment_links": [{"label": a, "url": safe_link(a)} for a in attachments],
@@ -329,7 +330,7 @@ def record_breakdown(docs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any
 
 def cited_with(citing: list[dict[str, Any]], number: str, limit: int = 10) -> list[tuple[str, int]]:
     """The numbers most often cited by the documents that cite ``number``: (number, documents)."""
-    counts = Counter(n for doc in citing for n in set((doc.get("directive") or "").split(",")) if n and n != number)
+    counts = Counter(n for doc in citing for n in set(listed(doc.get("directives"))) if n != number)
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
