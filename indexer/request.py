@@ -154,8 +154,10 @@ class SearchRequest:
                 continue
             name = OLD_OPTION_NAMES.get(str(key).replace("-", "_"), str(key).replace("-", "_"))
             if name not in OPTIONS:
-                raise QueryError(f"unknown key {_shown(key)}; accepted: {', '.join([*allow, *OPTIONS])}",
-                                 name=str(key))
+                near = _closest(str(key), [*allow, *OPTIONS, *OLD_OPTION_NAMES])
+                near = OLD_OPTION_NAMES.get(near, near)
+                raise QueryError(f"unknown key {_shown(key)}; accepted: {', '.join([*allow, *OPTIONS])}"
+                                 + (f"; did you mean {near!r}?" if near else ""), name=str(key))
             if name in given:
                 raise QueryError(f"{_shown(key)} and {_shown(given[name])} are the same option: give one", name=name)
             given[name] = str(key)
@@ -187,11 +189,17 @@ def check_names(args: Iterable[str], accepted: Sequence[str]) -> None:
     """Raise :class:`QueryError` naming the first of ``args`` not ``accepted``, with the closest accepted name."""
     for name in args:
         if name not in accepted:
-            near = difflib.get_close_matches(str(name), accepted, n=1, cutoff=0.6)
-            hint = f" (did you mean {near[0]!r}?)" if near else ""
-            vi_hint = f" (có phải «{near[0]}»?)" if near else ""
+            near = _closest(str(name), accepted)
+            hint = f" (did you mean {near!r}?)" if near else ""
+            vi_hint = f" (có phải «{near}»?)" if near else ""
             raise QueryError(f"unknown parameter {_shown(name)}{hint}; accepted: {', '.join(accepted)}", name=str(name),
                              vi=f"Không có tham số «{str(name)[:60]}»{vi_hint}; dùng: {', '.join(accepted)}.")
+
+
+def _closest(name: str, accepted: Sequence[str]) -> str | None:
+    """The accepted name ``name`` was most likely meant to be, if one is close ("-" read as "_")."""
+    near = difflib.get_close_matches(name.replace("-", "_"), accepted, n=1, cutoff=0.6)
+    return near[0] if near else None
 
 
 def web_query(raw: Sequence[str] | str | None) -> tuple[str, bool]:

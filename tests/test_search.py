@@ -134,6 +134,8 @@ def test_options_parse_into_one_canonical_request():
 
 @pytest.mark.parametrize("options,name,message", [
     ({"provnce": "Hà Giang"}, "provnce", "unknown key 'provnce'; accepted: query, province, province_2025"),
+    ({"provnce": "Hà Giang"}, "provnce", "did you mean 'province'?"),
+    ({"date-form": "2020-01-01"}, "date-form", "did you mean 'from'?"),
     ({"qid": 1}, "qid", "unknown key 'qid'"),  # only a caller that reads qid allows it
     ({"limit": "5"}, "limit", 'from 1 to 100, not the string "5"'),
     ({"page": 2.0}, "page", "not the number 2.0"),
