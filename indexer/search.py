@@ -1,6 +1,11 @@
 """The query service: one place that parses, filters, ranks, facets,
 highlights and paginates.  The CLI and the web app both call
 :meth:`SearchService.search`; neither re-implements any of it.
+
+The request it takes is made and checked in :mod:`indexer.request`.  Longer than
+~400 lines because it is one class: every method reads the same per-generation
+snapshot (searcher, facet table, ranker) and caches, which split across modules
+would have to be passed around or made global.
 """
 from __future__ import annotations
 

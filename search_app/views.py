@@ -1,5 +1,10 @@
 """Pages and their JSON twins.  Each view builds one context dict; the HTML
 template renders it and the ``.json`` URL returns it unchanged.
+
+Longer than ~400 lines: one blueprint, one section per page (search, document,
+directive, directives, trends, export), each a view and the function building
+its context; the URL parameters are parsed in :mod:`search_app.params` and
+:mod:`indexer.request`, exports written in :mod:`search_app.export`.
 """
 from __future__ import annotations
 
