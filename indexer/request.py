@@ -107,11 +107,6 @@ class SearchRequest:
         """Facet filters that are set, by facet name."""
         return {name: list(getattr(self, name)) for name in FACETS if getattr(self, name)}
 
-    @property
-    def filtered(self) -> bool:
-        """True when any facet value or date bound is set."""
-        return bool(self.filters()) or bool(self.date_from or self.date_to)
-
     @classmethod
     def from_args(cls, args: Mapping[str, Sequence[str] | str], *, defaults: Mapping[str, Any] | None = None,
                   allow: Iterable[str] = (), strict: bool = False) -> "SearchRequest":
