@@ -13,6 +13,7 @@ import contextlib
 import csv
 import html
 import json
+import os
 import re
 import sys
 from dataclasses import replace
@@ -60,8 +61,10 @@ def cli() -> None:
 @click.option("--no-index", is_flag=True,
               help="Leave the search index as it is (search sees the new documents after `danvan index`).")
 @click.option("--no-ocr", is_flag=True, help="Do not OCR scanned PDFs (they are reported as skipped).")
+@click.option("--procs", type=click.IntRange(1, 64), default=None,
+              help="Worker processes cleaning and extracting [default: every core, at most 4].")
 @data_dir_option
-def import_(paths: tuple[Path, ...], no_index: bool, no_ocr: bool, data_dir: Path | None) -> None:
+def import_(paths: tuple[Path, ...], no_index: bool, no_ocr: bool, procs: int | None, data_dir: Path | None) -> None:
     """Import text dumps (.txt), saved pages (.html), JSONL and document files into the corpus.
 
     Document files (.pdf .docx .doc .odt .rtf) are read whole, scans by OCR
@@ -80,7 +83,7 @@ def import_(paths: tuple[Path, ...], no_index: bool, no_ocr: bool, data_dir: Pat
 
     with _open_store(data_dir, create=True) as store:
         files = AttachmentOptions(ocr=not no_ocr, cache_dir=ocr_cache_dir(store.path), max_bytes=MAX_FILE_BYTES)
-        report = import_paths(store, paths, files=files)
+        report = import_paths(store, paths, files=files, workers=procs or min(os.cpu_count() or 1, 4))
         total = store.count()
     for where, problem in report.problems:
         click.echo(f"skipped {where}: {problem}", err=True)

@@ -29,7 +29,7 @@ from whoosh import index as windex
 from whoosh import query as Q
 from whoosh.index import LockError
 
-from indexer.processes import die_with_parent
+from corpus.store.workers import die_with_parent
 from corpus.store.db import Store
 from corpus.extract.directive_records import from_citations, join_citations, read_citations
 from indexer.records import attribution, document_keys, split_key

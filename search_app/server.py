@@ -95,7 +95,7 @@ def _allow_descriptors(wanted: int) -> None:
 
 def _supervise(run_worker: Callable[[], None], workers: int) -> None:
     """Keep ``workers`` forked processes running ``run_worker`` until SIGTERM or Ctrl+C."""
-    from indexer.processes import die_with_parent
+    from corpus.store.workers import die_with_parent
 
     parent = os.getpid()
     children: dict[int, float] = {}  # pid -> when it started

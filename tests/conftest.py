@@ -1,6 +1,8 @@
 """Shared fixtures: the ../shared test data, and small real corpora and indexes."""
 from __future__ import annotations
 
+import contextlib
+import signal
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,28 @@ def respond(handler, status: int, body: bytes = b"", headers=()) -> None:
         handler.wfile.write(body)
     except OSError:  # the crawler gave up waiting, or the connection was reset
         pass
+
+
+@contextlib.contextmanager
+def hang_guard(seconds: int = 300):
+    """Fail a test that hangs, instead of stalling the run: a guard, not a speed assertion (no timing in pytest)."""
+    def hung(signum, frame):
+        raise AssertionError(f"still running after {seconds} s: hung")
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def bytes_read() -> int:
+    """Bytes this process has read through system calls so far (Linux ``/proc/self/io`` rchar)."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise RuntimeError("no rchar in /proc/self/io")
 
 
 @pytest.fixture(scope="session")

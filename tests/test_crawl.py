@@ -538,3 +538,21 @@ def test_a_store_from_before_outcomes_and_priorities_is_migrated(tmp_path):
     with Store(tmp_path / "old.db") as store:
         assert url_states(store) == {"skipped": 3, "sitemap": 1, "failed": 1, "article": 1, "queued": 1}
         assert Frontier(store).next_due(1, ["s"]) is not None  # ordered by the new priority column
+
+
+def test_a_redirected_robots_txt_is_followed_and_obeyed(serve, tmp_path):
+    """RFC 9309 2.3.1.2: robots.txt behind a redirect (http -> https, a www host) still rules the crawl."""
+    page = (b"<html><body><a href='/tin'>tin</a> <a href='/admin/x'>admin</a></body></html>")
+    routes = {
+        "/": _answer(200, page, [("Content-Type", "text/html")]),
+        "/robots.txt": _answer(301, b"", [("Location", "/static/robots-real.txt")]),
+        "/static/robots-real.txt": _answer(200, b"User-agent: *\nDisallow: /admin/\n", [("Content-Type", "text/plain")]),
+        "/tin": _answer(200, b"<html><body><h1>Tin</h1><p>x</p></body></html>", [("Content-Type", "text/html")]),
+        "/admin/x": _answer(200, b"<html><body>secret</body></html>", [("Content-Type", "text/html")]),
+    }
+    server = serve(tmp_path, routes)
+    with Store(tmp_path / "db.sqlite") as store:
+        report = crawl(store, sources=[_source(server)], **FAST)
+    requested = [path for path, _ in server.log]
+    assert "/static/robots-real.txt" in requested and "/admin/x" not in requested
+    assert dict(report.skipped).get("disallowed by robots.txt") == 1

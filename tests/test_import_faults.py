@@ -2,7 +2,6 @@
 document, and the rest of the batch is imported."""
 from __future__ import annotations
 
-import time
 import unicodedata
 
 import pytest
@@ -12,6 +11,7 @@ from hypothesis import strategies as st
 from corpus.clean.htmlclean import parse_html
 from corpus.store.importer import MAX_HTML_BYTES, MAX_TEXT_CHARS, import_paths
 from corpus.store.db import Store
+from tests.conftest import bytes_read, hang_guard
 
 TITLE = "Phong trào dân vận khéo ở Bắc Quang"
 PARAGRAPH = ("<p>Hội Phụ nữ huyện Bắc Quang triển khai phong trào thi đua Dân vận khéo, thực hiện Nghị quyết "
@@ -93,11 +93,11 @@ def test_oversized_inputs_are_rejected_fast(tmp_path):
     long_text = tmp_path / "long.jsonl"
     long_text.write_text('{"text": "%s"}\n{"text": "Dân vận khéo."}\n' % ("dân vận " * (MAX_TEXT_CHARS // 8 + 1)),
                          encoding="utf-8")
-    started = time.monotonic()
+    before = bytes_read()
     with Store(tmp_path / "db.sqlite") as store:
         report = import_paths(store, [huge, big, long_text])
         assert store.count() == 1  # the short JSONL record after the long one
-    assert time.monotonic() - started < 10
+    assert bytes_read() - before < 20 * 2**20  # sizes checked before reading: the 50 MB file is never read
     problems = dict(report.problems)
     assert "larger than 50 MB" in problems[str(huge)]
     assert "larger than 5 MB" in problems[str(big)]
@@ -109,9 +109,8 @@ def test_a_big_page_with_a_normal_article_is_cleaned(tmp_path):
     boiler = '<div class="sidebar">' + '<a href="/x">Tin khác về công tác dân vận</a> ' * 60_000 + "</div>"
     page = article().replace("</body>", boiler + "</body>").encode()
     assert 3 * 2**20 < len(page) < MAX_HTML_BYTES
-    started = time.monotonic()
-    fields = parse_html(page)
-    assert time.monotonic() - started < 15
+    with hang_guard(120):
+        fields = parse_html(page)
     assert fields is not None and fields["title"] == TITLE and "Tin khác" not in fields["text"]
 
 

@@ -314,3 +314,24 @@ def test_compressed_jsonl_is_found_in_directories_and_by_its_content(tmp_path):
     store = Store(tmp_path / "db")
     report = import_paths(store, [folder])
     assert sorted(doc.id for doc in store) == ["a", "b", "c"] and not report.problems
+
+
+def test_import_in_worker_processes_equals_import_in_one(tmp_path, monkeypatch):
+    """Extraction in 2 workers: the same Documents and the same counted outcomes, in input order."""
+    monkeypatch.setattr("corpus.store.importer.RECORDS_PER_CHUNK", 7)  # many chunks from a small file
+    lines = [json.dumps({"id": f"d{i}", "title": f"Tin {i}", "text": f"Tỉnh ủy Vĩnh Long triển khai Chỉ thị {i}/CT-TTg "
+                         f"về công tác dân vận năm 20{10 + i % 10}."}, ensure_ascii=False) for i in range(60)]
+    lines[13] = "{broken"
+    lines[40] = json.dumps({"id": "d40", "text": ""})
+    (tmp_path / "docs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "page.html").write_text("<html><body><article><h1>Dân vận khéo</h1><p>" + "Hội Nông dân xã vận động "
+                                        "nhân dân hiến đất làm đường. " * 20 + "</p></article></body></html>",
+                                        encoding="utf-8")
+    reports, stored = [], []
+    for workers in (1, 2):
+        with Store(tmp_path / f"db{workers}.sqlite") as store:
+            reports.append(import_paths(store, [tmp_path], workers=workers))
+            stored.append([(doc.id, doc.stamp()) for doc in store])
+    assert reports[0].outcomes == reports[1].outcomes and reports[0].outcomes["added"] == 59
+    assert reports[0].problems == reports[1].problems and len(reports[0].problems) == 2
+    assert stored[0] == stored[1] and len(stored[0]) == 59

@@ -186,8 +186,7 @@ class Fetcher:
         """Parsed robots.txt of the URL's site (None: none published, everything allowed)."""
         origin = f"{urlsplit(url).scheme}://{site_host(url)}"
         if origin not in self._robots:
-            result = self._get(origin + "/robots.txt", max_bytes=ROBOTS_MAX_BYTES, truncate=True,
-                               allow_private=allow_private)
+            result = self._get_robots(origin + "/robots.txt", allow_private=allow_private)
             if result.status is not None and 500 <= result.status or (result.error and result.status is None):
                 # RFC 9309: an unreachable robots.txt means "disallow everything" for now.
                 rules = protego.Protego.parse("User-agent: *\nDisallow: /")
@@ -204,6 +203,21 @@ class Fetcher:
                 if crawl_delay:
                     self.host_delay[site_host(url)] = min(float(crawl_delay), MAX_CRAWL_DELAY)
         return self._robots[origin]
+
+    def _get_robots(self, url: str, *, allow_private: bool) -> FetchResult:
+        """GET robots.txt following up to five redirects, to any host (RFC 9309 2.3.1.2: http -> https, www)."""
+        for _hop in range(MAX_REDIRECTS + 1):
+            result = self._get(url, max_bytes=ROBOTS_MAX_BYTES, truncate=True, allow_private=allow_private)
+            location = result.headers.get("location")
+            if result.status not in REDIRECT_STATUSES or not location or result.error is not None:
+                return result
+            try:
+                url = without_credentials(urljoin(url, location.strip()))
+            except ValueError:
+                return result  # a broken redirect: as if there were no robots.txt (a 3xx is not 5xx)
+            if url_problem(url) or (not allow_private and self.private(url)):
+                return result
+        return FetchResult(url, url, status=result.status)  # too many redirects: treated as none published
 
     def allowed(self, url: str, *, allow_private: bool = False) -> bool:
         """True when robots.txt lets this crawler fetch ``url``."""

@@ -63,12 +63,24 @@ def _fold_char(ch: str) -> str:
     return base if ord(base) < 128 else ch
 
 
+class _FoldMap(dict):
+    """``str.translate`` table filled on first sight of each character (one C-level pass per text)."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = folded = _fold_char(chr(code))
+        return folded
+
+
+_FOLD_MAP = _FoldMap()
+
+
 def fold(text: str) -> str:
     """Remove Vietnamese diacritics (đ -> d) character by character.
 
     One NFC character always maps to one character, so offsets survive.
     """
-    return "".join(_fold_char(ch) for ch in nfc(text))
+    text = nfc(text)
+    return text if text.isascii() else text.translate(_FOLD_MAP)
 
 
 def has_diacritics(text: str) -> bool:

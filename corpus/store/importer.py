@@ -10,6 +10,7 @@ JSONL ``id``/``url``), so importing the same file again updates in place.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gzip
 import lzma
 import stat
@@ -26,6 +27,7 @@ from corpus.extract.attachments import AttachmentOptions, attachment_document
 from corpus.clean.decoding import decode
 from corpus.store.document import FIELDS, YEAR_SOURCES, Document, FieldError, check_fields, make_id
 from corpus.store.db import Store
+from corpus.store.workers import ordered_map
 
 TEXT_SUFFIXES = {".txt"}
 HTML_SUFFIXES = {".html", ".htm", ".aspx"}
@@ -39,6 +41,8 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 # one costs minutes and yields a "document" nobody can read or index quickly.
 MAX_HTML_BYTES = 5 * 1024 * 1024
 MAX_TEXT_CHARS = 1_000_000  # ~200k words: far beyond any real report or news article
+RECORDS_PER_CHUNK = 64  # JSONL records handed to a worker at once (a file: FILES_PER_CHUNK)
+FILES_PER_CHUNK = 4
 MAX_KEPT = 1000  # problems and notes kept for the report; all are counted
 # Fields extract_metadata finds: a record that gives them all is not re-read.
 EXTRACTED = ("published", "year", "province", "province_2025", "directives", "directives_partial")
@@ -89,23 +93,79 @@ def expand(paths: Iterable[str | Path]) -> Iterator[Path]:
             yield path
 
 
-def import_paths(store: Store, paths: Iterable[str | Path], *, files: AttachmentOptions | None = None) -> ImportReport:
-    """Import every file under ``paths`` into ``store``; ``files``: how document files are read (OCR, cache)."""
+def import_paths(store: Store, paths: Iterable[str | Path], *, files: AttachmentOptions | None = None,
+                 workers: int = 1) -> ImportReport:
+    """Import every file under ``paths`` into ``store``; ``files``: how document files are read (OCR, cache).
+
+    ``workers`` processes clean and extract (the costly part: a JSONL record's
+    province, dates and citations, a page's main text, a scan's OCR); this
+    process reads the files and writes the store, in input order.
+    """
     report = ImportReport()
     files = files or AttachmentOptions(max_bytes=MAX_FILE_BYTES)
-    for path in expand(paths):
-        for where, item, note in _documents(path, files):
+    for results in ordered_map(functools.partial(_convert, files=files), _work(paths, files), workers):
+        docs = []
+        for where, item, note in results:
             if note:
                 report.add("noted", where, note)
             if isinstance(item, Exception):
                 report.add("skipped", where, str(item))
             else:
-                report.outcomes[store.upsert(item)] += 1
+                docs.append(item)
+        report.outcomes.update(store.upsert_many(docs))
     return report
 
 
-def _documents(path: Path, files: AttachmentOptions) -> Iterator[tuple[str, Document | Exception, str | None]]:
-    """(where, Document or the problem, a note of what was repaired or cut) for each item in one file."""
+@dataclass(frozen=True)
+class _Record:
+    """A JSONL record read but not yet made a Document (that happens in a worker)."""
+
+    value: dict[str, Any]
+    default_id: str
+
+
+def _work(paths: Iterable[str | Path], files: AttachmentOptions) -> Iterator[list[tuple[str, Any, str | None]]]:
+    """Chunks of work in input order: JSONL records (read here, line by line) and whole files (read by a worker)."""
+    chunk: list[tuple[str, Any, str | None]] = []
+    for path in expand(paths):
+        if kind(path) in JSONL_SUFFIXES:
+            for item in _documents(path, files):
+                chunk.append(item)
+                if len(chunk) >= RECORDS_PER_CHUNK:
+                    yield chunk
+                    chunk = []
+        else:
+            chunk.append((str(path), path, None))
+            if len(chunk) >= FILES_PER_CHUNK:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+def _convert(chunk: list[tuple[str, Any, str | None]], files: AttachmentOptions
+             ) -> list[tuple[str, Document | Exception, str | None]]:
+    """A chunk of work done: (where, Document or the problem, a note) per item, files expanded."""
+    out: list[tuple[str, Document | Exception, str | None]] = []
+    for where, item, note in chunk:
+        if isinstance(item, Path):
+            out.extend(_documents(item, files))
+        elif isinstance(item, _Record):
+            try:
+                doc, cut = from_record(item.value, default_id=item.default_id)
+                out.append((where, doc, _joined(note, cut)))
+            except ImportProblem as exc:
+                out.append((where, exc, note))
+        else:
+            out.append((where, item, note))
+    return out
+
+
+def _documents(path: Path, files: AttachmentOptions) -> Iterator[tuple[str, Document | _Record | Exception, str | None]]:
+    """(where, Document or the problem, a note of what was repaired or cut) for each item in one file.
+
+    A JSONL file gives its records as read (``_Record``); ``_convert`` makes them Documents.
+    """
     where = str(path)
     try:
         try:
@@ -188,7 +248,7 @@ def _open_jsonl(path: Path) -> IO[bytes]:
     return path.open("rb")
 
 
-def _jsonl_documents(path: Path) -> Iterator[tuple[str, Document | Exception, str | None]]:
+def _jsonl_documents(path: Path) -> Iterator[tuple[str, _Record | Exception, str | None]]:
     number = seen = 0
     with _open_jsonl(path) as stream:
         try:
@@ -202,13 +262,10 @@ def _jsonl_documents(path: Path) -> Iterator[tuple[str, Document | Exception, st
                     # e.g. a gold or config file lying beside the documents
                     yield str(path), ImportProblem("not a document file: its first record has no 'text'"), None
                     return
-                try:
-                    if not isinstance(obj, dict):
-                        raise ImportProblem("a JSONL line must be an object")
-                    doc, note = from_record(obj, default_id=f"file:{path.resolve()}:{number}")
-                    yield where, doc, _joined(line.note, note)
-                except ImportProblem as exc:
-                    yield where, exc, line.note
+                if not isinstance(obj, dict):
+                    yield where, ImportProblem("a JSONL line must be an object"), line.note
+                else:
+                    yield where, _Record(obj, f"file:{path.resolve()}:{number}"), line.note
         except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:  # a truncated or corrupt .gz/.xz
             yield f"{path}:{number + 1}", ImportProblem(f"cannot read on after line {number}: {exc}"), None
             return
