@@ -1,4 +1,12 @@
-"""The `danvan` command line: thin commands over the corpus and indexer libraries."""
+"""The `danvan` command line: thin commands over the corpus and indexer libraries.
+
+Longer than the ~400 lines a module should hold, on purpose: it is one command per
+function (parse options, one library call, print), and the console script
+`danvan = cli:cli` and `python -m cli` need it to be one top-level module.
+Logic the web also needs lives below it (the request in indexer/request.py,
+batch search in indexer/batch.py).  Libraries are imported inside commands so
+that `danvan --help` starts fast.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -199,10 +207,10 @@ def _search_request(query: str, options: dict):
 
     A bad value is a usage error (exit 2) naming the option and what it accepts.
     """
-    from indexer.search import QueryError, request_from_options
+    from indexer.request import QueryError, SearchRequest
 
     try:
-        return request_from_options({"query": query, **options})  # date_from/date_to: the parser's old names
+        return SearchRequest.from_options({"query": query, **options})  # date_from/date_to: the parser's old names
     except QueryError as exc:
         if exc.name in (None, "query"):
             raise click.UsageError(str(exc)) from None
@@ -268,23 +276,11 @@ def search(ctx: click.Context, query: str, batch, as_json: bool, data_dir: Path 
 
 
 def _run_batch(service, lines) -> None:
-    from indexer.search import QueryError, request_from_options
+    from indexer.batch import run_batch
 
     ran = failed = 0
-    for line in jsonlines.read(lines):  # a line too long, too deep or not JSON is one error line
-        number, obj = line.number, line.value
-        try:
-            if line.problem:
-                raise QueryError(line.problem)
-            if not isinstance(obj, dict):
-                raise QueryError("not a JSON object: write {\"query\": ..., filters...}")
-            request = request_from_options(obj, allow=("qid",))
-            out = {"qid": obj.get("qid"), **service.search(request).to_dict()}
-            ran += 1
-        except QueryError as exc:
-            failed += 1
-            out = {"qid": obj.get("qid") if isinstance(obj, dict) else None, "line": number, "error": str(exc),
-                   "parameter": exc.name}
+    for out, done in run_batch(service, lines):
+        ran, failed = ran + done, failed + (not done)
         click.echo(jsonlines.line(out))
     if failed:
         click.echo(f"Error: {failed} of {ran + failed} batch lines not run (see their \"error\"); "

@@ -34,7 +34,7 @@ from corpus.store.db import Store
 from corpus.extract.directive_records import from_citations, join_citations, read_citations
 from indexer.records import attribution, document_keys, split_key
 from indexer.analysis import load_segmenter
-from indexer.schema import SCHEMA_VERSION, make_schema, to_fields
+from indexer.schema import SCHEMA_VERSION, listed, make_schema, to_fields
 from indexer.segments import FastSegmentWriter, write_segment
 
 STAMPS_FILE = "danvan-stamps.json"
@@ -353,14 +353,14 @@ def _attribution(store: Store, ix: windex.Index, index_dir: Path, fresh: bool, t
     with ix.searcher() as searcher:
         for doc_id in changed:
             fields = searcher.document(id=doc_id)
-            affected.update(_listed((fields or {}).get("directive")))
+            affected.update(listed((fields or {}).get("directives")))
         for ns in numbers.values():
             affected.update(ns)
         for number in affected:
-            for docnum in searcher.docs_for_query(Q.Term("directive", number)):
+            for docnum in searcher.docs_for_query(Q.Term("directives", number)):
                 fields = searcher.stored_fields(docnum)
                 if fields["id"] not in changed:
-                    stored[fields["id"]] = (_listed(fields.get("directive")), _listed(fields.get("directive_record")))
+                    stored[fields["id"]] = (listed(fields.get("directives")), listed(fields.get("directive_record")))
     old = read_records(index_dir)
     citing = sorted({i for i, ns in numbers.items() if ns} | set(stored))
     attributed, fresh_records, several = attribution(_read_citations(store, citing, affected, procs)[0])
@@ -374,10 +374,6 @@ def _attribution(store: Store, ix: windex.Index, index_dir: Path, fresh: bool, t
             keys[doc_id] = now
             moved.append(doc_id)
     return keys, records, moved
-
-
-def _listed(value: str | None) -> list[str]:
-    return [v for v in (value or "").split(",") if v]
 
 
 def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from whoosh import query as Q
 
+from corpus.knowledge.rules import DIRECTIVE_TYPES, TYPE_WORDS
 from corpus.knowledge.vietnamese import fold, has_diacritics, normalize
 from indexer.analysis import JOINER, syllables
 
@@ -31,8 +32,6 @@ DIRECTIVE_BOOST = 2.0
 
 def _partial_pattern() -> re.Pattern:
     """'nghị quyết 25', 'qd 217', 'chỉ thị số 16': a document type and a bare number."""
-    from corpus.knowledge.rules import DIRECTIVE_TYPES, TYPE_WORDS
-
     words = set(TYPE_WORDS) | {fold(w) for w in TYPE_WORDS}
     abbreviations = set(DIRECTIVE_TYPES) | {fold(t) for t in DIRECTIVE_TYPES}
     names = sorted(words | abbreviations, key=len, reverse=True)
@@ -42,11 +41,15 @@ def _partial_pattern() -> re.Pattern:
 
 _PARTIAL = _partial_pattern()
 _QUOTED = re.compile(r'(-?)["“”]([^"“”]*)["“”]?')
-_TYPE_WORDS = re.compile(
-    r"(?:nghị quyết|chỉ thị|quyết định|kết luận|quy định|kế hoạch|hướng dẫn|thông báo|nghị định|"
-    r"thông tư|luật|văn bản)(?:\s+số)?\s*$|số\s*$",
-    re.IGNORECASE,
-)
+
+
+def _type_words_pattern() -> re.Pattern:
+    """A document type's words (or "văn bản", any document) and "số" just before a number, which belong to it."""
+    names = sorted([*TYPE_WORDS, "văn bản"], key=len, reverse=True)
+    return re.compile(r"(?:" + "|".join(map(re.escape, names)) + r")(?:\s+số)?\s*$|số\s*$", re.IGNORECASE)
+
+
+_TYPE_WORDS = _type_words_pattern()
 
 
 @dataclass
@@ -74,8 +77,6 @@ class ParsedQuery:
 
 def _type_code(written: str) -> str:
     """The abbreviation of a type word or abbreviation as typed ('nghi quyet' -> 'NQ')."""
-    from corpus.knowledge.rules import DIRECTIVE_TYPES, TYPE_WORDS
-
     key = fold(written).lower()
     for word, code in TYPE_WORDS.items():
         if fold(word).lower() == key and code:
@@ -192,7 +193,7 @@ def required_parts(parsed: ParsedQuery) -> list[Part]:
     """What a document must contain (all of it, or for the fallback any of it)."""
     parts = [_word(s) for s in dict.fromkeys(parsed.words)]  # a repeated word counts once
     parts += [_phrase_part(sylls, exact=False) for sylls in parsed.phrases]
-    parts += [Part(terms=[("directive", number)]) for number in parsed.directives]
+    parts += [Part(terms=[("directives", number)]) for number in parsed.directives]
     for number, type_code, words in parsed.partial_directives:
         # Cited with a full number, or written out as typed ("Nghị quyết 25").
         parts.append(Part(phrase=_phrase_part(words, exact=False).phrase, directives=directive_pattern(number, type_code)))
@@ -222,5 +223,5 @@ def rank_terms(parsed: ParsedQuery) -> list[tuple[str, str, float]]:
                 out += [(f, fold(term), weight * w * FOLDED_BOOST) for f, w in _fields(True)]
             else:
                 out += [(f, term, weight * w) for f, w in _fields(True)]
-    out += [("directive", number, DIRECTIVE_BOOST) for number in parsed.directives]
+    out += [("directives", number, DIRECTIVE_BOOST) for number in parsed.directives]
     return out

@@ -17,7 +17,7 @@ from whoosh.formats import Positions
 from indexer.analysis import ANALYZER, FOLDED_ANALYZER, terms, word_terms
 from indexer.term_rules import MAX_STORED_TERMS, MAX_TEXT_CHARS
 
-SCHEMA_VERSION = 4  # 4: attachments (parent_id, number)
+SCHEMA_VERSION = 5  # 4: attachments (parent_id, number); 5: the field "directive" named "directives"
 
 # Facet fields, in display order; each is one keyword per value.
 FACETS = ("province", "province_2025", "year", "directive", "genre", "period")
@@ -92,7 +92,7 @@ def make_schema() -> Schema:
         province=ID(stored=True),
         province_2025=ID(stored=True),
         year=ID(stored=True),
-        directive=KEYWORD(stored=True, commas=True, scorable=True),
+        directives=KEYWORD(stored=True, commas=True, scorable=True),
         directive_record=KEYWORD(stored=True, commas=True, scorable=True),  # see indexer.records
         published=ID(stored=True, sortable=True),
         url=STORED,
@@ -125,7 +125,7 @@ def to_fields(doc, records: list[str] | None = None) -> dict:
         "province": doc.province or "",
         "province_2025": doc.province_2025 or "",
         "year": str(doc.year) if doc.year else "",
-        "directive": ",".join(doc.directives),
+        "directives": ",".join(doc.directives),
         "directive_record": ",".join(doc.directives if records is None else records),
         "published": doc.published or "",
         "url": doc.url,
@@ -139,6 +139,15 @@ def to_fields(doc, records: list[str] | None = None) -> dict:
         "parent_id": doc.parent_id or "",
         "number": doc.number or "",
     }
+
+
+def listed(value: str | None) -> list[str]:
+    """The values of a stored comma field (``directives``, ``directive_record``), as :func:`to_fields` joined them.
+
+    >>> listed("25-NQ/TW,16/CT-TTg"), listed(None)
+    (['25-NQ/TW', '16/CT-TTg'], [])
+    """
+    return [v for v in (value or "").split(",") if v]
 
 
 def word_fields(title: str, text: str) -> dict:

@@ -1,17 +1,20 @@
 """The query service: one place that parses, filters, ranks, facets,
 highlights and paginates.  The CLI and the web app both call
 :meth:`SearchService.search`; neither re-implements any of it.
+
+The request it takes is made and checked in :mod:`indexer.request`.  Longer than
+~400 lines because it is one class: every method reads the same per-generation
+snapshot (searcher, facet table, ranker) and caches, which split across modules
+would have to be passed around or made global.
 """
 from __future__ import annotations
 
-import datetime as dt
-import json
 import re
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +24,6 @@ from whoosh import query as Q
 
 from corpus.extract.directive_records import catalogue, directive_records
 from corpus.knowledge.directives import cited_spans
-from corpus.store.document import YEARS
-from corpus.extract.genre import is_genre, is_period
-from corpus.knowledge.genre_rules import GENRES
 from corpus.knowledge.vietnamese import fold, key, nfc
 from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, doc_ids, facet_counts
@@ -32,28 +32,18 @@ from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part,
                                 rank_terms, required_parts)
 from indexer.ranker import Ranker, top
 from indexer.build import read_records
+from indexer.request import MAX_LIMIT, MAX_PAGE, SORTS, QueryError, SearchRequest  # noqa: F401 (the service's API)
 from indexer.records import UNATTRIBUTED, key_label, normalize_key, split_key
-from indexer.schema import FACETS, make_schema
+from indexer.schema import FACETS, listed, make_schema
 from indexer.significant import KEYWORDS, SAMPLE, SignificantTerm, WordTerms
 from indexer.suggest import Speller, suggestion
 
-MAX_LIMIT = 100
-MAX_PAGE = 10_000
 FACET_TOP = {"directive": 30}
-SORTS = ("relevance", "date")
 MLT_TERMS = 30  # characteristic terms of a document used to find similar ones
 RECORDS_CACHED = 256  # directive numbers whose records are kept per index generation
 LONG_QUERY = 10  # distinct words beyond which a query is ranked, not ANDed
 RECORDS_SHOWN = 5  # directive records whose subject a query names, shown above its hits
 SUBJECT_MIN_WORDS = 3  # a query naming a subject has at least this many words
-
-
-class QueryError(ValueError):
-    """A request the user must fix; the message says how, ``name`` is the parameter at fault."""
-
-    def __init__(self, message: str, name: str | None = None) -> None:
-        super().__init__(message)
-        self.name = name
 
 
 class IndexMissing(RuntimeError):
@@ -62,28 +52,6 @@ class IndexMissing(RuntimeError):
 
 class IndexOutdated(IndexMissing):
     """The index was built by an older danvan: it lacks fields this one needs (``danvan index`` rebuilds it)."""
-
-
-@dataclass
-class SearchRequest:
-    """Everything a search can ask for; names match Document fields."""
-
-    q: str = ""
-    province: list[str] = field(default_factory=list)
-    province_2025: list[str] = field(default_factory=list)
-    year: list[str] = field(default_factory=list)
-    directive: list[str] = field(default_factory=list)
-    genre: list[str] = field(default_factory=list)
-    period: list[str] = field(default_factory=list)
-    date_from: str | None = None
-    date_to: str | None = None
-    sort: str = "relevance"
-    page: int = 1
-    limit: int = 10
-
-    def filters(self) -> dict[str, list[str]]:
-        """Facet filters that are set, by facet name."""
-        return {name: getattr(self, name) for name in FACETS if getattr(self, name)}
 
 
 @dataclass
@@ -160,173 +128,6 @@ class SearchResult:
         }
 
 
-def _shown(value) -> str:
-    """A user's value quoted in a message, cut so a 10,000-character input is not echoed back."""
-    text = str(value)
-    text = text if len(text) <= 60 else text[:60] + "…"
-    return repr(text) if isinstance(value, str) else text  # page 0, not '0'
-
-
-def _as_json(value) -> str:
-    """A value of the wrong type as JSON names it ('the string "5"', 'the number 2019.5', 'true')."""
-    kinds = ((bool, ""), (str, "the string "), ((int, float), "the number "), ((list, tuple), "the list "),
-             (dict, "the object "))
-    kind = next((word for types, word in kinds if isinstance(value, types)), "")
-    text = json.dumps(value, ensure_ascii=False, default=str)
-    return kind + (text if len(text) <= 60 else text[:60] + "…")
-
-
-def _parse_date(value: str | None, name: str) -> str | None:
-    if not value:
-        return None
-    try:
-        return dt.date.fromisoformat(value.strip()).isoformat()
-    except ValueError:
-        raise QueryError(f"{name} must be a date like 2024-06-30, not {_shown(value)}", name=name) from None
-
-
-# A search's options as the CLI and batch lines name them -> (kind, SearchRequest field).
-OPTIONS = {
-    "query": ("text", "q"), "province": ("list", "province"), "province_2025": ("list", "province_2025"),
-    "year": ("list", "year"), "directive": ("list", "directive"), "genre": ("list", "genre"),
-    "period": ("list", "period"), "from": ("text", "date_from"),
-    "to": ("text", "date_to"), "sort": ("text", "sort"), "page": ("int", "page"), "limit": ("int", "limit"),
-}
-OLD_OPTION_NAMES = {"date_from": "from", "date_to": "to"}  # as in the web's URLs and --json "filters"
-
-
-def request_from_options(options: Mapping[str, Any], *, allow: Iterable[str] = ()) -> SearchRequest:
-    """A validated request from options named as :data:`OPTIONS` (a CLI call, a batch line); raise QueryError.
-
-    Keys may use "-" for "_" ("province-2025"); ``allow``: other keys the caller
-    reads itself (a batch line's "qid").  Unknown keys and values of the wrong
-    type are errors naming the key and what is accepted.
-    """
-    fields: dict[str, Any] = {}
-    given: dict[str, str] = {}
-    for key, value in options.items():
-        if key in allow:
-            continue
-        name = OLD_OPTION_NAMES.get(str(key).replace("-", "_"), str(key).replace("-", "_"))
-        if name not in OPTIONS:
-            raise QueryError(f"unknown key {_shown(key)}; accepted: {', '.join([*allow, *OPTIONS])}", name=str(key))
-        if name in given:
-            raise QueryError(f"{_shown(key)} and {_shown(given[name])} are the same option: give one", name=name)
-        given[name] = str(key)
-        if value is None:
-            continue
-        kind, field_name = OPTIONS[name]
-        if kind == "list":
-            values = list(value) if isinstance(value, (list, tuple)) else [value]
-            allowed_types = (str, int) if name == "year" else (str,)
-            if any(isinstance(v, bool) or not isinstance(v, allowed_types) for v in values):
-                raise QueryError(f"{name} takes a {'year' if name == 'year' else 'string'} or a list of them, "
-                                 f"not {_as_json(value)}", name=name)
-            fields[field_name] = [str(v) for v in values]
-        elif kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                low, high = (1, MAX_PAGE) if name == "page" else (1, MAX_LIMIT)
-                raise QueryError(f"{name} must be a whole number from {low} to {high}, not {_as_json(value)}",
-                                 name=name)
-            fields[field_name] = value
-        else:
-            if not isinstance(value, str):
-                raise QueryError(f"{name} takes a string, not {_as_json(value)}", name=name)
-            fields[field_name] = value
-    req = validate(SearchRequest(**fields))
-    if req.year and (req.date_from or req.date_to):
-        raise QueryError("use either year or from/to, not both", name="year")
-    return req
-
-
-def province_advice(value: str, name: str) -> tuple[str | None, str | None, list[tuple[str, str]]]:
-    """For a value that is not a ``name`` ("province": the 63 before 1/7/2025, "province_2025": the 34 since):
-    its canonical name if it is a province of the other list, that province's name in this list, and else
-    the closest names (accents, case and spacing ignored), each with its name in this list.
-
-    >>> province_advice("Bến Tre", "province_2025")
-    ('Bến Tre', 'Vĩnh Long', [])
-    >>> province_advice("vinh lng", "province_2025")[2][0]
-    ('Vĩnh Long', 'Vĩnh Long')
-    """
-    from corpus.knowledge.provinces import PROVINCES, as_pre_2025, canonical_province, closest_provinces, to_2025
-
-    as_listed = to_2025 if name == "province_2025" else as_pre_2025
-    known = canonical_province(value)
-    if known:
-        instead = as_listed(known)
-        return known, instead if name == "province_2025" or instead in PROVINCES else None, []
-    return None, None, [(n, as_listed(n)) for n in closest_provinces(value)]
-
-
-def province_error(value: str, name: str) -> str:
-    """Why ``value`` is not a ``name`` ("province" or "province_2025"), and what to use instead."""
-    known, instead, closest = province_advice(value, name)
-    if known and name == "province_2025":
-        return f"{known} belongs to {instead} since 1/7/2025: use {instead!r} (or province {known!r}, as published)"
-    if known:
-        return (f"{known} is a province since 1/7/2025, not one of the 63 before: use province_2025 {known!r}"
-                + (f" or province {instead!r}" if instead else ""))
-    which = "the 34 provinces since 1/7/2025" if name == "province_2025" else "the 63 provinces before 1/7/2025"
-    near = [n if n == listed else f"{n} (now {listed})" if name == "province_2025"
-            else f"{listed} ({n} since 1/7/2025)" for n, listed in closest]
-    hint = f"closest: {', '.join(near)}" if near else "see `danvan provinces` for the list"
-    return f"{_shown(value)} is not one of {which}; {hint}"
-
-
-def validate(req: SearchRequest) -> SearchRequest:
-    """Canonicalise a request's filters or raise :class:`QueryError` naming the parameter."""
-    from corpus.knowledge.provinces import PROVINCES, PROVINCES_2025, canonical_province
-
-    if isinstance(req.page, bool) or not isinstance(req.page, int) or not 1 <= req.page <= MAX_PAGE:
-        raise QueryError(f"page must be a whole number from 1 to {MAX_PAGE}, not {_shown(req.page)}", name="page")
-    if isinstance(req.limit, bool) or not isinstance(req.limit, int) or not 1 <= req.limit <= MAX_LIMIT:
-        raise QueryError(f"limit must be a whole number from 1 to {MAX_LIMIT}, not {_shown(req.limit)}",
-                         name="limit")
-    if req.sort not in SORTS:
-        raise QueryError(f"sort must be one of: {', '.join(SORTS)}, not {_shown(req.sort)}", name="sort")
-
-    def provinces(values: list[str], allowed: tuple | list, name: str) -> list[str]:
-        out = []
-        for value in values:
-            canonical = canonical_province(value)
-            if canonical is None or canonical not in allowed:
-                raise QueryError(province_error(value, name), name=name)
-            out.append(canonical)
-        return out
-
-    req.province = provinces(req.province, PROVINCES, "province")
-    req.province_2025 = provinces(req.province_2025, PROVINCES_2025, "province_2025")
-    years = []
-    for value in req.year:
-        value = str(value).strip()
-        if not (value.isascii() and value.isdigit() and len(value) == 4 and int(value) in YEARS):
-            raise QueryError(f"year must be a year from {YEARS[0]} to {YEARS[-1]}, such as 2019, not {_shown(value)}",
-                             name="year")
-        years.append(value)
-    req.year = years
-    numbers = []
-    for value in req.directive:
-        number = normalize_key(value) if len(value) <= 200 else None
-        if number is None:
-            raise QueryError(f"{_shown(value)} is not a document number such as 25-NQ/TW or 16/CT-TTg, nor one "
-                             f"of its records such as 16/CT-TTg@2020", name="directive")
-        numbers.append(number)
-    req.directive = list(dict.fromkeys(numbers))
-    for value in req.genre:
-        if not is_genre(value):
-            raise QueryError(f"genre must be one of: {', '.join(GENRES)}, not {_shown(value)}", name="genre")
-    for value in req.period:
-        if not is_period(value):
-            raise QueryError(f"period must be like 2022, 2022-H1, 2022-Q3, 2022-9M or 2016-2020, not {_shown(value)}",
-                             name="period")
-    req.date_from = _parse_date(req.date_from, "from")
-    req.date_to = _parse_date(req.date_to, "to")
-    if req.date_from and req.date_to and req.date_from > req.date_to:
-        raise QueryError("the 'from' date is after the 'to' date", name="from")
-    return req
-
-
 class SearchService:
     """Searches one index directory; safe to share between threads."""
 
@@ -388,17 +189,16 @@ class SearchService:
         raise RuntimeError("the index changed ten times during one search; try again")
 
     def search(self, req: SearchRequest, keep: int = 0, significant: bool = True) -> SearchResult:
-        """Run one validated search; raises :class:`QueryError` for bad requests.
+        """Run one search (the request was validated when it was made).
 
         ``keep``: also give the ids and scores of the first ``keep`` hits in
         ``result.ranked`` (an export ranks once and reads its rows from the store).
         ``significant``: find the result set's significant terms (an export has no use for them).
         """
         started = time.perf_counter()
-        req = validate(req)
         parsed = parse(req.q)
         if parsed.empty:
-            req.sort = "date"  # nothing to rank by: the list is newest first, and the result says so
+            req = replace(req, sort="date")  # nothing to rank by: the list is newest first, and the result says so
         searcher, table, ranker = self._snapshot()
 
         filters = {name: table.value_mask(name, _record_keys(table, values) if name == "directive" else values)
@@ -439,7 +239,6 @@ class SearchService:
         The same matching as :meth:`search` (every part of a query), for
         counts over the index such as phrase timelines.
         """
-        req = validate(req)
         searcher, table, ranker = self._snapshot()
         allowed = table.live.copy()
         for name, values in req.filters().items():
@@ -508,7 +307,7 @@ class SearchService:
                 order = np.lexsort((candidates, -table.dates[candidates]))[:wanted]
                 docnums = candidates[order]
             else:
-                scores = ranker.score(rank_terms(parsed) + [("directive", n, DIRECTIVE_BOOST) for n in numbers])
+                scores = ranker.score(rank_terms(parsed) + [("directives", n, DIRECTIVE_BOOST) for n in numbers])
                 if parsed.words or parsed.phrases:
                     docnums = top(scores, allowed, wanted)
                 else:  # only numbers: each record's citing documents in turn, the most cited record first
@@ -648,8 +447,7 @@ class SearchService:
                   if 2 <= dfs[term] <= ranker.docs // 2]
         weighted = sorted(shared, reverse=True)[:MLT_TERMS]
         top_weight = weighted[0][0] if weighted else 1.0
-        records = [k for k in (stored.get("directive_record") or "").split(",")
-                   if k and split_key(k)[1] != UNATTRIBUTED]
+        records = [k for k in listed(stored.get("directive_record")) if split_key(k)[1] != UNATTRIBUTED]
         scores = ranker.score([(f, term, w / top_weight * fw) for w, term in weighted
                                for f, fw in (("text", 1.0), ("title", TITLE_BOOST))]
                               + [("directive_record", k, DIRECTIVE_BOOST) for k in records])
@@ -667,7 +465,7 @@ class SearchService:
             cached = self._catalogue
         if cached is not None and cached[0] == gen:
             return cached[1]
-        found = catalogue(dict(d) for d in searcher.all_stored_fields() if d.get("directive"))
+        found = catalogue(dict(d) for d in searcher.all_stored_fields() if d.get("directives"))
         with self._lock:
             self._catalogue = (gen, found)
         return found
@@ -692,7 +490,7 @@ class SearchService:
     def citing(self, number: str) -> list[dict[str, Any]]:
         """Stored fields of every live document citing the canonical ``number``."""
         searcher, table, ranker = self._snapshot()
-        return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("directive", number) if table.live[n]]
+        return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("directives", number) if table.live[n]]
 
     def keywords(self, doc_id: str, top: int = KEYWORDS) -> list[str]:
         """The document's ``top`` pyvi words by tf x idf (see :mod:`indexer.significant`); [] if unknown."""
@@ -764,12 +562,12 @@ def _hit(hit: dict, score: float | None, terms: Terms) -> Hit:
         published=hit.get("published") or None,
         province=hit.get("province") or None,
         province_2025=hit.get("province_2025") or None,
-        directives=[d for d in (hit.get("directive") or "").split(",") if d],
+        directives=listed(hit.get("directives")),
         score=round(score, 4) if score is not None else None,  # None when sorted by date
         snippet=snippet(text, terms),
         source=hit.get("source"),
         near_duplicate_of=hit.get("near_duplicate_of") or None,
-        records=[k for k in (hit.get("directive_record") or "").split(",") if k],
+        records=listed(hit.get("directive_record")),
         genre=hit.get("genre") or None,
         period=hit.get("period") or None,
         parent_id=hit.get("parent_id") or None,

@@ -69,7 +69,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(QueryError)
     def on_query_error(err: QueryError):
-        return error_response(ErrorPage(400, str(err), "Tham số không hợp lệ", err.name))
+        return error_response(ErrorPage(400, err.vi, "Tham số không hợp lệ", err.name))
 
     @app.errorhandler(IndexMissing)
     def on_index_missing(err: IndexMissing):

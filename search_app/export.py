@@ -21,8 +21,8 @@ from flask import Response, stream_with_context
 from corpus.store import config, jsonlines
 from corpus.store.db import Store
 from indexer.highlight import LEAD_SLACK, lead
+from indexer.request import SearchRequest
 from indexer.search import IndexMissing, SearchService
-from search_app.params import SearchParams
 
 COLUMNS = ("rank", "id", "title", "published", "province", "province_2025", "directives", "genre", "period",
            "keywords", "source", "url", "score", "doc_url", "snippet")
@@ -40,7 +40,7 @@ _MAKING_ROWS = threading.Lock()
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def rows(service: SearchService, home: Path, params: SearchParams, cap: int,
+def rows(service: SearchService, home: Path, request: SearchRequest, cap: int,
          link: Callable[[str], str]) -> tuple[int, Iterator[dict[str, Any]]]:
     """(rows that will be sent, their iterator): the search's hits in its order, their fields from the store of
     data directory ``home``.  The search runs now, so a bad request raises before any byte is sent.
@@ -50,7 +50,7 @@ def rows(service: SearchService, home: Path, params: SearchParams, cap: int,
     path = config.store_path(home)
     if not path.is_file():
         raise IndexMissing(f"no corpus store in {home}: run `danvan import`, then `danvan index`")
-    first = service.search(replace(params, page=1, limit=1).to_request(), keep=max(cap, 1), significant=False)
+    first = service.search(replace(request, page=1, limit=1), keep=max(cap, 1), significant=False)
     ranked, keywords = first.ranked[:cap], first.ranked_keywords
 
     def generate() -> Iterator[dict[str, Any]]:
@@ -114,10 +114,10 @@ def jsonl_lines(items: Iterator[dict[str, Any]]) -> Iterator[str]:
         yield "".join(jsonlines.line(item) + "\n" for item in chunk)
 
 
-def response(service: SearchService, home: Path, params: SearchParams, fmt: str, cap: int,
+def response(service: SearchService, home: Path, request: SearchRequest, fmt: str, cap: int,
              link: Callable[[str], str]) -> Response:
     """The streamed download for ``fmt`` ('csv' or 'jsonl') of the result set, rows from the store in ``home``."""
-    count, items = rows(service, home, params, cap, link)
+    count, items = rows(service, home, request, cap, link)
     body, mimetype = (csv_lines(items), "text/csv") if fmt == "csv" else (jsonl_lines(items), "application/x-ndjson")
     resp = Response(stream_with_context(body), mimetype=mimetype)
     resp.headers["Content-Disposition"] = f'attachment; filename="danvan-ket-qua.{fmt}"'

@@ -1,5 +1,10 @@
 """Pages and their JSON twins.  Each view builds one context dict; the HTML
 template renders it and the ``.json`` URL returns it unchanged.
+
+Longer than ~400 lines: one blueprint, one section per page (search, document,
+directive, directives, trends, export), each a view and the function building
+its context; the URL parameters are parsed in :mod:`search_app.params` and
+:mod:`indexer.request`, exports written in :mod:`search_app.export`.
 """
 from __future__ import annotations
 
@@ -15,6 +20,8 @@ from corpus.extract.directive_records import SORTS, list_records
 from corpus.store.document import MAX_CHARS
 from corpus.knowledge.genre_rules import GENRES
 from indexer.records import key_label, profile_line, record_key, split_key
+from indexer.request import check_names
+from indexer.schema import listed
 from indexer.search import QueryError, SearchResult
 from indexer.trends import BY, MAX_PHRASES, check_phrases, timelines
 from search_app import export as exporter
@@ -90,7 +97,7 @@ def directive_url(number: str, fmt: str = "") -> str:
 @bp.get("/search.json", defaults={"fmt": "json"}, endpoint="search_json")
 def search(fmt: str | None):
     """The search page: box, hits, facets, chips, pagination (also the home page)."""
-    params = SearchParams.from_args(request.args.to_dict(flat=False))
+    params = SearchParams.from_args(request.args.to_dict(flat=False), strict=fmt == "json")
     result = backend().service().search(params.to_request())
     return twin("search.html", search_context(params, result), fmt)
 
@@ -131,7 +138,6 @@ def pagination(params: SearchParams, pages: int, path: str) -> dict[str, Any]:
 
 def search_context(params: SearchParams, result: SearchResult) -> dict[str, Any]:
     """Everything the search page shows, as JSON-ready data."""
-    params = params.canonical(result.request)
     data = result.to_dict()
     path = search_path()
     facets = facet_links(data["facets"], params, path)
@@ -235,7 +241,7 @@ def _parent(service, parent_id: str | None, q: str) -> dict[str, Any] | None:
 def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str, Any]:
     """The document page as JSON-ready data (``full`` is the store's Document, if any)."""
     doc_id = stored["id"]
-    directives = [d for d in (stored.get("directive") or "").split(",") if d]
+    directives = listed(stored.get("directives"))
     attachments = list(full.attachments) if full is not None else []
     original = stored.get("near_duplicate_of") or None
     text = stored.get("text") or ""
@@ -265,7 +271,7 @@ def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str,
         "document": document,
         "query": q,
         "paragraphs": doc_paragraphs(text, q),
-        "directive_links": _directive_links([k for k in (stored.get("directive_record") or "").split(",") if k]
+        "directive_links": _directive_links(listed(stored.get("directive_record"))
                                             or directives),
         "keyword_links": [{"term": k, "url": SearchParams(q=f'"{k}"').url(search_path())} for k in document["keywords"]],
         "attachment_links": [{"label": a, "url": safe_link(a)} for a in attachments],
@@ -297,6 +303,8 @@ def directive(number: str, fmt: str | None):
             target += "?" + request.query_string.decode("latin-1")
         return redirect(target, code=301)
     args = request.args.to_dict(flat=False)
+    if fmt == "json":
+        check_names(args, ("page", "limit"))
     params = SearchParams.from_args({"page": args.get("page", []), "limit": args.get("limit", [])})
     params = SearchParams(directive=(canonical,), sort="date", page=params.page, limit=params.limit)
     service = backend().service()
@@ -327,7 +335,7 @@ def record_breakdown(docs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any
 
 def cited_with(citing: list[dict[str, Any]], number: str, limit: int = 10) -> list[tuple[str, int]]:
     """The numbers most often cited by the documents that cite ``number``: (number, documents)."""
-    counts = Counter(n for doc in citing for n in set((doc.get("directive") or "").split(",")) if n and n != number)
+    counts = Counter(n for doc in citing for n in set(listed(doc.get("directives"))) if n != number)
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
 
@@ -376,10 +384,15 @@ DIRECTIVES_PER_PAGE = 50
 @bp.get("/directives.json", defaults={"fmt": "json"}, endpoint="directives_json")
 def directives(fmt: str | None):
     """Every directive record of the corpus: filter by type, issuer, year; sort by citations or date."""
+    if fmt == "json":
+        check_names(request.args, DIRECTIVE_LIST_PARAMETERS)
     args = directive_list_args(request.args)
     rows = list_records(backend().service().directive_catalogue(), args["type"], args["issuer"], args["year"],
                         args["sort"])
     return twin("directives.html", directive_list_context(args, rows), fmt)
+
+
+DIRECTIVE_LIST_PARAMETERS = ("type", "issuer", "year", "sort", "page")
 
 
 def directive_list_args(args: Mapping[str, str]) -> dict[str, Any]:
@@ -439,7 +452,7 @@ def trends(fmt: str | None):
     by = (args.pop("by", None) or ["year"])[0]
     if by not in BY:
         raise QueryError(f"by must be one of: {', '.join(BY)}", name="by")
-    params = SearchParams.from_args(args)
+    params = SearchParams.from_args(args, strict=fmt == "json")
     found = timelines(backend().service(), phrases, params.to_request(), by) if phrases else []
     terms = [t.to_dict() for t in found]
     if fmt == "json":
@@ -485,14 +498,14 @@ EXPORT_RETRY_SECONDS = 10  # Retry-After when every export slot is taken: about 
 @bp.get("/export.jsonl", defaults={"fmt": "jsonl"}, endpoint="export_jsonl")
 def export(fmt: str) -> Response:
     """A whole result set as CSV or JSONL, streamed, at most DANVAN_EXPORT_MAX rows; 429 when too many run."""
-    params = SearchParams.from_args(request.args.to_dict(flat=False))
+    params = SearchParams.from_args(request.args.to_dict(flat=False), strict=True)
     release = backend().start_export()
     if release is None:
         raise ErrorPage(429, f"Đang có quá nhiều lượt tải xuống cùng lúc. Xin thử lại sau {EXPORT_RETRY_SECONDS} giây.",
                         headers={"Retry-After": str(EXPORT_RETRY_SECONDS)})
     try:
         # The Host header is the client's: links are absolute only on the configured base URL.
-        resp = exporter.response(backend().service(), backend().home, params, fmt,
+        resp = exporter.response(backend().service(), backend().home, params.to_request(), fmt,
                                  current_app.config["DANVAN_EXPORT_MAX"], doc_links())
         if request.method == "HEAD":
             # No body, and a HEAD answer may only state the length a GET would send: count it.

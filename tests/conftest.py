@@ -123,3 +123,13 @@ def mini_service(mini_home):
 def make_mini_documents():
     """``mini_documents`` for module-scoped fixtures that build their own data dirs."""
     return mini_documents
+
+
+def url_states(store) -> dict[str, int]:
+    """URLs per state in the crawl tables (SQL in the test: the crawl itself never needs the tally)."""
+    return dict(store.db.execute("SELECT state, count(*) FROM crawl_urls GROUP BY state").fetchall())
+
+
+def raw_page_count(store) -> int:
+    """Pages and files archived for recleaning."""
+    return store.db.execute("SELECT count(*) FROM raw_pages").fetchone()[0]

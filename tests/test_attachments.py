@@ -17,6 +17,7 @@ from corpus.crawl.frontier import Frontier
 from corpus.crawl.sources import Source
 from corpus.store.db import Store
 from tests import filemaker as fm
+from tests.conftest import raw_page_count
 from tests.test_crawl import serve  # noqa: F401  (the local HTTP site fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -116,7 +117,7 @@ def test_crawl_stores_each_attachment_once_with_parent_number_date_title(serve, 
         assert (scan.parent_id, scan.number, scan.published) == (plan_page.id, "07-TB/HU", "2022-05-12")
         assert SCAN_PHRASE in scan.text
         # Unreadable files: each recorded with its reason, and the crawl went on.
-        reasons = Frontier(store.db).reasons("attachment")
+        reasons = Frontier(store).reasons("attachment")
         assert {why.split(":")[0] for why in reasons if why} == {"corrupt pdf", "password-protected", "empty file",
                                                                  "too big"}
         assert report.outcomes["attachment"] == 7 and report.attachments_read == 3
@@ -312,7 +313,7 @@ def test_a_crawl_killed_during_ocr_loses_nothing_and_resumes(serve, tmp_path):  
     with Store(db) as store:
         stored = _snapshot(store)
         assert stored.items() <= whole.items()  # whatever was stored is whole
-        assert Frontier(store.db).count_pages() >= 1
+        assert raw_page_count(store) >= 1
         report = crawl(store, sources=[_source(server)], **FAST)
         assert report.resumed and report.finished
         assert _snapshot(store) == whole

@@ -199,3 +199,50 @@ def test_a_segment_job_leaves_no_garbage_for_the_next_job(tmp_path, make_mini_do
         assert gc.collect() < 100
     finally:
         gc.enable()
+
+
+def test_an_index_with_the_old_directive_field_is_rebuilt_by_danvan_index(tmp_path):
+    """Before schema 5 the cited numbers were the index field "directive": such an index is reported as
+    outdated, `danvan index` rebuilds it, and then it searches by number."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from whoosh.fields import KEYWORD
+
+    from indexer.search import IndexOutdated
+    from indexer.schema import make_schema, to_fields
+
+    root = Path(__file__).resolve().parent.parent
+    docs = [Document(id="a", title="Chỉ thị 16", text="Thực hiện Chỉ thị số 16/CT-TTg về phòng dịch.",
+                     directives=["16/CT-TTg"]),
+            Document(id="b", text="Hội nghị dân vận khéo năm 2020.")]
+    with Store(config.store_path(tmp_path)) as store:
+        store.upsert_many(docs)
+    old = make_schema()
+    old.remove("directives")
+    old.add("directive", KEYWORD(stored=True, commas=True, scorable=True))
+    index_dir = config.index_path(tmp_path)
+    index_dir.mkdir()
+    writer = windex.create_in(str(index_dir), old).writer()
+    for doc in docs:
+        fields = to_fields(doc)
+        fields["directive"] = fields.pop("directives")
+        writer.add_document(**fields)
+    writer.commit()  # as danvan before schema 5 wrote it
+    with pytest.raises(IndexOutdated, match="directives"):
+        SearchService(index_dir)
+
+    def danvan(*args):
+        return subprocess.run([sys.executable, "-m", "cli", *args, "--data-dir", str(tmp_path)], cwd=root,
+                              capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(root)})
+
+    assert danvan("index").returncode == 0
+    assert "directive" not in windex.open_dir(str(index_dir)).schema.names()
+    found = danvan("search", "--directive", "16/ct-ttg", "--json")
+    assert found.returncode == 0, found.stderr
+    hits = json.loads(found.stdout)["hits"]
+    assert [(h["id"], h["directives"]) for h in hits] == [("a", ["16/CT-TTg"])]
+    assert [h.id for h in SearchService(index_dir).search(SearchRequest(q="16/CT-TTg")).hits] == ["a"]

@@ -24,7 +24,7 @@ from corpus.crawl.frontier import Frontier
 from corpus.knowledge.provinces import detect_province
 from corpus.crawl.sources import Source, SourceError, load_sources
 from corpus.store.db import Store
-from tests.conftest import respond
+from tests.conftest import raw_page_count, respond, url_states
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = ["bdv-quangninh", "phunu-hagiang", "cttdt-vinhlong", "dangbo-nghean", "baohagiang-tv"]
@@ -273,8 +273,8 @@ def test_failing_pages_are_recorded_and_the_crawl_goes_on(shared_dir, serve, tmp
         # every article of the site once (the flaky page is a copy of one), and the one attached file
         assert sum(doc.parent_id is None for doc in store) == 9 and store.count() == 10
         assert report.duplicates == 1
-        frontier = Frontier(store.db)
-        assert frontier.states()["failed"] == 4  # 500, too slow, too large, 404: each with its reason
+        frontier = Frontier(store)
+        assert url_states(store)["failed"] == 4  # 500, too slow, too large, 404: each with its reason
         assert frontier.reasons("failed")["HTTP 404"] == 1
         assert frontier.reasons("skipped")["duplicate of a page already stored"] == 1
 
@@ -413,8 +413,7 @@ def test_pages_labelled_octet_stream_are_crawled_whole(shared_dir, tmp_path):
             assert {doc.url for doc in store if doc.parent_id is None} == {
                 canonical_url(url.rstrip("/") + g["path"]) for g in gold}
             assert report.outcomes["article"] == len(gold) and report.outcomes["listing"] >= 1
-            frontier = Frontier(store.db)
-            assert frontier.count_pages() == (report.outcomes["article"] + report.outcomes["listing"]
+            assert raw_page_count(store) == (report.outcomes["article"] + report.outcomes["listing"]
                                               + report.outcomes["attachment"])  # raw pages and files kept
             assert sum(report.outcomes.values()) == report.visited + report.blocked
     finally:
@@ -448,8 +447,8 @@ def test_every_url_ends_in_one_counted_outcome_in_the_report_and_the_store(tmp_p
                                          "failed": 1}
         assert dict(report.skipped) == {"duplicate of a page already stored": 1, "not a page (image/png)": 1,
                                         "disallowed by robots.txt": 1}
-        frontier = Frontier(store.db)
-        assert {k: v for k, v in frontier.states().items()} == dict(report.outcomes)
+        frontier = Frontier(store)
+        assert url_states(store) == dict(report.outcomes)
         assert frontier.reasons("skipped") == dict(report.skipped)
         assert frontier.reasons("failed") == {"HTTP 404": 1}
 
@@ -538,9 +537,10 @@ def test_a_store_from_before_outcomes_and_priorities_is_migrated(tmp_path):
     db.executemany("INSERT INTO crawl_urls (url, fetch_url, source, kind, seq, state) VALUES (?, ?, 's', ?, 1, ?)",
                    [(u, u, k, st) for u, k, st in old])
     db.commit()
-    frontier = Frontier(db)
-    assert frontier.states() == {"skipped": 3, "sitemap": 1, "failed": 1, "article": 1, "queued": 1}
-    assert frontier.next_due(1, ["s"]) is not None  # ordered by the new priority column
+    db.close()
+    with Store(tmp_path / "old.db") as store:
+        assert url_states(store) == {"skipped": 3, "sitemap": 1, "failed": 1, "article": 1, "queued": 1}
+        assert Frontier(store).next_due(1, ["s"]) is not None  # ordered by the new priority column
 
 
 def test_a_redirected_robots_txt_is_followed_and_obeyed(serve, tmp_path):

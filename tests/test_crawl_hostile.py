@@ -26,7 +26,7 @@ from corpus.crawl.fetch import Fetcher, is_private_host, private_address
 from corpus.crawl.frontier import OUTCOMES, Frontier
 from corpus.crawl.sources import Source
 from corpus.store.db import Store
-from tests.conftest import respond
+from tests.conftest import respond, url_states
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = dict(delay=0, timeout=2.0, retries=0, backoff=0.01)
@@ -174,7 +174,7 @@ def test_hostile_site_crawl_is_bounded_and_every_url_gets_one_outcome(tmp_path, 
     source = Source(name="hostile", start_urls=[httpd.url], allow_private=True, max_pages=BUDGET)
     with Store(tmp_path / "db.sqlite") as store:
         report = crawl(store, sources=[source], **FAST)
-        frontier = Frontier(store.db)
+        frontier = Frontier(store)
         requested = [p for p, _ in httpd.log]
 
         # Bounded: the page budget, a frontier that does not explode, every good article first.
@@ -246,7 +246,7 @@ def test_urls_that_break_the_http_client_fail_alone_and_on_every_rerun(tmp_path,
     httpd = hostile()
     source = Source(name="hostile", start_urls=[httpd.url + "redir-js"], allow_private=True)
     with Store(tmp_path / "db.sqlite") as store:
-        frontier = Frontier(store.db)
+        frontier = Frontier(store)
         bad = {httpd.url + LONG: "longer than 4096", "http://[::1/x": "invalid URL",
                httpd.url + "redir-data": "not an http(s) URL"}
         for url in bad:
@@ -259,7 +259,7 @@ def test_urls_that_break_the_http_client_fail_alone_and_on_every_rerun(tmp_path,
             for url, why in bad.items():
                 assert why in failed[url]
             assert "not an http(s) URL" in failed[httpd.url + "redir-js"]
-        assert frontier.states()["failed"] == 4 + 1  # and the gzip bomb robots.txt announces
+        assert url_states(store)["failed"] == 4 + 1  # and the gzip bomb robots.txt announces
 
 
 def test_huge_robots_txt_is_read_and_obeyed(tmp_path, hostile):

@@ -47,3 +47,13 @@ def test_every_kind_of_part_is_bounded():
         p = parse(text)
         assert len(p.excluded) <= MAX_TERMS and len(p.partial_directives) <= MAX_TERMS
         assert all(len(phrase) <= MAX_TERMS for phrase in p.phrases)
+
+
+@pytest.mark.parametrize("words", ["công văn", "báo cáo", "tờ trình", "chương trình", "nghị quyết", "văn bản"])
+def test_every_type_word_of_the_rules_belongs_to_the_number_after_it(words):
+    """The words stripped before a number are rules.TYPE_WORDS (one list), not a second copy of it."""
+    from corpus.knowledge.rules import TYPE_WORDS
+
+    assert words in TYPE_WORDS or words == "văn bản"
+    parsed = parse(f"{words} số 45-BC/TU dân vận")
+    assert parsed.directives == ["45-BC/TU"] and parsed.words == ["dân", "vận"]

@@ -94,35 +94,48 @@ def test_pagination(mini_service):
     assert mini_service.search(SearchRequest(q="", page=9999)).hits == []
 
 
-@pytest.mark.parametrize("req,message", [
-    (SearchRequest(q="x", province=["Atlantis"]), "not one of the 63 provinces"),
-    (SearchRequest(q="x", year=["abc"]), "year"),
-    (SearchRequest(q="x", directive=["hello"]), "document number"),
-    (SearchRequest(q="x", page=0), "page"),
-    (SearchRequest(q="x", limit=1000), "limit"),
-    (SearchRequest(q="x", date_from="2020-13-01"), "date"),
-    (SearchRequest(q="x", date_from="2021-01-01", date_to="2020-01-01"), "after"),
-    (SearchRequest(q="x", sort="random"), "sort"),
+@pytest.mark.parametrize("fields,message", [
+    ({"province": ["Atlantis"]}, "not one of the 63 provinces"),
+    ({"year": ["abc"]}, "year"),
+    ({"directive": ["hello"]}, "document number"),
+    ({"page": 0}, "page"),
+    ({"limit": 1000}, "limit"),
+    ({"date_from": "2020-13-01"}, "date"),
+    ({"date_from": "2021-01-01", "date_to": "2020-01-01"}, "after"),
+    ({"sort": "random"}, "sort"),
 ])
-def test_bad_requests_raise_query_error(mini_service, req, message):
+def test_bad_requests_raise_query_error_when_made(fields, message):
     with pytest.raises(QueryError, match=message):
-        mini_service.search(req)
+        SearchRequest(q="x", **fields)
+
+
+def test_a_request_is_canonical_and_frozen_once_made(mini_service):
+    import dataclasses
+
+    req = SearchRequest(q="x", province=["ha giang"], year=[2019], directive=["16/ct - ttg", "16/CT-TTg"],
+                        date_from=" 2020-01-01")
+    assert (req.province, req.year, req.directive, req.date_from) == (("Hà Giang",), ("2019",), ("16/CT-TTg",),
+                                                                      "2020-01-01")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        req.sort = "date"  # the service used to rewrite the caller's request
+    empty = SearchRequest(q="")
+    assert mini_service.search(empty).request.sort == "date" and empty.sort == "relevance"
 
 
 def test_options_parse_into_one_canonical_request():
-    from indexer.search import request_from_options
-
-    req = request_from_options({"qid": 7, "query": "dân vận", "province-2025": "vinh long", "year": [2019, "2020"],
+    req = SearchRequest.from_options({"qid": 7, "query": "dân vận", "province-2025": "vinh long", "year": [2019, "2020"],
                                 "directive": "16/ct - ttg", "sort": "date", "page": 2, "limit": 5}, allow=("qid",))
-    assert (req.q, req.province_2025, req.year, req.directive) == ("dân vận", ["Vĩnh Long"], ["2019", "2020"],
-                                                                   ["16/CT-TTg"])
+    assert (req.q, req.province_2025, req.year, req.directive) == ("dân vận", ("Vĩnh Long",), ("2019", "2020"),
+                                                                   ("16/CT-TTg",))
     assert (req.sort, req.page, req.limit) == ("date", 2, 5)
-    dates = request_from_options({"from": "2020-01-01", "date_to": "2020-12-31"})  # date_to: the JSON/URL name
+    dates = SearchRequest.from_options({"from": "2020-01-01", "date_to": "2020-12-31"})  # date_to: the JSON/URL name
     assert (dates.date_from, dates.date_to) == ("2020-01-01", "2020-12-31")
 
 
 @pytest.mark.parametrize("options,name,message", [
     ({"provnce": "Hà Giang"}, "provnce", "unknown key 'provnce'; accepted: query, province, province_2025"),
+    ({"provnce": "Hà Giang"}, "provnce", "did you mean 'province'?"),
+    ({"date-form": "2020-01-01"}, "date-form", "did you mean 'from'?"),
     ({"qid": 1}, "qid", "unknown key 'qid'"),  # only a caller that reads qid allows it
     ({"limit": "5"}, "limit", 'from 1 to 100, not the string "5"'),
     ({"page": 2.0}, "page", "not the number 2.0"),
@@ -135,10 +148,8 @@ def test_options_parse_into_one_canonical_request():
     ({"province_2025": "Bến Tre"}, "province_2025", "Bến Tre belongs to Vĩnh Long since 1/7/2025"),
 ])
 def test_bad_options_name_the_key_and_what_it_accepts(options, name, message):
-    from indexer.search import request_from_options
-
     with pytest.raises(QueryError) as err:
-        request_from_options(options)
+        SearchRequest.from_options(options)
     assert err.value.name == name and message in str(err.value)
 
 

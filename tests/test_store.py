@@ -49,3 +49,121 @@ def test_documents_and_fields_by_id_come_in_the_order_asked_across_batches(tmp_p
     assert next(store.fields(["short"], ("text",), text_chars=12)) == {"text": "Dân vận khéo", "more": False}
     with pytest.raises(ValueError, match="stamp"):
         next(store.fields(["d1"], ("id", "stamp")))  # only Document fields: no SQL from a caller
+
+
+# The tables as danvan wrote them before schema versions (user_version 0), statement for statement:
+# documents from the store, the crawl tables from the frontier, the signatures from dedup.
+UNVERSIONED_SCHEMA = """
+CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
+    text TEXT, title TEXT, url TEXT, source TEXT, published TEXT, year INTEGER, year_source TEXT, province TEXT,
+    province_2025 TEXT, directives TEXT, directives_partial TEXT, author TEXT, attachments TEXT, parent_id TEXT,
+    number TEXT, near_duplicate_of TEXT, genre TEXT, period TEXT, fetched_at TEXT, content_hash TEXT,
+    stamp TEXT NOT NULL
+);
+CREATE INDEX documents_content_hash ON documents(content_hash);
+CREATE TABLE crawl_runs (id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, finished_at TEXT);
+CREATE TABLE crawl_sources (name TEXT PRIMARY KEY, province TEXT, config TEXT);
+CREATE TABLE crawl_urls (
+    url TEXT PRIMARY KEY, fetch_url TEXT NOT NULL, source TEXT NOT NULL, kind TEXT NOT NULL DEFAULT 'page',
+    depth INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL, visited_run INTEGER,
+    state TEXT NOT NULL DEFAULT 'queued', http_status INTEGER, etag TEXT, last_modified TEXT, fetched_at TEXT,
+    tries INTEGER NOT NULL DEFAULT 0, error TEXT, doc_id TEXT, priority INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX crawl_urls_due ON crawl_urls(visited_run, depth, seq);
+CREATE TABLE listing_dates (url TEXT PRIMARY KEY, published TEXT NOT NULL);
+CREATE TABLE host_titles (host TEXT NOT NULL, title TEXT NOT NULL, PRIMARY KEY (host, title));
+CREATE TABLE crawl_attachments (url TEXT PRIMARY KEY, parent_id TEXT NOT NULL);
+CREATE TABLE raw_pages (url TEXT PRIMARY KEY, final_url TEXT, fetched_at TEXT NOT NULL, status INTEGER, headers TEXT,
+                        body BLOB);
+CREATE INDEX crawl_urls_next ON crawl_urls(priority, depth, seq);
+CREATE TABLE dedup_signatures (id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, signature BLOB);
+"""
+
+
+def _unversioned_store(path) -> None:
+    """A data file as today's code before versions left it: a document, a finished run, crawl hints, a raw page."""
+    import sqlite3
+    import zlib
+
+    db = sqlite3.connect(path)
+    db.executescript(UNVERSIONED_SCHEMA)
+    doc = Document(id="p1", text="Dân vận khéo ở cơ sở", title="Bài 1", url="http://127.0.0.1/a", source="site",
+                   directives=["25-NQ/TW"], year=2024)
+    db.execute("INSERT INTO documents (id, text, title, url, source, directives, directives_partial, attachments, "
+               "year, content_hash, stamp) VALUES (?, ?, ?, ?, ?, '[\"25-NQ/TW\"]', '[]', '[]', 2024, ?, ?)",
+               (doc.id, doc.text, doc.title, doc.url, doc.source, doc.content_hash, doc.stamp()))
+    db.execute("INSERT INTO crawl_runs (started_at, finished_at) VALUES ('2025-01-01T00:00:00+00:00', "
+               "'2025-01-01T00:05:00+00:00')")
+    db.execute("INSERT INTO crawl_sources VALUES ('site', 'Vĩnh Long', '{}')")
+    db.execute("INSERT INTO crawl_urls (url, fetch_url, source, seq, visited_run, state, doc_id) "
+               "VALUES ('http://127.0.0.1/a', 'http://127.0.0.1/a', 'site', 1, 1, 'article', 'p1')")
+    db.execute("INSERT INTO crawl_urls (url, fetch_url, source, seq, state) "
+               "VALUES ('http://127.0.0.1/b', 'http://127.0.0.1/b', 'site', 2, 'queued')")
+    db.execute("INSERT INTO listing_dates VALUES ('http://127.0.0.1/a', '2024-03-12')")
+    db.execute("INSERT INTO host_titles VALUES ('127.0.0.1', 'Bài 1 - Ban Dân vận')")
+    db.execute("INSERT INTO raw_pages VALUES ('http://127.0.0.1/a', 'http://127.0.0.1/a', '2025-01-01', 200, '{}', ?)",
+               (zlib.compress(b"<html>a</html>"),))
+    db.commit()
+    db.close()
+
+
+def test_a_data_file_from_before_schema_versions_opens_and_upgrades(tmp_path):
+    from corpus.crawl.frontier import Frontier
+    from corpus.store import schema
+
+    path = tmp_path / "danvan.db"
+    _unversioned_store(path)
+    with Store(path) as store:
+        assert schema.version(store.db) == schema.VERSION
+        assert store.get("p1").directives == ["25-NQ/TW"] and store.count() == 1
+        frontier = Frontier(store)
+        assert frontier.begin_run() == (2, False)  # the old run was finished: a new one
+        assert frontier.source_provinces() == {"site": "Vĩnh Long"}
+        assert frontier.listing_date("http://127.0.0.1/a") == "2024-03-12"
+        assert frontier.host_titles("127.0.0.1") == ["Bài 1 - Ban Dân vận"]
+        assert frontier.next_due(2, ["site"]).url == "http://127.0.0.1/a"  # discovery order, priority kept
+        assert frontier.add("http://127.0.0.1/c", "http://127.0.0.1/c", "site")  # numbered after the old ones
+        assert [row[0] for row in frontier.raw_pages()] == ["http://127.0.0.1/a"]
+        assert list(frontier.raw_pages())[0][4] == b"<html>a</html>"
+        assert store.signatures() == {}
+    with Store(path) as store:  # a second open finds the version and migrates nothing
+        assert schema.version(store.db) == schema.VERSION and store.count() == 1
+
+
+def test_a_new_data_file_gets_every_table_and_the_version(tmp_path):
+    from corpus.store import schema
+
+    with Store(tmp_path / "new.db") as store:
+        tables = {row[0] for row in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert {"documents", "crawl_urls", "raw_pages", "dedup_signatures", "host_titles"} <= tables
+        assert schema.version(store.db) == schema.VERSION
+
+
+def test_a_data_file_from_a_newer_danvan_is_refused_not_damaged(tmp_path):
+    import sqlite3
+
+    from corpus.store import schema
+
+    path = tmp_path / "newer.db"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {schema.VERSION + 1}")
+    db.close()
+    with pytest.raises(RuntimeError, match="newer than this danvan"):
+        Store(path)
+
+
+def test_only_the_store_writes_sql():
+    """Every SQL statement on the corpus database lives in corpus/store/ (tests may read it directly)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    for path in [root / "cli.py", *(p for d in ("corpus", "indexer", "search_app") for p in (root / d).rglob("*.py"))]:
+        if "store" in path.relative_to(root).parts[:2]:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"\.execute(many|script)?\(|\b(SELECT|INSERT|UPDATE|DELETE) .*\b(FROM|INTO|SET)\b", text):
+            found.append(str(path.relative_to(root)))
+    assert found == []

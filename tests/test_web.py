@@ -260,6 +260,33 @@ def test_bad_parameters_get_400_pages_and_one_json_shape(client, query, paramete
     assert client.get(f"/export.csv?{query}").status_code == 400
 
 
+@pytest.mark.parametrize("url, parameter, meant", [
+    ("/search.json?q=d%C3%A2n&provnce=H%C3%A0+Giang", "provnce", "province"),
+    ("/search.json?q=d%C3%A2n&yaer=2019", "yaer", "year"),
+    ("/search.json?q=d%C3%A2n&date-from=2019-01-01", "date-from", "date_from"),
+    ("/trends.json?q=d%C3%A2n+v%E1%BA%ADn&provinse_2025=Vinh+Long", "provinse_2025", "province_2025"),
+    ("/export.csv?q=d%C3%A2n&limt=5", "limt", "limit"),
+    ("/export.jsonl?q=d%C3%A2n&drective=16%2FCT-TTg", "drective", "directive"),
+    ("/directive/16/CT-TTg.json?pgae=2", "pgae", "page"),
+    ("/directives.json?isuer=B%E1%BB%99", "isuer", "issuer"),
+])
+def test_unknown_parameters_on_machine_endpoints_are_named_with_the_closest(client, url, parameter, meant):
+    data = get_json(client, url, 400)
+    assert data["error"]["parameter"] == parameter
+    assert f"«{meant}»" in data["error"]["message"] and parameter in data["error"]["message"]
+
+
+def test_pages_ignore_parameters_a_browser_or_a_shared_link_adds(client):
+    for url in ("/search?q=d%C3%A2n&utm_source=zalo&fbclid=x", "/trends?q=d%C3%A2n&utm_source=zalo",
+                "/directives?ref=home"):
+        assert client.get(url).status_code == 200, url
+    # Every parameter the result page itself puts in a link or a form is accepted by the JSON twin.
+    page = get_json(client, "/search.json?q=d%C3%A2n&provinces=2025&limit=5&sort=date&date_from=2000-01-01", 200)
+    assert page["province_view"] == "2025" and page["limit"] == 5
+    for url in (page["json_url"], page["export"]["csv"], page["export"]["jsonl"]):
+        assert client.get(url).status_code == 200, url
+
+
 def test_a_huge_query_is_cut_with_a_notice(client):
     response = client.get("/search?q=" + "dân+vận+" * 1500)
     assert response.status_code == 200

@@ -38,9 +38,9 @@ def test_params_clean_what_arrives():
     assert SearchParams.from_args({"q": "a single string works too"}).q == "a single string works too"
 
 
-def test_messy_filter_values_pass_for_the_service_to_canonicalise():
+def test_messy_filter_values_are_canonical_once_parsed():
     p = SearchParams.from_args({"province": ["ha giang"], "directive": ["16/ct - ttg"]})
-    assert p.province == ("ha giang",) and p.directive == ("16/ct - ttg",)
+    assert p.province == ("Hà Giang",) and p.directive == ("16/CT-TTg",)
 
 
 def test_long_queries_are_cut_not_refused():

@@ -77,7 +77,7 @@ def _reason(error: str | None) -> str:
 class _Crawler:
     def __init__(self, store: Store, sources: list[Source], fetcher: Fetcher, report: CrawlReport) -> None:
         self.store = store
-        self.frontier = Frontier(store.db)
+        self.frontier = Frontier(store)
         self.sources = {s.name: s for s in sources}
         self.fetcher = fetcher
         self.report = report
@@ -160,7 +160,7 @@ class _Crawler:
                 continue
             for sitemap in self.fetcher.sitemaps(url, allow_private=source.allow_private)[:MAX_LINKS["page"]]:
                 self.enqueue(source, sitemap, kind="sitemap")
-        self.store.db.commit()
+        self.store.commit()
 
     def due_sources(self) -> list[str]:
         """Sources that may still make requests in this call (their page budget not spent)."""
@@ -205,9 +205,9 @@ class _Crawler:
             self._record(run, item, source, result)
         except (ValueError, UnicodeError, RecursionError, etree.LxmlError) as exc:
             # A page this code cannot process is that page's failure, not the crawl's.
-            self.store.db.rollback()
+            self.store.rollback()
             self._fail(run, item, result.status, f"could not process the page: {exc.__class__.__name__}: {exc}"[:300])
-        self.store.db.commit()
+        self.store.commit()
 
     def _fail(self, run: int, item, status: int | None, error: str) -> None:
         self.report.failed += 1
@@ -290,10 +290,7 @@ class _Crawler:
             self._drop_stale(item.url)
             frontier.mark(item.url, run, "listing", **done)
             return
-        twin = self.store.db.execute(
-            "SELECT id, url FROM documents WHERE content_hash = ? AND source = ? AND id != ? LIMIT 1",
-            (doc.content_hash, source.name, doc_id),
-        ).fetchone()
+        twin = self.store.twin(doc.content_hash, source.name, doc_id)
         if twin is not None:
             # The same page under a second URL of the same site: keep the first.
             report.duplicates += 1
@@ -334,7 +331,7 @@ class _Crawler:
             return
         final = canonical_url(result.final_url) or item.url
         self.frontier.save_page(item.url, result.final_url, result.status, result.headers, result.body)
-        self.store.db.commit()  # the raw file is kept even if reading it (OCR) is interrupted
+        self.store.commit()  # the raw file is kept even if reading it (OCR) is interrupted
         options = self.attachment_options
         if self.progress is not None:
             show = self.progress

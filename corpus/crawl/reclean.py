@@ -43,7 +43,7 @@ def store_attachment(store: Store, frontier: Frontier, url: str, final: str, sou
 def reclean(store: Store, *, progress: Callable[[RecleanReport, str], None] | None = None,
             link_duplicates: bool = True, ocr: bool = True) -> RecleanReport:
     """Re-run cleaning and extraction on every archived page and attached file; no network."""
-    frontier = Frontier(store.db)
+    frontier = Frontier(store)
     provinces = frontier.source_provinces()
     report = RecleanReport()
     # The crawl already capped what it kept: no size cap here.
@@ -56,11 +56,11 @@ def reclean(store: Store, *, progress: Callable[[RecleanReport, str], None] | No
             outcome = store_attachment(store, frontier, url, final, source, body, options)
             if outcome in ("added", "updated", "unchanged"):
                 setattr(report, outcome, getattr(report, outcome) + 1)
-                store.db.execute("UPDATE crawl_urls SET doc_id = ?, error = NULL WHERE url = ?", (make_id(final), url))
+                store.crawl.set_document(url, make_id(final))
             else:
                 report.unreadable += 1
-                store.db.execute("UPDATE crawl_urls SET doc_id = NULL, error = ? WHERE url = ?", (outcome, url))
-            store.db.commit()
+                store.crawl.set_document(url, None, outcome)
+            store.commit()
             if progress is not None:
                 progress(report, url)
             continue
@@ -77,12 +77,12 @@ def reclean(store: Store, *, progress: Callable[[RecleanReport, str], None] | No
             old = frontier.doc_id_of(url)
             if old and store.delete(old):
                 report.removed += 1
-            store.db.execute("UPDATE crawl_urls SET state = 'listing', doc_id = NULL WHERE url = ?", (url,))
+            store.crawl.set_state(url, "listing", None)
         else:
             outcome = store.upsert(doc)
             setattr(report, outcome, getattr(report, outcome) + 1)
-            store.db.execute("UPDATE crawl_urls SET state = 'article', doc_id = ? WHERE url = ?", (doc_id, url))
-        store.db.commit()
+            store.crawl.set_state(url, "article", doc_id)
+        store.commit()
         if progress is not None:
             progress(report, url)
     if link_duplicates:

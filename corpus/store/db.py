@@ -1,7 +1,9 @@
-"""SQLite corpus store: the Documents (and, later, crawl state).
+"""SQLite corpus store: the Documents, and through :attr:`Store.crawl` the crawl's state.
 
 The store is the source of truth; the Whoosh index is derived from it.
 WAL mode lets searches and `danvan stats` read while an import writes.
+It owns the database: every SQL statement on it is a method here or in
+:mod:`corpus.store.crawl_tables`, and :mod:`corpus.store.schema` versions the tables.
 """
 from __future__ import annotations
 
@@ -13,24 +15,13 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from corpus.store import schema
+from corpus.store.crawl_tables import CrawlTables
 from corpus.store.document import FIELDS, LIST_FIELDS, Document
 
 MMAP_BYTES = 256 * 2**20  # of the database file that reads may map
 BATCH = 500  # ids per query when reading documents by id: well under SQLite's limit on parameters
 
-def _column_type(name: str) -> str:
-    return "INTEGER" if name == "year" else "TEXT"
-
-
-_COLUMNS = ", ".join(f"{name} {_column_type(name)}" for name in FIELDS if name != "id")
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS documents (
-    id TEXT PRIMARY KEY,
-    {_COLUMNS},
-    stamp TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS documents_content_hash ON documents(content_hash);
-"""
 
 
 class Store:
@@ -45,8 +36,9 @@ class Store:
         self.db.execute("PRAGMA synchronous=NORMAL")
         # Reads map the file instead of copying it page by page (an export reads thousands of rows by id).
         self.db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-        self.db.executescript(_SCHEMA)
+        schema.migrate(self.db)
         self._migrate()
+        self.crawl = CrawlTables(self.db)
 
     def _migrate(self) -> None:
         """Add Document fields newer than this database file; re-stamp rows when one was added."""
@@ -56,7 +48,7 @@ class Store:
             self.db.execute("BEGIN IMMEDIATE")  # another process may be migrating the same file
             missing = self._missing_columns()
             for name in missing:
-                self.db.execute(f"ALTER TABLE documents ADD COLUMN {name} {_column_type(name)}")
+                self.db.execute(f"ALTER TABLE documents ADD COLUMN {name} {schema.column_type(name)}")
             if missing:
                 # Loading a row applies today's rules (a published date decides the year);
                 # the new stamps make the next `danvan index` pick the changes up.
@@ -172,6 +164,40 @@ class Store:
         """Map id -> characters of title and text (how the indexer splits work)."""
         return {row[0]: row[1] for row in
                 self.db.execute("SELECT id, coalesce(length(text), 0) + coalesce(length(title), 0) FROM documents")}
+
+    def twin(self, content_hash: str, source: str | None, doc_id: str) -> str | None:
+        """The id of another document of ``source`` with this content hash (the same page under another URL)."""
+        row = self.db.execute("SELECT id FROM documents WHERE content_hash = ? AND source = ? AND id != ? LIMIT 1",
+                              (content_hash, source, doc_id)).fetchone()
+        return row[0] if row else None
+
+    def content_hashes(self) -> list[tuple[str, str]]:
+        """(id, content hash) of every document."""
+        return [(row[0], row[1]) for row in self.db.execute("SELECT id, content_hash FROM documents")]
+
+    def duplicate_links(self) -> list[tuple[str, str | None]]:
+        """(id, near_duplicate_of) of every document."""
+        return [(row[0], row[1]) for row in self.db.execute("SELECT id, near_duplicate_of FROM documents")]
+
+    def signatures(self) -> dict[str, tuple[str, bytes | None]]:
+        """The kept near-duplicate signatures: id -> (content hash they were made from, signature bytes)."""
+        return {row[0]: (row[1], row[2])
+                for row in self.db.execute("SELECT id, content_hash, signature FROM dedup_signatures")}
+
+    def save_signatures(self, fresh: Iterable[tuple[str, str, bytes | None]], gone: Iterable[str]) -> None:
+        """Keep (id, content hash, signature) rows and forget the signatures of ``gone`` ids, in one transaction."""
+        with self.db:
+            self.db.executemany("INSERT OR REPLACE INTO dedup_signatures (id, content_hash, signature) "
+                                "VALUES (?, ?, ?)", fresh)
+            self.db.executemany("DELETE FROM dedup_signatures WHERE id = ?", ((i,) for i in gone))
+
+    def commit(self) -> None:
+        """Commit what the crawl wrote since the last commit."""
+        self.db.commit()
+
+    def rollback(self) -> None:
+        """Forget what the crawl wrote since the last commit."""
+        self.db.rollback()
 
     def counts_by(self, column: str) -> list[tuple[Any, int]]:
         """(value, count) for a single-valued column, most frequent first."""

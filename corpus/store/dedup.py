@@ -37,15 +37,6 @@ _A = _rng.integers(1, _PRIME, PERMUTATIONS, dtype=np.uint64)
 _B = _rng.integers(0, _PRIME, PERMUTATIONS, dtype=np.uint64)
 _WORD = re.compile(r"\w+")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS dedup_signatures (
-    id TEXT PRIMARY KEY,
-    content_hash TEXT NOT NULL,
-    signature BLOB
-);
-"""
-
-
 def shingles(text: str, size: int = SHINGLE) -> set[str]:
     """Word ``size``-grams of the folded, lower-cased text.
 
@@ -74,14 +65,10 @@ def jaccard(a: set[str], b: set[str]) -> float:
 
 
 def _signatures(store: Store) -> dict[str, np.ndarray]:
-    store.db.executescript(SCHEMA)
-    cached = {
-        row[0]: (row[1], row[2])
-        for row in store.db.execute("SELECT id, content_hash, signature FROM dedup_signatures")
-    }
+    cached = store.signatures()
     out: dict[str, np.ndarray] = {}
     fresh: list[tuple[str, str, bytes | None]] = []
-    current = store.db.execute("SELECT id, content_hash FROM documents").fetchall()
+    current = store.content_hashes()
     for doc_id, chash in current:
         hit = cached.get(doc_id)
         if hit is not None and hit[0] == chash:
@@ -93,11 +80,8 @@ def _signatures(store: Store) -> dict[str, np.ndarray]:
         if sig is not None:
             out[doc_id] = sig
         fresh.append((doc_id, chash, sig.tobytes() if sig is not None else None))
-    with store.db:
-        store.db.executemany("INSERT OR REPLACE INTO dedup_signatures (id, content_hash, signature) VALUES (?, ?, ?)", fresh)
-        ids = {row[0] for row in current}
-        gone = [(i,) for i in cached if i not in ids]
-        store.db.executemany("DELETE FROM dedup_signatures WHERE id = ?", gone)
+    ids = {doc_id for doc_id, _ in current}
+    store.save_signatures(fresh, [i for i in cached if i not in ids])
     return out
 
 
@@ -164,7 +148,7 @@ def link_near_duplicates(store: Store, threshold: float = THRESHOLD) -> int:
         for doc in docs[1:]:
             wanted[doc.id] = canonical
     changed = []
-    current = store.db.execute("SELECT id, near_duplicate_of FROM documents").fetchall()
+    current = store.duplicate_links()
     for doc_id, old in current:
         new = wanted.get(doc_id)
         if old != new:
