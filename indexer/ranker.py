@@ -4,6 +4,15 @@ Whoosh stays the index; we only read its postings and field lengths into
 arrays (cached per reader) and score a query as a few vector operations.
 Whoosh's matcher trees score document by document in Python, which costs
 hundreds of milliseconds for the long or common-word queries of this domain.
+
+The best ``RERANK`` documents by BM25 then get the query's word order as
+evidence: every run of ``PHRASE_MIN`` or more consecutive query syllables a
+document holds in the same order adds ``PHRASE_WEIGHT`` x the idf of its
+syllables (read from positions, diacritic-folded, so a query typed without
+marks gets the same evidence).  Adjacent pairs are already index terms;
+longer runs are what a definition or a named programme shares with the
+question that quotes it.  Chosen on held-out folds of ALQAC
+(``benchmarks/relevance.py``, BENCHMARKS.md "Ranking, session 5").
 """
 from __future__ import annotations
 
@@ -20,6 +29,10 @@ from indexer.schema import positions_array
 
 K1 = 1.2
 B = 0.75
+PHRASE_WEIGHT = 0.2  # x idf of each query run of PHRASE_MIN+ syllables a document holds in order
+PHRASE_MIN = 3  # pairs are index terms already
+PHRASE_FIELD = "text_folded"
+RERANK = 100  # best documents by BM25 that are given the word-order evidence
 CACHE_TERMS = 20_000  # postings arrays kept per reader
 CACHE_PHRASES = 256  # phrase match masks kept per reader (size/8 bytes each)
 _POS_BITS = 24  # a phrase position key is docnum << _POS_BITS | position
@@ -28,9 +41,10 @@ _POS_BITS = 24  # a phrase position key is docnum << _POS_BITS | position
 class Ranker:
     """Postings, field lengths and BM25 for one index reader."""
 
-    def __init__(self, reader, k1: float = K1, b: float = B) -> None:
+    def __init__(self, reader, k1: float = K1, b: float = B, phrase_weight: float = PHRASE_WEIGHT) -> None:
         self.reader = reader
         self.k1, self.b = k1, b
+        self.phrase_weight = phrase_weight
         self.size = reader.doc_count_all()
         self.docs = max(1, reader.doc_count())
         self._lengths: dict[str, np.ndarray] = {}
@@ -225,6 +239,42 @@ class Ranker:
         for field, term, weight in terms:
             self.add_scores(scores, field, term, weight)
         return scores
+
+    def phrase_evidence(self, runs: Iterable[list[str]], candidates: np.ndarray,
+                        shortest: int = PHRASE_MIN) -> np.ndarray:
+        """Per document among ``candidates``: the summed idf of every run of ``shortest`` or more
+        consecutive syllables of ``runs`` (folded query syllables, in typed order) it holds in order.
+
+        A run of n syllables held counts once per length from ``shortest`` to n,
+        so longer shared runs weigh more.
+        """
+        evidence = np.zeros(self.size, dtype=np.float32)
+        runs = [list(run) for run in runs if len(run) >= shortest]
+        if not runs or not candidates.any():
+            return evidence
+        keys = {term: self._position_keys(PHRASE_FIELD, term, candidates) for run in runs for term in run}
+        idf = {term: self.idf(PHRASE_FIELD, term) for term in keys}
+        for run in runs:
+            # starts[i]: keys where the n syllables of run[i:i + n] stand in order.
+            starts = [keys[term] for term in run]
+            for n in range(2, len(run) + 1):
+                starts = [np.intersect1d(a, b - 1, assume_unique=True) for a, b in zip(starts, starts[1:])]
+                if not any(len(s) for s in starts):
+                    break
+                if n < shortest:
+                    continue
+                for i, found in enumerate(starts):
+                    if len(found):
+                        evidence[np.unique(found >> _POS_BITS)] += sum(idf[t] for t in run[i:i + n])
+        return evidence
+
+    def add_phrase_evidence(self, scores: np.ndarray, allowed: np.ndarray, runs: list[list[str]]) -> None:
+        """Add ``phrase_weight`` x :meth:`phrase_evidence` to the ``RERANK`` best ``scores`` among ``allowed``."""
+        if not self.phrase_weight or not any(len(run) >= PHRASE_MIN for run in runs):
+            return
+        candidates = np.zeros(self.size, dtype=bool)
+        candidates[top(scores, allowed, RERANK)] = True
+        scores += self.phrase_weight * self.phrase_evidence(runs, candidates)
 
 
 def _long_position_keys(ids: np.ndarray, counts: np.ndarray, positions: np.ndarray, offset: int,

@@ -7,8 +7,8 @@ from corpus.store import config
 from corpus.store.document import Document
 from corpus.store.db import Store
 from indexer.build import update_index
-from indexer.queryparse import excluded_parts, parse, required_parts
-from indexer.search import SearchService
+from indexer.queryparse import excluded_parts, parse, phrase_runs, required_parts
+from indexer.search import SearchRequest, SearchService
 
 
 @pytest.fixture
@@ -67,3 +67,73 @@ def test_phrase_mask_leaves_other_queries_to_whoosh(several_segments):
     _, _, ranker = several_segments
     assert ranker.phrase_mask(Q.Phrase("text", ["dân", "khéo"], slop=3)) is None
     assert ranker.phrase_mask(Q.Term("text", "dân")) is None
+
+
+# -- word-order evidence: runs of query syllables held in order ---------------------------------------
+
+QUERY = "hòa giải viên ở cơ sở"
+IN_ORDER = "Hội nghị bàn về hòa giải viên ở cơ sở trong năm qua, với nhiều ý kiến của đại biểu các xã phường."
+# Every syllable and every adjacent pair of the query, more often and in a shorter text, but no three in order.
+SCATTERED = "Hòa giải: giải viên xã, viên ở đó; ở cơ quan, cơ sở, xã hòa giải, đó viên ở, ở cơ, cơ sở."
+FILLER = ["Phong trào thi đua yêu nước ở khu dân cư.", "Tuyên truyền chính sách pháp luật cho đồng bào.",
+          "Lực lượng vũ trang giúp dân thu hoạch lúa.", "Hội nông dân tập huấn kỹ thuật chăn nuôi.",
+          "Đoàn thanh niên ra quân làm đường giao thông."]
+
+
+@pytest.fixture
+def order_service(tmp_path):
+    """Two documents with the query's syllables (one holds them in order), among unrelated ones."""
+    docs = [Document(id="in-order", title="Tin hoạt động", text=IN_ORDER),
+            Document(id="scattered", title="Tin hoạt động", text=SCATTERED)]
+    docs += [Document(id=f"other-{i}", title="Tin hoạt động", text=text) for i, text in enumerate(FILLER * 4)]
+    with Store(config.store_path(tmp_path)) as store:
+        store.upsert_many(docs)
+        update_index(store, config.index_path(tmp_path))
+    return SearchService(config.index_path(tmp_path))
+
+
+def ranked_ids(service, q):
+    return [h.id for h in service.search(SearchRequest(q=q, limit=10)).hits]
+
+
+def test_bm25_alone_prefers_the_scattered_document(order_service):
+    """The premise of the next test: without word order the denser document wins."""
+    ranker = order_service._snapshot()[2]
+    ranker.phrase_weight = 0.0
+    assert ranked_ids(order_service, QUERY)[:2] == ["scattered", "in-order"]
+
+
+@pytest.mark.parametrize("q", [QUERY, "hoa giai vien o co so", "Hoà giải viên ở cơ sở?"])
+def test_document_holding_the_query_words_in_order_ranks_first(order_service, q):
+    assert ranked_ids(order_service, q)[:2] == ["in-order", "scattered"]
+
+
+def test_no_diacritics_query_gets_the_same_scores_as_the_accented_one(order_service):
+    accented = order_service.search(SearchRequest(q=QUERY, limit=10)).hits
+    plain = order_service.search(SearchRequest(q="hoa giai vien o co so", limit=10)).hits
+    assert [h.id for h in plain] == [h.id for h in accented]
+
+
+def test_phrase_evidence_sums_the_idf_of_every_run_held(order_service):
+    _, table, ranker = order_service._snapshot()
+    runs = phrase_runs(parse(QUERY))
+    assert runs == [["hoa", "giai", "vien", "o", "co", "so"]]
+    evidence = ranker.phrase_evidence(runs, table.live)
+    idf = [ranker.idf("text_folded", s) for s in runs[0]]
+    # The in-order document holds all six in order: every run of 3 to 6 syllables, once per length.
+    expected = sum(sum(idf[i:i + n]) for n in range(3, 7) for i in range(0, 7 - n))
+    in_order, scattered = (order_service._docnum(order_service.searcher(), d) for d in ("in-order", "scattered"))
+    assert evidence[in_order] == pytest.approx(expected, rel=1e-5)
+    assert evidence[scattered] == 0  # its longest runs in order are pairs
+    assert not evidence[~table.live].any() and (evidence >= 0).all()
+    # A query of two syllables has no run to look for; nor does a candidate-free call.
+    assert not ranker.phrase_evidence([["co", "so"]], table.live).any()
+    assert not ranker.phrase_evidence(runs, np.zeros(table.size, dtype=bool)).any()
+
+
+def test_phrase_evidence_is_given_to_candidates_only(order_service):
+    _, table, ranker = order_service._snapshot()
+    runs = phrase_runs(parse(QUERY))
+    only_scattered = np.zeros(table.size, dtype=bool)
+    only_scattered[order_service._docnum(order_service.searcher(), "scattered")] = True
+    assert not ranker.phrase_evidence(runs, only_scattered).any()
