@@ -12,14 +12,14 @@ Recall@10 for queries as written and with every diacritic stripped (đ->d).
 Then the ranking settings are chosen by cross-validation, not on all of
 ALQAC: the judged queries are split into ``FOLDS`` folds by query
 (deterministic: sorted query ids dealt round-robin); for each fold, every
-setting of ``GRID`` (BM25 k1 and b, title weight, weight of the query's word
-order, see ``indexer.ranker``) is scored on the other folds (mean of the
+setting of ``GRID`` (BM25 k1 and b, title weight, weight of the chain
+evidence, see ``indexer.ranker``) is scored on the other folds (mean of the
 accented and no-diacritics nDCG@10), the best is measured on the held-out
 fold, and the mean over held-out folds is printed with the setting each fold
 chose.  The shipped defaults are printed beside it, measured on all queries
 both through the scorer the folds use and through ``SearchService.search``
 (the two agree).  Last, query time: median and p95 of ``SearchService.search``
-over the judged queries with the word-order evidence on, against the same
+over the judged queries with the chain evidence on, against the same
 service with it off, interleaved in the same run.
 
 What was tried (2026-11-23, nDCG@10 accented / no-diacritics queries, all
@@ -80,7 +80,7 @@ K = 10
 FOLDS = 5
 # The shipped setting first: on a tie it is kept.
 GRID = {"k1": (ranking.K1, 0.9, 1.5), "b": (ranking.B, 0.6, 0.9), "title": (queryparse.TITLE_BOOST, 0.3),
-        "phrase_weight": (ranking.PHRASE_WEIGHT, 0.0, 0.1, 0.4)}
+        "chain_weight": (ranking.CHAIN_WEIGHT, 0.0, 0.1, 0.4)}
 TIMING_ROUNDS = 3
 
 
@@ -150,7 +150,7 @@ def settings_table(service: SearchService, queries) -> tuple[list[dict], dict[tu
 
     The ranking is the service's own: its match set (the private ``_matches``,
     as ``search`` calls it), ``rank_terms``, BM25 with the setting's k1 and b,
-    then word-order evidence on the ``RERANK`` best.  The evidence of a document
+    then chain evidence on the ``RERANK`` best.  The evidence of a document
     does not depend on the setting, so it is read once per query.
     """
     import numpy as np
@@ -166,9 +166,9 @@ def settings_table(service: SearchService, queries) -> tuple[list[dict], dict[tu
             allowed = service._matches(searcher, table, base, parsed, match_all)[0]
             if match_all and not allowed.any() and parts > 1:
                 allowed = service._matches(searcher, table, base, parsed, False)[0]
-            runs = queryparse.phrase_runs(parsed)
+            runs = queryparse.chain_runs(parsed)
             with base.io:
-                evidence = base.phrase_evidence(runs, allowed)
+                evidence = base.chain_evidence(runs, allowed)
             prepared.append((q["qid"], mode, parsed, allowed, evidence))
     settings = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
     results: dict[tuple, dict[str, dict[str, list[str]]]] = {}
@@ -177,7 +177,7 @@ def settings_table(service: SearchService, queries) -> tuple[list[dict], dict[tu
         ranker.io = base.io  # one reader: one lock
         scored = [(qid, mode, allowed, evidence, ranker.score(queryparse.rank_terms(parsed, title)))
                   for qid, mode, parsed, allowed, evidence in prepared]
-        for weight in GRID["phrase_weight"]:
+        for weight in GRID["chain_weight"]:
             out: dict[str, dict[str, list[str]]] = {"accented": {}, "no_diacritics": {}}
             for qid, mode, allowed, evidence, scores in scored:
                 scores = scores.copy()
@@ -215,22 +215,22 @@ def cross_validate(service: SearchService, queries, qrels) -> dict:
 
 
 def query_times(service: SearchService, queries) -> dict[str, dict[str, float]]:
-    """Milliseconds per ``search`` with the word-order evidence off and on, interleaved query by query."""
+    """Milliseconds per ``search`` with the chain evidence off and on, interleaved query by query."""
     import statistics
 
     ranker = service._snapshot()[2]
-    shipped = ranker.phrase_weight
+    shipped = ranker.chain_weight
     times: dict[str, list[float]] = {"off": [], "on": []}
     try:
         for _ in range(TIMING_ROUNDS):
             for q in queries:
                 for name, weight in (("off", 0.0), ("on", shipped)):
-                    ranker.phrase_weight = weight
+                    ranker.chain_weight = weight
                     started = time.perf_counter()
                     service.search(SearchRequest(q=q["text"], limit=K), significant=False)
                     times[name].append((time.perf_counter() - started) * 1000)
     finally:
-        ranker.phrase_weight = shipped
+        ranker.chain_weight = shipped
     return {name: {"median": statistics.median(t), "p95": statistics.quantiles(t, n=20)[-1]} for name, t in times.items()}
 
 
@@ -244,11 +244,11 @@ def report_cross_validation(service: SearchService, queries, qrels) -> dict:
     d = cv["default"]
     print(f"  shipped defaults {d['setting']}, all queries: {d['accented']:.3f} / {d['no_diacritics']:.3f}")
     n = cv["no_word_order"]
-    print(f"  same without word-order evidence: {n['accented']:.3f} / {n['no_diacritics']:.3f}")
+    print(f"  same without chain evidence: {n['accented']:.3f} / {n['no_diacritics']:.3f}")
     times = query_times(service, queries)
     off, on = times["off"], times["on"]
     print(f"Query time ({TIMING_ROUNDS} x {len(queries)} accented queries, interleaved): "
-          f"median {on['median']:.1f} ms vs {off['median']:.1f} ms without word order "
+          f"median {on['median']:.1f} ms vs {off['median']:.1f} ms without chain evidence "
           f"(x{on['median'] / off['median']:.2f}), p95 {on['p95']:.1f} vs {off['p95']:.1f} ms "
           f"(x{on['p95'] / off['p95']:.2f})")
     return {**cv, "query_ms": times}

@@ -226,11 +226,11 @@ def rank_terms(parsed: ParsedQuery, title: float = TITLE_BOOST) -> list[tuple[st
     return out
 
 
-def phrase_runs(parsed: ParsedQuery) -> list[list[str]]:
+def chain_runs(parsed: ParsedQuery) -> list[list[str]]:
     """The query's syllables in typed order, folded, as runs whose word order ranks (see
-    :meth:`indexer.ranker.Ranker.phrase_evidence`): the words, then each quoted phrase.
+    :meth:`indexer.ranker.Ranker.chain_evidence`): the words, then each quoted phrase.
 
-    >>> phrase_runs(parse('Quy chế dân chủ "ở cơ sở"'))
+    >>> chain_runs(parse('Quy chế dân chủ "ở cơ sở"'))
     [['quy', 'che', 'dan', 'chu'], ['o', 'co', 'so']]
     """
     return [[fold(s) for s in run] for run in [parsed.words, *parsed.phrases] if run]

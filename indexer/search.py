@@ -29,7 +29,7 @@ from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, doc_ids, facet_counts
 from indexer.highlight import Terms, snippet
 from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part, excluded_parts, parse,
-                                phrase_runs, rank_terms, required_parts)
+                                chain_runs, rank_terms, required_parts)
 from indexer.ranker import Ranker, top
 from indexer.build import read_records
 from indexer.records import UNATTRIBUTED, key_label, normalize_key, split_key
@@ -510,7 +510,7 @@ class SearchService:
             else:
                 scores = ranker.score(rank_terms(parsed) + [("directive", n, DIRECTIVE_BOOST) for n in numbers])
                 if parsed.words or parsed.phrases:
-                    ranker.add_phrase_evidence(scores, allowed, phrase_runs(parsed))
+                    ranker.add_chain_evidence(scores, allowed, chain_runs(parsed))
                     docnums = top(scores, allowed, wanted)
                 else:  # only numbers: each record's citing documents in turn, the most cited record first
                     group = _record_groups(table, self._profiles_now()[0], [*parsed.directives, *numbers])

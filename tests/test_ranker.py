@@ -7,7 +7,7 @@ from corpus.store import config
 from corpus.store.document import Document
 from corpus.store.db import Store
 from indexer.build import update_index
-from indexer.queryparse import excluded_parts, parse, phrase_runs, required_parts
+from indexer.queryparse import excluded_parts, parse, chain_runs, required_parts
 from indexer.search import SearchRequest, SearchService
 
 
@@ -69,12 +69,13 @@ def test_phrase_mask_leaves_other_queries_to_whoosh(several_segments):
     assert ranker.phrase_mask(Q.Term("text", "dân")) is None
 
 
-# -- word-order evidence: runs of query syllables held in order ---------------------------------------
+# -- chain evidence: stretches of the query whose adjacent pairs a document all holds ------------------
 
 QUERY = "hòa giải viên ở cơ sở"
 IN_ORDER = "Hội nghị bàn về hòa giải viên ở cơ sở trong năm qua, với nhiều ý kiến của đại biểu các xã phường."
-# Every syllable and every adjacent pair of the query, more often and in a shorter text, but no three in order.
-SCATTERED = "Hòa giải: giải viên xã, viên ở đó; ở cơ quan, cơ sở, xã hòa giải, đó viên ở, ở cơ, cơ sở."
+# Every syllable of the query and three of its pairs (hòa giải, viên ở, cơ sở), more often and in a
+# shorter text, but never two consecutive pairs of the query.
+SCATTERED = "Hòa giải, viên ở, cơ sở. Hòa giải, viên ở, cơ sở. Hòa giải, viên ở, cơ sở."
 FILLER = ["Phong trào thi đua yêu nước ở khu dân cư.", "Tuyên truyền chính sách pháp luật cho đồng bào.",
           "Lực lượng vũ trang giúp dân thu hoạch lúa.", "Hội nông dân tập huấn kỹ thuật chăn nuôi.",
           "Đoàn thanh niên ra quân làm đường giao thông."]
@@ -96,10 +97,14 @@ def ranked_ids(service, q):
     return [h.id for h in service.search(SearchRequest(q=q, limit=10)).hits]
 
 
+def docnum(service, doc_id):
+    return service._docnum(service.searcher(), doc_id)
+
+
 def test_bm25_alone_prefers_the_scattered_document(order_service):
-    """The premise of the next test: without word order the denser document wins."""
+    """The premise of the next test: without the chain evidence the denser document wins."""
     ranker = order_service._snapshot()[2]
-    ranker.phrase_weight = 0.0
+    ranker.chain_weight = 0.0
     assert ranked_ids(order_service, QUERY)[:2] == ["scattered", "in-order"]
 
 
@@ -108,32 +113,34 @@ def test_document_holding_the_query_words_in_order_ranks_first(order_service, q)
     assert ranked_ids(order_service, q)[:2] == ["in-order", "scattered"]
 
 
-def test_no_diacritics_query_gets_the_same_scores_as_the_accented_one(order_service):
+def test_no_diacritics_query_ranks_like_the_accented_one(order_service):
     accented = order_service.search(SearchRequest(q=QUERY, limit=10)).hits
     plain = order_service.search(SearchRequest(q="hoa giai vien o co so", limit=10)).hits
     assert [h.id for h in plain] == [h.id for h in accented]
 
 
-def test_phrase_evidence_sums_the_idf_of_every_run_held(order_service):
+def test_chain_evidence_sums_the_idf_of_every_stretch_held(order_service):
     _, table, ranker = order_service._snapshot()
-    runs = phrase_runs(parse(QUERY))
+    runs = chain_runs(parse(QUERY))
     assert runs == [["hoa", "giai", "vien", "o", "co", "so"]]
-    evidence = ranker.phrase_evidence(runs, table.live)
+    evidence = ranker.chain_evidence(runs, table.live)
     idf = [ranker.idf("text_folded", s) for s in runs[0]]
-    # The in-order document holds all six in order: every run of 3 to 6 syllables, once per length.
+    # The in-order document holds every pair: each stretch of 3 to 6 syllables, once per length.
     expected = sum(sum(idf[i:i + n]) for n in range(3, 7) for i in range(0, 7 - n))
-    in_order, scattered = (order_service._docnum(order_service.searcher(), d) for d in ("in-order", "scattered"))
-    assert evidence[in_order] == pytest.approx(expected, rel=1e-5)
-    assert evidence[scattered] == 0  # its longest runs in order are pairs
+    assert evidence[docnum(order_service, "in-order")] == pytest.approx(expected, rel=1e-5)
+    assert evidence[docnum(order_service, "scattered")] == 0  # no two consecutive pairs of the query
     assert not evidence[~table.live].any() and (evidence >= 0).all()
-    # A query of two syllables has no run to look for; nor does a candidate-free call.
-    assert not ranker.phrase_evidence([["co", "so"]], table.live).any()
-    assert not ranker.phrase_evidence(runs, np.zeros(table.size, dtype=bool)).any()
+    # A query of two syllables has no stretch to look for; nor does a candidate-free call.
+    assert not ranker.chain_evidence([["co", "so"]], table.live).any()
+    assert not ranker.chain_evidence(runs, np.zeros(table.size, dtype=bool)).any()
 
 
-def test_phrase_evidence_is_given_to_candidates_only(order_service):
+def test_chain_evidence_is_given_to_candidates_only(order_service):
     _, table, ranker = order_service._snapshot()
-    runs = phrase_runs(parse(QUERY))
+    runs = chain_runs(parse(QUERY))
     only_scattered = np.zeros(table.size, dtype=bool)
-    only_scattered[order_service._docnum(order_service.searcher(), "scattered")] = True
-    assert not ranker.phrase_evidence(runs, only_scattered).any()
+    only_scattered[docnum(order_service, "scattered")] = True
+    assert not ranker.chain_evidence(runs, only_scattered).any()
+    only_in_order = np.zeros(table.size, dtype=bool)
+    only_in_order[docnum(order_service, "in-order")] = True
+    assert np.flatnonzero(ranker.chain_evidence(runs, only_in_order)).tolist() == [docnum(order_service, "in-order")]
