@@ -144,3 +144,13 @@ def test_chain_evidence_is_given_to_candidates_only(order_service):
     only_in_order = np.zeros(table.size, dtype=bool)
     only_in_order[docnum(order_service, "in-order")] = True
     assert np.flatnonzero(ranker.chain_evidence(runs, only_in_order)).tolist() == [docnum(order_service, "in-order")]
+
+
+def test_idf_is_lucenes_from_the_term_dictionary_and_remembered(several_segments):
+    searcher, _, ranker = several_segments
+    reader = searcher.reader()
+    for field, term in (("text", "dân"), ("text_folded", "dan_van"), ("title", "absent")):
+        df = reader.doc_frequency(field, term)
+        expected = np.log(1 + (ranker.docs - df + 0.5) / (df + 0.5))
+        assert ranker.idf(field, term) == pytest.approx(expected)
+        assert ranker.idf(field, term) == pytest.approx(expected)  # the remembered value
