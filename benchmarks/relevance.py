@@ -9,6 +9,19 @@ Recall@10 for queries as written and with every diacritic stripped (đ->d).
 
     python benchmarks/relevance.py [--shared ../shared] [--out results.json]
 
+Then the ranking settings are chosen by cross-validation, not on all of
+ALQAC: the judged queries are split into ``FOLDS`` folds by query
+(deterministic: sorted query ids dealt round-robin); for each fold, every
+setting of ``GRID`` (BM25 k1 and b, title weight, weight of the chain
+evidence, see ``indexer.ranker``) is scored on the other folds (mean of the
+accented and no-diacritics nDCG@10), the best is measured on the held-out
+fold, and the mean over held-out folds is printed with the setting each fold
+chose.  The shipped defaults are printed beside it, measured on all queries
+both through the scorer the folds use and through ``SearchService.search``
+(the two agree).  Last, query time: median and p95 of ``SearchService.search``
+over the judged queries with the chain evidence on, against the same
+service with it off, interleaved in the same run.
+
 What was tried (2026-11-23, nDCG@10 accented / no-diacritics queries, all
 210 queries; "model" rows come from a plain-Python BM25 of the same features,
 "engine" rows from danvan itself):
@@ -36,10 +49,16 @@ k1=1.2 b=0.75 per field, title weight 0.5, folded twin weight 0.3 on
 accented queries, questions and >10-word queries ranked (OR) rather than
 ANDed.  pyvi word-pair weighting helped accented queries a little in the
 model but not the diacritic-free ones; not adopted yet.
+
+Session 5 (issue 19) added the chain evidence (``indexer.ranker``), kept with
+weight 0.2, chosen on every held-out fold; k1, b and the title weight stay at
+their defaults because no other setting wins on most folds.  Every method
+tried then, with its cross-validated figure: BENCHMARKS.md, "Ranking, session 5".
 """
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import re
@@ -59,9 +78,15 @@ from corpus.store.db import Store  # noqa: E402
 from corpus.knowledge.vietnamese import fold, normalize  # noqa: E402
 from indexer.analysis import syllables  # noqa: E402
 from indexer.build import update_index  # noqa: E402
-from indexer.search import SearchRequest, SearchService  # noqa: E402
+from indexer import queryparse, ranker as ranking  # noqa: E402
+from indexer.search import LONG_QUERY, SearchRequest, SearchService  # noqa: E402
 
 K = 10
+FOLDS = 5
+# The shipped setting first: on a tie it is kept.
+GRID = {"k1": (ranking.K1, 0.9, 1.5), "b": (ranking.B, 0.6, 0.9), "title": (queryparse.TITLE_BOOST, 0.3),
+        "chain_weight": (ranking.CHAIN_WEIGHT, 0.0, 0.1, 0.4)}
+TIMING_ROUNDS = 3
 
 
 def load(shared: Path):
@@ -97,7 +122,7 @@ def strip(text: str) -> str:
 
 # --- danvan, through its own import, index and query path -----------------
 
-def run_danvan(corpus, queries, work: Path) -> tuple[dict, dict, float]:
+def run_danvan(corpus, queries, work: Path) -> tuple[dict, dict, float, SearchService]:
     src = work / "alqac.jsonl"
     with src.open("w", encoding="utf-8") as out:
         for doc in corpus:
@@ -115,7 +140,130 @@ def run_danvan(corpus, queries, work: Path) -> tuple[dict, dict, float]:
     service = SearchService(config.index_path(home))
     ranked = {q["qid"]: [h.id for h in service.search(SearchRequest(q=q["text"], limit=K)).hits] for q in queries}
     plain = {q["qid"]: [h.id for h in service.search(SearchRequest(q=strip(q["text"]), limit=K)).hits] for q in queries}
-    return ranked, plain, build
+    return ranked, plain, build, service
+
+
+# --- cross-validated settings, on danvan's own index --------------------------
+
+def folds_of(queries) -> dict[str, int]:
+    """Query id -> fold: sorted ids dealt round-robin (the same split on every run)."""
+    return {qid: i % FOLDS for i, qid in enumerate(sorted(q["qid"] for q in queries))}
+
+
+def settings_table(service: SearchService, queries) -> tuple[list[dict], dict[tuple, dict[str, dict[str, list[str]]]]]:
+    """Every setting of GRID and, per setting, the top K ids of each query (accented and stripped).
+
+    The ranking is the service's own: its match set (the private ``_matches``,
+    as ``search`` calls it), ``rank_terms``, BM25 with the setting's k1 and b,
+    then chain evidence on the ``RERANK`` best.  The evidence of a document
+    does not depend on the setting, so it is read once per query.
+    """
+    import numpy as np
+
+    searcher, table, base = service._snapshot()
+    ids = np.array(service._doc_ids(table, base), dtype=object)
+    prepared = []
+    for q in queries:
+        for mode, text in (("accented", q["text"]), ("no_diacritics", strip(q["text"]))):
+            parsed = queryparse.parse(text)
+            parts = len(set(parsed.words)) + len(parsed.phrases)
+            match_all = not (parts > LONG_QUERY or (parsed.question and parts > 1))
+            allowed = service._matches(searcher, table, base, parsed, match_all)[0]
+            if match_all and not allowed.any() and parts > 1:
+                allowed = service._matches(searcher, table, base, parsed, False)[0]
+            runs = queryparse.chain_runs(parsed)
+            with base.io:
+                evidence = base.chain_evidence(runs, allowed)
+            prepared.append((q["qid"], mode, parsed, allowed, evidence))
+    settings = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
+    results: dict[tuple, dict[str, dict[str, list[str]]]] = {}
+    for k1, b, title in dict.fromkeys((s["k1"], s["b"], s["title"]) for s in settings):
+        ranker = ranking.Ranker(base.reader, k1, b)
+        ranker.io = base.io  # one reader: one lock
+        scored = [(qid, mode, allowed, evidence, ranker.score(queryparse.rank_terms(parsed, title)))
+                  for qid, mode, parsed, allowed, evidence in prepared]
+        for weight in GRID["chain_weight"]:
+            out: dict[str, dict[str, list[str]]] = {"accented": {}, "no_diacritics": {}}
+            for qid, mode, allowed, evidence, scores in scored:
+                scores = scores.copy()
+                chosen = ranking.top(scores, allowed, ranking.RERANK)
+                scores[chosen] += weight * evidence[chosen]
+                out[mode][qid] = ids[ranking.top(scores, allowed, K)].tolist()
+            results[(k1, b, title, weight)] = out
+    return settings, results
+
+
+def cross_validate(service: SearchService, queries, qrels) -> dict:
+    """Choose a setting on FOLDS - 1 folds, measure it on the held-out one; the mean over folds."""
+    settings, results = settings_table(service, queries)
+    fold = folds_of(queries)
+
+    def ndcg(key: tuple, mode: str, folds: set[int]) -> float:
+        judged = {qid: rel for qid, rel in qrels.items() if fold.get(qid) in folds}
+        return metrics({qid: results[key][mode][qid] for qid in judged}, judged)["ndcg@10"]
+
+    keys = [tuple(s.values()) for s in settings]
+    default = keys[0]
+
+    def held_out(candidates: list[tuple]) -> dict:
+        folds = []
+        for f in range(FOLDS):
+            train = set(range(FOLDS)) - {f}
+            best = max(candidates, key=lambda k: (ndcg(k, "accented", train) + ndcg(k, "no_diacritics", train)) / 2)
+            folds.append({"fold": f, "setting": dict(zip(GRID, best)),
+                          "accented": ndcg(best, "accented", {f}), "no_diacritics": ndcg(best, "no_diacritics", {f})})
+        return {"folds": folds,
+                "mean": {mode: sum(h[mode] for h in folds) / FOLDS for mode in ("accented", "no_diacritics")}}
+
+    everything = set(range(FOLDS))
+    return {"grid": held_out(keys),
+            # BM25 and title at their defaults, only the chain weight chosen per fold
+            "chain_weight_only": held_out([k for k in keys if k[:3] == default[:3]]),
+            "default": {"setting": dict(zip(GRID, default)),
+                        **{mode: ndcg(default, mode, everything) for mode in ("accented", "no_diacritics")}},
+            "no_chain": {mode: ndcg((*default[:3], 0.0), mode, everything) for mode in ("accented", "no_diacritics")}}
+
+
+def query_times(service: SearchService, queries) -> dict[str, dict[str, float]]:
+    """Milliseconds per ``search`` with the chain evidence off and on, interleaved query by query."""
+    import statistics
+
+    ranker = service._snapshot()[2]
+    shipped = ranker.chain_weight
+    times: dict[str, list[float]] = {"off": [], "on": []}
+    try:
+        for _ in range(TIMING_ROUNDS):
+            for q in queries:
+                for name, weight in (("off", 0.0), ("on", shipped)):
+                    ranker.chain_weight = weight
+                    started = time.perf_counter()
+                    service.search(SearchRequest(q=q["text"], limit=K), significant=False)
+                    times[name].append((time.perf_counter() - started) * 1000)
+    finally:
+        ranker.chain_weight = shipped
+    return {name: {"median": statistics.median(t), "p95": statistics.quantiles(t, n=20)[-1]} for name, t in times.items()}
+
+
+def report_cross_validation(service: SearchService, queries, qrels) -> dict:
+    """Print (and return) the cross-validated figures and the query times."""
+    cv = cross_validate(service, queries, qrels)
+    for name, title in (("grid", "every setting of GRID"), ("chain_weight_only", "the chain weight only")):
+        print(f"\nCross-validated choice of {title} ({FOLDS} folds by query; chosen on 4, measured on the 5th):")
+        for h in cv[name]["folds"]:
+            print(f"  fold {h['fold']}: {h['setting']}  held-out nDCG@10 {h['accented']:.3f} / {h['no_diacritics']:.3f}")
+        mean = cv[name]["mean"]
+        print(f"  mean over held-out folds: nDCG@10 {mean['accented']:.3f} / {mean['no_diacritics']:.3f}")
+    d = cv["default"]
+    print(f"Shipped defaults {d['setting']}, all queries: {d['accented']:.3f} / {d['no_diacritics']:.3f}")
+    n = cv["no_chain"]
+    print(f"  same without chain evidence: {n['accented']:.3f} / {n['no_diacritics']:.3f}")
+    times = query_times(service, queries)
+    off, on = times["off"], times["on"]
+    print(f"Query time ({TIMING_ROUNDS} x {len(queries)} accented queries, interleaved): "
+          f"median {on['median']:.1f} ms vs {off['median']:.1f} ms without chain evidence "
+          f"(x{on['median'] / off['median']:.2f}), p95 {on['p95']:.1f} vs {off['p95']:.1f} ms "
+          f"(x{on['p95'] / off['p95']:.2f})")
+    return {**cv, "query_ms": times}
 
 
 # --- baselines -------------------------------------------------------------
@@ -216,9 +364,10 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        ranked, plain, build = run_danvan(corpus, queries, work)
+        ranked, plain, build, service = run_danvan(corpus, queries, work)
         rows.append(("danvan", ranked, plain))
         print(f"(danvan import+index: {build:.1f} s)")
+        cv = report_cross_validation(service, queries, qrels)
         rows.append(("Whoosh StandardAnalyzer", *run_whoosh_standard(corpus, queries, work)))
         rows.append(("SQLite FTS5 unicode61 rd2", *run_fts5(corpus, queries)))
         rows.append(("BM25 syllables+bigrams", *run_bm25(corpus, queries, folded=False)))
@@ -231,7 +380,8 @@ def main() -> None:
         print(f"{name:28} {ma['ndcg@10']:8.3f} {ma['mrr@10']:8.3f} {ma['recall@10']:8.3f} | "
               f"{mp['ndcg@10']:11.3f} {mp['mrr@10']:6.3f} {mp['recall@10']:6.3f}")
     if args.out:
-        args.out.write_text(json.dumps(table, indent=2, ensure_ascii=False), encoding="utf-8")
+        args.out.write_text(json.dumps({"systems": table, "cross_validation": cv}, indent=2, ensure_ascii=False),
+                            encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -165,9 +165,9 @@ class Part:
     directives: re.Pattern | None = None  # any cited number matching (folded, upper-cased)
 
 
-def _fields(folded: bool) -> tuple[tuple[str, float], ...]:
+def _fields(folded: bool, title: float = TITLE_BOOST) -> tuple[tuple[str, float], ...]:
     """(field, weight) pairs a syllable is looked up in."""
-    return (("title_folded", TITLE_BOOST), ("text_folded", 1.0)) if folded else (("title", TITLE_BOOST), ("text", 1.0))
+    return (("title_folded", title), ("text_folded", 1.0)) if folded else (("title", title), ("text", 1.0))
 
 
 def _word(syllable: str) -> Part:
@@ -205,11 +205,11 @@ def excluded_parts(parsed: ParsedQuery) -> list[Part]:
     return [_phrase_part(sylls, exact=any(has_diacritics(s) for s in sylls)) for sylls in parsed.excluded]
 
 
-def rank_terms(parsed: ParsedQuery) -> list[tuple[str, str, float]]:
+def rank_terms(parsed: ParsedQuery, title: float = TITLE_BOOST) -> list[tuple[str, str, float]]:
     """(field, term, weight) triples whose BM25 scores add up to a document's score.
 
     Syllables and adjacent pairs of syllables (the index's bigram terms) in
-    title and body; words typed with marks score on the accented fields,
+    title (weighted ``title``) and body; words typed with marks score on the accented fields,
     with a little weight on the folded ones so exact forms rank first.
     """
     sylls = list(parsed.words) + [s for p in parsed.phrases for s in p]
@@ -219,9 +219,19 @@ def rank_terms(parsed: ParsedQuery) -> list[tuple[str, str, float]]:
     for terms, weight in ((dict.fromkeys(sylls), 1.0), (dict.fromkeys(pairs), BIGRAM_BOOST)):
         for term in terms:
             if has_diacritics(term):
-                out += [(f, term, weight * w) for f, w in _fields(False)]
-                out += [(f, fold(term), weight * w * FOLDED_BOOST) for f, w in _fields(True)]
+                out += [(f, term, weight * w) for f, w in _fields(False, title)]
+                out += [(f, fold(term), weight * w * FOLDED_BOOST) for f, w in _fields(True, title)]
             else:
-                out += [(f, term, weight * w) for f, w in _fields(True)]
+                out += [(f, term, weight * w) for f, w in _fields(True, title)]
     out += [("directives", number, DIRECTIVE_BOOST) for number in parsed.directives]
     return out
+
+
+def chain_runs(parsed: ParsedQuery) -> list[list[str]]:
+    """The query's syllables in typed order, folded, as runs whose word order ranks (see
+    :meth:`indexer.ranker.Ranker.chain_evidence`): the words, then each quoted phrase.
+
+    >>> chain_runs(parse('Quy chế dân chủ "ở cơ sở"'))
+    [['quy', 'che', 'dan', 'chu'], ['o', 'co', 'so']]
+    """
+    return [[fold(s) for s in run] for run in [parsed.words, *parsed.phrases] if run]

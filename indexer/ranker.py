@@ -4,6 +4,15 @@ Whoosh stays the index; we only read its postings and field lengths into
 arrays (cached per reader) and score a query as a few vector operations.
 Whoosh's matcher trees score document by document in Python, which costs
 hundreds of milliseconds for the long or common-word queries of this domain.
+
+The best ``RERANK`` documents by BM25 then get the query's word order as
+evidence: every stretch of ``CHAIN_MIN`` or more consecutive query syllables
+whose adjacent pairs (index terms) a document all holds adds ``CHAIN_WEIGHT``
+x the idf of its syllables.  It reads only pair postings the scoring has
+already read, diacritic-folded, so a query typed without marks gets the same
+evidence.  Checking the positions of the stretch measured a little better on
+ALQAC for three times the cost (BENCHMARKS.md "Ranking, session 5"); the
+weight was chosen on held-out folds (``benchmarks/relevance.py``).
 """
 from __future__ import annotations
 
@@ -16,11 +25,17 @@ import numpy as np
 from whoosh.codec.whoosh3 import W3LeafMatcher
 
 from indexer import longlists, whoosh_internals
+from indexer.analysis import JOINER
 from indexer.schema import positions_array
 
 K1 = 1.2
 B = 0.75
+CHAIN_WEIGHT = 0.2  # x idf of each stretch of CHAIN_MIN+ query syllables whose pairs a document holds
+CHAIN_MIN = 3  # a single pair is an index term already
+CHAIN_FIELD = "text_folded"  # folded: a query typed without marks gets the same evidence
+RERANK = 100  # best documents by BM25 that are given the chain evidence
 CACHE_TERMS = 20_000  # postings arrays kept per reader
+CACHE_IDF = 200_000  # idf values kept per reader (a Whoosh term lookup per segment each otherwise)
 CACHE_PHRASES = 256  # phrase match masks kept per reader (size/8 bytes each)
 _POS_BITS = 24  # a phrase position key is docnum << _POS_BITS | position
 
@@ -28,14 +43,17 @@ _POS_BITS = 24  # a phrase position key is docnum << _POS_BITS | position
 class Ranker:
     """Postings, field lengths and BM25 for one index reader."""
 
-    def __init__(self, reader, k1: float = K1, b: float = B) -> None:
+    def __init__(self, reader, k1: float = K1, b: float = B, chain_weight: float = CHAIN_WEIGHT) -> None:
         self.reader = reader
         self.k1, self.b = k1, b
+        self.chain_weight = chain_weight
         self.size = reader.doc_count_all()
         self.docs = max(1, reader.doc_count())
         self._lengths: dict[str, np.ndarray] = {}
+        self._average: dict[str, float] = {}  # mean of each field's lengths
         self._postings: OrderedDict = OrderedDict()
         self._phrases: OrderedDict = OrderedDict()
+        self._idf: dict[tuple[str, str], float] = {}
         # Per segment: its memory-mapped long posting lists (None: it has none).
         self._longlists = [longlists.open_for(leaf) for leaf, _ in reader.leaf_readers()]
         # Per segment: its deleted document numbers (None: none), which long lists still hold.
@@ -205,9 +223,17 @@ class Ranker:
     # -- scoring --------------------------------------------------------
 
     def idf(self, field: str, term: str) -> float:
-        """Lucene's BM25 idf, never negative."""
-        df = self.doc_frequency(field, term)  # from the term dictionary: no postings decoded
-        return math.log(1 + (self.docs - df + 0.5) / (df + 0.5))
+        """Lucene's BM25 idf, never negative (remembered: a generation's frequencies do not change)."""
+        key = (field, term)
+        value = self._idf.get(key)
+        if value is None:
+            df = self.doc_frequency(field, term)  # from the term dictionary: no postings decoded
+            value = math.log(1 + (self.docs - df + 0.5) / (df + 0.5))
+            with self._lock:
+                if len(self._idf) >= CACHE_IDF:
+                    self._idf.clear()
+                self._idf[key] = value
+        return value
 
     def add_scores(self, scores: np.ndarray, field: str, term: str, weight: float = 1.0) -> None:
         """Add ``weight`` × BM25(term in field) to ``scores`` in place."""
@@ -215,7 +241,9 @@ class Ranker:
         if not len(ids):
             return
         lengths = self.lengths(field)
-        avg = float(lengths.mean()) or 1.0
+        avg = self._average.get(field)
+        if avg is None:
+            avg = self._average[field] = float(lengths.mean()) or 1.0
         norm = self.k1 * (1 - self.b + self.b * lengths[ids] / avg)
         scores[ids] += (weight * self.idf(field, term)) * tf * (self.k1 + 1) / (tf + norm)
 
@@ -225,6 +253,51 @@ class Ranker:
         for field, term, weight in terms:
             self.add_scores(scores, field, term, weight)
         return scores
+
+    def chain_evidence(self, runs: Iterable[list[str]], candidates: np.ndarray) -> np.ndarray:
+        """Per document among ``candidates``: the summed idf of every stretch of ``CHAIN_MIN`` or more
+        consecutive syllables of ``runs`` (folded query syllables, in typed order) whose adjacent
+        pairs the document all holds.
+
+        A stretch of n syllables counts once per length from ``CHAIN_MIN`` to n,
+        so longer shared stretches weigh more.  Only the pair postings are read
+        (the scoring has already read them): no positions.
+        """
+        evidence = np.zeros(self.size, dtype=np.float32)
+        docs = np.flatnonzero(candidates)
+        if not len(docs):
+            return evidence
+        for run in (list(r) for r in runs if len(r) >= CHAIN_MIN):
+            # held[i]: which docs hold every pair of run[i:i + n], for n = 2, 3, ...
+            held = [_holding(self.docs_with(CHAIN_FIELD, a + JOINER + b), docs) for a, b in zip(run, run[1:])]
+            idf = [self.idf(CHAIN_FIELD, term) for term in run]
+            n = 2
+            while len(held) > 1:
+                n += 1
+                held = [a & b for a, b in zip(held, held[1:])]
+                if not any(h.any() for h in held):
+                    break
+                if n >= CHAIN_MIN:
+                    for i, h in enumerate(held):
+                        if h.any():
+                            evidence[docs[h]] += sum(idf[i:i + n])
+        return evidence
+
+    def add_chain_evidence(self, scores: np.ndarray, allowed: np.ndarray, runs: list[list[str]]) -> None:
+        """Add ``chain_weight`` x :meth:`chain_evidence` to the ``RERANK`` best ``scores`` among ``allowed``."""
+        if not self.chain_weight or not any(len(run) >= CHAIN_MIN for run in runs):
+            return
+        candidates = np.zeros(self.size, dtype=bool)
+        candidates[top(scores, allowed, RERANK)] = True
+        scores += self.chain_weight * self.chain_evidence(runs, candidates)
+
+
+def _holding(postings: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """For each of the sorted ``docs``, whether the sorted doc numbers ``postings`` hold it."""
+    if not len(postings):
+        return np.zeros(len(docs), dtype=bool)
+    at = np.minimum(np.searchsorted(postings, docs), len(postings) - 1)
+    return postings[at] == docs
 
 
 def _long_position_keys(ids: np.ndarray, counts: np.ndarray, positions: np.ndarray, offset: int,

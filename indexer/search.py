@@ -29,7 +29,7 @@ from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, doc_ids, facet_counts
 from indexer.highlight import Terms, snippet
 from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part, excluded_parts, parse,
-                                rank_terms, required_parts)
+                                chain_runs, rank_terms, required_parts)
 from indexer.ranker import Ranker, top
 from indexer.build import read_records
 from indexer.request import MAX_LIMIT, MAX_PAGE, SORTS, QueryError, SearchRequest  # noqa: F401 (the service's API)
@@ -309,6 +309,7 @@ class SearchService:
             else:
                 scores = ranker.score(rank_terms(parsed) + [("directives", n, DIRECTIVE_BOOST) for n in numbers])
                 if parsed.words or parsed.phrases:
+                    ranker.add_chain_evidence(scores, allowed, chain_runs(parsed))
                     docnums = top(scores, allowed, wanted)
                 else:  # only numbers: each record's citing documents in turn, the most cited record first
                     group = _record_groups(table, self._profiles_now()[0], [*parsed.directives, *numbers])

@@ -7,8 +7,8 @@ from corpus.store import config
 from corpus.store.document import Document
 from corpus.store.db import Store
 from indexer.build import update_index
-from indexer.queryparse import excluded_parts, parse, required_parts
-from indexer.search import SearchService
+from indexer.queryparse import excluded_parts, parse, chain_runs, required_parts
+from indexer.search import SearchRequest, SearchService
 
 
 @pytest.fixture
@@ -67,3 +67,90 @@ def test_phrase_mask_leaves_other_queries_to_whoosh(several_segments):
     _, _, ranker = several_segments
     assert ranker.phrase_mask(Q.Phrase("text", ["dân", "khéo"], slop=3)) is None
     assert ranker.phrase_mask(Q.Term("text", "dân")) is None
+
+
+# -- chain evidence: stretches of the query whose adjacent pairs a document all holds ------------------
+
+QUERY = "hòa giải viên ở cơ sở"
+IN_ORDER = "Hội nghị bàn về hòa giải viên ở cơ sở trong năm qua, với nhiều ý kiến của đại biểu các xã phường."
+# Every syllable of the query and three of its pairs (hòa giải, viên ở, cơ sở), more often and in a
+# shorter text, but never two consecutive pairs of the query.
+SCATTERED = "Hòa giải, viên ở, cơ sở. Hòa giải, viên ở, cơ sở. Hòa giải, viên ở, cơ sở."
+FILLER = ["Phong trào thi đua yêu nước ở khu dân cư.", "Tuyên truyền chính sách pháp luật cho đồng bào.",
+          "Lực lượng vũ trang giúp dân thu hoạch lúa.", "Hội nông dân tập huấn kỹ thuật chăn nuôi.",
+          "Đoàn thanh niên ra quân làm đường giao thông."]
+
+
+@pytest.fixture
+def order_service(tmp_path):
+    """Two documents with the query's syllables (one holds them in order), among unrelated ones."""
+    docs = [Document(id="in-order", title="Tin hoạt động", text=IN_ORDER),
+            Document(id="scattered", title="Tin hoạt động", text=SCATTERED)]
+    docs += [Document(id=f"other-{i}", title="Tin hoạt động", text=text) for i, text in enumerate(FILLER * 4)]
+    with Store(config.store_path(tmp_path)) as store:
+        store.upsert_many(docs)
+        update_index(store, config.index_path(tmp_path))
+    return SearchService(config.index_path(tmp_path))
+
+
+def ranked_ids(service, q):
+    return [h.id for h in service.search(SearchRequest(q=q, limit=10)).hits]
+
+
+def docnum(service, doc_id):
+    return service._docnum(service.searcher(), doc_id)
+
+
+def test_bm25_alone_prefers_the_scattered_document(order_service):
+    """The premise of the next test: without the chain evidence the denser document wins."""
+    ranker = order_service._snapshot()[2]
+    ranker.chain_weight = 0.0
+    assert ranked_ids(order_service, QUERY)[:2] == ["scattered", "in-order"]
+
+
+@pytest.mark.parametrize("q", [QUERY, "hoa giai vien o co so", "Hoà giải viên ở cơ sở?"])
+def test_document_holding_the_query_words_in_order_ranks_first(order_service, q):
+    assert ranked_ids(order_service, q)[:2] == ["in-order", "scattered"]
+
+
+def test_no_diacritics_query_ranks_like_the_accented_one(order_service):
+    accented = order_service.search(SearchRequest(q=QUERY, limit=10)).hits
+    plain = order_service.search(SearchRequest(q="hoa giai vien o co so", limit=10)).hits
+    assert [h.id for h in plain] == [h.id for h in accented]
+
+
+def test_chain_evidence_sums_the_idf_of_every_stretch_held(order_service):
+    _, table, ranker = order_service._snapshot()
+    runs = chain_runs(parse(QUERY))
+    assert runs == [["hoa", "giai", "vien", "o", "co", "so"]]
+    evidence = ranker.chain_evidence(runs, table.live)
+    idf = [ranker.idf("text_folded", s) for s in runs[0]]
+    # The in-order document holds every pair: each stretch of 3 to 6 syllables, once per length.
+    expected = sum(sum(idf[i:i + n]) for n in range(3, 7) for i in range(0, 7 - n))
+    assert evidence[docnum(order_service, "in-order")] == pytest.approx(expected, rel=1e-5)
+    assert evidence[docnum(order_service, "scattered")] == 0  # no two consecutive pairs of the query
+    assert not evidence[~table.live].any() and (evidence >= 0).all()
+    # A query of two syllables has no stretch to look for; nor does a candidate-free call.
+    assert not ranker.chain_evidence([["co", "so"]], table.live).any()
+    assert not ranker.chain_evidence(runs, np.zeros(table.size, dtype=bool)).any()
+
+
+def test_chain_evidence_is_given_to_candidates_only(order_service):
+    _, table, ranker = order_service._snapshot()
+    runs = chain_runs(parse(QUERY))
+    only_scattered = np.zeros(table.size, dtype=bool)
+    only_scattered[docnum(order_service, "scattered")] = True
+    assert not ranker.chain_evidence(runs, only_scattered).any()
+    only_in_order = np.zeros(table.size, dtype=bool)
+    only_in_order[docnum(order_service, "in-order")] = True
+    assert np.flatnonzero(ranker.chain_evidence(runs, only_in_order)).tolist() == [docnum(order_service, "in-order")]
+
+
+def test_idf_is_lucenes_from_the_term_dictionary_and_remembered(several_segments):
+    searcher, _, ranker = several_segments
+    reader = searcher.reader()
+    for field, term in (("text", "dân"), ("text_folded", "dan_van"), ("title", "absent")):
+        df = reader.doc_frequency(field, term)
+        expected = np.log(1 + (ranker.docs - df + 0.5) / (df + 0.5))
+        assert ranker.idf(field, term) == pytest.approx(expected)
+        assert ranker.idf(field, term) == pytest.approx(expected)  # the remembered value
