@@ -226,35 +226,47 @@ def province_advice(value: str, name: str) -> tuple[str | None, str | None, list
     return None, None, [(n, as_listed(n)) for n in closest_provinces(value)]
 
 
-def province_error(value: str, name: str) -> str:
+# How a province filter is refused, per language: the CLI and JSON speak English, web pages Vietnamese.
+PROVINCE_MESSAGES = {
+    "en": {
+        "merged_into": "{known} belongs to {instead} since 1/7/2025: use {instead!r} (or province {known!r}, as published)",
+        "new_only": "{known} is a province since 1/7/2025, not one of the 63 before: use province_2025 {known!r}",
+        "new_only_or": " or province {instead!r}",
+        "new_only_end": "",
+        "which_2025": "the 34 provinces since 1/7/2025", "which": "the 63 provinces before 1/7/2025",
+        "near_2025": "{n} (now {listed})", "near": "{listed} ({n} since 1/7/2025)",
+        "hint": "closest: {near}", "no_hint": "see `danvan provinces` for the list",
+        "unknown": "{shown} is not one of {which}; {hint}",
+    },
+    "vi": {
+        "merged_into": "{known} thuộc tỉnh/thành {instead} từ 1/7/2025: chọn «{instead}» "
+                       "(hoặc lọc theo tỉnh/thành khi đăng bài «{known}»).",
+        "new_only": "{known} là tỉnh/thành từ 1/7/2025: chọn «{known}» trong danh sách 34 tỉnh/thành mới",
+        "new_only_or": " hoặc «{instead}» trong danh sách trước 1/7/2025.",
+        "new_only_end": ".",
+        "which_2025": "34 tỉnh/thành từ 1/7/2025", "which": "63 tỉnh/thành trước 1/7/2025",
+        "near_2025": "{n} (nay là {listed})", "near": "{listed} (nay là {n})",
+        "hint": " Gần nhất: {near}.", "no_hint": "",
+        "unknown": "Không có «{value}» trong danh sách {which}.{hint}",
+    },
+}
+
+
+def province_error(value: str, name: str, language: str = "en") -> str:
     """Why ``value`` is not a ``name`` ("province" or "province_2025"), and what to use instead."""
+    say = PROVINCE_MESSAGES[language]
     known, instead, closest = province_advice(value, name)
     if known and name == "province_2025":
-        return f"{known} belongs to {instead} since 1/7/2025: use {instead!r} (or province {known!r}, as published)"
+        return say["merged_into"].format(known=known, instead=instead)
     if known:
-        return (f"{known} is a province since 1/7/2025, not one of the 63 before: use province_2025 {known!r}"
-                + (f" or province {instead!r}" if instead else ""))
-    which = "the 34 provinces since 1/7/2025" if name == "province_2025" else "the 63 provinces before 1/7/2025"
-    near = [n if n == listed else f"{n} (now {listed})" if name == "province_2025"
-            else f"{listed} ({n} since 1/7/2025)" for n, listed in closest]
-    hint = f"closest: {', '.join(near)}" if near else "see `danvan provinces` for the list"
-    return f"{_shown(value)} is not one of {which}; {hint}"
-
-
-def province_error_vi(value: str, name: str) -> str:
-    """:func:`province_error` in Vietnamese, for web pages."""
-    known, instead, closest = province_advice(value, name)
-    if known and name == "province_2025":
-        return (f"{known} thuộc tỉnh/thành {instead} từ 1/7/2025: chọn «{instead}» "
-                f"(hoặc lọc theo tỉnh/thành khi đăng bài «{known}»).")
-    if known:
-        return (f"{known} là tỉnh/thành từ 1/7/2025: chọn «{known}» trong danh sách 34 tỉnh/thành mới"
-                + (f" hoặc «{instead}» trong danh sách trước 1/7/2025." if instead else "."))
-    which = "34 tỉnh/thành từ 1/7/2025" if name == "province_2025" else "63 tỉnh/thành trước 1/7/2025"
-    near = [n if n == listed else f"{n} (nay là {listed})" if name == "province_2025"
-            else f"{listed} (nay là {n})" for n, listed in closest]
-    hint = f" Gần nhất: {', '.join(near)}." if near else ""
-    return f"Không có «{value}» trong danh sách {which}.{hint}"
+        return say["new_only"].format(known=known) + (say["new_only_or"].format(instead=instead) if instead
+                                                        else say["new_only_end"])
+    new = name == "province_2025"
+    near = [n if n == listed else say["near_2025" if new else "near"].format(n=n, listed=listed)
+            for n, listed in closest]
+    hint = say["hint"].format(near=", ".join(near)) if near else say["no_hint"]
+    return say["unknown"].format(shown=_shown(value), value=value, which=say["which_2025" if new else "which"],
+                                 hint=hint)
 
 
 def _canonical(name: str, value: str) -> str:
@@ -263,7 +275,7 @@ def _canonical(name: str, value: str) -> str:
     if name in ("province", "province_2025"):
         canonical = canonical_province(value)
         if canonical is None or canonical not in (PROVINCES if name == "province" else PROVINCES_2025):
-            raise QueryError(province_error(value, name), name=name, vi=province_error_vi(value, name))
+            raise QueryError(province_error(value, name), name=name, vi=province_error(value, name, "vi"))
         return canonical
     if name == "year":
         if not (value.isascii() and value.isdigit() and len(value) == 4 and int(value) in YEARS):
