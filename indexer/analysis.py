@@ -194,52 +194,75 @@ def load_segmenter() -> None:
 def segment(text: str) -> list[tuple[str, ...]]:
     """pyvi's words of ``text``: tuples of its tokens (syllables, numbers, punctuation), as written.
 
-    The same words as ``ViTokenizer.tokenize`` (a test checks it), with the
-    CRF features built once per token rather than per neighbour, and no
-    string rebuilt per token (pyvi's output grows quadratically with a
-    document's length): a fifth less time on news articles.
+    The same words as ``ViTokenizer.tokenize`` (a test checks it); see :func:`_segmented`.
+    """
+    tokens, _low, starts = _segmented(text)
+    bounds = [i for i, new in enumerate(starts) if new] + [len(tokens)]
+    return [tuple(tokens[a:b]) for a, b in zip(bounds, bounds[1:])]
+
+
+def _segmented(text: str) -> tuple[list[str], list[str], list[bool]]:
+    """pyvi's tokens of ``text``, lower-cased too, and for each whether it starts a word.
+
+    pyvi's CRF with the features ``ViTokenizer`` gives it, made faster: each
+    token's features are built once rather than per neighbour, as attribute
+    strings with the false flags left out (a flag of weight 0 adds nothing to
+    a CRF score: the same labels, a third of the attributes to convert), and
+    no string is rebuilt per token (pyvi's output grows quadratically with a
+    document's length).
     """
     vt = _pyvi()
     tokens = vt.sylabelize(text)[1]
     if not tokens:
-        return []
+        return [], [], []
     n = len(tokens)
     low = [t.lower() for t in tokens]
     upper = [t.isupper() for t in tokens]
     title = [t.istitle() for t in tokens]
-    bi = [f"{a} {b}" in vt.bi_grams for a, b in zip(low, low[1:])]
-    tri = [f"{a} {b} {c}" in vt.tri_grams for a, b, c in zip(low, low[1:], low[2:])]
-    features = []
+    bi = [f"{a} {b}" in vt.bi_grams for a, b in zip(low, low[1:])] + [False]
+    tri = [f"{a} {b} {c}" in vt.tri_grams for a, b, c in zip(low, low[1:], low[2:])] + [False, False]
+    # A token's own attributes, and those it lends its left (+1:) and right (-1:) neighbours.
+    own = [["bias", "word.lower():" + w] for w in low]
     for i in range(n):
-        f = {"bias": 1.0, "word.lower()": low[i], "word.isupper()": upper[i], "word.istitle()": title[i],
-             "word.isdigit()": tokens[i].isdigit()}
-        if i > 0:
-            f["-1:word.lower()"] = low[i - 1]
-            f["-1:word.istitle()"] = title[i - 1]
-            f["-1:word.isupper()"] = upper[i - 1]
-            f["-1:word.bi_gram()"] = bi[i - 1]
-            if i > 1:
-                f["-2:word.tri_gram()"] = tri[i - 2]
-        if i < n - 1:
-            f["+1:word.lower()"] = low[i + 1]
-            f["+1:word.istitle()"] = title[i + 1]
-            f["+1:word.isupper()"] = upper[i + 1]
-            f["+1:word.bi_gram()"] = bi[i]
-            if i < n - 2:
-                f["+2:word.tri_gram()"] = tri[i]
-        features.append(f)
-    labels = vt.model.predict_single(features)
-    out: list[list[str]] = [[tokens[0]]]
+        f = own[i]
+        if upper[i]:
+            f.append("word.isupper()")
+        if title[i]:
+            f.append("word.istitle()")
+        if tokens[i].isdigit():
+            f.append("word.isdigit()")
+    for i in range(1, n):
+        f = own[i]
+        f.append("-1:word.lower():" + low[i - 1])
+        if title[i - 1]:
+            f.append("-1:word.istitle()")
+        if upper[i - 1]:
+            f.append("-1:word.isupper()")
+        if bi[i - 1]:
+            f.append("-1:word.bi_gram()")
+        if i > 1 and tri[i - 2]:
+            f.append("-2:word.tri_gram()")
+    for i in range(n - 1):
+        f = own[i]
+        f.append("+1:word.lower():" + low[i + 1])
+        if title[i + 1]:
+            f.append("+1:word.istitle()")
+        if upper[i + 1]:
+            f.append("+1:word.isupper()")
+        if bi[i]:
+            f.append("+1:word.bi_gram()")
+        if tri[i]:
+            f.append("+2:word.tri_gram()")
+    labels = vt.model.tagger_.tag(own)
+    starts = [True] * n
     for i in range(1, n):
         tok, prev = tokens[i], tokens[i - 1]
         # pyvi's own rule for joining a token to the word before it
         if (labels[i] == "I_W" and tok not in _PUNCTUATION and prev not in _PUNCTUATION
                 and not tok[0].isdigit() and not prev[0].isdigit()
                 and not (tok[0].istitle() and not prev[0].istitle())):
-            out[-1].append(tok)
-        else:
-            out.append([tok])
-    return [tuple(word) for word in out]
+            starts[i] = False
+    return tokens, low, starts
 
 
 def word_terms(text: str) -> Counter:
@@ -251,17 +274,20 @@ def word_terms(text: str) -> Counter:
     ['chuyển_đổi', 'chuyển_đổi_số', 'cơ_sở']
     """
     found: Counter = Counter()
-    prev: tuple[str, ...] | None = None
-    for word in segment(normalize(text)):
-        sylls = tuple(s.lower() for s in word)
-        content = all(s.isalpha() for s in sylls) and JOINER.join(sylls) not in STOPWORDS
-        if not content:
+    tokens, low, starts = _segmented(normalize(text))
+    bounds = [i for i, new in enumerate(starts) if new] + [len(tokens)]
+    alpha = [w.isalpha() for w in low]
+    prev: str | None = None  # the previous word, if a content word
+    prev_len = 0
+    for a, b in zip(bounds, bounds[1:]):
+        size = b - a
+        term = low[a] if size == 1 else JOINER.join(low[a:b])
+        if not all(alpha[a:b]) or term in STOPWORDS:
             prev = None
             continue
-        term = JOINER.join(sylls)
-        if len(sylls) >= 2 and len(sylls) <= MAX_SYLLABLES and term not in BOILERPLATE:
+        if 2 <= size <= MAX_SYLLABLES and term not in BOILERPLATE:
             found[term] += 1
-        if prev is not None and (len(prev) >= 2 or len(sylls) >= 2) and len(prev) + len(sylls) <= MAX_SYLLABLES:
-            found[JOINER.join(prev + sylls)] += 1
-        prev = sylls
+        if prev is not None and (prev_len >= 2 or size >= 2) and prev_len + size <= MAX_SYLLABLES:
+            found[prev + JOINER + term] += 1
+        prev, prev_len = term, size
     return found
