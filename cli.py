@@ -186,6 +186,8 @@ def filter_options(fn):
                           "plan, guidance, report, model_story, news, unknown."),
         click.option("--period", multiple=True,
                      help="Period a document reports on (repeatable), e.g. 2022, 2022-H1, 2022-Q3, 2016-2020."),
+        click.option("--keyword", multiple=True,
+                     help="One of a document's keywords (repeatable), e.g. 'chuyển đổi số'."),
     ]):
         fn = option(fn)
     return fn
@@ -299,7 +301,7 @@ def _terminal(snippet_html: str) -> str:
 
 FACET_SHOWN = 12  # facet values printed per facet; --json has them all
 FACET_LABELS = {"province": "Tỉnh/thành", "province_2025": "Tỉnh/thành (2025)", "year": "Năm", "directive": "Văn bản",
-                "genre": "Loại", "period": "Kỳ"}
+                "genre": "Loại", "period": "Kỳ", "keyword": "Từ khóa"}
 
 
 def _print_result(result) -> None:

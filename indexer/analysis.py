@@ -13,16 +13,18 @@ drops diacritics so "dan van kheo" matches "Dân vận khéo".
 """
 from __future__ import annotations
 
+import math
 import re
 import string
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
 
 from corpus.knowledge.vietnamese import fold, normalize
-from indexer.term_rules import BOILERPLATE, MAX_SYLLABLES, STOPWORDS
+from indexer.term_rules import BOILERPLATE, KEYWORDS, MAX_SYLLABLES, STOPWORDS
 
 # A syllable is a run of letters/digits; "_" is reserved for joined terms.
 _SYLLABLE = re.compile(r"[^\W_]+")
@@ -291,3 +293,41 @@ def word_terms(text: str) -> Counter:
             found[prev + JOINER + term] += 1
         prev, prev_len = term, size
     return found
+
+
+@dataclass(frozen=True)
+class Background:
+    """How many of ``size`` sampled documents hold each word term: what a document's keywords are weighed against."""
+
+    size: int = 0
+    df: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, documents: Iterable[Mapping[str, int]]) -> "Background":
+        """The background of documents given as their :func:`word_terms`."""
+        df: Counter = Counter()
+        size = 0
+        for counts in documents:
+            df.update(counts.keys())
+            size += 1
+        return cls(size, dict(df))
+
+
+def keywords(counts: Mapping[str, int], background: Background, top: int = KEYWORDS) -> list[str]:
+    """A document's ``top`` terms (its :func:`word_terms`) by tf x idf against ``background``, as people write them.
+
+    Ties go by term, so the same text and background always give the same keywords; a term every
+    sampled document holds describes none.  With an empty background, the most frequent terms.
+
+    >>> keywords({"dân_vận": 3, "cơ_sở": 3, "chuyển_đổi_số": 1}, Background(4, {"dân_vận": 4, "cơ_sở": 1}))
+    ['cơ sở', 'chuyển đổi số']
+    """
+    size, df = background.size, background.df
+    weighted = []
+    for term, n in counts.items():
+        held = df.get(term, 0)
+        if size and held >= size:
+            continue
+        weighted.append((-n * math.log((size + 1) / (held + 1)) if size else -n, term))
+    weighted.sort()
+    return [term.replace(JOINER, " ") for _, term in weighted[:top]]

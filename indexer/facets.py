@@ -121,6 +121,8 @@ def _term_docs(reader, name: str, live: np.ndarray) -> dict[str, np.ndarray]:
     One pass over each segment's term table: looking every term up in every
     segment (``reader.postings``) cost seconds per 100,000 documents.
     """
+    if name not in reader.schema:  # an index written before the field (indexer.schema.OPTIONAL_FIELDS)
+        return {}
     fieldobj = reader.schema[name]
     found: dict[str, list[np.ndarray]] = {}
     for leaf, offset in _segments(reader):

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import sys
 from array import array
+from collections import Counter
 
 import numpy as np
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
-from indexer.analysis import ANALYZER, FOLDED_ANALYZER, terms, word_terms
+from indexer.analysis import ANALYZER, FOLDED_ANALYZER, Background, keywords, terms, word_terms
 from indexer.term_rules import MAX_STORED_TERMS, MAX_TEXT_CHARS
 
-SCHEMA_VERSION = 4  # 4: attachments (parent_id, number)
+SCHEMA_VERSION = 5  # 5: no stored text (the store holds it), keywords
 
 # Facet fields, in display order; each is one keyword per value.
-FACETS = ("province", "province_2025", "year", "directive", "genre", "period")
+FACETS = ("province", "province_2025", "year", "directive", "genre", "period", "keyword")
+# Fields an index written before them may lack and still be served (a facet of them is empty).
+OPTIONAL_FIELDS = frozenset({"keyword"})
 # A facet counted from another field: cited documents are counted by record, not by bare number.
 FACET_FIELDS = {"directive": "directive_record"}
 
@@ -86,7 +89,7 @@ def make_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         title=SyllableText(stored=True),
-        text=SyllableText(stored=True),
+        text=SyllableText(),  # not stored: the store holds it (SearchService reads it from there)
         title_folded=SyllableText(folded=True),
         text_folded=SyllableText(folded=True),
         province=ID(stored=True),
@@ -107,14 +110,17 @@ def make_schema() -> Schema:
         # candidates and keywords read them without segmenting anything at query time).
         words=KEYWORD(lowercase=False, commas=False, scorable=False),
         word_counts=COLUMN(VarBytesColumn()),
+        # The document's keywords (indexer.analysis.keywords), best first, as people write them: a facet.
+        keyword=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
         parent_id=ID(stored=True),
         number=ID(stored=True),
     )
 
 
-def to_fields(doc, records: list[str] | None = None) -> dict:
+def to_fields(doc, records: list[str] | None = None, background: Background | None = None) -> dict:
     """Whoosh field values for a :class:`corpus.store.document.Document`; ``records``: its directive record keys
-    (:mod:`indexer.records`), else each cited number stands for itself."""
+    (:mod:`indexer.records`), else each cited number stands for itself; ``background``: the document
+    frequencies its keywords are weighed against."""
     title = doc.title or ""
     return {
         "id": doc.id,
@@ -135,17 +141,27 @@ def to_fields(doc, records: list[str] | None = None) -> dict:
         "near_duplicate_of": doc.near_duplicate_of or "",
         "genre": doc.genre or "",
         "period": doc.period or "",
-        **word_fields(title, doc.text),
+        **word_fields(title, doc.text, background),
         "parent_id": doc.parent_id or "",
         "number": doc.number or "",
     }
 
 
-def word_fields(title: str, text: str) -> dict:
-    """The ``words`` and ``word_counts`` values of a document (segments it with pyvi: the slow part)."""
-    counts = word_terms(f"{title}\n{text[:MAX_TEXT_CHARS]}")
+def word_fields(title: str, text: str, background: Background | None = None) -> dict:
+    """The ``words``, ``word_counts`` and ``keyword`` values of a document (segments it with pyvi: the slow part)."""
+    counts = _word_terms(title, text)
     kept = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:MAX_STORED_TERMS]
-    return {"words": " ".join(counts), "word_counts": encode_counts(kept)}
+    return {"words": " ".join(counts), "word_counts": encode_counts(kept),
+            "keyword": ",".join(keywords(counts, background or Background()))}
+
+
+def word_terms_of(doc) -> Counter:
+    """The pyvi word terms of a Document (:func:`indexer.analysis.word_terms` of its title and opening)."""
+    return _word_terms(doc.title or "", doc.text)
+
+
+def _word_terms(title: str, text: str) -> Counter:
+    return word_terms(f"{title}\n{text[:MAX_TEXT_CHARS]}")
 
 
 def encode_counts(counts: list[tuple[str, int]]) -> bytes:

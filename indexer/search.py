@@ -21,25 +21,26 @@ from whoosh import query as Q
 
 from corpus.extract.directive_records import catalogue, directive_records
 from corpus.knowledge.directives import cited_spans
+from corpus.store.db import Store
 from corpus.store.document import YEARS
 from corpus.extract.genre import is_genre, is_period
 from corpus.knowledge.genre_rules import GENRES
-from corpus.knowledge.vietnamese import fold, key, nfc
+from corpus.knowledge.vietnamese import fold, key, nfc, normalize
 from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, doc_ids, facet_counts
 from indexer.highlight import Terms, snippet
 from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part, excluded_parts, parse,
                                 rank_terms, required_parts)
 from indexer.ranker import Ranker, top
-from indexer.build import read_records
+from indexer.build import read_records, read_store_path
 from indexer.records import UNATTRIBUTED, key_label, normalize_key, split_key
-from indexer.schema import FACETS, make_schema
+from indexer.schema import FACETS, OPTIONAL_FIELDS, make_schema
 from indexer.significant import KEYWORDS, SAMPLE, SignificantTerm, WordTerms
 from indexer.suggest import Speller, suggestion
 
 MAX_LIMIT = 100
 MAX_PAGE = 10_000
-FACET_TOP = {"directive": 30}
+FACET_TOP = {"directive": 30, "keyword": 20}  # values shown at most (keywords are many)
 SORTS = ("relevance", "date")
 MLT_TERMS = 30  # characteristic terms of a document used to find similar ones
 RECORDS_CACHED = 256  # directive numbers whose records are kept per index generation
@@ -75,6 +76,7 @@ class SearchRequest:
     directive: list[str] = field(default_factory=list)
     genre: list[str] = field(default_factory=list)
     period: list[str] = field(default_factory=list)
+    keyword: list[str] = field(default_factory=list)
     date_from: str | None = None
     date_to: str | None = None
     sort: str = "relevance"
@@ -107,6 +109,7 @@ class Hit:
     parent_id: str | None = None  # an attached file: the page linking it
     parent_title: str | None = None
     number: str | None = None  # an attached file: its own number
+    keywords: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -189,7 +192,7 @@ def _parse_date(value: str | None, name: str) -> str | None:
 OPTIONS = {
     "query": ("text", "q"), "province": ("list", "province"), "province_2025": ("list", "province_2025"),
     "year": ("list", "year"), "directive": ("list", "directive"), "genre": ("list", "genre"),
-    "period": ("list", "period"), "from": ("text", "date_from"),
+    "period": ("list", "period"), "keyword": ("list", "keyword"), "from": ("text", "date_from"),
     "to": ("text", "date_to"), "sort": ("text", "sort"), "page": ("int", "page"), "limit": ("int", "limit"),
 }
 OLD_OPTION_NAMES = {"date_from": "from", "date_to": "to"}  # as in the web's URLs and --json "filters"
@@ -320,6 +323,7 @@ def validate(req: SearchRequest) -> SearchRequest:
         if not is_period(value):
             raise QueryError(f"period must be like 2022, 2022-H1, 2022-Q3, 2022-9M or 2016-2020, not {_shown(value)}",
                              name="period")
+    req.keyword = list(dict.fromkeys(_keyword(value) for value in req.keyword))
     req.date_from = _parse_date(req.date_from, "from")
     req.date_to = _parse_date(req.date_to, "to")
     if req.date_from and req.date_to and req.date_from > req.date_to:
@@ -327,15 +331,30 @@ def validate(req: SearchRequest) -> SearchRequest:
     return req
 
 
-class SearchService:
-    """Searches one index directory; safe to share between threads."""
+def _keyword(value: str) -> str:
+    """A keyword as the index holds it: lower case, one tone placement, words apart ("Chuyển_đổi  số" ->
+    "chuyển đổi số")."""
+    if len(value) > 200:
+        raise QueryError(f"a keyword is a few words, not {_shown(value)}", name="keyword")
+    return " ".join(normalize(value).lower().replace(JOINER, " ").split())
 
-    def __init__(self, index_dir: str | Path) -> None:
+
+class SearchService:
+    """Searches one index directory; safe to share between threads.
+
+    The index holds no texts: snippets, document pages and similar documents
+    read them from the corpus store the index was built from (``store_path``
+    overrides it), a page of hits in one query.
+    """
+
+    def __init__(self, index_dir: str | Path, store_path: str | Path | None = None) -> None:
         self.index_dir = Path(index_dir)
         if not windex.exists_in(str(self.index_dir)):
             raise IndexMissing(f"no index in {self.index_dir}: run `danvan index` first")
         self.ix = windex.open_dir(str(self.index_dir))
-        missing = sorted(set(make_schema().names()) - set(self.ix.schema.names()))
+        self.store_path = Path(store_path) if store_path is not None else read_store_path(self.index_dir)
+        # An index from before keywords is still served (no keyword facet) until `danvan index` rebuilds it.
+        missing = sorted(set(make_schema().names()) - set(self.ix.schema.names()) - OPTIONAL_FIELDS)
         if missing:
             raise IndexOutdated(f"the index in {self.index_dir} was built by an older danvan (it lacks "
                                f"{', '.join(missing)}): run `danvan index` to rebuild it")
@@ -518,15 +537,13 @@ class SearchService:
                                                      group[candidates]))[:wanted]]
         terms = highlight_terms(parsed)
 
-        def hit(docnum) -> Hit:
-            score = float(scores[docnum]) if scores is not None else None
-            made = _hit(searcher.stored_fields(int(docnum)), score, terms)
+        shown = docnums[first:first + req.limit]
+        hits = self._hits(searcher, shown, [float(scores[d]) if scores is not None else None for d in shown], terms)
+        for made in hits:
             if made.parent_id:
                 parent = self._docnum(searcher, made.parent_id)
                 made.parent_title = searcher.stored_fields(parent).get("title") if parent is not None else None
-            return made
-
-        result = SearchResult(request=req, total=total, hits=[hit(d) for d in docnums[first:first + req.limit]],
+        result = SearchResult(request=req, total=total, hits=hits,
                               facets=facets, numbers=list(dict.fromkeys([*parsed.directives, *numbers])))
         if significant and len(docnums):
             query = [(fold(w),) for w in parsed.words] + [tuple(fold(s) for s in p) for p in parsed.phrases]
@@ -539,6 +556,32 @@ class SearchService:
             words, docnums_kept = self.word_terms(ranker), docnums[:keep]
             result.ranked_keywords = lambda i: words.keywords(int(docnums_kept[i]))
         return result
+
+    def _hits(self, searcher, docnums, scores: list[float | None], terms: Terms) -> list[Hit]:
+        """Hits for ``docnums``, their snippets from texts read in one query."""
+        stored = [searcher.stored_fields(int(d)) for d in docnums]
+        return [_hit(fields, score, terms, text) for fields, score, text in zip(stored, scores, self.texts(stored))]
+
+    def _store(self) -> Store | None:
+        """This thread's connection to the store holding the texts; None when there is none."""
+        if self.store_path is None or not self.store_path.is_file():
+            return None
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = self._local.store = Store(self.store_path)
+        return store
+
+    def texts(self, stored: list[Mapping[str, Any]]) -> list[str]:
+        """The text of each document given by its stored fields, from the store in one query per 500 ids ("" for
+        a document gone from it); an index written before texts left it holds them in its stored fields."""
+        wanted = [fields["id"] for fields in stored if "text" not in fields]
+        store = self._store() if wanted else None
+        found = {doc["id"]: doc["text"] or "" for doc in store.fields(wanted, ("id", "text"))} if store else {}
+        return [fields["text"] if "text" in fields else found.get(fields["id"], "") for fields in stored]
+
+    def _with_texts(self, stored: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Stored fields as dicts, each with its "text" (see :meth:`texts`)."""
+        return [{**fields, "text": text} for fields, text in zip(stored, self.texts(stored))]
 
     def _doc_ids(self, table: FacetTable, ranker: Ranker) -> np.ndarray:
         """Ids by doc number in the generation of ``table``: read at its first export, then kept."""
@@ -623,8 +666,8 @@ class SearchService:
         docnum = self._docnum(searcher, doc_id)
         if docnum is None:
             return []
-        return [_hit(searcher.stored_fields(n), None, Terms())
-                for n in sorted(self._copies(searcher, ranker, docnum, doc_id)) if table.live[n]]
+        copies = [n for n in sorted(self._copies(searcher, ranker, docnum, doc_id)) if table.live[n]]
+        return self._hits(searcher, copies, [None] * len(copies), Terms())
 
     def similar(self, doc_id: str, limit: int = 10) -> list[Hit]:
         """Documents most like this one (precedents), near-duplicates excluded.
@@ -638,7 +681,7 @@ class SearchService:
             return []
         stored = searcher.stored_fields(docnum)
         # Cited numbers are evidence by record, not by their syllables: two records of one number share none.
-        text = _without_numbers(f"{stored.get('title') or ''}\n{stored.get('text') or ''}")
+        text = _without_numbers(f"{stored.get('title') or ''}\n{self.texts([stored])[0]}")
         counts = Counter(t.text for t in ANALYZER(text) if not t.text.replace(JOINER, "").isdigit())
         # A term found in no other document says nothing about similarity, and
         # one found in most says little: keep those in between, weighted by tf x idf.
@@ -656,8 +699,8 @@ class SearchService:
         allowed = table.live & (scores > 0)
         allowed[docnum] = False
         allowed[list(self._copies(searcher, ranker, docnum, doc_id))] = False
-        return [_hit(searcher.stored_fields(int(n)), float(scores[n]), Terms())
-                for n in top(scores, allowed, limit)]
+        found = top(scores, allowed, limit)
+        return self._hits(searcher, found, [float(scores[n]) for n in found], Terms())
 
     def directive_catalogue(self) -> dict[str, dict[str, Any]]:
         """Records of every cited number (:func:`corpus.extract.directive_records.catalogue`), kept per index generation."""
@@ -667,7 +710,8 @@ class SearchService:
             cached = self._catalogue
         if cached is not None and cached[0] == gen:
             return cached[1]
-        found = catalogue(dict(d) for d in searcher.all_stored_fields() if d.get("directive"))
+        citing = [d for d in searcher.all_stored_fields() if d.get("directive")]
+        found = catalogue(self._with_texts(citing))
         with self._lock:
             self._catalogue = (gen, found)
         return found
@@ -692,7 +736,8 @@ class SearchService:
     def citing(self, number: str) -> list[dict[str, Any]]:
         """Stored fields of every live document citing the canonical ``number``."""
         searcher, table, ranker = self._snapshot()
-        return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("directive", number) if table.live[n]]
+        return self._with_texts([searcher.stored_fields(int(n)) for n in ranker.docs_with("directive", number)
+                                 if table.live[n]])
 
     def keywords(self, doc_id: str, top: int = KEYWORDS) -> list[str]:
         """The document's ``top`` pyvi words by tf x idf (see :mod:`indexer.significant`); [] if unknown."""
@@ -713,9 +758,9 @@ class SearchService:
         return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("number", number) if table.live[n]]
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
-        """Stored fields of one document, or None."""
+        """Stored fields of one document with its text, or None."""
         stored = self.searcher().document(id=doc_id)
-        return dict(stored) if stored else None
+        return self._with_texts([stored])[0] if stored else None
 
 
 def _record_keys(table: FacetTable, values: list[str]) -> list[str]:
@@ -755,8 +800,7 @@ def highlight_terms(parsed: ParsedQuery) -> Terms:
     return Terms.of(parsed.words, parsed.phrases)
 
 
-def _hit(hit: dict, score: float | None, terms: Terms) -> Hit:
-    text = hit.get("text", "")
+def _hit(hit: Mapping[str, Any], score: float | None, terms: Terms, text: str) -> Hit:
     return Hit(
         id=hit["id"],
         title=hit.get("title") or "",
@@ -774,6 +818,7 @@ def _hit(hit: dict, score: float | None, terms: Terms) -> Hit:
         period=hit.get("period") or None,
         parent_id=hit.get("parent_id") or None,
         number=hit.get("number") or None,
+        keywords=[k for k in (hit.get("keyword") or "").split(",") if k],
     )
 
 

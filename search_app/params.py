@@ -56,6 +56,7 @@ class SearchParams:
     directive: tuple[str, ...] = ()
     genre: tuple[str, ...] = ()
     period: tuple[str, ...] = ()
+    keyword: tuple[str, ...] = ()
     date_from: str | None = None
     date_to: str | None = None
     sort: str = "relevance"
@@ -122,6 +123,7 @@ class SearchParams:
             directive=tuple(_known("directive", values("directive"))),
             genre=tuple(_known("genre", values("genre"))),
             period=tuple(_known("period", values("period"))),
+            keyword=tuple(values("keyword")),
             date_from=dates["date_from"],
             date_to=dates["date_to"],
             sort=sort,
@@ -136,7 +138,7 @@ class SearchParams:
         return SearchRequest(
             q=self.q, province=list(self.province), province_2025=list(self.province_2025),
             year=list(self.year), directive=list(self.directive), genre=list(self.genre),
-            period=list(self.period), date_from=self.date_from,
+            period=list(self.period), keyword=list(self.keyword), date_from=self.date_from,
             date_to=self.date_to, sort=self.sort, page=self.page, limit=self.limit,
         )
 

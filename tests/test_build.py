@@ -184,6 +184,7 @@ def test_a_segment_job_leaves_no_garbage_for_the_next_job(tmp_path, make_mini_do
     """Workers run without the cyclic collector; a job must not leave its writer in a cycle."""
     import gc
 
+    from indexer.analysis import Background
     from indexer.build import _segment_job
     from indexer.schema import make_schema
 
@@ -194,7 +195,7 @@ def test_a_segment_job_leaves_no_garbage_for_the_next_job(tmp_path, make_mini_do
     windex.create_in(str(tmp_path / "index"), make_schema())
     gc.collect()
     try:
-        segment, count = _segment_job((str(tmp_path / "store.db"), str(tmp_path / "index"), ids, {}))
+        segment, count = _segment_job((str(tmp_path / "store.db"), str(tmp_path / "index"), ids, {}, Background()))
         assert count == len(ids) and segment.doc_count() == len(ids)
         assert gc.collect() < 100
     finally:

@@ -153,7 +153,7 @@ def test_json_shape(mini_service):
     assert {"query", "total", "hits", "facets"} <= data.keys()
     assert set(data["hits"][0]) >= {"id", "title", "url", "published", "province", "province_2025",
                                     "directives", "score", "snippet"}
-    assert set(data["facets"]) == {"province", "province_2025", "year", "directive", "genre", "period"}
+    assert set(data["facets"]) == {"province", "province_2025", "year", "directive", "genre", "period", "keyword"}
     assert all({"value", "count"} <= v.keys() for values in data["facets"].values() for v in values)
 
 
