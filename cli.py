@@ -141,7 +141,8 @@ def _update_index(store: Store, home: Path, *, rebuild: bool = False, procs: int
 
 
 def _index_summary(report) -> str:
-    return (f"index {'built' if report.rebuilt else 'updated'}: {report.added} added, "
+    return ((f"{report.reason}: rebuilt it from the store\n" if report.reason else "")
+            + f"index {'built' if report.rebuilt else 'updated'}: {report.added} added, "
             f"{report.updated} updated, {report.deleted} deleted, {report.unchanged} unchanged"
             + (f"; {report.reattributed} rewritten because a directive number they cite now means another record"
                if report.reattributed else ""))

@@ -65,6 +65,7 @@ class IndexReport:
     unchanged: int = 0
     rebuilt: bool = False
     reattributed: int = 0  # unchanged documents rewritten because a citation of theirs now means another record
+    reason: str = ""  # why a rebuild was needed, when the user did not ask for it (an index from an older danvan)
 
     @property
     def changed(self) -> int:
@@ -151,13 +152,21 @@ def _clear_leftovers(index_dir: Path) -> None:
             shutil.rmtree(leftover)
 
 
-def _needs_rebuild(index_dir: Path, rebuild: bool) -> bool:
-    """True when the index is missing, outdated (other schema version, or a field it lacks), unfinished or
-    ``rebuild``."""
-    stamps_ok = (index_dir / STAMPS_FILE).exists() and _read_stamps(index_dir) != {}
-    if rebuild or not (windex.exists_in(str(index_dir)) and stamps_ok):
-        return True
-    return bool(set(make_schema().names()) - set(windex.open_dir(str(index_dir)).schema.names()))
+def _needs_rebuild(index_dir: Path, rebuild: bool) -> str | None:
+    """Why the index must be rebuilt: "" when it is missing, unfinished or ``rebuild``, a sentence when an older
+    danvan wrote it (another schema version, or a field it lacks); None when it can be updated."""
+    if rebuild or not windex.exists_in(str(index_dir)):
+        return ""
+    try:
+        version = json.loads((index_dir / STAMPS_FILE).read_text("utf-8")).get("schema_version")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    older = f"the index was written by an older danvan (index format {version}, now {SCHEMA_VERSION})"
+    if version != SCHEMA_VERSION:
+        return older
+    if _read_stamps(index_dir) == {}:
+        return ""
+    return older if set(make_schema().names()) - set(windex.open_dir(str(index_dir)).schema.names()) else None
 
 
 @contextmanager
@@ -293,7 +302,8 @@ def update_index(store: Store, index_dir: str | Path, *, rebuild: bool = False,
     """
     index_dir = Path(index_dir)
     _restore(index_dir)
-    if _needs_rebuild(index_dir, rebuild):
+    reason = _needs_rebuild(index_dir, rebuild)
+    if reason is not None:
         with _locked(index_dir):
             _clear_leftovers(index_dir)
             new, _ = _siblings(index_dir)
@@ -303,6 +313,7 @@ def update_index(store: Store, index_dir: str | Path, *, rebuild: bool = False,
                 _swap_in(new, index_dir)
             finally:
                 shutil.rmtree(new, ignore_errors=True)
+        report.reason = reason
         return report
     return _write(store, windex.open_dir(str(index_dir)), index_dir, False, progress, on_start, procs)
 

@@ -200,3 +200,65 @@ def test_a_segment_job_leaves_no_garbage_for_the_next_job(tmp_path, make_mini_do
         assert gc.collect() < 100
     finally:
         gc.enable()
+
+
+def test_a_new_index_stores_no_text(mini_home):
+    """The store holds the texts; the index keeps what ranking, phrases and highlighting need, not a copy."""
+    from tests.conftest import MINI
+
+    ix = windex.open_dir(str(config.index_path(mini_home)))
+    assert not ix.schema["text"].stored
+    with ix.searcher() as searcher:
+        assert all("text" not in fields for fields in searcher.all_stored_fields())
+    index_bytes = b"".join(p.read_bytes() for p in config.index_path(mini_home).rglob("*") if p.is_file())
+    for *_, text, _published, _province, _p25, _directives in MINI:
+        sentence = text.split(",")[0].encode("utf-8")  # a run of words no term or stored field holds whole
+        assert len(sentence) > 30 and sentence not in index_bytes
+
+
+def test_an_index_from_an_older_danvan_is_served_then_rebuilt_by_danvan_index(mini_home):
+    """An index written before texts left it (text stored, no keyword field, format 4) still answers, with
+    snippets from its own stored texts and no keyword facet; `danvan index` rebuilds it and says why."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from indexer.build import STAMPS_FILE
+    from indexer.schema import SyllableText, make_schema, to_fields
+    from tests.conftest import ROOT
+
+    index_dir = config.index_path(mini_home)
+    for path in index_dir.iterdir():
+        path.unlink()
+    schema = make_schema()
+    schema.remove("keyword")
+    schema.remove("text")
+    schema.add("text", SyllableText(stored=True))
+    ix = windex.create_in(str(index_dir), schema)
+    writer = ix.writer()
+    with Store(config.store_path(mini_home)) as store:
+        for doc in store:
+            fields = to_fields(doc)
+            del fields["keyword"]
+            writer.add_document(**fields)
+        stamps = store.stamps()
+    writer.commit()
+    (index_dir / STAMPS_FILE).write_text(json.dumps({"schema_version": 4, "stamps": stamps, "records": {}}), "utf-8")
+    (mini_home / config.STORE_NAME).rename(mini_home / "elsewhere.db")  # the old index finds texts in itself
+
+    result = SearchService(index_dir).search(SearchRequest(q="dân vận khéo"))
+    assert result.hits[0].id == "d1" and "<mark>" in result.hits[0].snippet
+    assert result.facets["keyword"] == [] and result.hits[0].keywords == []
+    assert SearchService(index_dir).search(SearchRequest(q="dân vận", keyword=["dân vận"])).total == 0
+
+    (mini_home / "elsewhere.db").rename(mini_home / config.STORE_NAME)
+    run = subprocess.run([sys.executable, "-m", "cli", "index", "--data-dir", str(mini_home)], cwd=ROOT,
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0, run.stderr
+    assert "written by an older danvan (index format 4, now" in run.stdout and "rebuilt it from the store" in run.stdout
+    assert "index built: 6 added" in run.stdout
+    rebuilt = windex.open_dir(str(index_dir))
+    assert "keyword" in rebuilt.schema and not rebuilt.schema["text"].stored
+    again = SearchService(index_dir).search(SearchRequest(q="dân vận khéo"))
+    assert again.hits[0].id == "d1" and "<mark>" in again.hits[0].snippet
