@@ -301,16 +301,22 @@ class Background:
 
     size: int = 0
     df: Mapping[str, int] = field(default_factory=dict)
+    # The sampled documents' word terms by id, while a build runs: not segmented twice.
+    known: Mapping[str, Mapping[str, int]] = field(default_factory=dict, compare=False)
 
     @classmethod
-    def of(cls, documents: Iterable[Mapping[str, int]]) -> "Background":
-        """The background of documents given as their :func:`word_terms`."""
+    def of(cls, documents: Iterable[tuple[str, Mapping[str, int]]]) -> "Background":
+        """The background of documents given as (id, :func:`word_terms`)."""
         df: Counter = Counter()
-        size = 0
-        for counts in documents:
+        known = {}
+        for doc_id, counts in documents:
             df.update(counts.keys())
-            size += 1
-        return cls(size, dict(df))
+            known[doc_id] = counts
+        return cls(len(known), dict(df), known)
+
+    def only(self, ids: Iterable[str]) -> "Background":
+        """This background knowing the word terms of ``ids`` only (what one worker's documents need)."""
+        return Background(self.size, self.df, {i: self.known[i] for i in ids if i in self.known})
 
 
 def keywords(counts: Mapping[str, int], background: Background, top: int = KEYWORDS) -> list[str]:

@@ -263,7 +263,7 @@ def _write_segments(store: Store, index_dir: Path, ids: list[str], procs: int,
     """
     load_segmenter()  # once here, shared by the forked workers, not loaded by each
     chunks = _chunks(ids, store.text_sizes(), procs, _segment_chars(procs))
-    jobs = [(str(store.path), str(index_dir), chunk, {i: keys[i] for i in chunk if i in keys}, background)
+    jobs = [(str(store.path), str(index_dir), chunk, {i: keys[i] for i in chunk if i in keys}, background.only(chunk))
             for chunk in chunks]
     segments = []
     done = 0
@@ -421,7 +421,7 @@ def _background(store: Store, index_dir: Path, fresh: bool, ids: list[str]) -> B
     ids = sorted(ids)
     step = max(1, -(-len(ids) // BACKGROUND_DOCS))
     load_segmenter()
-    background = Background.of(word_terms_of(doc) for doc in store.documents(ids[::step]))
+    background = Background.of((doc.id, word_terms_of(doc)) for doc in store.documents(ids[::step]))
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps({"size": background.size, "df": background.df}, ensure_ascii=False), "utf-8")
     os.replace(tmp, path)

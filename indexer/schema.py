@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from array import array
 from collections import Counter
+from collections.abc import Mapping
 
 import numpy as np
 from whoosh.columns import VarBytesColumn
@@ -141,15 +142,17 @@ def to_fields(doc, records: list[str] | None = None, background: Background | No
         "near_duplicate_of": doc.near_duplicate_of or "",
         "genre": doc.genre or "",
         "period": doc.period or "",
-        **word_fields(title, doc.text, background),
+        **word_fields(title, doc.text, background, background.known.get(doc.id) if background else None),
         "parent_id": doc.parent_id or "",
         "number": doc.number or "",
     }
 
 
-def word_fields(title: str, text: str, background: Background | None = None) -> dict:
-    """The ``words``, ``word_counts`` and ``keyword`` values of a document (segments it with pyvi: the slow part)."""
-    counts = _word_terms(title, text)
+def word_fields(title: str, text: str, background: Background | None = None,
+                counts: Mapping[str, int] | None = None) -> dict:
+    """The ``words``, ``word_counts`` and ``keyword`` values of a document (segments it with pyvi, the slow part,
+    unless its ``counts`` are known)."""
+    counts = _word_terms(title, text) if counts is None else counts
     kept = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:MAX_STORED_TERMS]
     return {"words": " ".join(counts), "word_counts": encode_counts(kept),
             "keyword": ",".join(keywords(counts, background or Background()))}

@@ -54,7 +54,7 @@ def _answers(service: SearchService) -> dict:
             result = service.search(SearchRequest(q=q, limit=20, **filters))
             out[q, str(filters)] = (
                 result.total,
-                sorted((h.id, h.score, h.snippet) for h in result.hits),
+                sorted((h.id, h.score, h.snippet, tuple(h.keywords)) for h in result.hits),
                 {name: sorted((v.value, v.count) for v in values) for name, values in result.facets.items()},
             )
     return out
