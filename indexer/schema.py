@@ -25,6 +25,10 @@ SCHEMA_VERSION = 5  # 5: no stored text (the store holds it), keywords
 FACETS = ("province", "province_2025", "year", "directive", "genre", "period", "keyword")
 # Fields an index written before them may lack and still be served (a facet of them is empty).
 OPTIONAL_FIELDS = frozenset({"keyword"})
+# Facets of many values (one document's own words): a value fewer documents hold is not listed (filtering on
+# it still works), and equal counts go in term order, not Vietnamese alphabetical order (collating 100,000s of
+# values when an index opens would cost seconds).
+FACET_MIN_DOCS = {"keyword": 2}
 # A facet counted from another field: cited documents are counted by record, not by bare number.
 FACET_FIELDS = {"directive": "directive_record"}
 

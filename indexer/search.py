@@ -34,7 +34,7 @@ from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part,
 from indexer.ranker import Ranker, top
 from indexer.build import read_records, read_store_path
 from indexer.records import UNATTRIBUTED, key_label, normalize_key, split_key
-from indexer.schema import FACETS, OPTIONAL_FIELDS, make_schema
+from indexer.schema import FACET_FIELDS, FACETS, OPTIONAL_FIELDS, make_schema
 from indexer.significant import KEYWORDS, SAMPLE, SignificantTerm, WordTerms
 from indexer.suggest import Speller, suggestion
 
@@ -420,7 +420,7 @@ class SearchService:
             req.sort = "date"  # nothing to rank by: the list is newest first, and the result says so
         searcher, table, ranker = self._snapshot()
 
-        filters = {name: table.value_mask(name, _record_keys(table, values) if name == "directive" else values)
+        filters = {name: _value_mask(table, ranker, name, _record_keys(table, values) if name == "directive" else values)
                    for name, values in req.filters().items()}
         if req.date_from or req.date_to:
             filters["date"] = table.date_mask(req.date_from, req.date_to)
@@ -462,7 +462,7 @@ class SearchService:
         searcher, table, ranker = self._snapshot()
         allowed = table.live.copy()
         for name, values in req.filters().items():
-            allowed &= table.value_mask(name, values)
+            allowed &= _value_mask(table, ranker, name, values)
         if req.date_from or req.date_to:
             allowed &= table.date_mask(req.date_from, req.date_to)
         return table, allowed, [self._matches(searcher, table, ranker, q)[0] & allowed for q in queries]
@@ -518,6 +518,7 @@ class SearchService:
         total = int(allowed.sum())
         facets = facet_counts(table, matches, filters, req.filters(), FACET_TOP)
         _count_numbers(table, facets["directive"], matches, filters)
+        _count_unlisted(table, ranker, facets["keyword"], matches, filters)
         first = (req.page - 1) * req.limit
         wanted = max(first + req.limit, keep, SAMPLE if significant else 0)
         docnums, scores = np.zeros(0, dtype=np.int64), None
@@ -767,6 +768,29 @@ def _record_keys(table: FacetTable, values: list[str]) -> list[str]:
     """Record keys a directive filter selects: a record's own key, or every record of a bare number."""
     numbers = {v for v in values if split_key(v)[1] is None}
     return [*values, *(k for k in table.postings["directive"] if k not in values and split_key(k)[0] in numbers)]
+
+
+def _value_mask(table: FacetTable, ranker: Ranker, name: str, values: list[str]) -> np.ndarray:
+    """Live documents holding any of ``values`` in facet ``name``, a value the table does not list included
+    (see :data:`indexer.schema.FACET_MIN_DOCS`)."""
+    mask = table.value_mask(name, values)
+    for value in values:
+        if value not in table.postings[name] and name in ranker.reader.schema:
+            mask[ranker.docs_with(FACET_FIELDS.get(name, name), value)] = True
+    return mask & table.live
+
+
+def _count_unlisted(table: FacetTable, ranker: Ranker, values: list[FacetValue], matches: np.ndarray,
+                    filters: dict[str, np.ndarray]) -> None:
+    """A selected keyword the table does not list counts the matching documents holding it (under the other
+    filters, as the facet counts)."""
+    for value in values:
+        if value.selected and value.value not in table.postings["keyword"]:
+            within = matches & _value_mask(table, ranker, "keyword", [value.value])
+            for other, mask in filters.items():
+                if other != "keyword":
+                    within &= mask
+            value.count = int(within.sum())
 
 
 def _count_numbers(table: FacetTable, values: list[FacetValue], matches: np.ndarray,

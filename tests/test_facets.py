@@ -155,3 +155,20 @@ def test_keywords_are_a_facet_and_a_filter_on_the_cli_and_the_web(mini_home):
     doc = client.get(f"/doc/{sorted(holding)[0]}.json").get_json()
     assert chosen.value in doc["document"]["keywords"]
     assert any("keyword=" in link["url"] for link in doc["keyword_links"])
+
+
+def test_a_keyword_of_one_document_is_not_listed_but_filters_and_counts(mini_service):
+    """The keyword facet lists values two documents or more hold; any keyword still filters, counted."""
+    from indexer.search import SearchRequest
+
+    hits = mini_service.search(SearchRequest(q="", limit=100)).hits
+    listed = {v.value for v in mini_service.search(SearchRequest(q="")).facets["keyword"]}
+    holders: dict[str, set[str]] = {}
+    for hit in hits:
+        for k in hit.keywords:
+            holders.setdefault(k, set()).add(hit.id)
+    assert listed == {k for k, ids in holders.items() if len(ids) >= 2}
+    single = sorted(k for k, ids in holders.items() if len(ids) == 1)[0]
+    result = mini_service.search(SearchRequest(q="", keyword=[single]))
+    assert {h.id for h in result.hits} == holders[single]
+    assert [(v.value, v.count, v.selected) for v in result.facets["keyword"] if v.value == single] == [(single, 1, True)]
