@@ -808,11 +808,17 @@ def serve(host: str, port: int, threads: int, workers: int, base_url: str | None
     # DEBUG pinned off: FLASK_DEBUG in the environment must not turn a public server into a debug one.
     settings = {"DANVAN_HOME": str(home), "DEBUG": False, "DANVAN_BASE_URL": base_url}
     try:
-        run_server(lambda: create_app(settings), host, port, threads, workers)
+        run_server(lambda: _warmed(create_app(settings)), host, port, threads, workers)
     except OSError as exc:  # port taken, address not on this machine
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     except WorkersFailing as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _warmed(app):
+    """``app`` with its query service open and its per-index data read: a server's first query does not wait."""
+    app.extensions["danvan"].warm()
+    return app
 
 
 if __name__ == "__main__":

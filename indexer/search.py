@@ -28,7 +28,7 @@ from corpus.knowledge.genre_rules import GENRES
 from corpus.knowledge.vietnamese import fold, key, nfc, normalize
 from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, doc_ids, facet_counts
-from indexer.highlight import Terms, snippet
+from indexer.highlight import Terms, prepare_snippets, snippet
 from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part, excluded_parts, parse,
                                 rank_terms, required_parts)
 from indexer.ranker import Ranker, top
@@ -367,6 +367,15 @@ class SearchService:
         self._records: dict[tuple[int, str], dict[str, Any]] = {}  # (generation, number) -> records, oldest first
         # (generation, record key -> profile, subject syllable -> keys of the records whose subject holds it)
         self._profiles: tuple[int, dict[str, dict[str, Any]], dict[str, set[str]]] | None = None
+
+    def warm(self) -> None:
+        """Read now what every search needs (facet table, ranker, stored terms, directive records), so that the
+        first query after a server starts does not wait for it; the rest is read as queries need it."""
+        validate(SearchRequest())  # loads the province tables
+        prepare_snippets()
+        _searcher, _table, ranker = self._snapshot()
+        self.word_terms(ranker)
+        self._profiles_now()
 
     def searcher(self):
         """This thread's searcher, reopened if the index changed."""

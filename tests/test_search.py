@@ -217,3 +217,25 @@ def test_snippets_and_pages_read_their_text_from_the_store(mini_home, tmp_path_f
         store.delete("d6")
     gone = service.search(SearchRequest(q="nhà tạm")).hits
     assert [h.id for h in gone] == ["d6"] and gone[0].snippet == ""
+
+
+def test_a_warmed_service_answers_its_first_query_without_reading_per_index_data(mini_home, monkeypatch):
+    """What `danvan serve` reads at start (facet table, ranker, stored terms, records, snippet tables) is not
+    read again by the first query."""
+    import indexer.facets
+    import indexer.search
+    from corpus.store import config
+    from indexer.search import SearchService
+
+    service = SearchService(config.index_path(mini_home))
+    service.warm()
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("read again by the first query")
+
+    monkeypatch.setattr(indexer.search, "FacetTable", not_again)
+    monkeypatch.setattr(indexer.search, "WordTerms", not_again)
+    monkeypatch.setattr(indexer.search, "read_records", not_again)
+    monkeypatch.setattr(indexer.facets, "FacetTable", not_again)
+    result = service.search(SearchRequest(q="dân vận", province=["Hà Giang"]))
+    assert result.total and "<mark>" in result.hits[0].snippet
