@@ -115,8 +115,9 @@ def make_schema() -> Schema:
         # candidates and keywords read them without segmenting anything at query time).
         words=KEYWORD(lowercase=False, commas=False, scorable=False),
         word_counts=COLUMN(VarBytesColumn()),
-        # The document's keywords (indexer.analysis.keywords), best first, as people write them: a facet.
-        keyword=KEYWORD(stored=True, commas=True, lowercase=False, scorable=False),
+        # The document's keywords (indexer.analysis.keywords), best first, as people write them: a facet, and a
+        # column (an export reads a row's keywords without unpickling its stored fields).
+        keyword=KEYWORD(commas=True, lowercase=False, scorable=False, sortable=True),
         parent_id=ID(stored=True),
         number=ID(stored=True),
     )

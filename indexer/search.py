@@ -548,7 +548,8 @@ class SearchService:
         terms = highlight_terms(parsed)
 
         shown = docnums[first:first + req.limit]
-        hits = self._hits(searcher, shown, [float(scores[d]) if scores is not None else None for d in shown], terms)
+        hits = self._hits(searcher, ranker, shown, [float(scores[d]) if scores is not None else None for d in shown],
+                          terms)
         for made in hits:
             if made.parent_id:
                 parent = self._docnum(searcher, made.parent_id)
@@ -567,10 +568,12 @@ class SearchService:
             result.ranked_keywords = lambda i: words.keywords(int(docnums_kept[i]))
         return result
 
-    def _hits(self, searcher, docnums, scores: list[float | None], terms: Terms) -> list[Hit]:
+    def _hits(self, searcher, ranker: Ranker, docnums, scores: list[float | None], terms: Terms) -> list[Hit]:
         """Hits for ``docnums``, their snippets from texts read in one query."""
         stored = [searcher.stored_fields(int(d)) for d in docnums]
-        return [_hit(fields, score, terms, text) for fields, score, text in zip(stored, scores, self.texts(stored))]
+        words = self.word_terms(ranker)
+        return [_hit(fields, score, terms, text, words.keywords(int(d)))
+                for d, fields, score, text in zip(docnums, stored, scores, self.texts(stored))]
 
     def _store(self) -> Store | None:
         """This thread's connection to the store holding the texts; None when there is none."""
@@ -677,7 +680,7 @@ class SearchService:
         if docnum is None:
             return []
         copies = [n for n in sorted(self._copies(searcher, ranker, docnum, doc_id)) if table.live[n]]
-        return self._hits(searcher, copies, [None] * len(copies), Terms())
+        return self._hits(searcher, ranker, copies, [None] * len(copies), Terms())
 
     def similar(self, doc_id: str, limit: int = 10) -> list[Hit]:
         """Documents most like this one (precedents), near-duplicates excluded.
@@ -710,7 +713,7 @@ class SearchService:
         allowed[docnum] = False
         allowed[list(self._copies(searcher, ranker, docnum, doc_id))] = False
         found = top(scores, allowed, limit)
-        return self._hits(searcher, found, [float(scores[n]) for n in found], Terms())
+        return self._hits(searcher, ranker, found, [float(scores[n]) for n in found], Terms())
 
     def directive_catalogue(self) -> dict[str, dict[str, Any]]:
         """Records of every cited number (:func:`corpus.extract.directive_records.catalogue`), kept per index generation."""
@@ -833,7 +836,7 @@ def highlight_terms(parsed: ParsedQuery) -> Terms:
     return Terms.of(parsed.words, parsed.phrases)
 
 
-def _hit(hit: Mapping[str, Any], score: float | None, terms: Terms, text: str) -> Hit:
+def _hit(hit: Mapping[str, Any], score: float | None, terms: Terms, text: str, keywords: list[str]) -> Hit:
     return Hit(
         id=hit["id"],
         title=hit.get("title") or "",
@@ -851,7 +854,7 @@ def _hit(hit: Mapping[str, Any], score: float | None, terms: Terms, text: str) -
         period=hit.get("period") or None,
         parent_id=hit.get("parent_id") or None,
         number=hit.get("number") or None,
-        keywords=[k for k in (hit.get("keyword") or "").split(",") if k],
+        keywords=keywords,
     )
 
 

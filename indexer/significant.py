@@ -86,15 +86,17 @@ class WordTerms:
         self.ranker = ranker
         with ranker.io:
             leaves = [(leaf, offset) for leaf, offset in ranker.reader.leaf_readers() if leaf.doc_count_all()]
-            self._columns = [leaf.column_reader("word_counts") if leaf.has_column("word_counts") else None
-                             for leaf, _ in leaves]
+            self._columns = {name: [leaf.column_reader(name, translate=False)
+                                    if name in leaf.schema and leaf.has_column(name) else None
+                                    for leaf, _ in leaves]
+                             for name in ("word_counts", "keyword")}
         self._offsets = np.array([offset for _, offset in leaves], dtype=np.int64)
         self._df: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def _value(self, docnum: int) -> bytes:
+    def _value(self, docnum: int, name: str = "word_counts") -> bytes:
         i = int(np.searchsorted(self._offsets, docnum, side="right")) - 1
-        column = self._columns[i] if i >= 0 else None
+        column = self._columns[name][i] if i >= 0 else None
         if column is None:
             return b""
         with self.ranker.io:  # a column reads its file with seek() + read()
@@ -161,6 +163,5 @@ class WordTerms:
 
     def keywords(self, docnum: int, top: int = KEYWORDS) -> list[str]:
         """The document's first ``top`` keywords, as the index workers chose them (none in an index from before)."""
-        with self.ranker.io:
-            value = self.ranker.reader.stored_fields(docnum).get("keyword") or ""
+        value = self._value(docnum, "keyword").decode("utf-8")
         return [k for k in value.split(",") if k][:top]
