@@ -72,6 +72,7 @@ class Server:
         self.proc = subprocess.Popen(
             [*_danvan(), "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(home)],
             cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},  # this checkout's code, whichever one installed the script
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
