@@ -152,7 +152,8 @@ def _update_index(store: Store, home: Path, *, rebuild: bool = False, procs: int
 
 
 def _index_summary(report) -> str:
-    return (f"index {'built' if report.rebuilt else 'updated'}: {report.added} added, "
+    return ((f"{report.reason}: rebuilt it from the store\n" if report.reason else "")
+            + f"index {'built' if report.rebuilt else 'updated'}: {report.added} added, "
             f"{report.updated} updated, {report.deleted} deleted, {report.unchanged} unchanged"
             + (f"; {report.reattributed} rewritten because a directive number they cite now means another record"
                if report.reattributed else ""))
@@ -197,6 +198,8 @@ def filter_options(fn):
                           "plan, guidance, report, model_story, news, unknown."),
         click.option("--period", multiple=True,
                      help="Period a document reports on (repeatable), e.g. 2022, 2022-H1, 2022-Q3, 2016-2020."),
+        click.option("--keyword", multiple=True,
+                     help="One of a document's keywords (repeatable), e.g. 'chuyển đổi số'."),
     ]):
         fn = option(fn)
     return fn
@@ -298,7 +301,7 @@ def _terminal(snippet_html: str) -> str:
 
 FACET_SHOWN = 12  # facet values printed per facet; --json has them all
 FACET_LABELS = {"province": "Tỉnh/thành", "province_2025": "Tỉnh/thành (2025)", "year": "Năm", "directive": "Văn bản",
-                "genre": "Loại", "period": "Kỳ"}
+                "genre": "Loại", "period": "Kỳ", "keyword": "Từ khóa"}
 
 
 def _print_result(result) -> None:
@@ -804,11 +807,17 @@ def serve(host: str, port: int, threads: int, workers: int, base_url: str | None
     # DEBUG pinned off: FLASK_DEBUG in the environment must not turn a public server into a debug one.
     settings = {"DANVAN_HOME": str(home), "DEBUG": False, "DANVAN_BASE_URL": base_url}
     try:
-        run_server(lambda: create_app(settings), host, port, threads, workers)
+        run_server(lambda: _warmed(create_app(settings)), host, port, threads, workers)
     except OSError as exc:  # port taken, address not on this machine
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     except WorkersFailing as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def _warmed(app):
+    """``app`` with its query service open and its per-index data read: a server's first query does not wait."""
+    app.extensions["danvan"].warm()
+    return app
 
 
 if __name__ == "__main__":

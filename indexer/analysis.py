@@ -13,16 +13,18 @@ drops diacritics so "dan van kheo" matches "Dân vận khéo".
 """
 from __future__ import annotations
 
+import math
 import re
 import string
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
 
 from corpus.knowledge.vietnamese import fold, normalize
-from indexer.term_rules import BOILERPLATE, MAX_SYLLABLES, STOPWORDS
+from indexer.term_rules import BOILERPLATE, KEYWORDS, MAX_SYLLABLES, STOPWORDS
 
 # A syllable is a run of letters/digits; "_" is reserved for joined terms.
 _SYLLABLE = re.compile(r"[^\W_]+")
@@ -182,52 +184,75 @@ def load_segmenter() -> None:
 def segment(text: str) -> list[tuple[str, ...]]:
     """pyvi's words of ``text``: tuples of its tokens (syllables, numbers, punctuation), as written.
 
-    The same words as ``ViTokenizer.tokenize`` (a test checks it), with the
-    CRF features built once per token rather than per neighbour, and no
-    string rebuilt per token (pyvi's output grows quadratically with a
-    document's length): a fifth less time on news articles.
+    The same words as ``ViTokenizer.tokenize`` (a test checks it); see :func:`_segmented`.
+    """
+    tokens, _low, starts = _segmented(text)
+    bounds = [i for i, new in enumerate(starts) if new] + [len(tokens)]
+    return [tuple(tokens[a:b]) for a, b in zip(bounds, bounds[1:])]
+
+
+def _segmented(text: str) -> tuple[list[str], list[str], list[bool]]:
+    """pyvi's tokens of ``text``, lower-cased too, and for each whether it starts a word.
+
+    pyvi's CRF with the features ``ViTokenizer`` gives it, made faster: each
+    token's features are built once rather than per neighbour, as attribute
+    strings with the false flags left out (a flag of weight 0 adds nothing to
+    a CRF score: the same labels, a third of the attributes to convert), and
+    no string is rebuilt per token (pyvi's output grows quadratically with a
+    document's length).
     """
     vt = _pyvi()
     tokens = vt.sylabelize(text)[1]
     if not tokens:
-        return []
+        return [], [], []
     n = len(tokens)
     low = [t.lower() for t in tokens]
     upper = [t.isupper() for t in tokens]
     title = [t.istitle() for t in tokens]
-    bi = [f"{a} {b}" in vt.bi_grams for a, b in zip(low, low[1:])]
-    tri = [f"{a} {b} {c}" in vt.tri_grams for a, b, c in zip(low, low[1:], low[2:])]
-    features = []
+    bi = [f"{a} {b}" in vt.bi_grams for a, b in zip(low, low[1:])] + [False]
+    tri = [f"{a} {b} {c}" in vt.tri_grams for a, b, c in zip(low, low[1:], low[2:])] + [False, False]
+    # A token's own attributes, and those it lends its left (+1:) and right (-1:) neighbours.
+    own = [["bias", "word.lower():" + w] for w in low]
     for i in range(n):
-        f = {"bias": 1.0, "word.lower()": low[i], "word.isupper()": upper[i], "word.istitle()": title[i],
-             "word.isdigit()": tokens[i].isdigit()}
-        if i > 0:
-            f["-1:word.lower()"] = low[i - 1]
-            f["-1:word.istitle()"] = title[i - 1]
-            f["-1:word.isupper()"] = upper[i - 1]
-            f["-1:word.bi_gram()"] = bi[i - 1]
-            if i > 1:
-                f["-2:word.tri_gram()"] = tri[i - 2]
-        if i < n - 1:
-            f["+1:word.lower()"] = low[i + 1]
-            f["+1:word.istitle()"] = title[i + 1]
-            f["+1:word.isupper()"] = upper[i + 1]
-            f["+1:word.bi_gram()"] = bi[i]
-            if i < n - 2:
-                f["+2:word.tri_gram()"] = tri[i]
-        features.append(f)
-    labels = vt.model.predict_single(features)
-    out: list[list[str]] = [[tokens[0]]]
+        f = own[i]
+        if upper[i]:
+            f.append("word.isupper()")
+        if title[i]:
+            f.append("word.istitle()")
+        if tokens[i].isdigit():
+            f.append("word.isdigit()")
+    for i in range(1, n):
+        f = own[i]
+        f.append("-1:word.lower():" + low[i - 1])
+        if title[i - 1]:
+            f.append("-1:word.istitle()")
+        if upper[i - 1]:
+            f.append("-1:word.isupper()")
+        if bi[i - 1]:
+            f.append("-1:word.bi_gram()")
+        if i > 1 and tri[i - 2]:
+            f.append("-2:word.tri_gram()")
+    for i in range(n - 1):
+        f = own[i]
+        f.append("+1:word.lower():" + low[i + 1])
+        if title[i + 1]:
+            f.append("+1:word.istitle()")
+        if upper[i + 1]:
+            f.append("+1:word.isupper()")
+        if bi[i]:
+            f.append("+1:word.bi_gram()")
+        if tri[i]:
+            f.append("+2:word.tri_gram()")
+    labels = vt.model.tagger_.tag(own)
+    starts = [True] * n
     for i in range(1, n):
         tok, prev = tokens[i], tokens[i - 1]
         # pyvi's own rule for joining a token to the word before it
         if (labels[i] == "I_W" and tok not in _PUNCTUATION and prev not in _PUNCTUATION
                 and not tok[0].isdigit() and not prev[0].isdigit()
                 and not (tok[0].istitle() and not prev[0].istitle())):
-            out[-1].append(tok)
-        else:
-            out.append([tok])
-    return [tuple(word) for word in out]
+            starts[i] = False
+    return tokens, low, starts
 
 
 def word_terms(text: str) -> Counter:
@@ -239,17 +264,64 @@ def word_terms(text: str) -> Counter:
     ['chuyển_đổi', 'chuyển_đổi_số', 'cơ_sở']
     """
     found: Counter = Counter()
-    prev: tuple[str, ...] | None = None
-    for word in segment(normalize(text)):
-        sylls = tuple(s.lower() for s in word)
-        content = all(s.isalpha() for s in sylls) and JOINER.join(sylls) not in STOPWORDS
-        if not content:
+    tokens, low, starts = _segmented(normalize(text))
+    bounds = [i for i, new in enumerate(starts) if new] + [len(tokens)]
+    alpha = [w.isalpha() for w in low]
+    prev: str | None = None  # the previous word, if a content word
+    prev_len = 0
+    for a, b in zip(bounds, bounds[1:]):
+        size = b - a
+        term = low[a] if size == 1 else JOINER.join(low[a:b])
+        if not all(alpha[a:b]) or term in STOPWORDS:
             prev = None
             continue
-        term = JOINER.join(sylls)
-        if len(sylls) >= 2 and len(sylls) <= MAX_SYLLABLES and term not in BOILERPLATE:
+        if 2 <= size <= MAX_SYLLABLES and term not in BOILERPLATE:
             found[term] += 1
-        if prev is not None and (len(prev) >= 2 or len(sylls) >= 2) and len(prev) + len(sylls) <= MAX_SYLLABLES:
-            found[JOINER.join(prev + sylls)] += 1
-        prev = sylls
+        if prev is not None and (prev_len >= 2 or size >= 2) and prev_len + size <= MAX_SYLLABLES:
+            found[prev + JOINER + term] += 1
+        prev, prev_len = term, size
     return found
+
+
+@dataclass(frozen=True)
+class Background:
+    """How many of ``size`` sampled documents hold each word term: what a document's keywords are weighed against."""
+
+    size: int = 0
+    df: Mapping[str, int] = field(default_factory=dict)
+    # The sampled documents' word terms by id, while a build runs: not segmented twice.
+    known: Mapping[str, Mapping[str, int]] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def of(cls, documents: Iterable[tuple[str, Mapping[str, int]]]) -> "Background":
+        """The background of documents given as (id, :func:`word_terms`)."""
+        df: Counter = Counter()
+        known = {}
+        for doc_id, counts in documents:
+            df.update(counts.keys())
+            known[doc_id] = counts
+        return cls(len(known), dict(df), known)
+
+    def only(self, ids: Iterable[str]) -> "Background":
+        """This background knowing the word terms of ``ids`` only (what one worker's documents need)."""
+        return Background(self.size, self.df, {i: self.known[i] for i in ids if i in self.known})
+
+
+def keywords(counts: Mapping[str, int], background: Background, top: int = KEYWORDS) -> list[str]:
+    """A document's ``top`` terms (its :func:`word_terms`) by tf x idf against ``background``, as people write them.
+
+    Ties go by term, so the same text and background always give the same keywords; a term every
+    sampled document holds describes none.  With an empty background, the most frequent terms.
+
+    >>> keywords({"dân_vận": 3, "cơ_sở": 3, "chuyển_đổi_số": 1}, Background(4, {"dân_vận": 4, "cơ_sở": 1}))
+    ['cơ sở', 'chuyển đổi số']
+    """
+    size, df = background.size, background.df
+    weighted = []
+    for term, n in counts.items():
+        held = df.get(term, 0)
+        if size and held >= size:
+            continue
+        weighted.append((-n * math.log((size + 1) / (held + 1)) if size else -n, term))
+    weighted.sort()
+    return [term.replace(JOINER, " ") for _, term in weighted[:top]]

@@ -33,11 +33,13 @@ from corpus.store.workers import die_with_parent
 from corpus.store.db import Store
 from corpus.extract.directive_records import from_citations, join_citations, read_citations
 from indexer.records import attribution, document_keys, split_key
-from indexer.analysis import load_segmenter
-from indexer.schema import SCHEMA_VERSION, listed, make_schema, to_fields
+from indexer.analysis import Background, load_segmenter
+from indexer.schema import SCHEMA_VERSION, listed, make_schema, to_fields, word_terms_of
+from indexer.term_rules import BACKGROUND_DOCS
 from indexer.segments import FastSegmentWriter, write_segment
 
 STAMPS_FILE = "danvan-stamps.json"
+BACKGROUND_FILE = "danvan-keywords.json"  # the document frequencies keywords are weighed against
 PARALLEL_MIN_DOCS = 2_000  # below this, worker start-up costs more than it saves
 # Worker memory per character of text in its segment (measured on news
 # articles: 4.0 GB for 60M characters).  Segments are as big as a third of
@@ -63,6 +65,7 @@ class IndexReport:
     unchanged: int = 0
     rebuilt: bool = False
     reattributed: int = 0  # unchanged documents rewritten because a citation of theirs now means another record
+    reason: str = ""  # why a rebuild was needed, when the user did not ask for it (an index from an older danvan)
 
     @property
     def changed(self) -> int:
@@ -108,11 +111,23 @@ def read_records(index_dir: str | Path) -> dict[str, dict]:
     return data.get("records", {}) if data.get("schema_version") == SCHEMA_VERSION else {}
 
 
+def read_store_path(index_dir: str | Path) -> Path | None:
+    """The corpus store the index was built from (it holds the texts the index does not), as last committed."""
+    try:
+        data = json.loads((Path(index_dir) / STAMPS_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    store = data.get("store")
+    return Path(index_dir) / store if isinstance(store, str) and store else None
+
+
 def _write_stamps(index_dir: Path, stamps: dict, suffix: str = "", generation: int | None = None,
-                  records: dict | None = None) -> Path:
+                  records: dict | None = None, store: Path | None = None) -> Path:
     tmp = index_dir / (STAMPS_FILE + ".tmp")
+    # The store relative to the index: a data directory moved or copied whole still finds its texts.
+    where = os.path.relpath(Path(store).resolve(), index_dir.resolve()) if store is not None else None
     tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION, "stamps": stamps, "generation": generation,
-                               "records": records or {}}, ensure_ascii=False), "utf-8")
+                               "records": records or {}, "store": where}, ensure_ascii=False), "utf-8")
     target = index_dir / (STAMPS_FILE + suffix)
     os.replace(tmp, target)
     return target
@@ -137,13 +152,21 @@ def _clear_leftovers(index_dir: Path) -> None:
             shutil.rmtree(leftover)
 
 
-def _needs_rebuild(index_dir: Path, rebuild: bool) -> bool:
-    """True when the index is missing, outdated (other schema version, or a field it lacks), unfinished or
-    ``rebuild``."""
-    stamps_ok = (index_dir / STAMPS_FILE).exists() and _read_stamps(index_dir) != {}
-    if rebuild or not (windex.exists_in(str(index_dir)) and stamps_ok):
-        return True
-    return bool(set(make_schema().names()) - set(windex.open_dir(str(index_dir)).schema.names()))
+def _needs_rebuild(index_dir: Path, rebuild: bool) -> str | None:
+    """Why the index must be rebuilt: "" when it is missing, unfinished or ``rebuild``, a sentence when an older
+    danvan wrote it (another schema version, or a field it lacks); None when it can be updated."""
+    if rebuild or not windex.exists_in(str(index_dir)):
+        return ""
+    try:
+        version = json.loads((index_dir / STAMPS_FILE).read_text("utf-8")).get("schema_version")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    older = f"the index was written by an older danvan (index format {version}, now {SCHEMA_VERSION})"
+    if version != SCHEMA_VERSION:
+        return older
+    if _read_stamps(index_dir) == {}:
+        return ""
+    return older if set(make_schema().names()) - set(windex.open_dir(str(index_dir)).schema.names()) else None
 
 
 @contextmanager
@@ -211,15 +234,15 @@ def _chunks(ids: list[str], sizes: dict[str, int], procs: int, most: int) -> lis
     return [chunk for chunk in chunks if chunk]
 
 
-def _segment_job(job: tuple[str, str, list[str], dict[str, list[str]]]):
+def _segment_job(job: tuple[str, str, list[str], dict[str, list[str]], Background]):
     """Worker: write one segment from the store's documents ``ids`` (``keys``: their directive record keys)."""
-    store_path, index_dir, ids, keys = job
+    store_path, index_dir, ids, keys, background = job
     # A worker builds up millions of postings that live until the segment is
     # written; the cyclic collector would walk them over and over.
     gc.disable()
     store = Store(store_path)
     try:
-        docs = (to_fields(doc, keys.get(doc.id)) for doc in store.documents(ids))
+        docs = (to_fields(doc, keys.get(doc.id), background) for doc in store.documents(ids))
         return write_segment(windex.open_dir(index_dir), docs), len(ids)
     finally:
         store.close()
@@ -229,7 +252,8 @@ def _segment_job(job: tuple[str, str, list[str], dict[str, list[str]]]):
 
 
 def _write_segments(store: Store, index_dir: Path, ids: list[str], procs: int,
-                    progress: Callable[[int], None] | None, keys: dict[str, list[str]]) -> list:
+                    progress: Callable[[int], None] | None, keys: dict[str, list[str]],
+                    background: Background) -> list:
     """Write ``ids`` as new segments of the index in ``index_dir``, ``procs`` at a time.
 
     The segments are returned in ``ids`` order (so docnums follow it) for the
@@ -239,7 +263,8 @@ def _write_segments(store: Store, index_dir: Path, ids: list[str], procs: int,
     """
     load_segmenter()  # once here, shared by the forked workers, not loaded by each
     chunks = _chunks(ids, store.text_sizes(), procs, _segment_chars(procs))
-    jobs = [(str(store.path), str(index_dir), chunk, {i: keys[i] for i in chunk if i in keys}) for chunk in chunks]
+    jobs = [(str(store.path), str(index_dir), chunk, {i: keys[i] for i in chunk if i in keys}, background.only(chunk))
+            for chunk in chunks]
     segments = []
     done = 0
     # A pool that fails when a worker dies (out of memory, killed): a
@@ -277,7 +302,8 @@ def update_index(store: Store, index_dir: str | Path, *, rebuild: bool = False,
     """
     index_dir = Path(index_dir)
     _restore(index_dir)
-    if _needs_rebuild(index_dir, rebuild):
+    reason = _needs_rebuild(index_dir, rebuild)
+    if reason is not None:
         with _locked(index_dir):
             _clear_leftovers(index_dir)
             new, _ = _siblings(index_dir)
@@ -287,6 +313,7 @@ def update_index(store: Store, index_dir: str | Path, *, rebuild: bool = False,
                 _swap_in(new, index_dir)
             finally:
                 shutil.rmtree(new, ignore_errors=True)
+        report.reason = reason
         return report
     return _write(store, windex.open_dir(str(index_dir)), index_dir, False, progress, on_start, procs)
 
@@ -376,6 +403,27 @@ def _attribution(store: Store, ix: windex.Index, index_dir: Path, fresh: bool, t
     return keys, records, moved
 
 
+def _background(store: Store, index_dir: Path, fresh: bool, ids: list[str]) -> Background:
+    """The document frequencies this index weighs keywords against: sampled from the store at a rebuild (every
+    k-th of its documents by id, :data:`BACKGROUND_DOCS` at most) and kept beside the index, so a document
+    gets the same keywords whenever it is written until the next rebuild."""
+    path = index_dir / BACKGROUND_FILE
+    if not fresh:
+        try:
+            data = json.loads(path.read_text("utf-8"))
+            return Background(int(data["size"]), {str(k): int(v) for k, v in data["df"].items()})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass  # an index from before keywords, or a damaged file: sample again
+    ids = sorted(ids)
+    step = max(1, -(-len(ids) // BACKGROUND_DOCS))
+    load_segmenter()
+    background = Background.of((doc.id, word_terms_of(doc)) for doc in store.documents(ids[::step]))
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps({"size": background.size, "df": background.df}, ensure_ascii=False), "utf-8")
+    os.replace(tmp, path)
+    return background
+
+
 def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
            progress: Callable[[int], None] | None, on_start: Callable[[int], None] | None,
            procs: int | None) -> IndexReport:
@@ -398,6 +446,7 @@ def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
     report.unchanged = len(current) - len(to_write)
     keys, records, reattributed = _attribution(store, ix, index_dir, fresh, to_write, to_delete, procs)
     report.reattributed = len(reattributed)
+    background = _background(store, index_dir, fresh, list(current)) if to_write or reattributed else Background()
     try:
         if on_start:
             on_start(len(to_write))
@@ -412,18 +461,18 @@ def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
             if not fresh:  # every id, not only those the stamps list: never two copies of a document
                 for doc_id in to_write:
                     writer.delete_by_term("id", doc_id)
-            writer.add_segments(_write_segments(store, index_dir, to_write, procs, progress, keys))
+            writer.add_segments(_write_segments(store, index_dir, to_write, procs, progress, keys, background))
         else:
             for n, doc in enumerate(store.documents(to_write), 1):
                 if fresh:
-                    writer.add_document(**to_fields(doc, keys.get(doc.id)))
+                    writer.add_document(**to_fields(doc, keys.get(doc.id), background))
                 else:
-                    writer.update_document(**to_fields(doc, keys.get(doc.id)))
+                    writer.update_document(**to_fields(doc, keys.get(doc.id), background))
                 if progress:
                     progress(n)
         # Stamps for the generation this commit creates, so that a kill
         # between the commit and the line after it costs nothing (see _read_stamps).
-        pending = _write_stamps(index_dir, current, PENDING, ix.latest_generation() + 1, records)
+        pending = _write_stamps(index_dir, current, PENDING, ix.latest_generation() + 1, records, store.path)
         writer.commit()
     except BaseException:
         if not writer.is_closed:

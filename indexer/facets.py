@@ -14,7 +14,7 @@ import numpy as np
 from corpus.knowledge.vietnamese import collation_key
 from indexer import whoosh_internals
 from indexer.ranker import read_all
-from indexer.schema import FACET_FIELDS, FACETS
+from indexer.schema import FACET_FIELDS, FACET_MIN_DOCS, FACETS
 
 
 @dataclass
@@ -55,10 +55,11 @@ class FacetTable:
         self._pair_docs: dict[str, np.ndarray] = {}
         self._pair_codes: dict[str, np.ndarray] = {}
         for name in FACETS:
-            values = _term_docs(reader, FACET_FIELDS.get(name, name), self.live)
+            values = _term_docs(reader, FACET_FIELDS.get(name, name), self.live, FACET_MIN_DOCS.get(name, 1))
             self.postings[name] = values
             self._values[name] = list(values)
-            self._order[name] = {v: i for i, v in enumerate(sorted(values, key=collation_key))}
+            in_order = values if name in FACET_MIN_DOCS else sorted(values, key=collation_key)
+            self._order[name] = {v: i for i, v in enumerate(in_order)}
             lists = list(values.values())
             self._pair_docs[name] = np.concatenate(lists) if lists else np.zeros(0, dtype=np.int64)
             self._pair_codes[name] = np.repeat(np.arange(len(lists), dtype=np.int32), [len(ids) for ids in lists])
@@ -115,20 +116,27 @@ def _segments(reader):
     return [(leaf, offset) for leaf, offset in reader.leaf_readers() if leaf.doc_count_all()]
 
 
-def _term_docs(reader, name: str, live: np.ndarray) -> dict[str, np.ndarray]:
-    """Every non-empty term of field ``name`` with its ``live`` doc numbers, in term order.
+def _term_docs(reader, name: str, live: np.ndarray, min_docs: int = 1) -> dict[str, np.ndarray]:
+    """Every non-empty term of field ``name`` held by ``min_docs`` documents or more (deleted ones included),
+    with its ``live`` doc numbers, in term order.
 
     One pass over each segment's term table: looking every term up in every
     segment (``reader.postings``) cost seconds per 100,000 documents.
     """
+    if name not in reader.schema:  # an index written before the field (indexer.schema.OPTIONAL_FIELDS)
+        return {}
     fieldobj = reader.schema[name]
     found: dict[str, list[np.ndarray]] = {}
-    for leaf, offset in _segments(reader):
-        for tbytes, terminfo in leaf.iter_field(name):  # the term table in order, one pass
-            if not tbytes:
-                continue
-            ids = read_all(whoosh_internals.postings(leaf, name, terminfo))[0] + offset
-            found.setdefault(fieldobj.from_bytes(tbytes), []).append(ids[live[ids]])
+    infos = [(leaf, offset, tbytes, terminfo) for leaf, offset in _segments(reader)
+             for tbytes, terminfo in leaf.iter_field(name) if tbytes]  # each term table in order, one pass
+    if min_docs > 1:  # the documents of a term in every segment, before reading any postings
+        held: dict[bytes, int] = {}
+        for _leaf, _offset, tbytes, terminfo in infos:
+            held[tbytes] = held.get(tbytes, 0) + terminfo.doc_frequency()
+        infos = [info for info in infos if held[info[2]] >= min_docs]
+    for leaf, offset, tbytes, terminfo in infos:
+        ids = read_all(whoosh_internals.postings(leaf, name, terminfo))[0] + offset
+        found.setdefault(fieldobj.from_bytes(tbytes), []).append(ids[live[ids]])
     return {term: np.concatenate(parts) for term, parts in sorted(found.items())}
 
 

@@ -152,6 +152,11 @@ def _fold_table() -> dict[int, str]:
     return table
 
 
+def prepare_snippets() -> None:
+    """Build what snippets use once per process (the folding table), before the first query needs it."""
+    _fold_table()
+
+
 def mark(text: str, found: list[tuple[int, int]], start: int = 0, end: int | None = None) -> str:
     """HTML for ``text[start:end]`` with the spans in ``found`` wrapped in <mark>."""
     end = len(text) if end is None else end

@@ -17,7 +17,7 @@ service, trends, exports and the directive pages take the request as it is.
 Traceback (most recent call last):
 ...
 indexer.request.QueryError: unknown parameter 'provnce' (did you mean 'province'?); accepted: q, province, \
-province_2025, year, directive, genre, period, date_from, date_to, sort, page, limit
+province_2025, year, directive, genre, period, keyword, date_from, date_to, sort, page, limit
 """
 from __future__ import annotations
 
@@ -33,7 +33,9 @@ from corpus.extract.genre import is_genre, is_period
 from corpus.knowledge.genre_rules import GENRES
 from corpus.knowledge.provinces import (PROVINCES, PROVINCES_2025, as_pre_2025, canonical_province,
                                         closest_provinces, to_2025)
+from corpus.knowledge.vietnamese import normalize
 from corpus.store.document import YEARS
+from indexer.analysis import JOINER
 from indexer.records import normalize_key
 from indexer.schema import FACETS
 
@@ -80,6 +82,7 @@ class SearchRequest:
     directive: tuple[str, ...] = ()
     genre: tuple[str, ...] = ()
     period: tuple[str, ...] = ()
+    keyword: tuple[str, ...] = ()
     date_from: str | None = None
     date_to: str | None = None
     sort: str = "relevance"
@@ -173,7 +176,7 @@ PARAMETERS = tuple(f.name for f in fields(SearchRequest))
 OPTIONS = {
     "query": ("text", "q"), "province": ("list", "province"), "province_2025": ("list", "province_2025"),
     "year": ("list", "year"), "directive": ("list", "directive"), "genre": ("list", "genre"),
-    "period": ("list", "period"), "from": ("text", "date_from"),
+    "period": ("list", "period"), "keyword": ("list", "keyword"), "from": ("text", "date_from"),
     "to": ("text", "date_to"), "sort": ("text", "sort"), "page": ("int", "page"), "limit": ("int", "limit"),
 }
 OPTION_NAMES = {field_name: option for option, (_kind, field_name) in OPTIONS.items()}
@@ -294,6 +297,9 @@ def _canonical(name: str, value: str) -> str:
     if name == "genre" and not is_genre(value):
         raise QueryError(f"genre must be one of: {', '.join(GENRES)}, not {_shown(value)}", name="genre",
                          vi=f"«{value[:60]}» không phải là loại tài liệu; chọn một trong: {', '.join(GENRES)}.")
+    if name == "keyword":
+        # As the index holds it: lower case, one tone placement, words apart ("Chuyển_đổi  số" -> "chuyển đổi số").
+        return " ".join(normalize(value).lower().replace(JOINER, " ").split())
     if name == "period" and not is_period(value):
         raise QueryError(f"period must be like 2022, 2022-H1, 2022-Q3, 2022-9M or 2016-2020, not {_shown(value)}",
                          name="period",

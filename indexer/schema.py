@@ -8,19 +8,28 @@ from __future__ import annotations
 
 import sys
 from array import array
+from collections import Counter
+from collections.abc import Mapping
 
 import numpy as np
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
-from indexer.analysis import ANALYZER, FOLDED_ANALYZER, terms, word_terms
+from indexer.analysis import ANALYZER, FOLDED_ANALYZER, Background, keywords, terms, word_terms
 from indexer.term_rules import MAX_STORED_TERMS, MAX_TEXT_CHARS
 
-SCHEMA_VERSION = 5  # 4: attachments (parent_id, number); 5: the field "directive" named "directives"
+SCHEMA_VERSION = 6  # 4: attachments (parent_id, number); 5: the field "directive" named "directives";
+                    # 6: no stored text (the store holds it), keywords
 
 # Facet fields, in display order; each is one keyword per value.
-FACETS = ("province", "province_2025", "year", "directive", "genre", "period")
+FACETS = ("province", "province_2025", "year", "directive", "genre", "period", "keyword")
+# Fields an index written before them may lack and still be served (a facet of them is empty).
+OPTIONAL_FIELDS = frozenset({"keyword"})
+# Facets of many values (one document's own words): a value fewer documents hold is not listed (filtering on
+# it still works), and equal counts go in term order, not Vietnamese alphabetical order (collating 100,000s of
+# values when an index opens would cost seconds).
+FACET_MIN_DOCS = {"keyword": 2}
 # A facet counted from another field: cited documents are counted by record, not by bare number.
 FACET_FIELDS = {"directive": "directive_record"}
 
@@ -86,7 +95,7 @@ def make_schema() -> Schema:
     return Schema(
         id=ID(stored=True, unique=True),
         title=SyllableText(stored=True),
-        text=SyllableText(stored=True),
+        text=SyllableText(),  # not stored: the store holds it (SearchService reads it from there)
         title_folded=SyllableText(folded=True),
         text_folded=SyllableText(folded=True),
         province=ID(stored=True),
@@ -107,14 +116,18 @@ def make_schema() -> Schema:
         # candidates and keywords read them without segmenting anything at query time).
         words=KEYWORD(lowercase=False, commas=False, scorable=False),
         word_counts=COLUMN(VarBytesColumn()),
+        # The document's keywords (indexer.analysis.keywords), best first, as people write them: a facet, and a
+        # column (an export reads a row's keywords without unpickling its stored fields).
+        keyword=KEYWORD(commas=True, lowercase=False, scorable=False, sortable=True),
         parent_id=ID(stored=True),
         number=ID(stored=True),
     )
 
 
-def to_fields(doc, records: list[str] | None = None) -> dict:
+def to_fields(doc, records: list[str] | None = None, background: Background | None = None) -> dict:
     """Whoosh field values for a :class:`corpus.store.document.Document`; ``records``: its directive record keys
-    (:mod:`indexer.records`), else each cited number stands for itself."""
+    (:mod:`indexer.records`), else each cited number stands for itself; ``background``: the document
+    frequencies its keywords are weighed against."""
     title = doc.title or ""
     return {
         "id": doc.id,
@@ -135,7 +148,7 @@ def to_fields(doc, records: list[str] | None = None) -> dict:
         "near_duplicate_of": doc.near_duplicate_of or "",
         "genre": doc.genre or "",
         "period": doc.period or "",
-        **word_fields(title, doc.text),
+        **word_fields(title, doc.text, background, background.known.get(doc.id) if background else None),
         "parent_id": doc.parent_id or "",
         "number": doc.number or "",
     }
@@ -150,11 +163,23 @@ def listed(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
 
-def word_fields(title: str, text: str) -> dict:
-    """The ``words`` and ``word_counts`` values of a document (segments it with pyvi: the slow part)."""
-    counts = word_terms(f"{title}\n{text[:MAX_TEXT_CHARS]}")
+def word_fields(title: str, text: str, background: Background | None = None,
+                counts: Mapping[str, int] | None = None) -> dict:
+    """The ``words``, ``word_counts`` and ``keyword`` values of a document (segments it with pyvi, the slow part,
+    unless its ``counts`` are known)."""
+    counts = _word_terms(title, text) if counts is None else counts
     kept = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:MAX_STORED_TERMS]
-    return {"words": " ".join(counts), "word_counts": encode_counts(kept)}
+    return {"words": " ".join(counts), "word_counts": encode_counts(kept),
+            "keyword": ",".join(keywords(counts, background or Background()))}
+
+
+def word_terms_of(doc) -> Counter:
+    """The pyvi word terms of a Document (:func:`indexer.analysis.word_terms` of its title and opening)."""
+    return _word_terms(doc.title or "", doc.text)
+
+
+def _word_terms(title: str, text: str) -> Counter:
+    return word_terms(f"{title}\n{text[:MAX_TEXT_CHARS]}")
 
 
 def encode_counts(counts: list[tuple[str, int]]) -> bytes:

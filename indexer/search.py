@@ -25,20 +25,21 @@ from whoosh import query as Q
 from corpus.extract.directive_records import catalogue, directive_records
 from corpus.knowledge.directives import cited_spans
 from corpus.knowledge.vietnamese import fold, key, nfc
+from corpus.store.db import Store
 from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, doc_ids, facet_counts
-from indexer.highlight import Terms, snippet
+from indexer.highlight import Terms, prepare_snippets, snippet
 from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part, excluded_parts, parse,
                                 chain_runs, rank_terms, required_parts)
 from indexer.ranker import Ranker, top
-from indexer.build import read_records
+from indexer.build import read_records, read_store_path
 from indexer.request import MAX_LIMIT, MAX_PAGE, SORTS, QueryError, SearchRequest  # noqa: F401 (the service's API)
-from indexer.records import UNATTRIBUTED, key_label, normalize_key, split_key
-from indexer.schema import FACETS, listed, make_schema
+from indexer.records import UNATTRIBUTED, key_label, split_key
+from indexer.schema import FACET_FIELDS, OPTIONAL_FIELDS, listed, make_schema
 from indexer.significant import KEYWORDS, SAMPLE, SignificantTerm, WordTerms
 from indexer.suggest import Speller, suggestion
 
-FACET_TOP = {"directive": 30}
+FACET_TOP = {"directive": 30, "keyword": 20}  # values shown at most (keywords are many)
 MLT_TERMS = 30  # characteristic terms of a document used to find similar ones
 RECORDS_CACHED = 256  # directive numbers whose records are kept per index generation
 LONG_QUERY = 10  # distinct words beyond which a query is ranked, not ANDed
@@ -75,6 +76,7 @@ class Hit:
     parent_id: str | None = None  # an attached file: the page linking it
     parent_title: str | None = None
     number: str | None = None  # an attached file: its own number
+    keywords: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -128,15 +130,23 @@ class SearchResult:
         }
 
 
-class SearchService:
-    """Searches one index directory; safe to share between threads."""
 
-    def __init__(self, index_dir: str | Path) -> None:
+class SearchService:
+    """Searches one index directory; safe to share between threads.
+
+    The index holds no texts: snippets, document pages and similar documents
+    read them from the corpus store the index was built from (``store_path``
+    overrides it), a page of hits in one query.
+    """
+
+    def __init__(self, index_dir: str | Path, store_path: str | Path | None = None) -> None:
         self.index_dir = Path(index_dir)
         if not windex.exists_in(str(self.index_dir)):
             raise IndexMissing(f"no index in {self.index_dir}: run `danvan index` first")
         self.ix = windex.open_dir(str(self.index_dir))
-        missing = sorted(set(make_schema().names()) - set(self.ix.schema.names()))
+        self.store_path = Path(store_path) if store_path is not None else read_store_path(self.index_dir)
+        # An index from before keywords is still served (no keyword facet) until `danvan index` rebuilds it.
+        missing = sorted(set(make_schema().names()) - set(self.ix.schema.names()) - OPTIONAL_FIELDS)
         if missing:
             raise IndexOutdated(f"the index in {self.index_dir} was built by an older danvan (it lacks "
                                f"{', '.join(missing)}): run `danvan index` to rebuild it")
@@ -149,6 +159,15 @@ class SearchService:
         self._records: dict[tuple[int, str], dict[str, Any]] = {}  # (generation, number) -> records, oldest first
         # (generation, record key -> profile, subject syllable -> keys of the records whose subject holds it)
         self._profiles: tuple[int, dict[str, dict[str, Any]], dict[str, set[str]]] | None = None
+
+    def warm(self) -> None:
+        """Read now what every search needs (facet table, ranker, stored terms, directive records), so that the
+        first query after a server starts does not wait for it; the rest is read as queries need it."""
+        SearchRequest(province=("Hà Nội",))  # loads the province tables
+        prepare_snippets()
+        _searcher, _table, ranker = self._snapshot()
+        self.word_terms(ranker)
+        self._profiles_now()
 
     def searcher(self):
         """This thread's searcher, reopened if the index changed."""
@@ -201,7 +220,7 @@ class SearchService:
             req = replace(req, sort="date")  # nothing to rank by: the list is newest first, and the result says so
         searcher, table, ranker = self._snapshot()
 
-        filters = {name: table.value_mask(name, _record_keys(table, values) if name == "directive" else values)
+        filters = {name: _value_mask(table, ranker, name, _record_keys(table, values) if name == "directive" else values)
                    for name, values in req.filters().items()}
         if req.date_from or req.date_to:
             filters["date"] = table.date_mask(req.date_from, req.date_to)
@@ -242,7 +261,7 @@ class SearchService:
         searcher, table, ranker = self._snapshot()
         allowed = table.live.copy()
         for name, values in req.filters().items():
-            allowed &= table.value_mask(name, values)
+            allowed &= _value_mask(table, ranker, name, values)
         if req.date_from or req.date_to:
             allowed &= table.date_mask(req.date_from, req.date_to)
         return table, allowed, [self._matches(searcher, table, ranker, q)[0] & allowed for q in queries]
@@ -298,6 +317,7 @@ class SearchService:
         total = int(allowed.sum())
         facets = facet_counts(table, matches, filters, req.filters(), FACET_TOP)
         _count_numbers(table, facets["directive"], matches, filters)
+        _count_unlisted(table, ranker, facets["keyword"], matches, filters)
         first = (req.page - 1) * req.limit
         wanted = max(first + req.limit, keep, SAMPLE if significant else 0)
         docnums, scores = np.zeros(0, dtype=np.int64), None
@@ -318,15 +338,14 @@ class SearchService:
                                                      group[candidates]))[:wanted]]
         terms = highlight_terms(parsed)
 
-        def hit(docnum) -> Hit:
-            score = float(scores[docnum]) if scores is not None else None
-            made = _hit(searcher.stored_fields(int(docnum)), score, terms)
+        shown = docnums[first:first + req.limit]
+        hits = self._hits(searcher, ranker, shown, [float(scores[d]) if scores is not None else None for d in shown],
+                          terms)
+        for made in hits:
             if made.parent_id:
                 parent = self._docnum(searcher, made.parent_id)
                 made.parent_title = searcher.stored_fields(parent).get("title") if parent is not None else None
-            return made
-
-        result = SearchResult(request=req, total=total, hits=[hit(d) for d in docnums[first:first + req.limit]],
+        result = SearchResult(request=req, total=total, hits=hits,
                               facets=facets, numbers=list(dict.fromkeys([*parsed.directives, *numbers])))
         if significant and len(docnums):
             query = [(fold(w),) for w in parsed.words] + [tuple(fold(s) for s in p) for p in parsed.phrases]
@@ -339,6 +358,34 @@ class SearchService:
             words, docnums_kept = self.word_terms(ranker), docnums[:keep]
             result.ranked_keywords = lambda i: words.keywords(int(docnums_kept[i]))
         return result
+
+    def _hits(self, searcher, ranker: Ranker, docnums, scores: list[float | None], terms: Terms) -> list[Hit]:
+        """Hits for ``docnums``, their snippets from texts read in one query."""
+        stored = [searcher.stored_fields(int(d)) for d in docnums]
+        words = self.word_terms(ranker)
+        return [_hit(fields, score, terms, text, words.keywords(int(d)))
+                for d, fields, score, text in zip(docnums, stored, scores, self.texts(stored))]
+
+    def _store(self) -> Store | None:
+        """This thread's connection to the store holding the texts; None when there is none."""
+        if self.store_path is None or not self.store_path.is_file():
+            return None
+        store = getattr(self._local, "store", None)
+        if store is None:
+            store = self._local.store = Store(self.store_path)
+        return store
+
+    def texts(self, stored: list[Mapping[str, Any]]) -> list[str]:
+        """The text of each document given by its stored fields, from the store in one query per 500 ids ("" for
+        a document gone from it); an index written before texts left it holds them in its stored fields."""
+        wanted = [fields["id"] for fields in stored if "text" not in fields]
+        store = self._store() if wanted else None
+        found = {doc["id"]: doc["text"] or "" for doc in store.fields(wanted, ("id", "text"))} if store else {}
+        return [fields["text"] if "text" in fields else found.get(fields["id"], "") for fields in stored]
+
+    def _with_texts(self, stored: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Stored fields as dicts, each with its "text" (see :meth:`texts`)."""
+        return [{**fields, "text": text} for fields, text in zip(stored, self.texts(stored))]
 
     def _doc_ids(self, table: FacetTable, ranker: Ranker) -> np.ndarray:
         """Ids by doc number in the generation of ``table``: read at its first export, then kept."""
@@ -423,8 +470,8 @@ class SearchService:
         docnum = self._docnum(searcher, doc_id)
         if docnum is None:
             return []
-        return [_hit(searcher.stored_fields(n), None, Terms())
-                for n in sorted(self._copies(searcher, ranker, docnum, doc_id)) if table.live[n]]
+        copies = [n for n in sorted(self._copies(searcher, ranker, docnum, doc_id)) if table.live[n]]
+        return self._hits(searcher, ranker, copies, [None] * len(copies), Terms())
 
     def similar(self, doc_id: str, limit: int = 10) -> list[Hit]:
         """Documents most like this one (precedents), near-duplicates excluded.
@@ -438,7 +485,7 @@ class SearchService:
             return []
         stored = searcher.stored_fields(docnum)
         # Cited numbers are evidence by record, not by their syllables: two records of one number share none.
-        text = _without_numbers(f"{stored.get('title') or ''}\n{stored.get('text') or ''}")
+        text = _without_numbers(f"{stored.get('title') or ''}\n{self.texts([stored])[0]}")
         counts = Counter(t.text for t in ANALYZER(text) if not t.text.replace(JOINER, "").isdigit())
         # A term found in no other document says nothing about similarity, and
         # one found in most says little: keep those in between, weighted by tf x idf.
@@ -455,8 +502,8 @@ class SearchService:
         allowed = table.live & (scores > 0)
         allowed[docnum] = False
         allowed[list(self._copies(searcher, ranker, docnum, doc_id))] = False
-        return [_hit(searcher.stored_fields(int(n)), float(scores[n]), Terms())
-                for n in top(scores, allowed, limit)]
+        found = top(scores, allowed, limit)
+        return self._hits(searcher, ranker, found, [float(scores[n]) for n in found], Terms())
 
     def directive_catalogue(self) -> dict[str, dict[str, Any]]:
         """Records of every cited number (:func:`corpus.extract.directive_records.catalogue`), kept per index generation."""
@@ -466,7 +513,8 @@ class SearchService:
             cached = self._catalogue
         if cached is not None and cached[0] == gen:
             return cached[1]
-        found = catalogue(dict(d) for d in searcher.all_stored_fields() if d.get("directives"))
+        citing = [d for d in searcher.all_stored_fields() if d.get("directives")]
+        found = catalogue(self._with_texts(citing))
         with self._lock:
             self._catalogue = (gen, found)
         return found
@@ -491,7 +539,8 @@ class SearchService:
     def citing(self, number: str) -> list[dict[str, Any]]:
         """Stored fields of every live document citing the canonical ``number``."""
         searcher, table, ranker = self._snapshot()
-        return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("directives", number) if table.live[n]]
+        return self._with_texts([searcher.stored_fields(int(n)) for n in ranker.docs_with("directives", number)
+                                 if table.live[n]])
 
     def keywords(self, doc_id: str, top: int = KEYWORDS) -> list[str]:
         """The document's ``top`` pyvi words by tf x idf (see :mod:`indexer.significant`); [] if unknown."""
@@ -512,15 +561,38 @@ class SearchService:
         return [dict(searcher.stored_fields(int(n))) for n in ranker.docs_with("number", number) if table.live[n]]
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
-        """Stored fields of one document, or None."""
+        """Stored fields of one document with its text, or None."""
         stored = self.searcher().document(id=doc_id)
-        return dict(stored) if stored else None
+        return self._with_texts([stored])[0] if stored else None
 
 
 def _record_keys(table: FacetTable, values: list[str]) -> list[str]:
     """Record keys a directive filter selects: a record's own key, or every record of a bare number."""
     numbers = {v for v in values if split_key(v)[1] is None}
     return [*values, *(k for k in table.postings["directive"] if k not in values and split_key(k)[0] in numbers)]
+
+
+def _value_mask(table: FacetTable, ranker: Ranker, name: str, values: list[str]) -> np.ndarray:
+    """Live documents holding any of ``values`` in facet ``name``, a value the table does not list included
+    (see :data:`indexer.schema.FACET_MIN_DOCS`)."""
+    mask = table.value_mask(name, values)
+    for value in values:
+        if value not in table.postings[name] and name in ranker.reader.schema:
+            mask[ranker.docs_with(FACET_FIELDS.get(name, name), value)] = True
+    return mask & table.live
+
+
+def _count_unlisted(table: FacetTable, ranker: Ranker, values: list[FacetValue], matches: np.ndarray,
+                    filters: dict[str, np.ndarray]) -> None:
+    """A selected keyword the table does not list counts the matching documents holding it (under the other
+    filters, as the facet counts)."""
+    for value in values:
+        if value.selected and value.value not in table.postings["keyword"]:
+            within = matches & _value_mask(table, ranker, "keyword", [value.value])
+            for other, mask in filters.items():
+                if other != "keyword":
+                    within &= mask
+            value.count = int(within.sum())
 
 
 def _count_numbers(table: FacetTable, values: list[FacetValue], matches: np.ndarray,
@@ -554,8 +626,7 @@ def highlight_terms(parsed: ParsedQuery) -> Terms:
     return Terms.of(parsed.words, parsed.phrases)
 
 
-def _hit(hit: dict, score: float | None, terms: Terms) -> Hit:
-    text = hit.get("text", "")
+def _hit(hit: Mapping[str, Any], score: float | None, terms: Terms, text: str, keywords: list[str]) -> Hit:
     return Hit(
         id=hit["id"],
         title=hit.get("title") or "",
@@ -573,6 +644,7 @@ def _hit(hit: dict, score: float | None, terms: Terms) -> Hit:
         period=hit.get("period") or None,
         parent_id=hit.get("parent_id") or None,
         number=hit.get("number") or None,
+        keywords=keywords,
     )
 
 

@@ -17,12 +17,11 @@ what one of ``SAMPLE`` does.  The candidates are then scored exactly: their
 counts over the whole result set come from the ``words`` postings, so
 ``count`` is the number of matching documents holding the term.
 
-Keywords of a document: its stored terms ranked by tf x idf (ties by term,
-so the same index always gives the same keywords).
+Keywords of a document are chosen when it is indexed
+(:func:`indexer.analysis.keywords`) and stored in its ``keyword`` field.
 """
 from __future__ import annotations
 
-import math
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -32,13 +31,13 @@ import numpy as np
 
 from indexer.analysis import JOINER, fold_syllable
 from indexer.schema import decode_counts, decode_terms
+from indexer.term_rules import KEYWORDS
 
 SAMPLE = 100  # best-ranked hits whose stored terms propose candidates
 SAMPLE_SHARE = 50  # a candidate is in at least 1 in SAMPLE_SHARE of the sampled hits
 CANDIDATES = 40  # proposed terms scored exactly over the whole result set
 SHOWN = 12
 MIN_COUNT = 2  # a term in one matching document says nothing about the set
-KEYWORDS = 10
 DF_CACHE = 200_000  # background document frequencies remembered per index generation
 
 
@@ -87,15 +86,17 @@ class WordTerms:
         self.ranker = ranker
         with ranker.io:
             leaves = [(leaf, offset) for leaf, offset in ranker.reader.leaf_readers() if leaf.doc_count_all()]
-            self._columns = [leaf.column_reader("word_counts") if leaf.has_column("word_counts") else None
-                             for leaf, _ in leaves]
+            self._columns = {name: [leaf.column_reader(name, translate=False)
+                                    if name in leaf.schema and leaf.has_column(name) else None
+                                    for leaf, _ in leaves]
+                             for name in ("word_counts", "keyword")}
         self._offsets = np.array([offset for _, offset in leaves], dtype=np.int64)
         self._df: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def _value(self, docnum: int) -> bytes:
+    def _value(self, docnum: int, name: str = "word_counts") -> bytes:
         i = int(np.searchsorted(self._offsets, docnum, side="right")) - 1
-        column = self._columns[i] if i >= 0 else None
+        column = self._columns[name][i] if i >= 0 else None
         if column is None:
             return b""
         with self.ranker.io:  # a column reads its file with seek() + read()
@@ -161,12 +162,6 @@ class WordTerms:
         return found[:shown]
 
     def keywords(self, docnum: int, top: int = KEYWORDS) -> list[str]:
-        """The document's ``top`` terms by tf x idf (ties by term: deterministic)."""
-        size = self.ranker.docs
-        weighted = []
-        for term, n in self.counts(docnum):
-            df = self.doc_frequency(term)
-            if 0 < df < size:  # a term in every document describes none
-                weighted.append((-n * math.log(size / df), term))
-        weighted.sort()
-        return [display(term) for _, term in weighted[:top]]
+        """The document's first ``top`` keywords, as the index workers chose them (none in an index from before)."""
+        value = self._value(docnum, "keyword").decode("utf-8")
+        return [k for k in value.split(",") if k][:top]

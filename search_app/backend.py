@@ -8,7 +8,7 @@ from pathlib import Path
 
 from corpus.store import config
 from corpus.store.db import Store
-from indexer.search import SearchService
+from indexer.search import IndexMissing, SearchService
 
 
 class Backend:
@@ -52,6 +52,13 @@ class Backend:
                     # index built while the server runs is picked up.
                     self._service = SearchService(config.index_path(self.home))
         return self._service
+
+    def warm(self) -> None:
+        """Open the query service and read what every search needs, if there is an index yet."""
+        try:
+            self.service().warm()
+        except IndexMissing:
+            pass  # pages say so until `danvan index` runs
 
     @contextmanager
     def store(self) -> Iterator[Store | None]:

@@ -25,6 +25,7 @@ LABELS = {
     "directive": "Văn bản được trích dẫn",
     "genre": "Loại tài liệu",
     "period": "Kỳ báo cáo",
+    "keyword": "Từ khóa",
     "date_from": "Từ ngày",
     "date_to": "Đến ngày",
 }

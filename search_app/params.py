@@ -38,7 +38,11 @@ class BadParameter(ValueError):
 
 @dataclass(frozen=True)
 class SearchParams:
-    """Everything a result page shows, as URL parameters (names = SearchRequest names)."""
+    """Everything a result page shows, as URL parameters (names = SearchRequest names).
+
+    Not a subclass of SearchRequest: links toggle any value the index lists (a facet value
+    is not re-checked on each link), and the page's own state (``provinces``) rides along.
+    """
 
     q: str = ""
     province: tuple[str, ...] = ()
@@ -47,6 +51,7 @@ class SearchParams:
     directive: tuple[str, ...] = ()
     genre: tuple[str, ...] = ()
     period: tuple[str, ...] = ()
+    keyword: tuple[str, ...] = ()
     date_from: str | None = None
     date_to: str | None = None
     sort: str = "relevance"

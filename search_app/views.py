@@ -273,7 +273,7 @@ def document_context(service, stored: dict[str, Any], full, q: str) -> dict[str,
         "paragraphs": doc_paragraphs(text, q),
         "directive_links": _directive_links(listed(stored.get("directive_record"))
                                             or directives),
-        "keyword_links": [{"term": k, "url": SearchParams(q=f'"{k}"').url(search_path())} for k in document["keywords"]],
+        "keyword_links": [{"term": k, "url": SearchParams(keyword=(k,)).url(search_path())} for k in document["keywords"]],
         "attachment_links": [{"label": a, "url": safe_link(a)} for a in attachments],
         "attached_files": _attached_files(service, doc_id, q),
         "parent": _parent(service, document["parent_id"], q),

@@ -54,7 +54,7 @@ def _answers(service: SearchService) -> dict:
             result = service.search(SearchRequest(q=q, limit=20, **filters))
             out[q, str(filters)] = (
                 result.total,
-                sorted((h.id, h.score, h.snippet) for h in result.hits),
+                sorted((h.id, h.score, h.snippet, tuple(h.keywords)) for h in result.hits),
                 {name: sorted((v.value, v.count) for v in values) for name, values in result.facets.items()},
             )
     return out
@@ -184,6 +184,7 @@ def test_a_segment_job_leaves_no_garbage_for_the_next_job(tmp_path, make_mini_do
     """Workers run without the cyclic collector; a job must not leave its writer in a cycle."""
     import gc
 
+    from indexer.analysis import Background
     from indexer.build import _segment_job
     from indexer.schema import make_schema
 
@@ -194,7 +195,7 @@ def test_a_segment_job_leaves_no_garbage_for_the_next_job(tmp_path, make_mini_do
     windex.create_in(str(tmp_path / "index"), make_schema())
     gc.collect()
     try:
-        segment, count = _segment_job((str(tmp_path / "store.db"), str(tmp_path / "index"), ids, {}))
+        segment, count = _segment_job((str(tmp_path / "store.db"), str(tmp_path / "index"), ids, {}, Background()))
         assert count == len(ids) and segment.doc_count() == len(ids)
         assert gc.collect() < 100
     finally:
@@ -246,3 +247,65 @@ def test_an_index_with_the_old_directive_field_is_rebuilt_by_danvan_index(tmp_pa
     hits = json.loads(found.stdout)["hits"]
     assert [(h["id"], h["directives"]) for h in hits] == [("a", ["16/CT-TTg"])]
     assert [h.id for h in SearchService(index_dir).search(SearchRequest(q="16/CT-TTg")).hits] == ["a"]
+
+
+def test_a_new_index_stores_no_text(mini_home):
+    """The store holds the texts; the index keeps what ranking, phrases and highlighting need, not a copy."""
+    from tests.conftest import MINI
+
+    ix = windex.open_dir(str(config.index_path(mini_home)))
+    assert not ix.schema["text"].stored
+    with ix.searcher() as searcher:
+        assert all("text" not in fields for fields in searcher.all_stored_fields())
+    index_bytes = b"".join(p.read_bytes() for p in config.index_path(mini_home).rglob("*") if p.is_file())
+    for *_, text, _published, _province, _p25, _directives in MINI:
+        sentence = text.split(",")[0].encode("utf-8")  # a run of words no term or stored field holds whole
+        assert len(sentence) > 30 and sentence not in index_bytes
+
+
+def test_an_index_from_an_older_danvan_is_served_then_rebuilt_by_danvan_index(mini_home):
+    """An index written before texts left it (text stored, no keyword field, format 4) still answers, with
+    snippets from its own stored texts and no keyword facet; `danvan index` rebuilds it and says why."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from indexer.build import STAMPS_FILE
+    from indexer.schema import SyllableText, make_schema, to_fields
+    from tests.conftest import ROOT
+
+    index_dir = config.index_path(mini_home)
+    for path in index_dir.iterdir():
+        path.unlink()
+    schema = make_schema()
+    schema.remove("keyword")
+    schema.remove("text")
+    schema.add("text", SyllableText(stored=True))
+    ix = windex.create_in(str(index_dir), schema)
+    writer = ix.writer()
+    with Store(config.store_path(mini_home)) as store:
+        for doc in store:
+            fields = to_fields(doc)
+            del fields["keyword"]
+            writer.add_document(**fields)
+        stamps = store.stamps()
+    writer.commit()
+    (index_dir / STAMPS_FILE).write_text(json.dumps({"schema_version": 4, "stamps": stamps, "records": {}}), "utf-8")
+    (mini_home / config.STORE_NAME).rename(mini_home / "elsewhere.db")  # the old index finds texts in itself
+
+    result = SearchService(index_dir).search(SearchRequest(q="dân vận khéo"))
+    assert result.hits[0].id == "d1" and "<mark>" in result.hits[0].snippet
+    assert result.facets["keyword"] == [] and result.hits[0].keywords == []
+    assert SearchService(index_dir).search(SearchRequest(q="dân vận", keyword=["dân vận"])).total == 0
+
+    (mini_home / "elsewhere.db").rename(mini_home / config.STORE_NAME)
+    run = subprocess.run([sys.executable, "-m", "cli", "index", "--data-dir", str(mini_home)], cwd=ROOT,
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0, run.stderr
+    assert "written by an older danvan (index format 4, now" in run.stdout and "rebuilt it from the store" in run.stdout
+    assert "index built: 6 added" in run.stdout
+    rebuilt = windex.open_dir(str(index_dir))
+    assert "keyword" in rebuilt.schema and not rebuilt.schema["text"].stored
+    again = SearchService(index_dir).search(SearchRequest(q="dân vận khéo"))
+    assert again.hits[0].id == "d1" and "<mark>" in again.hits[0].snippet

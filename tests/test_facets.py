@@ -114,3 +114,62 @@ def test_equal_counts_are_in_vietnamese_alphabetical_order_everywhere(tmp_path):
                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
     assert [v["value"] for v in json.loads(out.stdout)["facets"]["province"]] == ["Vĩnh Long", *expected]
+
+
+def test_keywords_are_a_facet_and_a_filter_on_the_cli_and_the_web(mini_home):
+    """Keywords chosen at index time are counted like any facet and filter the same way everywhere."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from corpus.store import config
+    from indexer.search import SearchRequest, SearchService
+    from search_app import create_app
+    from tests.conftest import ROOT
+
+    service = SearchService(config.index_path(mini_home))
+    everything = service.search(SearchRequest(q=""))
+    facet = everything.facets["keyword"]
+    assert facet and all(" " in v.value or v.value.isalpha() for v in facet)
+    chosen = facet[0]
+    holding = {h.id for h in service.search(SearchRequest(q="", limit=100)).hits if chosen.value in h.keywords}
+    assert chosen.count == len(holding) >= 1
+
+    typed = chosen.value.upper().replace(" ", "_")  # as a user may type it: case and joiner do not matter
+    run = subprocess.run([sys.executable, "-m", "cli", "search", "--keyword", typed, "--json", "--data-dir",
+                          str(mini_home)], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert run.returncode == 0, run.stderr
+    data = json.loads(run.stdout)
+    assert data["filters"]["keyword"] == [chosen.value] and {h["id"] for h in data["hits"]} == holding
+    assert all(chosen.value in h["keywords"] for h in data["hits"])
+
+    client = create_app({"DANVAN_HOME": str(mini_home)}).test_client()
+    web = client.get("/search.json", query_string={"keyword": chosen.value}).get_json()
+    assert {h["id"] for h in web["hits"]} == holding
+    assert [v for v in web["facets"]["keyword"] if v["value"] == chosen.value][0]["selected"]
+    page = client.get("/search", query_string={"q": "dân"}).get_data(as_text=True)
+    assert 'id="facet-keyword"' in page and "keyword=" in page
+    chip_page = client.get("/search", query_string={"keyword": chosen.value}).get_data(as_text=True)
+    assert "Từ khóa" in chip_page and chosen.value in chip_page
+    doc = client.get(f"/doc/{sorted(holding)[0]}.json").get_json()
+    assert chosen.value in doc["document"]["keywords"]
+    assert any("keyword=" in link["url"] for link in doc["keyword_links"])
+
+
+def test_a_keyword_of_one_document_is_not_listed_but_filters_and_counts(mini_service):
+    """The keyword facet lists values two documents or more hold; any keyword still filters, counted."""
+    from indexer.search import SearchRequest
+
+    hits = mini_service.search(SearchRequest(q="", limit=100)).hits
+    listed = {v.value for v in mini_service.search(SearchRequest(q="")).facets["keyword"]}
+    holders: dict[str, set[str]] = {}
+    for hit in hits:
+        for k in hit.keywords:
+            holders.setdefault(k, set()).add(hit.id)
+    assert listed == {k for k, ids in holders.items() if len(ids) >= 2}
+    single = sorted(k for k, ids in holders.items() if len(ids) == 1)[0]
+    result = mini_service.search(SearchRequest(q="", keyword=[single]))
+    assert {h.id for h in result.hits} == holders[single]
+    assert [(v.value, v.count, v.selected) for v in result.facets["keyword"] if v.value == single] == [(single, 1, True)]

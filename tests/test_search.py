@@ -164,7 +164,7 @@ def test_json_shape(mini_service):
     assert {"query", "total", "hits", "facets"} <= data.keys()
     assert set(data["hits"][0]) >= {"id", "title", "url", "published", "province", "province_2025",
                                     "directives", "score", "snippet"}
-    assert set(data["facets"]) == {"province", "province_2025", "year", "directive", "genre", "period"}
+    assert set(data["facets"]) == {"province", "province_2025", "year", "directive", "genre", "period", "keyword"}
     assert all({"value", "count"} <= v.keys() for values in data["facets"].values() for v in values)
 
 
@@ -204,3 +204,49 @@ def test_kept_hits_are_the_pages_in_order(mini_service, q, sort):
     pages = [hit for page in range(1, 6)
              for hit in mini_service.search(SearchRequest(q=q, limit=2, page=page, sort=sort)).hits]
     assert result.total > 2 and result.ranked == [(h.id, h.score) for h in pages]
+
+
+def test_snippets_and_pages_read_their_text_from_the_store(mini_home, tmp_path_factory):
+    """No text in the index: a page of hits reads its texts from the store in one query, highlighted; a data
+    directory moved whole still finds its store; a document gone from the store has an empty snippet."""
+    import shutil
+
+    from corpus.store import config
+    from corpus.store.db import Store
+    from indexer.search import SearchService
+
+    moved = tmp_path_factory.mktemp("elsewhere") / "moved"
+    shutil.copytree(mini_home, moved)
+    shutil.rmtree(mini_home)
+    service = SearchService(config.index_path(moved))
+    hit = service.search(SearchRequest(q="hòa giải")).hits[0]
+    with Store(config.store_path(moved)) as store:
+        text = store.get(hit.id).text
+    assert "<mark>" in hit.snippet and hit.snippet.replace("<mark>", "").replace("</mark>", "") == text
+    assert service.document("d6")["text"].startswith("Lực lượng vũ trang")
+    with Store(config.store_path(moved)) as store:
+        store.delete("d6")
+    gone = service.search(SearchRequest(q="nhà tạm")).hits
+    assert [h.id for h in gone] == ["d6"] and gone[0].snippet == ""
+
+
+def test_a_warmed_service_answers_its_first_query_without_reading_per_index_data(mini_home, monkeypatch):
+    """What `danvan serve` reads at start (facet table, ranker, stored terms, records, snippet tables) is not
+    read again by the first query."""
+    import indexer.facets
+    import indexer.search
+    from corpus.store import config
+    from indexer.search import SearchService
+
+    service = SearchService(config.index_path(mini_home))
+    service.warm()
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("read again by the first query")
+
+    monkeypatch.setattr(indexer.search, "FacetTable", not_again)
+    monkeypatch.setattr(indexer.search, "WordTerms", not_again)
+    monkeypatch.setattr(indexer.search, "read_records", not_again)
+    monkeypatch.setattr(indexer.facets, "FacetTable", not_again)
+    result = service.search(SearchRequest(q="dân vận", province=["Hà Giang"]))
+    assert result.total and "<mark>" in result.hits[0].snippet

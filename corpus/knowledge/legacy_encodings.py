@@ -25,7 +25,6 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
-from pathlib import Path
 
 from corpus.knowledge.vietnamese import nfc
 from corpus.knowledge import DATA
