@@ -36,7 +36,7 @@ if not SHARED.exists():  # run from a worktree elsewhere
     SHARED = Path("/work/shared")
 SOURCE = SHARED / "data" / "vn-news-corpus.jsonl.xz"
 PORTALS = SHARED / "sources" / "portals.tsv"
-VERSION = 1  # part of the cached file's name: change it when the generator's output changes
+VERSION = 2  # part of the cached file's name: change it when the generator's output changes
 SEED = 20
 WINDOW = 4000  # paragraphs a document can draw from: ~500 source articles, mostly of one topic
 UNKNOWN_PROVINCE = 0.10
@@ -157,20 +157,21 @@ def documents(n: int, *, seed: int = SEED, source: Path = SOURCE, catalogue: Pat
         window.extend(paragraphs)
         rng = random.Random(f"{seed}/{i}")
         meta = metadata(rng, provinces, pool)
-        target = sum(len(p) for p in paragraphs)
+        year = int(meta["published"][:4])
+        cited = [citation(rng, number, year) for number in meta["directives"]]
+        # The source article's length, citations included; a draw may overshoot it by a quarter at most.
+        target = sum(len(p) for p in paragraphs) - sum(len(c) for c in cited)
         body = [paragraphs[0]]
         size = len(paragraphs[0])
-        tries = 0
-        while size < target and tries < 50:
-            tries += 1
+        for _ in range(50):
+            if size >= target:
+                break
             p = window[rng.randrange(len(window))]
-            if size + len(p) > 1.5 * target and size > 0.6 * target:
-                continue  # would overshoot the source's length by much: draw another
-            body.append(p)
-            size += len(p)
-        year = int(meta["published"][:4])
-        for number in meta["directives"]:
-            body.insert(rng.randint(1, len(body)), citation(rng, number, year))
+            if size + len(p) <= 1.25 * target:
+                body.append(p)
+                size += len(p)
+        for sentence in cited:
+            body.insert(rng.randint(1, len(body)), sentence)
         name, host = rng.choice(by_province.get(meta["province"] or "", []) or national)
         yield {"id": f"syn-{i:07d}", "url": f"https://{host}/tin-tuc/{i}.html", "source": name,
                "title": title or _headline(paragraphs[0]), "text": "\n\n".join(body), **meta}
@@ -195,13 +196,13 @@ def profile(records: list[dict]) -> dict:
     }
 
 
-def write(path: Path, n: int, *, seed: int = SEED) -> dict:
-    """Write ``n`` records to ``path`` as JSONL (atomically) and return {docs, text_mb, seed}."""
+def write(path: Path, n: int, *, seed: int = SEED, source: Path = SOURCE, catalogue: Path = PORTALS) -> dict:
+    """Write ``n`` records to ``path`` as JSONL (atomically) and return {docs, text_mb, seed, version}."""
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")
     text_bytes = 0
     with part.open("w", encoding="utf-8") as f:
-        for rec in documents(n, seed=seed):
+        for rec in documents(n, seed=seed, source=source, catalogue=catalogue):
             text_bytes += len(rec["text"].encode("utf-8")) + len(rec["title"].encode("utf-8"))
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     summary = {"docs": n, "text_mb": text_bytes / 1e6, "seed": seed, "version": VERSION}
@@ -210,13 +211,13 @@ def write(path: Path, n: int, *, seed: int = SEED) -> dict:
     return summary
 
 
-def ensure(work: Path, n: int) -> tuple[Path, dict]:
+def ensure(work: Path, n: int, *, source: Path = SOURCE, catalogue: Path = PORTALS) -> tuple[Path, dict]:
     """The synthetic corpus of ``n`` documents under ``work``, written by an earlier run or now."""
     path = work / f"synthetic-v{VERSION}-s{SEED}-{n}.jsonl"
     meta = path.with_name(path.name + ".json")
     if path.exists() and meta.exists():
         return path, json.loads(meta.read_text())
-    return path, write(path, n)
+    return path, write(path, n, source=source, catalogue=catalogue)
 
 
 if __name__ == "__main__":
