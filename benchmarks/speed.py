@@ -509,9 +509,43 @@ def side_by_side(results: list[dict]) -> None:
         for engine, mbps, secs, index_mb, store_mb, peak, h, export, signif, trends in rows:
             f, a = h["times"]["faceted"], h["times"]["all"]
             print(f"{n:8d} {engine:7} {mb:7.0f} {mbps:10.2f} {secs:8.0f} {index_mb:8.0f} "
-                  f"{store_mb or float('nan'):8.0f} {peak:12.0f} "
+                  f"{f'{store_mb:.0f}' if store_mb else '-':>8} {peak:12.0f} "
                   f"{statistics.median(f):9.1f} /{_pct(f, 95):7.1f} {statistics.median(a):7.1f} /{_pct(a, 95):7.1f} "
                   f"{h['first_query_ms']:7.0f}ms {h['peak_rss_mb']:7.0f}MB {export:9.3f}s {signif:>15} {trends:>14}")
+
+
+def extrapolate(results: list[dict], to: tuple[int, ...] = (300_000, 1_000_000)) -> None:
+    """Figures at larger sizes from the two largest measured: disk and build time linear in the text,
+    latencies by the exponent measured between them (t ~ n^k)."""
+    import math
+
+    done = sorted({out["n"]: out for out in results if "http" in out}.values(), key=lambda out: out["n"])
+    if len(done) < 2:
+        return
+    lo, hi = done[-2], done[-1]
+
+    def figures(out: dict) -> dict[str, float]:
+        h, q = out["http"], out["query"]
+        return {"index MB": out["index"]["index_mb"], "store MB": out["import"]["store_mb"],
+                "FTS5 MB": out["fts"]["db_mb"], "build s": out["import"]["seconds"] + out["index"]["seconds"],
+                "FTS5 build s": out["fts"]["build_seconds"],
+                "HTTP faceted p50 ms": statistics.median(h["danvan"]["times"]["faceted"]),
+                "HTTP faceted p95 ms": _pct(h["danvan"]["times"]["faceted"], 95),
+                "FTS5 HTTP faceted p50 ms": statistics.median(h["fts"]["times"]["faceted"]),
+                "FTS5 HTTP faceted p95 ms": _pct(h["fts"]["times"]["faceted"], 95),
+                "first query ms": h["danvan"]["first_query_ms"], "serve RSS MB": h["danvan"]["peak_rss_mb"],
+                "3-phrase trend ms": statistics.median(q["trend_ms"]["3 phrases by year"])}
+
+    a, b = figures(lo), figures(hi)
+    grow = hi["corpus"]["text_mb"] / hi["n"]  # MB of text per document at the largest size
+    print(f"\nextrapolated from {lo['n']} and {hi['n']} (linear: disk, build; else t ~ n^k, k from those two):")
+    print(f"{'figure':26} {'k':>5} " + " ".join(f"{n:>10}" for n in to))
+    for name in a:
+        linear = name.endswith(("MB", "build s")) and name != "serve RSS MB"
+        k = 1.0 if linear else math.log(max(b[name], 1e-9) / max(a[name], 1e-9)) / math.log(hi["n"] / lo["n"])
+        values = [b[name] * (n / hi["n"]) ** k for n in to]
+        print(f"{name:26} {k:5.2f} " + " ".join(f"{v:10.0f}" for v in values))
+    print(f"(text: {grow * 1e3:.2f} KB a document, {grow * to[-1] / 1e3:.1f} GB at {to[-1]})")
 
 
 def main() -> None:
@@ -528,7 +562,14 @@ def main() -> None:
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--jsonl", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--extrapolate", type=Path, nargs="+", metavar="JSON",
+                        help="only print the side-by-side table and extrapolation of earlier --json files")
     args = parser.parse_args()
+    if args.extrapolate:
+        results = [out for path in args.extrapolate for out in json.loads(path.read_text())]
+        side_by_side(results)
+        extrapolate(results)
+        return
     if args.phase:
         fn = {"analysis": lambda: phase_analysis(args.home), "query": lambda: phase_query(args.home, args.repeat),
               "fts": lambda: phase_fts(args.home, args.jsonl, args.repeat), "http": lambda: phase_http(args.home, args.repeat),
@@ -544,6 +585,7 @@ def main() -> None:
     if len(results) > 1 and not args.no_fts:
         print("\nall sizes:")
         side_by_side(results)
+        extrapolate(results)
     print(f"load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))
