@@ -15,12 +15,14 @@ the same in every run and for every size (a smaller corpus is a prefix of a larg
   document's province, or a national one;
 - ``directives``: ``CITING_SHARE`` of the documents cite ``CITATIONS`` numbers from a pool of 400
   with a Pareto tail, each in a citation sentence put into the text (so it is found in the text
-  as on a real portal), and given as the record's ``directives``.
+  as on a real portal), and given as the record's ``directives``.  A number has one date, issuer
+  and subject wherever it is cited, and is cited only from its year on.
 
 Usage: python benchmarks/synthetic.py 1000 /tmp/syn-1000.jsonl
 """
 from __future__ import annotations
 
+import functools
 import json
 import lzma
 import os
@@ -36,7 +38,7 @@ if not SHARED.exists():  # run from a worktree elsewhere
     SHARED = Path("/work/shared")
 SOURCE = SHARED / "data" / "vn-news-corpus.jsonl.xz"
 PORTALS = SHARED / "sources" / "portals.tsv"
-VERSION = 2  # part of the cached file's name: change it when the generator's output changes
+VERSION = 3  # part of the cached file's name: change it when the generator's output changes
 SEED = 20
 WINDOW = 4000  # paragraphs a document can draw from: ~500 source articles, mostly of one topic
 UNKNOWN_PROVINCE = 0.10
@@ -73,6 +75,15 @@ def directive_pool() -> list[str]:
     return pool
 
 
+@functools.lru_cache(maxsize=None)
+def issue(number: str) -> tuple[int, int, int, str, str]:
+    """Day, month, year, issuer and subject of a cited number: the same wherever it is cited."""
+    rng = random.Random(f"issue/{number}")
+    issuer_code = number.rsplit("/", 1)[1].rsplit("-", 1)[-1]
+    issuer = rng.choice(ISSUERS.get(issuer_code, ("Ban Dân vận Tỉnh ủy",)))
+    return rng.randint(1, 28), rng.randint(1, 12), rng.randint(1998, 2024), issuer, rng.choice(CITATION_TOPICS)
+
+
 def metadata(rng: random.Random, provinces: list[str], pool: list[str]) -> dict:
     """Province, publication date and cited numbers of one document, drawn from ``rng``."""
     # Skewed like real portals: some provinces publish far more.
@@ -83,24 +94,21 @@ def metadata(rng: random.Random, provinces: list[str], pool: list[str]) -> dict:
     directives: list[str] = []
     if rng.random() < CITING_SHARE:
         count = rng.choices(list(CITATIONS), weights=list(CITATIONS.values()))[0]
-        for _ in range(count * 3):  # a few draws more: the famous numbers come up again
+        for _ in range(count * 5):  # draws more than needed: famous numbers come up again, later ones are not cited
             d = pool[min(len(pool) - 1, int(rng.paretovariate(0.7)) - 1)] if rng.random() < 0.6 else rng.choice(pool)
-            if d not in directives:
+            if d not in directives and issue(d)[2] <= year:
                 directives.append(d)
             if len(directives) == count:
                 break
     return {"province": province, "published": published, "directives": directives}
 
 
-def citation(rng: random.Random, number: str, year: int) -> str:
+def citation(rng: random.Random, number: str) -> str:
     """A sentence citing ``number`` as portal articles do (type, number, date, issuer, subject)."""
     code = number.replace("/", "-").split("-")[1]
-    issuer_code = number.rsplit("/", 1)[1].rsplit("-", 1)[-1]
-    kind = KIND_NAMES.get(code, "Văn bản")
-    issuer = rng.choice(ISSUERS.get(issuer_code, ("Ban Dân vận Tỉnh ủy",)))
-    issued = rng.randint(max(1990, year - 12), year)
-    return (f"{rng.choice(CITATION_LEADS)} {kind} số {number} ngày {rng.randint(1, 28)}/{rng.randint(1, 12)}/{issued} "
-            f"của {issuer} về {rng.choice(CITATION_TOPICS)}, các cấp, các ngành đã tổ chức quán triệt, "
+    day, month, year, issuer, subject = issue(number)
+    return (f"{rng.choice(CITATION_LEADS)} {KIND_NAMES.get(code, 'Văn bản')} số {number} ngày {day}/{month}/{year} "
+            f"của {issuer} về {subject}, các cấp, các ngành đã tổ chức quán triệt, "
             f"xây dựng kế hoạch và triển khai thực hiện.")
 
 
@@ -157,8 +165,7 @@ def documents(n: int, *, seed: int = SEED, source: Path = SOURCE, catalogue: Pat
         window.extend(paragraphs)
         rng = random.Random(f"{seed}/{i}")
         meta = metadata(rng, provinces, pool)
-        year = int(meta["published"][:4])
-        cited = [citation(rng, number, year) for number in meta["directives"]]
+        cited = [citation(rng, number) for number in meta["directives"]]
         # The source article's length, citations included; a draw may overshoot it by a quarter at most.
         target = sum(len(p) for p in paragraphs) - sum(len(c) for c in cited)
         body = [paragraphs[0]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import lzma
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -29,6 +30,7 @@ def _module(name: str):
 synthetic = _module("synthetic")
 fts5 = _module("fts5")
 
+CITED = re.compile(r" số (\S+) ngày (\d+/\d+/(\d+) của .+? về .+?), các cấp, các ngành đã tổ chức quán triệt")
 ARTICLES = [  # (title, paragraphs): a source of five articles, written here
     ("Hội nghị sơ kết công tác dân vận", ["Sáng nay, Ban Dân vận Tỉnh ủy tổ chức hội nghị sơ kết.",
                                           "Hội nghị đánh giá kết quả phong trào thi đua Dân vận khéo.",
@@ -139,6 +141,13 @@ def test_metadata_follows_the_promised_distribution_on_the_news_corpus(shared_di
     real.sort()
     assert 0.8 < profile["median_chars"] / statistics.median(real) < 1.25
     assert 0.8 < profile["p95_chars"] / real[int(0.95 * 1999)] < 1.25
+    # A number is cited with one date, issuer and subject everywhere, and never before its year.
+    details: dict[str, set[str]] = {}
+    for doc in docs:
+        for number, issued, year in CITED.findall(doc["text"]):
+            details.setdefault(number, set()).add(issued)
+            assert int(year) <= int(doc["published"][:4])
+    assert set(details) == set(profile["numbers"]) and all(len(v) == 1 for v in details.values())
     # Every number a record gives is written in its text, where danvan's extractor finds it.
     for doc in docs[:300]:
         found = find_directives(doc["text"])
