@@ -514,7 +514,7 @@ def side_by_side(results: list[dict]) -> None:
                   f"{h['first_query_ms']:7.0f}ms {h['peak_rss_mb']:7.0f}MB {export:9.3f}s {signif:>15} {trends:>14}")
 
 
-def extrapolate(results: list[dict], to: tuple[int, ...] = (300_000, 1_000_000)) -> None:
+def extrapolate(results: list[dict], to: tuple[int, ...] = (100_000, 300_000, 1_000_000)) -> None:
     """Figures at larger sizes from the two largest measured: disk and build time linear in the text,
     latencies by the exponent measured between them (t ~ n^k)."""
     import math
@@ -524,27 +524,31 @@ def extrapolate(results: list[dict], to: tuple[int, ...] = (300_000, 1_000_000))
         return
     lo, hi = done[-2], done[-1]
 
-    def figures(out: dict) -> dict[str, float]:
+    def figures(out: dict) -> dict[str, tuple[float, bool]]:
+        """name -> (value, grows linearly with the text)."""
         h, q = out["http"], out["query"]
-        return {"index MB": out["index"]["index_mb"], "store MB": out["import"]["store_mb"],
-                "FTS5 MB": out["fts"]["db_mb"], "build s": out["import"]["seconds"] + out["index"]["seconds"],
-                "FTS5 build s": out["fts"]["build_seconds"],
-                "HTTP faceted p50 ms": statistics.median(h["danvan"]["times"]["faceted"]),
-                "HTTP faceted p95 ms": _pct(h["danvan"]["times"]["faceted"], 95),
-                "FTS5 HTTP faceted p50 ms": statistics.median(h["fts"]["times"]["faceted"]),
-                "FTS5 HTTP faceted p95 ms": _pct(h["fts"]["times"]["faceted"], 95),
-                "first query ms": h["danvan"]["first_query_ms"], "serve RSS MB": h["danvan"]["peak_rss_mb"],
-                "3-phrase trend ms": statistics.median(q["trend_ms"]["3 phrases by year"])}
+        return {"index MB": (out["index"]["index_mb"], True), "store MB": (out["import"]["store_mb"], True),
+                "FTS5 MB": (out["fts"]["db_mb"], True),
+                "build s": (out["import"]["seconds"] + out["index"]["seconds"], True),
+                "FTS5 build s": (out["fts"]["build_seconds"], True),
+                "largest build process MB": (out["index"]["rss_process_mb"], False),
+                "HTTP faceted p50 ms": (statistics.median(h["danvan"]["times"]["faceted"]), False),
+                "HTTP faceted p95 ms": (_pct(h["danvan"]["times"]["faceted"], 95), False),
+                "FTS5 HTTP faceted p50 ms": (statistics.median(h["fts"]["times"]["faceted"]), False),
+                "FTS5 HTTP faceted p95 ms": (_pct(h["fts"]["times"]["faceted"], 95), False),
+                "first query ms": (h["danvan"]["first_query_ms"], False),
+                "serve RSS MB": (h["danvan"]["peak_rss_mb"], False),
+                "export CPU s (later)": (q["export_cpu_s"], False),
+                "significant +p50 ms": (statistics.median(q["added_ms"]), False),
+                "3-phrase trend p50 ms": (statistics.median(q["trend_ms"]["3 phrases by year"]), False)}
 
     a, b = figures(lo), figures(hi)
     grow = hi["corpus"]["text_mb"] / hi["n"]  # MB of text per document at the largest size
     print(f"\nextrapolated from {lo['n']} and {hi['n']} (linear: disk, build; else t ~ n^k, k from those two):")
     print(f"{'figure':26} {'k':>5} " + " ".join(f"{n:>10}" for n in to))
-    for name in a:
-        linear = name.endswith(("MB", "build s")) and name != "serve RSS MB"
-        k = 1.0 if linear else math.log(max(b[name], 1e-9) / max(a[name], 1e-9)) / math.log(hi["n"] / lo["n"])
-        values = [b[name] * (n / hi["n"]) ** k for n in to]
-        print(f"{name:26} {k:5.2f} " + " ".join(f"{v:10.0f}" for v in values))
+    for name, (value, linear) in b.items():
+        k = 1.0 if linear else math.log(max(value, 1e-9) / max(a[name][0], 1e-9)) / math.log(hi["n"] / lo["n"])
+        print(f"{name:26} {k:5.2f} " + " ".join(f"{value * (n / hi['n']) ** k:10.4g}" for n in to))
     print(f"(text: {grow * 1e3:.2f} KB a document, {grow * to[-1] / 1e3:.1f} GB at {to[-1]})")
 
 
