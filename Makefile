@@ -35,9 +35,9 @@ stress: install
 	$(BIN)/python benchmarks/speed.py --sizes 30000 --prepare $(LOAD_HOME)
 	DANVAN_LOAD_HOME=$(LOAD_HOME) $(BIN)/python -m pytest -q -s -m stress tests/test_load.py
 
-# About 25 minutes on 2 cores (importing 100k documents ~3.5, indexing them ~5).  Figures go in BENCHMARKS.md.
+# 1-2 hours on 2 cores for 10k + 30k + 100k (BENCHMARKS.md, "Scale, session 5").  Figures go in BENCHMARKS.md.
 bench: install
-	nice $(BIN)/python benchmarks/speed.py --sizes $(BENCH_SIZES) --serve
+	nice $(BIN)/python benchmarks/speed.py --sizes $(BENCH_SIZES)
 
 demo: install tools
 	DANVAN_HOME=$(DEMO_HOME) $(BIN)/danvan import corpus/samples

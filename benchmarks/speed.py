@@ -1,20 +1,23 @@
-"""Indexing and query speed at 10k / 30k / 100k documents, against SQLite FTS5.
+"""Build and query speed at any number of documents, danvan against SQLite FTS5 in the same run.
 
-Documents come from ../shared/data/vn-news-corpus.jsonl.xz (read in place as
-an lzma stream) with synthetic, deterministic province / date / directive
-values so the facets have realistic cardinality (63 provinces, 2006-2026, a
-few hundred directive numbers with a long tail).  They go through the
-project's own import path (``from_record`` + ``Store``) and index build
-(``update_index``); queries go through ``SearchService.search`` exactly as the
-web app calls it (10 hits, facet counts, snippets).  The same documents and
-queries are run through SQLite FTS5 (unicode61 remove_diacritics 2, GROUP BY
-facet counts) as the baseline.
+Documents come from ``benchmarks/synthetic.py``: a deterministic corpus of any size recombined
+from the paragraphs of ../shared/data/vn-news-corpus.jsonl.xz (the source's lengths, titles and
+topics; synthetic province, date, portal and cited numbers, the citations written into the text),
+written as JSONL to the work dir (``DANVAN_BENCH_DIR``, default /tmp/danvan-bench) once per size.
+
+Per size, end to end as a user runs it: ``danvan import FILE.jsonl --no-index`` then ``danvan
+index --rebuild`` (real subprocesses; peak RSS of the whole process tree polled from /proc, and the
+largest single process from ``wait4``), then the query service in-process (the query mix,
+significant terms paired with and without, phrase timelines, a 10,000-row export's CPU), then
+real HTTP servers side by side: ``danvan serve`` (waitress) and the same documents in SQLite FTS5
+behind waitress (``benchmarks/fts5.py``), first query after start and faceted p50/p95.  The FTS5
+database is built from the same JSONL (its build is end to end too).
 
 Each phase runs in its own process so its peak RSS is its own.
 
 Usage:
     python benchmarks/speed.py                      # 10k, 30k, 100k
-    python benchmarks/speed.py --sizes 10000 --serve
+    python benchmarks/speed.py --sizes 10000,300000
     python benchmarks/speed.py --sizes 30000 --reuse   # keep store + index from a previous run
     python benchmarks/speed.py --sizes 30000 --prepare build/load-30k   # only import + index there
                                                       # (what `make stress` serves for its 30k load run)
@@ -22,16 +25,11 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
-import lzma
 import os
-import random
 import resource
 import shutil
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -42,11 +40,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-CORPUS = ROOT.parent / "shared" / "data" / "vn-news-corpus.jsonl.xz"
-if not CORPUS.exists():  # run from a worktree elsewhere
-    CORPUS = Path("/work/shared/data/vn-news-corpus.jsonl.xz")
+import fts5  # noqa: E402
+import synthetic  # noqa: E402
+
+CORPUS = synthetic.SOURCE
 WORK = Path(os.environ.get("DANVAN_BENCH_DIR", "/tmp/danvan-bench"))
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}  # subprocesses run this tree's code
 
 # The fixed query mix: class -> queries.  Each runs without filters, with a
 # province filter, and with province + year.
@@ -68,7 +69,9 @@ TRENDS = [
     ("5 phrases by province", ["an toàn giao thông", "biến đổi khí hậu", "chuyển đổi số", "nông thôn mới",
                                "dan van"], "province", {}),
     ("2 phrases, filtered", ["an toàn giao thông", "công tác"], "year", {"province": ["Nghệ An"]}),
+    ("3 phrases by year", ["an toàn giao thông", "chuyển đổi số", "nông thôn mới"], "year", {}),
 ]
+FIRST_QUERY = "hội nghị"  # not in the mix: the first search a fresh server answers
 SERVE_URLS = [
     "/search?q=c%C3%B4ng+t%C3%A1c",
     "/search?q=d%C3%A2n+v%E1%BA%ADn&province=Ngh%E1%BB%87+An",
@@ -79,101 +82,13 @@ SERVE_URLS = [
 ]
 
 
-# --- synthetic metadata -------------------------------------------------------------
-
-def _directive_pool() -> list[str]:
-    """A few hundred canonical numbers; the first ones are the famous ones."""
-    pool = ["25-NQ/TW", "16/CT-TTg", "23-QĐ/TW", "120-KL/TW", "18-NQ/TW", "33/CT-TTg"]
-    kinds = ["{n}-NQ/TW", "{n}-KH/TU", "{n}/CT-TTg", "{n}-KL/TW", "{n}-QĐ/TW", "{n}/QĐ-UBND", "{n}-CTr/TU"]
-    rng = random.Random(7)
-    while len(pool) < 400:
-        number = rng.choice(kinds).format(n=rng.randint(1, 400))
-        if number not in pool:
-            pool.append(number)
-    if "211-KH/TU" not in pool:
-        pool[200] = "211-KH/TU"
-    return pool
-
-
-def synthetic(i: int, provinces: list[str], pool: list[str]) -> dict:
-    """Deterministic province, publication date and cited directives for record ``i``."""
-    rng = random.Random(i)
-    # Skewed like real portals: some provinces publish far more.
-    province = provinces[min(len(provinces) - 1, int(rng.paretovariate(0.9)) - 1 + rng.randrange(0, 8))] \
-        if rng.random() < 0.9 else None
-    year = 2006 + min(20, int(rng.triangular(0, 21, 18)))
-    published = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-    directives = []
-    for _ in range(rng.choice((0, 0, 1, 1, 1, 2, 3))):
-        d = pool[min(len(pool) - 1, int(rng.paretovariate(0.7)) - 1)] if rng.random() < 0.6 else rng.choice(pool)
-        if d not in directives:
-            directives.append(d)
-    return {"province": province, "published": published, "directives": directives}
-
-
-def records(n: int):
-    """The first ``n`` usable records of the news corpus, with synthetic metadata."""
-    from corpus.knowledge.provinces import PROVINCES
-
-    provinces = list(PROVINCES)
-    pool = _directive_pool()
-    count = 0
-    with lzma.open(CORPUS, "rt", encoding="utf-8") as f:
-        for line in f:
-            obj = json.loads(line)
-            if not (obj.get("text") or "").strip():
-                continue
-            rec = {"id": f"news-{count:06d}", "title": obj.get("title") or "", "text": obj["text"],
-                   "source": "vn-news-corpus", **synthetic(count, provinces, pool)}
-            yield rec
-            count += 1
-            if count >= n:
-                return
-
-
 # --- phases (each in its own process) -----------------------------------------------
 
-def _peak_mb(children: bool = False) -> float:
-    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF
-    return resource.getrusage(who).ru_maxrss / 1024
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def phase_import(home: Path, n: int) -> dict:
-    from corpus.store import config
-    from corpus.store.importer import from_record
-    from corpus.store.db import Store
-
-    started = time.perf_counter()
-    text_bytes = 0
-    with Store(config.store_path(home)) as store:
-        batch = []
-        for rec in records(n):
-            doc, _cut = from_record(rec, default_id=rec["id"])
-            text_bytes += len(doc.text.encode("utf-8")) + len((doc.title or "").encode("utf-8"))
-            batch.append(doc)
-            if len(batch) >= 2000:
-                store.upsert_many(batch)
-                batch = []
-        store.upsert_many(batch)
-        docs = store.count()
-    return {"docs": docs, "text_mb": text_bytes / 1e6, "seconds": time.perf_counter() - started}
-
-
-def phase_index(home: Path) -> dict:
-    from corpus.store import config
-    from corpus.store.db import Store
-    from indexer.build import update_index
-
-    started = time.perf_counter()
-    with Store(config.store_path(home)) as store:
-        report = update_index(store, config.index_path(home), rebuild=True)
-    seconds = time.perf_counter() - started
-    size = sum(p.stat().st_size for p in config.index_path(home).rglob("*") if p.is_file())
-    return {"seconds": seconds, "docs": report.added, "index_mb": size / 1e6, **_analysis_share(home),
-            "peak_rss_mb": _peak_mb(), "peak_rss_children_mb": _peak_mb(children=True)}
-
-
-def _analysis_share(home: Path, n: int = 1000) -> dict:
+def phase_analysis(home: Path, n: int = 1000) -> dict:
     """Seconds to make the index fields of ``n`` stored documents, and of that the pyvi words (same run)."""
     from itertools import islice
 
@@ -271,144 +186,166 @@ def phase_query(home: Path, repeat: int) -> dict:
             "export_cpu_s": statistics.median(export_cpu[1:])}
 
 
-def _fts_query(parsed) -> str | None:
-    parts = [f'"{w}"' for w in dict.fromkeys(parsed.words)]
-    parts += ['"' + " ".join(p) + '"' for p in parsed.phrases]
-    return " AND ".join(parts) or None
+def _queries() -> list[tuple[str, str, dict]]:
+    """(class, query, filters) of the mix, in a fixed order."""
+    return [(cls, q, filt) for cls, queries in QUERIES.items() for q in queries for filt in FILTERS]
 
 
-def phase_fts(home: Path, repeat: int) -> dict:
-    """The same documents and queries in SQLite FTS5, with GROUP BY facets."""
-    from corpus.store import config
-    from corpus.knowledge.provinces import to_2025
-    from corpus.store.db import Store
-    from indexer.queryparse import parse
-
-    path = home / "fts.sqlite"
-    if path.exists():
-        path.unlink()
-    db = sqlite3.connect(path)
-    db.executescript("""
-        CREATE TABLE docs (rowid INTEGER PRIMARY KEY, id TEXT, title TEXT, province TEXT, province_2025 TEXT,
-                           year TEXT, published TEXT);
-        CREATE TABLE doc_directive (rowid INTEGER, directive TEXT);
-        CREATE VIRTUAL TABLE fts USING fts5(title, text, tokenize="unicode61 remove_diacritics 2");
-    """)
+def phase_fts(home: Path, jsonl: Path, repeat: int) -> dict:
+    """The same records in SQLite FTS5: build from the JSONL, then the mix and an export in-process."""
     started = time.perf_counter()
-    with Store(config.store_path(home)) as store, db:
-        for rowid, doc in enumerate(store, 1):
-            db.execute("INSERT INTO docs VALUES (?,?,?,?,?,?,?)",
-                       (rowid, doc.id, doc.title, doc.province, doc.province_2025 or to_2025(doc.province or ""),
-                        str(doc.year) if doc.year else None, doc.published))
-            db.executemany("INSERT INTO doc_directive VALUES (?,?)", [(rowid, d) for d in doc.directives])
-            db.execute("INSERT INTO fts(rowid, title, text) VALUES (?,?,?)", (rowid, doc.title, doc.text))
-    db.execute("CREATE INDEX dd ON doc_directive(directive, rowid)")
-    db.execute("CREATE INDEX ddr ON doc_directive(rowid)")
-    db.commit()
-    build_s = time.perf_counter() - started
-
-    def search(q: str, filt: dict) -> int:
-        parsed = parse(q)
-        match = _fts_query(parsed)
-        # The match set as a temp table; every facet counts over it under the other filters.
-        db.execute("DROP TABLE IF EXISTS m")
-        if match:
-            sql = "CREATE TEMP TABLE m AS SELECT rowid, rank FROM fts WHERE fts MATCH ?"
-            args = [match]
-        else:
-            sql, args = "CREATE TEMP TABLE m AS SELECT rowid, 0 AS rank FROM docs", []
-        for number in parsed.directives:
-            sql += (" AND" if " WHERE " in sql else " WHERE") + \
-                " rowid IN (SELECT rowid FROM doc_directive WHERE directive = ?)"
-            args.append(number)
-        db.execute(sql, args)
-
-        def where(skip: str | None) -> tuple[str, list]:
-            conds, vals = [], []
-            for name, values in filt.items():
-                if name != skip:
-                    conds.append(f"d.{name} IN ({','.join('?' * len(values))})")
-                    vals += values
-            return (" AND " + " AND ".join(conds)) if conds else "", vals
-
-        cond, vals = where(None)
-        total = db.execute(f"SELECT count(*) FROM m JOIN docs d ON d.rowid = m.rowid WHERE 1{cond}", vals).fetchone()[0]
-        rows = db.execute(f"SELECT d.rowid, d.title, d.id FROM m JOIN docs d ON d.rowid = m.rowid WHERE 1{cond} "
-                          "ORDER BY m.rank LIMIT 10", vals).fetchall()
-        # Snippets of the hits shown, and their stored text.
-        for rowid, *_ in rows:
-            if match:
-                db.execute("SELECT snippet(fts, 1, '<mark>', '</mark>', '…', 40) FROM fts "
-                           "WHERE fts MATCH ? AND rowid = ?", (match, rowid)).fetchall()
-            else:
-                db.execute("SELECT substr(text, 1, 240) FROM fts WHERE rowid = ?", (rowid,)).fetchall()
-        for name in ("province", "province_2025", "year"):
-            c, v = where(name)
-            db.execute(f"SELECT d.{name}, count(*) n FROM m JOIN docs d ON d.rowid = m.rowid WHERE d.{name} "
-                       f"IS NOT NULL{c} GROUP BY d.{name} ORDER BY n DESC", v).fetchall()
-        c, v = where("directive")
-        db.execute(f"SELECT dd.directive, count(*) n FROM m JOIN docs d ON d.rowid = m.rowid JOIN doc_directive dd "
-                   f"ON dd.rowid = m.rowid WHERE 1{c} GROUP BY dd.directive ORDER BY n DESC LIMIT 30", v).fetchall()
-        return total
-
+    built = fts5.build(home / "fts.sqlite", jsonl)
+    build_s, build_rss = time.perf_counter() - started, _peak_mb()
+    fts = fts5.Fts(home / "fts.sqlite")
     times: dict[str, list[float]] = {}
     totals = {}
-    search("hội nghị", {})
+    fts.search(FIRST_QUERY, {})
     for _ in range(repeat):
-        for cls, queries in QUERIES.items():
-            for q in queries:
-                for filt in FILTERS:
-                    t0 = time.perf_counter()
-                    totals[f"{q} {json.dumps(filt, ensure_ascii=False)}"] = search(q, filt)
-                    times.setdefault(cls + ("+facet" if filt else ""), []).append((time.perf_counter() - t0) * 1000)
-    # The same export from FTS5: the rows in bm25 order with their fields and the text's first
-    # 240 characters, written as CSV.
+        for cls, q, filt in _queries():
+            t0 = time.perf_counter()
+            totals[f"{q} {json.dumps(filt, ensure_ascii=False)}"] = fts.search(q, filt)["total"]
+            times.setdefault(cls + ("+facet" if filt else ""), []).append((time.perf_counter() - t0) * 1000)
     export_cpu = []
     for _ in range(3):
         t0 = time.process_time()
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerows(db.execute(
-            "SELECT d.id, d.title, d.published, d.province, d.province_2025, fts.rank, substr(fts.text, 1, 240) "
-            "FROM fts JOIN docs d ON d.rowid = fts.rowid WHERE fts MATCH ? ORDER BY fts.rank LIMIT ?",
-            (_fts_query(parse(EXPORT_QUERY)), EXPORT_ROWS)))
+        fts.export_csv(EXPORT_QUERY, EXPORT_ROWS)
         export_cpu.append(time.process_time() - t0)
-    size = path.stat().st_size
-    db.close()
-    return {"build_seconds": build_s, "db_mb": size / 1e6, "times": times, "totals": totals,
+    return {"build_seconds": build_s, "build_rss_mb": build_rss, "docs": built["docs"],
+            "db_mb": (home / "fts.sqlite").stat().st_size / 1e6, "times": times, "totals": totals,
             "export_cpu_s": statistics.median(export_cpu)}
 
 
-def phase_serve(home: Path) -> dict:
-    """Peak RSS of a real `danvan serve` process and wall time of a few search pages."""
+def phase_fts_serve(home: Path, port: int) -> None:
+    """Serve the FTS5 database of ``home`` over HTTP with waitress (as `danvan serve` serves danvan)."""
+    from waitress import serve
+
+    serve(fts5.app(home / "fts.sqlite"), host="127.0.0.1", port=port, threads=4, _quiet=True)
+
+
+def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    exe = Path(sys.executable).parent / "danvan"
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port), "--data-dir", str(home)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})  # this tree's code
+        return s.getsockname()[1]
+
+
+def _start_server(cmd: list[str], port: int, log: Path) -> tuple[subprocess.Popen, float]:
+    """Start a server and wait until its port accepts connections; (process, seconds to listen)."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    while time.perf_counter() - started < 300:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{cmd[:5]} exited with {proc.returncode}: {log.read_text()[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc, time.perf_counter() - started
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError(f"{cmd[:5]} did not listen on {port} within 300 s")
+
+
+def _get_ms(port: int, path: str) -> float:
+    t0 = time.perf_counter()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=300) as resp:
+        resp.read()
+        assert resp.status == 200, (path, resp.status)
+    return (time.perf_counter() - t0) * 1000
+
+
+def _search_path(q: str, filt: dict) -> str:
+    return "/search.json?" + urllib.parse.urlencode([("q", q)] + [(k, v) for k, vs in filt.items() for v in vs])
+
+
+def phase_http(home: Path, repeat: int) -> dict:
+    """`danvan serve` and the FTS5 app behind waitress, side by side: start, first query, the mix over HTTP."""
+    servers = {}
+    for engine, cmd in (("danvan", [sys.executable, "-m", "cli", "serve", "--data-dir", str(home), "--port"]),
+                        ("fts", [sys.executable, __file__, "--phase", "fts-serve", "--home", str(home), "--port"])):
+        port = _free_port()
+        proc, listen_s = _start_server(cmd + [str(port)], port, home / f"serve-{engine}.log")
+        servers[engine] = {"proc": proc, "port": port, "listen_s": listen_s,
+                           "first_query_ms": _get_ms(port, _search_path(FIRST_QUERY, {}))}
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/", timeout=5).read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        page_ms = []
-        for rnd in range(3):
-            for url in SERVE_URLS:
-                t0 = time.perf_counter()
-                with urllib.request.urlopen(base + url, timeout=60) as resp:
-                    resp.read()
-                page_ms.append((time.perf_counter() - t0) * 1000)
-        status = Path(f"/proc/{proc.pid}/status").read_text()
-        hwm = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM"))
-        return {"peak_rss_mb": hwm / 1024, "first_page_ms": page_ms[0], "page_ms": page_ms[len(SERVE_URLS):]}
+        times: dict[str, dict[str, list[float]]] = {e: {"all": [], "faceted": []} for e in servers}
+        for rnd in range(max(2, repeat)):
+            for k, (_cls, q, filt) in enumerate(_queries()):
+                # Alternate which engine goes first, so neither always finds the other's pages cached.
+                for engine in (("danvan", "fts") if (k + rnd) % 2 == 0 else ("fts", "danvan")):
+                    ms = _get_ms(servers[engine]["port"], _search_path(q, filt))
+                    times[engine]["all"].append(ms)
+                    if filt:
+                        times[engine]["faceted"].append(ms)
+        return {e: {"listen_s": s["listen_s"], "first_query_ms": s["first_query_ms"], "times": times[e],
+                    "peak_rss_mb": _tree_hwm_mb(s["proc"].pid)} for e, s in servers.items()}
     finally:
-        proc.terminate()
-        proc.wait(10)
+        for s in servers.values():
+            s["proc"].terminate()
+            s["proc"].wait(30)
+
+
+# --- processes: peak memory of a whole tree -----------------------------------------
+
+def _children() -> dict[int, list[int]]:
+    """Parent pid -> child pids, from /proc."""
+    tree: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:  # gone meanwhile
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def _descendants(pid: int) -> list[int]:
+    tree, found, todo = _children(), [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo += tree.get(p, [])
+    return found
+
+
+def _status_kb(pid: int, key: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree_hwm_mb(pid: int) -> float:
+    """Sum of the peak RSS (VmHWM) of a process and its descendants: an upper bound of the tree's peak."""
+    return sum(_status_kb(p, "VmHWM") for p in _descendants(pid)) / 1024
+
+
+def _measured(cmd: list[str], log: Path) -> dict:
+    """Run ``cmd`` to its end: wall seconds, peak RSS of its process tree (summed, polled every 0.2 s)
+    and of its largest single process (``wait4``'s ru_maxrss); its output goes to ``log``."""
+    started = time.perf_counter()
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=out, stderr=subprocess.STDOUT)
+    tree_kb = 0
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        tree_kb = max(tree_kb, sum(_status_kb(p, "VmRSS") for p in _descendants(proc.pid)))
+        time.sleep(0.2)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise RuntimeError(f"{' '.join(cmd[2:5])} exited with {proc.returncode}: {log.read_text()[-3000:]}")
+    return {"seconds": time.perf_counter() - started, "rss_tree_mb": tree_kb / 1024,
+            "rss_process_mb": usage.ru_maxrss / 1024}
+
+
+def _size_mb(*paths: Path) -> float:
+    files = [q for p in paths for q in ([p] if p.is_file() else p.rglob("*") if p.is_dir() else []) if q.is_file()]
+    return sum(q.stat().st_size for q in files) / 1e6
 
 
 # --- driver -------------------------------------------------------------------------
@@ -428,29 +365,45 @@ def _stats(values: list[float]) -> str:
     return f"p50 {statistics.median(values):7.1f}  p95 {_pct(values, 95):7.1f}  max {max(values):7.1f}"
 
 
+def build(home: Path, jsonl: Path) -> dict:
+    """Import ``jsonl`` into a new data dir ``home`` and index it, as a user does (CLI processes)."""
+    from corpus.store import config
+
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    cli = [sys.executable, "-m", "cli"]
+    imported = _measured(cli + ["import", str(jsonl), "--no-index", "--data-dir", str(home)], home / "import.log")
+    log = (home / "import.log").read_text()
+    summary = [line for line in log.splitlines() if line.startswith("imported ")]
+    if not summary:
+        raise RuntimeError(f"danvan import said no outcome: {log[-2000:]}")
+    imported["summary"] = summary[-1]
+    imported["store_mb"] = _size_mb(*home.glob(config.store_path(home).name + "*"))
+    indexed = _measured(cli + ["index", "--rebuild", "--data-dir", str(home)], home / "index.log")
+    indexed["index_mb"] = _size_mb(config.index_path(home))
+    return {"import": imported, "index": indexed}
+
+
 def bench(n: int, args) -> dict:
     home = WORK / f"n{n}"
     from corpus.store import config
 
-    out: dict = {"n": n}
-    if not (args.reuse and config.store_path(home).exists()):
-        if home.exists():
-            shutil.rmtree(home)
-        home.mkdir(parents=True)
-        out["import"] = _run_phase("import", home, "--n", str(n))
+    started = time.perf_counter()
+    jsonl, corpus = synthetic.ensure(WORK / "synthetic", n)
+    out: dict = {"n": n, "corpus": {**corpus, "path": str(jsonl), "seconds": time.perf_counter() - started}}
+    built = home / "build.json"
+    if not (args.reuse and config.index_path(home).exists() and built.exists()):
+        built.parent.mkdir(parents=True, exist_ok=True)
+        out.update(build(home, jsonl))
+        built.write_text(json.dumps({"import": out["import"], "index": out["index"]}))
     else:
-        out["import"] = json.loads((home / "import.json").read_text())
-    (home / "import.json").write_text(json.dumps(out["import"]))
-    if not (args.reuse and config.index_path(home).exists() and (home / "index.json").exists()):
-        out["index"] = _run_phase("index", home)
-        (home / "index.json").write_text(json.dumps(out["index"]))
-    else:
-        out["index"] = json.loads((home / "index.json").read_text())
+        out.update(json.loads(built.read_text()))
+    out["analysis"] = _run_phase("analysis", home)
     out["query"] = _run_phase("query", home, "--repeat", str(args.repeat))
     if not args.no_fts:
-        out["fts"] = _run_phase("fts", home, "--repeat", str(args.repeat))
-    if args.serve:
-        out["serve"] = _run_phase("serve", home)
+        out["fts"] = _run_phase("fts", home, "--jsonl", str(jsonl), "--repeat", str(args.repeat))
+        out["http"] = _run_phase("http", home, "--repeat", str(args.repeat))
     report(out)
     return out
 
@@ -464,7 +417,10 @@ def prepare(home: Path, n: int) -> None:
         if home.exists():
             shutil.rmtree(home)
         home.mkdir(parents=True)
-        marker.write_text(json.dumps(_run_phase("import", home, "--n", str(n))))
+        jsonl, corpus = synthetic.ensure(WORK / "synthetic", n)
+        imported = _measured([sys.executable, "-m", "cli", "import", str(jsonl), "--no-index", "--data-dir", str(home)],
+                             home / "import.log")
+        marker.write_text(json.dumps({"docs": corpus["docs"], "text_mb": corpus["text_mb"], **imported}))
     imported = json.loads(marker.read_text())
     update = _run_phase("update", home)
     print(f"{home}: {imported['docs']} documents ({imported['text_mb']:.0f} MB of text, imported in "
@@ -472,21 +428,29 @@ def prepare(home: Path, n: int) -> None:
           f"{update['written']} written in {update['seconds']:.0f} s; store {config.store_path(home)}")
 
 
+def _mbps(out: dict) -> float:
+    return out["corpus"]["text_mb"] / (out["import"]["seconds"] + out["index"]["seconds"])
+
+
 def report(out: dict) -> None:
-    n, imp, idx, q = out["n"], out["import"], out["index"], out["query"]
-    print(f"\n=== {n} documents, {imp['text_mb']:.1f} MB of text ===")
-    print(f"import (from_record + store): {imp['seconds']:.1f} s")
-    print(f"index build: {idx['seconds']:.1f} s = {idx['docs'] / idx['seconds']:.0f} docs/s, "
-          f"{imp['text_mb'] / idx['seconds']:.2f} MB/s of text; index {idx['index_mb']:.0f} MB; "
-          f"peak RSS {idx['peak_rss_mb']:.0f} MB (largest worker {idx['peak_rss_children_mb']:.0f} MB)")
-    if "words_seconds" in idx:
-        print(f"index fields of {idx['fields_docs']} documents in one process: {idx['fields_seconds']:.1f} s, of which "
-              f"pyvi words {idx['words_seconds']:.1f} s ({idx['words_seconds'] / idx['fields_seconds']:.0%}); "
-              f"without them {idx['fields_seconds'] - idx['words_seconds']:.1f} s")
+    n, corpus, imp, idx, q = out["n"], out["corpus"], out["import"], out["index"], out["query"]
+    mb = corpus["text_mb"]
+    print(f"\n=== {n} documents, {mb:.1f} MB of text (synthetic corpus {Path(corpus['path']).name}) ===")
+    print(f"import (danvan import --no-index): {imp['seconds']:.1f} s = {mb / imp['seconds']:.2f} MB/s; "
+          f"store {imp['store_mb']:.0f} MB; peak RSS {imp['rss_tree_mb']:.0f} MB (tree), "
+          f"largest process {imp['rss_process_mb']:.0f} MB; {imp['summary']}")
+    print(f"index build (danvan index --rebuild): {idx['seconds']:.1f} s = {n / idx['seconds']:.0f} docs/s, "
+          f"{mb / idx['seconds']:.2f} MB/s of text; index {idx['index_mb']:.0f} MB; "
+          f"peak RSS {idx['rss_tree_mb']:.0f} MB (tree), largest process {idx['rss_process_mb']:.0f} MB")
+    print(f"end to end (import + index): {imp['seconds'] + idx['seconds']:.1f} s = {_mbps(out):.2f} MB/s")
+    a = out["analysis"]
+    print(f"index fields of {a['fields_docs']} documents in one process: {a['fields_seconds']:.1f} s, of which "
+          f"pyvi words {a['words_seconds']:.1f} s ({a['words_seconds'] / a['fields_seconds']:.0%}); "
+          f"without them {a['fields_seconds'] - a['words_seconds']:.1f} s")
     print(f"query service: open {q['open_ms']:.0f} ms, first query (loads reader arrays) {q['first_query_ms']:.0f} ms, "
           f"peak RSS {q['peak_rss_mb']:.0f} MB")
     fts = out.get("fts")
-    header = f"{'class':18} {'danvan (ms)':44}" + ("  FTS5 p50 / p95 (ms)   ratio p50 / p95" if fts else "")
+    header = f"{'class':18} {'danvan in-process (ms)':44}" + ("  FTS5 p50 / p95 (ms)   ratio p50 / p95" if fts else "")
     print(header)
     everything, everything_fts, faceted, faceted_fts = [], [], [], []
     for cls, values in q["times"].items():
@@ -509,24 +473,83 @@ def report(out: dict) -> None:
                      f"{statistics.median(values) / statistics.median(f):5.1f}x / {_pct(values, 95) / _pct(f, 95):5.1f}x")
         print(line)
     if fts:
-        print(f"FTS5 build {fts['build_seconds']:.1f} s, db {fts['db_mb']:.0f} MB")
         differ = [k for k in q["totals"] if q["totals"][k] != fts["totals"].get(k)]
         print(f"result counts differ from FTS5 (different tokenisation, expected) on {len(differ)}/{len(q['totals'])} queries")
     print(f"search page via Flask test client (server-side): {_stats(q['page_ms'])}")
-    if "plain_ms" in q:
-        plain = q["plain_ms"]
-        print(f"significant terms: the mix with them {_stats(everything)}; same searches without them "
-              f"{_stats(plain)}; added per search (paired) p50 {statistics.median(q['added_ms']):+.1f} ms, "
-              f"p95 {_pct(q['added_ms'], 95):+.1f} ms")
-        for label, values in q["trend_ms"].items():
-            print(f"trends {label:24} {_stats(values)}")
+    plain = q["plain_ms"]
+    print(f"significant terms: the mix with them {_stats(everything)}; same searches without them "
+          f"{_stats(plain)}; added per search (paired) p50 {statistics.median(q['added_ms']):+.1f} ms, "
+          f"p95 {_pct(q['added_ms'], 95):+.1f} ms")
+    for label, values in q["trend_ms"].items():
+        print(f"trends {label:24} {_stats(values)}")
     print(f"export of {q['export_rows']} rows ({EXPORT_QUERY!r}, CSV): CPU {q['export_cpu_s']:.3f} s "
           f"(first after opening {q['export_cpu_first_s']:.3f} s)"
           + (f"; FTS5 {fts['export_cpu_s']:.3f} s" if fts else ""))
-    if "serve" in out:
-        s = out["serve"]
-        print(f"danvan serve: peak RSS {s['peak_rss_mb']:.0f} MB; first page {s['first_page_ms']:.0f} ms; "
-              f"warm pages (HTTP wall) {_stats(s['page_ms'])}")
+    if fts:
+        side_by_side([out])
+
+
+def side_by_side(results: list[dict]) -> None:
+    """One line per size and engine: the figures issue 20 asks for, FTS5 from the same run."""
+    print(f"\n{'docs':>8} {'engine':7} {'text MB':>7} {'build MB/s':>10} {'build s':>8} {'index MB':>8} "
+          f"{'store MB':>8} {'build RSS MB':>12} {'HTTP faceted p50/p95':>20} {'HTTP all p50/p95':>16} "
+          f"{'1st query':>9} {'serve RSS':>9} {'export CPU':>10} {'signif +p50/p95':>15} {'3-phrase trend':>14}")
+    for out in results:
+        if "http" not in out:
+            continue
+        n, mb, q, fts, http = out["n"], out["corpus"]["text_mb"], out["query"], out["fts"], out["http"]
+        build_s = out["import"]["seconds"] + out["index"]["seconds"]
+        rss = max(out["import"]["rss_tree_mb"], out["index"]["rss_tree_mb"])
+        trend = statistics.median(q["trend_ms"]["3 phrases by year"])
+        rows = [("danvan", mb / build_s, build_s, out["index"]["index_mb"], out["import"]["store_mb"], rss,
+                 http["danvan"], q["export_cpu_s"],
+                 f"{statistics.median(q['added_ms']):+.1f}/{_pct(q['added_ms'], 95):+.1f}", f"{trend:.1f} ms"),
+                ("FTS5", mb / fts["build_seconds"], fts["build_seconds"], fts["db_mb"], 0.0, fts["build_rss_mb"],
+                 http["fts"], fts["export_cpu_s"], "", "")]
+        for engine, mbps, secs, index_mb, store_mb, peak, h, export, signif, trends in rows:
+            f, a = h["times"]["faceted"], h["times"]["all"]
+            print(f"{n:8d} {engine:7} {mb:7.0f} {mbps:10.2f} {secs:8.0f} {index_mb:8.0f} "
+                  f"{f'{store_mb:.0f}' if store_mb else '-':>8} {peak:12.0f} "
+                  f"{statistics.median(f):9.1f} /{_pct(f, 95):7.1f} {statistics.median(a):7.1f} /{_pct(a, 95):7.1f} "
+                  f"{h['first_query_ms']:7.0f}ms {h['peak_rss_mb']:7.0f}MB {export:9.3f}s {signif:>15} {trends:>14}")
+
+
+def extrapolate(results: list[dict], to: tuple[int, ...] = (100_000, 300_000, 1_000_000)) -> None:
+    """Figures at larger sizes from the two largest measured: disk and build time linear in the text,
+    latencies by the exponent measured between them (t ~ n^k).  Build memory is not extrapolated:
+    the index's segments are sized from the available memory, not from the number of documents."""
+    import math
+
+    done = sorted({out["n"]: out for out in results if "http" in out}.values(), key=lambda out: out["n"])
+    if len(done) < 2:
+        return
+    lo, hi = done[-2], done[-1]
+
+    def figures(out: dict) -> dict[str, tuple[float, bool]]:
+        """name -> (value, grows linearly with the text)."""
+        h, q = out["http"], out["query"]
+        return {"index MB": (out["index"]["index_mb"], True), "store MB": (out["import"]["store_mb"], True),
+                "FTS5 MB": (out["fts"]["db_mb"], True),
+                "build s": (out["import"]["seconds"] + out["index"]["seconds"], True),
+                "FTS5 build s": (out["fts"]["build_seconds"], True),
+                "HTTP faceted p50 ms": (statistics.median(h["danvan"]["times"]["faceted"]), False),
+                "HTTP faceted p95 ms": (_pct(h["danvan"]["times"]["faceted"], 95), False),
+                "FTS5 HTTP faceted p50 ms": (statistics.median(h["fts"]["times"]["faceted"]), False),
+                "FTS5 HTTP faceted p95 ms": (_pct(h["fts"]["times"]["faceted"], 95), False),
+                "first query ms": (h["danvan"]["first_query_ms"], False),
+                "serve RSS MB": (h["danvan"]["peak_rss_mb"], False),
+                "export CPU s (later)": (q["export_cpu_s"], False),
+                "significant +p50 ms": (statistics.median(q["added_ms"]), False),
+                "3-phrase trend p50 ms": (statistics.median(q["trend_ms"]["3 phrases by year"]), False)}
+
+    a, b = figures(lo), figures(hi)
+    grow = hi["corpus"]["text_mb"] / hi["n"]  # MB of text per document at the largest size
+    print(f"\nextrapolated from {lo['n']} and {hi['n']} (linear: disk, build; else t ~ n^k, k from those two):")
+    print(f"{'figure':26} {'k':>5} " + " ".join(f"{n:>10}" for n in to))
+    for name, (value, linear) in b.items():
+        k = 1.0 if linear else math.log(max(value, 1e-9) / max(a[name][0], 1e-9)) / math.log(hi["n"] / lo["n"])
+        print(f"{name:26} {k:5.2f} " + " ".join(f"{value * (n / hi['n']) ** k:10.4g}" for n in to))
+    print(f"(text: {grow * 1e3:.2f} KB a document, {grow * to[-1] / 1e3:.1f} GB at {to[-1]})")
 
 
 def main() -> None:
@@ -534,26 +557,40 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,30000,100000", help="comma-separated document counts")
     parser.add_argument("--repeat", type=int, default=1, help="passes over the query mix")
     parser.add_argument("--reuse", action="store_true", help="reuse store and index built by an earlier run")
-    parser.add_argument("--no-fts", action="store_true", help="skip the SQLite FTS5 baseline")
-    parser.add_argument("--serve", action="store_true", help="also measure a real `danvan serve` process")
+    parser.add_argument("--no-fts", action="store_true", help="skip the SQLite FTS5 baseline (and the HTTP phase)")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # HTTP is always measured now
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     parser.add_argument("--prepare", type=Path, metavar="DIR",
                         help="only make DIR a data dir of the first --sizes documents (import once, then index)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, help=argparse.SUPPRESS)
-    parser.add_argument("--n", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--jsonl", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--extrapolate", type=Path, nargs="+", metavar="JSON",
+                        help="only print the side-by-side table and extrapolation of earlier --json files")
     args = parser.parse_args()
+    if args.extrapolate:
+        results = [out for path in args.extrapolate for out in json.loads(path.read_text())]
+        side_by_side(results)
+        extrapolate(results)
+        return
     if args.phase:
-        fn = {"import": lambda: phase_import(args.home, args.n), "index": lambda: phase_index(args.home),
-              "query": lambda: phase_query(args.home, args.repeat), "fts": lambda: phase_fts(args.home, args.repeat),
-              "serve": lambda: phase_serve(args.home), "update": lambda: phase_update(args.home)}[args.phase]
+        fn = {"analysis": lambda: phase_analysis(args.home), "query": lambda: phase_query(args.home, args.repeat),
+              "fts": lambda: phase_fts(args.home, args.jsonl, args.repeat), "http": lambda: phase_http(args.home, args.repeat),
+              "fts-serve": lambda: phase_fts_serve(args.home, args.port), "update": lambda: phase_update(args.home)}[args.phase]
         print(json.dumps(fn(), ensure_ascii=False))
         return
     if args.prepare:
         prepare(args.prepare, int(args.sizes.split(",")[0]))
         return
-    print(f"danvan speed benchmark: {os.cpu_count()} cores, corpus {CORPUS.name}, work dir {WORK}")
+    print(f"danvan speed benchmark: {os.cpu_count()} cores, corpus {CORPUS.name} (synthetic, seed {synthetic.SEED}), "
+          f"work dir {WORK}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     results = [bench(int(n), args) for n in args.sizes.split(",")]
+    if len(results) > 1 and not args.no_fts:
+        print("\nall sizes:")
+        side_by_side(results)
+        extrapolate(results)
+    print(f"load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
         args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))
 
