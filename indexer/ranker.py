@@ -33,6 +33,7 @@ B = 0.75
 CHAIN_WEIGHT = 0.2  # x idf of each stretch of CHAIN_MIN+ query syllables whose pairs a document holds
 CHAIN_MIN = 3  # a single pair is an index term already
 CHAIN_FIELD = "text_folded"  # folded: a query typed without marks gets the same evidence
+DELTA = 1.5  # BM25+ lower bound per matched term (x idf); 0 is plain BM25
 RERANK = 100  # best documents by BM25 that are given the chain evidence
 CACHE_TERMS = 20_000  # postings arrays kept per reader
 CACHE_IDF = 200_000  # idf values kept per reader (a Whoosh term lookup per segment each otherwise)
@@ -43,9 +44,10 @@ _POS_BITS = 24  # a phrase position key is docnum << _POS_BITS | position
 class Ranker:
     """Postings, field lengths and BM25 for one index reader."""
 
-    def __init__(self, reader, k1: float = K1, b: float = B, chain_weight: float = CHAIN_WEIGHT) -> None:
+    def __init__(self, reader, k1: float = K1, b: float = B, chain_weight: float = CHAIN_WEIGHT,
+                 delta: float = DELTA) -> None:
         self.reader = reader
-        self.k1, self.b = k1, b
+        self.k1, self.b, self.delta = k1, b, delta
         self.chain_weight = chain_weight
         self.size = reader.doc_count_all()
         self.docs = max(1, reader.doc_count())
@@ -245,7 +247,7 @@ class Ranker:
         if avg is None:
             avg = self._average[field] = float(lengths.mean()) or 1.0
         norm = self.k1 * (1 - self.b + self.b * lengths[ids] / avg)
-        scores[ids] += (weight * self.idf(field, term)) * tf * (self.k1 + 1) / (tf + norm)
+        scores[ids] += (weight * self.idf(field, term)) * (tf * (self.k1 + 1) / (tf + norm) + self.delta)
 
     def score(self, terms: Iterable[tuple[str, str, float]]) -> np.ndarray:
         """Summed BM25 of (field, term, weight) triples for every document."""
