@@ -252,22 +252,24 @@ def cross_validate(service: SearchService, queries, qrels) -> dict:
 
 
 def query_times(service: SearchService, queries) -> dict[str, dict[str, float]]:
-    """Milliseconds per ``search`` with the chain evidence off and on, interleaved query by query."""
+    """Milliseconds per ``search``: without chain evidence, as in session 5 (chain, no delta or
+    framing), and as shipped, interleaved query by query."""
     import statistics
 
     ranker = service._snapshot()[2]
-    shipped = ranker.chain_weight
-    times: dict[str, list[float]] = {"off": [], "on": []}
+    shipped = (ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT)
+    variants = {"off": (0.0, 0.0, 1.0), "session5": (shipped[0], 0.0, 1.0), "on": shipped}
+    times: dict[str, list[float]] = {name: [] for name in variants}
     try:
         for _ in range(TIMING_ROUNDS):
             for q in queries:
-                for name, weight in (("off", 0.0), ("on", shipped)):
-                    ranker.chain_weight = weight
+                for name, (weight, delta, frame) in variants.items():
+                    ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT = weight, delta, frame
                     started = time.perf_counter()
                     service.search(SearchRequest(q=q["text"], limit=K), significant=False)
                     times[name].append((time.perf_counter() - started) * 1000)
     finally:
-        ranker.chain_weight = shipped
+        ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT = shipped
     return {name: {"median": statistics.median(t), "p95": statistics.quantiles(t, n=20)[-1]} for name, t in times.items()}
 
 
@@ -287,11 +289,13 @@ def report_cross_validation(service: SearchService, queries, qrels) -> dict:
     n = cv["no_chain"]
     print(f"  same without chain evidence: {n['accented']:.3f} / {n['no_diacritics']:.3f}")
     times = query_times(service, queries)
-    off, on = times["off"], times["on"]
-    print(f"Query time ({TIMING_ROUNDS} x {len(queries)} accented queries, interleaved): "
-          f"median {on['median']:.1f} ms vs {off['median']:.1f} ms without chain evidence "
-          f"(x{on['median'] / off['median']:.2f}), p95 {on['p95']:.1f} vs {off['p95']:.1f} ms "
-          f"(x{on['p95'] / off['p95']:.2f})")
+    on = times["on"]
+    for name, label in (("off", "without chain evidence"), ("session5", "as in session 5 (no delta, no framing)")):
+        off = times[name]
+        print(f"Query time ({TIMING_ROUNDS} x {len(queries)} accented queries, interleaved): "
+              f"median {on['median']:.1f} ms vs {off['median']:.1f} ms {label} "
+              f"(x{on['median'] / off['median']:.2f}), p95 {on['p95']:.1f} vs {off['p95']:.1f} ms "
+              f"(x{on['p95'] / off['p95']:.2f})")
     return {**cv, "query_ms": times}
 
 

@@ -230,13 +230,16 @@ def framing(parsed: ParsedQuery) -> list[bool]:
 
 
 def rank_terms(parsed: ParsedQuery, title: float = TITLE_BOOST,
-               framing_weight: float = FRAMING_WEIGHT) -> list[tuple[str, str, float]]:
+               framing_weight: float | None = None) -> list[tuple[str, str, float]]:
     """(field, term, weight) triples whose BM25 scores add up to a document's score.
 
     Syllables and adjacent pairs of syllables (the index's bigram terms) in
     title (weighted ``title``) and body; words typed with marks score on the accented fields,
     with a little weight on the folded ones so exact forms rank first.
+    A question's framing words weigh ``framing_weight`` (default ``FRAMING_WEIGHT``).
     """
+    if framing_weight is None:
+        framing_weight = FRAMING_WEIGHT
     flags = framing(parsed) if framing_weight != 1.0 else [False] * len(parsed.words)
     # A term counts with the largest of its occurrences' weights: content beats framing.
     sylls: dict[str, float] = {}
