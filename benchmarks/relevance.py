@@ -88,7 +88,8 @@ GRID = {"k1": (ranking.K1, 0.9, 1.5), "b": (ranking.B, 0.6, 0.9), "title": (quer
         "chain_weight": (ranking.CHAIN_WEIGHT, 0.0, 0.1, 0.4)}
 # Session 6: BM25+ lower bound and the weight of a question's framing words,
 # over the other settings at their defaults (GRID's first values).
-GRID2 = {"delta": (ranking.DELTA, 0.5, 1.0, 1.5, 2.0, 3.0), "framing": (queryparse.FRAMING_WEIGHT, 0.5, 0.0)}
+GRID2 = {"delta": (ranking.DELTA, 0.0, 0.5, 1.0, 2.0, 3.0), "framing": (queryparse.FRAMING_WEIGHT, 0.5, 1.0),
+         "skip": (queryparse.SKIP_WEIGHT, 0.0, 0.25, 0.75, 1.0)}
 TIMING_ROUNDS = 3
 
 
@@ -188,12 +189,12 @@ def settings_table(service: SearchService, queries) -> tuple[list[dict], dict[tu
             prepared.append((q["qid"], mode, parsed, allowed, evidence))
     settings = all_settings()
     results: dict[tuple, dict[str, dict[str, list[str]]]] = {}
-    scoring_keys = ("k1", "b", "title", "delta", "framing")
+    scoring_keys = ("k1", "b", "title", "delta", "framing", "skip")
     for key in dict.fromkeys(tuple(s[k] for k in scoring_keys) for s in settings):
-        k1, b, title, delta, frame = key
+        k1, b, title, delta, frame, skip = key
         ranker = ranking.Ranker(base.reader, k1, b, delta=delta)
         ranker.io = base.io  # one reader: one lock
-        scored = [(qid, mode, allowed, evidence, ranker.score(queryparse.rank_terms(parsed, title, frame)))
+        scored = [(qid, mode, allowed, evidence, ranker.score(queryparse.rank_terms(parsed, title, frame, skip)))
                   for qid, mode, parsed, allowed, evidence in prepared]
         for weight in dict.fromkeys(s["chain_weight"] for s in settings
                                     if tuple(s[k] for k in scoring_keys) == key):
@@ -244,6 +245,8 @@ def cross_validate(service: SearchService, queries, qrels) -> dict:
             "delta_only": held_out(only("delta")),
             "framing_only": held_out(only("framing")),
             "delta_and_framing": held_out(only("delta", "framing")),
+            "skip_only": held_out(only("skip")),
+            "delta_framing_skip": held_out(only("delta", "framing", "skip")),
             "all_settings": {mode: {str(dict(zip(names, k))): ndcg(k, mode, everything) for k in keys}
                              for mode in ("accented", "no_diacritics")},
             "default": {"setting": dict(zip(names, default)),
@@ -257,19 +260,20 @@ def query_times(service: SearchService, queries) -> dict[str, dict[str, float]]:
     import statistics
 
     ranker = service._snapshot()[2]
-    shipped = (ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT)
-    variants = {"off": (0.0, 0.0, 1.0), "session5": (shipped[0], 0.0, 1.0), "on": shipped}
+    shipped = (ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT, queryparse.SKIP_WEIGHT)
+    variants = {"off": (0.0, 0.0, 1.0, 0.0), "session5": (shipped[0], 0.0, 1.0, 0.0), "on": shipped}
     times: dict[str, list[float]] = {name: [] for name in variants}
     try:
         for _ in range(TIMING_ROUNDS):
             for q in queries:
-                for name, (weight, delta, frame) in variants.items():
-                    ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT = weight, delta, frame
+                for name, (weight, delta, frame, skip) in variants.items():
+                    ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT, queryparse.SKIP_WEIGHT = \
+                        weight, delta, frame, skip
                     started = time.perf_counter()
                     service.search(SearchRequest(q=q["text"], limit=K), significant=False)
                     times[name].append((time.perf_counter() - started) * 1000)
     finally:
-        ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT = shipped
+        ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT, queryparse.SKIP_WEIGHT = shipped
     return {name: {"median": statistics.median(t), "p95": statistics.quantiles(t, n=20)[-1]} for name, t in times.items()}
 
 
@@ -278,7 +282,9 @@ def report_cross_validation(service: SearchService, queries, qrels) -> dict:
     cv = cross_validate(service, queries, qrels)
     for name, title in (("grid", "every setting of GRID"), ("chain_weight_only", "the chain weight only"),
                         ("delta_only", "the BM25+ delta only"), ("framing_only", "the framing weight only"),
-                        ("delta_and_framing", "the BM25+ delta and the framing weight")):
+                        ("delta_and_framing", "the BM25+ delta and the framing weight"),
+                        ("skip_only", "the skip-pair weight only"),
+                        ("delta_framing_skip", "the BM25+ delta, framing and skip-pair weights")):
         print(f"\nCross-validated choice of {title} ({FOLDS} folds by query; chosen on 4, measured on the 5th):")
         for h in cv[name]["folds"]:
             print(f"  fold {h['fold']}: {h['setting']}  held-out nDCG@10 {h['accented']:.3f} / {h['no_diacritics']:.3f}")
@@ -290,7 +296,7 @@ def report_cross_validation(service: SearchService, queries, qrels) -> dict:
     print(f"  same without chain evidence: {n['accented']:.3f} / {n['no_diacritics']:.3f}")
     times = query_times(service, queries)
     on = times["on"]
-    for name, label in (("off", "without chain evidence"), ("session5", "as in session 5 (no delta, no framing)")):
+    for name, label in (("off", "without chain evidence"), ("session5", "as in session 5 (no delta, framing, skip pairs)")):
         off = times[name]
         print(f"Query time ({TIMING_ROUNDS} x {len(queries)} accented queries, interleaved): "
               f"median {on['median']:.1f} ms vs {off['median']:.1f} ms {label} "

@@ -8,6 +8,8 @@ from corpus.store.document import Document
 from corpus.store.db import Store
 from indexer.build import update_index
 from indexer.queryparse import chain_runs, excluded_parts, framing, parse, rank_terms, required_parts
+from indexer import queryparse
+from indexer.queryparse import FOLDED_BOOST
 from indexer.ranker import DELTA, Ranker
 from indexer.search import SearchRequest, SearchService
 
@@ -219,3 +221,36 @@ def test_framing_words_weigh_framing_weight_in_questions_only():
     assert statement["gì"] == 1.0
     half = {term: w for _, term, w in rank_terms(parse("Hòa giải viên là gì?"), framing_weight=0.5)}
     assert half["gì"] == 0.5 and half["là_gì"] == 0.5
+
+
+def test_skip_pairs_are_query_syllables_one_apart_in_the_folded_body():
+    terms = rank_terms(parse("tiếp công dân"), skip_weight=0.5)
+    assert [t for t in terms if t[1] == "tiep_dan"] == [("text_folded", "tiep_dan", 0.5)]
+    # Not when the weight is 0, nor a pair the query already holds, nor across a question's framing words.
+    assert not [t for t in rank_terms(parse("tiếp công dân"), skip_weight=0.0) if t[1] == "tiep_dan"]
+    assert [t for t in rank_terms(parse("tiếp tiếp tiếp"), skip_weight=0.5) if t[0] == "text_folded"] == [
+        ("text_folded", "tiep", 1.0 * FOLDED_BOOST), ("text_folded", "tiep_tiep", 1.0 * FOLDED_BOOST)]
+    question = {t[1] for t in rank_terms(parse("Hòa giải viên là gì?"), framing_weight=0.0, skip_weight=0.5)}
+    assert "hoa_vien" in question and "vien_gi" not in question and "giai_la" not in question
+
+
+@pytest.fixture
+def skip_service(tmp_path):
+    """One article says "tiếp dân", another only holds the three syllables apart, more often."""
+    docs = [Document(id="tiep-dan", title="Tin hoạt động",
+                     text="Lãnh đạo huyện tiếp dân định kỳ, giải quyết kiến nghị của công nhân và nông dân."),
+            Document(id="apart", title="Tin hoạt động",
+                     text="Tiếp tục làm tốt công tác dân vận; công tác dân vận được tiếp tục đẩy mạnh ở xã.")]
+    docs += [Document(id=f"other-{i}", title="Tin hoạt động", text=text) for i, text in enumerate(FILLER * 4)]
+    with Store(config.store_path(tmp_path)) as store:
+        store.upsert_many(docs)
+        update_index(store, config.index_path(tmp_path))
+    return SearchService(config.index_path(tmp_path))
+
+
+def test_skip_pair_ranks_the_shorter_form_of_a_query_expression_first(skip_service, monkeypatch):
+    monkeypatch.setattr(queryparse, "SKIP_WEIGHT", 0.0)
+    assert ranked_ids(skip_service, "tiếp công dân")[:2] == ["apart", "tiep-dan"]  # the premise
+    monkeypatch.setattr(queryparse, "SKIP_WEIGHT", 0.5)
+    assert ranked_ids(skip_service, "tiếp công dân")[:2] == ["tiep-dan", "apart"]
+    assert ranked_ids(skip_service, "tiep cong dan")[:2] == ["tiep-dan", "apart"]
