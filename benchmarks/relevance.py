@@ -54,6 +54,10 @@ Session 5 (issue 19) added the chain evidence (``indexer.ranker``), kept with
 weight 0.2, chosen on every held-out fold; k1, b and the title weight stay at
 their defaults because no other setting wins on most folds.  Every method
 tried then, with its cross-validated figure: BENCHMARKS.md, "Ranking, session 5".
+Its second pass added ``GRID2``, chosen the same way over the other settings
+at their defaults: the BM25+ lower bound (``ranker.DELTA``), the weight of a
+question's framing words (``queryparse.QUESTION_FRAMING``) and of skip pairs
+(query syllables one apart, ``queryparse.SKIP_WEIGHT``).
 """
 from __future__ import annotations
 

@@ -13,6 +13,11 @@ already read, diacritic-folded, so a query typed without marks gets the same
 evidence.  Checking the positions of the stretch measured a little better on
 ALQAC for three times the cost (BENCHMARKS.md "Ranking, session 5"); the
 weight was chosen on held-out folds (``benchmarks/relevance.py``).
+
+Each matched term also adds ``DELTA`` x its idf (BM25+, Lv & Zhai 2011): a
+long document's single mention of a query word is not normalised away to
+nothing, which is how long definition articles lost to short neighbours.
+``DELTA`` was chosen on held-out folds too (BENCHMARKS.md "Ranking, session 5").
 """
 from __future__ import annotations
 
