@@ -242,8 +242,9 @@ class Ranker:
                 self._idf[key] = value
         return value
 
-    def add_scores(self, scores: np.ndarray, field: str, term: str, weight: float = 1.0) -> None:
-        """Add ``weight`` × BM25(term in field) to ``scores`` in place."""
+    def add_scores(self, scores: np.ndarray, field: str, term: str, weight: float = 1.0,
+                   delta: float | None = None) -> None:
+        """Add ``weight`` × BM25+(term in field) to ``scores`` in place (``delta`` None: the ranker's)."""
         ids, tf = self.postings(field, term)
         if not len(ids):
             return
@@ -252,13 +253,14 @@ class Ranker:
         if avg is None:
             avg = self._average[field] = float(lengths.mean()) or 1.0
         norm = self.k1 * (1 - self.b + self.b * lengths[ids] / avg)
-        scores[ids] += (weight * self.idf(field, term)) * (tf * (self.k1 + 1) / (tf + norm) + self.delta)
+        floor = self.delta if delta is None else delta
+        scores[ids] += (weight * self.idf(field, term)) * (tf * (self.k1 + 1) / (tf + norm) + floor)
 
-    def score(self, terms: Iterable[tuple[str, str, float]]) -> np.ndarray:
-        """Summed BM25 of (field, term, weight) triples for every document."""
+    def score(self, terms: Iterable[tuple[str, str, float]], delta: float | None = None) -> np.ndarray:
+        """Summed BM25+ of (field, term, weight) triples for every document (``delta`` None: the ranker's)."""
         scores = np.zeros(self.size, dtype=np.float32)
         for field, term, weight in terms:
-            self.add_scores(scores, field, term, weight)
+            self.add_scores(scores, field, term, weight, delta)
         return scores
 
     def chain_evidence(self, runs: Iterable[list[str]], candidates: np.ndarray) -> np.ndarray:
