@@ -54,6 +54,10 @@ Session 5 (issue 19) added the chain evidence (``indexer.ranker``), kept with
 weight 0.2, chosen on every held-out fold; k1, b and the title weight stay at
 their defaults because no other setting wins on most folds.  Every method
 tried then, with its cross-validated figure: BENCHMARKS.md, "Ranking, session 5".
+Its second pass added ``GRID2``, chosen the same way over the other settings
+at their defaults: the BM25+ lower bound (``ranker.DELTA``), the weight of a
+question's framing words (``queryparse.QUESTION_FRAMING``) and of skip pairs
+(query syllables one apart, ``queryparse.SKIP_WEIGHT``).
 """
 from __future__ import annotations
 
@@ -86,6 +90,10 @@ FOLDS = 5
 # The shipped setting first: on a tie it is kept.
 GRID = {"k1": (ranking.K1, 0.9, 1.5), "b": (ranking.B, 0.6, 0.9), "title": (queryparse.TITLE_BOOST, 0.3),
         "chain_weight": (ranking.CHAIN_WEIGHT, 0.0, 0.1, 0.4)}
+# Session 6: BM25+ lower bound and the weight of a question's framing words,
+# over the other settings at their defaults (GRID's first values).
+GRID2 = {"delta": (ranking.DELTA, 0.0, 0.5, 1.0, 2.0, 3.0), "framing": (queryparse.FRAMING_WEIGHT, 0.5, 1.0),
+         "skip": (queryparse.SKIP_WEIGHT, 0.0, 0.25, 0.75, 1.0)}
 TIMING_ROUNDS = 3
 
 
@@ -150,13 +158,21 @@ def folds_of(queries) -> dict[str, int]:
     return {qid: i % FOLDS for i, qid in enumerate(sorted(q["qid"] for q in queries))}
 
 
+def all_settings() -> list[dict]:
+    """GRID's settings (GRID2 at its defaults), then GRID2's (GRID at its defaults); the shipped one first."""
+    base = {k: v[0] for k, v in {**GRID, **GRID2}.items()}
+    out = [{**base, **dict(zip(GRID, values))} for values in itertools.product(*GRID.values())]
+    out += [{**base, **dict(zip(GRID2, values))} for values in itertools.product(*GRID2.values())][1:]
+    return out
+
+
 def settings_table(service: SearchService, queries) -> tuple[list[dict], dict[tuple, dict[str, dict[str, list[str]]]]]:
-    """Every setting of GRID and, per setting, the top K ids of each query (accented and stripped).
+    """Every setting of ``all_settings()`` and, per setting, the top K ids of each query (accented and stripped).
 
     The ranking is the service's own: its match set (the private ``_matches``,
-    as ``search`` calls it), ``rank_terms``, BM25 with the setting's k1 and b,
-    then chain evidence on the ``RERANK`` best.  The evidence of a document
-    does not depend on the setting, so it is read once per query.
+    as ``search`` calls it), ``rank_terms``, BM25 with the setting's k1, b and
+    delta, then chain evidence on the ``RERANK`` best.  The evidence of a
+    document does not depend on the setting, so it is read once per query.
     """
     import numpy as np
 
@@ -175,21 +191,24 @@ def settings_table(service: SearchService, queries) -> tuple[list[dict], dict[tu
             with base.io:
                 evidence = base.chain_evidence(runs, allowed)
             prepared.append((q["qid"], mode, parsed, allowed, evidence))
-    settings = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
+    settings = all_settings()
     results: dict[tuple, dict[str, dict[str, list[str]]]] = {}
-    for k1, b, title in dict.fromkeys((s["k1"], s["b"], s["title"]) for s in settings):
-        ranker = ranking.Ranker(base.reader, k1, b)
+    scoring_keys = ("k1", "b", "title", "delta", "framing", "skip")
+    for key in dict.fromkeys(tuple(s[k] for k in scoring_keys) for s in settings):
+        k1, b, title, delta, frame, skip = key
+        ranker = ranking.Ranker(base.reader, k1, b, delta=delta)
         ranker.io = base.io  # one reader: one lock
-        scored = [(qid, mode, allowed, evidence, ranker.score(queryparse.rank_terms(parsed, title)))
+        scored = [(qid, mode, allowed, evidence, ranker.score(queryparse.rank_terms(parsed, title, frame, skip)))
                   for qid, mode, parsed, allowed, evidence in prepared]
-        for weight in GRID["chain_weight"]:
+        for weight in dict.fromkeys(s["chain_weight"] for s in settings
+                                    if tuple(s[k] for k in scoring_keys) == key):
             out: dict[str, dict[str, list[str]]] = {"accented": {}, "no_diacritics": {}}
             for qid, mode, allowed, evidence, scores in scored:
                 scores = scores.copy()
                 chosen = ranking.top(scores, allowed, ranking.RERANK)
                 scores[chosen] += weight * evidence[chosen]
                 out[mode][qid] = ids[ranking.top(scores, allowed, K)].tolist()
-            results[(k1, b, title, weight)] = out
+            results[tuple({**dict(zip(scoring_keys, key)), "chain_weight": weight}[k] for k in settings[0])] = out
     return settings, results
 
 
@@ -202,52 +221,74 @@ def cross_validate(service: SearchService, queries, qrels) -> dict:
         judged = {qid: rel for qid, rel in qrels.items() if fold.get(qid) in folds}
         return metrics({qid: results[key][mode][qid] for qid in judged}, judged)["ndcg@10"]
 
+    names = list(settings[0])
     keys = [tuple(s.values()) for s in settings]
     default = keys[0]
+    grid_size = math.prod(len(v) for v in GRID.values())
 
     def held_out(candidates: list[tuple]) -> dict:
         folds = []
         for f in range(FOLDS):
             train = set(range(FOLDS)) - {f}
             best = max(candidates, key=lambda k: (ndcg(k, "accented", train) + ndcg(k, "no_diacritics", train)) / 2)
-            folds.append({"fold": f, "setting": dict(zip(GRID, best)),
+            folds.append({"fold": f, "setting": dict(zip(names, best)),
                           "accented": ndcg(best, "accented", {f}), "no_diacritics": ndcg(best, "no_diacritics", {f})})
         return {"folds": folds,
                 "mean": {mode: sum(h[mode] for h in folds) / FOLDS for mode in ("accented", "no_diacritics")}}
 
     everything = set(range(FOLDS))
-    return {"grid": held_out(keys),
+    def only(*varied: str) -> list[tuple]:
+        """The settings that differ from the default in ``varied`` at most."""
+        fixed = [i for i, name in enumerate(names) if name not in varied]
+        return [k for k in keys if all(k[i] == default[i] for i in fixed)]
+
+    no_chain = default[:names.index("chain_weight")] + (0.0,) + default[names.index("chain_weight") + 1:]
+    return {"grid": held_out(keys[:grid_size]),
             # BM25 and title at their defaults, only the chain weight chosen per fold
-            "chain_weight_only": held_out([k for k in keys if k[:3] == default[:3]]),
-            "default": {"setting": dict(zip(GRID, default)),
+            "chain_weight_only": held_out(only("chain_weight")),
+            "delta_only": held_out(only("delta")),
+            "framing_only": held_out(only("framing")),
+            "delta_and_framing": held_out(only("delta", "framing")),
+            "skip_only": held_out(only("skip")),
+            "delta_framing_skip": held_out(only("delta", "framing", "skip")),
+            "all_settings": {mode: {str(dict(zip(names, k))): ndcg(k, mode, everything) for k in keys}
+                             for mode in ("accented", "no_diacritics")},
+            "default": {"setting": dict(zip(names, default)),
                         **{mode: ndcg(default, mode, everything) for mode in ("accented", "no_diacritics")}},
-            "no_chain": {mode: ndcg((*default[:3], 0.0), mode, everything) for mode in ("accented", "no_diacritics")}}
+            "no_chain": {mode: ndcg(no_chain, mode, everything) for mode in ("accented", "no_diacritics")}}
 
 
 def query_times(service: SearchService, queries) -> dict[str, dict[str, float]]:
-    """Milliseconds per ``search`` with the chain evidence off and on, interleaved query by query."""
+    """Milliseconds per ``search``: without chain evidence, as in session 5 (chain, no delta or
+    framing), and as shipped, interleaved query by query."""
     import statistics
 
     ranker = service._snapshot()[2]
-    shipped = ranker.chain_weight
-    times: dict[str, list[float]] = {"off": [], "on": []}
+    shipped = (ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT, queryparse.SKIP_WEIGHT)
+    variants = {"off": (0.0, 0.0, 1.0, 0.0), "session5": (shipped[0], 0.0, 1.0, 0.0), "on": shipped}
+    times: dict[str, list[float]] = {name: [] for name in variants}
     try:
         for _ in range(TIMING_ROUNDS):
             for q in queries:
-                for name, weight in (("off", 0.0), ("on", shipped)):
-                    ranker.chain_weight = weight
+                for name, (weight, delta, frame, skip) in variants.items():
+                    ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT, queryparse.SKIP_WEIGHT = \
+                        weight, delta, frame, skip
                     started = time.perf_counter()
                     service.search(SearchRequest(q=q["text"], limit=K), significant=False)
                     times[name].append((time.perf_counter() - started) * 1000)
     finally:
-        ranker.chain_weight = shipped
+        ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT, queryparse.SKIP_WEIGHT = shipped
     return {name: {"median": statistics.median(t), "p95": statistics.quantiles(t, n=20)[-1]} for name, t in times.items()}
 
 
 def report_cross_validation(service: SearchService, queries, qrels) -> dict:
     """Print (and return) the cross-validated figures and the query times."""
     cv = cross_validate(service, queries, qrels)
-    for name, title in (("grid", "every setting of GRID"), ("chain_weight_only", "the chain weight only")):
+    for name, title in (("grid", "every setting of GRID"), ("chain_weight_only", "the chain weight only"),
+                        ("delta_only", "the BM25+ delta only"), ("framing_only", "the framing weight only"),
+                        ("delta_and_framing", "the BM25+ delta and the framing weight"),
+                        ("skip_only", "the skip-pair weight only"),
+                        ("delta_framing_skip", "the BM25+ delta, framing and skip-pair weights")):
         print(f"\nCross-validated choice of {title} ({FOLDS} folds by query; chosen on 4, measured on the 5th):")
         for h in cv[name]["folds"]:
             print(f"  fold {h['fold']}: {h['setting']}  held-out nDCG@10 {h['accented']:.3f} / {h['no_diacritics']:.3f}")
@@ -258,11 +299,13 @@ def report_cross_validation(service: SearchService, queries, qrels) -> dict:
     n = cv["no_chain"]
     print(f"  same without chain evidence: {n['accented']:.3f} / {n['no_diacritics']:.3f}")
     times = query_times(service, queries)
-    off, on = times["off"], times["on"]
-    print(f"Query time ({TIMING_ROUNDS} x {len(queries)} accented queries, interleaved): "
-          f"median {on['median']:.1f} ms vs {off['median']:.1f} ms without chain evidence "
-          f"(x{on['median'] / off['median']:.2f}), p95 {on['p95']:.1f} vs {off['p95']:.1f} ms "
-          f"(x{on['p95'] / off['p95']:.2f})")
+    on = times["on"]
+    for name, label in (("off", "without chain evidence"), ("session5", "as in session 5 (no delta, framing, skip pairs)")):
+        off = times[name]
+        print(f"Query time ({TIMING_ROUNDS} x {len(queries)} accented queries, interleaved): "
+              f"median {on['median']:.1f} ms vs {off['median']:.1f} ms {label} "
+              f"(x{on['median'] / off['median']:.2f}), p95 {on['p95']:.1f} vs {off['p95']:.1f} ms "
+              f"(x{on['p95'] / off['p95']:.2f})")
     return {**cv, "query_ms": times}
 
 

@@ -29,6 +29,13 @@ TITLE_BOOST = 0.5
 FOLDED_BOOST = 0.3
 BIGRAM_BOOST = 1.0
 DIRECTIVE_BOOST = 2.0
+SKIP_WEIGHT = 0.5  # syllables one apart in the query ("tiếp [công] dân") as a folded body pair
+FRAMING_WEIGHT = 0.0  # weight of a question's framing words (QUESTION_FRAMING) in ranking
+# How a question is asked, not what it is about: in a question ("...?") these
+# stretches rank with FRAMING_WEIGHT.  Compared folded, longest first.
+QUESTION_FRAMING = ("đúng hay sai", "hay không", "có phải", "phải không", "là gì", "gì", "nào", "thế nào",
+                    "bao nhiêu", "bao lâu", "khi nào", "ở đâu", "ai", "theo quy định của pháp luật",
+                    "theo quy định")
 
 def _partial_pattern() -> re.Pattern:
     """'nghị quyết 25', 'qd 217', 'chỉ thị số 16': a document type and a bare number."""
@@ -205,24 +212,66 @@ def excluded_parts(parsed: ParsedQuery) -> list[Part]:
     return [_phrase_part(sylls, exact=any(has_diacritics(s) for s in sylls)) for sylls in parsed.excluded]
 
 
-def rank_terms(parsed: ParsedQuery, title: float = TITLE_BOOST) -> list[tuple[str, str, float]]:
+def framing(parsed: ParsedQuery) -> list[bool]:
+    """For each of ``parsed.words``: whether it frames a question (see ``QUESTION_FRAMING``).
+
+    >>> framing(parse("Thỏa thuận trọng tài có độc lập hay không?"))
+    [False, False, False, False, False, False, False, True, True]
+    """
+    flags = [False] * len(parsed.words)
+    if not parsed.question:
+        return flags
+    words = [fold(w).lower() for w in parsed.words]
+    for phrase in sorted((fold(p).split() for p in QUESTION_FRAMING), key=len, reverse=True):
+        n = len(phrase)
+        for i in range(len(words) - n + 1):
+            if words[i:i + n] == phrase:
+                flags[i:i + n] = [True] * n
+    return flags
+
+
+def rank_terms(parsed: ParsedQuery, title: float = TITLE_BOOST,
+               framing_weight: float | None = None, skip_weight: float | None = None) -> list[tuple[str, str, float]]:
     """(field, term, weight) triples whose BM25 scores add up to a document's score.
 
     Syllables and adjacent pairs of syllables (the index's bigram terms) in
     title (weighted ``title``) and body; words typed with marks score on the accented fields,
     with a little weight on the folded ones so exact forms rank first.
+    A question's framing words weigh ``framing_weight`` (default ``FRAMING_WEIGHT``).
     """
-    sylls = list(parsed.words) + [s for p in parsed.phrases for s in p]
-    pairs = [a + JOINER + b for a, b in zip(parsed.words, parsed.words[1:])]
-    pairs += [a + JOINER + b for p in parsed.phrases for a, b in zip(p, p[1:])]
+    if framing_weight is None:
+        framing_weight = FRAMING_WEIGHT
+    if skip_weight is None:
+        skip_weight = SKIP_WEIGHT
+    flags = framing(parsed) if framing_weight != 1.0 else [False] * len(parsed.words)
+    # A term counts with the largest of its occurrences' weights: content beats framing.
+    sylls: dict[str, float] = {}
+    pairs: dict[str, float] = {}
+    for s, frame in zip(parsed.words, flags):
+        sylls[s] = max(sylls.get(s, 0.0), framing_weight if frame else 1.0)
+    for i, (a, b) in enumerate(zip(parsed.words, parsed.words[1:])):
+        pair = a + JOINER + b
+        pairs[pair] = max(pairs.get(pair, 0.0), BIGRAM_BOOST * (framing_weight if flags[i] and flags[i + 1] else 1.0))
+    for p in parsed.phrases:
+        for s in p:
+            sylls[s] = 1.0
+        for a, b in zip(p, p[1:]):
+            pairs[a + JOINER + b] = BIGRAM_BOOST
     out: list[tuple[str, str, float]] = []
-    for terms, weight in ((dict.fromkeys(sylls), 1.0), (dict.fromkeys(pairs), BIGRAM_BOOST)):
-        for term in terms:
+    for terms in (sylls, pairs):
+        for term, weight in terms.items():
+            if not weight:
+                continue
             if has_diacritics(term):
                 out += [(f, term, weight * w) for f, w in _fields(False, title)]
                 out += [(f, fold(term), weight * w * FOLDED_BOOST) for f, w in _fields(True, title)]
             else:
                 out += [(f, term, weight * w) for f, w in _fields(True, title)]
+    if skip_weight:
+        # "tiếp công dân" also finds "tiếp dân": a pair the index holds, one syllable left out.
+        skips = {fold(a) + JOINER + fold(c) for i, (a, c) in enumerate(zip(parsed.words, parsed.words[2:]))
+                 if not (flags[i] or flags[i + 2])} - {fold(p) for p in pairs}
+        out += [("text_folded", term, skip_weight) for term in sorted(skips)]
     out += [("directives", number, DIRECTIVE_BOOST) for number in parsed.directives]
     return out
 

@@ -13,6 +13,11 @@ already read, diacritic-folded, so a query typed without marks gets the same
 evidence.  Checking the positions of the stretch measured a little better on
 ALQAC for three times the cost (BENCHMARKS.md "Ranking, session 5"); the
 weight was chosen on held-out folds (``benchmarks/relevance.py``).
+
+Each matched term also adds ``DELTA`` x its idf (BM25+, Lv & Zhai 2011): a
+long document's single mention of a query word is not normalised away to
+nothing, which is how long definition articles lost to short neighbours.
+``DELTA`` was chosen on held-out folds too (BENCHMARKS.md "Ranking, session 5").
 """
 from __future__ import annotations
 
@@ -33,6 +38,7 @@ B = 0.75
 CHAIN_WEIGHT = 0.2  # x idf of each stretch of CHAIN_MIN+ query syllables whose pairs a document holds
 CHAIN_MIN = 3  # a single pair is an index term already
 CHAIN_FIELD = "text_folded"  # folded: a query typed without marks gets the same evidence
+DELTA = 1.5  # BM25+ lower bound per matched term (x idf); 0 is plain BM25
 RERANK = 100  # best documents by BM25 that are given the chain evidence
 CACHE_TERMS = 20_000  # postings arrays kept per reader
 CACHE_IDF = 200_000  # idf values kept per reader (a Whoosh term lookup per segment each otherwise)
@@ -43,9 +49,10 @@ _POS_BITS = 24  # a phrase position key is docnum << _POS_BITS | position
 class Ranker:
     """Postings, field lengths and BM25 for one index reader."""
 
-    def __init__(self, reader, k1: float = K1, b: float = B, chain_weight: float = CHAIN_WEIGHT) -> None:
+    def __init__(self, reader, k1: float = K1, b: float = B, chain_weight: float = CHAIN_WEIGHT,
+                 delta: float = DELTA) -> None:
         self.reader = reader
-        self.k1, self.b = k1, b
+        self.k1, self.b, self.delta = k1, b, delta
         self.chain_weight = chain_weight
         self.size = reader.doc_count_all()
         self.docs = max(1, reader.doc_count())
@@ -235,8 +242,9 @@ class Ranker:
                 self._idf[key] = value
         return value
 
-    def add_scores(self, scores: np.ndarray, field: str, term: str, weight: float = 1.0) -> None:
-        """Add ``weight`` × BM25(term in field) to ``scores`` in place."""
+    def add_scores(self, scores: np.ndarray, field: str, term: str, weight: float = 1.0,
+                   delta: float | None = None) -> None:
+        """Add ``weight`` × BM25+(term in field) to ``scores`` in place (``delta`` None: the ranker's)."""
         ids, tf = self.postings(field, term)
         if not len(ids):
             return
@@ -245,13 +253,14 @@ class Ranker:
         if avg is None:
             avg = self._average[field] = float(lengths.mean()) or 1.0
         norm = self.k1 * (1 - self.b + self.b * lengths[ids] / avg)
-        scores[ids] += (weight * self.idf(field, term)) * tf * (self.k1 + 1) / (tf + norm)
+        floor = self.delta if delta is None else delta
+        scores[ids] += (weight * self.idf(field, term)) * (tf * (self.k1 + 1) / (tf + norm) + floor)
 
-    def score(self, terms: Iterable[tuple[str, str, float]]) -> np.ndarray:
-        """Summed BM25 of (field, term, weight) triples for every document."""
+    def score(self, terms: Iterable[tuple[str, str, float]], delta: float | None = None) -> np.ndarray:
+        """Summed BM25+ of (field, term, weight) triples for every document (``delta`` None: the ranker's)."""
         scores = np.zeros(self.size, dtype=np.float32)
         for field, term, weight in terms:
-            self.add_scores(scores, field, term, weight)
+            self.add_scores(scores, field, term, weight, delta)
         return scores
 
     def chain_evidence(self, runs: Iterable[list[str]], candidates: np.ndarray) -> np.ndarray:

@@ -498,7 +498,7 @@ class SearchService:
         records = [k for k in listed(stored.get("directive_record")) if split_key(k)[1] != UNATTRIBUTED]
         scores = ranker.score([(f, term, w / top_weight * fw) for w, term in weighted
                                for f, fw in (("text", 1.0), ("title", TITLE_BOOST))]
-                              + [("directive_record", k, DIRECTIVE_BOOST) for k in records])
+                              + [("directive_record", k, DIRECTIVE_BOOST) for k in records], delta=0.0)
         allowed = table.live & (scores > 0)
         allowed[docnum] = False
         allowed[list(self._copies(searcher, ranker, docnum, doc_id))] = False

@@ -84,3 +84,11 @@ def test_partial_citation_query_reaches_the_full_number(domain):
     service, tagged = domain
     citing = {d for d, g in tagged.items() if "23-QĐ/TW" in g["directives"]}
     assert citing <= set(ranked_tagged(service, tagged, "quyết định 23"))
+
+
+@pytest.mark.parametrize("q", ["tiếp công dân", "tiep cong dan"])
+def test_tiep_cong_dan_ranks_every_tagged_article_in_the_top_five(domain, q):
+    """All three, also the one that only says "tiếp dân" (a skip pair of the query: see rank_terms)."""
+    service, tagged = domain
+    relevant = {d for d, g in tagged.items() if "tiep_cong_dan_khieu_nai" in g["topics"]}
+    assert relevant <= set(ranked_tagged(service, tagged, q)[:5])

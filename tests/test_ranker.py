@@ -7,7 +7,10 @@ from corpus.store import config
 from corpus.store.document import Document
 from corpus.store.db import Store
 from indexer.build import update_index
-from indexer.queryparse import excluded_parts, parse, chain_runs, required_parts
+from indexer.queryparse import chain_runs, excluded_parts, framing, parse, rank_terms, required_parts
+from indexer import queryparse
+from indexer.queryparse import FOLDED_BOOST
+from indexer.ranker import DELTA, Ranker
 from indexer.search import SearchRequest, SearchService
 
 
@@ -154,3 +157,100 @@ def test_idf_is_lucenes_from_the_term_dictionary_and_remembered(several_segments
         expected = np.log(1 + (ranker.docs - df + 0.5) / (df + 0.5))
         assert ranker.idf(field, term) == pytest.approx(expected)
         assert ranker.idf(field, term) == pytest.approx(expected)  # the remembered value
+
+
+# -- BM25+ lower bound and question framing (session 6) ----------------------
+
+LONG_DEFINITIONS = ("Trong Luật này, các từ ngữ dưới đây được hiểu như sau: " + " ".join(
+    f"{i}. Khái niệm thứ {i} là việc tổ chức thực hiện nhiệm vụ của cơ quan, đơn vị theo kế hoạch." for i in range(1, 30))
+    + " Hòa giải viên là người được công nhận để hướng dẫn các bên.")
+SHORT_ONE_WORD = "Hòa giải tranh chấp đất đai. Hòa giải ở thôn. Hòa giải kịp thời."
+
+
+@pytest.fixture
+def length_service(tmp_path):
+    """A long definitions article holding every query syllable once, a short one repeating half of them."""
+    docs = [Document(id="long", title="Giải thích từ ngữ", text=LONG_DEFINITIONS),
+            Document(id="short", title="Tin hoạt động", text=SHORT_ONE_WORD)]
+    docs += [Document(id=f"other-{i}", title="Tin hoạt động", text=text) for i, text in enumerate(FILLER * 4)]
+    with Store(config.store_path(tmp_path)) as store:
+        store.upsert_many(docs)
+        update_index(store, config.index_path(tmp_path))
+    return SearchService(config.index_path(tmp_path))
+
+
+def test_bm25_plus_adds_delta_times_idf_per_matched_term(length_service):
+    _, table, ranker = length_service._snapshot()
+    plain = Ranker(ranker.reader, delta=0.0)
+    plus = Ranker(ranker.reader, delta=1.5)
+    terms = [("text", "hòa", 1.0), ("text", "viên", 0.5)]
+    gain = plus.score(terms) - plain.score(terms)
+    expected = np.zeros(table.size)
+    for field, term, weight in terms:
+        expected[plus.docs_with(field, term)] += 1.5 * weight * plus.idf(field, term)
+    assert gain == pytest.approx(expected, rel=1e-4, abs=1e-4)
+
+
+def test_long_article_holding_every_query_word_beats_a_short_one_repeating_some(length_service):
+    """Plain BM25 normalises the long article's single matches away; the BM25+ floor keeps them."""
+    ranker = length_service._snapshot()[2]
+    q = "hòa giải viên được công nhận?"
+    ranker.delta = 0.0
+    assert ranked_ids(length_service, q)[0] == "short"  # the premise: plain BM25
+    ranker.delta = DELTA
+    assert ranked_ids(length_service, q)[0] == "long"
+
+
+@pytest.mark.parametrize("q,framing_words", [
+    ("Thỏa thuận trọng tài có độc lập với hợp đồng hay không?", ["hay", "không"]),
+    ("Hòa giải viên là gì?", ["là", "gì"]),
+    ("Cơ quan nào có thẩm quyền cấp Giấy phép, đúng hay sai?", ["nào", "đúng", "hay", "sai"]),
+    ("co quan nao co tham quyen, dung hay sai?", ["nao", "dung", "hay", "sai"]),
+    ("hay không", []),  # not a question: every word is what it is about
+])
+def test_question_framing_words_are_found(q, framing_words):
+    parsed = parse(q)
+    assert [w for w, f in zip(parsed.words, framing(parsed)) if f] == framing_words
+
+
+def test_framing_words_weigh_framing_weight_in_questions_only():
+    question = {term: w for _, term, w in rank_terms(parse("Hòa giải viên là gì?"), framing_weight=0.0)}
+    assert "gì" not in question and "là" not in question and "là_gì" not in question
+    assert question["viên"] == 1.0 and question["viên_là"] == 1.0  # a pair half content stays
+    statement = {term: w for _, term, w in rank_terms(parse("Hòa giải viên là gì"), framing_weight=0.0)}
+    assert statement["gì"] == 1.0
+    half = {term: w for _, term, w in rank_terms(parse("Hòa giải viên là gì?"), framing_weight=0.5)}
+    assert half["gì"] == 0.5 and half["là_gì"] == 0.5
+
+
+def test_skip_pairs_are_query_syllables_one_apart_in_the_folded_body():
+    terms = rank_terms(parse("tiếp công dân"), skip_weight=0.5)
+    assert [t for t in terms if t[1] == "tiep_dan"] == [("text_folded", "tiep_dan", 0.5)]
+    # Not when the weight is 0, nor a pair the query already holds, nor across a question's framing words.
+    assert not [t for t in rank_terms(parse("tiếp công dân"), skip_weight=0.0) if t[1] == "tiep_dan"]
+    assert [t for t in rank_terms(parse("tiếp tiếp tiếp"), skip_weight=0.5) if t[0] == "text_folded"] == [
+        ("text_folded", "tiep", 1.0 * FOLDED_BOOST), ("text_folded", "tiep_tiep", 1.0 * FOLDED_BOOST)]
+    question = {t[1] for t in rank_terms(parse("Hòa giải viên là gì?"), framing_weight=0.0, skip_weight=0.5)}
+    assert "hoa_vien" in question and "vien_gi" not in question and "giai_la" not in question
+
+
+@pytest.fixture
+def skip_service(tmp_path):
+    """One article says "tiếp dân", another only holds the three syllables apart, more often."""
+    docs = [Document(id="tiep-dan", title="Tin hoạt động",
+                     text="Lãnh đạo huyện tiếp dân định kỳ, giải quyết kiến nghị của công nhân và nông dân."),
+            Document(id="apart", title="Tin hoạt động",
+                     text="Tiếp tục làm tốt công tác dân vận; công tác dân vận được tiếp tục đẩy mạnh ở xã.")]
+    docs += [Document(id=f"other-{i}", title="Tin hoạt động", text=text) for i, text in enumerate(FILLER * 4)]
+    with Store(config.store_path(tmp_path)) as store:
+        store.upsert_many(docs)
+        update_index(store, config.index_path(tmp_path))
+    return SearchService(config.index_path(tmp_path))
+
+
+def test_skip_pair_ranks_the_shorter_form_of_a_query_expression_first(skip_service, monkeypatch):
+    monkeypatch.setattr(queryparse, "SKIP_WEIGHT", 0.0)
+    assert ranked_ids(skip_service, "tiếp công dân")[:2] == ["apart", "tiep-dan"]  # the premise
+    monkeypatch.setattr(queryparse, "SKIP_WEIGHT", 0.5)
+    assert ranked_ids(skip_service, "tiếp công dân")[:2] == ["tiep-dan", "apart"]
+    assert ranked_ids(skip_service, "tiep cong dan")[:2] == ["tiep-dan", "apart"]
