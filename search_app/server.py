@@ -48,11 +48,14 @@ def serve(make_app: Callable[[], object], host: str, port: int, threads: int, wo
     """
     from waitress import serve as waitress_serve
 
+    # One process: the app (and what it loads at start) is ready before the port opens, so the first
+    # request does not wait for it.  Several: each forked worker makes its own (no state shared across fork).
+    ready = make_app() if workers == 1 else None
     listeners = listen(host, port)
     _allow_descriptors(CONNECTION_LIMIT + 64)
 
     def run() -> None:
-        waitress_serve(make_app(), sockets=listeners, threads=threads, ident="danvan", _quiet=True,
+        waitress_serve(ready if ready is not None else make_app(), sockets=listeners, threads=threads, ident="danvan", _quiet=True,
                        connection_limit=CONNECTION_LIMIT, channel_timeout=CHANNEL_TIMEOUT,
                        cleanup_interval=CLEANUP_INTERVAL)
 

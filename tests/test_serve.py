@@ -221,3 +221,20 @@ def test_base_url_reaches_the_app_and_a_bad_one_is_a_usage_error(monkeypatch, tm
     assert served["app"].config["DANVAN_BASE_URL"] == "https://danvan.example.org"
     result = CliRunner().invoke(cli, [*args, "--base-url", "danvan.example.org"])
     assert result.exit_code == 2 and "--base-url" in result.output
+
+
+def test_one_process_makes_its_app_before_the_port_opens():
+    """`danvan serve` loads what searches need before listening: a request never waits for the start-up."""
+    from search_app.server import serve
+
+    port = _free_port()
+    seen = []
+
+    def make_app():
+        with socket.socket() as probe:  # nobody listens yet
+            seen.append(probe.connect_ex(("127.0.0.1", port)))
+        raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        serve(make_app, "127.0.0.1", port, threads=1, workers=1)
+    assert seen and seen[0] != 0
