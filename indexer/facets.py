@@ -93,8 +93,15 @@ class FacetTable:
         docs, codes = self._pair_docs[name], self._pair_codes[name]
         tally = np.bincount(codes[within[docs]], minlength=len(names)) if len(docs) else np.zeros(0, dtype=np.int64)
         chosen = set(selected)
-        counts = [FacetValue(names[i], int(tally[i]), names[i] in chosen)
-                  for i in np.flatnonzero(tally).tolist()]
+        shown = np.flatnonzero(tally)
+        if top is not None and len(shown) > top and name not in ("year", "period"):
+            # Only values that can make the top (ties at its last count included) and the selected ones
+            # become objects and get sorted: a facet of one document's own words has tens of thousands.
+            cut = np.partition(tally[shown], len(shown) - top)[len(shown) - top]
+            keep = tally[shown] >= cut
+            keep |= np.isin(shown, [names.index(v) for v in chosen if v in self.postings[name]])
+            shown = shown[keep]
+        counts = [FacetValue(names[i], int(tally[i]), names[i] in chosen) for i in shown.tolist()]
         counts += [FacetValue(value, 0, True) for value in chosen
                    if value in self.postings[name] and not tally[names.index(value)]]
         if name in ("year", "period"):

@@ -173,3 +173,32 @@ def test_a_keyword_of_one_document_is_not_listed_but_filters_and_counts(mini_ser
     result = mini_service.search(SearchRequest(q="", keyword=[single]))
     assert {h.id for h in result.hits} == holders[single]
     assert [(v.value, v.count, v.selected) for v in result.facets["keyword"] if v.value == single] == [(single, 1, True)]
+
+
+def test_a_facet_cut_to_its_top_values_equals_the_full_list_cut(tmp_path):
+    """Only values that can make the top are sorted (ties and selected values kept): the same list as sorting all."""
+    from whoosh import index as windex
+
+    from corpus.store import config
+    from corpus.store.db import Store
+    from corpus.store.document import Document
+    from indexer.build import update_index
+    from indexer.facets import FacetTable
+
+    numbers = [f"{n}/CT-TTg" for n in range(1, 61)]
+    docs = [Document(id=f"d{i}", title=f"Tin {i}", text=f"Thực hiện Chỉ thị số {numbers[i % 60]} và Chỉ thị số "
+                     f"{numbers[(i * 7) % 13]} về công tác dân vận.", directives=[numbers[i % 60], numbers[(i * 7) % 13]])
+            for i in range(150)]
+    with Store(config.store_path(tmp_path)) as store:
+        store.upsert_many(docs)
+        update_index(store, config.index_path(tmp_path))
+    with windex.open_dir(str(config.index_path(tmp_path))).reader() as reader:
+        table = FacetTable(reader)
+    within = table.live.copy()
+    within[::3] = False
+    for selected in ([], [table._values["directive"][-1]], ["16/CT-TTg@9999"]):
+        full = table.count("directive", within, selected)
+        for top in (1, 5, 12, 30):
+            cut = table.count("directive", within, selected, top)
+            expected = full[:top] + [f for f in full[top:] if f.selected]
+            assert [(f.value, f.count, f.selected) for f in cut] == [(f.value, f.count, f.selected) for f in expected]
