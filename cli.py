@@ -680,6 +680,7 @@ def crawl(start_urls: tuple[str, ...], sources_file: Path | None, max_pages: int
           province: str | None, kind: str | None, concurrent_hosts: int, render: bool, allow_private: bool,
           max_attachment_mb: float | None, no_ocr: bool,
           data_dir: Path | None) -> None:
+    # Long (~75 lines) by its help text and the summary it prints, one line per counted outcome; the crawl is one call.
     """Crawl portals politely (robots.txt, delays) into the corpus; resumable.
 
     Follows listings, sitemap.xml and RSS on each start URL's site only.  A

@@ -199,7 +199,8 @@ def _segmented(text: str) -> tuple[list[str], list[str], list[bool]]:
     strings with the false flags left out (a flag of weight 0 adds nothing to
     a CRF score: the same labels, a third of the attributes to convert), and
     no string is rebuilt per token (pyvi's output grows quadratically with a
-    document's length).
+    document's length).  ~60 lines as one loop: it is the index build's
+    hottest code, and a call per token would cost more than the features.
     """
     vt = _pyvi()
     tokens = vt.sylabelize(text)[1]

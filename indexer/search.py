@@ -310,6 +310,8 @@ class SearchService:
     def _ranked(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery, req: SearchRequest,
                 filters: dict[str, np.ndarray], match_all: bool, keep: int = 0,
                 significant: bool = False) -> SearchResult:
+        """Match, filter, rank, count facets and build hits for one parsed query (~50 lines: the steps share the
+        masks and scores they compute, each step itself is a call)."""
         matches, numbers = self._matches(searcher, table, ranker, parsed, match_all)
         allowed = matches.copy()
         for mask in filters.values():

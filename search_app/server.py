@@ -97,7 +97,11 @@ def _allow_descriptors(wanted: int) -> None:
 
 
 def _supervise(run_worker: Callable[[], None], workers: int) -> None:
-    """Keep ``workers`` forked processes running ``run_worker`` until SIGTERM or Ctrl+C."""
+    """Keep ``workers`` forked processes running ``run_worker`` until SIGTERM or Ctrl+C.
+
+    One function (~70 lines) on purpose: the fork, the signal masks around it and the reaping loop share state
+    whose order matters (a stop arriving during a fork must not be lost); split, that order would be harder to see.
+    """
     from corpus.store.workers import die_with_parent
 
     parent = os.getpid()

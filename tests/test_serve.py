@@ -160,7 +160,8 @@ def test_workers_failing_at_start_back_off_then_give_up(mini_home):
     assert server.returncode == 1, err
     assert "Error: workers failed 5 times in a row" in err and "fix the error shown above" in err
     assert err.count("Traceback") == 2  # the first failure of each of the two first workers, in full
-    assert err.count("RuntimeError: the index cannot be read") == 5  # then one line each
+    # then one line each; the other worker, started before the fifth failure, may fail once more as it is stopped
+    assert err.count("RuntimeError: the index cannot be read") in (5, 6)
     pauses = [float(p) for p in re.findall(r"starting another in ([\d.]+) s", err)]
     assert pauses == sorted(pauses) and pauses[-1] >= 4 * pauses[0], err  # backing off
     assert not _children(server.pid)
