@@ -101,14 +101,19 @@ def mini_documents():
 @pytest.fixture
 def mini_home(tmp_path):
     """A data dir with the mini corpus stored and indexed."""
+    return build_home(tmp_path, mini_documents())
+
+
+def build_home(path: Path, docs) -> Path:
+    """A data dir at ``path`` holding ``docs``, stored and indexed."""
     from corpus.store import config
     from corpus.store.db import Store
     from indexer.build import update_index
 
-    with Store(config.store_path(tmp_path)) as store:
-        store.upsert_many(mini_documents())
-        update_index(store, config.index_path(tmp_path))
-    return tmp_path
+    with Store(config.store_path(path)) as store:
+        store.upsert_many(docs)
+        update_index(store, config.index_path(path))
+    return path
 
 
 @pytest.fixture

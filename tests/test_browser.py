@@ -26,6 +26,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.conftest import build_home
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("DANVAN_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -101,22 +103,11 @@ class Server:
         self._log.close()
 
 
-def _build_home(path: Path, docs) -> Path:
-    from corpus.store import config
-    from corpus.store.db import Store
-    from indexer.build import update_index
-
-    with Store(config.store_path(path)) as store:
-        store.upsert_many(docs)
-        update_index(store, config.index_path(path))
-    return path
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, make_mini_documents):
     _require_browser()
     tmp = tmp_path_factory.mktemp("browser")
-    home = _build_home(tmp / "home", make_mini_documents())
+    home = build_home(tmp / "home", make_mini_documents())
     srv = Server(home, tmp / "serve.log")
     yield srv
     srv.close()
@@ -272,7 +263,7 @@ def test_year_chart_labels_are_not_cut_off(browser, tmp_path):
     docs = [Document(id=f"y{y}-{i}", title=f"Tin năm {y}", text="Thực hiện Nghị quyết 25-NQ/TW về công tác dân vận.",
                      published=f"{y}-05-01", year=y, province="Hà Giang", directives=["25-NQ/TW"])
             for y in range(1996, 2026) for i in range(1 + y % 4)]
-    srv = Server(_build_home(tmp_path / "home", docs), tmp_path / "serve.log")
+    srv = Server(build_home(tmp_path / "home", docs), tmp_path / "serve.log")
     try:
         for width in (1280, 390):
             context = browser.new_context(viewport={"width": width, "height": 900})

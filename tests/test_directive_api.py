@@ -12,6 +12,7 @@ from corpus.knowledge.directives import find_directives
 from corpus.store.document import Document
 from corpus.knowledge.provinces import to_2025
 from search_app import create_app
+from tests.conftest import build_home
 
 ROOT = Path(__file__).resolve().parent.parent
 COVID = "thực hiện các biện pháp cấp bách phòng, chống dịch COVID-19"
@@ -35,15 +36,7 @@ def _docs() -> list[Document]:
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
-    from corpus.store import config
-    from corpus.store.db import Store
-    from indexer.build import update_index
-
-    path = tmp_path_factory.mktemp("directives")
-    with Store(config.store_path(path)) as store:
-        store.upsert_many(_docs())
-        update_index(store, config.index_path(path))
-    return path
+    return build_home(tmp_path_factory.mktemp("directives"), _docs())
 
 
 def danvan(*args, home: Path) -> subprocess.CompletedProcess:

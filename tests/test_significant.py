@@ -11,8 +11,8 @@ from corpus.store import config
 from corpus.store.document import Document
 from corpus.store.db import Store
 from indexer.analysis import word_terms
-from indexer.build import update_index
 from indexer.search import SearchRequest, SearchService
+from tests.conftest import build_home
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,11 +46,7 @@ def corpus(seed: int = 3) -> list[Document]:
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("significant")
-    with Store(config.store_path(home)) as store:
-        store.upsert_many(corpus())
-        update_index(store, config.index_path(home))
-    return home
+    return build_home(tmp_path_factory.mktemp("significant"), corpus())
 
 
 def holding(home, term: str, ids: set[str]) -> int:

@@ -13,9 +13,9 @@ from corpus.store import config
 from corpus.store.document import Document
 from corpus.store.db import Store
 from corpus.knowledge.vietnamese import fold, normalize
-from indexer.build import update_index
 from indexer.search import QueryError, SearchRequest, SearchService
 from indexer.trends import timelines
+from tests.conftest import build_home
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,11 +46,7 @@ def corpus(seed: int = 7, n: int = 120) -> list[Document]:
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("trends")
-    with Store(config.store_path(home)) as store:
-        store.upsert_many(corpus())
-        update_index(store, config.index_path(home))
-    return home
+    return build_home(tmp_path_factory.mktemp("trends"), corpus())
 
 
 def syllables(text: str) -> list[str]:

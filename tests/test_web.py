@@ -9,18 +9,7 @@ import pytest
 from flask import template_rendered
 
 from search_app import create_app
-
-
-def build_home(path, docs):
-    """A data dir holding ``docs`` stored and indexed."""
-    from corpus.store import config
-    from corpus.store.db import Store
-    from indexer.build import update_index
-
-    with Store(config.store_path(path)) as store:
-        store.upsert_many(docs)
-        update_index(store, config.index_path(path))
-    return path
+from tests.conftest import build_home
 
 
 def extra_documents():
