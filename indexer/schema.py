@@ -19,8 +19,8 @@ from whoosh.formats import Positions
 from indexer.analysis import ANALYZER, FOLDED_ANALYZER, Background, keywords, terms, word_terms
 from indexer.term_rules import MAX_STORED_TERMS, MAX_TEXT_CHARS
 
-SCHEMA_VERSION = 6  # 4: attachments (parent_id, number); 5: the field "directive" named "directives";
-                    # 6: no stored text (the store holds it), keywords
+SCHEMA_VERSION = 7  # 4: attachments (parent_id, number); 5: the field "directive" named "directives";
+                    # 6: no stored text (the store holds it), keywords; 7: danvan term tables (indexer.termfile)
 
 # Facet fields, in display order; each is one keyword per value.
 FACETS = ("province", "province_2025", "year", "directive", "genre", "period", "keyword")

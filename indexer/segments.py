@@ -13,15 +13,16 @@ Whoosh's.
 from __future__ import annotations
 
 from array import array
-from pickle import dumps
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
 from whoosh.system import pack_ushort
 
+from indexer.analysis import JOINER
 from indexer.longlists import LongListWriter
 from indexer.schema import SyllableText
-from indexer.w3files import PICKLE_PROTOCOL, Postings, TermTable, extent_bytes, write_blocks
+from indexer.termfile import POSITIONS, RAW, TermFileReader, TermTable, encode_extent, encode_postings
+from indexer.w3files import Postings, write_blocks
 from indexer.whoosh_internals import FieldWriterParts, HookedSegmentWriter, swap_term_table
 
 # Terms with fewer postings than this are kept in the term table itself,
@@ -37,13 +38,23 @@ COMPRESSION = 3
 BLOCK_LIMIT = 1024
 
 
+JOINER_BYTES = JOINER.encode("utf-8")  # in a SyllableText term: an adjacent pair
+
+
 class Codec(W3Codec):
-    """Whoosh's W3 codec, with a term table that takes a field's terms at once."""
+    """Whoosh's W3 codec with danvan's term table (:mod:`indexer.termfile`), written a field at a time."""
 
     def field_writer(self, storage, segment):
         writer = W3FieldWriter(self, storage, segment)
-        swap_term_table(writer, TermTable)  # the table W3FieldWriter opened, with TermTable.add_many
+        table = swap_term_table(writer, TermTable)  # the table W3FieldWriter opened, writing indexer.termfile's
+        table.start()
+        table.inline_limit = INLINE_LIMIT
         return writer
+
+    def terms_reader(self, storage, segment):
+        name = segment.make_filename(self.TERMS_EXT)
+        return TermFileReader(self, storage.open_file(name), storage.file_length(name),
+                              segment.open_file(storage, self.POSTS_EXT))
 
 
 class TermPool:
@@ -145,40 +156,35 @@ class _FieldPool:
 
 
 def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListWriter) -> None:
-    """Write one field's term table rows and postings blocks (W3 bytes, see :mod:`indexer.w3files`)."""
+    """Write one field's term table rows and postings blocks (see :mod:`indexer.termfile`, :mod:`indexer.w3files`)."""
     parts = FieldWriterParts(fieldwriter)
     postfile = parts.postfile
     fixed_size = fieldobj.format.fixed_value_size()
     keep_positions = isinstance(fieldobj, SyllableText)
+    kind = POSITIONS if keep_positions else RAW
+    table = parts.term_table
+    table.kinds[parts.field_name] = kind
     prefix = pack_ushort(parts.field_id)
-    infos = postings.terminfos()
-    inlined = postings.counts < INLINE_LIMIT
-    infos["inlined"] = inlined
-    fixed = infos.tobytes()
-    width = infos.itemsize
     docs, weights, values, lengths = postings.docs, postings.weights, postings.values, postings.lengths
     starts, counts = postings.starts.tolist(), postings.counts.tolist()
-    rows: list[bytes | None] = [None] * len(counts)  # each term's W3TermInfo bytes
-    # Most terms occur once: their inlined postings are pickled without slicing.
-    single = np.flatnonzero(inlined & (postings.counts == 1))
-    first = postings.starts[single]
-    for i, doc, weight, value in zip(single.tolist(), docs[first].tolist(), weights[first].tolist(),
-                                     map(values.__getitem__, first.tolist())):
-        rows[i] = fixed[i * width:(i + 1) * width] + dumps(((doc,), (weight,), (value,)), PICKLE_PROTOCOL)
-    for i in np.flatnonzero(~inlined | (postings.counts > 1)).tolist():
+    totals = np.add.reduceat(weights.astype(np.float64), postings.starts).tolist() if len(counts) else []
+    rows: list[bytes] = []  # each term's body in the term table
+    for i, term in enumerate(postings.terms):
         start, count = starts[i], counts[i]
         end = start + count
-        ids, term_weights, term_values = docs[start:end].tolist(), weights[start:end].tolist(), values[start:end]
-        longlists.add(parts.field_name, _text(postings.terms[i]), docs[start:end], weights[start:end],
-                      term_values if keep_positions else None)  # it keeps only long lists
+        term_values = values[start:end]
+        if keep_positions and JOINER_BYTES in term:
+            term_values = [b""] * count  # a pair's positions: phrases are matched on syllables
         if count < INLINE_LIMIT:
-            tail = dumps((tuple(ids), tuple(term_weights), tuple(term_values)), PICKLE_PROTOCOL)
-        else:
-            tail = extent_bytes(*write_blocks(postfile, ids, term_weights, term_values,
-                                              lengths[start:end].tolist() if lengths is not None else None,
-                                              fixed_size, BLOCK_LIMIT, COMPRESS_MIN, COMPRESSION))
-        rows[i] = fixed[i * width:(i + 1) * width] + tail
-    parts.term_table.add_many([prefix + term for term in postings.terms], rows)
+            rows.append(encode_postings(docs[start:end].tolist(), weights[start:end].tolist(), term_values, kind))
+            continue
+        longlists.add(parts.field_name, _text(term), docs[start:end], weights[start:end],
+                      term_values if keep_positions else None)  # it keeps only long lists
+        extent = write_blocks(postfile, docs[start:end].tolist(), weights[start:end].tolist(), term_values,
+                              lengths[start:end].tolist() if lengths is not None else None,
+                              fixed_size, BLOCK_LIMIT, COMPRESS_MIN, COMPRESSION)
+        rows.append(encode_extent(count, totals[i], *extent))
+    table.add_many([prefix + term for term in postings.terms], rows)
 
 
 def _text(tbytes: bytes) -> str:

@@ -12,8 +12,6 @@ these segments as its own.
 from __future__ import annotations
 
 import zlib
-from array import array
-from itertools import accumulate
 from operator import sub
 from pickle import dumps
 
@@ -22,7 +20,7 @@ from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.system import pack_int, pack_long
 from whoosh.util.numeric import length_to_byte
 
-from indexer.whoosh_internals import HASH_ENTRY, HASH_SLOT, LENGTH_BYTE_CACHE, HashWriter, grow_to
+from indexer.whoosh_internals import LENGTH_BYTE_CACHE
 
 # W3TermInfo's fixed part ("!BfIBBfII"): flags (1 = inlined), total weight,
 # document frequency, min and max field length (as bytes), max weight, first
@@ -135,47 +133,3 @@ def _mini_values(values: list[bytes], fixed_size: int | None):
     if fixed_size == 0:
         return None
     return b"".join(values)
-
-
-class TermTable(HashWriter):
-    """Whoosh's ordered hash file (the ``.trm`` term table), taking a field's keys at once."""
-
-    def add_many(self, keys: list[bytes], values: list[bytes]) -> None:
-        """Add ``keys`` (in increasing order, all after the last key added) with their ``values``."""
-        if not keys:
-            return
-        if keys[0] <= self.lastkey:
-            raise ValueError(f"Keys must increase: {self.lastkey!r}..{keys[0]!r}")
-        positions = list(accumulate((HASH_ENTRY.size + len(key) + len(value) for key, value in zip(keys, values)),
-                                    initial=self.dbfile.tell()))[:-1]
-        for first in range(0, len(keys), 65536):  # written in pieces: a field can have millions of terms
-            self.dbfile.write(b"".join([HASH_ENTRY.pack(len(key), len(value)) + key + value for key, value
-                                        in zip(keys[first:first + 65536], values[first:first + 65536])]))
-        buckets, hashfn = self.buckets, self.hashfn
-        for key, position in zip(keys, positions):
-            hashed = hashfn(key)
-            buckets[hashed & 255].append((hashed, position))
-        index = self.index  # a GrowableArray: its type grows with the largest position
-        try:
-            added = array(index.typecode, positions)
-        except OverflowError:
-            grow_to(index, positions[-1])
-            added = array(index.typecode, positions)
-        index.array.extend(added)
-        self.lastkey = keys[-1]
-
-    def write_hashes(self) -> None:
-        # As Whoosh's own _write_hashes (same slots, same bytes), without a struct per slot.
-        dbfile = self.dbfile
-        for entries in self.buckets:
-            numslots = 2 * len(entries)
-            self.directory.append((dbfile.tell(), numslots))
-            hashes, positions = [0] * numslots, [0] * numslots
-            for hashed, position in entries:
-                slot = (hashed >> 8) % numslots
-                while positions[slot]:
-                    slot = (slot + 1) % numslots
-                hashes[slot], positions[slot] = hashed, position
-            table = np.empty(numslots, dtype=HASH_SLOT)
-            table["hash"], table["position"] = hashes, positions
-            dbfile.write(table.tobytes())

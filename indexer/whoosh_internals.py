@@ -192,11 +192,12 @@ class FieldWriterParts:
         self.term_table = fieldwriter._tindex
 
 
-def swap_term_table(fieldwriter: W3FieldWriter, cls: type) -> None:
-    """Give the term table a ``W3FieldWriter`` opened the subclass ``cls`` of ``OrderedHashWriter``."""
+def swap_term_table(fieldwriter: W3FieldWriter, cls: type):
+    """Give the term table a ``W3FieldWriter`` opened the subclass ``cls`` of ``OrderedHashWriter``; return it."""
     if not issubclass(cls, type(fieldwriter._tindex)):
         raise TypeError(f"{cls.__name__} does not extend {type(fieldwriter._tindex).__name__}")
     fieldwriter._tindex.__class__ = cls
+    return fieldwriter._tindex
 
 
 def grow_to(index: GrowableArray, largest: int) -> None:
