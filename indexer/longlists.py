@@ -12,10 +12,14 @@ data: the W3 files stay complete, a segment without the file is read the
 Whoosh way, and Whoosh deletes the file with its segment (it carries the
 segment's name).
 
-Layout: ``DVP1``, a uint32 length, that many bytes of JSON mapping
-``field -> term -> [start, count, position start, position count]``, zero
-padding to a multiple of 4, then every listed term's ids, every listed
-term's weights (``start`` indexes both runs), and the positions: a posting's
+Layout: ``DVP2``, a uint32 length, that many bytes of JSON mapping
+``field -> term -> [start, count, weight offset, weight type, position
+offset, position count, position type]``, zero padding to a multiple of 4,
+then every listed term's ids (uint32, ``start`` indexes them), then each
+term's weights and positions as byte runs (offsets from the end of the ids),
+each padded to a multiple of 4.  A run is stored in the narrowest type that
+holds it exactly (:data:`WEIGHT_TYPES`, :data:`POSITION_TYPES`): weights are
+counts, most below 256, and positions of most texts fit 16 bits.  A posting's
 weight is its number of positions (syllable fields have no boosts), so the
 positions of a term's postings are one run in posting order.
 """
@@ -31,7 +35,10 @@ import numpy as np
 from indexer.analysis import JOINER
 
 EXT = "dvp"
-MAGIC = b"DVP1"
+MAGIC = b"DVP2"
+# The types a run may be stored in, narrowest first.
+WEIGHT_TYPES = ("<u1", "<u2", "<f4")
+POSITION_TYPES = ("<u2", "<u4")
 MIN_POSTINGS = 1024
 
 
@@ -39,26 +46,34 @@ class LongListWriter:
     """Collects long posting lists while a segment is written."""
 
     def __init__(self) -> None:
-        self.directory: dict[str, dict[str, list[int]]] = {}
+        self.directory: dict[str, dict[str, list]] = {}
         self.ids: list[np.ndarray] = []
-        self.weights: list[np.ndarray] = []
         self.count = 0  # postings listed
-        self.positions = bytearray()
+        self.runs: list[bytes] = []  # weights and positions, each padded to 4 bytes
+        self.size = 0  # bytes in runs
 
     def add(self, field: str, term: str, ids: np.ndarray, weights: np.ndarray,
             values: list[bytes] | None = None) -> None:
         """``values``: the postings' positions (SyllablePositions bytes), kept for single syllables."""
         if len(ids) < MIN_POSTINGS:
             return
-        entry = [self.count, len(ids), len(self.positions) // 4, 0]
+        weight_type = narrowest(np.asarray(weights, dtype=np.float64), WEIGHT_TYPES)
+        entry = [self.count, len(ids), self._run(np.asarray(weights).astype(weight_type)), weight_type, 0, 0, ""]
         if values is not None and JOINER not in term:
-            run = b"".join(values)
-            entry[3] = len(run) // 4
-            self.positions += run
+            positions = np.frombuffer(b"".join(values), dtype="<u4")
+            position_type = narrowest(positions, POSITION_TYPES)
+            entry[4:] = [self._run(positions.astype(position_type)), len(positions), position_type]
         self.directory.setdefault(field, {})[term] = entry
         self.ids.append(np.asarray(ids, dtype="<u4"))
-        self.weights.append(np.asarray(weights, dtype="<f4"))
         self.count += len(ids)
+
+    def _run(self, values: np.ndarray) -> int:
+        """Keep ``values``' bytes; return their offset."""
+        offset, run = self.size, values.tobytes()
+        run += b"\0" * (-len(run) % 4)
+        self.runs.append(run)
+        self.size += len(run)
+        return offset
 
     def write(self, segment, storage) -> None:
         """Write the file for ``segment`` (nothing when no term was long)."""
@@ -69,10 +84,23 @@ class LongListWriter:
         out = segment.create_file(storage, "." + EXT)
         try:
             out.write(MAGIC + struct.pack("<II", len(head), self.count) + head)
-            out.write(np.concatenate(self.ids).tobytes() + np.concatenate(self.weights).tobytes())
-            out.write(bytes(self.positions))  # SyllablePositions bytes are little-endian uint32 already
+            out.write(np.concatenate(self.ids).tobytes())
+            for first in range(0, len(self.runs), 4096):
+                out.write(b"".join(self.runs[first:first + 4096]))
         finally:
             out.close()
+
+
+def narrowest(values: np.ndarray, types: tuple[str, ...]) -> str:
+    """The first of ``types`` that holds every one of ``values`` exactly.
+
+    >>> narrowest(np.array([1.0, 255.0]), WEIGHT_TYPES), narrowest(np.array([1.0, 0.5]), WEIGHT_TYPES)
+    ('<u1', '<f4')
+    """
+    for name in types:
+        if not len(values) or (values.astype(name) == values).all():
+            return name
+    raise ValueError(f"no type of {types} holds these values")
 
 
 class LongLists:
@@ -87,25 +115,27 @@ class LongLists:
         self.directory = json.loads(bytes(self._map[12:12 + size]).rstrip(b"\0"))
         base = 12 + size
         self._ids = np.frombuffer(self._map, dtype="<u4", count=total, offset=base)
-        self._weights = np.frombuffer(self._map, dtype="<f4", count=total, offset=base + 4 * total)
-        self._positions = np.frombuffer(self._map, dtype="<u4", offset=base + 8 * total)
+        self._runs = base + 4 * total
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(docnums, weights) of ``term`` in ``field``, or None if the file does not list it."""
         found = self.directory.get(field, {}).get(term)
         if found is None:
             return None
-        start, count = found[0], found[1]
-        return self._ids[start:start + count], self._weights[start:start + count]
+        start, count, woffset, wtype = found[:4]
+        return self._ids[start:start + count], self._run(woffset, wtype, count)
 
     def positions(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """(docnums, positions per posting, all positions in posting order), or None if not listed."""
         found = self.directory.get(field, {}).get(term)
-        if found is None or not found[3]:
+        if found is None or not found[5]:
             return None
-        start, count, pstart, pcount = found
-        return (self._ids[start:start + count], self._weights[start:start + count].astype(np.int64),
-                self._positions[pstart:pstart + pcount])
+        start, count, woffset, wtype, poffset, pcount, ptype = found
+        return (self._ids[start:start + count], self._run(woffset, wtype, count).astype(np.int64),
+                self._run(poffset, ptype, pcount))
+
+    def _run(self, offset: int, dtype: str, count: int) -> np.ndarray:
+        return np.frombuffer(self._map, dtype=dtype, count=count, offset=self._runs + offset)
 
 
 def open_for(leaf) -> LongLists | None:

@@ -6,9 +6,11 @@ is full, reads it back in a heap merge, then hands it to the codec one call
 at a time, and the codec makes objects per term.  Here a document's postings
 are appended to flat arrays as it arrives; when the segment is written they
 are sorted by term with numpy and encoded a field at a time
-(:mod:`indexer.w3files`).  The files written are ordinary W3 segment files:
-any Whoosh reader reads them, and merges, deletions and the TOC stay
-Whoosh's.
+(:mod:`indexer.w3files` for the postings blocks, :mod:`indexer.termfile` for
+the term table).  Postings blocks, per-document files and the TOC are W3's;
+the term table is danvan's own, read through :class:`Codec`, which each
+segment carries: Whoosh's readers, merges and deletions work on these
+segments unchanged.
 """
 from __future__ import annotations
 

@@ -1,13 +1,12 @@
-"""Whoosh W3 term-table and postings bytes, a whole field at a time.
+"""Whoosh W3 postings blocks, a whole field at a time.
 
 Whoosh's W3 writer encodes a segment's terms one Python object at a time:
 a ``W3TermInfo`` and a block buffer per term, a struct per key.  At ~500,000
 distinct terms per 3,000 news articles (adjacent pairs make most terms
-distinct) that per-term work was half of indexing.  Here the statistics of
-all of a field's terms are computed with numpy, their fixed-size parts packed
-in one call, and only the postings themselves (inlined pickles, blocks) are
-made per term.  The bytes are exactly W3's: Whoosh reads, merges and deletes
-these segments as its own.
+distinct) that per-term work was half of indexing.  Here a field's postings
+are sorted with numpy (:class:`Postings`) and only the blocks of terms with
+many postings are made per term, as W3's bytes: Whoosh's block matcher reads
+them.  The term table is :mod:`indexer.termfile`'s.
 """
 from __future__ import annotations
 
@@ -17,17 +16,9 @@ from pickle import dumps
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
-from whoosh.system import pack_int, pack_long
+from whoosh.system import pack_int
 from whoosh.util.numeric import length_to_byte
 
-from indexer.whoosh_internals import LENGTH_BYTE_CACHE
-
-# W3TermInfo's fixed part ("!BfIBBfII"): flags (1 = inlined), total weight,
-# document frequency, min and max field length (as bytes), max weight, first
-# and last document number.
-TERMINFO = np.dtype([("inlined", "u1"), ("weight", ">f4"), ("df", ">u4"), ("minlength", "u1"),
-                     ("maxlength", "u1"), ("maxweight", ">f4"), ("minid", ">u4"), ("maxid", ">u4")])
-_LENGTH_BYTES = np.asarray(LENGTH_BYTE_CACHE, dtype=np.int64)
 # W3 pickles postings with protocol 2, which has no bytes type: every value
 # becomes a latin-1 str rebuilt by a call.  Protocol 4 pickles bytes as bytes,
 # 5-9x faster and less than half the size; readers' pickle.loads takes any
@@ -35,13 +26,8 @@ _LENGTH_BYTES = np.asarray(LENGTH_BYTE_CACHE, dtype=np.int64)
 PICKLE_PROTOCOL = 4
 
 
-def length_bytes(lengths: np.ndarray) -> np.ndarray:
-    """``whoosh.util.numeric.length_to_byte`` of every field length."""
-    return np.where(lengths >= 106374, 255, np.searchsorted(_LENGTH_BYTES, lengths, side="left")).astype(np.uint8)
-
-
 class Postings:
-    """One field's postings sorted by term bytes, then document number, with per-term statistics.
+    """One field's postings sorted by term bytes, then document number.
 
     ``lengths`` holds each document's field length (None for fields that
     are not scorable).  ``values`` are the postings' value bytes, in the
@@ -69,27 +55,10 @@ class Postings:
         # Field lengths of each posting's document; 0 means "no length", as in Whoosh.
         self.lengths = lengths[self.docs] if lengths is not None else None
 
-    def terminfos(self) -> np.ndarray:
-        """Every term's W3TermInfo fixed part, with ``inlined`` left 0."""
-        starts, ends = self.starts, self.starts + self.counts - 1
-        info = np.zeros(len(self.terms), dtype=TERMINFO)
-        if not len(self.terms):
-            return info
-        info["weight"] = np.add.reduceat(self.weights.astype(np.float64), starts)
-        info["df"] = self.counts
-        info["maxweight"] = np.maximum.reduceat(self.weights, starts)
-        info["minid"] = self.docs[starts]
-        info["maxid"] = self.docs[ends]
-        if self.lengths is not None:
-            info["maxlength"] = length_bytes(np.maximum.reduceat(self.lengths, starts))
-            shortest = np.minimum.reduceat(np.where(self.lengths > 0, self.lengths, np.iinfo(np.int64).max), starts)
-            info["minlength"] = np.where(shortest == np.iinfo(np.int64).max, 0, length_bytes(shortest))
-        return info
-
 
 def write_blocks(postfile, ids: list[int], weights: list[float], values: list[bytes], lengths: list[int] | None,
                  fixed_size: int | None, block_limit: int, compress_min: int, compression: int) -> tuple[int, int]:
-    """Write one term's postings as W3 blocks; return the extent (offset, length) for its term info."""
+    """Write one term's postings as W3 blocks; return their extent (offset, length) in ``postfile``."""
     start = postfile.tell()
     postfile.write(WHOOSH3_HEADER_MAGIC)
     for first in range(0, len(ids), block_limit):
@@ -112,11 +81,6 @@ def write_blocks(postfile, ids: list[int], weights: list[float], values: list[by
         size = len(info) + len(data)
         postfile.write(pack_int(-size if last else size) + info + data)
     return start, postfile.tell() - start
-
-
-def extent_bytes(offset: int, length: int) -> bytes:
-    """The tail of a W3TermInfo whose postings are in the postings file."""
-    return pack_long(offset) + pack_int(length)
 
 
 def _mini_weights(weights: list[float]):

@@ -20,11 +20,8 @@ import numpy as np
 from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, W3LeafMatcher, W3PerDocReader, W3TermsReader
 from whoosh.columns import NumericColumn
-from whoosh.filedb import filetables
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.reading import SegmentReader, TermNotFound
-from whoosh.util import numeric
-from whoosh.util.numlists import GrowableArray
 from whoosh.writing import SegmentWriter
 
 WHOOSH_VERSION = "2.7.5"  # the whoosh-reloaded release REQUIRED was read from (pinned in setup.cfg)
@@ -34,8 +31,6 @@ WHOOSH_VERSION = "2.7.5"  # the whoosh-reloaded release REQUIRED was read from (
 # (instance attributes are set in methods, so there is no instance to ask).
 REQUIRED: dict[object, tuple[str, ...]] = {
     whoosh3: ("_lenfield",),
-    filetables: ("_lengths", "_pointer"),
-    numeric: ("_length_byte_cache",),
     SegmentReader: ("_terms", "_perdoc"),
     W3TermsReader: ("_postfile",),
     W3PerDocReader: ("_cached_reader",),
@@ -43,8 +38,7 @@ REQUIRED: dict[object, tuple[str, ...]] = {
     W3LeafMatcher: ("_data", "_read_data", "_read_values", "_values", "_next_block", "_blocklength", "_i",
                     "block_max_id", "is_active"),
     W3FieldWriter: ("_tindex", "_postfile", "_fieldid", "_fieldname"),
-    OrderedHashWriter: ("_write_hashes", "dbfile", "buckets", "hashfn", "index", "lastkey", "directory"),
-    GrowableArray: ("_retype", "array", "typecode"),
+    OrderedHashWriter: ("dbfile", "extras", "lastkey"),
     SegmentWriter: ("_check_state", "_check_fields", "_added", "_flush_segment", "_commit_toc", "_close_segment",
                     "_finalize_segment", "schema", "docnum", "perdocwriter", "fieldwriter", "newsegment",
                     "storage", "codec", "per_document_reader"),
@@ -86,13 +80,6 @@ def check(required: dict[object, tuple[str, ...]]) -> None:
 
 
 check(REQUIRED)
-if (filetables._pointer.format, filetables._lengths.format) != ("!Iq", "!ii"):
-    raise WhooshChanged("whoosh.filedb.filetables changed its hash-file layout (_pointer, _lengths): "
-                        "indexer/w3files.py writes the old one")
-
-HASH_ENTRY = filetables._lengths  # struct of a hash file entry's (key length, value length)
-HASH_SLOT = np.dtype([("hash", ">u4"), ("position", ">i8")])  # filetables._pointer as a numpy record
-LENGTH_BYTE_CACHE = numeric._length_byte_cache  # length_to_byte's table of lengths
 
 
 # -- reading --------------------------------------------------------------
@@ -200,20 +187,8 @@ def swap_term_table(fieldwriter: W3FieldWriter, cls: type):
     return fieldwriter._tindex
 
 
-def grow_to(index: GrowableArray, largest: int) -> None:
-    """Widen a ``GrowableArray``'s item type so that it holds ``largest``."""
-    index._retype(largest)
-
-
 class HashWriter(OrderedHashWriter):
-    """``OrderedHashWriter`` whose hash-table step is the public :meth:`write_hashes`."""
-
-    def _write_hashes(self) -> None:
-        self.write_hashes()
-
-    def write_hashes(self) -> None:
-        """Write the hash tables of the keys added (Whoosh's own way unless overridden)."""
-        super()._write_hashes()
+    """``OrderedHashWriter``, the class of the term table a ``W3FieldWriter`` opens (see :func:`swap_term_table`)."""
 
 
 class HookedSegmentWriter(SegmentWriter):

@@ -1,0 +1,230 @@
+"""indexer.termfile: danvan's term table reads back every term, statistic and inlined posting it was given."""
+import random
+import struct
+
+import numpy as np
+import pytest
+from whoosh import index as windex
+from whoosh import query as Q
+from whoosh.filedb.filestore import FileStorage
+from whoosh.reading import TermNotFound
+from whoosh.system import pack_uint, pack_ushort
+
+from corpus.store.document import Document
+from indexer import termfile
+from indexer.ranker import Ranker
+from indexer.schema import make_schema, to_fields
+from indexer.segments import INLINE_LIMIT, FastSegmentWriter
+from indexer.termfile import (BLOCK_TERMS, POSITIONS, RAW, TermFileReader, TermTable, encode_extent,
+                              encode_postings, varints)
+
+
+def _positions(*found: int) -> bytes:
+    return struct.pack(f"<{len(found)}I", *found)
+
+
+def _table(tmp_path, fields: dict[str, list[tuple[bytes, tuple]]], kinds: dict[str, int], limit: int = INLINE_LIMIT):
+    """Write ``fields`` (name -> sorted (term, postings or extent)) as a term table; return its reader."""
+    storage = FileStorage(str(tmp_path))
+    table = TermTable(storage.create_file("t.trm"))
+    table.start()
+    table.inline_limit = limit
+    fieldmap = table.extras["fieldmap"] = {}
+    for name in sorted(fields):
+        fieldmap[name] = len(fieldmap)
+        table.kinds[name] = kinds[name]
+        bodies = [encode_postings(*posts, kinds[name]) if len(posts) == 3 else encode_extent(*posts)
+                  for _, posts in fields[name]]
+        table.add_many([pack_ushort(fieldmap[name]) + term for term, _ in fields[name]], bodies)
+    table.close()
+    storage.create_file("t.pst").close()
+    return TermFileReader(None, storage.open_file("t.trm"), storage.file_length("t.trm"), storage.open_file("t.pst"))
+
+
+def test_terms_postings_and_positions_round_trip(tmp_path):
+    rng = random.Random(3)
+    long_term = "nghiêng".encode() * 2000  # 14,000 bytes: longer than a varint byte and any block
+    text = {
+        "a".encode(): ([0], [1.0], [_positions(0)]),
+        "dân".encode(): ([2, 9, 4_000_000_000], [2.0, 1.0, 3.0],
+                         [_positions(1, 2 ** 32 - 1), _positions(0), _positions(5, 6, 70_000)]),
+        "dân_vận".encode(): ([7], [4.0], [b""]),  # a pair: no positions, its weight is its frequency
+        "😀𠀀".encode(): ([1, 2], [1.0, 1.0], [_positions(3), _positions(0)]),  # not in the BMP
+        long_term: ([5], [1.0], [_positions(1)]),
+        "vận".encode(): (40, 123.0, 17, 4096),  # postings in the postings file: df, weight, offset, length
+    }
+    text.update({f"từ{i:05d}".encode(): ([rng.randrange(10 ** 6)], [float(rng.randint(1, 9))],
+                                          [_positions(*sorted(rng.sample(range(10 ** 5), 1)))]) for i in range(300)})
+    words = {
+        "cơ_sở".encode(): ([3, 8], [2.0, 1.0], [pack_uint(2), pack_uint(1)]),  # Whoosh's Frequency values
+        "x".encode(): ([0], [0.5], [b"\x00\xffodd"]),  # a boosted weight and raw bytes
+        "y".encode(): ([1], [1e20], [b""]),
+    }
+    ids = {b"": ([3], [1.0], [b""]), "d1".encode(): ([0], [1.0], [b""])}  # the empty term
+    fields = {name: sorted(terms.items()) for name, terms in (("text", text), ("words", words), ("id", ids))}
+    reader = _table(tmp_path, fields, {"text": POSITIONS, "words": RAW, "id": RAW})
+    for name, terms in fields.items():
+        for term, posts in terms:
+            info = reader.term_info(name, term)
+            assert (name, term) in reader
+            if len(posts) == 4:
+                assert not info.is_inlined() and info.extent() == (17, 4096)
+                assert info.doc_frequency() == 40 and info.weight() == 123.0
+                continue
+            ids_, weights, values = info.inlined_postings()
+            assert [list(ids_), list(weights), list(values)] == [list(p) for p in posts]
+            assert info.doc_frequency() == len(posts[0]) and info.weight() == sum(posts[1])
+            assert reader.doc_frequency(name, term) == len(posts[0])
+    # every term in order, each field's terms together, as Whoosh's readers iterate
+    listed = [term for term in reader.terms()]
+    assert listed == [(name, term) for name in sorted(fields) for term, _ in fields[name]]
+    assert [term for (_, term), _ in reader.items_from("text", "dân_".encode())][:2] == [
+        "dân_vận".encode(), long_term]
+    assert list(reader.terms_from("words", b"y")) == [("words", b"y")]
+    for name, term in [("text", b"0"), ("text", "dân_".encode()), ("text", "zzz".encode()), ("words", b"a"),
+                       ("nope", b"a"), ("id", b"d0")]:
+        assert (name, term) not in reader
+        with pytest.raises(TermNotFound):
+            reader.term_info(name, term)
+        with pytest.raises(KeyError):
+            reader.doc_frequency(name, term)
+    assert reader._blocks >= len(text) // BLOCK_TERMS  # many blocks: lookups bisect them
+    reader.close()
+
+
+def test_an_empty_table_reads_as_empty(tmp_path):
+    reader = _table(tmp_path, {}, {})
+    assert list(reader.items()) == [] and ("text", b"a") not in reader
+    with pytest.raises(TermNotFound):
+        reader.term_info("text", b"a")
+
+
+def test_keys_must_increase(tmp_path):
+    table = TermTable(FileStorage(str(tmp_path)).create_file("t.trm"))
+    table.start()
+    table.add_many([b"\0\0b"], [varints([1, 0, 2, 0])])
+    with pytest.raises(ValueError):
+        table.add_many([b"\0\0a"], [varints([1, 0, 2, 0])])
+    with pytest.raises(TypeError):
+        table.add(b"\0\0c", b"")
+
+
+def test_a_term_table_of_another_format_is_refused(tmp_path):
+    storage = FileStorage(str(tmp_path))
+    with storage.create_file("t.trm") as f:
+        f.write(b"HSH3" + bytes(40))
+    storage.create_file("t.pst").close()
+    with pytest.raises(ValueError, match="rebuild"):
+        TermFileReader(None, storage.open_file("t.trm"), storage.file_length("t.trm"), storage.open_file("t.pst"))
+
+
+def test_varints_and_weights():
+    assert varints([0, 127, 128, 2 ** 63]).hex() == "007f8001" + "80808080808080808001"
+    for weight in (0.0, 1.0, 7.0, 0.5, 1e20, 3.25):
+        assert termfile._weight(termfile.weight_code(weight)) == weight
+
+
+def _docs(n: int, seed: int) -> list[Document]:
+    rng = random.Random(seed)
+    vocab = "dân vận nhân công tác đảng hoà giải 😀 ꙮ".split() + [f"từ{i}" for i in range(200)]
+    return [Document(id=f"𝒟{seed}-{i}" + "x" * (i % 3) * 500, title=" ".join(rng.choices(vocab, k=rng.randint(0, 4))),
+                     text=" ".join(rng.choices(vocab, k=rng.randint(1, 80))), province=rng.choice(["Nghệ An", None]))
+            for i in range(n)]
+
+
+def _answers(ix) -> tuple:
+    """What search reads from an index: postings, frequencies and phrase masks of some terms."""
+    with ix.reader() as reader:
+        ranker = Ranker(reader)
+        postings = {(field, term): tuple(a.tolist() for a in ranker.postings(field, term))
+                    for field in ("text", "title", "text_folded") for term in
+                    ("dân", "vận", "dân_vận", "dan_van", "từ7", "từ199", "😀", "nope")}
+        frequencies = {key: ranker.doc_frequency(*key) for key in postings}
+        phrases = {words: ranker.phrase_mask(Q.Phrase("text", list(words))).tolist()
+                   for words in (("dân", "vận"), ("nhân", "dân", "công"), ("từ7", "dân"))}
+        ids = sorted(reader.lexicon("id"))
+    return postings, frequencies, phrases, ids
+
+
+def test_many_segments_merged_read_as_one_segment_written_at_once(tmp_path):
+    docs = _docs(600, seed=1)
+    schema = make_schema()
+    (tmp_path / "one").mkdir(), (tmp_path / "many").mkdir()
+    one = windex.create_in(str(tmp_path / "one"), schema)
+    writer = FastSegmentWriter(one)
+    for doc in docs:
+        writer.add_document(**to_fields(doc))
+    writer.commit()
+    many = windex.create_in(str(tmp_path / "many"), schema)
+    for start in range(0, len(docs), 60):
+        writer = FastSegmentWriter(many)
+        for doc in docs[start:start + 60]:
+            writer.add_document(**to_fields(doc))
+        writer.commit(merge=False)
+    assert len(many.reader().leaf_readers()) == 10
+    expected = _answers(one)
+    assert _answers(many) == expected
+    assert any(expected[2].values()) and expected[0][("title", "dân")][0]  # a test of something
+    writer = FastSegmentWriter(many)
+    writer.commit(optimize=True)  # Whoosh's merge reads every posting back through TermFileReader
+    assert len(many.reader().leaf_readers()) == 1
+    assert _answers(many) == expected
+
+
+def test_the_term_table_is_much_smaller_than_whooshs(tmp_path):
+    docs = _docs(400, seed=2)
+    sizes = {}
+    for name, make in (("whoosh", lambda ix: ix.writer(compound=False)), ("ours", FastSegmentWriter)):
+        (tmp_path / name).mkdir()
+        ix = windex.create_in(str(tmp_path / name), make_schema())
+        writer = make(ix)
+        for doc in docs:
+            writer.add_document(**to_fields(doc))
+        writer.commit(merge=False)
+        sizes[name] = sum(p.stat().st_size for p in (tmp_path / name).glob("*.trm"))
+    assert sizes["ours"] * 2 < sizes["whoosh"], sizes
+
+
+def test_pairs_keep_their_frequency_not_their_positions(tmp_path):
+    (tmp_path / "ix").mkdir()
+    ix = windex.create_in(str(tmp_path / "ix"), make_schema())
+    writer = FastSegmentWriter(ix)
+    writer.add_document(**to_fields(Document(id="a", title="t", text="dân vận dân vận dân vận")))
+    writer.commit()
+    with ix.reader() as reader:
+        matcher = reader.postings("text", "dân_vận")
+        assert (matcher.weight(), matcher.value()) == (3.0, b"")
+        matcher = reader.postings("text", "dân")
+        assert np.frombuffer(matcher.value(), dtype="<u4").tolist() == [0, 2, 4]
+
+
+class _Segment:
+    """Names a long-list file as a segment would (``LongListWriter.write`` asks it for the file)."""
+
+    def create_file(self, storage, ext):
+        return storage.create_file("seg" + ext)
+
+
+def test_long_lists_keep_each_run_in_the_narrowest_exact_type(tmp_path):
+    from indexer.longlists import MIN_POSTINGS, LongListWriter, LongLists
+
+    n = MIN_POSTINGS
+    ids = np.arange(0, 3 * n, 3, dtype=np.uint32)
+    small = [_positions(i % 7, 65_535) for i in range(n)]  # 16 bits hold them
+    huge = [_positions(i, 70_000, 2 ** 32 - 1) for i in range(n)]
+    writer = LongListWriter()
+    writer.add("text", "dân", ids, np.full(n, 2, dtype=np.float32), small)
+    writer.add("text", "vận", ids, np.full(n, 3, dtype=np.float32), huge)
+    writer.add("text", "dân_vận", ids, np.full(n, 300, dtype=np.float32), [b""] * n)  # a pair: no positions
+    writer.add("words", "cơ_sở", ids, np.linspace(0.5, 9, n, dtype=np.float32))  # boosted weights stay floats
+    writer.add("text", "hiếm", ids[:5], np.ones(5, dtype=np.float32), small[:5])  # short: not listed
+    writer.write(_Segment(), FileStorage(str(tmp_path)))
+    lists = LongLists(str(tmp_path / "seg.dvp"))
+    assert lists.postings("text", "hiếm") is None and lists.positions("text", "dân_vận") is None
+    for term, weight, values in (("dân", 2, small), ("vận", 3, huge)):
+        got_ids, counts, positions = lists.positions("text", term)
+        assert got_ids.tolist() == ids.tolist() and counts.tolist() == [weight] * n
+        assert positions.astype(np.int64).tolist() == np.frombuffer(b"".join(values), dtype="<u4").tolist()
+    assert lists.positions("text", "dân")[2].dtype.itemsize == 2 and lists.positions("text", "vận")[2].dtype.itemsize == 4
+    assert lists.postings("text", "dân_vận")[1].tolist() == [300] * n
+    assert lists.postings("words", "cơ_sở")[1].tolist() == np.linspace(0.5, 9, n, dtype=np.float32).tolist()
