@@ -58,7 +58,7 @@ def varints(nums: list[int]) -> bytes:
     """``nums`` (non-negative) as LEB128 varints.
 
     >>> varints([1, 127, 128, 300]).hex()
-    '017f80018002ac02'
+    '017f8001ac02'
     """
     if not nums or max(nums) < 128:
         return bytes(nums)
