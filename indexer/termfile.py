@@ -32,6 +32,7 @@ import bisect
 import json
 import struct
 from array import array
+from itertools import accumulate
 
 import numpy as np
 from whoosh.codec.base import TermsReader
@@ -72,48 +73,62 @@ def varints(nums: list[int]) -> bytes:
 
 
 def weight_code(weight: float) -> int:
-    """A weight as one non-negative int: an integral weight ``w`` as ``2w``, any other as its float64 bits, odd."""
+    """A posting's weight as one int: an integral weight ``w`` as ``2w``, any other as its float32 bits, odd."""
+    if weight == int(weight) and 0 <= weight < 1 << 31:
+        return int(weight) << 1
+    return struct.unpack("<I", struct.pack("<f", weight))[0] << 1 | 1
+
+
+def _weight(code: int) -> float:
+    if code & 1:
+        return struct.unpack("<f", struct.pack("<I", code >> 1))[0]
+    return float(code >> 1)
+
+
+def _total_code(weight: float) -> int:
+    """A term's total weight as one int: ``2w`` if integral, else its float64 bits, odd."""
     if weight == int(weight) and 0 <= weight < 1 << 53:
         return int(weight) << 1
     return struct.unpack("<Q", struct.pack("<d", weight))[0] << 1 | 1
 
 
-def _weight(code: int) -> float:
+def _total(code: int) -> float:
     if code & 1:
         return struct.unpack("<d", struct.pack("<Q", code >> 1))[0]
     return float(code >> 1)
 
 
 def encode_postings(ids: list[int], weights: list[float], values: list[bytes], kind: int) -> bytes:
-    """A term's inlined postings (its document frequency first) as the term table stores them."""
-    out = bytearray()
-    nums = [len(ids)]
-    last = 0
-    for doc, weight, value in zip(ids, weights, values):
-        code = weight_code(weight)
-        nums += (doc - last, code)
-        last = doc
-        if kind == POSITIONS:
-            count = len(value) >> 2
-            nums.append(count)
+    """A term's inlined postings as the term table stores them, a column at a time.
+
+    Every body starts with ``df << 2 | flags``.  :data:`POSITIONS` (flags:
+    counts are weights << 1 | any positions): the document deltas, the weight
+    codes, the position counts unless they are the weights, then each
+    posting's positions as deltas (the first from 0).  :data:`RAW` (no
+    flags): deltas, weight codes, a tag per value (0: Whoosh's ``Frequency``
+    bytes of the weight, else length + 1), then the tagged values' bytes.
+    """
+    codes = [weight_code(w) for w in weights]
+    deltas = [doc - last for doc, last in zip(ids, [0, *ids[:-1]])]
+    if kind == POSITIONS:
+        counts = [len(value) >> 2 for value in values]
+        steps: list[int] = []
+        for value, count in zip(values, counts):
             if count:
                 found = struct.unpack(f"<{count}I", value)
-                nums.append(found[0])
-                nums.extend(map(int.__sub__, found[1:], found[:-1]))
-        elif not code & 1 and code >> 1 < 1 << 32 and value == pack_uint(code >> 1):
-            nums.append(0)  # Whoosh's Frequency value: the weight says it
-        else:
-            nums.append(len(value) + 1)
-            out += varints(nums)
-            out += value
-            nums = []
-    out += varints(nums)
-    return bytes(out)
+                steps.append(found[0])
+                steps.extend(map(int.__sub__, found[1:], found[:-1]))
+        same = counts == [code >> 1 if not code & 1 else -1 for code in codes]
+        head = len(ids) << 2 | same << 1 | bool(steps)
+        return varints([head, *deltas, *codes, *([] if same or not steps else counts), *steps])
+    tags = [0 if not code & 1 and value == pack_uint(code >> 1) else len(value) + 1
+            for code, value in zip(codes, values)]
+    return varints([len(ids) << 2, *deltas, *codes, *tags]) + b"".join(v for v, t in zip(values, tags) if t)
 
 
 def encode_extent(df: int, weight: float, offset: int, length: int) -> bytes:
     """A term whose postings are W3 blocks in the postings file: frequency, total weight, extent."""
-    return varints([df, weight_code(weight), offset, length])
+    return varints([df << 2, _total_code(weight), offset, length])
 
 
 def _read(buf: bytes, i: int) -> tuple[int, int]:
@@ -131,55 +146,98 @@ def _read(buf: bytes, i: int) -> tuple[int, int]:
         shift += 7
 
 
-def decode_block(buf: bytes, kind: int, inline_limit: int) -> list[tuple[bytes, W3TermInfo]]:
-    """Every (term bytes without the field prefix, term info) of one block."""
-    out = []
-    key = b""
+def read_varints(buf: bytes, count: int | None = None) -> tuple[list[int], int]:
+    """The first ``count`` varints of ``buf`` (all if None) and the index after them (numpy for long runs).
+
+    >>> read_varints(varints([5, 300, 0, 2 ** 40]) + b"rest", 4)
+    ([5, 300, 0, 1099511627776], 10)
+    """
+    if len(buf) < 64:
+        out, i = [], 0
+        while i < len(buf) and (count is None or len(out) < count):
+            n, i = _read(buf, i)
+            out.append(n)
+        return out, i
+    data = np.frombuffer(buf, dtype=np.uint8)
+    ends = np.flatnonzero(data < 128)
+    if count is not None:
+        ends = ends[:count]
+    end = int(ends[-1]) + 1 if len(ends) else 0
+    data = data[:end]
+    if len(ends) == end:  # every number in one byte
+        return data.tolist(), end
+    starts = np.empty_like(ends)
+    starts[:1], starts[1:] = 0, ends[:-1] + 1
+    shifts = (np.arange(end) - np.repeat(starts, ends - starts + 1)).astype(np.uint64) * np.uint64(7)
+    return np.add.reduceat((data & 127).astype(np.uint64) << shifts, starts).tolist(), end
+
+
+def decode_postings(body: bytes, kind: int) -> tuple[tuple, tuple, tuple]:
+    """The (ids, weights, values) of a term's inlined postings (see :func:`encode_postings`)."""
+    if kind == POSITIONS:
+        ints, _ = read_varints(body)
+        head = ints[0]
+        df = head >> 2
+    else:
+        head, start = _read(body, 0)
+        df = head >> 2
+        ints, end = read_varints(body[start:], 3 * df)
+        ints.insert(0, head)
+    ids = tuple(accumulate(ints[1:1 + df]))
+    codes = ints[1 + df:1 + 2 * df]
+    weights = tuple(map(_weight, codes))
+    if kind == POSITIONS:
+        if not head & 1:
+            return ids, weights, (b"",) * df
+        at = 1 + 2 * df
+        if head & 2:
+            counts = [code >> 1 for code in codes]
+        else:
+            counts, at = ints[at:at + df], at + df
+        values = []
+        for count in counts:
+            values.append(struct.pack(f"<{count}I", *accumulate(ints[at:at + count])))
+            at += count
+        return ids, weights, tuple(values)
+    values, at = [], start + end
+    for code, tag in zip(codes, ints[1 + 2 * df:]):
+        if tag:
+            values.append(body[at:at + tag - 1])
+            at += tag - 1
+        else:
+            values.append(pack_uint(code >> 1))
+    return ids, weights, tuple(values)
+
+
+def _info(body: bytes, kind: int, inline_limit: int) -> W3TermInfo:
+    """The term info of one term's body."""
+    df, i = _read(body, 0)
+    df >>= 2
+    if df >= inline_limit:
+        (code, offset, length), _ = read_varints(body[i:], 3)
+        weight = _total(code)
+        info = W3TermInfo(weight, df, 1, UNKNOWN_LENGTH, weight)  # bounds, not kept: see UNKNOWN_LENGTH
+        info.set_extent(offset, length)
+        return info
+    ids, weights, values = decode_postings(body, kind)
+    info = W3TermInfo(sum(weights), df, 1, UNKNOWN_LENGTH, max(weights), ids[0], ids[-1])
+    info.set_inlined(ids, weights, values)
+    return info
+
+
+def scan_block(buf: bytes):
+    """Every (term bytes without the field prefix, body) of one block, bodies not decoded."""
+    term = b""
     i, end = 0, len(buf)
     read = _read
     while i < end:
         shared, i = read(buf, i)
         size, i = read(buf, i)
-        key = key[:shared] + buf[i:i + size]
+        term = term[:shared] + buf[i:i + size]
         i += size
-        df, i = read(buf, i)
-        if df >= inline_limit:
-            code, i = read(buf, i)
-            offset, i = read(buf, i)
-            length, i = read(buf, i)
-            weight = _weight(code)
-            info = W3TermInfo(weight, df, 1, UNKNOWN_LENGTH, weight)  # bounds, not kept: see UNKNOWN_LENGTH
-            info.set_extent(offset, length)
-            out.append((key, info))
-            continue
-        ids, weights, values = [], [], []
-        doc = 0
-        for _ in range(df):
-            delta, i = read(buf, i)
-            doc += delta
-            code, i = read(buf, i)
-            weight = _weight(code)
-            count, i = read(buf, i)
-            if kind == POSITIONS:
-                positions = []
-                position = 0
-                for _ in range(count):
-                    step, i = read(buf, i)
-                    position += step
-                    positions.append(position)
-                value = struct.pack(f"<{count}I", *positions)
-            elif count == 0:
-                value = pack_uint(int(weight))
-            else:
-                value = buf[i:i + count - 1]
-                i += count - 1
-            ids.append(doc)
-            weights.append(weight)
-            values.append(value)
-        info = W3TermInfo(sum(weights), df, 1, UNKNOWN_LENGTH, max(weights), ids[0], ids[-1])
-        info.set_inlined(ids, weights, values)
-        out.append((key, info))
-    return out
+        size, i = read(buf, i)
+        yield term, buf[i:i + size]
+        i += size
 
 
 class TermTable(HashWriter):
@@ -217,7 +275,7 @@ class TermTable(HashWriter):
             for key, body in zip(block_keys, bodies[first:first + BLOCK_TERMS]):
                 term = key[2:]
                 shared = _shared(previous, term)
-                parts += (varints([shared, len(term) - shared]), term[shared:], body)
+                parts += (varints([shared, len(term) - shared]), term[shared:], varints([len(body)]), body)
                 previous = term
             dbfile.write(b"".join(parts))
         self.lastkey = keys[-1]
@@ -271,12 +329,11 @@ class TermFileReader(TermsReader):
     def _first_key(self, block: int) -> bytes:
         return self._keys[self._key_offsets[block]:self._key_offsets[block + 1]]
 
-    def _block(self, block: int) -> list[tuple[bytes, W3TermInfo]]:
-        """(term bytes, term info) of every term of ``block``."""
+    def _block(self, block: int):
+        """(term bytes, body) of every term of ``block``, and the block's value kind."""
         offset = self._block_offsets[block]
         data = self._dbfile.get(offset, self._block_offsets[block + 1] - offset)
-        fieldid = unpack_ushort(self._first_key(block)[:2])[0]
-        return decode_block(data, self._kinds.get(fieldid, RAW), self._inline_limit)
+        return scan_block(data), self._kinds.get(unpack_ushort(self._first_key(block)[:2])[0], RAW)
 
     def _find(self, key: bytes) -> int:
         """The block that would hold ``key`` (-1: before every block)."""
@@ -292,20 +349,27 @@ class TermFileReader(TermsReader):
         block = self._find(key)
         if block < 0:
             return None
-        for term, info in self._block(block):
+        terms, kind = self._block(block)
+        for term, body in terms:
             if term == tbytes:
-                return info
+                return _info(body, kind, self._inline_limit)
             if term > tbytes:
                 return None
         return None
 
-    def _items_from(self, key: bytes):
+    def _entries_from(self, key: bytes):
+        """((field name, term bytes), body, value kind) of every term from ``key`` on."""
         for block in range(max(self._find(key), 0), self._blocks):
-            fieldid = unpack_ushort(self._first_key(block)[:2])[0]
-            fieldname, prefix = self._fieldunmap[fieldid], self._first_key(block)[:2]
-            for term, info in self._block(block):
+            prefix = self._first_key(block)[:2]
+            fieldname = self._fieldunmap[unpack_ushort(prefix)[0]]
+            terms, kind = self._block(block)
+            for term, body in terms:
                 if prefix + term >= key:
-                    yield (fieldname, term), info
+                    yield (fieldname, term), body, kind
+
+    def _items_from(self, key: bytes):
+        limit = self._inline_limit
+        return ((term, _info(body, kind, limit)) for term, body, kind in self._entries_from(key))
 
     def __contains__(self, term) -> bool:
         return self._lookup(*term) is not None
@@ -314,10 +378,10 @@ class TermFileReader(TermsReader):
         return self._fieldmap.keys()
 
     def terms(self):
-        return (term for term, _ in self._items_from(b""))
+        return (term for term, _, _ in self._entries_from(b""))
 
     def terms_from(self, fieldname, prefix):
-        return (term for term, _ in self._items_from(self._key(fieldname, prefix)))
+        return (term for term, _, _ in self._entries_from(self._key(fieldname, prefix)))
 
     def items(self):
         return self._items_from(b"")

@@ -51,14 +51,14 @@ def test_terms_postings_and_positions_round_trip(tmp_path):
         "dân_vận".encode(): ([7], [4.0], [b""]),  # a pair: no positions, its weight is its frequency
         "😀𠀀".encode(): ([1, 2], [1.0, 1.0], [_positions(3), _positions(0)]),  # not in the BMP
         long_term: ([5], [1.0], [_positions(1)]),
-        "vận".encode(): (40, 123.0, 17, 4096),  # postings in the postings file: df, weight, offset, length
+        "vận".encode(): (INLINE_LIMIT + 40, 123.0, 17, 4096),  # postings in the postings file: df, weight, offset, length
     }
     text.update({f"từ{i:05d}".encode(): ([rng.randrange(10 ** 6)], [float(rng.randint(1, 9))],
                                           [_positions(*sorted(rng.sample(range(10 ** 5), 1)))]) for i in range(300)})
     words = {
         "cơ_sở".encode(): ([3, 8], [2.0, 1.0], [pack_uint(2), pack_uint(1)]),  # Whoosh's Frequency values
         "x".encode(): ([0], [0.5], [b"\x00\xffodd"]),  # a boosted weight and raw bytes
-        "y".encode(): ([1], [1e20], [b""]),
+        "y".encode(): ([1], [2.0 ** 70], [b""]),
     }
     ids = {b"": ([3], [1.0], [b""]), "d1".encode(): ([0], [1.0], [b""])}  # the empty term
     fields = {name: sorted(terms.items()) for name, terms in (("text", text), ("words", words), ("id", ids))}
@@ -69,7 +69,7 @@ def test_terms_postings_and_positions_round_trip(tmp_path):
             assert (name, term) in reader
             if len(posts) == 4:
                 assert not info.is_inlined() and info.extent() == (17, 4096)
-                assert info.doc_frequency() == 40 and info.weight() == 123.0
+                assert info.doc_frequency() == INLINE_LIMIT + 40 and info.weight() == 123.0
                 continue
             ids_, weights, values = info.inlined_postings()
             assert [list(ids_), list(weights), list(values)] == [list(p) for p in posts]
@@ -120,8 +120,10 @@ def test_a_term_table_of_another_format_is_refused(tmp_path):
 
 def test_varints_and_weights():
     assert varints([0, 127, 128, 2 ** 63]).hex() == "007f8001" + "80808080808080808001"
-    for weight in (0.0, 1.0, 7.0, 0.5, 1e20, 3.25):
-        assert termfile._weight(termfile.weight_code(weight)) == weight
+    for weight in (0.0, 1.0, 7.0, 0.5, 2.0 ** 70, 3.25, 2.0 ** 40 + 0.5):
+        assert termfile._total(termfile._total_code(weight)) == weight
+        if weight != 2.0 ** 40 + 0.5:  # not a float32: no posting weighs it
+            assert termfile._weight(termfile.weight_code(weight)) == weight
 
 
 def _docs(n: int, seed: int) -> list[Document]:
