@@ -17,13 +17,14 @@ from __future__ import annotations
 from array import array
 
 import numpy as np
-from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter
+from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermsReader
 from whoosh.system import pack_ushort
 
 from indexer.analysis import JOINER
 from indexer.longlists import LongListWriter
 from indexer.schema import SyllableText
-from indexer.termfile import POSITIONS, RAW, TermFileReader, TermTable, encode_extent, encode_postings
+from indexer.termfile import (POSITIONS, RAW, TermFileReader, TermTable, encode_extent, encode_postings,
+                              is_term_file)
 from indexer.w3files import Postings, write_blocks
 from indexer.whoosh_internals import FieldWriterParts, HookedSegmentWriter, swap_term_table
 
@@ -58,8 +59,12 @@ class Codec(W3Codec):
 
     def terms_reader(self, storage, segment):
         name = segment.make_filename(self.TERMS_EXT)
-        return TermFileReader(self, storage.open_file(name), storage.file_length(name),
-                              segment.open_file(storage, self.POSTS_EXT))
+        dbfile, length = storage.open_file(name), storage.file_length(name)
+        postfile = segment.open_file(storage, self.POSTS_EXT)
+        if is_term_file(dbfile, length):
+            return TermFileReader(self, dbfile, length, postfile)
+        # Written before SCHEMA_VERSION 7 (W3's own table): served until `danvan index` rebuilds it.
+        return W3TermsReader(self, dbfile, length, postfile)
 
 
 class TermPool:

@@ -302,6 +302,11 @@ def _shared(a: bytes, b: bytes) -> int:
     return i
 
 
+def is_term_file(dbfile, length: int) -> bool:
+    """Whether the open file ``dbfile`` (``length`` bytes) is a term table :class:`TermTable` wrote."""
+    return length >= TRAILER.size + len(MAGIC) and dbfile.get(length - len(MAGIC), len(MAGIC)) == MAGIC
+
+
 class TermFileReader(TermsReader):
     """Whoosh's ``TermsReader`` over a term table written by :class:`TermTable`."""
 
@@ -309,7 +314,7 @@ class TermFileReader(TermsReader):
         self._codec = codec
         self._dbfile = dbfile
         self._postfile = postfile  # whoosh_internals.postings reads it, as it does W3TermsReader's
-        if length < TRAILER.size + len(MAGIC) or dbfile.get(length - len(MAGIC), len(MAGIC)) != MAGIC:
+        if not is_term_file(dbfile, length):
             raise ValueError("not a danvan term table (an index of another version: rebuild it)")
         start, blocks, head_size, keys_size = TRAILER.unpack(dbfile.get(length - len(MAGIC) - TRAILER.size,
                                                                         TRAILER.size))

@@ -230,3 +230,23 @@ def test_long_lists_keep_each_run_in_the_narrowest_exact_type(tmp_path):
     assert lists.positions("text", "dân")[2].dtype.itemsize == 2 and lists.positions("text", "vận")[2].dtype.itemsize == 4
     assert lists.postings("text", "dân_vận")[1].tolist() == [300] * n
     assert lists.postings("words", "cơ_sở")[1].tolist() == np.linspace(0.5, 9, n, dtype=np.float32).tolist()
+
+
+def test_a_segment_with_whooshs_own_term_table_is_still_read(tmp_path):
+    """Segments written before danvan's term tables (W3's hash file) are served until `danvan index` rebuilds."""
+    from indexer.segments import Codec
+
+    docs = _docs(50, seed=3)
+    (tmp_path / "ix").mkdir()
+    ix = windex.create_in(str(tmp_path / "ix"), make_schema())
+    writer = ix.writer(compound=False)
+    for doc in docs:
+        writer.add_document(**to_fields(doc))
+    writer.commit()
+    with ix.reader() as reader:
+        segment = reader.segment()
+        expected = [(term, info.doc_frequency()) for term, info in reader]
+    terms = Codec().terms_reader(ix.storage, segment)
+    assert not isinstance(terms, TermFileReader)
+    assert [(term, info.doc_frequency()) for term, info in terms.items()] == expected and len(expected) > 100
+    terms.close()
