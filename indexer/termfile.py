@@ -347,7 +347,8 @@ class TermFileReader(TermsReader):
     def _key(self, fieldname: str, tbytes: bytes) -> bytes:
         return pack_ushort(self._fieldmap.get(fieldname, 65535)) + tbytes
 
-    def _lookup(self, fieldname: str, tbytes: bytes) -> W3TermInfo | None:
+    def _body(self, fieldname: str, tbytes: bytes) -> tuple[bytes, int] | None:
+        """(body, value kind) of a term, None if the table lacks it."""
         if fieldname not in self._fieldmap:
             return None
         key = self._key(fieldname, tbytes)
@@ -357,10 +358,14 @@ class TermFileReader(TermsReader):
         terms, kind = self._block(block)
         for term, body in terms:
             if term == tbytes:
-                return _info(body, kind, self._inline_limit)
+                return body, kind
             if term > tbytes:
                 return None
         return None
+
+    def _lookup(self, fieldname: str, tbytes: bytes) -> W3TermInfo | None:
+        found = self._body(fieldname, tbytes)
+        return None if found is None else _info(*found, self._inline_limit)
 
     def _entries_from(self, key: bytes):
         """((field name, term bytes), body, value kind) of every term from ``key`` on."""
@@ -377,7 +382,7 @@ class TermFileReader(TermsReader):
         return ((term, _info(body, kind, limit)) for term, body, kind in self._entries_from(key))
 
     def __contains__(self, term) -> bool:
-        return self._lookup(*term) is not None
+        return self._body(*term) is not None
 
     def indexed_field_names(self):
         return self._fieldmap.keys()
@@ -407,10 +412,10 @@ class TermFileReader(TermsReader):
         return info.weight()
 
     def doc_frequency(self, fieldname, tbytes) -> int:
-        info = self._lookup(fieldname, tbytes)
-        if info is None:
+        found = self._body(fieldname, tbytes)  # the body's first number: no posting decoded
+        if found is None:
             raise KeyError((fieldname, tbytes))
-        return info.doc_frequency()
+        return _read(found[0], 0)[0] >> 2
 
     def matcher(self, fieldname, tbytes, format_, scorer=None):
         return self._codec.postings_reader(self._postfile, self.term_info(fieldname, tbytes), format_,
