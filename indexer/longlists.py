@@ -5,12 +5,13 @@ positions, but a W3 postings block is one pickle of (ids, weights,
 positions): reading a common word's 100,000 postings unpickles 100,000
 position strings.  So each segment also gets a ``.dvp`` file holding, for
 every term with at least ``MIN_POSTINGS`` postings, its document numbers
-(uint32) and weights (float32), and for single syllables (what phrase
-matching reads positions of) all their positions (uint32), memory-mapped at
-search time.  It is derived
-data: the W3 files stay complete, a segment without the file is read the
-Whoosh way, and Whoosh deletes the file with its segment (it carries the
-segment's name).
+and weights, and for single syllables (what phrase
+matching reads positions of) all their positions, memory-mapped at search
+time.  For the syllable fields (``SyllableText``) the file is the only copy
+of these postings: their term table entries point here
+(:class:`indexer.termfile.LongTermInfo`), and Whoosh's readers and merges get
+them from here.  Other fields keep their W3 blocks too.  Whoosh deletes the
+file with its segment (it carries the segment's name).
 
 Layout: ``DVP2``, a uint32 length, that many bytes of JSON mapping
 ``field -> term -> [start, count, weight offset, weight type, position
@@ -52,10 +53,15 @@ class LongListWriter:
         self.runs: list[bytes] = []  # weights and positions, each padded to 4 bytes
         self.size = 0  # bytes in runs
 
+    @staticmethod
+    def holds(count: int) -> bool:
+        """Whether a term with ``count`` postings is listed."""
+        return count >= MIN_POSTINGS
+
     def add(self, field: str, term: str, ids: np.ndarray, weights: np.ndarray,
             values: list[bytes] | None = None) -> None:
         """``values``: the postings' positions (SyllablePositions bytes), kept for single syllables."""
-        if len(ids) < MIN_POSTINGS:
+        if not self.holds(len(ids)):
             return
         weight_type = narrowest(np.asarray(weights, dtype=np.float64), WEIGHT_TYPES)
         entry = [self.count, len(ids), self._run(np.asarray(weights).astype(weight_type)), weight_type, 0, 0, ""]
@@ -140,10 +146,15 @@ class LongLists:
 
 def open_for(leaf) -> LongLists | None:
     """The long lists of a Whoosh segment reader, or None if it has none."""
-    folder = getattr(leaf.storage(), "folder", None)  # None: not a file-system index (RamStorage)
+    return open_segment(leaf.storage(), leaf.segment())
+
+
+def open_segment(storage, segment) -> LongLists | None:
+    """The long lists of ``segment`` in ``storage``, or None if it has none (or they are of another version)."""
+    folder = getattr(storage, "folder", None)  # None: not a file-system index (RamStorage)
     if folder is None:
         return None
-    path = os.path.join(folder, leaf.segment().make_filename("." + EXT))
+    path = os.path.join(folder, segment.make_filename("." + EXT))
     if not os.path.exists(path):
         return None
     try:

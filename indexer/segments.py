@@ -23,8 +23,9 @@ from whoosh.system import pack_ushort
 from indexer.analysis import JOINER
 from indexer.longlists import LongListWriter
 from indexer.schema import SyllableText
-from indexer.termfile import (POSITIONS, RAW, TermFileReader, TermTable, encode_extent, encode_postings,
-                              is_term_file)
+from indexer.longlists import open_segment
+from indexer.termfile import (POSITIONS, RAW, TermFileReader, TermTable, encode_extent, encode_long,
+                              encode_postings, is_term_file)
 from indexer.w3files import Postings, write_blocks
 from indexer.whoosh_internals import FieldWriterParts, HookedSegmentWriter, swap_term_table
 
@@ -62,7 +63,7 @@ class Codec(W3Codec):
         dbfile, length = storage.open_file(name), storage.file_length(name)
         postfile = segment.open_file(storage, self.POSTS_EXT)
         if is_term_file(dbfile, length):
-            return TermFileReader(self, dbfile, length, postfile)
+            return TermFileReader(self, dbfile, length, postfile, lambda: open_segment(storage, segment))
         # Written before SCHEMA_VERSION 7 (W3's own table): served until `danvan index` rebuilds it.
         return W3TermsReader(self, dbfile, length, postfile)
 
@@ -190,6 +191,9 @@ def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListW
             continue
         longlists.add(parts.field_name, _text(term), docs[start:end], weights[start:end],
                       term_values if keep_positions else None)  # it keeps only long lists
+        if keep_positions and longlists.holds(count):  # the long-list file has all of it: no W3 blocks
+            rows.append(encode_long(count, totals[i]))
+            continue
         extent = write_blocks(postfile, docs[start:end].tolist(), weights[start:end].tolist(), term_values,
                               lengths[start:end].tolist() if lengths is not None else None,
                               fixed_size, BLOCK_LIMIT, COMPRESS_MIN, COMPRESSION)

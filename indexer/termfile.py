@@ -5,9 +5,12 @@ a pickle of the inlined postings and about 40 bytes of hash slots and
 offsets, which made it larger than the postings file.  Here a field's terms,
 already sorted when a segment is written, go into blocks of
 :data:`BLOCK_TERMS`; each term keeps what its prefix does not share with the
-one before it, its document frequency, and then either its few postings
-(document deltas, weights and values as varints) or its total weight and the
-extent of its W3 blocks in the postings file.  A lookup bisects the blocks'
+one before it, its document frequency, and then either its postings (fewer
+than the segment writer's ``INLINE_LIMIT``: document deltas, weights and
+values as varints, a column at a time), or its total weight and the extent of
+its W3 blocks in the postings file, or (a long list of a syllable field) its
+total weight only: its postings are in the long-list file
+(:mod:`indexer.longlists`).  A lookup bisects the blocks'
 first keys (read once when the segment opens) and decodes one block.
 
 :class:`TermFileReader` answers Whoosh's ``TermsReader`` calls with ordinary
@@ -32,6 +35,7 @@ import bisect
 import json
 import struct
 from array import array
+from functools import partial
 from itertools import accumulate
 
 import numpy as np
@@ -131,6 +135,11 @@ def encode_extent(df: int, weight: float, offset: int, length: int) -> bytes:
     return varints([df << 2, _total_code(weight), offset, length])
 
 
+def encode_long(df: int, weight: float) -> bytes:
+    """A term of a syllable field whose postings are all in the segment's long-list file (no W3 blocks)."""
+    return varints([df << 2 | 1, _total_code(weight)])
+
+
 def _read(buf: bytes, i: int) -> tuple[int, int]:
     """The varint at ``buf[i]`` and the index after it."""
     byte = buf[i]
@@ -209,10 +218,28 @@ def decode_postings(body: bytes, kind: int) -> tuple[tuple, tuple, tuple]:
     return ids, weights, tuple(values)
 
 
-def _info(body: bytes, kind: int, inline_limit: int) -> W3TermInfo:
-    """The term info of one term's body."""
-    df, i = _read(body, 0)
-    df >>= 2
+class LongTermInfo(W3TermInfo):
+    """A term info whose postings come from the long-list file, read when first asked for."""
+
+    def __init__(self, weight: float, df: int, load) -> None:
+        super().__init__(weight, df, 1, UNKNOWN_LENGTH, weight)
+        self._load = load
+
+    def is_inlined(self) -> bool:
+        return True
+
+    def inlined_postings(self) -> tuple:
+        if self._inlined is None:
+            self._inlined = self._load()
+        return self._inlined
+
+
+def _info(body: bytes, kind: int, inline_limit: int, load=None) -> W3TermInfo:
+    """The term info of one term's body; ``load()`` gives the postings of a term in the long-list file."""
+    head, i = _read(body, 0)
+    df = head >> 2
+    if df >= inline_limit and head & 1:
+        return LongTermInfo(_total(_read(body, i)[0]), df, load)
     if df >= inline_limit:
         (code, offset, length), _ = read_varints(body[i:], 3)
         weight = _total(code)
@@ -310,8 +337,11 @@ def is_term_file(dbfile, length: int) -> bool:
 class TermFileReader(TermsReader):
     """Whoosh's ``TermsReader`` over a term table written by :class:`TermTable`."""
 
-    def __init__(self, codec, dbfile, length: int, postfile) -> None:
+    def __init__(self, codec, dbfile, length: int, postfile, longlists=None) -> None:
+        """``longlists()``: the segment's :class:`indexer.longlists.LongLists` (opened when first needed)."""
         self._codec = codec
+        self._open_longlists = longlists
+        self._longlists = None
         self._dbfile = dbfile
         self._postfile = postfile  # whoosh_internals.postings reads it, as it does W3TermsReader's
         if not is_term_file(dbfile, length):
@@ -365,7 +395,25 @@ class TermFileReader(TermsReader):
 
     def _lookup(self, fieldname: str, tbytes: bytes) -> W3TermInfo | None:
         found = self._body(fieldname, tbytes)
-        return None if found is None else _info(*found, self._inline_limit)
+        return None if found is None else _info(*found, self._inline_limit, partial(self._long, fieldname, tbytes))
+
+    def _long(self, fieldname: str, tbytes: bytes) -> tuple:
+        """(ids, weights, values) of a term the long-list file holds."""
+        if self._longlists is None and self._open_longlists is not None:
+            self._longlists = self._open_longlists()
+        lists, term = self._longlists, tbytes.decode("utf-8", "surrogateescape")
+        found = lists.positions(fieldname, term) if lists is not None else None
+        if found is not None:
+            ids, counts, positions = found
+            run = positions.astype("<u4").tobytes()
+            ends = (np.cumsum(counts) * 4).tolist()
+            values = tuple(map(run.__getitem__, map(slice, [0, *ends[:-1]], ends)))
+            return tuple(ids.tolist()), tuple(counts.astype(np.float64).tolist()), values
+        found = lists.postings(fieldname, term) if lists is not None else None
+        if found is None:
+            raise ValueError(f"{fieldname}:{term} is missing from the segment's long-list file: rebuild the index")
+        ids, weights = found
+        return tuple(ids.tolist()), tuple(weights.astype(np.float64).tolist()), (b"",) * len(ids)
 
     def _entries_from(self, key: bytes):
         """((field name, term bytes), body, value kind) of every term from ``key`` on."""
@@ -379,7 +427,8 @@ class TermFileReader(TermsReader):
 
     def _items_from(self, key: bytes):
         limit = self._inline_limit
-        return ((term, _info(body, kind, limit)) for term, body, kind in self._entries_from(key))
+        return ((term, _info(body, kind, limit, partial(self._long, *term)))
+                for term, body, kind in self._entries_from(key))
 
     def __contains__(self, term) -> bool:
         return self._body(*term) is not None

@@ -11,7 +11,7 @@ from whoosh.reading import TermNotFound
 from whoosh.system import pack_uint, pack_ushort
 
 from corpus.store.document import Document
-from indexer import termfile
+from indexer import segments, termfile
 from indexer.ranker import Ranker
 from indexer.schema import make_schema, to_fields
 from indexer.segments import INLINE_LIMIT, FastSegmentWriter
@@ -148,7 +148,13 @@ def _answers(ix) -> tuple:
     return postings, frequencies, phrases, ids
 
 
-def test_many_segments_merged_read_as_one_segment_written_at_once(tmp_path):
+@pytest.mark.parametrize("long_from", [None, 40])  # 40: common syllables are read from the long-list files
+def test_many_segments_merged_read_as_one_segment_written_at_once(tmp_path, monkeypatch, long_from):
+    from indexer import longlists
+
+    if long_from:
+        monkeypatch.setattr(longlists, "MIN_POSTINGS", long_from)
+        monkeypatch.setattr(segments, "INLINE_LIMIT", 16)  # below it, postings are in the term table
     docs = _docs(600, seed=1)
     schema = make_schema()
     (tmp_path / "one").mkdir(), (tmp_path / "many").mkdir()
@@ -164,6 +170,10 @@ def test_many_segments_merged_read_as_one_segment_written_at_once(tmp_path):
             writer.add_document(**to_fields(doc))
         writer.commit(merge=False)
     assert len(many.reader().leaf_readers()) == 10
+    with one.reader() as reader:
+        info = reader.term_info("text", "dân")
+        assert isinstance(info, termfile.LongTermInfo) == bool(long_from)
+        assert len(info.inlined_postings()[0]) == info.doc_frequency() > 40
     expected = _answers(one)
     assert _answers(many) == expected
     assert any(expected[2].values()) and expected[0][("title", "dân")][0]  # a test of something
