@@ -252,6 +252,35 @@ def _info(body: bytes, kind: int, inline_limit: int, load=None) -> W3TermInfo:
     return info
 
 
+def find_in_block(buf: bytes, target: bytes) -> bytes | None:
+    """The body of the term ``target`` in one block, None if the block lacks it (:func:`scan_block`, faster)."""
+    term = b""
+    i, end = 0, len(buf)
+    read = _read
+    while i < end:
+        shared = buf[i]  # most numbers here are one byte: read them inline
+        if shared < 128:
+            i += 1
+        else:
+            shared, i = read(buf, i)
+        size = buf[i]
+        if size < 128:
+            i += 1
+        else:
+            size, i = read(buf, i)
+        term = term[:shared] + buf[i:i + size]
+        i += size
+        length = buf[i]
+        if length < 128:
+            i += 1
+        else:
+            length, i = read(buf, i)
+        if term >= target:
+            return buf[i:i + length] if term == target else None
+        i += length
+    return None
+
+
 def scan_block(buf: bytes):
     """Every (term bytes without the field prefix, body) of one block, bodies not decoded."""
     term = b""
@@ -354,25 +383,31 @@ class TermFileReader(TermsReader):
         self._fieldunmap = {num: name for name, num in self._fieldmap.items()}
         self._kinds = {self._fieldmap[name]: kind for name, kind in head["kinds"].items() if name in self._fieldmap}
         self._inline_limit: int = head["inline_limit"]
-        self._keys = directory[head_size:head_size + keys_size]
+        keys = directory[head_size:head_size + keys_size]
         base = head_size + keys_size
-        self._key_offsets = np.frombuffer(directory, dtype="<u8", count=blocks + 1, offset=base).tolist()
+        offsets = np.frombuffer(directory, dtype="<u8", count=blocks + 1, offset=base).tolist()
+        self._first_keys = list(map(keys.__getitem__, map(slice, offsets[:-1], offsets[1:])))  # bisected
         ends = np.frombuffer(directory, dtype="<u8", count=blocks, offset=base + 8 * (blocks + 1)).tolist()
         self._block_offsets = ends + [start]
         self._blocks = blocks
 
     def _first_key(self, block: int) -> bytes:
-        return self._keys[self._key_offsets[block]:self._key_offsets[block + 1]]
+        return self._first_keys[block]
+
+    def _data(self, block: int) -> bytes:
+        offset = self._block_offsets[block]
+        return self._dbfile.get(offset, self._block_offsets[block + 1] - offset)
 
     def _block(self, block: int):
         """(term bytes, body) of every term of ``block``, and the block's value kind."""
-        offset = self._block_offsets[block]
-        data = self._dbfile.get(offset, self._block_offsets[block + 1] - offset)
-        return scan_block(data), self._kinds.get(unpack_ushort(self._first_key(block)[:2])[0], RAW)
+        return scan_block(self._data(block)), self._kind(block)
+
+    def _kind(self, block: int) -> int:
+        return self._kinds.get(unpack_ushort(self._first_keys[block][:2])[0], RAW)
 
     def _find(self, key: bytes) -> int:
         """The block that would hold ``key`` (-1: before every block)."""
-        return bisect.bisect_right(range(self._blocks), key, key=self._first_key) - 1
+        return bisect.bisect_right(self._first_keys, key) - 1
 
     def _key(self, fieldname: str, tbytes: bytes) -> bytes:
         return pack_ushort(self._fieldmap.get(fieldname, 65535)) + tbytes
@@ -381,17 +416,11 @@ class TermFileReader(TermsReader):
         """(body, value kind) of a term, None if the table lacks it."""
         if fieldname not in self._fieldmap:
             return None
-        key = self._key(fieldname, tbytes)
-        block = self._find(key)
+        block = self._find(self._key(fieldname, tbytes))
         if block < 0:
             return None
-        terms, kind = self._block(block)
-        for term, body in terms:
-            if term == tbytes:
-                return body, kind
-            if term > tbytes:
-                return None
-        return None
+        body = find_in_block(self._data(block), tbytes)
+        return None if body is None else (body, self._kind(block))
 
     def _lookup(self, fieldname: str, tbytes: bytes) -> W3TermInfo | None:
         found = self._body(fieldname, tbytes)
