@@ -218,20 +218,48 @@ def decode_postings(body: bytes, kind: int) -> tuple[tuple, tuple, tuple]:
     return ids, weights, tuple(values)
 
 
-class LongTermInfo(W3TermInfo):
-    """A term info whose postings come from the long-list file, read when first asked for."""
+class LazyTermInfo(W3TermInfo):
+    """A term info whose postings (kept in the term table) are decoded when first asked for.
 
-    def __init__(self, weight: float, df: int, load) -> None:
-        super().__init__(weight, df, 1, UNKNOWN_LENGTH, weight)
+    Facet counts walk every term of a field and need most terms' document
+    frequency only.
+    """
+
+    def __init__(self, df: int, load, weight: float | None = None) -> None:
+        super().__init__(weight or 0.0, df, 1, UNKNOWN_LENGTH, weight or 0.0)
         self._load = load
+        self._known = weight is not None  # the total weight, and so a bound of the largest
 
     def is_inlined(self) -> bool:
         return True
 
     def inlined_postings(self) -> tuple:
         if self._inlined is None:
-            self._inlined = self._load()
+            ids, weights, values = self._inlined = self._load()
+            if not self._known:
+                self._weight, self._maxweight = sum(weights), max(weights)
+            self._minid, self._maxid = ids[0], ids[-1]
         return self._inlined
+
+    def weight(self) -> float:
+        if not self._known:
+            self.inlined_postings()
+        return self._weight
+
+    def max_weight(self) -> float:
+        if not self._known:
+            self.inlined_postings()
+        return self._maxweight
+
+    def min_id(self) -> int:
+        return self.inlined_postings()[0][0]
+
+    def max_id(self) -> int:
+        return self.inlined_postings()[0][-1]
+
+
+class LongTermInfo(LazyTermInfo):
+    """A term info whose postings are in the long-list file."""
 
 
 def _info(body: bytes, kind: int, inline_limit: int, load=None) -> W3TermInfo:
@@ -239,17 +267,14 @@ def _info(body: bytes, kind: int, inline_limit: int, load=None) -> W3TermInfo:
     head, i = _read(body, 0)
     df = head >> 2
     if df >= inline_limit and head & 1:
-        return LongTermInfo(_total(_read(body, i)[0]), df, load)
+        return LongTermInfo(df, load, _total(_read(body, i)[0]))
     if df >= inline_limit:
         (code, offset, length), _ = read_varints(body[i:], 3)
         weight = _total(code)
         info = W3TermInfo(weight, df, 1, UNKNOWN_LENGTH, weight)  # bounds, not kept: see UNKNOWN_LENGTH
         info.set_extent(offset, length)
         return info
-    ids, weights, values = decode_postings(body, kind)
-    info = W3TermInfo(sum(weights), df, 1, UNKNOWN_LENGTH, max(weights), ids[0], ids[-1])
-    info.set_inlined(ids, weights, values)
-    return info
+    return LazyTermInfo(df, partial(decode_postings, body, kind))
 
 
 def find_in_block(buf: bytes, target: bytes) -> bytes | None:
