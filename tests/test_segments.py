@@ -1,4 +1,4 @@
-"""indexer.segments writes the same index Whoosh's own writer writes, faster."""
+"""indexer.segments writes the postings Whoosh's own writer writes (pairs without positions), faster."""
 import random
 
 import numpy as np
