@@ -227,29 +227,31 @@ class LazyTermInfo(W3TermInfo):
 
     def __init__(self, df: int, load, weight: float | None = None) -> None:
         super().__init__(weight or 0.0, df, 1, UNKNOWN_LENGTH, weight or 0.0)
-        self._load = load
-        self._known = weight is not None  # the total weight, and so a bound of the largest
+        self._decode = load
+        self._found: tuple | None = None
+        # The total weight (and, lacking the largest, the bound of it), when the table says it.
+        self._sum = self._top = weight
 
     def is_inlined(self) -> bool:
         return True
 
     def inlined_postings(self) -> tuple:
-        if self._inlined is None:
-            ids, weights, values = self._inlined = self._load()
-            if not self._known:
-                self._weight, self._maxweight = sum(weights), max(weights)
-            self._minid, self._maxid = ids[0], ids[-1]
-        return self._inlined
+        if self._found is None:
+            self._found = self._decode()
+            if self._sum is None:
+                weights = self._found[1]
+                self._sum, self._top = sum(weights), max(weights)
+        return self._found
 
     def weight(self) -> float:
-        if not self._known:
+        if self._sum is None:
             self.inlined_postings()
-        return self._weight
+        return self._sum
 
     def max_weight(self) -> float:
-        if not self._known:
+        if self._top is None:
             self.inlined_postings()
-        return self._maxweight
+        return self._top
 
     def min_id(self) -> int:
         return self.inlined_postings()[0][0]
