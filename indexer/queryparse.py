@@ -35,7 +35,7 @@ DIRECTIVE_BOOST = 2.0
 # holding each naming word once would give (Ranker.add_stand_ins); one of a related genre FAMILY_SHARE x that.
 GENRE_BOOST = 1.0
 FAMILY_SHARE = 0.75
-PERIOD_BOOST = 1.0  # a document reporting on the period the query names ("6 tháng đầu năm 2022": 2022-H1)
+PERIOD_BOOST = 1.0  # likewise for a document reporting on the period the query names ("6 tháng đầu năm 2022": 2022-H1)
 SKIP_WEIGHT = 0.5  # syllables one apart in the query ("tiếp [công] dân") as a folded body pair
 FRAMING_WEIGHT = 0.0  # weight of a question's framing words (QUESTION_FRAMING) in ranking
 # How a question is asked, not what it is about: in a question ("...?") these
@@ -304,26 +304,31 @@ def rank_terms(parsed: ParsedQuery, title: float = TITLE_BOOST,
                  if not (flags[i] or flags[i + 2])} - {fold(p) for p in pairs}
         out += [("text_folded", term, skip_weight) for term in sorted(skips)]
     out += [("directives", number, DIRECTIVE_BOOST) for number in parsed.directives]
-    if parsed.period:
-        out.append(("period", parsed.period, PERIOD_BOOST))
     return out
 
 
 def stand_ins(parsed: ParsedQuery) -> list[tuple[str, str, float, list[tuple[str, str, float]]]]:
     """(field, value, share, terms of the words naming it): a document whose ``field`` holds ``value``
-    stands in for the words that name it (see :meth:`indexer.ranker.Ranker.add_stand_ins`).
+    stands in for the words that name it (see :meth:`indexer.ranker.Ranker.add_stand_ins`): the
+    genre for its naming words, the period for its years.
 
-    >>> [(v, s) for _, v, s, _ in stand_ins(parse("sơ kết 6 tháng"))]
-    [('six_month_review', 1.0), ('annual_review', 0.75), ('multi_year_review', 0.75)]
+    >>> [(v, s) for _, v, s, _ in stand_ins(parse("sơ kết 6 tháng đầu năm 2022"))]
+    [('six_month_review', 1.0), ('annual_review', 0.75), ('multi_year_review', 0.75), ('2022-H1', 1.0)]
     """
-    if not parsed.genre:
-        return []
-    # The naming words' body terms as rank_terms weighs them: a typed accent scores the accented field.
-    naming = [w for w in dict.fromkeys(parsed.words) if fold(w).lower() in parsed.genre_words]
-    terms = [t for w in naming for t in ([("text", w, 1.0), ("text_folded", fold(w), FOLDED_BOOST)]
-                                         if has_diacritics(w) else [("text_folded", w, 1.0)])]
-    return [("genre", g, GENRE_BOOST * (1.0 if g == parsed.genre else FAMILY_SHARE), terms)
-            for g in related_genres(parsed.genre)]
+    def body_terms(naming: set[str]) -> list[tuple[str, str, float]]:
+        # As rank_terms weighs them: a typed accent scores the accented field.
+        words = [w for w in dict.fromkeys(parsed.words) if fold(w).lower() in naming]
+        return [t for w in words for t in ([("text", w, 1.0), ("text_folded", fold(w), FOLDED_BOOST)]
+                                           if has_diacritics(w) else [("text_folded", w, 1.0)])]
+
+    out = []
+    if parsed.genre:
+        terms = body_terms(set(parsed.genre_words))
+        out += [("genre", g, GENRE_BOOST * (1.0 if g == parsed.genre else FAMILY_SHARE), terms)
+                for g in related_genres(parsed.genre)]
+    if parsed.period:
+        out.append(("period", parsed.period, PERIOD_BOOST, body_terms(set(re.findall(r"\d{4}", parsed.period)))))
+    return out
 
 
 def chain_runs(parsed: ParsedQuery) -> list[list[str]]:

@@ -4,6 +4,7 @@ import pytest
 
 from corpus.store import config
 from corpus.store.document import Document
+from indexer import queryparse
 from indexer.queryparse import parse
 from indexer.ranker import Ranker
 from indexer.search import SearchRequest, SearchService
@@ -14,9 +15,10 @@ FILLER = ("Hội Nông dân xã tổ chức tập huấn kỹ thuật chăn nuô
 DOCS = [
     # Neither says "sơ kết": their titles make them reviews.
     Document(id="h1-2023", title="Báo cáo kết quả công tác dân vận 6 tháng đầu năm 2023",
-             text="Trong nửa đầu năm, các cấp ủy đã lãnh đạo tốt công tác dân vận. " + FILLER),
+             text="Trong nửa đầu năm, so với cùng kỳ năm 2022, các cấp ủy đã lãnh đạo tốt công tác dân vận. "
+                  + FILLER),
     Document(id="h1-2022", title="Báo cáo kết quả công tác dân vận 6 tháng đầu năm 2022",
-             text="Nửa đầu năm, công tác dân vận có nhiều chuyển biến. " + FILLER),
+             text="Sáu tháng đầu năm 2022, công tác dân vận có nhiều chuyển biến. " + FILLER),
     Document(id="annual", title="Tổng kết công tác dân vận năm 2022, triển khai nhiệm vụ năm 2023",
              text="Hội nghị đánh giá kết quả công tác dân vận cả năm và đề ra nhiệm vụ. " + FILLER),
     # Holds the query's syllables once each, apart and meaning something else: no review.
@@ -66,8 +68,17 @@ def test_a_named_genre_finds_its_family_and_ranks_it_above_scattered_words(servi
 
 
 @pytest.mark.parametrize("q", ["sơ kết 6 tháng đầu năm 2022", "so ket 6 thang dau nam 2022"])
-def test_a_named_period_ranks_the_review_of_that_period_first(service, q):
-    assert ranked(service, q)[0] == "h1-2022"
+def test_a_named_period_credits_the_review_of_that_period_only(service, q, monkeypatch):
+    """Both reviews say "năm 2022"; the 2022 one reports on it, and gains what its year's word is worth."""
+    def scores():
+        return {h.id: h.score for h in service.search(SearchRequest(q=q, limit=20)).hits}
+
+    shipped = scores()
+    monkeypatch.setattr(queryparse, "PERIOD_BOOST", 0.0)
+    without = scores()
+    assert max(shipped, key=shipped.get) == "h1-2022"
+    assert shipped["h1-2022"] > without["h1-2022"] + 1
+    assert shipped["h1-2023"] == pytest.approx(without["h1-2023"])
 
 
 def test_a_quoted_phrase_stays_exact(service):
