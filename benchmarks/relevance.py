@@ -203,8 +203,7 @@ def settings_table(service: SearchService, queries) -> tuple[list[dict], dict[tu
         k1, b, title, delta, frame, skip, folded_b = key
         ranker = ranking.Ranker(base.reader, k1, b, delta=delta, folded_b=folded_b)
         ranker.io = base.io  # one reader: one lock
-        scored = [(qid, mode, allowed, evidence,
-                   ranker.score(queryparse.rank_terms(parsed, title, frame, skip), folded=parsed.folded))
+        scored = [(qid, mode, allowed, evidence, scored_query(ranker, parsed, title, frame, skip))
                   for qid, mode, parsed, allowed, evidence in prepared]
         for weight in dict.fromkeys(s["chain_weight"] for s in settings
                                     if tuple(s[k] for k in scoring_keys) == key):
@@ -216,6 +215,13 @@ def settings_table(service: SearchService, queries) -> tuple[list[dict], dict[tu
                 out[mode][qid] = ids[ranking.top(scores, allowed, K)].tolist()
             results[tuple({**dict(zip(scoring_keys, key)), "chain_weight": weight}[k] for k in settings[0])] = out
     return settings, results
+
+
+def scored_query(ranker, parsed, title: float, frame: float, skip: float):
+    """BM25+ of the query's terms and the stand-ins of the genre and period it names, as ``search`` scores it."""
+    scores = ranker.score(queryparse.rank_terms(parsed, title, frame, skip), folded=parsed.folded)
+    ranker.add_stand_ins(scores, queryparse.stand_ins(parsed))
+    return scores
 
 
 def cross_validate(service: SearchService, queries, qrels) -> dict:
