@@ -3,7 +3,10 @@
 We do not expose Whoosh's query language: users type Vietnamese, with or
 without diacritics, quotes for phrases, ``-word`` to exclude, and document
 numbers in any messy form.  Nothing here raises on odd input; syntax we do
-not understand is searched as plain words.
+not understand is searched as plain words.  Words naming a kind of document, a
+period or a province are read with the rules that file the documents
+(``corpus.extract.genre``, ``corpus.knowledge.provinces``): they match and rank
+documents filed that way too (``required_parts``, ``stand_ins``).
 
 >>> p = parse('"dân vận khéo" -hà 16/ct - ttg tiếp dân')
 >>> p.phrases, p.excluded, p.directives, p.words
