@@ -30,7 +30,7 @@ from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, doc_ids, facet_counts
 from indexer.highlight import Terms, prepare_snippets, snippet
 from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part, excluded_parts, parse,
-                                chain_runs, rank_terms, required_parts)
+                                chain_runs, rank_terms, required_parts, stand_ins)
 from indexer.ranker import Ranker, top
 from indexer.build import read_records, read_store_path
 from indexer.request import MAX_LIMIT, MAX_PAGE, SORTS, QueryError, SearchRequest  # noqa: F401 (the service's API)
@@ -287,6 +287,8 @@ class SearchService:
                 mask |= phrase if phrase is not None else table.mask(searcher.docs_for_query(part.phrase))
             for field_name, term in part.terms:
                 mask[ranker.docs_with(field_name, term)] = True
+            if part.all_of:
+                mask |= np.logical_and.reduce([part_mask(p) for p in part.all_of])
             if part.directives is not None:
                 for record, ids in table.postings["directive"].items():
                     number = split_key(record)[0]
@@ -329,7 +331,9 @@ class SearchService:
                 order = np.lexsort((candidates, -table.dates[candidates]))[:wanted]
                 docnums = candidates[order]
             else:
-                scores = ranker.score(rank_terms(parsed) + [("directives", n, DIRECTIVE_BOOST) for n in numbers])
+                scores = ranker.score(rank_terms(parsed) + [("directives", n, DIRECTIVE_BOOST) for n in numbers],
+                                      folded=parsed.folded)
+                ranker.add_stand_ins(scores, stand_ins(parsed))
                 if parsed.words or parsed.phrases:
                     ranker.add_chain_evidence(scores, allowed, chain_runs(parsed))
                     docnums = top(scores, allowed, wanted)

@@ -93,3 +93,11 @@ HEADING_CHARS = 150
 # Genres that the opening lines or an attached file's name may show (an official
 # document's own heading); news and model stories are known by their titles only.
 TEXT_GENRES = frozenset({"plan", "guidance", "multi_year_review", "six_month_review", "annual_review", "report"})
+# Genres a search query may name to mean documents of that kind ("sơ kết 6 tháng", "kế hoạch
+# ...", "tổng kết năm 2022"): the official kinds.  A query's words that name one match documents of
+# its family too, and the genre and period rank (``indexer/queryparse.py``).
+QUERY_GENRES = TEXT_GENRES
+# Genres a reader looking for one also wants, after it: every review is a precedent for another.
+GENRE_FAMILIES: tuple[frozenset[str], ...] = (
+    frozenset({"six_month_review", "annual_review", "multi_year_review"}),
+)
