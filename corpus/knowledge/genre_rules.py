@@ -23,8 +23,9 @@ GENRES: dict[str, str] = {
 
 _REVIEW = r"(?:so ket|tong ket|bao cao ket qua|danh gia ket qua|kiem diem)"
 _SIX = r"(?:6|06|sau)"
-# Words between a review and its year, but not a quarter or a span of months ("quý III năm 2022").
-_NOT_PART = r"(?:(?!quy |thang )[^.;:\n])"
+# Words between a review and its year, but not a quarter or a span of months ("quý III năm 2022"); "quy chế"
+# (folded like "quý") is no quarter.
+_NOT_PART = r"(?:(?!quy (?:[ivx]+|\d)\b|thang )[^.;:\n])"
 _N_YEARS = r"(?:\d{1,2}|muoi|nam|ba|hai|bay)"  # "sơ kết 5 năm", "tổng kết mười năm"
 
 # (genre, patterns): the first genre with a matching pattern wins, so the
