@@ -166,7 +166,7 @@ class SearchService:
         SearchRequest(province=("Hà Nội",))  # loads the province tables
         prepare_snippets()
         _searcher, _table, ranker = self._snapshot()
-        self.word_terms(ranker)
+        self.word_terms(ranker).lists()
         self._profiles_now()
 
     def searcher(self):
