@@ -101,8 +101,8 @@ class SearchResult:
     numbers: list[str] = field(default_factory=list, repr=False)  # cited numbers the query matched
     # With ``SearchService.search(req, keep=n)``: (id, score) of the first n hits in rank order, no stored field read.
     ranked: list[tuple[str, float | None]] = field(default_factory=list, repr=False, compare=False)
-    # ... and the keywords of the i-th of them, read from the index generation that ranked them.
-    ranked_keywords: Callable[[int], list[str]] | None = field(default=None, repr=False, compare=False)
+    # ... and the keywords of those in ranks [start, stop), read from the index generation that ranked them.
+    ranked_keywords: Callable[[int, int], list[list[str]]] | None = field(default=None, repr=False, compare=False)
 
     @property
     def pages(self) -> int:
@@ -358,15 +358,15 @@ class SearchService:
                     else [None] * len(ids))  # as a Hit rounds it
             result.ranked = list(zip(ids, kept))
             words, docnums_kept = self.word_terms(ranker), docnums[:keep]
-            result.ranked_keywords = lambda i: words.keywords(int(docnums_kept[i]))
+            result.ranked_keywords = lambda start, stop: words.keywords_of(docnums_kept[start:stop])
         return result
 
     def _hits(self, searcher, ranker: Ranker, docnums, scores: list[float | None], terms: Terms) -> list[Hit]:
         """Hits for ``docnums``, their snippets from texts read in one query."""
         stored = [searcher.stored_fields(int(d)) for d in docnums]
-        words = self.word_terms(ranker)
-        return [_hit(fields, score, terms, text, words.keywords(int(d)))
-                for d, fields, score, text in zip(docnums, stored, scores, self.texts(stored))]
+        keywords = self.word_terms(ranker).keywords_of(docnums)
+        return [_hit(fields, score, terms, text, words)
+                for fields, score, text, words in zip(stored, scores, self.texts(stored), keywords)]
 
     def _store(self) -> Store | None:
         """This thread's connection to the store holding the texts; None when there is none."""

@@ -255,11 +255,21 @@ class WordTerms:
 
     def keywords(self, docnum: int, top: int = KEYWORDS) -> list[str]:
         """The document's first ``top`` keywords, as the index workers chose them (none in an index from before)."""
-        i = int(np.searchsorted(self._offsets, docnum, side="right")) - 1
-        column = self._keywords[i] if i >= 0 else None
-        if column is None:
-            return []
-        data, offsets, lengths = column
-        local = int(docnum - self._offsets[i])
-        value = data[offsets[local]:offsets[local] + lengths[local]].decode("utf-8")
-        return [k for k in value.split(",") if k][:top]
+        return self.keywords_of([docnum], top)[0]
+
+    def keywords_of(self, docnums: Sequence[int] | np.ndarray, top: int = KEYWORDS) -> list[list[str]]:
+        """:meth:`keywords` of each of ``docnums`` (an export's chunk of rows in one call)."""
+        docnums = np.asarray(docnums, dtype=np.int64)
+        found: list[list[str]] = []
+        if not len(self._offsets):
+            return [[] for _ in range(len(docnums))]
+        segment = np.searchsorted(self._offsets, docnums, side="right") - 1
+        for i, local in zip(segment.tolist(), (docnums - self._offsets[segment]).tolist()):
+            column = self._keywords[i]
+            if column is None:
+                found.append([])
+                continue
+            data, offsets, lengths = column
+            start = offsets[local]
+            found.append([k for k in data[start:start + lengths[local]].decode("utf-8").split(",") if k][:top])
+        return found
