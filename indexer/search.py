@@ -169,6 +169,29 @@ class SearchService:
         self.word_terms(ranker).lists()
         self._profiles_now()
 
+    def reopen(self) -> None:
+        """In a forked process: open the index files again, keeping every array read from them.
+
+        Whoosh reads with seek() + read(), and a fork shares each open file's
+        position with the parent and the other workers; their reads would
+        interleave.  The facet table, ranker arrays and stored terms read by
+        :meth:`warm` in the parent stay, shared copy-on-write.
+        """
+        self._local = threading.local()  # searchers and store connections of the parent's threads
+        with self._lock:
+            readers = {}
+            for gen, (table, ranker) in self._readers.items():
+                reader = self.ix.reader()
+                if reader.generation() != gen:  # a commit since the warm-up: read the new generation afresh
+                    reader.close()
+                    continue
+                with ranker.io:
+                    ranker.reader = reader  # the same segments: doc numbers, arrays and caches stay valid
+                readers[gen] = (table, ranker)
+            self._readers = readers
+            if self._word_terms is not None and all(r is not self._word_terms.ranker for _t, r in readers.values()):
+                self._word_terms = None
+
     def searcher(self):
         """This thread's searcher, reopened if the index changed."""
         s = getattr(self._local, "searcher", None)

@@ -192,7 +192,6 @@ class WordTerms:
         with ranker.io:
             leaves = [(leaf, offset) for leaf, offset in ranker.reader.leaf_readers() if leaf.doc_count_all()]
             self._keywords = [whoosh_internals.var_bytes_column(leaf, "keyword") for leaf, _ in leaves]
-        self._leaves = leaves
         self._offsets = np.array([offset for _, offset in leaves], dtype=np.int64)
         self._lists: TermLists | None = None
         self._lock = threading.Lock()
@@ -201,9 +200,9 @@ class WordTerms:
         """Every document's stored terms as ids (read once, at the first call)."""
         with self._lock:
             if self._lists is None:
-                with self.ranker.io:
+                with self.ranker.io:  # the ranker's reader now (a forked server process opens its own)
                     columns = [(offset, whoosh_internals.var_bytes_column(leaf, "word_counts"))
-                               for leaf, offset in self._leaves]
+                               for leaf, offset in self.ranker.reader.leaf_readers() if leaf.doc_count_all()]
                 self._lists = TermLists(columns, self.ranker.reader.doc_count_all())
             return self._lists
 
