@@ -9,6 +9,7 @@ would have to be passed around or made global.
 """
 from __future__ import annotations
 
+import ctypes
 import re
 import threading
 import time
@@ -168,6 +169,7 @@ class SearchService:
         _searcher, _table, ranker = self._snapshot()
         self.word_terms(ranker).lists()
         self._profiles_now()
+        _return_free_memory()
 
     def reopen(self) -> None:
         """In a forked process: open the index files again, keeping every array read from them.
@@ -589,6 +591,16 @@ class SearchService:
         """Stored fields of one document with its text, or None."""
         stored = self.searcher().document(id=doc_id)
         return self._with_texts([stored])[0] if stored else None
+
+
+def _return_free_memory() -> None:
+    """Give the heap's free pages back to the system: glibc keeps those that reading the tables freed (190 MB at
+    30k documents, 12 times what the tables hold), and forked server workers would each inherit them."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return
+    trim(0)
 
 
 def _record_keys(table: FacetTable, values: list[str]) -> list[str]:
