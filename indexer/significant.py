@@ -154,18 +154,24 @@ class TermLists:
                 end = int((starts[part] + lengths[part]).max())
                 h, doc, begin, length = term_tokens(data[base:end], starts[part] - base, lengths[part])
                 hashes.append(h)
-                docs.append(doc + first + offset)
-                places.append(np.stack([np.full(len(h), len(texts)), begin + base, length]))
+                docs.append((doc + first + offset).astype(np.int32))
+                # where each term's bytes are: (segment, first byte, length), int32 to halve the build's memory
+                places.append(np.stack([np.full(len(h), len(texts)), begin + base, length]).astype(np.int32))
             texts.append(data)
         everything = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
+        del hashes
         _unique, first, inverse, df = np.unique(everything, return_index=True, return_inverse=True,
                                                 return_counts=True)
+        del everything
         self.ids = inverse.astype(np.int32).reshape(-1)
+        del inverse
         doc = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
         self.starts = np.concatenate(([0], np.cumsum(np.bincount(doc, minlength=size)))).astype(np.int64)
         self.df = df.astype(np.int32)
         # The text of each term, from its first occurrence, in one byte string.
-        where = np.concatenate(places, axis=1)[:, first] if places else np.zeros((3, 0), dtype=np.int64)
+        where = (np.concatenate(places, axis=1)[:, first].astype(np.int64) if places
+                 else np.zeros((3, 0), dtype=np.int64))
+        del places
         chunks = [np.frombuffer(text, dtype=np.uint8) for text in texts]
         bounds = np.concatenate(([0], np.cumsum([len(c) for c in chunks]))).astype(np.int64)
         begin = bounds[where[0]] + where[1] if len(texts) else where[1]
