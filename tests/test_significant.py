@@ -199,3 +199,21 @@ def test_significant_terms_from_term_ids_equal_the_computation_before_them(home,
     skip = [(fold(w),) for w in parsed.words]
     assert [t.to_dict() for t in result.significant_terms] == reference_significant(service, docnums[:100],
                                                                                     allowed, skip)
+
+
+def test_stored_term_arrays_read_in_chunks_hold_every_documents_stored_terms(home, monkeypatch):
+    import indexer.significant
+    from indexer.schema import decode_terms
+
+    monkeypatch.setattr(indexer.significant, "CHUNK_DOCS", 7)  # 90 documents: chunks ending mid-segment
+    service = SearchService(config.index_path(home))
+    _searcher, _table, ranker = service._snapshot()
+    words = service.word_terms(ranker)
+    for leaf, offset in ranker.reader.leaf_readers():
+        column = leaf.column_reader("word_counts", translate=False)
+        for local in range(leaf.doc_count_all()):
+            assert words.terms(offset + local) == decode_terms(column[local])
+    lists = words.lists()
+    for i in range(len(lists.df)):  # each term's background: the documents storing it
+        term = lists.term(i)
+        assert lists.df[i] == sum(term in words.terms(d) for d in range(ranker.size))
