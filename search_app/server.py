@@ -6,9 +6,9 @@ resolves to) are opened once, and the app is made once, before them; with
 ``workers`` > 1 that many forked processes share it (each opening its own
 file handles after the fork) and accept connections from them.  The parent
 only supervises: a worker that dies is replaced, after a pause that grows
-while workers keep dying at start, and the parent gives up after a few such failures in a row; SIGTERM
-or Ctrl+C stops them all, and workers die with the parent even when it is
-killed.
+while workers keep dying at start, and the parent gives up after a few such
+failures in a row; SIGTERM or Ctrl+C stops them all, and workers die with
+the parent even when it is killed.
 """
 from __future__ import annotations
 
