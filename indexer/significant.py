@@ -33,8 +33,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from indexer.analysis import JOINER, fold_syllable
 from indexer import whoosh_internals
+from indexer.analysis import JOINER, fold_syllable
 from indexer.term_rules import KEYWORDS
 
 SAMPLE = 100  # best-ranked hits whose stored terms propose candidates
