@@ -167,6 +167,10 @@ class SearchService:
         SearchRequest(province=("Hà Nội",))  # loads the province tables
         prepare_snippets()
         _searcher, _table, ranker = self._snapshot()
+        with ranker.io:
+            for _leaf, offset in ranker.reader.leaf_readers():
+                if ranker.size > offset:
+                    ranker.reader.stored_fields(offset)  # reads the segment's stored-fields offsets
         self.word_terms(ranker).lists()
         self._profiles_now()
         _return_free_memory()
@@ -388,7 +392,8 @@ class SearchService:
 
     def _hits(self, searcher, ranker: Ranker, docnums, scores: list[float | None], terms: Terms) -> list[Hit]:
         """Hits for ``docnums``, their snippets from texts read in one query."""
-        stored = [searcher.stored_fields(int(d)) for d in docnums]
+        with ranker.io:  # the shared reader: the stored fields' offsets are read once (by warm()), not per thread
+            stored = [ranker.reader.stored_fields(int(d)) for d in docnums]
         keywords = self.word_terms(ranker).keywords_of(docnums)
         return [_hit(fields, score, terms, text, words)
                 for fields, score, text, words in zip(stored, scores, self.texts(stored), keywords)]
