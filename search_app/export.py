@@ -60,14 +60,15 @@ def rows(service: SearchService, home: Path, request: SearchRequest, cap: int,
             for start in range(0, len(ranked), CHUNK):
                 chunk = ranked[start:start + CHUNK]
                 with _MAKING_ROWS:
-                    found = {doc["id"]: doc for doc in store.fields([doc_id for doc_id, _ in chunk], FIELDS,
+                    found = {row[0]: row for row in store.values([doc_id for doc_id, _ in chunk], FIELDS,
                                                                      text_chars=SNIPPET + LEAD_SLACK)}
                     words = keywords(start, start + len(chunk))
-                    made = [(rank, doc_id, doc["title"] or "", doc["published"] or None, doc["province"] or None,
-                             doc["province_2025"] or None, doc["directives"], doc["genre"] or None,
-                             doc["period"] or None, words[rank - 1 - start], doc["source"], doc["url"], score,
-                             link(doc_id), lead(doc["text"], SNIPPET, doc["more"]))  # as COLUMNS
-                            for rank, (doc_id, score) in enumerate(chunk, start + 1) if (doc := found.get(doc_id))]
+                    made = [(rank, doc_id, title or "", published or None, province or None, province_2025 or None,
+                             directives, genre or None, period or None, words[rank - 1 - start], source, url, score,
+                             link(doc_id), lead(text, SNIPPET, more))  # as COLUMNS
+                            for rank, (doc_id, score) in enumerate(chunk, start + 1) if (row := found.get(doc_id))
+                            for (_, title, published, province, province_2025, directives, genre, period, source, url,
+                                 text, more) in (row,)]
                 yield from made
 
     return len(ranked), generate()
