@@ -792,7 +792,7 @@ def serve(host: str, port: int, threads: int, workers: int, base_url: str | None
 
     Example: danvan serve --port 8080 --workers 2
     """
-    from search_app import create_app
+    from search_app import create_app, forked, warm
     from search_app.server import WorkersFailing
     from search_app.server import serve as run_server
     from search_app.headers import BadBaseURL, check_base_url
@@ -808,17 +808,11 @@ def serve(host: str, port: int, threads: int, workers: int, base_url: str | None
     # DEBUG pinned off: FLASK_DEBUG in the environment must not turn a public server into a debug one.
     settings = {"DANVAN_HOME": str(home), "DEBUG": False, "DANVAN_BASE_URL": base_url}
     try:
-        run_server(lambda: _warmed(create_app(settings)), host, port, threads, workers)
+        run_server(lambda: warm(create_app(settings)), host, port, threads, workers, forked=forked)
     except OSError as exc:  # port taken, address not on this machine
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     except WorkersFailing as exc:
         raise click.ClickException(str(exc)) from None
-
-
-def _warmed(app):
-    """``app`` with its query service open and its per-index data read: a server's first query does not wait."""
-    app.extensions["danvan"].warm()
-    return app
 
 
 if __name__ == "__main__":

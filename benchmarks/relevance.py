@@ -57,7 +57,9 @@ tried then, with its cross-validated figure: BENCHMARKS.md, "Ranking, session 5"
 Its second pass added ``GRID2``, chosen the same way over the other settings
 at their defaults: the BM25+ lower bound (``ranker.DELTA``), the weight of a
 question's framing words (``queryparse.QUESTION_FRAMING``) and of skip pairs
-(query syllables one apart, ``queryparse.SKIP_WEIGHT``).
+(query syllables one apart, ``queryparse.SKIP_WEIGHT``).  Session 6 added ``GRID3``, the BM25 ``b``
+of queries typed without diacritics (``ranker.FOLDED_B``), chosen the same way
+(BENCHMARKS.md, "Ranking, session 6").
 """
 from __future__ import annotations
 
@@ -94,6 +96,8 @@ GRID = {"k1": (ranking.K1, 0.9, 1.5), "b": (ranking.B, 0.6, 0.9), "title": (quer
 # over the other settings at their defaults (GRID's first values).
 GRID2 = {"delta": (ranking.DELTA, 0.0, 0.5, 1.0, 2.0, 3.0), "framing": (queryparse.FRAMING_WEIGHT, 0.5, 1.0),
          "skip": (queryparse.SKIP_WEIGHT, 0.0, 0.25, 0.75, 1.0)}
+# Session 6: b for queries typed without diacritics (accented queries keep GRID's b).
+GRID3 = {"folded_b": (ranking.FOLDED_B, ranking.B, 0.6, 1.0)}
 TIMING_ROUNDS = 3
 
 
@@ -159,10 +163,11 @@ def folds_of(queries) -> dict[str, int]:
 
 
 def all_settings() -> list[dict]:
-    """GRID's settings (GRID2 at its defaults), then GRID2's (GRID at its defaults); the shipped one first."""
-    base = {k: v[0] for k, v in {**GRID, **GRID2}.items()}
+    """GRID's settings (the others at their defaults), then GRID2's, then GRID3's; the shipped one first."""
+    base = {k: v[0] for k, v in {**GRID, **GRID2, **GRID3}.items()}
     out = [{**base, **dict(zip(GRID, values))} for values in itertools.product(*GRID.values())]
     out += [{**base, **dict(zip(GRID2, values))} for values in itertools.product(*GRID2.values())][1:]
+    out += [{**base, **dict(zip(GRID3, values))} for values in itertools.product(*GRID3.values())][1:]
     return out
 
 
@@ -193,12 +198,12 @@ def settings_table(service: SearchService, queries) -> tuple[list[dict], dict[tu
             prepared.append((q["qid"], mode, parsed, allowed, evidence))
     settings = all_settings()
     results: dict[tuple, dict[str, dict[str, list[str]]]] = {}
-    scoring_keys = ("k1", "b", "title", "delta", "framing", "skip")
+    scoring_keys = ("k1", "b", "title", "delta", "framing", "skip", "folded_b")
     for key in dict.fromkeys(tuple(s[k] for k in scoring_keys) for s in settings):
-        k1, b, title, delta, frame, skip = key
-        ranker = ranking.Ranker(base.reader, k1, b, delta=delta)
+        k1, b, title, delta, frame, skip, folded_b = key
+        ranker = ranking.Ranker(base.reader, k1, b, delta=delta, folded_b=folded_b)
         ranker.io = base.io  # one reader: one lock
-        scored = [(qid, mode, allowed, evidence, ranker.score(queryparse.rank_terms(parsed, title, frame, skip)))
+        scored = [(qid, mode, allowed, evidence, scored_query(ranker, parsed, title, frame, skip))
                   for qid, mode, parsed, allowed, evidence in prepared]
         for weight in dict.fromkeys(s["chain_weight"] for s in settings
                                     if tuple(s[k] for k in scoring_keys) == key):
@@ -210,6 +215,13 @@ def settings_table(service: SearchService, queries) -> tuple[list[dict], dict[tu
                 out[mode][qid] = ids[ranking.top(scores, allowed, K)].tolist()
             results[tuple({**dict(zip(scoring_keys, key)), "chain_weight": weight}[k] for k in settings[0])] = out
     return settings, results
+
+
+def scored_query(ranker, parsed, title: float, frame: float, skip: float):
+    """BM25+ of the query's terms and the stand-ins of the genre and period it names, as ``search`` scores it."""
+    scores = ranker.score(queryparse.rank_terms(parsed, title, frame, skip), folded=parsed.folded)
+    ranker.add_stand_ins(scores, queryparse.stand_ins(parsed))
+    return scores
 
 
 def cross_validate(service: SearchService, queries, qrels) -> dict:
@@ -251,6 +263,7 @@ def cross_validate(service: SearchService, queries, qrels) -> dict:
             "delta_and_framing": held_out(only("delta", "framing")),
             "skip_only": held_out(only("skip")),
             "delta_framing_skip": held_out(only("delta", "framing", "skip")),
+            "folded_b_only": held_out(only("folded_b")),
             "all_settings": {mode: {str(dict(zip(names, k))): ndcg(k, mode, everything) for k in keys}
                              for mode in ("accented", "no_diacritics")},
             "default": {"setting": dict(zip(names, default)),
@@ -259,25 +272,29 @@ def cross_validate(service: SearchService, queries, qrels) -> dict:
 
 
 def query_times(service: SearchService, queries) -> dict[str, dict[str, float]]:
-    """Milliseconds per ``search``: without chain evidence, as in session 5 (chain, no delta or
-    framing), and as shipped, interleaved query by query."""
+    """Milliseconds per ``search``: without chain evidence, as in session 5 (chain, no delta,
+    framing, skip pairs or folded b), as at the end of session 5's second pass (no folded b), and as
+    shipped, interleaved query by query; each query as written and without diacritics."""
     import statistics
 
     ranker = service._snapshot()[2]
-    shipped = (ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT, queryparse.SKIP_WEIGHT)
-    variants = {"off": (0.0, 0.0, 1.0, 0.0), "session5": (shipped[0], 0.0, 1.0, 0.0), "on": shipped}
+    shipped = (ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT, queryparse.SKIP_WEIGHT, ranker.folded_b)
+    variants = {"off": (0.0, 0.0, 1.0, 0.0, ranker.b), "session5": (shipped[0], 0.0, 1.0, 0.0, ranker.b),
+                "pass2": (*shipped[:4], ranker.b), "on": shipped}
     times: dict[str, list[float]] = {name: [] for name in variants}
     try:
         for _ in range(TIMING_ROUNDS):
             for q in queries:
-                for name, (weight, delta, frame, skip) in variants.items():
-                    ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT, queryparse.SKIP_WEIGHT = \
-                        weight, delta, frame, skip
-                    started = time.perf_counter()
-                    service.search(SearchRequest(q=q["text"], limit=K), significant=False)
-                    times[name].append((time.perf_counter() - started) * 1000)
+                for text in (q["text"], strip(q["text"])):
+                    for name, (weight, delta, frame, skip, folded_b) in variants.items():
+                        (ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT, queryparse.SKIP_WEIGHT,
+                         ranker.folded_b) = weight, delta, frame, skip, folded_b
+                        started = time.perf_counter()
+                        service.search(SearchRequest(q=text, limit=K), significant=False)
+                        times[name].append((time.perf_counter() - started) * 1000)
     finally:
-        ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT, queryparse.SKIP_WEIGHT = shipped
+        (ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT, queryparse.SKIP_WEIGHT,
+         ranker.folded_b) = shipped
     return {name: {"median": statistics.median(t), "p95": statistics.quantiles(t, n=20)[-1]} for name, t in times.items()}
 
 
@@ -288,7 +305,8 @@ def report_cross_validation(service: SearchService, queries, qrels) -> dict:
                         ("delta_only", "the BM25+ delta only"), ("framing_only", "the framing weight only"),
                         ("delta_and_framing", "the BM25+ delta and the framing weight"),
                         ("skip_only", "the skip-pair weight only"),
-                        ("delta_framing_skip", "the BM25+ delta, framing and skip-pair weights")):
+                        ("delta_framing_skip", "the BM25+ delta, framing and skip-pair weights"),
+                        ("folded_b_only", "b for queries without diacritics only")):
         print(f"\nCross-validated choice of {title} ({FOLDS} folds by query; chosen on 4, measured on the 5th):")
         for h in cv[name]["folds"]:
             print(f"  fold {h['fold']}: {h['setting']}  held-out nDCG@10 {h['accented']:.3f} / {h['no_diacritics']:.3f}")
@@ -300,9 +318,10 @@ def report_cross_validation(service: SearchService, queries, qrels) -> dict:
     print(f"  same without chain evidence: {n['accented']:.3f} / {n['no_diacritics']:.3f}")
     times = query_times(service, queries)
     on = times["on"]
-    for name, label in (("off", "without chain evidence"), ("session5", "as in session 5 (no delta, framing, skip pairs)")):
+    for name, label in (("off", "without chain evidence"), ("session5", "as in session 5 (no delta, framing, skip pairs)"),
+                        ("pass2", "as in session 5's second pass (no folded b)")):
         off = times[name]
-        print(f"Query time ({TIMING_ROUNDS} x {len(queries)} accented queries, interleaved): "
+        print(f"Query time ({TIMING_ROUNDS} x {len(queries)} queries, as written and without diacritics, interleaved): "
               f"median {on['median']:.1f} ms vs {off['median']:.1f} ms {label} "
               f"(x{on['median'] / off['median']:.2f}), p95 {on['p95']:.1f} vs {off['p95']:.1f} ms "
               f"(x{on['p95'] / off['p95']:.2f})")

@@ -3,7 +3,10 @@
 We do not expose Whoosh's query language: users type Vietnamese, with or
 without diacritics, quotes for phrases, ``-word`` to exclude, and document
 numbers in any messy form.  Nothing here raises on odd input; syntax we do
-not understand is searched as plain words.
+not understand is searched as plain words.  Words naming a kind of document, a
+period or a province are read with the rules that file the documents
+(``corpus.extract.genre``, ``corpus.knowledge.provinces``): they match and rank
+documents filed that way too (``required_parts``, ``stand_ins``).
 
 >>> p = parse('"dân vận khéo" -hà 16/ct - ttg tiếp dân')
 >>> p.phrases, p.excluded, p.directives, p.words
@@ -16,8 +19,10 @@ from dataclasses import dataclass, field
 
 from whoosh import query as Q
 
+from corpus.extract.genre import find_period, named_genre, related_genres
+from corpus.knowledge.provinces import named_provinces
 from corpus.knowledge.rules import DIRECTIVE_TYPES, TYPE_WORDS
-from corpus.knowledge.vietnamese import fold, has_diacritics, normalize
+from corpus.knowledge.vietnamese import fold, has_diacritics, key, normalize
 from indexer.analysis import JOINER, syllables
 
 MAX_QUERY_CHARS = 1000  # longer input is cut: nobody types more, and it bounds work
@@ -29,6 +34,11 @@ TITLE_BOOST = 0.5
 FOLDED_BOOST = 0.3
 BIGRAM_BOOST = 1.0
 DIRECTIVE_BOOST = 2.0
+# A document of the genre the query names ("sơ kết 6 tháng": six_month_review) is credited GENRE_BOOST x what
+# holding each naming word once would give (Ranker.add_stand_ins); one of a related genre FAMILY_SHARE x that.
+GENRE_BOOST = 1.0
+FAMILY_SHARE = 0.75
+PERIOD_BOOST = 1.0  # likewise for a document reporting on the period the query names ("6 tháng đầu năm 2022": 2022-H1)
 SKIP_WEIGHT = 0.5  # syllables one apart in the query ("tiếp [công] dân") as a folded body pair
 FRAMING_WEIGHT = 0.0  # weight of a question's framing words (QUESTION_FRAMING) in ranking
 # How a question is asked, not what it is about: in a question ("...?") these
@@ -71,6 +81,10 @@ class ParsedQuery:
     partial_directives: list[tuple[str, str, list[str]]] = field(default_factory=list)  # (number, type, words)
     truncated: bool = False
     question: bool = False  # typed as a question ("...?"): ranked, not ANDed
+    genre: str | None = None  # the kind of document the words name (corpus.extract.genre.named_genre)
+    genre_words: list[str] = field(default_factory=list)  # the words naming it, folded
+    period: str | None = None  # the period the words name ("2022-H1", "2018")
+    provinces: list[tuple[str, list[str]]] = field(default_factory=list)  # (province, the folded words naming it)
 
     @property
     def empty(self) -> bool:
@@ -160,6 +174,13 @@ def parse(text: str) -> ParsedQuery:
     parsed.phrases = [p[:MAX_TERMS] for p in parsed.phrases[:MAX_TERMS]]
     parsed.excluded = [p[:MAX_TERMS] for p in parsed.excluded[:MAX_TERMS]]
     parsed.partial_directives = parsed.partial_directives[:MAX_TERMS]
+    # The same rules that give documents their genre and period read the typed words.
+    words = " ".join(parsed.words)
+    named = named_genre(words)
+    if named is not None:
+        parsed.genre, parsed.genre_words = named
+    parsed.period = find_period(key(words))
+    parsed.provinces = named_provinces(words)
     return parsed
 
 
@@ -170,6 +191,7 @@ class Part:
     terms: list[tuple[str, str]] = field(default_factory=list)  # (field, term)
     phrase: Q.Query | None = None  # multi-syllable phrases need positions: Whoosh checks them
     directives: re.Pattern | None = None  # any cited number matching (folded, upper-cased)
+    all_of: list[Part] = field(default_factory=list)  # or every one of these parts
 
 
 def _fields(folded: bool, title: float = TITLE_BOOST) -> tuple[tuple[str, float], ...]:
@@ -197,8 +219,20 @@ def _phrase_part(sylls: list[str], exact: bool) -> Part:
 
 
 def required_parts(parsed: ParsedQuery) -> list[Part]:
-    """What a document must contain (all of it, or for the fallback any of it)."""
-    parts = [_word(s) for s in dict.fromkeys(parsed.words)]  # a repeated word counts once
+    """What a document must contain (all of it, or for the fallback any of it).
+
+    The words naming a genre ("sơ kết 6 tháng") are one part: all of them, or a document of that
+    genre's family (a six-month review that says "báo cáo kết quả 6 tháng", an annual review).
+    So are the words naming a province: all of them, or a document of that province.
+    """
+    words = list(dict.fromkeys(parsed.words))  # a repeated word counts once
+    named = [(naming, [("province", name)]) for name, naming in parsed.provinces]
+    if parsed.genre:
+        named.append((parsed.genre_words, [("genre", g) for g in related_genres(parsed.genre)]))
+    grouped = {w for naming, _ in named for w in naming}
+    parts = [_word(s) for s in words if fold(s).lower() not in grouped]
+    for naming, terms in named:
+        parts.append(Part(terms=terms, all_of=[_word(s) for s in words if fold(s).lower() in naming]))
     parts += [_phrase_part(sylls, exact=False) for sylls in parsed.phrases]
     parts += [Part(terms=[("directives", number)]) for number in parsed.directives]
     for number, type_code, words in parsed.partial_directives:
@@ -273,6 +307,30 @@ def rank_terms(parsed: ParsedQuery, title: float = TITLE_BOOST,
                  if not (flags[i] or flags[i + 2])} - {fold(p) for p in pairs}
         out += [("text_folded", term, skip_weight) for term in sorted(skips)]
     out += [("directives", number, DIRECTIVE_BOOST) for number in parsed.directives]
+    return out
+
+
+def stand_ins(parsed: ParsedQuery) -> list[tuple[str, str, float, list[tuple[str, str, float]]]]:
+    """(field, value, share, terms of the words naming it): a document whose ``field`` holds ``value``
+    stands in for the words that name it (see :meth:`indexer.ranker.Ranker.add_stand_ins`): the
+    genre for its naming words, the period for its years.
+
+    >>> [(v, s) for _, v, s, _ in stand_ins(parse("sơ kết 6 tháng đầu năm 2022"))]
+    [('six_month_review', 1.0), ('annual_review', 0.75), ('multi_year_review', 0.75), ('2022-H1', 1.0)]
+    """
+    def body_terms(naming: set[str]) -> list[tuple[str, str, float]]:
+        # As rank_terms weighs them: a typed accent scores the accented field.
+        words = [w for w in dict.fromkeys(parsed.words) if fold(w).lower() in naming]
+        return [t for w in words for t in ([("text", w, 1.0), ("text_folded", fold(w), FOLDED_BOOST)]
+                                           if has_diacritics(w) else [("text_folded", w, 1.0)])]
+
+    out = []
+    if parsed.genre:
+        terms = body_terms(set(parsed.genre_words))
+        out += [("genre", g, GENRE_BOOST * (1.0 if g == parsed.genre else FAMILY_SHARE), terms)
+                for g in related_genres(parsed.genre)]
+    if parsed.period:
+        out.append(("period", parsed.period, PERIOD_BOOST, body_terms(set(re.findall(r"\d{4}", parsed.period)))))
     return out
 
 

@@ -18,6 +18,11 @@ Each matched term also adds ``DELTA`` x its idf (BM25+, Lv & Zhai 2011): a
 long document's single mention of a query word is not normalised away to
 nothing, which is how long definition articles lost to short neighbours.
 ``DELTA`` was chosen on held-out folds too (BENCHMARKS.md "Ranking, session 5").
+
+A query typed without diacritics is scored with a stronger length
+normalisation (``FOLDED_B``): a folded syllable stands for several words, so a
+long document collects chance matches ("dan" for dân, dẫn, đàn...).  Chosen on
+held-out folds (BENCHMARKS.md "Ranking, session 6").
 """
 from __future__ import annotations
 
@@ -35,6 +40,7 @@ from indexer.schema import positions_array
 
 K1 = 1.2
 B = 0.75
+FOLDED_B = 0.9  # b for a query typed without diacritics (``score(..., folded=True)``)
 CHAIN_WEIGHT = 0.2  # x idf of each stretch of CHAIN_MIN+ query syllables whose pairs a document holds
 CHAIN_MIN = 3  # a single pair is an index term already
 CHAIN_FIELD = "text_folded"  # folded: a query typed without marks gets the same evidence
@@ -50,9 +56,9 @@ class Ranker:
     """Postings, field lengths and BM25 for one index reader."""
 
     def __init__(self, reader, k1: float = K1, b: float = B, chain_weight: float = CHAIN_WEIGHT,
-                 delta: float = DELTA) -> None:
+                 delta: float = DELTA, folded_b: float = FOLDED_B) -> None:
         self.reader = reader
-        self.k1, self.b, self.delta = k1, b, delta
+        self.k1, self.b, self.delta, self.folded_b = k1, b, delta, folded_b
         self.chain_weight = chain_weight
         self.size = reader.doc_count_all()
         self.docs = max(1, reader.doc_count())
@@ -243,8 +249,8 @@ class Ranker:
         return value
 
     def add_scores(self, scores: np.ndarray, field: str, term: str, weight: float = 1.0,
-                   delta: float | None = None) -> None:
-        """Add ``weight`` × BM25+(term in field) to ``scores`` in place (``delta`` None: the ranker's)."""
+                   delta: float | None = None, b: float | None = None) -> None:
+        """Add ``weight`` × BM25+(term in field) to ``scores`` in place (``delta``, ``b`` None: the ranker's)."""
         ids, tf = self.postings(field, term)
         if not len(ids):
             return
@@ -252,16 +258,33 @@ class Ranker:
         avg = self._average.get(field)
         if avg is None:
             avg = self._average[field] = float(lengths.mean()) or 1.0
-        norm = self.k1 * (1 - self.b + self.b * lengths[ids] / avg)
+        b = self.b if b is None else b
+        norm = self.k1 * (1 - b + b * lengths[ids] / avg)
         floor = self.delta if delta is None else delta
         scores[ids] += (weight * self.idf(field, term)) * (tf * (self.k1 + 1) / (tf + norm) + floor)
 
-    def score(self, terms: Iterable[tuple[str, str, float]], delta: float | None = None) -> np.ndarray:
-        """Summed BM25+ of (field, term, weight) triples for every document (``delta`` None: the ranker's)."""
+    def score(self, terms: Iterable[tuple[str, str, float]], delta: float | None = None,
+              folded: bool = False) -> np.ndarray:
+        """Summed BM25+ of (field, term, weight) triples for every document (``delta`` None: the ranker's;
+        ``folded``: the query was typed without diacritics, scored with ``folded_b``)."""
         scores = np.zeros(self.size, dtype=np.float32)
+        b = self.folded_b if folded else None
         for field, term, weight in terms:
-            self.add_scores(scores, field, term, weight, delta)
+            self.add_scores(scores, field, term, weight, delta, b)
         return scores
+
+    def add_stand_ins(self, scores: np.ndarray, stand_ins: Iterable[tuple[str, str, float, list]]) -> None:
+        """For each (field, value, share, terms): add to every document whose ``field`` holds ``value``
+        ``share`` x the BM25+ a document of average length holding each of ``terms`` once would get.
+
+        A six-month review is what "sơ kết 6 tháng" asks for, whether or not it
+        says so in those words: its genre counts as the words, on their own scale.
+        """
+        for field, value, share, terms in stand_ins:
+            ids = self.docs_with(field, value)
+            if len(ids) and share:
+                # At average length and tf 1, BM25's saturation part is (k1 + 1) / (1 + k1) = 1.
+                scores[ids] += share * sum(weight * self.idf(f, term) * (1.0 + self.delta) for f, term, weight in terms)
 
     def chain_evidence(self, runs: Iterable[list[str]], candidates: np.ndarray) -> np.ndarray:
         """Per document among ``candidates``: the summed idf of every stretch of ``CHAIN_MIN`` or more

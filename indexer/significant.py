@@ -13,9 +13,14 @@ more frequent (relative change) than in the background.
 Candidates come from the ``word_counts`` column (the most frequent terms of
 each document, written at index time) of the ``SAMPLE`` best-ranked hits: no
 text is segmented at query time, and a result set of 50,000 documents costs
-what one of ``SAMPLE`` does.  The candidates are then scored exactly: their
-counts over the whole result set come from the ``words`` postings, so
-``count`` is the number of matching documents holding the term.
+what one of ``SAMPLE`` does.  Once per index generation the column is read
+whole and turned into numpy arrays (:class:`TermLists`): each document's terms
+as ids of one vocabulary, and for each term the number of documents whose
+stored terms hold it.  Proposing candidates is then one pass over the
+sample's ids, weighed against that background with the same JLH (the sample
+and the background both counted in the stored terms).  The candidates are then
+scored exactly: their counts over the whole result set come from the ``words``
+postings, so ``count`` is the number of matching documents holding the term.
 
 Keywords of a document are chosen when it is indexed
 (:func:`indexer.analysis.keywords`) and stored in its ``keyword`` field.
@@ -23,22 +28,21 @@ Keywords of a document are chosen when it is indexed
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from indexer import whoosh_internals
 from indexer.analysis import JOINER, fold_syllable
-from indexer.schema import decode_counts, decode_terms
 from indexer.term_rules import KEYWORDS
 
 SAMPLE = 100  # best-ranked hits whose stored terms propose candidates
 SAMPLE_SHARE = 50  # a candidate is in at least 1 in SAMPLE_SHARE of the sampled hits
 CANDIDATES = 40  # proposed terms scored exactly over the whole result set
 SHOWN = 12
+CHUNK_DOCS = 2_000  # documents whose stored terms are turned into ids at once (bounds the memory it takes)
 MIN_COUNT = 2  # a term in one matching document says nothing about the set
-DF_CACHE = 200_000  # background document frequencies remembered per index generation
 
 
 @dataclass
@@ -79,48 +83,139 @@ def _holds(syllables: list[str], parts: list[tuple[str, ...]]) -> bool:
     return any(tuple(syllables[i:i + len(p)]) == p for p in parts for i in range(len(syllables) - len(p) + 1))
 
 
+# A term's id is a 64-bit polynomial hash of its UTF-8 bytes (wrapping arithmetic), so the whole column
+# is turned into ids by numpy without a Python dictionary of terms; two terms sharing a hash could only
+# change which candidates are proposed, never a count (counts come from the postings, by term).
+_HASH_BASE = np.uint64(1_099_511_628_211)
+_HASH_LENGTH = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _powers(n: int) -> np.ndarray:
+    """``_HASH_BASE ** i`` for i < n, modulo 2**64."""
+    powers = np.ones(max(n, 1), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for i in range(1, n):
+            powers[i] = powers[i - 1] * _HASH_BASE
+    return powers
+
+
+def term_tokens(data: bytes, offsets: np.ndarray, lengths: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The terms of a segment's ``word_counts`` column (raw bytes, each document's value at ``offsets`` for
+    ``lengths``): per term, in document order, (hash, document, first byte, byte length).
+
+    >>> from indexer.schema import encode_counts
+    >>> values = [encode_counts([("dân_vận", 2), ("cơ_sở", 1)]), b"", encode_counts([("dân_vận", 1)])]
+    >>> h, doc, start, size = term_tokens(b"".join(values), np.array([0, 23, 23]), np.array([23, 0, 12]))
+    >>> doc.tolist(), start.tolist(), size.tolist(), bool(h[0] == h[2] != h[1])
+    ([0, 0, 2], [0, 11, 23], [10, 8, 10], True)
+    """
+    arr = np.frombuffer(data, dtype=np.uint8)
+    held = np.flatnonzero(lengths > 0)
+    starts = offsets[held]
+    newlines = np.append(np.flatnonzero(arr == 10), len(arr))
+    ends = np.minimum(newlines[np.searchsorted(newlines, starts)], starts + lengths[held])  # the terms line
+    marks = np.zeros(len(arr) + 1, dtype=np.int32)
+    np.add.at(marks, starts, 1)
+    np.add.at(marks, ends, -1)
+    in_term = (np.cumsum(marks[:-1]) > 0) & (arr != 32)
+    first = in_term & ~np.concatenate(([False], in_term[:-1]))
+    last = in_term & ~np.concatenate((in_term[1:], [False]))
+    begin, size = np.flatnonzero(first), np.flatnonzero(last) + 1 - np.flatnonzero(first)
+    doc = held[np.searchsorted(starts, begin, side="right") - 1] if len(begin) else np.zeros(0, dtype=np.int64)
+    if not len(begin):
+        return np.zeros(0, dtype=np.uint64), doc, begin, size
+    where = np.flatnonzero(in_term)
+    within = where - np.repeat(begin, size)
+    with np.errstate(over="ignore"):
+        values = (arr[where].astype(np.uint64) + np.uint64(1)) * _powers(int(size.max()))[within]
+        hashes = np.add.reduceat(values, np.concatenate(([0], np.cumsum(size)[:-1])))
+        hashes = hashes ^ (size.astype(np.uint64) * _HASH_LENGTH)
+    return hashes, doc, begin, size
+
+
+class TermLists:
+    """Every document's stored terms (``word_counts``) as ids of one vocabulary, for one index generation.
+
+    ``ids[starts[d]:starts[d + 1]]`` are document ``d``'s terms; ``df[i]`` is how many documents' stored
+    terms hold term ``i``; :meth:`term` gives its text.
+    """
+
+    def __init__(self, columns: list[tuple[int, tuple[bytes, np.ndarray, np.ndarray] | None]], size: int) -> None:
+        hashes, docs, places = [], [], []
+        texts: list[bytes] = []
+        for offset, column in columns:
+            if column is None:
+                continue
+            data, starts, lengths = column
+            for first in range(0, len(starts), CHUNK_DOCS):  # a chunk at a time: its byte arrays stay small
+                part = slice(first, first + CHUNK_DOCS)
+                base = int(starts[part][0])
+                end = int((starts[part] + lengths[part]).max())
+                h, doc, begin, length = term_tokens(data[base:end], starts[part] - base, lengths[part])
+                hashes.append(h)
+                docs.append((doc + first + offset).astype(np.int32))
+                # where each term's bytes are: (segment, first byte, length), int32 to halve the build's memory
+                places.append(np.stack([np.full(len(h), len(texts)), begin + base, length]).astype(np.int32))
+            texts.append(data)
+        everything = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
+        del hashes
+        _unique, first, inverse, df = np.unique(everything, return_index=True, return_inverse=True,
+                                                return_counts=True)
+        del everything
+        self.ids = inverse.astype(np.int32).reshape(-1)
+        del inverse
+        doc = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
+        self.starts = np.concatenate(([0], np.cumsum(np.bincount(doc, minlength=size)))).astype(np.int64)
+        self.df = df.astype(np.int32)
+        # The text of each term, from its first occurrence, in one byte string.
+        where = (np.concatenate(places, axis=1)[:, first].astype(np.int64) if places
+                 else np.zeros((3, 0), dtype=np.int64))
+        del places
+        chunks = [np.frombuffer(text, dtype=np.uint8) for text in texts]
+        bounds = np.concatenate(([0], np.cumsum([len(c) for c in chunks]))).astype(np.int64)
+        begin = bounds[where[0]] + where[1] if len(texts) else where[1]
+        self._bytes = (np.concatenate(chunks)[np.repeat(begin - np.concatenate(([0], np.cumsum(where[2])[:-1])),
+                                                         where[2]) + np.arange(int(where[2].sum()))].tobytes()
+                       if len(texts) else b"")
+        self._ends = np.concatenate(([0], np.cumsum(where[2]))).astype(np.int64)
+
+    def term(self, i: int) -> str:
+        """The text of term ``i``."""
+        return self._bytes[self._ends[i]:self._ends[i + 1]].decode("utf-8")
+
+    def of(self, docnums: Iterable[int]) -> np.ndarray:
+        """The term ids of ``docnums``' stored terms, one array."""
+        parts = [self.ids[self.starts[d]:self.starts[d + 1]] for d in docnums]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+
+
 class WordTerms:
-    """The stored terms of one index generation: each segment's ``word_counts`` column, and document frequencies."""
+    """The stored terms of one index generation: each segment's ``word_counts`` and ``keyword`` columns."""
 
     def __init__(self, ranker) -> None:
         self.ranker = ranker
         with ranker.io:
             leaves = [(leaf, offset) for leaf, offset in ranker.reader.leaf_readers() if leaf.doc_count_all()]
-            self._columns = {name: [leaf.column_reader(name, translate=False)
-                                    if name in leaf.schema and leaf.has_column(name) else None
-                                    for leaf, _ in leaves]
-                             for name in ("word_counts", "keyword")}
+            self._keywords = [whoosh_internals.var_bytes_column(leaf, "keyword") for leaf, _ in leaves]
         self._offsets = np.array([offset for _, offset in leaves], dtype=np.int64)
-        self._df: dict[str, int] = {}
+        self._lists: TermLists | None = None
         self._lock = threading.Lock()
 
-    def _value(self, docnum: int, name: str = "word_counts") -> bytes:
-        i = int(np.searchsorted(self._offsets, docnum, side="right")) - 1
-        column = self._columns[name][i] if i >= 0 else None
-        if column is None:
-            return b""
-        with self.ranker.io:  # a column reads its file with seek() + read()
-            return column[int(docnum - self._offsets[i])]
-
-    def counts(self, docnum: int) -> list[tuple[str, int]]:
-        """The (term, count) pairs stored for one document, most frequent first."""
-        value = self._value(docnum)
-        return decode_counts(value) if value else []
+    def lists(self) -> TermLists:
+        """Every document's stored terms as ids (read once, at the first call)."""
+        with self._lock:
+            if self._lists is None:
+                with self.ranker.io:  # the ranker's reader now (a forked server process opens its own)
+                    columns = [(offset, whoosh_internals.var_bytes_column(leaf, "word_counts"))
+                               for leaf, offset in self.ranker.reader.leaf_readers() if leaf.doc_count_all()]
+                self._lists = TermLists(columns, self.ranker.reader.doc_count_all())
+            return self._lists
 
     def terms(self, docnum: int) -> list[str]:
-        """The terms stored for one document, most frequent first (no counts: what significance needs)."""
-        return decode_terms(self._value(docnum))
-
-    def doc_frequency(self, term: str) -> int:
-        """How many documents of the index hold ``term`` (remembered)."""
-        df = self._df.get(term)
-        if df is None:
-            df = self.ranker.doc_frequency("words", term)
-            with self._lock:
-                if len(self._df) >= DF_CACHE:
-                    self._df.clear()
-                self._df[term] = df
-        return df
+        """The terms stored for one document, most frequent first."""
+        lists = self.lists()
+        return [lists.term(int(i)) for i in lists.of([docnum])]
 
     def significant(self, sample: Iterable[int], allowed: np.ndarray, skip: Iterable[Sequence[str]] = (),
                     shown: int = SHOWN) -> list[SignificantTerm]:
@@ -136,19 +231,21 @@ class WordTerms:
         if not docs or not fg_size or fg_size >= bg_size:
             return []
         skip = [tuple(s) for s in skip if s]
-        seen: Counter = Counter()
-        for docnum in docs:
-            seen.update(self.terms(docnum))
-        # In a large sample, a term of 1 or 2 hits in 100 cannot beat those of the first rank:
-        # not looking up their background frequency saves most of a first query's time.
+        lists = self.lists()
+        seen, held = np.unique(lists.of(docs), return_counts=True)
+        # In a large sample, a term of 1 or 2 hits in 100 cannot beat those of the first rank.
         least = max(min(MIN_COUNT, len(docs)), len(docs) // SAMPLE_SHARE)
-        proposed = [(jlh(n, len(docs), self.doc_frequency(term), bg_size), term) for term, n in seen.items()
-                    if n >= least]
-        proposed.sort(key=lambda p: (-p[0], p[1]))
+        keep = held >= least
+        seen, held = seen[keep], held[keep]
+        fg, bg = held / len(docs), lists.df[seen] / bg_size  # JLH (see jlh()) over the stored terms
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores = np.where(fg > bg, (fg - bg) * (fg / bg), 0.0)
+        positive = np.flatnonzero(scores > 0)
+        proposed = sorted((-float(scores[i]), lists.term(int(seen[i]))) for i in positive)
         found = []
         tried = 0
-        for score, term in proposed:
-            if score <= 0 or tried >= CANDIDATES:
+        for _score, term in proposed:
+            if tried >= CANDIDATES:
                 break
             if _holds([fold_syllable(s) for s in term.split(JOINER)], skip):
                 continue
@@ -163,5 +260,21 @@ class WordTerms:
 
     def keywords(self, docnum: int, top: int = KEYWORDS) -> list[str]:
         """The document's first ``top`` keywords, as the index workers chose them (none in an index from before)."""
-        value = self._value(docnum, "keyword").decode("utf-8")
-        return [k for k in value.split(",") if k][:top]
+        return self.keywords_of([docnum], top)[0]
+
+    def keywords_of(self, docnums: Sequence[int] | np.ndarray, top: int = KEYWORDS) -> list[list[str]]:
+        """:meth:`keywords` of each of ``docnums`` (an export's chunk of rows in one call)."""
+        docnums = np.asarray(docnums, dtype=np.int64)
+        found: list[list[str]] = []
+        if not len(self._offsets):
+            return [[] for _ in range(len(docnums))]
+        segment = np.searchsorted(self._offsets, docnums, side="right") - 1
+        for i, local in zip(segment.tolist(), (docnums - self._offsets[segment]).tolist()):
+            column = self._keywords[i]
+            if column is None:
+                found.append([])
+                continue
+            data, offsets, lengths = column
+            start = offsets[local]
+            found.append([k for k in data[start:start + lengths[local]].decode("utf-8").split(",") if k][:top])
+        return found

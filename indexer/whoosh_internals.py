@@ -19,7 +19,7 @@ from importlib.metadata import version
 import numpy as np
 from whoosh.codec import whoosh3
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3FieldWriter, W3LeafMatcher, W3PerDocReader, W3TermsReader
-from whoosh.columns import NumericColumn
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.filedb.filetables import OrderedHashWriter
 from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.writing import SegmentWriter
@@ -35,6 +35,7 @@ REQUIRED: dict[object, tuple[str, ...]] = {
     W3TermsReader: ("_postfile",),
     W3PerDocReader: ("_cached_reader",),
     NumericColumn.Reader: ("_count", "_dbfile", "_basepos", "_fixedlen"),
+    VarBytesColumn.Reader: ("_dbfile", "_basepos", "_offsets", "_lengths"),
     W3LeafMatcher: ("_data", "_read_data", "_read_values", "_values", "_next_block", "_blocklength", "_i",
                     "block_max_id", "is_active"),
     W3FieldWriter: ("_tindex", "_postfile", "_fieldid", "_fieldname"),
@@ -164,6 +165,21 @@ def length_bytes_column(leaf, field: str) -> tuple[bytes, int] | None:
         return None
     count = min(column._count, leaf.doc_count_all())
     return column._dbfile.get(column._basepos, count * column._fixedlen), count
+
+
+def var_bytes_column(leaf, name: str) -> tuple[bytes, np.ndarray, np.ndarray] | None:
+    """(raw bytes, offset and length of each document's value in them) of a ``VarBytesColumn`` in one segment,
+    read in one call; None if the segment has no such column."""
+    if name not in leaf.schema or not leaf.has_column(name):
+        return None
+    column = leaf.column_reader(name, translate=False)
+    if not isinstance(column, VarBytesColumn.Reader):
+        raise TypeError(f"column {name!r} is not a VarBytesColumn")
+    count = leaf.doc_count_all()
+    offsets = np.asarray(column._offsets, dtype=np.int64)[:count]
+    lengths = np.asarray(column._lengths, dtype=np.int64)[:count]
+    end = int((offsets + lengths).max()) if count else 0
+    return column._dbfile.get(column._basepos, end) if end else b"", offsets, lengths
 
 
 # -- writing --------------------------------------------------------------

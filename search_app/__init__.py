@@ -60,3 +60,17 @@ def create_app(config: Mapping[str, Any] | None = None) -> "Flask":
         return response
 
     return app
+
+
+def warm(app: "Flask") -> "Flask":
+    """``app`` ready for its first request: the query service open with its per-index data read, and every
+    template compiled (the first page would compile them)."""
+    app.extensions["danvan"].warm()
+    for name in app.jinja_env.list_templates(filter_func=lambda name: name.endswith(".html")):
+        app.jinja_env.get_template(name)
+    return app
+
+
+def forked(app: "Flask") -> None:
+    """In a process forked from the one that warmed ``app``: its own index file handles, every table kept."""
+    app.extensions["danvan"].reopen()

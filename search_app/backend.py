@@ -60,6 +60,12 @@ class Backend:
         except IndexMissing:
             pass  # pages say so until `danvan index` runs
 
+    def reopen(self) -> None:
+        """After a fork: the query service reads its files through handles of this process (see
+        :meth:`indexer.search.SearchService.reopen`); what it has read stays shared with the parent."""
+        if self._service is not None:
+            self._service.reopen()
+
     @contextmanager
     def store(self) -> Iterator[Store | None]:
         """The corpus store for this request, or None when the data dir has none."""

@@ -41,9 +41,10 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def rows(service: SearchService, home: Path, request: SearchRequest, cap: int,
-         link: Callable[[str], str]) -> tuple[int, Iterator[dict[str, Any]]]:
-    """(rows that will be sent, their iterator): the search's hits in its order, their fields from the store of
-    data directory ``home``.  The search runs now, so a bad request raises before any byte is sent.
+         link: Callable[[str], str]) -> tuple[int, Iterator[tuple]]:
+    """(rows that will be sent, their iterator): the search's hits in its order, each the values of ``COLUMNS``,
+    their fields from the store of data directory ``home``.  The search runs now, so a bad request raises before
+    any byte is sent.
 
     A hit whose document left the store since the last `danvan index` is left out; ranks keep the search's numbers.
     """
@@ -53,21 +54,21 @@ def rows(service: SearchService, home: Path, request: SearchRequest, cap: int,
     first = service.search(replace(request, page=1, limit=1), keep=max(cap, 1), significant=False)
     ranked, keywords = first.ranked[:cap], first.ranked_keywords
 
-    def generate() -> Iterator[dict[str, Any]]:
+    def generate() -> Iterator[tuple]:
         # Opened by the thread that sends the rows: a connection serves the thread that made it.
         with Store(path) as store:
             for start in range(0, len(ranked), CHUNK):
                 chunk = ranked[start:start + CHUNK]
                 with _MAKING_ROWS:
-                    found = {doc["id"]: doc for doc in store.fields([doc_id for doc_id, _ in chunk], FIELDS,
+                    found = {row[0]: row for row in store.values([doc_id for doc_id, _ in chunk], FIELDS,
                                                                      text_chars=SNIPPET + LEAD_SLACK)}
-                    made = [{
-                        "rank": rank, "id": doc_id, "title": doc["title"] or "", "published": doc["published"] or None,
-                        "province": doc["province"] or None, "province_2025": doc["province_2025"] or None,
-                        "directives": doc["directives"], "genre": doc["genre"] or None, "period": doc["period"] or None,
-                        "keywords": keywords(rank - 1), "source": doc["source"], "url": doc["url"],
-                        "score": score, "doc_url": link(doc_id), "snippet": lead(doc["text"], SNIPPET, doc["more"]),
-                    } for rank, (doc_id, score) in enumerate(chunk, start + 1) if (doc := found.get(doc_id))]
+                    words = keywords(start, start + len(chunk))
+                    made = [(rank, doc_id, title or "", published or None, province or None, province_2025 or None,
+                             directives, genre or None, period or None, words[rank - 1 - start], source, url, score,
+                             link(doc_id), lead(text, SNIPPET, more))  # as COLUMNS
+                            for rank, (doc_id, score) in enumerate(chunk, start + 1) if (row := found.get(doc_id))
+                            for (_, title, published, province, province_2025, directives, genre, period, source, url,
+                                 text, more) in (row,)]
                 yield from made
 
     return len(ranked), generate()
@@ -84,18 +85,19 @@ def cell(value: Any) -> Any:
 
 def cells(values: Iterable[Any]) -> list[Any]:
     """A CSV row: each value as :func:`cell` makes it, with no call per value (an export has 100,000s)."""
-    joined = ["; ".join(v) if isinstance(v, list) else v for v in values]
-    return ["'" + v if isinstance(v, str) and v.startswith(_FORMULA) else v for v in joined]
+    return [("'" + v if v.startswith(_FORMULA) else v) if type(v) is str
+            else ("'" + joined if (joined := "; ".join(v)).startswith(_FORMULA) else joined) if type(v) is list
+            else v for v in values]
 
 
-def _chunks(items: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+def _chunks(items: Iterator[tuple]) -> Iterator[list[tuple]]:
     """``items`` CHUNK at a time: one piece of the response per chunk, not per row."""
     items = iter(items)
     while chunk := list(islice(items, CHUNK)):
         yield chunk
 
 
-def csv_lines(items: Iterator[dict[str, Any]]) -> Iterator[str]:
+def csv_lines(items: Iterator[tuple]) -> Iterator[str]:
     """CSV text with a BOM (so spreadsheet programs read UTF-8): the header, then one piece per chunk of rows."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
@@ -104,14 +106,14 @@ def csv_lines(items: Iterator[dict[str, Any]]) -> Iterator[str]:
     for chunk in _chunks(items):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(cells([item[k] for k in COLUMNS]) for item in chunk)
+        writer.writerows(map(cells, chunk))
         yield buffer.getvalue()
 
 
-def jsonl_lines(items: Iterator[dict[str, Any]]) -> Iterator[str]:
-    """One JSON object per line, one piece per chunk of rows."""
+def jsonl_lines(items: Iterator[tuple]) -> Iterator[str]:
+    """One JSON object per line (``COLUMNS`` as keys), one piece per chunk of rows."""
     for chunk in _chunks(items):
-        yield "".join(jsonlines.line(item) + "\n" for item in chunk)
+        yield "".join(jsonlines.line(dict(zip(COLUMNS, item))) + "\n" for item in chunk)
 
 
 def response(service: SearchService, home: Path, request: SearchRequest, fmt: str, cap: int,

@@ -2,13 +2,13 @@
 
 Searches and exports are CPU-bound Python: one process uses one core
 whatever its thread count.  The listening sockets (one per address the host
-resolves to) are opened once; with ``workers`` > 1 that many forked
-processes, each building its own app (and index readers) after the fork,
-accept connections from them.  The parent only supervises: a worker that
-dies is replaced, after a pause that grows while workers keep dying at
-start, and the parent gives up after a few such failures in a row; SIGTERM
-or Ctrl+C stops them all, and workers die with the parent even when it is
-killed.
+resolves to) are opened once, and the app is made once, before them; with
+``workers`` > 1 that many forked processes share it (each opening its own
+file handles after the fork) and accept connections from them.  The parent
+only supervises: a worker that dies is replaced, after a pause that grows
+while workers keep dying at start, and the parent gives up after a few such
+failures in a row; SIGTERM or Ctrl+C stops them all, and workers die with
+the parent even when it is killed.
 """
 from __future__ import annotations
 
@@ -41,21 +41,26 @@ class WorkersFailing(RuntimeError):
     """Workers kept failing right after their start: serving was given up."""
 
 
-def serve(make_app: Callable[[], object], host: str, port: int, threads: int, workers: int = 1) -> None:
-    """Serve ``make_app()`` on every address of ``host``:``port`` until interrupted.
+def serve(make_app: Callable[[], object], host: str, port: int, threads: int, workers: int = 1,
+          forked: Callable[[object], None] | None = None) -> None:
+    """Serve ``make_app()`` on every address of ``host``:``port`` until interrupted; with several ``workers``,
+    each calls ``forked(app)`` first (to open its own file handles).
 
     Raises OSError if it cannot listen, :class:`WorkersFailing` if workers keep dying at start.
     """
     from waitress import serve as waitress_serve
 
-    # One process: the app (and what it loads at start) is ready before the port opens, so the first
-    # request does not wait for it.  Several: each forked worker makes its own (no state shared across fork).
-    ready = make_app() if workers == 1 else None
+    # The app (and what it loads at start) is made once, before the port opens and before any fork: the
+    # first request does not wait for it, and workers share what it read (copy-on-write) instead of each
+    # reading its own.
+    ready = make_app()
     listeners = listen(host, port)
     _allow_descriptors(CONNECTION_LIMIT + 64)
 
     def run() -> None:
-        waitress_serve(ready if ready is not None else make_app(), sockets=listeners, threads=threads, ident="danvan", _quiet=True,
+        if workers > 1 and forked is not None:
+            forked(ready)
+        waitress_serve(ready, sockets=listeners, threads=threads, ident="danvan", _quiet=True,
                        connection_limit=CONNECTION_LIMIT, channel_timeout=CHANNEL_TIMEOUT,
                        cleanup_interval=CLEANUP_INTERVAL)
 

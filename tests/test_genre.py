@@ -44,6 +44,9 @@ TITLES = [
     ("Báo cáo kết quả công tác dân vận quý III năm 2022", "report", "2022-Q3"),
     ("Báo cáo kết quả 9 tháng đầu năm 2022", "report", "2022-9M"),
     ("Báo cáo tình hình thực hiện quy chế dân chủ ở cơ sở", "report", None),
+    ("Báo cáo kết quả quý 1 năm 2023", "report", "2023-Q1"),
+    # "quy chế" folds like "quý" but names no quarter
+    ("Tổng kết thực hiện quy chế dân chủ ở cơ sở năm 2016", "annual_review", "2016"),
     # exemplary models ("Dân vận khéo"), activity news, and what no rule knows
     ("Dân vận khéo trong xây dựng nông thôn mới ở xã Tân Lập", "model_story", None),
     ("Gương điển hình tiên tiến trong công tác dân vận", "model_story", None),

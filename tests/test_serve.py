@@ -148,9 +148,9 @@ def test_workers_failing_at_start_back_off_then_give_up(mini_home):
     """They were restarted every second forever, each printing its traceback."""
     failing = ("import search_app, search_app.server as server\n"
                "server.RESTART_PAUSE = 0.05\n"
-               "def create_app(config=None):\n"
+               "def forked(app):\n"
                "    raise RuntimeError('the index cannot be read')\n"
-               "search_app.create_app = create_app\n")
+               "search_app.forked = forked\n")
     server = _run_cli(failing, "--host", "127.0.0.1", "--port", str(_free_port()), "--workers", "2", home=mini_home)
     try:
         out, err = server.communicate(timeout=120)
@@ -165,6 +165,60 @@ def test_workers_failing_at_start_back_off_then_give_up(mini_home):
     pauses = [float(p) for p in re.findall(r"starting another in ([\d.]+) s", err)]
     assert pauses == sorted(pauses) and pauses[-1] >= 4 * pauses[0], err  # backing off
     assert not _children(server.pid)
+
+
+def test_workers_share_the_app_warmed_once_before_the_fork(mini_home, tmp_path):
+    """Each worker made and warmed its own app: its own facet and keyword tables (3 GB for 2 workers at 30k)."""
+    log = tmp_path / "calls.log"
+    counting = ("import os, search_app\n"
+                f"LOG = {str(log)!r}\n"
+                "real_warm, real_forked = search_app.warm, search_app.forked\n"
+                "def warm(app):\n"
+                "    with open(LOG, 'a') as f:\n"
+                "        f.write(f'warm {os.getpid()} {id(app)}\\n')\n"
+                "    return real_warm(app)\n"
+                "def forked(app):\n"
+                "    real_forked(app)\n"
+                "    with open(LOG, 'a') as f:\n"
+                "        f.write(f'forked {os.getpid()} {id(app)}\\n')\n"
+                "search_app.warm, search_app.forked = warm, forked\n")
+    port = _free_port()
+    server = _run_cli(counting, "--host", "127.0.0.1", "--port", str(port), "--workers", "2", home=mini_home)
+    try:
+        workers = _wait_for(lambda: len(_children(server.pid)) == 2 and _children(server.pid))
+        _wait_for(lambda: _answers(port))
+        totals = {_search(port)["total"] for _ in range(10)}
+        calls = _wait_for(lambda: (lines := log.read_text().split("\n")[:-1]) and len(lines) == 3 and lines)
+        server.send_signal(signal.SIGTERM)
+        out, err = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+    assert server.returncode == 0, err
+    assert len(totals) == 1 and totals.pop() > 0
+    warmed = [line.split() for line in calls if line.startswith("warm")]
+    assert len(warmed) == 1 and warmed[0][1] == str(server.pid)  # once, in the parent, before any fork
+    forked = [line.split() for line in calls if line.startswith("forked")]
+    assert {int(pid) for _, pid, _ in forked} == workers  # each worker took the parent's app
+    assert {app for *_, app in forked} == {warmed[0][2]}
+
+
+def test_a_reopened_service_keeps_its_tables_and_answers_the_same(mini_home):
+    from corpus.store import config
+    from indexer.search import SearchRequest, SearchService
+
+    service = SearchService(config.index_path(mini_home))
+    service.warm()
+    before = service.search(SearchRequest(q="dân vận", limit=50)).to_dict()
+    _searcher, table, ranker = service._snapshot()
+    reader, words = ranker.reader, service.word_terms(ranker)
+    service.reopen()
+    _searcher, table_after, ranker_after = service._snapshot()
+    assert table_after is table and ranker_after is ranker and service.word_terms(ranker) is words
+    assert ranker.reader is not reader  # its own file handles
+    after = service.search(SearchRequest(q="dân vận", limit=50)).to_dict()
+    assert {k: v for k, v in after.items() if k != "elapsed_ms"} == {k: v for k, v in before.items()
+                                                                      if k != "elapsed_ms"}
 
 
 IPV6 = socket.has_ipv6

@@ -140,3 +140,80 @@ def test_document_page_and_exports_show_keywords(home):
     assert len(rows) == 30 and all(row["keywords"] == service.keywords(row["id"]) for row in rows)
     header = client.get("/export.csv?q=gi%C3%A1o+d%E1%BB%A5c").get_data(as_text=True).lstrip("\ufeff").splitlines()[0]
     assert "keywords" in header.split(",")
+
+
+def reference_significant(service, sample: list[int], allowed, skip) -> list[dict]:
+    """Significant terms computed as before term ids (session 5): each sampled document's stored terms read and
+    split, every candidate's background frequency looked up in the ``words`` term table."""
+    from collections import Counter
+
+    from indexer.analysis import JOINER, fold_syllable
+    from indexer.schema import decode_terms
+    from indexer.significant import CANDIDATES, MIN_COUNT, SAMPLE_SHARE, _holds, jlh
+
+    _searcher, _table, ranker = service._snapshot()
+    leaves = [(leaf, offset) for leaf, offset in ranker.reader.leaf_readers() if leaf.doc_count_all()]
+
+    def stored(docnum: int) -> list[str]:
+        leaf, offset = [(leaf, offset) for leaf, offset in leaves if offset <= docnum][-1]
+        return decode_terms(leaf.column_reader("word_counts", translate=False)[docnum - offset])
+
+    fg_size, bg_size = int(allowed.sum()), ranker.docs
+    seen = Counter(term for d in sample for term in stored(d))
+    least = max(min(MIN_COUNT, len(sample)), len(sample) // SAMPLE_SHARE)
+    proposed = sorted((-jlh(n, len(sample), ranker.doc_frequency("words", term), bg_size), term)
+                      for term, n in seen.items() if n >= least)
+    found, tried = [], 0
+    for score, term in proposed:
+        if -score <= 0 or tried >= CANDIDATES:
+            break
+        if _holds([fold_syllable(s) for s in term.split(JOINER)], skip):
+            continue
+        tried += 1
+        holders = ranker.docs_with("words", term)
+        count = int(allowed[holders].sum())
+        score = jlh(count, fg_size, len(holders), bg_size)
+        if count >= MIN_COUNT and score > 0:
+            found.append({"term": term.replace(JOINER, " "), "count": count, "score": round(score, 4)})
+    found.sort(key=lambda t: (-t["score"], t["term"]))
+    return found[:12]
+
+
+@pytest.mark.parametrize("q", ["giáo dục", "nông nghiệp", "y tế", "dân vận", "học sinh", "lúa"])
+def test_significant_terms_from_term_ids_equal_the_computation_before_them(home, q):
+    # Every document of this corpus stores all its terms (fewer than MAX_STORED_TERMS), so the background
+    # counted in the stored terms is the exact document frequency: the two computations must agree exactly.
+    import numpy as np
+
+    from corpus.knowledge.vietnamese import fold
+    from indexer.queryparse import parse
+
+    service = SearchService(config.index_path(home))
+    result = service.search(SearchRequest(q=q, limit=10), keep=1000)
+    assert result.total and result.significant_terms
+    searcher, table, _ranker = service._snapshot()
+    docnums = [searcher.document_number(id=doc_id) for doc_id, _score in result.ranked]
+    allowed = np.zeros(table.size, dtype=bool)
+    allowed[docnums] = True
+    parsed = parse(q)
+    skip = [(fold(w),) for w in parsed.words]
+    assert [t.to_dict() for t in result.significant_terms] == reference_significant(service, docnums[:100],
+                                                                                    allowed, skip)
+
+
+def test_stored_term_arrays_read_in_chunks_hold_every_documents_stored_terms(home, monkeypatch):
+    import indexer.significant
+    from indexer.schema import decode_terms
+
+    monkeypatch.setattr(indexer.significant, "CHUNK_DOCS", 7)  # 90 documents: chunks ending mid-segment
+    service = SearchService(config.index_path(home))
+    _searcher, _table, ranker = service._snapshot()
+    words = service.word_terms(ranker)
+    for leaf, offset in ranker.reader.leaf_readers():
+        column = leaf.column_reader("word_counts", translate=False)
+        for local in range(leaf.doc_count_all()):
+            assert words.terms(offset + local) == decode_terms(column[local])
+    lists = words.lists()
+    for i in range(len(lists.df)):  # each term's background: the documents storing it
+        term = lists.term(i)
+        assert lists.df[i] == sum(term in words.terms(d) for d in range(ranker.size))

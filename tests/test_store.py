@@ -44,6 +44,8 @@ def test_documents_and_fields_by_id_come_in_the_order_asked_across_batches(tmp_p
     assert first == {"id": "d7", "title": "T7", "directives": ["7-NQ/TW"], "text": "Văn bản 7\n\ndân vận dân vận dân",
                      "more": True}
     assert store.fields(["d3"], ("directives",)).__next__() == {"directives": []}
+    assert next(store.values(["d7"], ("title", "directives", "text"), text_chars=9)) == (
+        "T7", ["7-NQ/TW"], "Văn bản 7", True)  # what an export reads: tuples, "more" last
     short = Document(id="short", text="Dân vận khéo")
     store.upsert(short)
     assert next(store.fields(["short"], ("text",), text_chars=12)) == {"text": "Dân vận khéo", "more": False}

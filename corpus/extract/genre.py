@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from corpus.knowledge.genre_rules import (FIRST_CHARS, GENRE_RULES, GENRES, HEADING_CHARS, HEADING_LINES, MAX_RANGE_YEARS,
-                                 PERIOD_RULES, QUARTERS, TEXT_GENRES)
+from corpus.knowledge.genre_rules import (FIRST_CHARS, GENRE_FAMILIES, GENRE_RULES, GENRES, HEADING_CHARS, HEADING_LINES,
+                                 MAX_RANGE_YEARS, PERIOD_RULES, QUARTERS, QUERY_GENRES, TEXT_GENRES)
 from corpus.knowledge.vietnamese import key
 
 UNKNOWN = "unknown"
@@ -111,6 +111,38 @@ def classify(title: str | None, text: str, attachments: Sequence[str] = ()) -> t
             if period is not None:
                 return genre, period
     return genre, None
+
+
+def named_genre(text: str) -> tuple[str, list[str]] | None:
+    """The first of ``QUERY_GENRES`` whose rule matches a query, and the query's words (key form)
+    that name it: the matched words that the rule itself spells, not the ones it lets stand between.
+
+    >>> named_genre("sơ kết công tác dân vận 6 tháng đầu năm 2022")
+    ('six_month_review', ['so', 'ket', '6', 'thang', 'dau', 'nam'])
+    >>> named_genre("kế hoạch dân vận khéo"), named_genre("tiếp công dân")
+    (('plan', ['ke', 'hoach']), None)
+    """
+    genres, _ = _compiled()
+    place = key(text)
+    for name, patterns in genres:
+        if name not in QUERY_GENRES:
+            continue
+        for pattern in patterns:
+            m = pattern.search(place)
+            if m:
+                spelled = set(re.findall(r"[a-z]{2,}|\d", pattern.pattern.replace("\\d", " ")))
+                return name, [word for word in m.group(0).split() if word in spelled]
+    return None
+
+
+def related_genres(genre: str) -> list[str]:
+    """``genre`` and the genres of its family (``GENRE_FAMILIES``), ``genre`` first.
+
+    >>> related_genres("six_month_review")
+    ['six_month_review', 'annual_review', 'multi_year_review']
+    """
+    family = next((f for f in GENRE_FAMILIES if genre in f), frozenset())
+    return [genre, *sorted(family - {genre})]
 
 
 def is_period(value: str) -> bool:

@@ -23,8 +23,9 @@ GENRES: dict[str, str] = {
 
 _REVIEW = r"(?:so ket|tong ket|bao cao ket qua|danh gia ket qua|kiem diem)"
 _SIX = r"(?:6|06|sau)"
-# Words between a review and its year, but not a quarter or a span of months ("quý III năm 2022").
-_NOT_PART = r"(?:(?!quy |thang )[^.;:\n])"
+# Words between a review and its year, but not a quarter or a span of months ("quý III năm 2022"); "quy chế"
+# (folded like "quý") is no quarter.
+_NOT_PART = r"(?:(?!quy (?:[ivx]+|\d)\b|thang )[^.;:\n])"
 _N_YEARS = r"(?:\d{1,2}|muoi|nam|ba|hai|bay)"  # "sơ kết 5 năm", "tổng kết mười năm"
 
 # (genre, patterns): the first genre with a matching pattern wins, so the
@@ -93,3 +94,11 @@ HEADING_CHARS = 150
 # Genres that the opening lines or an attached file's name may show (an official
 # document's own heading); news and model stories are known by their titles only.
 TEXT_GENRES = frozenset({"plan", "guidance", "multi_year_review", "six_month_review", "annual_review", "report"})
+# Genres a search query may name to mean documents of that kind ("sơ kết 6 tháng", "kế hoạch
+# ...", "tổng kết năm 2022"): the official kinds.  A query's words that name one match documents of
+# its family too, and the genre and period rank (``indexer/queryparse.py``).
+QUERY_GENRES = TEXT_GENRES
+# Genres a reader looking for one also wants, after it: every review is a precedent for another.
+GENRE_FAMILIES: tuple[frozenset[str], ...] = (
+    frozenset({"six_month_review", "annual_review", "multi_year_review"}),
+)

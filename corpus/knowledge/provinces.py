@@ -213,6 +213,21 @@ def _mentions(text: str, *, all_capitals: bool) -> list[_Mention]:
     return found
 
 
+def named_provinces(text: str) -> list[tuple[str, list[str]]]:
+    """Provinces a search query names, typed in any case, with or without marks: (canonical
+    name, the folded words naming it), in typed order.
+
+    >>> named_provinces("ha giang xóa nhà tạm"), named_provinces("dân vận khéo")
+    ([('Hà Giang', ['ha', 'giang'])], [])
+    """
+    found = []
+    for m in _MENTION_RE.finditer(fold(normalize(text)).lower()):
+        name = _FOLDED_TO_NAME.get(re.sub(r"[\W_]+", "", m.group(1)))
+        if name is not None and name not in (n for n, _ in found):
+            found.append((name, re.findall(r"\w+", m.group(1))))
+    return found
+
+
 def _one(names: Iterable[str]) -> str | None:
     distinct = set(names)
     return distinct.pop() if len(distinct) == 1 else None

@@ -1,0 +1,146 @@
+"""Precision of the queries staff type, on the tagged portal fixtures and the demo corpus.
+
+Indexes the 42 tagged articles of ../shared/fixtures/sites (their gold.jsonl gives
+topics) together with corpus/samples/demo.jsonl (40 articles), as
+``tests/test_domain.py`` does, and prints P@5 per query and the mean of two sets:
+
+- **tagged** (``TAGGED``): topic queries and their diacritic-free forms, judged by the
+  fixtures' own topic tags; P@5 counts the tagged articles among the hits only (the
+  demo articles carry no tags), as relevant-in-top-5 / min(5, tagged hits).
+- **judged** (``JUDGED``): queries written for session 6 (a genre, a period, a plan,
+  a province and a theme, a partial citation), each with the titles of the articles
+  of both sources that answer it.  Judged by reading every article's title and, where
+  the title does not say, its first paragraph: relevant = the article *is* what the
+  query asks for (a six-month review of that half-year, a plan for that movement...),
+  not merely mentions it.  P@5 = relevant in the top 5 / min(5, relevant articles), so
+  a query with two relevant articles scores 1.0 when both are in its top 5.
+
+    python benchmarks/domain.py [--shared ../shared]
+
+Queries here were written from the kinds of request the issue lists, not tuned on:
+changing the ranking to fit one of them is the over-fit this set exists to catch.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from corpus.store import config  # noqa: E402
+from corpus.store.db import Store  # noqa: E402
+from corpus.store.importer import import_paths  # noqa: E402
+from indexer.build import update_index  # noqa: E402
+from indexer.search import SearchRequest, SearchService  # noqa: E402
+
+K = 5
+# (query, topic of gold.jsonl)
+TAGGED = (
+    ("dân vận khéo", "dan_van_kheo"), ("dan van kheo", "dan_van_kheo"),
+    ("quy chế dân chủ ở cơ sở", "quy_che_dan_chu"), ("quy che dan chu o co so", "quy_che_dan_chu"),
+    ("sơ kết 6 tháng", "so_ket_tong_ket"), ("so ket 6 thang", "so_ket_tong_ket"),
+    ("xóa nhà tạm, nhà dột nát", "nha_tam_nha_dot_nat"), ("xoa nha tam, nha dot nat", "nha_tam_nha_dot_nat"),
+    ("giải phóng mặt bằng", "giai_phong_mat_bang"), ("giai phong mat bang", "giai_phong_mat_bang"),
+    ("tiếp công dân", "tiep_cong_dan_khieu_nai"), ("tiep cong dan", "tiep_cong_dan_khieu_nai"),
+)
+_SIX_2022 = ("Hội nghị sơ kết công tác dân vận 6 tháng đầu năm 2022",
+             "Sơ kết 6 tháng đầu năm 2022 công tác dân vận và quy chế dân chủ ở cơ sở")
+_SIX_ALL = _SIX_2022 + ("Sơ kết công tác dân vận 6 tháng đầu năm 2021",
+                        "Sơ kết công tác dân vận, quy chế dân chủ ở cơ sở 6 tháng đầu năm 2021",
+                        "Sơ kết 6 tháng đầu năm 2024 công tác dân vận",
+                        "Sơ kết 6 tháng công tác dân vận và thực hiện quy chế dân chủ ở cơ sở",
+                        "Sơ kết 6 tháng đầu năm công tác dân vận: chú trọng vận động công nhân lao động")
+_ANNUAL_2025 = ("Tổng kết công tác dân vận năm 2025, triển khai nhiệm vụ năm 2026",
+                "Tổng kết công tác tuyên giáo và dân vận năm 2025, triển khai nhiệm vụ năm 2026")
+_PLANS_DVK = ("Kế hoạch thực hiện phong trào thi đua “Dân vận khéo” năm 2026",
+              "Ban hành Kế hoạch thực hiện phong trào thi đua “Dân vận khéo” năm 2019")
+# (query, titles of the articles that answer it)
+JUDGED = (
+    ("sơ kết 6 tháng đầu năm 2022", _SIX_2022),
+    ("so ket 6 thang dau nam 2022", _SIX_2022),
+    ("sơ kết 6 tháng đầu năm", _SIX_ALL),
+    ("so ket 6 thang dau nam", _SIX_ALL),
+    ("tổng kết công tác dân vận năm 2025", _ANNUAL_2025),
+    ("tong ket cong tac dan van nam 2025", _ANNUAL_2025),
+    ("tổng kết công tác dân vận năm", _ANNUAL_2025 + (
+        "Tổng kết công tác dân vận năm 2015, triển khai nhiệm vụ năm 2016",
+        "Hội nghị tổng kết công tác dân vận năm 2017, triển khai nhiệm vụ năm 2018",
+        "Công tác dân vận năm 2023 góp phần thực hiện thắng lợi nhiệm vụ chính trị")),
+    ("kế hoạch dân vận khéo", _PLANS_DVK),
+    ("ke hoach dan van kheo", _PLANS_DVK),
+    ("tổng kết phong trào dân vận khéo", ("Tổng kết phong trào thi đua “Dân vận khéo” năm 2023",
+                                          "Tổng kết phong trào thi đua “Dân vận khéo” giai đoạn 2016 - 2020",
+                                          "Biểu dương 120 mô hình “Dân vận khéo” giai đoạn 2016 - 2018")),
+    ("triển khai Luật Thực hiện dân chủ ở cơ sở", (
+        "Luật Thực hiện dân chủ ở cơ sở có hiệu lực: Quảng Nam ban hành kế hoạch triển khai",
+        "Quán triệt, triển khai Luật Thực hiện dân chủ ở cơ sở và Nghị định số 59/2023/NĐ-CP",
+        "Hội nghị trực tuyến toàn quốc triển khai Luật Thực hiện dân chủ ở cơ sở")),
+    ("Hà Giang xóa nhà tạm", ("Phụ nữ Hà Giang chung tay xóa nhà tạm, nhà dột nát",
+                              "Xín Mần tăng tốc xóa nhà tạm, nhà dột nát")),
+    ("tháng dân vận năm 2025", ("Đà Nẵng tổ chức các hoạt động Tháng Dân vận năm 2025",
+                                "Lan tỏa các mô hình “Dân vận khéo” trong Tháng Dân vận năm 2025")),
+    ("đối thoại với nhân dân", ("Người đứng đầu đối thoại với Nhân dân: tháo gỡ kịp thời vướng mắc từ cơ sở",
+                                "Hoàng Mai: Đối thoại trực tiếp giữa người đứng đầu với nhân dân",
+                                "Nâng cao chất lượng tiếp công dân, đối thoại với Nhân dân",
+                                "Dân vận trong giải phóng mặt bằng: đối thoại để tạo đồng thuận")),
+    ("quy định 124 giám sát", ("Triển khai Quy định 124 về giám sát của Mặt trận, đoàn thể đối với người đứng đầu",)),
+)
+
+
+def build(shared: Path, home: Path) -> tuple[SearchService, dict[str, dict], dict[str, str]]:
+    """Index the fixtures and the demo corpus in ``home``: the service, gold records by id, titles by id."""
+    gold = [json.loads(line) for line in (shared / "fixtures/sites/gold.jsonl").open(encoding="utf-8")]
+    pages = []
+    for g in gold:
+        file = shared / "fixtures/sites" / g["site"] / g["path"].lstrip("/")
+        pages.append(file / "index.html" if g["path"].endswith("/") else file)
+    with Store(config.store_path(home)) as store:
+        report = import_paths(store, pages + [ROOT / "corpus/samples/demo.jsonl"])
+        if report.problems:
+            raise SystemExit(f"import problems: {report.problems}")
+        update_index(store, config.index_path(home))
+        titles = {doc.id: doc.title for doc in store}
+    by_title = {title: doc_id for doc_id, title in titles.items()}
+    tagged = {by_title[g["title"]]: g for g in gold}
+    return SearchService(config.index_path(home)), tagged, titles
+
+
+def precision_tagged(service: SearchService, tagged: dict[str, dict], q: str, topic: str) -> float:
+    """Relevant among the first K tagged hits / min(K, tagged hits)."""
+    ranked = [h.id for h in service.search(SearchRequest(q=q, limit=100), significant=False).hits if h.id in tagged]
+    if not ranked:
+        return 0.0
+    return sum(topic in tagged[d]["topics"] for d in ranked[:K]) / min(K, len(ranked))
+
+
+def precision_judged(service: SearchService, titles: dict[str, str], q: str, relevant: tuple[str, ...]) -> float:
+    """Relevant in the top K / min(K, relevant articles)."""
+    missing = set(relevant) - set(titles.values())
+    if missing:
+        raise SystemExit(f"judged titles not in the corpus: {sorted(missing)}")
+    hits = service.search(SearchRequest(q=q, limit=K), significant=False).hits
+    return sum(titles[h.id] in relevant for h in hits) / min(K, len(relevant))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        service, tagged, titles = build(args.shared, Path(tmp))
+        for name, rows, measure in (
+                ("tagged", TAGGED, lambda q, topic: precision_tagged(service, tagged, q, topic)),
+                ("judged", JUDGED, lambda q, relevant: precision_judged(service, titles, q, relevant))):
+            scores = [measure(q, answer) for q, answer in rows]
+            print(f"\n{name} queries (P@{K}):")
+            for (q, _), p in zip(rows, scores):
+                print(f"  {p:.2f}  {q}")
+            print(f"  mean {sum(scores) / len(scores):.3f} over {len(scores)} queries")
+
+
+if __name__ == "__main__":
+    main()

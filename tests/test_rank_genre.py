@@ -1,0 +1,107 @@
+"""A query naming a kind of document, a period or a province: matched and ranked by the documents'
+own genre, period and province (queryparse.required_parts, rank_terms), on a corpus written here."""
+import pytest
+
+from corpus.store import config
+from corpus.store.document import Document
+from indexer import queryparse
+from indexer.queryparse import parse
+from indexer.ranker import Ranker
+from indexer.search import SearchRequest, SearchService
+from tests.conftest import build_home
+
+FILLER = ("Hội Nông dân xã tổ chức tập huấn kỹ thuật chăn nuôi cho hội viên, trao quà cho hộ nghèo và "
+          "phát động phong trào giữ gìn vệ sinh môi trường khu dân cư.")
+DOCS = [
+    # Neither says "sơ kết": their titles make them reviews.
+    Document(id="h1-2023", title="Báo cáo kết quả công tác dân vận 6 tháng đầu năm 2023",
+             text="Trong nửa đầu năm, so với cùng kỳ năm 2022, các cấp ủy đã lãnh đạo tốt công tác dân vận. "
+                  + FILLER),
+    Document(id="h1-2022", title="Báo cáo kết quả công tác dân vận 6 tháng đầu năm 2022",
+             text="Sáu tháng đầu năm 2022, công tác dân vận có nhiều chuyển biến. " + FILLER),
+    Document(id="annual", title="Tổng kết công tác dân vận năm 2022, triển khai nhiệm vụ năm 2023",
+             text="Hội nghị đánh giá kết quả công tác dân vận cả năm và đề ra nhiệm vụ. " + FILLER),
+    # Holds the query's syllables once each, apart and meaning something else: no review.
+    Document(id="scattered", title="Thanh niên ra quân hỗ trợ vùng lũ",
+             text="Đoàn thanh niên kết nối 6 đội sơ cứu, trực suốt tháng 9 tại các xã vùng lũ. " + FILLER),
+    # A Hà Giang article that never names its province (the province field does).
+    Document(id="ha-giang", title="Xín Mần tăng tốc xóa nhà tạm, nhà dột nát", province="Hà Giang",
+             text="Huyện Xín Mần phấn đấu xóa nhà tạm cho hộ nghèo trước tháng 10. " + FILLER),
+    Document(id="ha-giang-named", title="Hà Giang chung tay xóa nhà tạm", province="Hà Giang",
+             text="Phụ nữ Hà Giang góp công xóa nhà tạm, nhà dột nát. " + FILLER),
+    Document(id="elsewhere", title="Xóa nhà tạm ở vùng cao", province="Lào Cai",
+             text="Lào Cai xóa nhà tạm cho hộ nghèo vùng cao. " + FILLER),
+]
+DOCS += [Document(id=f"filler-{i}", title=f"Tin hoạt động số {i}", text=FILLER) for i in range(6)]
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    return SearchService(config.index_path(build_home(tmp_path_factory.mktemp("genre-rank"), DOCS)))
+
+
+def ranked(service, q):
+    return [h.id for h in service.search(SearchRequest(q=q, limit=20)).hits]
+
+
+def test_the_corpus_has_the_genres_the_rules_give():
+    by_id = {d.id: d for d in DOCS}
+    assert (by_id["h1-2023"].genre, by_id["h1-2023"].period) == ("six_month_review", "2023-H1")
+    assert (by_id["annual"].genre, by_id["annual"].period) == ("annual_review", "2022")
+    assert by_id["scattered"].genre not in ("six_month_review", "annual_review", "multi_year_review")
+
+
+def test_parse_reads_genre_period_and_province_with_the_documents_rules():
+    p = parse("so ket 6 thang dau nam 2022 Ha Giang")
+    assert (p.genre, p.period) == ("six_month_review", "2022-H1")
+    assert p.provinces == [("Hà Giang", ["ha", "giang"])]
+    assert parse("tiếp công dân").genre is None and parse("tiếp công dân").provinces == []
+
+
+@pytest.mark.parametrize("q", ["sơ kết 6 tháng", "so ket 6 thang"])
+def test_a_named_genre_finds_its_family_and_ranks_it_above_scattered_words(service, q):
+    order = ranked(service, q)
+    # Found though they never say "sơ kết": the six-month reviews first, then the annual review.
+    assert set(order[:2]) == {"h1-2023", "h1-2022"}
+    assert order[2] == "annual"
+    assert order.index("annual") < order.index("scattered")
+
+
+@pytest.mark.parametrize("q", ["sơ kết 6 tháng đầu năm 2022", "so ket 6 thang dau nam 2022"])
+def test_a_named_period_credits_the_review_of_that_period_only(service, q, monkeypatch):
+    """Both reviews say "năm 2022"; the 2022 one reports on it, and gains what its year's word is worth."""
+    def scores():
+        return {h.id: h.score for h in service.search(SearchRequest(q=q, limit=20)).hits}
+
+    shipped = scores()
+    monkeypatch.setattr(queryparse, "PERIOD_BOOST", 0.0)
+    without = scores()
+    assert max(shipped, key=shipped.get) == "h1-2022"
+    assert shipped["h1-2022"] > without["h1-2022"] + 1
+    assert shipped["h1-2023"] == pytest.approx(without["h1-2023"])
+
+
+def test_a_quoted_phrase_stays_exact(service):
+    """Phrase timelines count documents holding the phrase: no genre stands in for it."""
+    assert ranked(service, '"sơ kết 6 tháng"') == []
+
+
+@pytest.mark.parametrize("q", ["Hà Giang xóa nhà tạm", "ha giang xoa nha tam"])
+def test_a_named_province_matches_its_documents_that_do_not_name_it(service, q):
+    order = ranked(service, q)
+    assert set(order) == {"ha-giang", "ha-giang-named"}
+
+
+def test_folded_queries_are_scored_with_their_own_length_normalisation(service):
+    _, _, ranker = service._snapshot()
+    terms = [("text_folded", "xoa", 1.0), ("text_folded", "nha", 1.0)]
+    strong = Ranker(ranker.reader, b=0.75, folded_b=1.0)
+    assert strong.score(terms).tolist() == Ranker(ranker.reader, b=0.75, folded_b=0.0).score(terms).tolist()
+    # Short documents gain on long ones only when the query is folded.
+    folded, accented = strong.score(terms, folded=True), strong.score(terms)
+    lengths = strong.lengths("text_folded")
+    matched = folded > 0
+    shortest, longest = (int(i) for i in (lengths[matched].argmin(), lengths[matched].argmax()))
+    ids = matched.nonzero()[0]
+    shortest, longest = ids[shortest], ids[longest]
+    assert folded[shortest] / folded[longest] > accented[shortest] / accented[longest]
