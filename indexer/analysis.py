@@ -21,9 +21,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
 
 from corpus.knowledge.vietnamese import fold, normalize
+from indexer.crf import Crf
 from indexer.term_rules import BOILERPLATE, KEYWORDS, MAX_SYLLABLES, STOPWORDS
 
 # A syllable is a run of letters/digits; "_" is reserved for joined terms.
@@ -176,9 +178,18 @@ def _pyvi():
     return ViTokenizer
 
 
+@lru_cache(maxsize=1)
+def _crf() -> Crf:
+    """pyvi's CRF model as numbers (sklearn-crfsuite keeps it in a file while pyvi is loaded)."""
+    crf = Crf.read(_pyvi().model.modelfile.name)
+    if crf.labels != ("B_W", "I_W"):
+        raise ValueError(f"pyvi's model has labels {crf.labels}, not B_W (begins a word) and I_W (inside one)")
+    return crf
+
+
 def load_segmenter() -> None:
     """Load pyvi now (before forking workers, so they share the model)."""
-    _pyvi()
+    _crf()
 
 
 def segment(text: str) -> list[tuple[str, ...]]:
@@ -194,66 +205,85 @@ def segment(text: str) -> list[tuple[str, ...]]:
 def _segmented(text: str) -> tuple[list[str], list[str], list[bool]]:
     """pyvi's tokens of ``text``, lower-cased too, and for each whether it starts a word.
 
-    pyvi's CRF with the features ``ViTokenizer`` gives it, made faster: each
-    token's features are built once rather than per neighbour, as attribute
-    strings with the false flags left out (a flag of weight 0 adds nothing to
-    a CRF score: the same labels, a third of the attributes to convert), and
-    no string is rebuilt per token (pyvi's output grows quadratically with a
-    document's length).  ~60 lines as one loop: it is the index build's
-    hottest code, and a call per token would cost more than the features.
+    pyvi's CRF with the features ``ViTokenizer`` gives it, without building
+    them: what each distinct token brings to its own and its neighbours'
+    scores is remembered as numbers (:func:`_token_weights`), the scores are
+    summed with numpy in the order crfsuite sums pyvi's attributes (so they
+    are the same to the last bit) and decoded by crfsuite's Viterbi
+    (:class:`indexer.crf.Crf`): the same labels as pyvi, a test checks it.
     """
     vt = _pyvi()
     tokens = vt.sylabelize(text)[1]
     if not tokens:
         return [], [], []
+    crf = _crf()
     n = len(tokens)
-    low = [t.lower() for t in tokens]
-    upper = [t.isupper() for t in tokens]
-    title = [t.istitle() for t in tokens]
-    bi = [f"{a} {b}" in vt.bi_grams for a, b in zip(low, low[1:])] + [False]
-    tri = [f"{a} {b} {c}" in vt.tri_grams for a, b, c in zip(low, low[1:], low[2:])] + [False, False]
-    # A token's own attributes, and those it lends its left (+1:) and right (-1:) neighbours.
-    own = [["bias", "word.lower():" + w] for w in low]
-    for i in range(n):
-        f = own[i]
-        if upper[i]:
-            f.append("word.isupper()")
-        if title[i]:
-            f.append("word.istitle()")
-        if tokens[i].isdigit():
-            f.append("word.isdigit()")
-    for i in range(1, n):
-        f = own[i]
-        f.append("-1:word.lower():" + low[i - 1])
-        if title[i - 1]:
-            f.append("-1:word.istitle()")
-        if upper[i - 1]:
-            f.append("-1:word.isupper()")
-        if bi[i - 1]:
-            f.append("-1:word.bi_gram()")
-        if i > 1 and tri[i - 2]:
-            f.append("-2:word.tri_gram()")
-    for i in range(n - 1):
-        f = own[i]
-        f.append("+1:word.lower():" + low[i + 1])
-        if title[i + 1]:
-            f.append("+1:word.istitle()")
-        if upper[i + 1]:
-            f.append("+1:word.isupper()")
-        if bi[i]:
-            f.append("+1:word.bi_gram()")
-        if tri[i]:
-            f.append("+2:word.tri_gram()")
-    labels = vt.model.tagger_.tag(own)
-    starts = [True] * n
-    for i in range(1, n):
-        tok, prev = tokens[i], tokens[i - 1]
-        # pyvi's own rule for joining a token to the word before it
-        if (labels[i] == "I_W" and tok not in _PUNCTUATION and prev not in _PUNCTUATION
-                and not tok[0].isdigit() and not prev[0].isdigit()
-                and not (tok[0].istitle() and not prev[0].istitle())):
-            starts[i] = False
-    return tokens, low, starts
+    if len(_TOKENS) >= _TOKENS_MAX:  # between documents: rows are read by number within one
+        _TOKENS.clear()
+    low, rows, joinable, title = zip(*map(_token_weights, tokens))
+    weights = _WEIGHTS[0][np.array(rows)]  # (n, 14): own score, then 3 pairs lent rightwards, 3 leftwards
+    bi = np.fromiter(map(vt.bi_grams.__contains__, map(" ".join, zip(low, low[1:]))), bool, n - 1)[:, None]
+    tri = np.fromiter(map(vt.tri_grams.__contains__, map(" ".join, zip(low, low[1:], low[2:]))), bool,
+                      max(0, n - 2))[:, None]
+    flag = crf.state.get
+    scores = weights[:, 0:2].copy()
+    # pyvi's attribute order: own, -1:lower/istitle/isupper, -1:bi_gram, -2:tri_gram, +1:lower/istitle/isupper,
+    # +1:bi_gram, +2:tri_gram (a false flag or an attribute the model lacks adds nothing, so it is left out).
+    for column in (2, 4, 6):
+        scores[1:] += weights[:-1, column:column + 2]
+    scores[1:] += np.where(bi, flag("-1:word.bi_gram()", _NO_WEIGHT), 0.0)
+    scores[2:] += np.where(tri, flag("-2:word.tri_gram()", _NO_WEIGHT), 0.0)
+    for column in (8, 10, 12):
+        scores[:-1] += weights[1:, column:column + 2]
+    scores[:-1] += np.where(bi, flag("+1:word.bi_gram()", _NO_WEIGHT), 0.0)
+    scores[:-2] += np.where(tri, flag("+2:word.tri_gram()", _NO_WEIGHT), 0.0)
+    inside = np.array(crf.viterbi(scores.T.tolist()), bool)  # I_W
+    joinable, title = np.array(joinable), np.array(title)
+    # pyvi's own rule for joining a token to the word before it
+    joins = inside[1:] & joinable[1:] & joinable[:-1] & ~(title[1:] & ~title[:-1])
+    return tokens, list(low), [True, *(~joins).tolist()]
+
+
+_NO_WEIGHT = (0.0, 0.0)
+_TOKENS: dict[str, tuple[str, int, bool, bool]] = {}  # pyvi token -> _token_weights(token)
+_TOKENS_MAX = 200_000
+_WEIGHTS = [np.zeros((1024, 14))]  # row r: the weights of the token _TOKENS numbers r (grown by doubling)
+
+
+def _token_weights(token: str) -> tuple[str, int, bool, bool]:
+    """What a pyvi token brings to the CRF's scores, remembered per distinct token.
+
+    (lower-cased token, its row of ``_WEIGHTS``, whether pyvi lets it join a
+    word (not punctuation, not starting with a digit), whether its first
+    character is upper case).  The row holds 7 pairs of weights (B_W, I_W):
+    the sum of its own attributes (bias, word.lower(), isupper, istitle,
+    isdigit), added in that order from 0.0 as crfsuite adds them; then, one
+    pair per attribute, what it lends the token after it (-1:word.lower(),
+    -1:word.istitle(), -1:word.isupper()) and the token before it (+1:...).
+    """
+    found = _TOKENS.get(token)
+    if found is None:
+        weight = _crf().state.get
+        low = token.lower()
+        upper, title = token.isupper(), token.istitle()
+        own_b = own_i = 0.0
+        for name in ("bias", "word.lower():" + low, "word.isupper()" if upper else None,
+                     "word.istitle()" if title else None, "word.isdigit()" if token.isdigit() else None):
+            b, i = weight(name, _NO_WEIGHT) if name else _NO_WEIGHT
+            own_b += b
+            own_i += i
+        lent = []
+        for side in ("-1:", "+1:"):
+            lent += weight(side + "word.lower():" + low, _NO_WEIGHT)
+            lent += weight(side + "word.istitle()", _NO_WEIGHT) if title else _NO_WEIGHT
+            lent += weight(side + "word.isupper()", _NO_WEIGHT) if upper else _NO_WEIGHT
+        row = len(_TOKENS)
+        table = _WEIGHTS[0]
+        if row == len(table):
+            _WEIGHTS[0] = table = np.concatenate((table, np.zeros_like(table)))
+        table[row] = (own_b, own_i, *lent)
+        found = _TOKENS[token] = (low, row, token not in _PUNCTUATION and not token[0].isdigit(), token[0].istitle())
+    return found
 
 
 def word_terms(text: str) -> Counter:

@@ -41,10 +41,15 @@ from indexer.segments import FastSegmentWriter, write_segment
 STAMPS_FILE = "danvan-stamps.json"
 BACKGROUND_FILE = "danvan-keywords.json"  # the document frequencies keywords are weighed against
 PARALLEL_MIN_DOCS = 2_000  # below this, worker start-up costs more than it saves
-# Worker memory per character of text in its segment (measured on news
-# articles: 4.0 GB for 60M characters).  Segments are as big as a third of
-# the available memory allows: every segment costs each query a little.
-WORKER_BYTES_PER_CHAR = 65
+# Worker memory per character of text in its segment, on top of what it
+# shares with the parent (synthetic news articles: an 11.3M-character segment
+# peaks at 668 MB, 128 MB of it before the first document; 65 before the
+# postings were packed, issue 20).  Segments are as big as a third of the
+# available memory allows, and WORKER_MEMORY at most: every segment costs
+# each query a little.
+WORKER_BYTES_PER_CHAR = 48
+WORKER_BASE = 128 * 2**20
+WORKER_MEMORY = 2 * 2**30
 SEGMENT_CHARS = (4_000_000, 64_000_000)  # smallest and largest segment budget
 
 
@@ -216,7 +221,8 @@ def _available_memory() -> int:
 def _segment_chars(procs: int) -> int:
     """Characters of text per segment when ``procs`` workers write at once."""
     smallest, largest = SEGMENT_CHARS
-    return max(smallest, min(largest, _available_memory() // 3 // procs // WORKER_BYTES_PER_CHAR))
+    memory = min(_available_memory() // 3 // procs, WORKER_MEMORY) - WORKER_BASE
+    return max(smallest, min(largest, memory // WORKER_BYTES_PER_CHAR))
 
 
 def _chunks(ids: list[str], sizes: dict[str, int], procs: int, most: int) -> list[list[str]]:

@@ -15,6 +15,7 @@ segments unchanged.
 from __future__ import annotations
 
 from array import array
+from itertools import accumulate, islice
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermsReader
@@ -25,7 +26,7 @@ from indexer.longlists import LongListWriter, open_segment
 from indexer.schema import SyllableText
 from indexer.termfile import (POSITIONS, RAW, TermFileReader, TermTable, encode_extent, encode_long,
                               encode_postings, is_term_file)
-from indexer.w3files import Postings, write_blocks
+from indexer.w3files import PackedValues, Postings, write_blocks
 from indexer.whoosh_internals import FieldWriterParts, HookedSegmentWriter, swap_term_table
 
 # Terms with fewer postings than this are kept in the term table itself
@@ -91,7 +92,8 @@ class TermPool:
         pool.term_of.extend(pool.ids(terms))
         pool.docs.extend(array("I", (docnum,)) * len(terms))
         pool.weights.extend(weights)
-        pool.values.extend(values)
+        pool.ends.extend(islice(accumulate(map(len, values), initial=len(pool.values)), 1, None))
+        pool.values += b"".join(values)
 
     def add_positions(self, fieldname: str, docnum: int, terms: list[str], positions: list[int]) -> None:
         """Add one document's terms for a :class:`SyllableText` field, each occurrence with its position.
@@ -103,13 +105,14 @@ class TermPool:
         if not terms:
             return
         pool = self._field(fieldname)
+        if len(pool.values) + 4 * len(positions) >= 1 << 32:  # the ends are uint32
+            raise OverflowError(f"field {fieldname!r}: over 4 GiB of positions in one segment")
         term_of = np.array(pool.ids(terms), dtype=np.uint32)
         order = np.argsort(term_of, kind="stable")  # stable: each term's positions stay in order
         grouped = term_of[order]
         bounds = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1], [True])))
-        run = np.asarray(positions, dtype="<u4")[order].tobytes()
-        offsets = (bounds * 4).tolist()
-        pool.values.extend(map(run.__getitem__, map(slice, offsets[:-1], offsets[1:])))
+        pool.ends.frombytes((bounds[1:] * 4 + len(pool.values)).astype(np.uint32).tobytes())
+        pool.values += np.asarray(positions, dtype="<u4")[order].tobytes()
         pool.term_of.frombytes(grouped[bounds[:-1]].tobytes())
         pool.weights.frombytes(np.diff(bounds).astype(np.float32).tobytes())
         pool.docs.extend(array("I", (docnum,)) * (len(bounds) - 1))
@@ -140,16 +143,21 @@ class TermPool:
 
 
 class _FieldPool:
-    """One field's postings in the order they came: term id, document number, weight, value."""
+    """One field's postings in the order they came: term id, document number, weight, value.
 
-    __slots__ = ("term_ids", "term_of", "docs", "weights", "values")
+    The values (a position list, mostly) are packed in one buffer with each
+    one's end: a bytes object per posting cost ~40 bytes more (issue 20).
+    """
+
+    __slots__ = ("term_ids", "term_of", "docs", "weights", "values", "ends")
 
     def __init__(self) -> None:
         self.term_ids: dict[str, int] = {}
         self.term_of = array("I")
         self.docs = array("I")
         self.weights = array("f")
-        self.values: list[bytes] = []
+        self.values = bytearray()
+        self.ends = array("I")  # uint32: a field's values in one segment stay far below 4 GiB
 
     def ids(self, terms: list[str]) -> list[int]:
         """Each term's id in this field, new terms numbered as they come."""
@@ -158,9 +166,22 @@ class _FieldPool:
         return [setdefault(term, len(ids)) for term in terms]
 
     def sorted(self, lengths: np.ndarray | None) -> Postings:
-        return Postings([_bytes(term) for term in self.term_ids], np.frombuffer(self.term_of, dtype=np.uint32),
+        """The postings sorted for writing; this pool lets go of its terms and values (a worker's peak memory)."""
+        termbytes = [_bytes(term) for term in self.term_ids]
+        self.term_ids = {}
+        return Postings(termbytes, np.frombuffer(self.term_of, dtype=np.uint32),
                         np.frombuffer(self.docs, dtype=np.uint32), np.frombuffer(self.weights, dtype=np.float32),
-                        self.values, lengths)
+                        self._packed(), lengths)
+
+    def _packed(self) -> PackedValues:
+        """The values as :class:`PackedValues` (this pool's buffer is emptied: values are copied once)."""
+        bounds = np.empty((len(self.ends), 2), dtype=np.uint32)
+        bounds[:, 1] = self.ends
+        bounds[0:1, 0] = 0
+        bounds[1:, 0] = bounds[:-1, 1]
+        buffer = bytes(self.values)
+        self.values = bytearray()
+        return PackedValues(buffer, bounds)
 
 
 def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListWriter) -> None:

@@ -26,6 +26,45 @@ from whoosh.util.numeric import length_to_byte
 PICKLE_PROTOCOL = 4
 
 
+class PackedValues:
+    """Postings' value bytes in one buffer: ``values[i]`` is bytes, ``values[a:b]`` a list of bytes.
+
+    A bytes object per posting would cost ~40 bytes besides its own; here a
+    posting costs its bytes and two offsets.
+
+    >>> values = PackedValues.of([b"ab", b"", b"c"])
+    >>> values[0], values[1:], values.permuted(np.array([2, 0]))[:]
+    (b'ab', [b'', b'c'], [b'c', b'ab'])
+    """
+
+    __slots__ = ("buffer", "bounds")
+
+    def __init__(self, buffer: bytes, bounds: np.ndarray) -> None:
+        self.buffer = buffer
+        self.bounds = bounds  # (n, 2) unsigned ints: each value's start and end in ``buffer``
+
+    @classmethod
+    def of(cls, values: list[bytes]) -> "PackedValues":
+        """The values of a list of bytes."""
+        lengths = np.array([len(v) for v in values], dtype=np.uint32)
+        ends = np.cumsum(lengths, dtype=np.uint32)
+        return cls(b"".join(values), np.column_stack((ends - lengths, ends)).reshape(-1, 2))
+
+    def __len__(self) -> int:
+        return len(self.bounds)
+
+    def __getitem__(self, index):
+        buffer = self.buffer
+        if isinstance(index, slice):
+            return [buffer[start:end] for start, end in self.bounds[index].tolist()]
+        start, end = self.bounds[index].tolist()
+        return buffer[start:end]
+
+    def permuted(self, order: np.ndarray) -> "PackedValues":
+        """The same values in ``order`` (indexes into these), sharing the buffer."""
+        return PackedValues(self.buffer, self.bounds[order])
+
+
 class Postings:
     """One field's postings sorted by term bytes, then document number.
 
@@ -35,7 +74,7 @@ class Postings:
     """
 
     def __init__(self, termbytes: list[bytes], term_of: np.ndarray, docs: np.ndarray, weights: np.ndarray,
-                 values: list[bytes], lengths: np.ndarray | None) -> None:
+                 values: PackedValues, lengths: np.ndarray | None) -> None:
         order = sorted(range(len(termbytes)), key=termbytes.__getitem__)
         self.terms = [termbytes[i] for i in order]
         rank = np.empty(len(order), dtype=np.int64)
@@ -49,9 +88,7 @@ class Postings:
         del keys
         self.docs = docs[perm]
         self.weights = weights[perm]
-        self.values = []
-        for chunk in range(0, len(perm), 1 << 20):  # perm.tolist() at once would cost 36 bytes per posting
-            self.values.extend(map(values.__getitem__, perm[chunk:chunk + (1 << 20)].tolist()))
+        self.values = values.permuted(perm)
         # Field lengths of each posting's document; 0 means "no length", as in Whoosh.
         self.lengths = lengths[self.docs] if lengths is not None else None
 

@@ -62,17 +62,73 @@ def test_terms_are_what_the_analyzers_produce(text):
         assert _grouped(zip(found, positions)) == _analyzer_positions(analyzer, text)
 
 
+EDGE_CASES = [
+    "Ban Dân vận Tỉnh ủy Hà Giang (TP. Hà Giang) tổ chức hội nghị... Đẩy mạnh chuyển đổi số, "
+    "năm 2022 đạt 1.250 hộ; email: a.b@x.vn -> http://x.vn/a?b=1 ==> xong!\n\nHOÀ GIẢI Ở CƠ SỞ",
+    "", " ", "\n", "Đảng", "a", "...", "1.250", "Mr. Dr. ThS. Nguyễn Văn A", "UBND TP.HCM", "x\ny\n\nz",
+    "Hà Nội Hà Nội Hà Nội", "cộng hòa xã hội chủ nghĩa việt nam", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "Covid-19, 5G, iPhone, e-mail, K'Ho, Ê Đê; M'Nông!", "— “Dân vận khéo” —", "a_b __ c",
+]
+
+
 @pytest.mark.shared
 def test_segment_finds_the_words_pyvi_finds(shared_dir):
+    # The fast path (indexer.crf) against pyvi itself, on edge cases and a few hundred news paragraphs.
     import json
     import lzma
 
     from indexer.analysis import _pyvi, segment
 
-    texts = ["Ban Dân vận Tỉnh ủy Hà Giang (TP. Hà Giang) tổ chức hội nghị... Đẩy mạnh chuyển đổi số, "
-             "năm 2022 đạt 1.250 hộ; email: a.b@x.vn -> http://x.vn/a?b=1 ==> xong!\n\nHOÀ GIẢI Ở CƠ SỞ"]
+    texts = list(EDGE_CASES)
     with lzma.open(shared_dir / "data" / "vn-news-corpus.jsonl.xz", "rt", encoding="utf-8") as lines:
-        texts += [json.loads(next(lines))["text"] for _ in range(40)]
+        for _ in range(80):
+            article = json.loads(next(lines))
+            texts.append(article["text"])
+            texts += [p for p in article["text"].split("\n") if p.strip()][:5]
+    assert len(texts) > 300
     for text in texts:
-        mine = ["_".join(word) for word in segment(text) if not "".join(word).isspace()]
-        assert mine == _pyvi().tokenize(text).split()
+        # pyvi's output string exactly ("_" inside a word, " " between words; the text itself if no token)
+        assert (" ".join("_".join(word) for word in segment(text)) or text) == _pyvi().tokenize(text), text[:80]
+
+
+def test_viterbi_finds_the_best_label_sequence():
+    import itertools
+    import random
+
+    from indexer.crf import Crf
+
+    rng = random.Random(7)
+    for _ in range(200):
+        transitions = ((rng.uniform(-3, 3), rng.uniform(-3, 3)), (rng.uniform(-3, 3), rng.uniform(-3, 3)))
+        crf = Crf(("B", "I"), {}, transitions)
+        n = rng.randint(1, 8)
+        scores = [[rng.uniform(-3, 3) for _ in range(n)] for _ in range(2)]
+
+        def total(path):
+            return (sum(scores[label][t] for t, label in enumerate(path))
+                    + sum(transitions[a][b] for a, b in zip(path, path[1:])))
+
+        best = max(itertools.product((0, 1), repeat=n), key=total)
+        assert crf.viterbi(scores) == list(best)
+
+
+def test_pyvi_model_read_from_its_file_labels_as_crfsuite_does(tmp_path):
+    from indexer.analysis import _crf, _pyvi
+    from indexer.crf import Crf
+
+    crf = _crf()
+    tagger = _pyvi().model.tagger_
+    assert crf.labels == tuple(tagger.labels()) == ("B_W", "I_W")
+    attributes = [["bias", "word.lower():dân", "word.istitle()", "+1:word.lower():vận", "+1:word.bi_gram()"],
+                  ["bias", "word.lower():vận", "-1:word.lower():dân", "-1:word.istitle()", "-1:word.bi_gram()"],
+                  ["bias", "word.lower():khéo", "word.unknown()"]]
+    scores = [[0.0] * len(attributes), [0.0] * len(attributes)]
+    for t, names in enumerate(attributes):
+        for name in names:
+            for label, weight in enumerate(crf.state.get(name, (0.0, 0.0))):
+                scores[label][t] += weight
+    assert [crf.labels[i] for i in crf.viterbi(scores)] == tagger.tag(attributes)
+    bad = tmp_path / "bad.crfsuite"
+    bad.write_bytes(b"not a model")
+    with pytest.raises(ValueError, match="crfsuite"):
+        Crf.read(bad)

@@ -180,6 +180,17 @@ def test_segments_split_work_evenly_and_within_the_memory_budget():
         assert biggest < min(most, sum(sizes.values()) // procs + 200)  # a chunk closes once over its budget
 
 
+def test_a_worker_segment_stays_within_2_gb_on_a_large_machine_and_a_third_of_a_small_one(monkeypatch):
+    from indexer import build
+
+    for available, procs in ((24 * 2**30, 2), (64 * 2**30, 4), (4 * 2**30, 2), (512 * 2**20, 1)):
+        monkeypatch.setattr(build, "_available_memory", lambda: available)
+        chars = build._segment_chars(procs)
+        expected = build.WORKER_BASE + chars * build.WORKER_BYTES_PER_CHAR  # a worker's peak RSS, as measured
+        assert expected <= 2 * 2**30 or chars == build.SEGMENT_CHARS[0]
+        assert expected <= max(available // 3 // procs, build.WORKER_BASE + build.SEGMENT_CHARS[0] * 48)
+
+
 def test_a_segment_job_leaves_no_garbage_for_the_next_job(tmp_path, make_mini_documents):
     """Workers run without the cyclic collector; a job must not leave its writer in a cycle."""
     import gc

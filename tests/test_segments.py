@@ -12,7 +12,7 @@ from indexer.build import update_index
 from indexer.schema import SyllablePositions, SyllableText, make_schema, positions_array, to_fields
 from indexer import segments
 from indexer.segments import FastSegmentWriter, write_segment
-from indexer.w3files import Postings
+from indexer.w3files import PackedValues, Postings
 
 COMMON = "dân vận nhân dân công tác Đảng hoà giải".split()
 RARE = [f"từ{i}" for i in range(400)]
@@ -104,10 +104,10 @@ def test_postings_are_sorted_by_term_bytes_then_document():
     terms = ["vận", "dân", "an"]  # byte order: an, dân, vận
     postings = Postings([t.encode() for t in terms], np.array([0, 1, 0, 2, 1, 0], dtype=np.uint32),
                         np.array([5, 2, 1, 9, 0, 3], dtype=np.uint32), np.array([1, 2, 3, 4, 5, 6], dtype=np.float32),
-                        [b"a", b"b", b"c", b"d", b"e", b"f"], np.array([0, 7, 7, 7, 7, 7, 7, 7, 7, 7]))
+                        PackedValues.of([b"a", b"b", b"c", b"d", b"e", b"f"]), np.array([0, 7, 7, 7, 7, 7, 7, 7, 7, 7]))
     assert postings.terms == [b"an", "dân".encode(), "vận".encode()]
     assert postings.counts.tolist() == [1, 2, 3] and postings.docs.tolist() == [9, 0, 2, 1, 3, 5]
-    assert postings.values == [b"d", b"e", b"b", b"c", b"f", b"a"]
+    assert postings.values[:] == [b"d", b"e", b"b", b"c", b"f", b"a"]
     assert postings.starts.tolist() == [0, 1, 3] and postings.lengths.tolist() == [7, 0, 7, 7, 7, 7]
 
 
