@@ -5,35 +5,18 @@ documents in their gold.jsonl; they are indexed together with the demo corpus
 (corpus/samples/demo.jsonl) as distractors.  We assert on precision@5 among the
 tagged articles and on the rank of the first relevant one, not on exact order.
 """
-import json
-
 import pytest
 
-from corpus.store import config
-from corpus.store.importer import import_paths
-from corpus.store.db import Store
-from indexer.build import update_index
-from indexer.search import SearchRequest, SearchService
-from tests.conftest import ROOT
+from benchmarks import domain as domain_bench  # builds the same corpus for the P@5 benchmark
+from indexer.search import SearchRequest
 
 pytestmark = pytest.mark.shared
 
 
 @pytest.fixture(scope="module")
 def domain(shared_dir, tmp_path_factory):
-    home = tmp_path_factory.mktemp("domain")
-    gold = [json.loads(line) for line in (shared_dir / "fixtures/sites/gold.jsonl").open(encoding="utf-8")]
-    pages = []
-    for g in gold:
-        file = shared_dir / "fixtures/sites" / g["site"] / g["path"].lstrip("/")
-        pages.append(file / "index.html" if g["path"].endswith("/") else file)
-    with Store(config.store_path(home)) as store:
-        report = import_paths(store, pages + [ROOT / "corpus/samples/demo.jsonl"])
-        assert not report.problems
-        update_index(store, config.index_path(home))
-        by_title = {doc.title: doc.id for doc in store}
-    tagged = {by_title[g["title"]]: g for g in gold}
-    return SearchService(config.index_path(home)), tagged
+    service, tagged, _titles = domain_bench.build(shared_dir, tmp_path_factory.mktemp("domain"))
+    return service, tagged
 
 
 def ranked_tagged(service, tagged, q):
