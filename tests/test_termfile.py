@@ -260,3 +260,19 @@ def test_a_segment_with_whooshs_own_term_table_is_still_read(tmp_path):
     assert not isinstance(terms, TermFileReader)
     assert [(term, info.doc_frequency()) for term, info in terms.items()] == expected and len(expected) > 100
     terms.close()
+
+
+def test_a_term_of_the_field_before_is_not_found_in_the_next_field(tmp_path):
+    """A term below a field's first term lands in the last block of the field before: that block is not searched."""
+    posts = ([0], [1.0], [b""])
+    reader = _table(tmp_path, {"province": [(b"an giang", posts), (b"ha noi", posts)],
+                               "province_2025": [(b"hue", posts)]}, {"province": RAW, "province_2025": RAW})
+    for term in (b"an giang", b"ha noi"):
+        assert ("province", term) in reader
+        assert ("province_2025", term) not in reader
+        with pytest.raises(TermNotFound):
+            reader.term_info("province_2025", term)
+        with pytest.raises(KeyError):
+            reader.doc_frequency("province_2025", term)
+    assert ("province_2025", b"hue") in reader
+    reader.close()
