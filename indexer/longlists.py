@@ -30,6 +30,7 @@ import json
 import mmap
 import os
 import struct
+from functools import cached_property
 
 import numpy as np
 
@@ -118,10 +119,18 @@ class LongLists:
         if self._map[:4] != MAGIC:
             raise ValueError(f"{path} is not a long-list file")
         size, total = struct.unpack("<II", self._map[4:12])
-        self.directory = json.loads(bytes(self._map[12:12 + size]).rstrip(b"\0"))
+        self._path, self._size = path, size
         base = 12 + size
         self._ids = np.frombuffer(self._map, dtype="<u4", count=total, offset=base)
         self._runs = base + 4 * total
+
+    @cached_property
+    def directory(self) -> dict[str, dict[str, list]]:
+        """field -> term -> entry (read at the first lookup: a segment reader maps the file when it opens)."""
+        try:
+            return json.loads(bytes(self._map[12:12 + self._size]).rstrip(b"\0"))
+        except ValueError as exc:
+            raise ValueError(f"{self._path}: unreadable long-list directory ({exc}): rebuild the index") from None
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(docnums, weights) of ``term`` in ``field``, or None if the file does not list it."""

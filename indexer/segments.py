@@ -61,7 +61,9 @@ class Codec(W3Codec):
         dbfile, length = storage.open_file(name), storage.file_length(name)
         postfile = segment.open_file(storage, self.POSTS_EXT)
         if is_term_file(dbfile, length):
-            return TermFileReader(self, dbfile, length, postfile, lambda: open_segment(storage, segment))
+            # The long lists are mapped now, as Whoosh opens the other files: a merge deletes them at its commit.
+            lists = open_segment(storage, segment)
+            return TermFileReader(self, dbfile, length, postfile, lambda: lists)
         # Written before SCHEMA_VERSION 7 (W3's own table): served until `danvan index` rebuilds it.
         return W3TermsReader(self, dbfile, length, postfile)
 

@@ -443,8 +443,9 @@ class TermFileReader(TermsReader):
         """(body, value kind) of a term, None if the table lacks it."""
         if fieldname not in self._fieldmap:
             return None
-        block = self._find(self._key(fieldname, tbytes))
-        if block < 0:
+        key = self._key(fieldname, tbytes)
+        block = self._find(key)
+        if block < 0 or self._first_keys[block][:2] != key[:2]:  # a block of the field before
             return None
         body = find_in_block(self._data(block), tbytes)
         return None if body is None else (body, self._kind(block))

@@ -260,3 +260,45 @@ def test_a_segment_with_whooshs_own_term_table_is_still_read(tmp_path):
     assert not isinstance(terms, TermFileReader)
     assert [(term, info.doc_frequency()) for term, info in terms.items()] == expected and len(expected) > 100
     terms.close()
+
+
+def test_a_term_of_the_field_before_is_not_found_in_the_next_field(tmp_path):
+    """A term below a field's first term lands in the last block of the field before: that block is not searched."""
+    posts = ([0], [1.0], [b""])
+    reader = _table(tmp_path, {"province": [(b"an giang", posts), (b"ha noi", posts)],
+                               "province_2025": [(b"hue", posts)]}, {"province": RAW, "province_2025": RAW})
+    for term in (b"an giang", b"ha noi"):
+        assert ("province", term) in reader
+        assert ("province_2025", term) not in reader
+        with pytest.raises(TermNotFound):
+            reader.term_info("province_2025", term)
+        with pytest.raises(KeyError):
+            reader.doc_frequency("province_2025", term)
+    assert ("province_2025", b"hue") in reader
+    reader.close()
+
+
+def test_a_reader_open_before_a_merge_still_reads_long_lists_the_merge_deleted(tmp_path, monkeypatch):
+    """Whoosh deletes merged segments' files at once; a reader opened before keeps every file it needs open."""
+    from indexer import longlists
+
+    monkeypatch.setattr(longlists, "MIN_POSTINGS", 10)
+    monkeypatch.setattr(segments, "INLINE_LIMIT", 8)
+    docs = _docs(300, seed=4)
+    (tmp_path / "ix").mkdir()
+    ix = windex.create_in(str(tmp_path / "ix"), make_schema())
+    for start in (0, 150):
+        writer = FastSegmentWriter(ix)
+        for doc in docs[start:start + 150]:
+            writer.add_document(**to_fields(doc))
+        writer.commit(merge=False)
+    reader = ix.reader()
+    assert all(isinstance(leaf.term_info("text", "dân"), termfile.LongTermInfo) for leaf, _ in reader.leaf_readers())
+    before = {p.name for p in (tmp_path / "ix").glob("*.dvp")}
+    FastSegmentWriter(ix).commit(optimize=True)
+    assert before and not before & {p.name for p in (tmp_path / "ix").glob("*.dvp")}  # the old files are gone
+    with ix.reader() as merged:
+        expected = list(merged.postings("text", "dân").all_ids())
+        assert isinstance(merged.term_info("text", "dân"), termfile.LongTermInfo) and len(expected) > 20
+    assert list(reader.postings("text", "dân").all_ids()) == expected
+    reader.close()
