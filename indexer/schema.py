@@ -192,15 +192,3 @@ def decode_terms(value: bytes) -> list[str]:
     """The terms of a ``word_counts`` column value, most frequent first."""
     line = value.decode("utf-8").split("\n", 1)[0]
     return line.split(" ") if line else []
-
-
-def decode_counts(value: bytes) -> list[tuple[str, int]]:
-    """The (term, count) pairs of a ``word_counts`` column value, most frequent first.
-
-    >>> decode_counts(encode_counts([("dân_vận", 3), ("cơ_sở", 1)]))
-    [('dân_vận', 3), ('cơ_sở', 1)]
-    >>> decode_counts(encode_counts([]))
-    []
-    """
-    terms, _, counts = value.decode("utf-8").partition("\n")
-    return list(zip(terms.split(" "), map(int, counts.split(" ")))) if terms else []
