@@ -199,6 +199,15 @@ def _fields(folded: bool, title: float = TITLE_BOOST) -> tuple[tuple[str, float]
     return (("title_folded", title), ("text_folded", 1.0)) if folded else (("title", title), ("text", 1.0))
 
 
+def _scored(term: str, weight: float, title: float = TITLE_BOOST) -> list[tuple[str, str, float]]:
+    """The (field, term, weight) triples one query term scores with: typed with marks, the accented fields and,
+    ``FOLDED_BOOST`` as much, the folded ones; typed without, the folded ones."""
+    if has_diacritics(term):
+        return ([(f, term, weight * w) for f, w in _fields(False, title)]
+                + [(f, fold(term), weight * w * FOLDED_BOOST) for f, w in _fields(True, title)])
+    return [(f, term, weight * w) for f, w in _fields(True, title)]
+
+
 def _word(syllable: str) -> Part:
     """A syllable typed with marks matches itself or, weighted less, any accent form."""
     terms = [(f, fold(syllable)) for f, _ in _fields(True)]
@@ -296,11 +305,7 @@ def rank_terms(parsed: ParsedQuery, title: float = TITLE_BOOST,
         for term, weight in terms.items():
             if not weight:
                 continue
-            if has_diacritics(term):
-                out += [(f, term, weight * w) for f, w in _fields(False, title)]
-                out += [(f, fold(term), weight * w * FOLDED_BOOST) for f, w in _fields(True, title)]
-            else:
-                out += [(f, term, weight * w) for f, w in _fields(True, title)]
+            out += _scored(term, weight, title)
     if skip_weight:
         # "tiếp công dân" also finds "tiếp dân": a pair the index holds, one syllable left out.
         skips = {fold(a) + JOINER + fold(c) for i, (a, c) in enumerate(zip(parsed.words, parsed.words[2:]))
@@ -319,10 +324,9 @@ def stand_ins(parsed: ParsedQuery) -> list[tuple[str, str, float, list[tuple[str
     [('six_month_review', 1.0), ('annual_review', 0.75), ('multi_year_review', 0.75), ('2022-H1', 1.0)]
     """
     def body_terms(naming: set[str]) -> list[tuple[str, str, float]]:
-        # As rank_terms weighs them: a typed accent scores the accented field.
+        # As rank_terms weighs them, in the body only (title weight 0).
         words = [w for w in dict.fromkeys(parsed.words) if fold(w).lower() in naming]
-        return [t for w in words for t in ([("text", w, 1.0), ("text_folded", fold(w), FOLDED_BOOST)]
-                                           if has_diacritics(w) else [("text_folded", w, 1.0)])]
+        return [t for w in words for t in _scored(w, 1.0, title=0.0) if t[2]]
 
     out = []
     if parsed.genre:
