@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
 
 import numpy as np
 from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
@@ -133,12 +134,23 @@ def terms(text: str, folded: bool = False) -> tuple[list[str], list[int]]:
     >>> terms("Hoà giải", folded=True)
     (['hoa', 'giai', 'hoa_giai'], [0, 1, 0])
     """
+    syllables, pairs = syllables_and_pairs(text, folded)
+    _, joined = _split(text)
+    return [*syllables, *pairs], [*range(len(syllables)), *compress(range(len(joined)), joined)]
+
+
+def syllables_and_pairs(text: str, folded: bool = False) -> tuple[tuple[str, ...], list[str]]:
+    """The terms of :func:`terms`: the syllables (each at its index) and the pairs, without the pairs' positions.
+
+    The index keeps no positions of pairs (phrases are matched on syllables).
+
+    >>> syllables_and_pairs("Dân vận, dân vận khéo")
+    (('dân', 'vận', 'dân', 'vận', 'khéo'), ['dân_vận', 'dân_vận', 'vận_khéo'])
+    """
     syllables, joined = _split(text)
     if folded:
         syllables = tuple(map(fold_syllable, syllables))
-    pairs = [pos for pos, is_joined in enumerate(joined) if is_joined]
-    return ([*syllables, *(syllables[pos] + JOINER + syllables[pos + 1] for pos in pairs)],
-            [*range(len(syllables)), *pairs])
+    return syllables, list(compress(map(JOINER.join, zip(syllables, syllables[1:])), joined))
 
 
 @lru_cache(maxsize=4)

@@ -15,7 +15,8 @@ segments unchanged.
 from __future__ import annotations
 
 from array import array
-from itertools import accumulate, islice
+from collections import Counter
+from itertools import accumulate, count, filterfalse, islice
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermsReader
@@ -97,27 +98,32 @@ class TermPool:
         pool.ends.extend(islice(accumulate(map(len, values), initial=len(pool.values)), 1, None))
         pool.values += b"".join(values)
 
-    def add_positions(self, fieldname: str, docnum: int, terms: list[str], positions: list[int]) -> None:
-        """Add one document's terms for a :class:`SyllableText` field, each occurrence with its position.
+    def add_positions(self, fieldname: str, docnum: int, syllables: tuple[str, ...], pairs: list[str]) -> None:
+        """Add one document's terms for a :class:`SyllableText` field: its syllables (each at its index) and pairs.
 
-        A term's postings value is its positions as ``SyllablePositions``
-        bytes, and its weight their number (these fields have no boosts).
-        ``positions`` must increase for each term.
+        A syllable's postings value is its positions as ``SyllablePositions``
+        bytes, and its weight their number (these fields have no boosts); a
+        pair keeps no positions (phrases are matched on syllables), only its
+        number of occurrences as its weight.
         """
-        if not terms:
+        if not syllables:
             return
         pool = self._field(fieldname)
-        if len(pool.values) + 4 * len(positions) >= 1 << 32:  # the ends are uint32
+        if len(pool.values) + 4 * len(syllables) >= 1 << 32:  # the ends are uint32
             raise OverflowError(f"field {fieldname!r}: over 4 GiB of positions in one segment")
-        term_of = np.array(pool.ids(terms), dtype=np.uint32)
+        term_of = pool.id_array(syllables)
         order = np.argsort(term_of, kind="stable")  # stable: each term's positions stay in order
         grouped = term_of[order]
         bounds = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1], [True])))
         pool.ends.frombytes((bounds[1:] * 4 + len(pool.values)).astype(np.uint32).tobytes())
-        pool.values += np.asarray(positions, dtype="<u4")[order].tobytes()
+        pool.values += order.astype("<u4").tobytes()  # a syllable's position is its index
         pool.term_of.frombytes(grouped[bounds[:-1]].tobytes())
         pool.weights.frombytes(np.diff(bounds).astype(np.float32).tobytes())
-        pool.docs.extend(array("I", (docnum,)) * (len(bounds) - 1))
+        counted = Counter(pairs)
+        pool.term_of.frombytes(pool.id_array(counted).tobytes())
+        pool.weights.frombytes(np.fromiter(counted.values(), np.float32, len(counted)).tobytes())
+        pool.ends.extend(array("I", (len(pool.values),)) * len(counted))  # no value bytes
+        pool.docs.extend(array("I", (docnum,)) * (len(bounds) - 1 + len(counted)))
 
     def _field(self, fieldname: str) -> _FieldPool:
         pool = self.fields.get(fieldname)
@@ -164,8 +170,12 @@ class _FieldPool:
     def ids(self, terms: list[str]) -> list[int]:
         """Each term's id in this field, new terms numbered as they come."""
         ids = self.term_ids
-        setdefault = ids.setdefault
-        return [setdefault(term, len(ids)) for term in terms]
+        ids.update(zip(filterfalse(ids.__contains__, dict.fromkeys(terms)), count(len(ids))))
+        return list(map(ids.__getitem__, terms))
+
+    def id_array(self, terms) -> np.ndarray:
+        """:meth:`ids` as uint32."""
+        return np.array(self.ids(terms), dtype=np.uint32)
 
     def sorted(self, lengths: np.ndarray | None) -> Postings:
         """The postings sorted for writing; this pool lets go of its terms and values (a worker's peak memory)."""
@@ -276,9 +286,9 @@ class FastSegmentWriter(HookedSegmentWriter):
                 length = 0
                 if field.indexed:
                     if isinstance(field, SyllableText):
-                        terms, positions = field.terms(value)
-                        self.pool.add_positions(name, docnum, terms, positions)
-                        length = len(terms)
+                        syllables, pairs = field.syllables_and_pairs(value)
+                        self.pool.add_positions(name, docnum, syllables, pairs)
+                        length = len(syllables) + len(pairs)
                     else:
                         postings = list(field.index(value))
                         self.pool.add_terms(name, docnum, [_text(tbytes) for tbytes, _, _, _ in postings],
