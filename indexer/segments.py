@@ -25,8 +25,8 @@ from whoosh.system import pack_ushort
 from indexer.analysis import JOINER
 from indexer.longlists import LongListWriter, open_segment
 from indexer.schema import SyllableText
-from indexer.termfile import (POSITIONS, RAW, TermFileReader, TermTable, encode_extent, encode_long,
-                              encode_postings, is_term_file)
+from indexer.termfile import (POSITIONS, RAW, TermFileReader, TermTable, encode_extent, encode_long, encode_many,
+                              is_term_file)
 from indexer.w3files import PackedValues, Postings, write_blocks
 from indexer.whoosh_internals import FieldWriterParts, HookedSegmentWriter, swap_term_table
 
@@ -44,6 +44,8 @@ COMPRESSION = 3
 # numpy, so longer blocks mean less Python per posting read: at 10k documents
 # 1024 took the cold query mix from p95 71 to 62 ms.
 BLOCK_LIMIT = 1024
+# Inline terms encoded together: bounds the temporary arrays (~100 bytes a posting) of a segment's largest field.
+INLINE_TERMS = 65536
 JOINER_BYTES = JOINER.encode("utf-8")  # in a SyllableText term: an adjacent pair
 
 
@@ -197,7 +199,12 @@ class _FieldPool:
 
 
 def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListWriter) -> None:
-    """Write one field's term table rows and postings blocks (see :mod:`indexer.termfile`, :mod:`indexer.w3files`)."""
+    """Write one field's term table rows and postings blocks (see :mod:`indexer.termfile`, :mod:`indexer.w3files`).
+
+    The terms with fewer than :data:`INLINE_LIMIT` postings (most of them)
+    are encoded together with numpy (:func:`indexer.termfile.encode_many`);
+    only the long ones are written a term at a time.
+    """
     parts = FieldWriterParts(fieldwriter)
     postfile = parts.postfile
     fixed_size = fieldobj.format.fixed_value_size()
@@ -207,27 +214,37 @@ def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListW
     table.kinds[parts.field_name] = kind
     prefix = pack_ushort(parts.field_id)
     docs, weights, values, lengths = postings.docs, postings.weights, postings.values, postings.lengths
-    starts, counts = postings.starts.tolist(), postings.counts.tolist()
-    totals = np.add.reduceat(weights.astype(np.float64), postings.starts).tolist() if len(counts) else []
-    rows: list[bytes] = []  # each term's body in the term table
-    for i, term in enumerate(postings.terms):
-        start, count = starts[i], counts[i]
-        end = start + count
-        term_values = values[start:end]
-        if keep_positions and JOINER_BYTES in term:
-            term_values = [b""] * count  # a pair's positions: phrases are matched on syllables
-        if count < INLINE_LIMIT:
-            rows.append(encode_postings(docs[start:end].tolist(), weights[start:end].tolist(), term_values, kind))
-            continue
+    counts = postings.counts
+    # A pair keeps no positions: phrases are matched on syllables (a merge may bring them from a W3 block).
+    bare = np.array([JOINER_BYTES in term for term in postings.terms], dtype=bool) if keep_positions else None
+    rows: list[bytes | None] = [None] * len(counts)  # each term's body in the term table
+    inline = np.flatnonzero(counts < INLINE_LIMIT)
+    ends = np.cumsum(counts[inline])
+    inline_postings = np.flatnonzero(np.repeat(counts < INLINE_LIMIT, counts))
+    for first in range(0, len(inline), INLINE_TERMS):  # a chunk at a time: numpy's arrays are a few per posting
+        chunk = inline[first:first + INLINE_TERMS]
+        low, high = int(ends[first] - counts[chunk[0]]), int(ends[first + len(chunk) - 1])
+        picked = inline_postings[low:high]
+        bodies = encode_many(docs[picked], weights[picked], counts[chunk], values.buffer, values.bounds[picked], kind,
+                             bare[chunk] if bare is not None else None)
+        for i, body in zip(chunk.tolist(), bodies):
+            rows[i] = body
+    starts = postings.starts
+    long_terms = np.flatnonzero(counts >= INLINE_LIMIT)
+    totals = np.add.reduceat(weights.astype(np.float64), starts)[long_terms].tolist() if len(counts) else []
+    for total, i in zip(totals, long_terms.tolist()):
+        start, end = int(starts[i]), int(starts[i] + counts[i])
+        term, count = postings.terms[i], end - start
+        term_values = [b""] * count if bare is not None and bare[i] else values[start:end]
         longlists.add(parts.field_name, _text(term), docs[start:end], weights[start:end],
                       term_values if keep_positions else None)  # it keeps only long lists
         if keep_positions and longlists.holds(count):  # the long-list file has all of it: no W3 blocks
-            rows.append(encode_long(count, totals[i]))
+            rows[i] = encode_long(count, total)
             continue
         extent = write_blocks(postfile, docs[start:end].tolist(), weights[start:end].tolist(), term_values,
                               lengths[start:end].tolist() if lengths is not None else None,
                               fixed_size, BLOCK_LIMIT, COMPRESS_MIN, COMPRESSION)
-        rows.append(encode_extent(count, totals[i], *extent))
+        rows[i] = encode_extent(count, total, *extent)
     table.add_many([prefix + term for term in postings.terms], rows)
 
 

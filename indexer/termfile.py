@@ -103,7 +103,21 @@ def _total(code: int) -> float:
 
 
 def encode_postings(ids: list[int], weights: list[float], values: list[bytes], kind: int) -> bytes:
-    """A term's inlined postings as the term table stores them, a column at a time.
+    """A term's inlined postings as the term table stores them (one term of :func:`encode_many`)."""
+    ends = np.cumsum([len(value) for value in values], dtype=np.int64)
+    bounds = np.column_stack((ends - [len(value) for value in values], ends)).reshape(-1, 2)
+    return encode_many(np.array(ids, dtype=np.int64), np.array(weights, dtype=np.float32),
+                       np.array([len(ids)]), b"".join(values), bounds, kind)[0]
+
+
+def encode_many(ids: np.ndarray, weights: np.ndarray, counts: np.ndarray, buffer: bytes, bounds: np.ndarray,
+                kind: int, bare: np.ndarray | None = None) -> list[bytes]:
+    """The inlined postings of consecutive terms, each as the term table stores it, encoded with numpy.
+
+    ``counts[t]`` postings of term ``t`` follow those of the term before, by
+    document; posting ``p`` has document ``ids[p]``, weight ``weights[p]``
+    (float32) and value ``buffer[bounds[p, 0]:bounds[p, 1]]``.  Terms that
+    ``bare`` marks keep no values (adjacent pairs: no positions).
 
     Every body starts with ``df << 2 | flags``.  :data:`POSITIONS` (flags:
     counts are weights << 1 | any positions): the document deltas, the weight
@@ -112,22 +126,115 @@ def encode_postings(ids: list[int], weights: list[float], values: list[bytes], k
     flags): deltas, weight codes, a tag per value (0: Whoosh's ``Frequency``
     bytes of the weight, else length + 1), then the tagged values' bytes.
     """
-    codes = [weight_code(w) for w in weights]
-    deltas = [doc - last for doc, last in zip(ids, [0, *ids[:-1]])]
+    terms, n = len(counts), len(ids)
+    if not terms:
+        return []
+    counts = np.asarray(counts, dtype=np.int64)
+    term_of = np.repeat(np.arange(terms), counts)
+    first = np.cumsum(counts) - counts  # each term's first posting
+    rank = np.arange(n) - first[term_of]  # a posting's index within its term
+    ids = np.asarray(ids, dtype=np.int64)
+    deltas = ids.copy()
+    deltas[1:] -= ids[:-1]
+    deltas[first] = ids[first]
+    codes = weight_codes(np.asarray(weights, dtype=np.float32))
+    starts, lengths = bounds[:, 0].astype(np.int64), (bounds[:, 1].astype(np.int64) - bounds[:, 0])
+    if bare is not None:
+        lengths[np.repeat(np.asarray(bare, dtype=bool), counts)] = 0
     if kind == POSITIONS:
-        counts = [len(value) >> 2 for value in values]
-        steps: list[int] = []
-        for value, count in zip(values, counts):
-            if count:
-                found = struct.unpack(f"<{count}I", value)
-                steps.append(found[0])
-                steps.extend(map(int.__sub__, found[1:], found[:-1]))
-        same = counts == [code >> 1 if not code & 1 else -1 for code in codes]
-        head = len(ids) << 2 | same << 1 | bool(steps)
-        return varints([head, *deltas, *codes, *([] if same or not steps else counts), *steps])
-    tags = [0 if not code & 1 and value == pack_uint(code >> 1) else len(value) + 1
-            for code, value in zip(codes, values)]
-    return varints([len(ids) << 2, *deltas, *codes, *tags]) + b"".join(v for v, t in zip(values, tags) if t)
+        found = lengths >> 2  # positions per posting
+        totals = np.bincount(term_of, weights=found, minlength=terms).astype(np.int64)
+        same = np.bincount(term_of, weights=((codes & 1) == 1) | (found != codes >> 1), minlength=terms) == 0
+        listed = ~same & (totals > 0)  # terms whose position counts are written
+        heads = counts << 2 | same << 1 | (totals > 0)
+        sizes = 1 + 2 * counts + listed * counts + totals
+        at = np.cumsum(sizes) - sizes
+        ints = np.empty(int(sizes.sum()), dtype=np.uint64)
+        ints[at] = heads
+        ints[at[term_of] + 1 + rank] = deltas
+        ints[at[term_of] + 1 + counts[term_of] + rank] = codes
+        written = listed[term_of]
+        ints[(at[term_of] + 1 + 2 * counts[term_of] + rank)[written]] = found[written]
+        positions = _gather(np.frombuffer(buffer, dtype="<u4", count=len(buffer) // 4), starts >> 2, found)
+        steps = positions.astype(np.int64)
+        steps[1:] -= positions[:-1]
+        runs = np.cumsum(found) - found  # each posting's first position
+        steps[runs[found > 0]] = positions[runs[found > 0]]
+        owner = np.repeat(term_of, found)
+        ints[at[owner] + 1 + (2 + listed[owner]) * counts[owner] + np.arange(len(steps)) - runs[first[owner]]] = steps
+        return _bodies(ints, at, np.zeros(terms, dtype=np.int64), np.empty(0, np.uint8), np.empty(0, np.int64))
+    raw = np.frombuffer(buffer, dtype=np.uint8)
+    packed = lengths == 4  # Whoosh's Frequency packs the weight as a big-endian uint32
+    frequency = np.zeros(n, dtype=np.uint64)
+    if packed.any():
+        word = _gather(raw, starts[packed], np.full(int(packed.sum()), 4)).reshape(-1, 4).astype(np.uint64)
+        frequency[packed] = word[:, 0] << 24 | word[:, 1] << 16 | word[:, 2] << 8 | word[:, 3]
+    tags = np.where(packed & ((codes & 1) == 0) & (frequency == (codes >> 1).astype(np.uint64)), 0, lengths + 1)
+    tagged = np.where(tags > 0, lengths, 0)
+    sizes = 1 + 3 * counts
+    at = np.cumsum(sizes) - sizes
+    ints = np.empty(int(sizes.sum()), dtype=np.uint64)
+    ints[at] = counts << 2
+    ints[at[term_of] + 1 + rank] = deltas
+    ints[at[term_of] + 1 + counts[term_of] + rank] = codes
+    ints[at[term_of] + 1 + 2 * counts[term_of] + rank] = tags
+    extra = np.bincount(term_of, weights=tagged, minlength=terms).astype(np.int64)
+    return _bodies(ints, at, extra, _gather(raw, starts, tagged), np.repeat(term_of, tagged))
+
+
+def weight_codes(weights: np.ndarray) -> np.ndarray:
+    """:func:`weight_code` of each of ``weights`` (float32), as int64."""
+    wide = weights.astype(np.float64)
+    whole = (wide == np.floor(wide)) & (wide >= 0) & (wide < 1 << 31)
+    return np.where(whole, np.where(whole, wide, 0).astype(np.int64) << 1,
+                    weights.view(np.uint32).astype(np.int64) << 1 | 1)
+
+
+def _gather(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """``data[starts[i]:starts[i] + lengths[i]]`` for each ``i``, concatenated."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    runs = np.cumsum(lengths) - lengths
+    return data[np.repeat(np.asarray(starts, dtype=np.int64) - runs, lengths) + np.arange(int(lengths.sum()))]
+
+
+def varint_array(nums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``nums`` (uint64) as LEB128 varints: the bytes, and each number's size in bytes (:func:`varints`, with numpy).
+
+    >>> bytes(varint_array(np.array([1, 127, 128, 300], dtype=np.uint64))[0]).hex()
+    '017f8001ac02'
+    """
+    sizes = np.ones(len(nums), dtype=np.int64)
+    for shift in range(7, 64, 7):
+        more = nums >> np.uint64(shift) > 0
+        if not more.any():
+            break
+        sizes += more
+    at = np.cumsum(sizes) - sizes
+    out = np.empty(int(sizes.sum()), dtype=np.uint8)
+    for k in range(int(sizes.max()) if len(sizes) else 0):
+        have = sizes > k
+        part = nums[have] >> np.uint64(7 * k) & np.uint64(127)
+        out[at[have] + k] = part | np.where(sizes[have] > k + 1, np.uint64(128), np.uint64(0))
+    return out, sizes
+
+
+def _bodies(ints: np.ndarray, at: np.ndarray, extra: np.ndarray, tail: np.ndarray, tail_term: np.ndarray) -> list[bytes]:
+    """Each term's body: its varints (``ints[at[t]:at[t + 1]]``), then its ``extra[t]`` bytes of ``tail``."""
+    coded, sizes = varint_array(ints)
+    ends = np.cumsum(sizes)
+    coded_at = np.append(ends - sizes, len(coded))[at]  # each term's first varint byte
+    coded_len = np.diff(np.append(coded_at, len(coded)))
+    body_len = coded_len + extra
+    body_at = np.cumsum(body_len) - body_len
+    out = np.empty(int(body_len.sum()), dtype=np.uint8)
+    term_of_byte = np.repeat(np.arange(len(at)), coded_len)
+    out[np.arange(len(coded)) + (body_at - coded_at)[term_of_byte]] = coded
+    if len(tail):
+        tail_at = np.cumsum(extra) - extra
+        out[np.arange(len(tail)) + (body_at + coded_len - tail_at)[tail_term]] = tail
+    data = out.tobytes()
+    bounds = np.append(body_at, len(data)).tolist()
+    return list(map(data.__getitem__, map(slice, bounds[:-1], bounds[1:])))
 
 
 def encode_extent(df: int, weight: float, offset: int, length: int) -> bytes:
