@@ -149,7 +149,8 @@ def syllables_and_pairs(text: str, folded: bool = False) -> tuple[tuple[str, ...
     """
     syllables, joined = _split(text)
     if folded:
-        syllables = tuple(map(fold_syllable, syllables))
+        known = {syllable: fold_syllable(syllable) for syllable in set(syllables)}  # a text repeats its syllables
+        syllables = tuple(map(known.__getitem__, syllables))
     return syllables, list(compress(map(JOINER.join, zip(syllables, syllables[1:])), joined))
 
 
@@ -160,7 +161,7 @@ def _split(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
     Remembered: a document's text is analysed twice, with and without diacritics.
     """
     parts = _SPLIT.split(normalize(text))  # separator, syllable, separator, ..., separator
-    return tuple(s.lower() for s in parts[1::2]), tuple(separator.isspace() for separator in parts[2:-1:2])
+    return tuple(map(str.lower, parts[1::2])), tuple(map(str.isspace, parts[2:-1:2]))
 
 
 SYLLABLE_ANALYZER = SyllableTokenizer() | LowercaseFilter()
