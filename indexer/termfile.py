@@ -455,19 +455,12 @@ class TermTable(HashWriter):
             return
         if keys[0] <= self.lastkey:
             raise ValueError(f"Keys must increase: {self.lastkey!r}..{keys[0]!r}")
-        dbfile = self.dbfile
-        for first in range(0, len(keys), BLOCK_TERMS):
-            block_keys = keys[first:first + BLOCK_TERMS]
-            self.first_keys.append(block_keys[0])
-            self.block_offsets.append(dbfile.tell())
-            parts = []
-            previous = b""
-            for key, body in zip(block_keys, bodies[first:first + BLOCK_TERMS]):
-                term = key[2:]
-                shared = _shared(previous, term)
-                parts += (varints([shared, len(term) - shared]), term[shared:], varints([len(body)]), body)
-                previous = term
-            dbfile.write(b"".join(parts))
+        terms = [key[2:] for key in keys]
+        records, starts = front_coded(terms, bodies)
+        at = self.dbfile.tell()
+        self.first_keys.extend(keys[::BLOCK_TERMS])
+        self.block_offsets.extend((starts[::BLOCK_TERMS] + at).tolist())
+        self.dbfile.write(records)
         self.lastkey = keys[-1]
 
     def close(self) -> None:
@@ -483,13 +476,53 @@ class TermTable(HashWriter):
         dbfile.close()
 
 
-def _shared(a: bytes, b: bytes) -> int:
-    """Length of the common prefix of ``a`` and ``b``."""
-    n = min(len(a), len(b))
-    i = 0
-    while i < n and a[i] == b[i]:
-        i += 1
-    return i
+def front_coded(terms: list[bytes], bodies: list[bytes]) -> tuple[bytes, np.ndarray]:
+    """``terms`` (increasing) and their bodies as the term table's records (in blocks of :data:`BLOCK_TERMS`), and
+    where each record starts.
+
+    A record is the bytes its term shares with the one before in its block
+    and the size of the rest (varints), the rest, the body's size (a varint)
+    and the body.  Encoded with numpy, all terms at once.
+    """
+    n = len(terms)
+    sizes = np.fromiter(map(len, terms), dtype=np.int64, count=n)
+    chars = np.frombuffer(b"".join(terms), dtype=np.uint8)
+    at = np.cumsum(sizes) - sizes
+    shared = np.zeros(n, dtype=np.int64)
+    # Grow each term's shared prefix a byte at a time, over the terms still matching (the first of a block shares none).
+    active = np.flatnonzero(np.arange(n) % BLOCK_TERMS > 0)
+    while len(active):
+        k = shared[active]
+        active = active[(k < sizes[active]) & (k < sizes[active - 1])]
+        k = shared[active]
+        active = active[chars[at[active] + k] == chars[at[active - 1] + k]]
+        shared[active] += 1
+    body_sizes = np.fromiter(map(len, bodies), dtype=np.int64, count=n)
+    heads, head_sizes = varint_array(np.column_stack((shared, sizes - shared, body_sizes)).ravel().astype(np.uint64))
+    head_sizes = head_sizes.reshape(n, 3)
+    rest = sizes - shared
+    lengths = head_sizes.sum(axis=1) + rest + body_sizes
+    starts = np.cumsum(lengths) - lengths
+    out = np.empty(int(lengths.sum()), dtype=np.uint8)
+    # The pieces of each record, in order: two varints, the rest of the term, one varint, the body.
+    head_at = np.cumsum(head_sizes.ravel()) - head_sizes.ravel()
+    piece_at = np.column_stack((starts, starts + head_sizes[:, 0] + head_sizes[:, 1]))
+    first_two = head_sizes[:, 0] + head_sizes[:, 1]
+    _scatter(out, heads, head_at[0::3], piece_at[:, 0], first_two)
+    _scatter(out, chars, at + shared, piece_at[:, 1], rest)
+    _scatter(out, heads, head_at[2::3], piece_at[:, 1] + rest, head_sizes[:, 2])
+    _scatter(out, np.frombuffer(b"".join(bodies), dtype=np.uint8), np.cumsum(body_sizes) - body_sizes,
+             piece_at[:, 1] + rest + head_sizes[:, 2], body_sizes)
+    return out.tobytes(), starts
+
+
+def _scatter(out: np.ndarray, source: np.ndarray, source_at: np.ndarray, out_at: np.ndarray, sizes: np.ndarray) -> None:
+    """Copy ``source[source_at[i]:][:sizes[i]]`` to ``out[out_at[i]:]`` for each ``i``."""
+    if not len(sizes) or not sizes.sum():
+        return
+    runs = np.cumsum(sizes) - sizes
+    inside = np.arange(int(sizes.sum())) - np.repeat(runs, sizes)
+    out[np.repeat(out_at, sizes) + inside] = source[np.repeat(source_at, sizes) + inside]
 
 
 def is_term_file(dbfile, length: int) -> bool:
