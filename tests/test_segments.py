@@ -172,3 +172,51 @@ def test_phrases_over_long_lists_match_what_whoosh_matches(tmp_path):
                 expected[list(searcher.docs_for_query(phrase))] = True
                 assert (fast.phrase_mask(phrase) == expected).all() and (slow.phrase_mask(phrase) == expected).all()
                 assert expected.any() or words[0] == "từ7"
+
+
+def _answers(index, phrases: list[str]) -> dict:
+    """What the query service answers over ``index``: totals, ranked ids and scores, facets, significant terms,
+    ``phrases`` and their timelines."""
+    from indexer.search import SearchRequest, SearchService
+    from indexer.trends import timelines
+
+    service = SearchService(index)
+    out = {}
+    for q in ["dân vận", '"dân vận"', "dan van", "hoà giải Đảng", "từ7 từ9", "25-NQ/TW", *map('"{}"'.format, phrases)]:
+        for filters in ({}, {"province": ["Nghệ An"]}, {"year": ["2019"]}):
+            result = service.search(SearchRequest(q=q, limit=30, **filters), keep=200)
+            out[q, str(filters)] = (result.total, result.ranked, [(t.term, t.count, t.score) for t in
+                                                                   result.significant_terms],
+                                    {name: [(v.value, v.count) for v in values] for name, values in result.facets.items()})
+    for by in ("year", "province"):
+        out["trends", by] = [t.to_dict() for t in timelines(service, ["dân vận", "công tác", *phrases[:3]],
+                                                             SearchRequest(), by)]
+    return out
+
+
+def test_searches_find_the_same_over_the_index_whooshs_own_writer_writes(tmp_path, monkeypatch):
+    """The fast writer's index (pairs pooled without positions, term tables encoded with numpy, long lists)
+    answers every search as the index Whoosh's own writer makes of the same documents does."""
+    from whoosh.writing import SegmentWriter
+
+    from indexer import build, longlists
+
+    monkeypatch.setattr(longlists, "MIN_POSTINGS", 200)  # long lists, W3 blocks and inlined postings, all three
+    monkeypatch.setattr(segments, "INLINE_LIMIT", 20)  # about half the rare words' lists
+    docs = _docs(600, seed=5)
+    # Phrases the documents hold, of rare and common words: positions inlined, in W3 blocks, in long lists.
+    phrases = [" ".join(doc.text.split()[i:i + size]).strip(",.- ") for doc, i, size in
+               zip(docs[:24], range(24), [2, 3] * 12) if "," not in " ".join(doc.text.split()[i:i + size - 1])]
+    answers = []
+    for name, writer in (("fast", FastSegmentWriter), ("whoosh", SegmentWriter)):
+        monkeypatch.setattr(build, "FastSegmentWriter", writer)  # Whoosh's: its analysis, pool and term table
+        with Store(tmp_path / name / "store.db") as store:
+            store.upsert_many(docs)
+            update_index(store, tmp_path / name / "index", procs=1)
+        with windex.open_dir(str(tmp_path / name / "index")).reader() as reader:
+            assert isinstance(reader.segment().codec(), segments.Codec) == (name == "fast")
+            dfs = [reader.doc_frequency("text", term) for term in reader.field_terms("text")]
+        assert min(dfs) < 20 and any(20 <= df < 200 for df in dfs) and max(dfs) >= 200
+        answers.append(_answers(tmp_path / name / "index", phrases))
+    assert len(phrases) > 10 and all(answers[0][f'"{p}"', "{}"][0] > 0 for p in phrases)
+    assert answers[0] == answers[1]
