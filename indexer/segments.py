@@ -45,7 +45,7 @@ COMPRESSION = 3
 # 1024 took the cold query mix from p95 71 to 62 ms.
 BLOCK_LIMIT = 1024
 # Inline terms encoded together: bounds the temporary arrays (~100 bytes a posting) of a segment's largest field.
-INLINE_TERMS = 65536
+INLINE_TERMS = 16384
 JOINER_BYTES = JOINER.encode("utf-8")  # in a SyllableText term: an adjacent pair
 
 

@@ -51,6 +51,7 @@ TRAILER = struct.Struct("<QIII")
 # Terms per block: a lookup decodes up to this many terms in Python; more
 # terms per block means fewer first keys kept in memory per segment.
 BLOCK_TERMS = 32
+CODED_TERMS = BLOCK_TERMS * 512  # terms front-coded together (whole blocks): bounds the temporary arrays
 # Whoosh's scorers bound a term's best score from its term info (shortest
 # field length, largest weight); the table keeps neither, so a term info
 # gives bounds that hold: length 1, the longest length, the total weight.
@@ -455,12 +456,14 @@ class TermTable(HashWriter):
             return
         if keys[0] <= self.lastkey:
             raise ValueError(f"Keys must increase: {self.lastkey!r}..{keys[0]!r}")
-        terms = [key[2:] for key in keys]
-        records, starts = front_coded(terms, bodies)
-        at = self.dbfile.tell()
-        self.first_keys.extend(keys[::BLOCK_TERMS])
-        self.block_offsets.extend((starts[::BLOCK_TERMS] + at).tolist())
-        self.dbfile.write(records)
+        dbfile = self.dbfile
+        for first in range(0, len(keys), CODED_TERMS):  # a chunk at a time: numpy's arrays are a few per byte
+            chunk = keys[first:first + CODED_TERMS]
+            records, starts = front_coded([key[2:] for key in chunk], bodies[first:first + CODED_TERMS])
+            at = dbfile.tell()
+            self.first_keys.extend(chunk[::BLOCK_TERMS])
+            self.block_offsets.extend((starts[::BLOCK_TERMS] + at).tolist())
+            dbfile.write(records)
         self.lastkey = keys[-1]
 
     def close(self) -> None:
