@@ -213,7 +213,7 @@ def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListW
     table = parts.term_table
     table.kinds[parts.field_name] = kind
     prefix = pack_ushort(parts.field_id)
-    docs, weights, values, lengths = postings.docs, postings.weights, postings.values, postings.lengths
+    docs, weights, values = postings.docs, postings.weights, postings.values
     counts = postings.counts
     # A pair keeps no positions: phrases are matched on syllables (a merge may bring them from a W3 block).
     bare = np.array([JOINER_BYTES in term for term in postings.terms], dtype=bool) if keep_positions else None
@@ -241,8 +241,9 @@ def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListW
         if keep_positions and longlists.holds(count):  # the long-list file has all of it: no W3 blocks
             rows[i] = encode_long(count, total)
             continue
+        lengths = postings.lengths(start, end)
         extent = write_blocks(postfile, docs[start:end].tolist(), weights[start:end].tolist(), term_values,
-                              lengths[start:end].tolist() if lengths is not None else None,
+                              lengths.tolist() if lengths is not None else None,
                               fixed_size, BLOCK_LIMIT, COMPRESS_MIN, COMPRESSION)
         rows[i] = encode_extent(count, total, *extent)
     table.add_many([prefix + term for term in postings.terms], rows)

@@ -89,8 +89,11 @@ class Postings:
         self.docs = docs[perm]
         self.weights = weights[perm]
         self.values = values.permuted(perm)
-        # Field lengths of each posting's document; 0 means "no length", as in Whoosh.
-        self.lengths = lengths[self.docs] if lengths is not None else None
+        self.doc_lengths = lengths
+
+    def lengths(self, start: int, end: int) -> np.ndarray | None:
+        """The field lengths of postings ``start:end``'s documents (0: no length, as in Whoosh), None if not scorable."""
+        return None if self.doc_lengths is None else self.doc_lengths[self.docs[start:end]]
 
 
 def write_blocks(postfile, ids: list[int], weights: list[float], values: list[bytes], lengths: list[int] | None,
