@@ -220,3 +220,16 @@ def test_searches_find_the_same_over_the_index_whooshs_own_writer_writes(tmp_pat
         answers.append(_answers(tmp_path / name / "index", phrases))
     assert len(phrases) > 10 and all(answers[0][f'"{p}"', "{}"][0] > 0 for p in phrases)
     assert answers[0] == answers[1]
+
+
+def test_pairs_are_pooled_without_positions():
+    """A syllable field's pool keeps each syllable's positions and only the count of each pair (format 7 keeps no
+    pair positions): a worker's memory goes to what the index keeps."""
+    pool = segments.TermPool()
+    syllables, pairs = SyllableText().syllables_and_pairs("Dân vận khéo, dân vận")
+    pool.add_positions("text", 3, syllables, pairs)
+    field = pool.fields["text"]
+    assert len(field.values) == 4 * len(syllables)  # positions of syllables only
+    terms = {term: i for i, term in enumerate(field.term_ids)}
+    postings = {list(terms)[t]: (w, d) for t, w, d in zip(field.term_of, field.weights, field.docs)}
+    assert postings["dân_vận"] == (2.0, 3) and postings["vận_khéo"] == (1.0, 3) and postings["dân"] == (2.0, 3)

@@ -302,3 +302,31 @@ def test_a_reader_open_before_a_merge_still_reads_long_lists_the_merge_deleted(t
         assert isinstance(merged.term_info("text", "dân"), termfile.LongTermInfo) and len(expected) > 20
     assert list(reader.postings("text", "dân").all_ids()) == expected
     reader.close()
+
+
+@pytest.mark.parametrize("kind", [POSITIONS, RAW])
+def test_many_terms_encoded_at_once_decode_as_each_was_given(kind):
+    """encode_many (numpy, a chunk of terms at once) against decode_postings, term by term: position counts that
+    are and are not the weights, fractional and large weights, Frequency bytes and other values, bare terms."""
+    rng = random.Random(kind)
+    counts, ids, weights, values, bare, expected = [], [], [], [], [], []
+    for t in range(300):
+        n = rng.randint(1, 40)
+        docs = sorted(rng.sample(range(rng.choice([60, 70_000, 2**31])), n))
+        if kind == POSITIONS:
+            vals = [_positions(*sorted(rng.sample(range(rng.choice([40, 2**32 - 1])), rng.choice([0, 1, 3]))))
+                    for _ in docs]
+            ws = [float(len(v) // 4) if rng.random() < 0.8 else rng.choice([0.5, 2.0, 1e9]) for v in vals]
+        else:
+            ws = [rng.choice([1.0, 3.0, 0.25, 2.0**31]) for _ in docs]
+            vals = [rng.choice([pack_uint(int(w)) if w == int(w) and w < 2**31 else b"?", b"", b"abc", pack_uint(7)])
+                    for w in ws]
+        is_bare = kind == POSITIONS and t % 5 == 0
+        counts.append(n), ids.extend(docs), weights.extend(ws), values.extend(vals), bare.append(is_bare)
+        expected.append((tuple(docs), tuple(float(np.float32(w)) for w in ws), tuple([b""] * n if is_bare else vals)))
+    ends = np.cumsum([len(v) for v in values])
+    bounds = np.column_stack((ends - [len(v) for v in values], ends)).astype(np.uint32)
+    bodies = termfile.encode_many(np.array(ids, dtype=np.uint32), np.array(weights, dtype=np.float32),
+                                  np.array(counts), b"".join(values), bounds, kind, np.array(bare))
+    assert [termfile.decode_postings(body, kind) for body in bodies] == expected
+    assert bodies[7] == encode_postings(*expected[7], kind)  # one term alone: the same bytes
