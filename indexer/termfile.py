@@ -219,7 +219,8 @@ def varint_array(nums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out, sizes
 
 
-def _bodies(ints: np.ndarray, at: np.ndarray, extra: np.ndarray, tail: np.ndarray, tail_term: np.ndarray) -> list[bytes]:
+def _bodies(ints: np.ndarray, at: np.ndarray, extra: np.ndarray, tail: np.ndarray,
+            tail_term: np.ndarray) -> list[bytes]:
     """Each term's body: its varints (``ints[at[t]:at[t + 1]]``), then its ``extra[t]`` bytes of ``tail``."""
     coded, sizes = varint_array(ints)
     ends = np.cumsum(sizes)

@@ -92,7 +92,7 @@ class Postings:
         self.doc_lengths = lengths
 
     def lengths(self, start: int, end: int) -> np.ndarray | None:
-        """The field lengths of postings ``start:end``'s documents (0: no length, as in Whoosh), None if not scorable."""
+        """Field lengths of postings ``start:end``'s documents (0: no length, as in Whoosh); None if not scorable."""
         return None if self.doc_lengths is None else self.doc_lengths[self.docs[start:end]]
 
 

@@ -182,12 +182,13 @@ def _answers(index, phrases: list[str]) -> dict:
 
     service = SearchService(index)
     out = {}
-    for q in ["dân vận", '"dân vận"', "dan van", "hoà giải Đảng", "từ7 từ9", "25-NQ/TW", *map('"{}"'.format, phrases)]:
+    queries = ["dân vận", '"dân vận"', "dan van", "hoà giải Đảng", "từ7 từ9", "25-NQ/TW"]
+    for q in queries + [f'"{phrase}"' for phrase in phrases]:
         for filters in ({}, {"province": ["Nghệ An"]}, {"year": ["2019"]}):
             result = service.search(SearchRequest(q=q, limit=30, **filters), keep=200)
-            out[q, str(filters)] = (result.total, result.ranked, [(t.term, t.count, t.score) for t in
-                                                                   result.significant_terms],
-                                    {name: [(v.value, v.count) for v in values] for name, values in result.facets.items()})
+            facets = {name: [(v.value, v.count) for v in values] for name, values in result.facets.items()}
+            significant = [(t.term, t.count, t.score) for t in result.significant_terms]
+            out[q, str(filters)] = (result.total, result.ranked, significant, facets)
     for by in ("year", "province"):
         out["trends", by] = [t.to_dict() for t in timelines(service, ["dân vận", "công tác", *phrases[:3]],
                                                              SearchRequest(), by)]
