@@ -21,7 +21,7 @@ from whoosh import query as Q
 
 from corpus.extract.genre import find_period, named_genre, related_genres
 from corpus.knowledge.provinces import named_provinces
-from corpus.knowledge.rules import DIRECTIVE_TYPES, TYPE_WORDS
+from corpus.knowledge.rules import DIRECTIVE_TYPES, MAX_YEAR, MIN_YEAR, TYPE_WORDS
 from corpus.knowledge.vietnamese import fold, has_diacritics, key, normalize
 from indexer.analysis import JOINER, syllables
 
@@ -46,6 +46,10 @@ FRAMING_WEIGHT = 0.0  # weight of a question's framing words (QUESTION_FRAMING) 
 QUESTION_FRAMING = ("đúng hay sai", "hay không", "có phải", "phải không", "là gì", "gì", "nào", "thế nào",
                     "bao nhiêu", "bao lâu", "khi nào", "ở đâu", "ai", "theo quy định của pháp luật",
                     "theo quy định")
+# A bare year in a query stands for "năm YEAR" ("kế hoạch 2024"); after words naming one of these genres,
+# for this part of the year ("sơ kết 6 tháng 2022": the review of the first half of 2022).
+GENRE_YEAR_PART = {"six_month_review": "-H1"}
+_YEAR = re.compile(r"(?<!nam )\b((?:19|20)\d{2})\b")
 
 def _partial_pattern() -> re.Pattern:
     """'nghị quyết 25', 'qd 217', 'chỉ thị số 16': a document type and a bare number."""
@@ -149,6 +153,8 @@ def parse(text: str) -> ParsedQuery:
     text = " ".join(rest)
 
     def partial(m: re.Match) -> str:
+        if _year(m.group(2)) and named_genre(m.group(1)) is not None and not re.search(r"\bs[oố]\s", m.group(0), re.I):
+            return m.group(0)  # "kế hoạch 2024": the plan for 2024, not plan no. 2024
         parsed.partial_directives.append((m.group(2), _type_code(m.group(1)), syllables(m.group(0))))
         return " "
 
@@ -179,9 +185,26 @@ def parse(text: str) -> ParsedQuery:
     named = named_genre(words)
     if named is not None:
         parsed.genre, parsed.genre_words = named
-    parsed.period = find_period(key(words))
+    parsed.period = _period(key(words), parsed.genre)
     parsed.provinces = named_provinces(words)
     return parsed
+
+
+def _year(number: str) -> bool:
+    """Whether a typed number can be a year a document reports on."""
+    return len(number) == 4 and MIN_YEAR <= int(number) <= MAX_YEAR
+
+
+def _period(words: str, genre: str | None) -> str | None:
+    """The period the query's (key) words name, a bare year read as "năm YEAR" (see ``GENRE_YEAR_PART``)."""
+    period = find_period(words)
+    if period is None:
+        bare = [y for y in _YEAR.findall(words) if _year(y)]
+        if bare:
+            period = find_period(_YEAR.sub(r"nam \1", words))
+            if period is None and genre in GENRE_YEAR_PART:
+                period = bare[0] + GENRE_YEAR_PART[genre]
+    return period
 
 
 @dataclass
