@@ -297,14 +297,17 @@ def framing(parsed: ParsedQuery) -> list[bool]:
 
 
 def rank_terms(parsed: ParsedQuery, title: float = TITLE_BOOST,
-               framing_weight: float | None = None, skip_weight: float | None = None) -> list[tuple[str, str, float]]:
+               framing_weight: float | None = None, skip_weight: float | None = None,
+               restored: dict[str, str] | None = None) -> list[tuple[str, str, float]]:
     """(field, term, weight) triples whose BM25 scores add up to a document's score.
 
     Syllables and adjacent pairs of syllables (the index's bigram terms) in
     title (weighted ``title``) and body; words typed with marks score on the accented fields,
     with a little weight on the folded ones so exact forms rank first.
     A question's framing words weigh ``framing_weight`` (default ``FRAMING_WEIGHT``).
+    A folded syllable or pair in ``restored`` (``Ranker.restoration``) scores as its accented form would.
     """
+    restored = restored or {}
     if framing_weight is None:
         framing_weight = FRAMING_WEIGHT
     if skip_weight is None:
@@ -328,7 +331,7 @@ def rank_terms(parsed: ParsedQuery, title: float = TITLE_BOOST,
         for term, weight in terms.items():
             if not weight:
                 continue
-            out += _scored(term, weight, title)
+            out += _scored(restored.get(term, term), weight, title)
     if skip_weight:
         # "tiếp công dân" also finds "tiếp dân": a pair the index holds, one syllable left out.
         skips = {fold(a) + JOINER + fold(c) for i, (a, c) in enumerate(zip(parsed.words, parsed.words[2:]))
