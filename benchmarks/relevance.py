@@ -226,7 +226,7 @@ def scored_query(ranker, parsed, title: float, frame: float, skip: float):
     """BM25+ of the query's terms and the stand-ins of the genre and period it names, as ``search`` scores it."""
     restored = ranker.restoration(parsed.words) if parsed.folded else None
     scores = ranker.score(queryparse.rank_terms(parsed, title, frame, skip, restored=restored), folded=parsed.folded)
-    ranker.add_stand_ins(scores, queryparse.stand_ins(parsed))
+    ranker.add_stand_ins(scores, queryparse.stand_ins(parsed, restored))
     return scores
 
 

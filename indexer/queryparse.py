@@ -341,10 +341,11 @@ def rank_terms(parsed: ParsedQuery, title: float = TITLE_BOOST,
     return out
 
 
-def stand_ins(parsed: ParsedQuery) -> list[tuple[str, str, float, list[tuple[str, str, float]]]]:
+def stand_ins(parsed: ParsedQuery,
+              restored: dict[str, str] | None = None) -> list[tuple[str, str, float, list[tuple[str, str, float]]]]:
     """(field, value, share, terms of the words naming it): a document whose ``field`` holds ``value``
     stands in for the words that name it (see :meth:`indexer.ranker.Ranker.add_stand_ins`): the
-    genre for its naming words, the period for its years.
+    genre for its naming words, the period for its years; the words weighed as ``rank_terms`` weighs them.
 
     >>> [(v, s) for _, v, s, _ in stand_ins(parse("sơ kết 6 tháng đầu năm 2022"))]
     [('six_month_review', 1.0), ('annual_review', 0.75), ('multi_year_review', 0.75), ('2022-H1', 1.0)]
@@ -352,7 +353,7 @@ def stand_ins(parsed: ParsedQuery) -> list[tuple[str, str, float, list[tuple[str
     def body_terms(naming: set[str]) -> list[tuple[str, str, float]]:
         # As rank_terms weighs them, in the body only (title weight 0).
         words = [w for w in dict.fromkeys(parsed.words) if fold(w).lower() in naming]
-        return [t for w in words for t in _scored(w, 1.0, title=0.0) if t[2]]
+        return [t for w in words for t in _scored((restored or {}).get(w, w), 1.0, title=0.0) if t[2]]
 
     out = []
     if parsed.genre:

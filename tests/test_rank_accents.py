@@ -82,3 +82,14 @@ def test_lookups_are_remembered_per_generation(service):
     fresh.doc_frequency = lambda field, term: calls.append(term) or 0
     fresh.restoration(["dan", "van"])
     assert calls == []
+
+
+def test_the_genre_stand_in_is_credited_on_the_scale_of_the_restored_words():
+    """A review that does not say "sơ kết 6 tháng" stands in for the words as they are scored: read with marks."""
+    from indexer.queryparse import stand_ins
+
+    parsed = parse("so ket 6 thang")
+    restored = {"so": "sơ", "ket": "kết", "thang": "tháng", "so_ket": "sơ_kết"}
+    terms = stand_ins(parsed, restored)[0][3]
+    assert ("text", "sơ", 1.0) in terms and ("text", "tháng", 1.0) in terms
+    assert stand_ins(parsed)[0][3] == [("text_folded", w, 1.0) for w in ("so", "ket", "6", "thang")]
