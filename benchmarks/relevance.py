@@ -59,7 +59,9 @@ at their defaults: the BM25+ lower bound (``ranker.DELTA``), the weight of a
 question's framing words (``queryparse.QUESTION_FRAMING``) and of skip pairs
 (query syllables one apart, ``queryparse.SKIP_WEIGHT``).  Session 6 added ``GRID3``, the BM25 ``b``
 of queries typed without diacritics (``ranker.FOLDED_B``), chosen the same way
-(BENCHMARKS.md, "Ranking, session 6").
+(BENCHMARKS.md, "Ranking, session 6").  Session 7 added ``GRID4``, the accent
+restoration of such queries (``Ranker.restoration``: its confidence, None for none, and
+smoothing), chosen alone and jointly with ``GRID3`` (BENCHMARKS.md, "Ranking, session 7").
 """
 from __future__ import annotations
 
