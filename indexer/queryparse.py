@@ -153,7 +153,8 @@ def parse(text: str) -> ParsedQuery:
     text = " ".join(rest)
 
     def partial(m: re.Match) -> str:
-        if _year(m.group(2)) and named_genre(m.group(1)) is not None and not re.search(r"\bs[oố]\s", m.group(0), re.I):
+        said_number = re.search(r"\bs[oố]\s", m.group(0), re.I)  # "kế hoạch số 2024"
+        if _year(m.group(2)) and named_genre(m.group(1)) is not None and not said_number:
             return m.group(0)  # "kế hoạch 2024": the plan for 2024, not plan no. 2024
         parsed.partial_directives.append((m.group(2), _type_code(m.group(1)), syllables(m.group(0))))
         return " "
