@@ -59,7 +59,9 @@ at their defaults: the BM25+ lower bound (``ranker.DELTA``), the weight of a
 question's framing words (``queryparse.QUESTION_FRAMING``) and of skip pairs
 (query syllables one apart, ``queryparse.SKIP_WEIGHT``).  Session 6 added ``GRID3``, the BM25 ``b``
 of queries typed without diacritics (``ranker.FOLDED_B``), chosen the same way
-(BENCHMARKS.md, "Ranking, session 6").
+(BENCHMARKS.md, "Ranking, session 6").  Session 7 added ``GRID4``, the accent
+restoration of such queries (``Ranker.restoration``: its confidence, None for none, and
+smoothing), chosen alone and jointly with ``GRID3`` (BENCHMARKS.md, "Ranking, session 7").
 """
 from __future__ import annotations
 
@@ -98,6 +100,9 @@ GRID2 = {"delta": (ranking.DELTA, 0.0, 0.5, 1.0, 2.0, 3.0), "framing": (querypar
          "skip": (queryparse.SKIP_WEIGHT, 0.0, 0.25, 0.75, 1.0)}
 # Session 6: b for queries typed without diacritics (accented queries keep GRID's b).
 GRID3 = {"folded_b": (ranking.FOLDED_B, ranking.B, 0.6, 1.0)}
+# Session 7: the confidence at which such a query's marks are restored (None: never), chosen with GRID3's b.
+GRID4 = {"restore": (ranking.RESTORE_CONFIDENCE, None, 0.8, 0.95),
+         "restore_smoothing": (ranking.RESTORE_SMOOTHING, 0.3, 3.0)}
 TIMING_ROUNDS = 3
 
 
@@ -163,11 +168,12 @@ def folds_of(queries) -> dict[str, int]:
 
 
 def all_settings() -> list[dict]:
-    """GRID's settings (the others at their defaults), then GRID2's, then GRID3's; the shipped one first."""
-    base = {k: v[0] for k, v in {**GRID, **GRID2, **GRID3}.items()}
+    """GRID's settings (the others at their defaults), then GRID2's, then GRID3's with GRID4's; the shipped first."""
+    base = {k: v[0] for k, v in {**GRID, **GRID2, **GRID3, **GRID4}.items()}
     out = [{**base, **dict(zip(GRID, values))} for values in itertools.product(*GRID.values())]
     out += [{**base, **dict(zip(GRID2, values))} for values in itertools.product(*GRID2.values())][1:]
-    out += [{**base, **dict(zip(GRID3, values))} for values in itertools.product(*GRID3.values())][1:]
+    out += [{**base, **dict(zip({**GRID3, **GRID4}, values))}
+            for values in itertools.product(*GRID3.values(), *GRID4.values())][1:]
     return out
 
 
@@ -198,10 +204,11 @@ def settings_table(service: SearchService, queries) -> tuple[list[dict], dict[tu
             prepared.append((q["qid"], mode, parsed, allowed, evidence))
     settings = all_settings()
     results: dict[tuple, dict[str, dict[str, list[str]]]] = {}
-    scoring_keys = ("k1", "b", "title", "delta", "framing", "skip", "folded_b")
+    scoring_keys = ("k1", "b", "title", "delta", "framing", "skip", "folded_b", "restore", "restore_smoothing")
     for key in dict.fromkeys(tuple(s[k] for k in scoring_keys) for s in settings):
-        k1, b, title, delta, frame, skip, folded_b = key
-        ranker = ranking.Ranker(base.reader, k1, b, delta=delta, folded_b=folded_b)
+        k1, b, title, delta, frame, skip, folded_b, restore, smoothing = key
+        ranker = ranking.Ranker(base.reader, k1, b, delta=delta, folded_b=folded_b, restore=restore,
+                                restore_smoothing=smoothing)
         ranker.io = base.io  # one reader: one lock
         scored = [(qid, mode, allowed, evidence, scored_query(ranker, parsed, title, frame, skip))
                   for qid, mode, parsed, allowed, evidence in prepared]
@@ -219,8 +226,9 @@ def settings_table(service: SearchService, queries) -> tuple[list[dict], dict[tu
 
 def scored_query(ranker, parsed, title: float, frame: float, skip: float):
     """BM25+ of the query's terms and the stand-ins of the genre and period it names, as ``search`` scores it."""
-    scores = ranker.score(queryparse.rank_terms(parsed, title, frame, skip), folded=parsed.folded)
-    ranker.add_stand_ins(scores, queryparse.stand_ins(parsed))
+    restored = ranker.restoration(parsed.words) if parsed.folded else None
+    scores = ranker.score(queryparse.rank_terms(parsed, title, frame, skip, restored=restored), folded=parsed.folded)
+    ranker.add_stand_ins(scores, queryparse.stand_ins(parsed, restored))
     return scores
 
 
@@ -264,6 +272,8 @@ def cross_validate(service: SearchService, queries, qrels) -> dict:
             "skip_only": held_out(only("skip")),
             "delta_framing_skip": held_out(only("delta", "framing", "skip")),
             "folded_b_only": held_out(only("folded_b")),
+            "restore_only": held_out(only("restore", "restore_smoothing")),
+            "restore_and_folded_b": held_out(only("restore", "restore_smoothing", "folded_b")),
             "all_settings": {mode: {str(dict(zip(names, k))): ndcg(k, mode, everything) for k in keys}
                              for mode in ("accented", "no_diacritics")},
             "default": {"setting": dict(zip(names, default)),
@@ -273,28 +283,30 @@ def cross_validate(service: SearchService, queries, qrels) -> dict:
 
 def query_times(service: SearchService, queries) -> dict[str, dict[str, float]]:
     """Milliseconds per ``search``: without chain evidence, as in session 5 (chain, no delta,
-    framing, skip pairs or folded b), as at the end of session 5's second pass (no folded b), and as
-    shipped, interleaved query by query; each query as written and without diacritics."""
+    framing, skip pairs, folded b or restoration), as at the end of session 6 (no accent restoration),
+    and as shipped, interleaved query by query; each query as written and without diacritics.
+    The accent restoration's term lookups are remembered per generation: the first round pays them."""
     import statistics
 
     ranker = service._snapshot()[2]
-    shipped = (ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT, queryparse.SKIP_WEIGHT, ranker.folded_b)
-    variants = {"off": (0.0, 0.0, 1.0, 0.0, ranker.b), "session5": (shipped[0], 0.0, 1.0, 0.0, ranker.b),
-                "pass2": (*shipped[:4], ranker.b), "on": shipped}
+    shipped = (ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT, queryparse.SKIP_WEIGHT, ranker.folded_b,
+               ranker.restore)
+    variants = {"off": (0.0, 0.0, 1.0, 0.0, ranker.b, None), "session5": (shipped[0], 0.0, 1.0, 0.0, ranker.b, None),
+                "session6": (*shipped[:5], None), "on": shipped}
     times: dict[str, list[float]] = {name: [] for name in variants}
     try:
         for _ in range(TIMING_ROUNDS):
             for q in queries:
                 for text in (q["text"], strip(q["text"])):
-                    for name, (weight, delta, frame, skip, folded_b) in variants.items():
+                    for name, (weight, delta, frame, skip, folded_b, restore) in variants.items():
                         (ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT, queryparse.SKIP_WEIGHT,
-                         ranker.folded_b) = weight, delta, frame, skip, folded_b
+                         ranker.folded_b, ranker.restore) = weight, delta, frame, skip, folded_b, restore
                         started = time.perf_counter()
                         service.search(SearchRequest(q=text, limit=K), significant=False)
                         times[name].append((time.perf_counter() - started) * 1000)
     finally:
         (ranker.chain_weight, ranker.delta, queryparse.FRAMING_WEIGHT, queryparse.SKIP_WEIGHT,
-         ranker.folded_b) = shipped
+         ranker.folded_b, ranker.restore) = shipped
     return {name: {"median": statistics.median(t), "p95": statistics.quantiles(t, n=20)[-1]} for name, t in times.items()}
 
 
@@ -306,7 +318,10 @@ def report_cross_validation(service: SearchService, queries, qrels) -> dict:
                         ("delta_and_framing", "the BM25+ delta and the framing weight"),
                         ("skip_only", "the skip-pair weight only"),
                         ("delta_framing_skip", "the BM25+ delta, framing and skip-pair weights"),
-                        ("folded_b_only", "b for queries without diacritics only")):
+                        ("folded_b_only", "b for queries without diacritics only"),
+                        ("restore_only", "the accent restoration's confidence and smoothing only"),
+                        ("restore_and_folded_b",
+                         "the accent restoration's settings and b for queries without diacritics")):
         print(f"\nCross-validated choice of {title} ({FOLDS} folds by query; chosen on 4, measured on the 5th):")
         for h in cv[name]["folds"]:
             print(f"  fold {h['fold']}: {h['setting']}  held-out nDCG@10 {h['accented']:.3f} / {h['no_diacritics']:.3f}")
@@ -319,7 +334,7 @@ def report_cross_validation(service: SearchService, queries, qrels) -> dict:
     times = query_times(service, queries)
     on = times["on"]
     for name, label in (("off", "without chain evidence"), ("session5", "as in session 5 (no delta, framing, skip pairs)"),
-                        ("pass2", "as in session 5's second pass (no folded b)")):
+                        ("session6", "as in session 6 (no accent restoration)")):
         off = times[name]
         print(f"Query time ({TIMING_ROUNDS} x {len(queries)} queries, as written and without diacritics, interleaved): "
               f"median {on['median']:.1f} ms vs {off['median']:.1f} ms {label} "

@@ -21,7 +21,7 @@ from whoosh import query as Q
 
 from corpus.extract.genre import find_period, named_genre, related_genres
 from corpus.knowledge.provinces import named_provinces
-from corpus.knowledge.rules import DIRECTIVE_TYPES, TYPE_WORDS
+from corpus.knowledge.rules import DIRECTIVE_TYPES, MAX_YEAR, MIN_YEAR, TYPE_WORDS
 from corpus.knowledge.vietnamese import fold, has_diacritics, key, normalize
 from indexer.analysis import JOINER, syllables
 
@@ -46,6 +46,10 @@ FRAMING_WEIGHT = 0.0  # weight of a question's framing words (QUESTION_FRAMING) 
 QUESTION_FRAMING = ("đúng hay sai", "hay không", "có phải", "phải không", "là gì", "gì", "nào", "thế nào",
                     "bao nhiêu", "bao lâu", "khi nào", "ở đâu", "ai", "theo quy định của pháp luật",
                     "theo quy định")
+# A bare year in a query stands for "năm YEAR" ("kế hoạch 2024"); after words naming one of these genres,
+# for this part of the year ("sơ kết 6 tháng 2022": the review of the first half of 2022).
+GENRE_YEAR_PART = {"six_month_review": "-H1"}
+_YEAR = re.compile(r"(?<!nam )\b((?:19|20)\d{2})\b")
 
 def _partial_pattern() -> re.Pattern:
     """'nghị quyết 25', 'qd 217', 'chỉ thị số 16': a document type and a bare number."""
@@ -149,6 +153,9 @@ def parse(text: str) -> ParsedQuery:
     text = " ".join(rest)
 
     def partial(m: re.Match) -> str:
+        said_number = re.search(r"\bs[oố]\s", m.group(0), re.I)  # "kế hoạch số 2024"
+        if _year(m.group(2)) and named_genre(m.group(1)) is not None and not said_number:
+            return m.group(0)  # "kế hoạch 2024": the plan for 2024, not plan no. 2024
         parsed.partial_directives.append((m.group(2), _type_code(m.group(1)), syllables(m.group(0))))
         return " "
 
@@ -179,9 +186,26 @@ def parse(text: str) -> ParsedQuery:
     named = named_genre(words)
     if named is not None:
         parsed.genre, parsed.genre_words = named
-    parsed.period = find_period(key(words))
+    parsed.period = _period(key(words), parsed.genre)
     parsed.provinces = named_provinces(words)
     return parsed
+
+
+def _year(number: str) -> bool:
+    """Whether a typed number can be a year a document reports on."""
+    return len(number) == 4 and MIN_YEAR <= int(number) <= MAX_YEAR
+
+
+def _period(words: str, genre: str | None) -> str | None:
+    """The period the query's (key) words name, a bare year read as "năm YEAR" (see ``GENRE_YEAR_PART``)."""
+    period = find_period(words)
+    if period is None:
+        bare = [y for y in _YEAR.findall(words) if _year(y)]
+        if bare:
+            period = find_period(_YEAR.sub(r"nam \1", words))
+            if period is None and genre in GENRE_YEAR_PART:
+                period = bare[0] + GENRE_YEAR_PART[genre]
+    return period
 
 
 @dataclass
@@ -274,14 +298,17 @@ def framing(parsed: ParsedQuery) -> list[bool]:
 
 
 def rank_terms(parsed: ParsedQuery, title: float = TITLE_BOOST,
-               framing_weight: float | None = None, skip_weight: float | None = None) -> list[tuple[str, str, float]]:
+               framing_weight: float | None = None, skip_weight: float | None = None,
+               restored: dict[str, str] | None = None) -> list[tuple[str, str, float]]:
     """(field, term, weight) triples whose BM25 scores add up to a document's score.
 
     Syllables and adjacent pairs of syllables (the index's bigram terms) in
     title (weighted ``title``) and body; words typed with marks score on the accented fields,
     with a little weight on the folded ones so exact forms rank first.
     A question's framing words weigh ``framing_weight`` (default ``FRAMING_WEIGHT``).
+    A folded syllable or pair in ``restored`` (``Ranker.restoration``) scores as its accented form would.
     """
+    restored = restored or {}
     if framing_weight is None:
         framing_weight = FRAMING_WEIGHT
     if skip_weight is None:
@@ -305,7 +332,7 @@ def rank_terms(parsed: ParsedQuery, title: float = TITLE_BOOST,
         for term, weight in terms.items():
             if not weight:
                 continue
-            out += _scored(term, weight, title)
+            out += _scored(restored.get(term, term), weight, title)
     if skip_weight:
         # "tiếp công dân" also finds "tiếp dân": a pair the index holds, one syllable left out.
         skips = {fold(a) + JOINER + fold(c) for i, (a, c) in enumerate(zip(parsed.words, parsed.words[2:]))
@@ -315,10 +342,11 @@ def rank_terms(parsed: ParsedQuery, title: float = TITLE_BOOST,
     return out
 
 
-def stand_ins(parsed: ParsedQuery) -> list[tuple[str, str, float, list[tuple[str, str, float]]]]:
+def stand_ins(parsed: ParsedQuery,
+              restored: dict[str, str] | None = None) -> list[tuple[str, str, float, list[tuple[str, str, float]]]]:
     """(field, value, share, terms of the words naming it): a document whose ``field`` holds ``value``
     stands in for the words that name it (see :meth:`indexer.ranker.Ranker.add_stand_ins`): the
-    genre for its naming words, the period for its years.
+    genre for its naming words, the period for its years; the words weighed as ``rank_terms`` weighs them.
 
     >>> [(v, s) for _, v, s, _ in stand_ins(parse("sơ kết 6 tháng đầu năm 2022"))]
     [('six_month_review', 1.0), ('annual_review', 0.75), ('multi_year_review', 0.75), ('2022-H1', 1.0)]
@@ -326,7 +354,7 @@ def stand_ins(parsed: ParsedQuery) -> list[tuple[str, str, float, list[tuple[str
     def body_terms(naming: set[str]) -> list[tuple[str, str, float]]:
         # As rank_terms weighs them, in the body only (title weight 0).
         words = [w for w in dict.fromkeys(parsed.words) if fold(w).lower() in naming]
-        return [t for w in words for t in _scored(w, 1.0, title=0.0) if t[2]]
+        return [t for w in words for t in _scored((restored or {}).get(w, w), 1.0, title=0.0) if t[2]]
 
     out = []
     if parsed.genre:

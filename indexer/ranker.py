@@ -23,6 +23,12 @@ A query typed without diacritics is scored with a stronger length
 normalisation (``FOLDED_B``): a folded syllable stands for several words, so a
 long document collects chance matches ("dan" for dân, dẫn, đàn...).  Chosen on
 held-out folds (BENCHMARKS.md "Ranking, session 6").
+
+Such a query is first read with the marks the corpus is sure of (``restoration``,
+``indexer.suggest.readings``): those syllables and pairs score as if typed with
+them, the rest as typed.  The accented forms of a folded syllable and the
+accented pairs' frequencies are term lookups, remembered per generation
+(BENCHMARKS.md "Ranking, session 7").
 """
 from __future__ import annotations
 
@@ -37,6 +43,7 @@ from whoosh.codec.whoosh3 import W3LeafMatcher
 from indexer import longlists, whoosh_internals
 from indexer.analysis import JOINER
 from indexer.schema import positions_array
+from indexer.suggest import RESTORE_CONFIDENCE, RESTORE_SMOOTHING, accent_variants, readings, restoration
 
 K1 = 1.2
 B = 0.75
@@ -56,9 +63,12 @@ class Ranker:
     """Postings, field lengths and BM25 for one index reader."""
 
     def __init__(self, reader, k1: float = K1, b: float = B, chain_weight: float = CHAIN_WEIGHT,
-                 delta: float = DELTA, folded_b: float = FOLDED_B) -> None:
+                 delta: float = DELTA, folded_b: float = FOLDED_B, restore: float | None = RESTORE_CONFIDENCE,
+                 restore_smoothing: float = RESTORE_SMOOTHING) -> None:
         self.reader = reader
         self.k1, self.b, self.delta, self.folded_b = k1, b, delta, folded_b
+        self.restore = restore  # confidence a folded query's marks are restored at (None: never)
+        self.restore_smoothing = restore_smoothing
         self.chain_weight = chain_weight
         self.size = reader.doc_count_all()
         self.docs = max(1, reader.doc_count())
@@ -67,6 +77,8 @@ class Ranker:
         self._postings: OrderedDict = OrderedDict()
         self._phrases: OrderedDict = OrderedDict()
         self._idf: dict[tuple[str, str], float] = {}
+        self._df: dict[str, int] = {}  # accented (text) term -> document frequency
+        self._forms: dict[str, list[tuple[str, int]]] = {}  # folded syllable -> its accented forms, commonest first
         # Per segment: its memory-mapped long posting lists (None: it has none).
         self._longlists = [longlists.open_for(leaf) for leaf, _ in reader.leaf_readers()]
         # Per segment: its deleted document numbers (None: none), which long lists still hold.
@@ -232,6 +244,36 @@ class Ranker:
                     for j in chosen.tolist():
                         positions = positions_array(values[j]).astype(np.int64)
                         out.append((int(block_ids[j]) << _POS_BITS) + positions)
+
+    def text_df(self, term: str) -> int:
+        """Document frequency of an accented syllable or pair in the body (remembered per generation)."""
+        n = self._df.get(term)
+        if n is None:
+            n = self.doc_frequency("text", term)
+            with self._lock:
+                if len(self._df) >= CACHE_IDF:
+                    self._df.clear()
+                self._df[term] = n
+        return n
+
+    def accent_forms(self, folded: str) -> list[tuple[str, int]]:
+        """(form, df) of every accented form of a folded syllable the body holds, commonest first."""
+        forms = self._forms.get(folded)
+        if forms is None:
+            forms = sorted(((v, self.text_df(v)) for v in accent_variants(folded)), key=lambda f: (-f[1], f[0]))
+            forms = [f for f in forms if f[1]]
+            with self._lock:
+                if len(self._forms) >= CACHE_IDF:
+                    self._forms.clear()
+                self._forms[folded] = forms
+        return forms
+
+    def restoration(self, words: list[str]) -> dict[str, str]:
+        """Folded syllable or pair of a query typed without marks -> the accented form the corpus is sure of."""
+        if self.restore is None or not words:
+            return {}
+        found = readings(words, self.accent_forms, self.text_df, self.restore, self.restore_smoothing)
+        return restoration(words, found)
 
     # -- scoring --------------------------------------------------------
 

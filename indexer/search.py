@@ -360,9 +360,10 @@ class SearchService:
                 order = np.lexsort((candidates, -table.dates[candidates]))[:wanted]
                 docnums = candidates[order]
             else:
-                scores = ranker.score(rank_terms(parsed) + [("directives", n, DIRECTIVE_BOOST) for n in numbers],
-                                      folded=parsed.folded)
-                ranker.add_stand_ins(scores, stand_ins(parsed))
+                restored = ranker.restoration(parsed.words) if parsed.folded else None
+                scores = ranker.score(rank_terms(parsed, restored=restored)
+                                      + [("directives", n, DIRECTIVE_BOOST) for n in numbers], folded=parsed.folded)
+                ranker.add_stand_ins(scores, stand_ins(parsed, restored))
                 if parsed.words or parsed.phrases:
                     ranker.add_chain_evidence(scores, allowed, chain_runs(parsed))
                     docnums = top(scores, allowed, wanted)

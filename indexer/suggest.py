@@ -228,3 +228,93 @@ def suggestion(speller: Speller, words: list[str], *, needed: bool = False,
     except OutOfTime:
         return None
     return " ".join(corrected) if corrected != words else None
+
+
+# Accent restoration for ranking: a query typed without marks is scored, where the corpus is sure of a
+# syllable's marks, as if typed with them (``restoration``); where unsure, as typed (folded).
+RESTORE_CONFIDENCE = 0.5  # a syllable is read with marks when that reading is at least this likely
+RESTORE_FORMS = 4  # the commonest accented forms of a folded syllable that are considered
+RESTORE_SMOOTHING = 1.0  # pseudo-count backing a pair off to the second syllable's own accent shares
+
+
+def readings(words: list[str], forms: Callable[[str], list[tuple[str, int]]], pair_df: Callable[[str], int],
+             confidence: float = RESTORE_CONFIDENCE, smoothing: float = RESTORE_SMOOTHING) -> list[str | None]:
+    """For each folded syllable of ``words``: its accented reading if the corpus makes it at least
+    ``confidence`` likely (it may be the bare form itself), else None.
+
+    A bigram model over document frequencies, ``forms(folded)`` giving the (accented form, df) a folded
+    syllable may stand for and ``pair_df`` an accented pair's df; the probability of each reading given the
+    whole query is computed by forward-backward (not only the best path), so a reading the neighbours leave
+    in doubt stays unread.
+
+    >>> counts = {"dân": 90, "vận": 80, "văn": 75, "vân": 20, "dân_vận": 70, "văn_hóa": 50, "hóa": 55}
+    >>> forms = lambda f: sorted(((t, n) for t, n in counts.items() if fold(t) == f), key=lambda x: -x[1])
+    >>> readings(["dan", "van"], forms, lambda p: counts.get(p, 0))
+    ['dân', 'vận']
+    >>> readings(["van", "hoa"], forms, lambda p: counts.get(p, 0))
+    ['văn', 'hóa']
+    >>> readings(["van"], forms, lambda p: counts.get(p, 0))  # vận 80, văn 75, vân 20: alone, a guess
+    [None]
+    """
+    states: list[list[tuple[str, float]]] = []
+    for word in words:
+        found = [(form, n) for form, n in forms(fold(word)) if n > 0][:RESTORE_FORMS] if could_be_syllable(word) else []
+        total = sum(n for _, n in found)
+        states.append([(form, n / total) for form, n in found] if found else [(word, 1.0)])
+    if not states:
+        return []
+    counts = [{form: n for form, n in forms(fold(w))} if could_be_syllable(w) else {} for w in words]
+
+    def step(i: int) -> list[list[float]]:
+        """P(reading of word i + 1 | reading of word i): the pair's df, backed off to word i + 1's shares."""
+        rows = []
+        for a, _ in states[i]:
+            own = counts[i].get(a, 0)
+            row = [(pair_df(a + JOINER + b) + smoothing * share) / (own + smoothing)
+                   for b, share in states[i + 1]]
+            rows.append(row)
+        return rows
+
+    steps = [step(i) for i in range(len(states) - 1)]
+    forward = [[share for _, share in states[0]]]
+    for i, rows in enumerate(steps):
+        cur = [sum(forward[i][x] * rows[x][y] for x in range(len(rows))) for y in range(len(states[i + 1]))]
+        forward.append(_normalised(cur))
+    backward = [[1.0] * len(s) for s in states]
+    for i in range(len(steps) - 1, -1, -1):
+        rows = steps[i]
+        backward[i] = _normalised([sum(rows[x][y] * backward[i + 1][y] for y in range(len(rows[x])))
+                                   for x in range(len(rows))])
+    out: list[str | None] = []
+    for i, s in enumerate(states):
+        p = _normalised([f * b for f, b in zip(forward[i], backward[i])])
+        best = max(range(len(s)), key=lambda x: p[x])
+        out.append(s[best][0] if p[best] >= confidence else None)
+    return out
+
+
+def _normalised(values: list[float]) -> list[float]:
+    total = sum(values)
+    return [v / total for v in values] if total > 0 else [1.0 / len(values)] * len(values)
+
+
+def restoration(words: list[str], found: list[str | None]) -> dict[str, str]:
+    """Folded syllable or adjacent pair of ``words`` -> its accented reading, from :func:`readings`' ``found``.
+
+    A pair is read only when both its syllables are (a bare number or a syllable sure to be bare
+    counts): a pair half read is left folded.  A syllable read two ways keeps the first reading.
+
+    >>> restoration(["cong", "tac", "dan", "van"], ["công", "tác", "dân", None])
+    {'cong': 'công', 'tac': 'tác', 'dan': 'dân', 'cong_tac': 'công_tác', 'tac_dan': 'tác_dân'}
+    """
+    out: dict[str, str] = {}
+    keys = [fold(w).lower() for w in words]
+    for k, form in zip(keys, found):
+        if form is not None and form != k:
+            out.setdefault(k, form)
+    for i in range(len(words) - 1):
+        a, b = found[i], found[i + 1]
+        pair = keys[i] + JOINER + keys[i + 1]
+        if a is not None and b is not None and a + JOINER + b != pair:
+            out.setdefault(pair, a + JOINER + b)
+    return out

@@ -105,3 +105,37 @@ def test_folded_queries_are_scored_with_their_own_length_normalisation(service):
     ids = matched.nonzero()[0]
     shortest, longest = ids[shortest], ids[longest]
     assert folded[shortest] / folded[longest] > accented[shortest] / accented[longest]
+
+
+@pytest.mark.parametrize("q,genre,period", [
+    ("kế hoạch 2024", "plan", "2024"), ("ke hoach 2024", "plan", "2024"), ("báo cáo 2023", "report", "2023"),
+    ("hướng dẫn 2022", "guidance", "2022"), ("sơ kết 6 tháng 2022", "six_month_review", "2022-H1"),
+    ("so ket 6 thang 2022", "six_month_review", "2022-H1"), ("kế hoạch dân vận 2024", "plan", "2024"),
+])
+def test_a_genre_and_a_bare_year_name_the_genre_and_period_not_a_citation(q, genre, period):
+    """"kế hoạch 2024" is the plan for 2024 (as the documents' own citation reader has it), not plan no. 2024."""
+    p = parse(q)
+    assert (p.genre, p.period, p.partial_directives) == (genre, period, [])
+    assert p.words[-1] == period[:4]
+
+
+@pytest.mark.parametrize("q,number", [("kế hoạch số 2024", "2024"), ("quyết định 2022", "2022"), ("kế hoạch 180", "180")])
+def test_a_number_said_to_be_one_or_after_a_non_genre_type_stays_a_citation(q, number):
+    assert [n for n, _, _ in parse(q).partial_directives] == [number]
+
+
+@pytest.mark.parametrize("q", ["báo cáo 2023", "bao cao 2023"])
+def test_a_genre_and_a_year_find_the_documents_holding_them(service, q):
+    assert "h1-2023" in ranked(service, q)
+
+
+@pytest.mark.parametrize("q", ["sơ kết 6 tháng 2022", "so ket 6 thang 2022"])
+def test_a_six_month_review_with_a_bare_year_credits_that_half_year(service, q, monkeypatch):
+    def scores():
+        return {h.id: h.score for h in service.search(SearchRequest(q=q, limit=20)).hits}
+
+    shipped = scores()
+    monkeypatch.setattr(queryparse, "PERIOD_BOOST", 0.0)
+    without = scores()
+    assert shipped["h1-2022"] > without["h1-2022"] + 1
+    assert shipped["h1-2023"] == pytest.approx(without["h1-2023"])
