@@ -335,3 +335,59 @@ def test_import_in_worker_processes_equals_import_in_one(tmp_path, monkeypatch):
     assert reports[0].outcomes == reports[1].outcomes and reports[0].outcomes["added"] == 59
     assert reports[0].problems == reports[1].problems and len(reports[0].problems) == 2
     assert stored[0] == stored[1] and len(stored[0]) == 59
+
+
+def _records(n: int, seed: int = 7) -> list[dict]:
+    """JSONL records giving, leaving out or nulling each fact the text could give (date line, province, citations)."""
+    rnd = random.Random(seed)
+    heads = ("Ngày 14/03/2019 08:59:47", "Thứ Hai, 04/08/2025 - 10:15", "Cập nhật: (12/08/2025)", "Tin tổng hợp")
+    bodies = ("UBND tỉnh Vĩnh Long triển khai Chỉ thị số 16/CT - TTg năm 2019; năm 2019 tỉnh đã làm tốt.",
+              "Ban Dân vận Tỉnh ủy Hà Giang thực hiện Quyết định 217 và Kế hoạch 5 năm, năm 2022, năm 2023, năm 2022.",
+              "Hội Nông dân xã vận động nhân dân hiến đất theo Nghị quyết 25-NQ/TW của Ban Chấp hành Trung ương.",
+              "Công tác dân vận ở cơ sở.")
+    choices = {"published": (None, "2021-05-02", "2025-09-01", "2019-03-14T08:00:00"),
+               "province": (None, "ha giang", "Bến Tre"), "province_2025": (None, "Tuyên Quang"),
+               "year": (None, 2016, "2017"), "year_source": (None, "text"),
+               "directives": (None, [], ["25-NQ/TW", "16/CT-TTg"]), "directives_partial": (None, [], ["Quyết định 217"]),
+               "title": (None, "Tỉnh Quảng Ninh sơ kết năm 2020"), "url": (None, "https://baohagiang.vn/tin/1.html")}
+    records = []
+    for i in range(n):
+        record = {"id": f"r{i}", "text": f"{rnd.choice(heads)}\n{rnd.choice(bodies)}\n\n{rnd.choice(bodies)}"}
+        for name, values in choices.items():
+            if rnd.random() < 0.5:  # absent half the time: extracted
+                record[name] = rnd.choice(values)
+        records.append(record)
+    return records
+
+
+def test_a_record_is_read_only_for_the_facts_it_lacks_and_gets_the_same_document(monkeypatch):
+    """Finding only the facts a record lacks (and they depend on) gives the Document finding them all gave."""
+    from corpus.extract.textmeta import FACTS
+    from corpus.store import importer
+
+    def outcome(record):
+        try:
+            doc, note = importer.from_record(dict(record), default_id="x")
+            return doc.to_dict(), note
+        except importer.ImportProblem as exc:
+            return "refused", str(exc)
+
+    records = _records(600)
+    lazy = [outcome(r) for r in records]
+    with monkeypatch.context() as patch:
+        patch.setattr(importer, "_wanted", lambda given: set(FACTS))  # every fact found, as before
+        full = [outcome(r) for r in records]
+    assert lazy == full
+    assert sum(o == "refused" for o, _ in full) < 100 < len({str(o) for o, _ in full})  # varied, mostly accepted
+
+
+def test_the_facts_a_record_gives_are_not_looked_for_in_its_text(monkeypatch):
+    """A record with its date, province and citations is not searched for them (the costly part of an import)."""
+    from corpus.store import importer
+
+    calls = []
+    monkeypatch.setattr("corpus.extract.textmeta.detect_province", lambda **kw: calls.append(kw) or None)
+    monkeypatch.setattr("corpus.extract.textmeta.find_published", lambda lines: calls.append(lines) or None)
+    doc, _ = importer.from_record({"text": "Tỉnh ủy Vĩnh Long họp ngày 14/03/2019.", "published": "2021-05-02",
+                                   "province": "Hà Giang", "directives": []}, default_id="x")
+    assert not calls and (doc.year, doc.province_2025, doc.directives_partial) == (2021, "Tuyên Quang", [])

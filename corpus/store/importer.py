@@ -293,16 +293,14 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
             given[name] = []
         if name in given and not isinstance(given[name], list):
             raise ImportProblem(f"'{name}' must be a list")
-    missing = [name for name in EXTRACTED if name not in given]
+    wanted = _wanted(given)
     fields: dict[str, Any] = {}
-    if missing:
+    if wanted:
         title, url = given.get("title"), given.get("url")
-        found = extract_metadata(text, title=title if isinstance(title, str) else None,
-                                 url=url if isinstance(url, str) else None)
-        found["published"] = found["published"].isoformat() if found["published"] else None
-        fields = {name: found[name] for name in missing}
-        if "year" in missing:
-            fields["year_source"] = found["year_source"]
+        fields = extract_metadata(text, title=title if isinstance(title, str) else None,
+                                  url=url if isinstance(url, str) else None, wanted=wanted)
+        if "published" in fields:
+            fields["published"] = fields["published"].isoformat() if fields["published"] else None
     fields.update(given)
     _check_given(given, fields)
     doc_id = given.get("id")
@@ -311,6 +309,18 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
     url = given.get("url")
     doc_id = str(doc_id) if doc_id is not None else make_id(url if isinstance(url, str) else default_id)
     return _document(fields, doc_id)
+
+
+def _wanted(given: dict[str, Any]) -> set[str]:
+    """The facts to find in a record's text: those it lacks that its own values do not decide."""
+    wanted = {name for name in EXTRACTED if name not in given}
+    if "year" in wanted:
+        wanted.add("year_source")
+    if given.get("published") is not None:  # a date decides the year (or the record is refused)
+        wanted -= {"year", "year_source"}
+    if given.get("province") is not None:  # the province decides province_2025 (or the record is refused)
+        wanted.discard("province_2025")
+    return wanted
 
 
 def _check_given(given: dict[str, Any], fields: dict[str, Any]) -> None:
