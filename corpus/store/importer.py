@@ -30,7 +30,7 @@ from corpus.knowledge.directives import normalize_directive
 from corpus.knowledge.genre_rules import GENRES
 from corpus.knowledge.provinces import PROVINCES, PROVINCES_2025, canonical_province, to_2025
 from corpus.store import jsonlines
-from corpus.store.db import Store
+from corpus.store.db import Row, Store, to_row
 from corpus.store.document import FIELDS, YEAR_SOURCES, Document, FieldError, check_fields, make_id
 from corpus.store.pipeline import Origin, attachment_document, page_document
 from corpus.store.workers import ordered_map
@@ -49,6 +49,7 @@ MAX_HTML_BYTES = 5 * 1024 * 1024
 MAX_TEXT_CHARS = 1_000_000  # ~200k words: far beyond any real report or news article
 RECORDS_PER_CHUNK = 64  # JSONL records handed to a worker at once (a file: FILES_PER_CHUNK)
 FILES_PER_CHUNK = 4
+ROWS_PER_COMMIT = 512  # rows written per transaction: a killed import loses at most these, and resumes
 MAX_KEPT = 1000  # problems and notes kept for the report; all are counted
 # Fields extract_metadata finds: a record that gives them all is not re-read.
 EXTRACTED = ("published", "year", "province", "province_2025", "directives", "directives_partial")
@@ -109,16 +110,19 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, files: Attachment
     """
     report = ImportReport()
     files = files or AttachmentOptions(max_bytes=MAX_FILE_BYTES)
+    rows: list[Row] = []
     for results in ordered_map(functools.partial(_convert, files=files), _work(paths, files), workers):
-        docs = []
         for where, item, note in results:
             if note:
                 report.add("noted", where, note)
             if isinstance(item, Exception):
                 report.add("skipped", where, str(item))
             else:
-                docs.append(item)
-        report.outcomes.update(store.upsert_many(docs))
+                rows.append(item)
+        if len(rows) >= ROWS_PER_COMMIT:
+            report.outcomes.update(store.upsert_many(rows))
+            rows = []
+    report.outcomes.update(store.upsert_many(rows))
     return report
 
 
@@ -150,8 +154,8 @@ def _work(paths: Iterable[str | Path], files: AttachmentOptions) -> Iterator[lis
 
 
 def _convert(chunk: list[tuple[str, Any, str | None]], files: AttachmentOptions
-             ) -> list[tuple[str, Document | Exception, str | None]]:
-    """A chunk of work done: (where, Document or the problem, a note) per item, files expanded."""
+             ) -> list[tuple[str, Row | Exception, str | None]]:
+    """A chunk of work done: (where, the Document's row or the problem, a note) per item, files expanded."""
     out: list[tuple[str, Document | Exception, str | None]] = []
     for where, item, note in chunk:
         if isinstance(item, Path):
@@ -164,7 +168,8 @@ def _convert(chunk: list[tuple[str, Any, str | None]], files: AttachmentOptions
                 out.append((where, exc, note))
         else:
             out.append((where, item, note))
-    return out
+    # Rows, not Documents: the writing process then only writes (stamp and JSON are made here, in a worker).
+    return [(where, to_row(item) if isinstance(item, Document) else item, note) for where, item, note in out]
 
 
 def _documents(path: Path, files: AttachmentOptions) -> Iterator[tuple[str, Document | _Record | Exception, str | None]]:
@@ -253,6 +258,7 @@ def _open_jsonl(path: Path) -> IO[bytes]:
 
 def _jsonl_documents(path: Path) -> Iterator[tuple[str, _Record | Exception, str | None]]:
     number = seen = 0
+    default_id = f"file:{path.resolve()}"
     with _open_jsonl(path) as stream:
         try:
             for line in jsonlines.read(stream):
@@ -268,7 +274,7 @@ def _jsonl_documents(path: Path) -> Iterator[tuple[str, _Record | Exception, str
                 if not isinstance(obj, dict):
                     yield where, ImportProblem("a JSONL line must be an object"), line.note
                 else:
-                    yield where, _Record(obj, f"file:{path.resolve()}:{number}"), line.note
+                    yield where, _Record(obj, f"{default_id}:{number}"), line.note
         except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:  # a truncated or corrupt .gz/.xz
             yield f"{path}:{number + 1}", ImportProblem(f"cannot read on after line {number}: {exc}"), None
             return
