@@ -1,4 +1,5 @@
 import json
+from collections import Counter
 
 from corpus.store.importer import import_paths
 from corpus.store.db import Store
@@ -391,3 +392,33 @@ def test_the_facts_a_record_gives_are_not_looked_for_in_its_text(monkeypatch):
     doc, _ = importer.from_record({"text": "Tỉnh ủy Vĩnh Long họp ngày 14/03/2019.", "published": "2021-05-02",
                                    "province": "Hà Giang", "directives": []}, default_id="x")
     assert not calls and (doc.year, doc.province_2025, doc.directives_partial) == (2021, "Tuyên Quang", [])
+
+
+def test_an_import_stores_the_rows_and_outcomes_one_record_at_a_time_with_every_fact_found_gives(tmp_path, monkeypatch):
+    """Rows made in 2 workers, written in batches, facts found only when lacking: the store and counts as before."""
+    from corpus.extract.textmeta import FACTS
+    from corpus.store import importer
+
+    monkeypatch.setattr(importer, "RECORDS_PER_CHUNK", 16)
+    monkeypatch.setattr(importer, "ROWS_PER_COMMIT", 40)
+    records = _records(300, seed=11)
+    for i, record in enumerate(records[::7]):  # an id met again: updated, or unchanged when the same again
+        records.append(dict(record) if i % 2 else {**record, "text": record["text"] + " Bổ sung."})
+    path = tmp_path / "docs.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    with Store(tmp_path / "fast.sqlite") as store:
+        report = import_paths(store, [path], workers=2)
+        fast = [(d.to_dict(), d.stamp()) for d in store]
+    monkeypatch.setattr(importer, "_wanted", lambda given: set(FACTS))
+    singly, problems = Counter(), []
+    with Store(tmp_path / "slow.sqlite") as store:
+        for number, record in enumerate(records, 1):
+            try:
+                doc, _ = importer.from_record(record, default_id=f"file:{path.resolve()}:{number}")
+                singly[store.upsert(doc)] += 1
+            except importer.ImportProblem as exc:
+                problems.append((f"{path}:{number}", str(exc)))
+        slow = [(d.to_dict(), d.stamp()) for d in store]
+    assert fast == slow and len(fast) > 200
+    assert report.problems == problems and +report.outcomes == singly + Counter(skipped=len(problems), noted=0)
+    assert singly["updated"] and singly["unchanged"]
