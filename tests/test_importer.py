@@ -1,3 +1,4 @@
+import contextlib
 import json
 from collections import Counter
 
@@ -422,3 +423,41 @@ def test_an_import_stores_the_rows_and_outcomes_one_record_at_a_time_with_every_
     assert fast == slow and len(fast) > 200
     assert report.problems == problems and +report.outcomes == singly + Counter(skipped=len(problems), noted=0)
     assert singly["updated"] and singly["unchanged"]
+
+
+def test_an_import_killed_mid_way_resumes_and_loses_nothing(tmp_path):
+    """kill -9 after the first batches are written: the import run again ends with the store a whole import makes."""
+    import os
+    import signal
+    import sqlite3
+    import time
+
+    from corpus.store import config
+
+    records = [{"id": f"k{i}", "title": f"Tin {i}", "text": f"Ngày 0{1 + i % 9}/03/2021\nTỉnh ủy Vĩnh Long triển khai "
+                f"Chỉ thị {i}/CT-TTg. " + " ".join(WORDS[(i + j) % len(WORDS)] for j in range(300))} for i in range(4000)]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    killed, whole = tmp_path / "killed", tmp_path / "whole"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "import", str(path), "--no-index", "--procs", "2",
+                             "--data-dir", str(killed)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    stored = 0
+    while proc.poll() is None and stored < 1000:  # some batches written, more to come
+        time.sleep(0.05)
+        if config.store_path(killed).exists():
+            with contextlib.closing(sqlite3.connect(config.store_path(killed), timeout=30)) as db:
+                with contextlib.suppress(sqlite3.OperationalError):  # the table is not made yet
+                    stored = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    assert proc.poll() is None, "the import ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with contextlib.closing(sqlite3.connect(config.store_path(killed))) as db:
+        stored = db.execute("SELECT count(*) FROM documents").fetchone()[0]  # what was committed before the kill
+    assert 1000 <= stored < 4000
+    again = danvan("import", path, "--no-index", "--data-dir", killed, home=tmp_path)
+    assert again.returncode == 0 and f"{stored} unchanged" in again.stdout and "4000 in the corpus" in again.stdout
+    assert danvan("import", path, "--no-index", "--data-dir", whole, home=tmp_path).returncode == 0
+    with Store(config.store_path(killed)) as a, Store(config.store_path(whole)) as b:
+        assert [(d.to_dict(), d.stamp()) for d in a] == [(d.to_dict(), d.stamp()) for d in b]
