@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from corpus.knowledge import rules
@@ -327,3 +327,19 @@ def test_numbers_are_read_where_digits_start_and_urls_near_them_as_a_full_scan_w
     for start in range(len(text)):
         for end in range(start + 1, min(len(text), start + 12) + 1):
             assert d._in_url(text, start, end) == any(s < end and start < e for s, e in urls)
+
+
+_WORD_PIECES = ("Nghị quyết", "nghị   quyết liên tịch", "Quyết định", "THÔNG BÁO KẾT LUẬN", "kết luận", "Kế hoạch",
+                "số", "Số", " ", "\n", "\t\t" + " " * 70 + "\n\u00a0 ", "(", ")", "217", "5", "2024", "12345",
+                ", ", "và", " & ", "-", "/", ".", "TW", "x", "của Bộ Chính trị", "năm", "luật", "25-NQ/TW")
+
+
+@given(st.lists(st.sampled_from(_WORD_PIECES), max_size=40).map("".join))
+@example("Kế hoạch: Nghị quyết" + " " * 80 + "số\n 217 và 218, theo Quyết định 5")  # far apart: over the quick window
+@settings(max_examples=600, deadline=None)
+def test_partial_citations_are_read_before_each_number_as_a_full_scan_reads_them(text):
+    """Looking for the type word only before each number finds what scanning every character finds."""
+    from corpus.knowledge import directives as d
+
+    assert [m.span(1) + m.span(2) for m in d._partial_matches(text)] == \
+        [m.span(1) + m.span(2) for m in d._PARTIAL_RE.finditer(text)]

@@ -93,6 +93,11 @@ _PARTIAL_RE = re.compile(
     r"\s+(?:số\s+)?(\d{1,4}(?:\s*(?:,|và|&)\s*\d{1,4})*)(?![\w/]|[.,]\d|\s*[-–/]\s*\w)",
     re.I,
 )
+# The type word and "số" ending where a number starts: what _partial_matches looks for before each number.
+_PARTIAL_HEAD_RE = re.compile(
+    r"(?<!\w)(" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in _WORDS) + r")\s+(?:số\s+)?\Z", re.I)
+_HEAD_RUNS = max(len(w.split()) for w in _WORDS) + 1  # the word's, and "số"
+_HEAD_CHARS = 64
 _LIST_RE = re.compile(
     r"(?<!\w)(" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in _WORDS) + r")"
     r"\s+(?:số\s+)?((?:\d{1,5}\s*(?:,|và|&)\s*)+)$",
@@ -315,7 +320,7 @@ def find_directives(text: str) -> tuple[list[str], list[str]]:
     full = cited_spans(text)
     cited: list[tuple[int, str]] = [(start, canonical) for start, _end, canonical in full]
     partial: list[tuple[int, str, tuple[str | None, int]]] = []
-    for m in _PARTIAL_RE.finditer(text):
+    for m in _partial_matches(text):
         if any(s < m.end(2) and m.start(1) < e for s, e, _c in full):
             continue  # "Kết luận số 148-TB/TW": the number is printed in full
         word_key = key(m.group(1))
@@ -335,6 +340,36 @@ def find_directives(text: str) -> tuple[list[str], list[str]]:
     known = {_number_key(c) for c in directives}
     partials = [p for _s, p, k in sorted(partial, key=lambda p: p[0]) if k not in known]
     return directives, list(dict.fromkeys(partials))
+
+
+def _partial_matches(text: str) -> Iterator[re.Match]:
+    """``_PARTIAL_RE.finditer(text)``, read only before each run of digits: where a type word, then spaces, ends.
+
+    A type word and "số" make at most ``_HEAD_RUNS`` runs of non-space characters, so the word is
+    looked for in the last ``_HEAD_RUNS`` runs before the number, not in the whole text.
+    """
+    end = 0
+    for number in _DIGITS_RE.finditer(text):
+        start = number.start()
+        if start < end or not start or not text[start - 1].isspace():
+            continue
+        head = _PARTIAL_HEAD_RE.search(text, _head_start(text, start, end), start)
+        if head and (m := _PARTIAL_RE.match(text, head.start())):
+            yield m
+            end = m.end()
+
+
+def _head_start(text: str, start: int, end: int) -> int:
+    """Where the last ``_HEAD_RUNS`` runs of non-space characters before ``start`` begin (not before ``end``)."""
+    low = max(end, start - _HEAD_CHARS)
+    if low == end or len(text[low:start].split()) > _HEAD_RUNS:  # usually: those runs are all in the window
+        return low
+    for _ in range(_HEAD_RUNS):  # long spaces between the words
+        while start > end and text[start - 1].isspace():
+            start -= 1
+        while start > end and not text[start - 1].isspace():
+            start -= 1
+    return start
 
 
 def _by_central_party(text: str, end: int) -> bool:
