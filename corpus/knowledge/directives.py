@@ -96,6 +96,7 @@ _PARTIAL_RE = re.compile(
 # The type word and "số" ending where a number starts: what _partial_matches looks for before each number.
 _PARTIAL_HEAD_RE = re.compile(
     r"(?<!\w)(" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in _WORDS) + r")\s+(?:số\s+)?\Z", re.I)
+_HEAD_END_RE = re.compile("[" + "".join(sorted({w[-1] for w in [*_WORDS, "số"]})) + "]", re.I)
 _HEAD_RUNS = max(len(w.split()) for w in _WORDS) + 1  # the word's, and "số"
 _HEAD_CHARS = 64
 _LIST_RE = re.compile(
@@ -352,6 +353,11 @@ def _partial_matches(text: str) -> Iterator[re.Match]:
     for number in _DIGITS_RE.finditer(text):
         start = number.start()
         if start < end or not start or not text[start - 1].isspace():
+            continue
+        last = start - 1  # the last letter before the spaces: a type word's, or "số"'s
+        while last > end and text[last].isspace():
+            last -= 1
+        if not _HEAD_END_RE.match(text, last):
             continue
         head = _PARTIAL_HEAD_RE.search(text, _head_start(text, start, end), start)
         if head and (m := _PARTIAL_RE.match(text, head.start())):
