@@ -461,3 +461,21 @@ def test_an_import_killed_mid_way_resumes_and_loses_nothing(tmp_path):
     assert danvan("import", path, "--no-index", "--data-dir", whole, home=tmp_path).returncode == 0
     with Store(config.store_path(killed)) as a, Store(config.store_path(whole)) as b:
         assert [(d.to_dict(), d.stamp()) for d in a] == [(d.to_dict(), d.stamp()) for d in b]
+
+
+def test_long_records_are_written_in_smaller_batches_so_memory_stays_bounded(tmp_path, monkeypatch):
+    """A batch is cut by its characters too: 30 records of 26,000 characters, a 100,000-character cap."""
+    from corpus.store import importer
+
+    monkeypatch.setattr(importer, "CHARS_PER_COMMIT", 100_000)
+    monkeypatch.setattr(importer, "RECORDS_PER_CHUNK", 4)  # 104,000 characters a chunk
+    batches = []
+    real = Store.upsert_many
+    monkeypatch.setattr(Store, "upsert_many", lambda self, rows: batches.append(len(rows)) or real(self, rows))
+    path = tmp_path / "long.jsonl"
+    path.write_text("".join(json.dumps({"id": f"l{i}", "text": "dân vận khéo " * 2000, "published": None}) + "\n"
+                            for i in range(30)), encoding="utf-8")
+    with Store(tmp_path / "db.sqlite") as store:
+        report = import_paths(store, [path])
+        assert report.outcomes["added"] == 30 and store.count() == 30
+    assert sum(batches) == 30 and max(batches) == 4  # not all 30 in one (ROWS_PER_COMMIT is 512)

@@ -228,6 +228,11 @@ class Row:
     values: tuple[Any, ...]  # one per FIELDS name, lists as JSON
     stamp: str
 
+    @property
+    def chars(self) -> int:
+        """Characters in its values: what holding it costs."""
+        return sum(len(value) for value in self.values if isinstance(value, str))
+
 
 def to_row(doc: Document) -> Row:
     """The row :meth:`Store.upsert_many` writes for ``doc`` (a worker makes it, so the writing process only writes)."""

@@ -50,6 +50,7 @@ MAX_TEXT_CHARS = 1_000_000  # ~200k words: far beyond any real report or news ar
 RECORDS_PER_CHUNK = 64  # JSONL records handed to a worker at once (a file: FILES_PER_CHUNK)
 FILES_PER_CHUNK = 4
 ROWS_PER_COMMIT = 512  # rows written per transaction: a killed import loses at most these, and resumes
+CHARS_PER_COMMIT = 16 * 2**20  # or fewer rows, when they are long: memory stays bounded
 MAX_KEPT = 1000  # problems and notes kept for the report; all are counted
 # Fields extract_metadata finds: a record that gives them all is not re-read.
 EXTRACTED = ("published", "year", "province", "province_2025", "directives", "directives_partial")
@@ -115,6 +116,7 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, files: Attachment
     report = ImportReport()
     files = files or AttachmentOptions(max_bytes=MAX_FILE_BYTES)
     rows: list[Row] = []
+    held = 0  # characters in rows
     for results in ordered_map(functools.partial(_convert, files=files), _work(paths, files), workers):
         for where, item, note in results:
             if note:
@@ -123,9 +125,10 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, files: Attachment
                 report.add("skipped", where, str(item))
             else:
                 rows.append(item)
-        if len(rows) >= ROWS_PER_COMMIT:
+                held += item.chars
+        if len(rows) >= ROWS_PER_COMMIT or held >= CHARS_PER_COMMIT:
             report.outcomes.update(store.upsert_many(rows))
-            rows = []
+            rows, held = [], 0
     report.outcomes.update(store.upsert_many(rows))
     return report
 
