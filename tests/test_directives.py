@@ -5,6 +5,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from corpus.knowledge import rules
 from corpus.knowledge.directives import find_directives, find_in_query, normalize_directive
@@ -304,3 +306,40 @@ def test_official_letters_and_year_dash(text, numbers):
 ])
 def test_letter_shapes_without_a_letter_word_are_not_numbers(text):
     assert find_directives(text)[0] == []
+
+
+_PIECES = ("25-NQ/TW", "16/CT - TTg", "59/2023/NĐ-CP", "số 4011/UBND-VX2", "Công văn số 1245/BXD-KHCN", "12/2020/QH14",
+           "https://x.vn/59/2023/ND-CP.html", "www.a.vn/25-NQ/TW", "tệp 16-CT-TTg.pdf", "TP.HCM", "ngày 14/03/2019",
+           "Nghị quyết", "Quyết định 217, 218-QĐ/TW", "năm 2024", "a1/b2", "(", ")", ",", "-", "/", ".", "\n", " ", "  ",
+           "x", "Đ", "٣/CT-TTg", "1,5", "3.000", "45.16/CT-TTg", "5- 2017/NQ-CP")
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=40).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_numbers_are_read_where_digits_start_and_urls_near_them_as_a_full_scan_would(text):
+    """The quick scans find what scanning every character finds: each pattern's matches, and the numbers in URLs."""
+    from corpus.knowledge import directives as d
+
+    starts = [m.start() for m in d._DIGITS_RE.finditer(text)]
+    for pattern in (d._LAW_RE, d._STATE_RE, d._PARTY_RE, d._LETTER_RE):
+        assert [m.span() for m in d._matches(pattern, text, starts)] == [m.span() for m in pattern.finditer(text)]
+    urls = [m.span() for m in d._URL_RE.finditer(text)]
+    for start in range(len(text)):
+        for end in range(start + 1, min(len(text), start + 12) + 1):
+            assert d._in_url(text, start, end) == any(s < end and start < e for s, e in urls)
+
+
+_WORD_PIECES = ("Nghị quyết", "nghị   quyết liên tịch", "Quyết định", "THÔNG BÁO KẾT LUẬN", "kết luận", "Kế hoạch",
+                "số", "Số", " ", "\n", "\t\t" + " " * 70 + "\n\u00a0 ", "(", ")", "217", "5", "2024", "12345",
+                ", ", "và", " & ", "-", "/", ".", "TW", "x", "của Bộ Chính trị", "năm", "luật", "25-NQ/TW")
+
+
+@given(st.lists(st.sampled_from(_WORD_PIECES), max_size=40).map("".join))
+@example("Kế hoạch: Nghị quyết" + " " * 80 + "số\n 217 và 218, theo Quyết định 5")  # far apart: over the quick window
+@settings(max_examples=600, deadline=None)
+def test_partial_citations_are_read_before_each_number_as_a_full_scan_reads_them(text):
+    """Looking for the type word only before each number finds what scanning every character finds."""
+    from corpus.knowledge import directives as d
+
+    assert [m.span(1) + m.span(2) for m in d._partial_matches(text)] == \
+        [m.span(1) + m.span(2) for m in d._PARTIAL_RE.finditer(text)]

@@ -1,4 +1,6 @@
+import contextlib
 import json
+from collections import Counter
 
 from corpus.store.importer import import_paths
 from corpus.store.db import Store
@@ -335,3 +337,145 @@ def test_import_in_worker_processes_equals_import_in_one(tmp_path, monkeypatch):
     assert reports[0].outcomes == reports[1].outcomes and reports[0].outcomes["added"] == 59
     assert reports[0].problems == reports[1].problems and len(reports[0].problems) == 2
     assert stored[0] == stored[1] and len(stored[0]) == 59
+
+
+def _records(n: int, seed: int = 7) -> list[dict]:
+    """JSONL records giving, leaving out or nulling each fact the text could give (date line, province, citations)."""
+    rnd = random.Random(seed)
+    heads = ("Ngày 14/03/2019 08:59:47", "Thứ Hai, 04/08/2025 - 10:15", "Cập nhật: (12/08/2025)", "Tin tổng hợp")
+    bodies = ("UBND tỉnh Vĩnh Long triển khai Chỉ thị số 16/CT - TTg năm 2019; năm 2019 tỉnh đã làm tốt.",
+              "Ban Dân vận Tỉnh ủy Hà Giang thực hiện Quyết định 217 và Kế hoạch 5 năm, năm 2022, năm 2023, năm 2022.",
+              "Hội Nông dân xã vận động nhân dân hiến đất theo Nghị quyết 25-NQ/TW của Ban Chấp hành Trung ương.",
+              "Công tác dân vận ở cơ sở.")
+    choices = {"published": (None, "2021-05-02", "2025-09-01", "2019-03-14T08:00:00"),
+               "province": (None, "ha giang", "Bến Tre"), "province_2025": (None, "Tuyên Quang"),
+               "year": (None, 2016, "2017"), "year_source": (None, "text"),
+               "directives": (None, [], ["25-NQ/TW", "16/CT-TTg"]), "directives_partial": (None, [], ["Quyết định 217"]),
+               "title": (None, "Tỉnh Quảng Ninh sơ kết năm 2020"), "url": (None, "https://baohagiang.vn/tin/1.html")}
+    records = []
+    for i in range(n):
+        record = {"id": f"r{i}", "text": f"{rnd.choice(heads)}\n{rnd.choice(bodies)}\n\n{rnd.choice(bodies)}"}
+        for name, values in choices.items():
+            if rnd.random() < 0.5:  # absent half the time: extracted
+                record[name] = rnd.choice(values)
+        records.append(record)
+    return records
+
+
+def test_a_record_is_read_only_for_the_facts_it_lacks_and_gets_the_same_document(monkeypatch):
+    """Finding only the facts a record lacks (and they depend on) gives the Document finding them all gave."""
+    from corpus.extract.textmeta import FACTS
+    from corpus.store import importer
+
+    def outcome(record):
+        try:
+            doc, note = importer.from_record(dict(record), default_id="x")
+            return doc.to_dict(), note
+        except importer.ImportProblem as exc:
+            return "refused", str(exc)
+
+    records = _records(600)
+    lazy = [outcome(r) for r in records]
+    with monkeypatch.context() as patch:
+        patch.setattr(importer, "_wanted", lambda given: set(FACTS))  # every fact found, as before
+        full = [outcome(r) for r in records]
+    assert lazy == full
+    assert sum(o == "refused" for o, _ in full) < 100 < len({str(o) for o, _ in full})  # varied, mostly accepted
+
+
+def test_the_facts_a_record_gives_are_not_looked_for_in_its_text(monkeypatch):
+    """A record with its date, province and citations is not searched for them (the costly part of an import)."""
+    from corpus.store import importer
+
+    calls = []
+    monkeypatch.setattr("corpus.extract.textmeta.detect_province", lambda **kw: calls.append(kw) or None)
+    monkeypatch.setattr("corpus.extract.textmeta.find_published", lambda lines: calls.append(lines) or None)
+    doc, _ = importer.from_record({"text": "Tỉnh ủy Vĩnh Long họp ngày 14/03/2019.", "published": "2021-05-02",
+                                   "province": "Hà Giang", "directives": []}, default_id="x")
+    assert not calls and (doc.year, doc.province_2025, doc.directives_partial) == (2021, "Tuyên Quang", [])
+
+
+def test_an_import_stores_the_rows_and_outcomes_one_record_at_a_time_with_every_fact_found_gives(tmp_path, monkeypatch):
+    """Rows made in 2 workers, written in batches, facts found only when lacking: the store and counts as before."""
+    from corpus.extract.textmeta import FACTS
+    from corpus.store import importer
+
+    monkeypatch.setattr(importer, "RECORDS_PER_CHUNK", 16)
+    monkeypatch.setattr(importer, "ROWS_PER_COMMIT", 40)
+    records = _records(300, seed=11)
+    for i, record in enumerate(records[::7]):  # an id met again: updated, or unchanged when the same again
+        records.append(dict(record) if i % 2 else {**record, "text": record["text"] + " Bổ sung."})
+    path = tmp_path / "docs.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    with Store(tmp_path / "fast.sqlite") as store:
+        report = import_paths(store, [path], workers=2)
+        fast = [(d.to_dict(), d.stamp()) for d in store]
+    monkeypatch.setattr(importer, "_wanted", lambda given: set(FACTS))
+    singly, problems = Counter(), []
+    with Store(tmp_path / "slow.sqlite") as store:
+        for number, record in enumerate(records, 1):
+            try:
+                doc, _ = importer.from_record(record, default_id=f"file:{path.resolve()}:{number}")
+                singly[store.upsert(doc)] += 1
+            except importer.ImportProblem as exc:
+                problems.append((f"{path}:{number}", str(exc)))
+        slow = [(d.to_dict(), d.stamp()) for d in store]
+    assert fast == slow and len(fast) > 200
+    assert report.problems == problems and +report.outcomes == singly + Counter(skipped=len(problems), noted=0)
+    assert singly["updated"] and singly["unchanged"]
+
+
+def test_an_import_killed_mid_way_resumes_and_loses_nothing(tmp_path):
+    """kill -9 after the first batches are written: the import run again ends with the store a whole import makes."""
+    import os
+    import signal
+    import sqlite3
+    import time
+
+    from corpus.store import config
+
+    records = [{"id": f"k{i}", "title": f"Tin {i}", "text": f"Ngày 0{1 + i % 9}/03/2021\nTỉnh ủy Vĩnh Long triển khai "
+                f"Chỉ thị {i}/CT-TTg. " + " ".join(WORDS[(i + j) % len(WORDS)] for j in range(300))} for i in range(4000)]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    killed, whole = tmp_path / "killed", tmp_path / "whole"
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "cli", "import", str(path), "--no-index", "--procs", "2",
+                             "--data-dir", str(killed)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    stored = 0
+    while proc.poll() is None and stored < 1000:  # some batches written, more to come
+        time.sleep(0.05)
+        if config.store_path(killed).exists():
+            with contextlib.closing(sqlite3.connect(config.store_path(killed), timeout=30)) as db:
+                with contextlib.suppress(sqlite3.OperationalError):  # the table is not made yet
+                    stored = db.execute("SELECT count(*) FROM documents").fetchone()[0]
+    assert proc.poll() is None, "the import ended before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    with contextlib.closing(sqlite3.connect(config.store_path(killed))) as db:
+        stored = db.execute("SELECT count(*) FROM documents").fetchone()[0]  # what was committed before the kill
+    assert 1000 <= stored < 4000
+    again = danvan("import", path, "--no-index", "--data-dir", killed, home=tmp_path)
+    assert again.returncode == 0 and f"{stored} unchanged" in again.stdout and "4000 in the corpus" in again.stdout
+    assert danvan("import", path, "--no-index", "--data-dir", whole, home=tmp_path).returncode == 0
+    with Store(config.store_path(killed)) as a, Store(config.store_path(whole)) as b:
+        assert [(d.to_dict(), d.stamp()) for d in a] == [(d.to_dict(), d.stamp()) for d in b]
+
+
+def test_long_records_are_written_in_smaller_batches_so_memory_stays_bounded(tmp_path, monkeypatch):
+    """A batch is cut by its characters too: 30 records of 26,000 characters, a 100,000-character cap."""
+    from corpus.store import importer
+
+    monkeypatch.setattr(importer, "CHARS_PER_COMMIT", 100_000)
+    monkeypatch.setattr(importer, "RECORDS_PER_CHUNK", 4)  # 104,000 characters a chunk
+    batches = []
+    real = Store.upsert_many
+    monkeypatch.setattr(Store, "upsert_many", lambda self, rows: batches.append(len(rows)) or real(self, rows))
+    path = tmp_path / "long.jsonl"
+    path.write_text("".join(json.dumps({"id": f"l{i}", "text": "dân vận khéo " * 2000, "published": None}) + "\n"
+                            for i in range(30)), encoding="utf-8")
+    with Store(tmp_path / "db.sqlite") as store:
+        report = import_paths(store, [path])
+        assert report.outcomes["added"] == 30 and store.count() == 30
+    assert sum(batches) == 30 and max(batches) == 4  # not all 30 in one (ROWS_PER_COMMIT is 512)

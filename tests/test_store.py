@@ -169,3 +169,21 @@ def test_only_the_store_writes_sql():
         if re.search(r"\.execute(many|script)?\(|\b(SELECT|INSERT|UPDATE|DELETE) .*\b(FROM|INTO|SET)\b", text):
             found.append(str(path.relative_to(root)))
     assert found == []
+
+
+def test_a_batch_counts_and_keeps_what_one_upsert_at_a_time_would(tmp_path):
+    """Rows made apart (as import workers do), written in one statement: the same outcomes and rows, ids repeated too."""
+    import dataclasses
+
+    from corpus.store.db import to_row
+
+    docs = [Document(id=f"d{i % 5}", text=f"Văn bản {i % 7}", title="Tin", directives=[f"{i}-NQ/TW"] * (i % 2))
+            for i in range(12)]
+    assert all(doc.to_dict() == dataclasses.asdict(doc) for doc in docs)  # to_dict is asdict, made quicker
+    one, many = Store(tmp_path / "one.sqlite"), Store(tmp_path / "many.sqlite")
+    one.upsert(docs[0])
+    many.upsert(docs[0])
+    singly = [one.upsert(doc) for doc in docs]
+    batched = many.upsert_many([to_row(doc) if i % 2 else doc for i, doc in enumerate(docs)])
+    assert batched == {o: singly.count(o) for o in set(singly)} and set(singly) == {"added", "updated", "unchanged"}
+    assert [(d.to_dict(), d.stamp()) for d in one] == [(d.to_dict(), d.stamp()) for d in many]

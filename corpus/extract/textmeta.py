@@ -16,7 +16,7 @@ datetime.date(2025, 8, 1)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from corpus.extract.dates import find_published, find_year
@@ -28,6 +28,7 @@ from corpus.knowledge.vietnamese import nfc
 REORGANISED = dt.date(2025, 7, 1)
 # How many first lines of the text may hold the CMS date line.
 DATE_LINES = 3
+FACTS = ("published", "year", "year_source", "province", "province_2025", "directives", "directives_partial")
 
 
 def extract_metadata(
@@ -38,29 +39,32 @@ def extract_metadata(
     url: str | None = None,
     source_province: str | None = None,
     published: dt.date | None = None,
+    wanted: Collection[str] = FACTS,
 ) -> dict[str, Any]:
     """published (a date), year, year_source, province, province_2025, directives, directives_partial of a clean text.
 
-    ``header``: lines around the article (portal name, date lines); ``published``: the date the page states.
+    ``header``: lines around the article (portal name, date lines); ``published``: the date the page states;
+    ``wanted``: the facts to find (a JSONL record gives the others), each the same as when all are found.
     """
+    want = set(wanted)
     text = nfc(text or "")
     title = nfc(title) if title else None
-    lines = [nfc(line) for line in header] + text.splitlines()[:DATE_LINES]
-    published = published or find_published(lines)
+    found: dict[str, Any] = {}
     about = f"{title}\n\n{text}" if title else text
-    # The year a text names ("năm 2016" in a 2017 review) is only a fallback for an undated page.
-    year, year_source = (published.year, "published") if published else (find_year(about), "text")
-    province = detect_province(header=list(header), url=url, text=text, title=title, source_province=source_province)
-    province_2025 = to_2025(province)
-    if province and published and published >= REORGANISED:
-        province = province_2025  # "Hà Giang" no longer exists then: the page says "Tuyên Quang"
-    directives, partial = find_directives(about)
-    return {
-        "published": published,
-        "year": year,
-        "year_source": year_source if year else None,
-        "province": province,
-        "province_2025": province_2025,
-        "directives": directives,
-        "directives_partial": partial,
-    }
+    if want & {"published", "year", "year_source", "province"}:  # the year and the province depend on the date
+        lines = [nfc(line) for line in header] + text.splitlines()[:DATE_LINES]
+        published = found["published"] = published or find_published(lines)
+    if want & {"year", "year_source"}:
+        # The year a text names ("năm 2016" in a 2017 review) is only a fallback for an undated page.
+        year, year_source = (published.year, "published") if published else (find_year(about), "text")
+        found["year"], found["year_source"] = year, year_source if year else None
+    if want & {"province", "province_2025"}:
+        province = detect_province(header=list(header), url=url, text=text, title=title,
+                                   source_province=source_province)
+        found["province_2025"] = to_2025(province)
+        if province and published and published >= REORGANISED:
+            province = found["province_2025"]  # "Hà Giang" no longer exists then: the page says "Tuyên Quang"
+        found["province"] = province
+    if want & {"directives", "directives_partial"}:
+        found["directives"], found["directives_partial"] = find_directives(about)
+    return {name: found[name] for name in FACTS if name in want}

@@ -11,6 +11,7 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -76,29 +77,28 @@ class Store:
 
     def upsert(self, doc: Document) -> str:
         """Insert or update one document; return 'added', 'updated' or 'unchanged'."""
-        with self.db:
-            return self._upsert(doc)
+        return next(iter(self.upsert_many([doc])))
 
-    def upsert_many(self, docs: Iterable[Document]) -> Counter:
-        """Upsert documents in one transaction; return counts per outcome."""
+    def upsert_many(self, docs: Iterable[Document | Row]) -> Counter:
+        """Upsert documents (or their rows, made by :func:`to_row` in a worker) in one transaction; counts per outcome.
+
+        One query reads the stored stamps and one statement writes the changed rows.
+        """
+        rows = [doc if isinstance(doc, Row) else to_row(doc) for doc in docs]
         outcomes: Counter = Counter()
+        changed = []
         with self.db:
-            for doc in docs:
-                outcomes[self._upsert(doc)] += 1
+            stored = {row[0]: row[1] for row in self._rows_by_id((row.id for row in rows), "id, stamp")}
+            for row in rows:
+                before = stored.get(row.id)
+                if before == row.stamp:
+                    outcomes["unchanged"] += 1
+                    continue
+                outcomes["added" if before is None else "updated"] += 1
+                stored[row.id] = row.stamp  # the same id again in this batch compares with this one
+                changed.append((*row.values, row.stamp))
+            self.db.executemany(_INSERT, changed)
         return outcomes
-
-    def _upsert(self, doc: Document) -> str:
-        stamp = doc.stamp()
-        row = self.db.execute("SELECT stamp FROM documents WHERE id = ?", (doc.id,)).fetchone()
-        if row is not None and row["stamp"] == stamp:
-            return "unchanged"
-        values = _to_row(doc)
-        names = list(values) + ["stamp"]
-        self.db.execute(
-            f"INSERT OR REPLACE INTO documents ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-            [*values.values(), stamp],
-        )
-        return "added" if row is None else "updated"
 
     def get(self, doc_id: str) -> Document | None:
         """The document with this id, or None."""
@@ -218,6 +218,29 @@ class Store:
                 f"SELECT {column}, count(*) AS n FROM documents GROUP BY {column} ORDER BY n DESC, {column}"
             )
         ]
+
+
+@dataclass(frozen=True)
+class Row:
+    """A Document as its row in the documents table: made where the Document is made, written by the Store."""
+
+    id: str
+    values: tuple[Any, ...]  # one per FIELDS name, lists as JSON
+    stamp: str
+
+    @property
+    def chars(self) -> int:
+        """Characters in its values: what holding it costs."""
+        return sum(len(value) for value in self.values if isinstance(value, str))
+
+
+def to_row(doc: Document) -> Row:
+    """The row :meth:`Store.upsert_many` writes for ``doc`` (a worker makes it, so the writing process only writes)."""
+    return Row(doc.id, tuple(_to_row(doc).values()), doc.stamp())
+
+
+_INSERT = (f"INSERT OR REPLACE INTO documents ({', '.join([*FIELDS, 'stamp'])}) "
+           f"VALUES ({', '.join('?' * (len(FIELDS) + 1))})")
 
 
 def _to_row(doc: Document) -> dict[str, Any]:

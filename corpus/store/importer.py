@@ -30,7 +30,7 @@ from corpus.knowledge.directives import normalize_directive
 from corpus.knowledge.genre_rules import GENRES
 from corpus.knowledge.provinces import PROVINCES, PROVINCES_2025, canonical_province, to_2025
 from corpus.store import jsonlines
-from corpus.store.db import Store
+from corpus.store.db import Row, Store, to_row
 from corpus.store.document import FIELDS, YEAR_SOURCES, Document, FieldError, check_fields, make_id
 from corpus.store.pipeline import Origin, attachment_document, page_document
 from corpus.store.workers import ordered_map
@@ -49,9 +49,15 @@ MAX_HTML_BYTES = 5 * 1024 * 1024
 MAX_TEXT_CHARS = 1_000_000  # ~200k words: far beyond any real report or news article
 RECORDS_PER_CHUNK = 64  # JSONL records handed to a worker at once (a file: FILES_PER_CHUNK)
 FILES_PER_CHUNK = 4
+ROWS_PER_COMMIT = 512  # rows written per transaction: a killed import loses at most these, and resumes
+CHARS_PER_COMMIT = 16 * 2**20  # or fewer rows, when they are long: memory stays bounded
 MAX_KEPT = 1000  # problems and notes kept for the report; all are counted
 # Fields extract_metadata finds: a record that gives them all is not re-read.
 EXTRACTED = ("published", "year", "province", "province_2025", "directives", "directives_partial")
+
+
+# Records cite the same few thousand numbers again and again: each spelling is read once per worker.
+_canonical_number = functools.lru_cache(maxsize=8192)(normalize_directive)
 
 
 class ImportProblem(ValueError):
@@ -109,16 +115,21 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, files: Attachment
     """
     report = ImportReport()
     files = files or AttachmentOptions(max_bytes=MAX_FILE_BYTES)
+    rows: list[Row] = []
+    held = 0  # characters in rows
     for results in ordered_map(functools.partial(_convert, files=files), _work(paths, files), workers):
-        docs = []
         for where, item, note in results:
             if note:
                 report.add("noted", where, note)
             if isinstance(item, Exception):
                 report.add("skipped", where, str(item))
             else:
-                docs.append(item)
-        report.outcomes.update(store.upsert_many(docs))
+                rows.append(item)
+                held += item.chars
+        if len(rows) >= ROWS_PER_COMMIT or held >= CHARS_PER_COMMIT:
+            report.outcomes.update(store.upsert_many(rows))
+            rows, held = [], 0
+    report.outcomes.update(store.upsert_many(rows))
     return report
 
 
@@ -150,8 +161,8 @@ def _work(paths: Iterable[str | Path], files: AttachmentOptions) -> Iterator[lis
 
 
 def _convert(chunk: list[tuple[str, Any, str | None]], files: AttachmentOptions
-             ) -> list[tuple[str, Document | Exception, str | None]]:
-    """A chunk of work done: (where, Document or the problem, a note) per item, files expanded."""
+             ) -> list[tuple[str, Row | Exception, str | None]]:
+    """A chunk of work done: (where, the Document's row or the problem, a note) per item, files expanded."""
     out: list[tuple[str, Document | Exception, str | None]] = []
     for where, item, note in chunk:
         if isinstance(item, Path):
@@ -164,7 +175,8 @@ def _convert(chunk: list[tuple[str, Any, str | None]], files: AttachmentOptions
                 out.append((where, exc, note))
         else:
             out.append((where, item, note))
-    return out
+    # Rows, not Documents: the writing process then only writes (stamp and JSON are made here, in a worker).
+    return [(where, to_row(item) if isinstance(item, Document) else item, note) for where, item, note in out]
 
 
 def _documents(path: Path, files: AttachmentOptions) -> Iterator[tuple[str, Document | _Record | Exception, str | None]]:
@@ -253,6 +265,7 @@ def _open_jsonl(path: Path) -> IO[bytes]:
 
 def _jsonl_documents(path: Path) -> Iterator[tuple[str, _Record | Exception, str | None]]:
     number = seen = 0
+    default_id = f"file:{path.resolve()}"
     with _open_jsonl(path) as stream:
         try:
             for line in jsonlines.read(stream):
@@ -268,7 +281,7 @@ def _jsonl_documents(path: Path) -> Iterator[tuple[str, _Record | Exception, str
                 if not isinstance(obj, dict):
                     yield where, ImportProblem("a JSONL line must be an object"), line.note
                 else:
-                    yield where, _Record(obj, f"file:{path.resolve()}:{number}"), line.note
+                    yield where, _Record(obj, f"{default_id}:{number}"), line.note
         except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:  # a truncated or corrupt .gz/.xz
             yield f"{path}:{number + 1}", ImportProblem(f"cannot read on after line {number}: {exc}"), None
             return
@@ -293,16 +306,14 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
             given[name] = []
         if name in given and not isinstance(given[name], list):
             raise ImportProblem(f"'{name}' must be a list")
-    missing = [name for name in EXTRACTED if name not in given]
+    wanted = _wanted(given)
     fields: dict[str, Any] = {}
-    if missing:
+    if wanted:
         title, url = given.get("title"), given.get("url")
-        found = extract_metadata(text, title=title if isinstance(title, str) else None,
-                                 url=url if isinstance(url, str) else None)
-        found["published"] = found["published"].isoformat() if found["published"] else None
-        fields = {name: found[name] for name in missing}
-        if "year" in missing:
-            fields["year_source"] = found["year_source"]
+        fields = extract_metadata(text, title=title if isinstance(title, str) else None,
+                                  url=url if isinstance(url, str) else None, wanted=wanted)
+        if "published" in fields:
+            fields["published"] = fields["published"].isoformat() if fields["published"] else None
     fields.update(given)
     _check_given(given, fields)
     doc_id = given.get("id")
@@ -311,6 +322,18 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
     url = given.get("url")
     doc_id = str(doc_id) if doc_id is not None else make_id(url if isinstance(url, str) else default_id)
     return _document(fields, doc_id)
+
+
+def _wanted(given: dict[str, Any]) -> set[str]:
+    """The facts to find in a record's text: those it lacks that its own values do not decide."""
+    wanted = {name for name in EXTRACTED if name not in given}
+    if "year" in wanted:
+        wanted.add("year_source")
+    if given.get("published") is not None:  # a date decides the year (or the record is refused)
+        wanted -= {"year", "year_source"}
+    if given.get("province") is not None:  # the province decides province_2025 (or the record is refused)
+        wanted.discard("province_2025")
+    return wanted
 
 
 def _check_given(given: dict[str, Any], fields: dict[str, Any]) -> None:
@@ -325,7 +348,7 @@ def _check_given(given: dict[str, Any], fields: dict[str, Any]) -> None:
                                     f"such as 'Hà Giang' (or null when unknown)")
             fields[name] = value
     if given.get("directives"):
-        numbers = [normalize_directive(d) if isinstance(d, str) else None for d in given["directives"]]
+        numbers = [_canonical_number(d) if isinstance(d, str) else None for d in given["directives"]]
         if None in numbers:
             bad = given["directives"][numbers.index(None)]
             raise ImportProblem(f"{str(bad)[:60]!r} in 'directives' is not a document number such as 25-NQ/TW")
