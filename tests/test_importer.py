@@ -479,3 +479,15 @@ def test_long_records_are_written_in_smaller_batches_so_memory_stays_bounded(tmp
         report = import_paths(store, [path])
         assert report.outcomes["added"] == 30 and store.count() == 30
     assert sum(batches) == 30 and max(batches) == 4  # not all 30 in one (ROWS_PER_COMMIT is 512)
+
+
+def test_a_given_date_after_the_merger_names_the_merged_province_as_a_date_in_the_text_does():
+    """The date a record gives is the page's date for the province too: after 1 July 2025 "Hà Giang" is Tuyên Quang."""
+    from corpus.store import importer
+
+    text = "Ban Dân vận Tỉnh ủy Hà Giang tổ chức hội nghị giao ban công tác dân vận."
+    given, _ = importer.from_record({"text": text, "published": "2025-09-01"}, default_id="a")
+    in_text, _ = importer.from_record({"text": "Ngày 01/09/2025\n" + text}, default_id="b")
+    before, _ = importer.from_record({"text": text, "published": "2025-06-01"}, default_id="c")
+    assert in_text.province == given.province == "Tuyên Quang" == given.province_2025
+    assert before.province == "Hà Giang" and before.province_2025 == "Tuyên Quang"

@@ -311,7 +311,8 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
     if wanted:
         title, url = given.get("title"), given.get("url")
         fields = extract_metadata(text, title=title if isinstance(title, str) else None,
-                                  url=url if isinstance(url, str) else None, wanted=wanted)
+                                  url=url if isinstance(url, str) else None,
+                                  published=_given_date(given.get("published")), wanted=wanted)
         if "published" in fields:
             fields["published"] = fields["published"].isoformat() if fields["published"] else None
     fields.update(given)
@@ -322,6 +323,14 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
     url = given.get("url")
     doc_id = str(doc_id) if doc_id is not None else make_id(url if isinstance(url, str) else default_id)
     return _document(fields, doc_id)
+
+
+def _given_date(value: Any) -> dt.date | None:
+    """A record's own publication date, or None when it gives none (a bad one is refused by _check_given)."""
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _wanted(given: dict[str, Any]) -> set[str]:
@@ -354,10 +363,10 @@ def _check_given(given: dict[str, Any], fields: dict[str, Any]) -> None:
             raise ImportProblem(f"{str(bad)[:60]!r} in 'directives' is not a document number such as 25-NQ/TW")
         fields["directives"] = list(dict.fromkeys(numbers))
     if given.get("published") is not None:
-        try:
-            fields["published"] = dt.date.fromisoformat(str(given["published"])[:10]).isoformat()
-        except ValueError:
-            raise ImportProblem(f"published must be a date like 2024-06-30, not {str(given['published'])[:40]!r}") from None
+        published = _given_date(given["published"])
+        if published is None:
+            raise ImportProblem(f"published must be a date like 2024-06-30, not {str(given['published'])[:40]!r}")
+        fields["published"] = published.isoformat()
     if fields.get("province") and "province_2025" not in given:
         fields["province_2025"] = to_2025(fields["province"])
     # A known date decides the year (Document enforces it); a record's own year counts only without
