@@ -65,6 +65,7 @@ class Ranker:
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}  # mean of each field's lengths
         self._postings: OrderedDict = OrderedDict()
+        self._holders: OrderedDict = OrderedDict()  # (field, term) -> (doc numbers,): terms read by holders()
         self._phrases: OrderedDict = OrderedDict()
         self._idf: dict[tuple[str, str], float] = {}
         # Per segment: its memory-mapped long posting lists (None: it has none).
@@ -133,6 +134,30 @@ class Ranker:
     def docs_with(self, field: str, term: str) -> np.ndarray:
         """Doc numbers holding ``term`` in ``field``."""
         return self.postings(field, term)[0]
+
+    def holders(self, field: str, term: str) -> np.ndarray:
+        """:meth:`docs_with`, reading no weights: for terms counted, not scored (significant terms' candidates)."""
+        key = (field, term)
+        with self._lock:
+            hit = self._postings.get(key) or self._holders.get(key)
+            if hit is not None:
+                return hit[0]
+        ids = [np.zeros(0, dtype=np.int64)]
+        with self.io:
+            for (leaf, offset), long, deleted in zip(self.reader.leaf_readers(), self._longlists, self._deleted):
+                found = long.postings(field, term) if long is not None else None
+                leaf_ids = found[0] if found is not None else whoosh_internals.term_ids(leaf, field, term)
+                if leaf_ids is None:
+                    continue
+                if deleted is not None:
+                    leaf_ids = leaf_ids[~np.isin(leaf_ids, deleted)]
+                ids.append(np.asarray(leaf_ids, dtype=np.int64) + offset)
+        hit = (np.concatenate(ids),)
+        with self._lock:
+            self._holders[key] = hit
+            if len(self._holders) > CACHE_TERMS:
+                self._holders.popitem(last=False)
+        return hit[0]
 
     def phrase_mask(self, query) -> np.ndarray | None:
         """Documents matching a Whoosh ``Phrase`` (or an ``Or`` of them), or None if not one.

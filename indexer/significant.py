@@ -250,7 +250,7 @@ class WordTerms:
             if _holds([fold_syllable(s) for s in term.split(JOINER)], skip):
                 continue
             tried += 1
-            holders = self.ranker.docs_with("words", term)
+            holders = self.ranker.holders("words", term)
             count = int(allowed[holders].sum())
             score = jlh(count, fg_size, len(holders), bg_size)
             if count >= MIN_COUNT and score > 0:
