@@ -47,6 +47,7 @@ CHAIN_FIELD = "text_folded"  # folded: a query typed without marks gets the same
 DELTA = 1.5  # BM25+ lower bound per matched term (x idf); 0 is plain BM25
 RERANK = 100  # best documents by BM25 that are given the chain evidence
 CACHE_TERMS = 20_000  # postings arrays kept per reader
+CACHE_FREQUENCIES = 100_000  # document frequencies kept per reader (about 15 MB at most), oldest dropped first
 CACHE_IDF = 200_000  # idf values kept per reader (a Whoosh term lookup per segment each otherwise)
 CACHE_PHRASES = 256  # phrase match masks kept per reader (size/8 bytes each)
 _POS_BITS = 24  # a phrase position key is docnum << _POS_BITS | position
@@ -65,7 +66,8 @@ class Ranker:
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}  # mean of each field's lengths
         self._postings: OrderedDict = OrderedDict()
-        self._holders: OrderedDict = OrderedDict()  # (field, term) -> (doc numbers,): terms read by holders()
+        self._holders: OrderedDict = OrderedDict()
+        self._frequencies: OrderedDict = OrderedDict()  # (field, term) -> documents holding it  # (field, term) -> (doc numbers,): terms read by holders()
         self._phrases: OrderedDict = OrderedDict()
         self._idf: dict[tuple[str, str], float] = {}
         # Per segment: its memory-mapped long posting lists (None: it has none).
@@ -127,9 +129,19 @@ class Ranker:
         return hit
 
     def doc_frequency(self, field: str, term: str) -> int:
-        """How many documents hold ``term`` in ``field`` (read under the lock)."""
-        with self.io:
-            return self.reader.doc_frequency(field, term)
+        """How many documents hold ``term`` in ``field`` (read under the lock, then kept: the spelling suggestions
+        of a query refined with facets look up the same hundreds of forms again)."""
+        key = (field, term)
+        with self._lock:
+            found = self._frequencies.get(key)
+        if found is None:
+            with self.io:
+                found = self.reader.doc_frequency(field, term)
+            with self._lock:
+                self._frequencies[key] = found
+                if len(self._frequencies) > CACHE_FREQUENCIES:
+                    self._frequencies.popitem(last=False)
+        return found
 
     def docs_with(self, field: str, term: str) -> np.ndarray:
         """Doc numbers holding ``term`` in ``field``."""
