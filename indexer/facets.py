@@ -48,12 +48,16 @@ class FacetTable:
                      for value in leaf.column_reader("published")]
             self.dates[offset:offset + len(dates)] = dates
         self.postings: dict[str, dict[str, np.ndarray]] = {}
-        # Per facet, every (document, value) pair as two parallel arrays, so a
-        # count over a match mask is one bincount whatever the number of values.
+        # Per facet, the value codes of every document's (document, value) pairs, in document order
+        # (``codes[starts[d]:starts[d + 1]]`` are document d's), and each value's number of documents: a count
+        # over a match mask is one bincount of the matching documents' codes, or of the others' when they
+        # are fewer, whatever the number of values.
         self._values: dict[str, list[str]] = {}
         self._order: dict[str, dict[str, int]] = {}  # value -> place in Vietnamese alphabetical order
-        self._pair_docs: dict[str, np.ndarray] = {}
-        self._pair_codes: dict[str, np.ndarray] = {}
+        self._doc_codes: dict[str, np.ndarray] = {}
+        self._pair_docs: dict[str, np.ndarray] = {}  # the document of each pair, same order
+        self._doc_starts: dict[str, np.ndarray] = {}
+        self._totals: dict[str, np.ndarray] = {}
         for name in FACETS:
             values = _term_docs(reader, FACET_FIELDS.get(name, name), self.live, FACET_MIN_DOCS.get(name, 1))
             self.postings[name] = values
@@ -61,8 +65,12 @@ class FacetTable:
             in_order = values if name in FACET_MIN_DOCS else sorted(values, key=collation_key)
             self._order[name] = {v: i for i, v in enumerate(in_order)}
             lists = list(values.values())
-            self._pair_docs[name] = np.concatenate(lists) if lists else np.zeros(0, dtype=np.int64)
-            self._pair_codes[name] = np.repeat(np.arange(len(lists), dtype=np.int32), [len(ids) for ids in lists])
+            docs = np.concatenate(lists) if lists else np.zeros(0, dtype=np.int64)
+            codes = np.repeat(np.arange(len(lists), dtype=np.int32), [len(ids) for ids in lists])
+            order = np.argsort(docs, kind="stable")
+            self._doc_codes[name], self._pair_docs[name] = codes[order], docs[order]
+            self._doc_starts[name] = np.concatenate(([0], np.cumsum(np.bincount(docs, minlength=self.size))))
+            self._totals[name] = np.bincount(codes, minlength=len(lists))
 
     def mask(self, docnums) -> np.ndarray:
         """Boolean array over doc numbers, True for ``docnums``."""
@@ -90,14 +98,15 @@ class FacetTable:
     def count(self, name: str, within: np.ndarray, selected: list[str], top: int | None = None) -> list[FacetValue]:
         """Counts of each value of ``name`` among ``within``; selected values always listed."""
         names = self._values[name]
-        docs, codes = self._pair_docs[name], self._pair_codes[name]
-        tally = np.bincount(codes[within[docs]], minlength=len(names)) if len(docs) else np.zeros(0, dtype=np.int64)
+        tally = self.tally(name, within)
         chosen = set(selected)
         shown = np.flatnonzero(tally)
         if top is not None and len(shown) > top and name not in ("year", "period"):
             # Only values that can make the top (ties at its last count included) and the selected ones
             # become objects and get sorted: a facet of one document's own words has tens of thousands.
-            cut = np.partition(tally[shown], len(shown) - top)[len(shown) - top]
+            # The cut is the top-th largest count, read from how many values have each count.
+            at_least = np.cumsum(np.bincount(tally[shown])[::-1])[::-1]  # values counted c times or more
+            cut = int(np.flatnonzero(at_least >= top)[-1])
             keep = tally[shown] >= cut
             keep |= np.isin(shown, [names.index(v) for v in chosen if v in self.postings[name]])
             shown = shown[keep]
@@ -116,6 +125,27 @@ class FacetTable:
         known = {f.value for f in counts}
         counts += [FacetValue(v, 0, True) for v in selected if v not in known]
         return counts
+
+
+    def tally(self, name: str, within: np.ndarray) -> np.ndarray:
+        """For each value of facet ``name`` (in ``_values`` order), how many documents of mask ``within`` hold it."""
+        codes, starts, totals = self._doc_codes[name], self._doc_starts[name], self._totals[name]
+        if 4 * len(codes) < len(within):  # a facet few documents have: its pairs are fewer than the mask
+            return np.bincount(codes[within[self._pair_docs[name]]], minlength=len(totals))
+        docs = np.flatnonzero(within)
+        if 2 * len(docs) <= len(within):
+            return np.bincount(codes[_pairs_of(starts, docs)], minlength=len(totals))
+        return totals - np.bincount(codes[_pairs_of(starts, np.flatnonzero(~within))], minlength=len(totals))
+
+
+def _pairs_of(starts: np.ndarray, docs: np.ndarray) -> np.ndarray:
+    """The places of ``docs``' pairs, each document's run ``starts[d]:starts[d + 1]``, in one array.
+
+    >>> _pairs_of(np.array([0, 2, 2, 5]), np.array([0, 2])).tolist()
+    [0, 1, 2, 3, 4]
+    """
+    first, sizes = starts[docs], starts[docs + 1] - starts[docs]
+    return np.repeat(first - np.cumsum(sizes) + sizes, sizes) + np.arange(int(sizes.sum()))
 
 
 def _segments(reader):

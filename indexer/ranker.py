@@ -54,6 +54,7 @@ CHAIN_FIELD = "text_folded"  # folded: a query typed without marks gets the same
 DELTA = 1.5  # BM25+ lower bound per matched term (x idf); 0 is plain BM25
 RERANK = 100  # best documents by BM25 that are given the chain evidence
 CACHE_TERMS = 20_000  # postings arrays kept per reader
+CACHE_FREQUENCIES = 100_000  # document frequencies kept per reader (about 15 MB at most), oldest dropped first
 CACHE_IDF = 200_000  # idf values kept per reader (a Whoosh term lookup per segment each otherwise)
 CACHE_PHRASES = 256  # phrase match masks kept per reader (size/8 bytes each)
 _POS_BITS = 24  # a phrase position key is docnum << _POS_BITS | position
@@ -75,6 +76,8 @@ class Ranker:
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}  # mean of each field's lengths
         self._postings: OrderedDict = OrderedDict()
+        self._holders: OrderedDict = OrderedDict()
+        self._frequencies: OrderedDict = OrderedDict()  # (field, term) -> documents holding it  # (field, term) -> (doc numbers,): terms read by holders()
         self._phrases: OrderedDict = OrderedDict()
         self._idf: dict[tuple[str, str], float] = {}
         self._df: dict[str, int] = {}  # accented (text) term -> document frequency
@@ -100,6 +103,12 @@ class Ranker:
             arr = np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
             self._lengths[field] = arr
         return arr
+
+    def read_long_lists(self) -> None:
+        """Read each segment's long-list directory now (a first lookup would decode it: 0.1 s at 100k)."""
+        for long in self._longlists:
+            if long is not None:
+                long.directory
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
         """(doc numbers, term frequencies) of ``term`` in ``field``; empty if absent."""
@@ -132,13 +141,47 @@ class Ranker:
         return hit
 
     def doc_frequency(self, field: str, term: str) -> int:
-        """How many documents hold ``term`` in ``field`` (read under the lock)."""
-        with self.io:
-            return self.reader.doc_frequency(field, term)
+        """How many documents hold ``term`` in ``field`` (read under the lock, then kept: the spelling suggestions
+        of a query refined with facets look up the same hundreds of forms again)."""
+        key = (field, term)
+        with self._lock:
+            found = self._frequencies.get(key)
+        if found is None:
+            with self.io:
+                found = self.reader.doc_frequency(field, term)
+            with self._lock:
+                self._frequencies[key] = found
+                if len(self._frequencies) > CACHE_FREQUENCIES:
+                    self._frequencies.popitem(last=False)
+        return found
 
     def docs_with(self, field: str, term: str) -> np.ndarray:
         """Doc numbers holding ``term`` in ``field``."""
         return self.postings(field, term)[0]
+
+    def holders(self, field: str, term: str) -> np.ndarray:
+        """:meth:`docs_with`, reading no weights: for terms counted, not scored (significant terms' candidates)."""
+        key = (field, term)
+        with self._lock:
+            hit = self._postings.get(key) or self._holders.get(key)
+            if hit is not None:
+                return hit[0]
+        ids = [np.zeros(0, dtype=np.int64)]
+        with self.io:
+            for (leaf, offset), long, deleted in zip(self.reader.leaf_readers(), self._longlists, self._deleted):
+                found = long.postings(field, term) if long is not None else None
+                leaf_ids = found[0] if found is not None else whoosh_internals.term_ids(leaf, field, term)
+                if leaf_ids is None:
+                    continue
+                if deleted is not None:
+                    leaf_ids = leaf_ids[~np.isin(leaf_ids, deleted)]
+                ids.append(np.asarray(leaf_ids, dtype=np.int64) + offset)
+        hit = (np.concatenate(ids),)
+        with self._lock:
+            self._holders[key] = hit
+            if len(self._holders) > CACHE_TERMS:
+                self._holders.popitem(last=False)
+        return hit[0]
 
     def phrase_mask(self, query) -> np.ndarray | None:
         """Documents matching a Whoosh ``Phrase`` (or an ``Or`` of them), or None if not one.

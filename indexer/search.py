@@ -167,6 +167,7 @@ class SearchService:
         SearchRequest(province=("Hà Nội",))  # loads the province tables
         prepare_snippets()
         _searcher, _table, ranker = self._snapshot()
+        ranker.read_long_lists()
         with ranker.io:
             for _leaf, offset in ranker.reader.leaf_readers():
                 if ranker.size > offset:

@@ -28,7 +28,7 @@ Keywords of a document are chosen when it is indexed
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,6 +132,21 @@ def term_tokens(data: bytes, offsets: np.ndarray, lengths: np.ndarray
         hashes = np.add.reduceat(values, np.concatenate(([0], np.cumsum(size)[:-1])))
         hashes = hashes ^ (size.astype(np.uint64) * _HASH_LENGTH)
     return hashes, doc, begin, size
+
+
+def best_first(scores: np.ndarray, term: Callable[[int], str]) -> Iterator[str]:
+    """``term(i)`` for every i by descending ``scores[i]``, equal scores in text order; a term's text is made
+    only when the iteration reaches its score (a caller stops after the first few dozen of thousands).
+
+    >>> list(best_first(np.array([0.5, 2.0, 0.5, 1.0]), ["b", "x", "a", "y"].__getitem__))
+    ['x', 'y', 'a', 'b']
+    """
+    order = np.argsort(-scores, kind="stable")
+    ends = np.append(np.flatnonzero(np.diff(scores[order])) + 1, len(order)).tolist()
+    start = 0
+    for end in ends:
+        yield from sorted(term(int(i)) for i in order[start:end])
+        start = end
 
 
 class TermLists:
@@ -241,16 +256,15 @@ class WordTerms:
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = np.where(fg > bg, (fg - bg) * (fg / bg), 0.0)
         positive = np.flatnonzero(scores > 0)
-        proposed = sorted((-float(scores[i]), lists.term(int(seen[i]))) for i in positive)
         found = []
         tried = 0
-        for _score, term in proposed:
+        for term in best_first(scores[positive], lambda i: lists.term(int(seen[positive[i]]))):
             if tried >= CANDIDATES:
                 break
             if _holds([fold_syllable(s) for s in term.split(JOINER)], skip):
                 continue
             tried += 1
-            holders = self.ranker.docs_with("words", term)
+            holders = self.ranker.holders("words", term)
             count = int(allowed[holders].sum())
             score = jlh(count, fg_size, len(holders), bg_size)
             if count >= MIN_COUNT and score > 0:

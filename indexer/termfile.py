@@ -327,6 +327,17 @@ def decode_postings(body: bytes, kind: int) -> tuple[tuple, tuple, tuple]:
     return ids, weights, tuple(values)
 
 
+def decode_ids(body: bytes) -> np.ndarray:
+    """The document numbers of a term's inlined postings (:func:`decode_postings`'s ids), nothing else decoded.
+
+    >>> decode_ids(encode_postings([3, 9, 200], [1.0, 2.0, 1.0], [b"", b"", b""], RAW)).tolist()
+    [3, 9, 200]
+    """
+    head, start = _read(body, 0)
+    deltas, _ = read_varints(body[start:], head >> 2)
+    return np.cumsum(np.asarray(deltas, dtype=np.int64))
+
+
 class LazyTermInfo(W3TermInfo):
     """A term info whose postings (kept in the term table) are decoded when first asked for.
 
@@ -334,9 +345,11 @@ class LazyTermInfo(W3TermInfo):
     frequency only.
     """
 
-    def __init__(self, df: int, load, weight: float | None = None) -> None:
+    def __init__(self, df: int, load, weight: float | None = None, ids=None) -> None:
+        """``load()``: (ids, weights, values); ``ids()``: the ids alone, cheaper (None: from ``load``)."""
         super().__init__(weight or 0.0, df, 1, UNKNOWN_LENGTH, weight or 0.0)
         self._decode = load
+        self._decode_ids = ids
         self._found: tuple | None = None
         # The total weight (and, lacking the largest, the bound of it), when the table says it.
         self._sum = self._top = weight
@@ -351,6 +364,12 @@ class LazyTermInfo(W3TermInfo):
                 weights = self._found[1]
                 self._sum, self._top = sum(weights), max(weights)
         return self._found
+
+    def inlined_ids(self) -> np.ndarray:
+        """The postings' document numbers (int64), decoded alone unless the postings already are."""
+        if self._found is None and self._decode_ids is not None:
+            return self._decode_ids()
+        return np.asarray(self.inlined_postings()[0], dtype=np.int64)
 
     def weight(self) -> float:
         if self._sum is None:
@@ -385,7 +404,7 @@ def _info(body: bytes, kind: int, inline_limit: int, load=None) -> W3TermInfo:
         info = W3TermInfo(weight, df, 1, UNKNOWN_LENGTH, weight)  # bounds, not kept: see UNKNOWN_LENGTH
         info.set_extent(offset, length)
         return info
-    return LazyTermInfo(df, partial(decode_postings, body, kind))
+    return LazyTermInfo(df, partial(decode_postings, body, kind), ids=partial(decode_ids, body))
 
 
 def find_in_block(buf: bytes, target: bytes) -> bytes | None:

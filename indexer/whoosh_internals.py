@@ -109,6 +109,21 @@ def term_postings(leaf, field: str, term: str) -> tuple | W3LeafMatcher | None:
     return postings(leaf, field, terminfo)
 
 
+def term_ids(leaf, field: str, term: str) -> np.ndarray | None:
+    """The document numbers (int64) of ``term``'s postings in one segment, deleted documents included; None if
+    the segment lacks it.  Weights and values are not decoded."""
+    try:
+        terminfo = leaf.term_info(field, term)
+    except TermNotFound:
+        return None
+    if hasattr(terminfo, "inlined_ids"):  # indexer.termfile.LazyTermInfo
+        return terminfo.inlined_ids()
+    found = postings(leaf, field, terminfo)
+    if isinstance(found, tuple):
+        return np.asarray(found[0], dtype=np.int64)
+    return np.concatenate([np.zeros(0, dtype=np.int64)] + [block.ids() for block in blocks(found)])
+
+
 class Block:
     """The current postings block of a W3 leaf matcher, decoded with numpy on demand."""
 

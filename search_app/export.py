@@ -38,6 +38,10 @@ _MAKING_ROWS = threading.Lock()
 # What a spreadsheet may evaluate at the start of a cell (OWASP, "CSV injection"):
 # an id "=1+2" or a url "=HYPERLINK(...)" is imported data too.
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
+# A CSV chunk's cells are made a column at a time: ranks and scores are numbers, the lists are joined, every
+# other column holds text or None.
+_LISTS = [COLUMNS.index(name) for name in ("directives", "keywords")]
+_TEXTS = [i for i, name in enumerate(COLUMNS) if name not in ("rank", "score", "directives", "keywords")]
 
 
 def rows(service: SearchService, home: Path, request: SearchRequest, cap: int,
@@ -63,12 +67,16 @@ def rows(service: SearchService, home: Path, request: SearchRequest, cap: int,
                     found = {row[0]: row for row in store.values([doc_id for doc_id, _ in chunk], FIELDS,
                                                                      text_chars=SNIPPET + LEAD_SLACK)}
                     words = keywords(start, start + len(chunk))
-                    made = [(rank, doc_id, title or "", published or None, province or None, province_2025 or None,
-                             directives, genre or None, period or None, words[rank - 1 - start], source, url, score,
-                             link(doc_id), lead(text, SNIPPET, more))  # as COLUMNS
-                            for rank, (doc_id, score) in enumerate(chunk, start + 1) if (row := found.get(doc_id))
-                            for (_, title, published, province, province_2025, directives, genre, period, source, url,
-                                 text, more) in (row,)]
+                    made = []
+                    for rank, ((doc_id, score), row_words) in enumerate(zip(chunk, words), start + 1):
+                        row = found.get(doc_id)
+                        if row is None:
+                            continue
+                        _id, title, published, province, province_2025, directives, genre, period, source, url, \
+                            text, more = row
+                        made.append((rank, doc_id, title or "", published or None, province or None,
+                                     province_2025 or None, directives, genre or None, period or None, row_words,
+                                     source, url, score, link(doc_id), lead(text, SNIPPET, more)))  # as COLUMNS
                 yield from made
 
     return len(ranked), generate()
@@ -90,6 +98,18 @@ def cells(values: Iterable[Any]) -> list[Any]:
             else v for v in values]
 
 
+def csv_rows(chunk: list[tuple]) -> Iterator[tuple]:
+    """A chunk of rows (``COLUMNS``) as CSV rows, each value as :func:`cell` makes it, a column at a time."""
+    if not chunk:
+        return iter(())
+    columns = list(zip(*chunk))
+    for i in _LISTS:
+        columns[i] = ["; ".join(v) for v in columns[i]]
+    for i in _LISTS + _TEXTS:
+        columns[i] = ["'" + v if v and v.startswith(_FORMULA) else v for v in columns[i]]
+    return zip(*columns)
+
+
 def _chunks(items: Iterator[tuple]) -> Iterator[list[tuple]]:
     """``items`` CHUNK at a time: one piece of the response per chunk, not per row."""
     items = iter(items)
@@ -106,7 +126,7 @@ def csv_lines(items: Iterator[tuple]) -> Iterator[str]:
     for chunk in _chunks(items):
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows(map(cells, chunk))
+        writer.writerows(csv_rows(chunk))
         yield buffer.getvalue()
 
 

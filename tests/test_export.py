@@ -172,3 +172,44 @@ def test_export_links_are_the_document_pages(tmp_path, config):
         link = doc_links()
         for doc_id in ("d1", "a b/c?d#e", "=1+2", "tin-tức/Đà Nẵng%20", "x.json"):
             assert link(doc_id) == public_url(doc_url(doc_id))
+
+
+def _hostile_documents(n: int = 1200) -> list[Document]:
+    """Documents whose every text column starts as a formula somewhere (and holds commas, quotes, line breaks)."""
+    import random
+
+    rng = random.Random(7)
+    starts = ["", "", "", "=", "+", "-", "@", "\t", "\r", "'", '"']
+    value = lambda plain: rng.choice(starts) + plain + rng.choice(["", ", và", ' "trích"', "\nxuống dòng"])
+    return [Document(id=value(f"d{i:04d}"), title=value(f"Tiêu đề {i}"), url=value(f"http://x.vn/{i}"),
+                     source=value("Nguồn") if i % 3 else None, published=f"20{10 + i % 15}-0{1 + i % 9}-1{i % 10}",
+                     year=2010 + i % 15, province=["Hà Nội", "Nghệ An", None][i % 3],
+                     directives=[value("25-NQ/TW"), "16/CT-TTg"][:i % 3],
+                     text=value("Công tác dân vận") + " ở cơ sở, lần " + str(i) + ". " * (i % 4) + "Nhân dân đồng tình.")
+            for i in range(n)]
+
+
+def test_csv_export_is_the_csv_of_each_rows_cells(tmp_path):
+    """Cells are made a column at a time for speed: the body is the csv module's writing of cells() of every row
+    (the row-by-row guard), over more rows than one chunk."""
+    from corpus.store import config
+    from indexer.search import SearchService
+    from indexer.request import SearchRequest
+    from search_app import create_app, export
+    from search_app.views import doc_links
+
+    home = _web_home(tmp_path, _hostile_documents())
+    app = create_app({"DANVAN_HOME": str(home), "TESTING": True})
+    body = app.test_client().get("/export.csv?q=dân+vận").get_data().decode("utf-8")
+    with app.test_request_context("/export.csv"):
+        count, rows = export.rows(SearchService(config.index_path(home)), home, SearchRequest(q="dân vận"), 10_000,
+                                  doc_links())
+        rows = list(rows)
+    assert count == len(rows) == 1200 > export.CHUNK
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\r\n")
+    writer.writerow(export.COLUMNS)
+    writer.writerows(export.cells(row) for row in rows)
+    assert body == "\ufeff" + expected.getvalue()
+    guarded = {name for row in csv.DictReader(io.StringIO(body[1:])) for name, v in row.items() if v.startswith("'")}
+    assert guarded >= {"id", "title", "url", "source", "directives", "snippet"}  # a test of something

@@ -250,3 +250,26 @@ def test_a_warmed_service_answers_its_first_query_without_reading_per_index_data
     monkeypatch.setattr(indexer.facets, "FacetTable", not_again)
     result = service.search(SearchRequest(q="dân vận", province=["Hà Giang"]))
     assert result.total and "<mark>" in result.hits[0].snippet
+
+
+def test_a_warmed_service_has_read_the_long_list_directories(tmp_path, monkeypatch):
+    """Decoding the segments' long-list directories was the first query's largest cost at 100k: serve reads them."""
+    from corpus.store import config
+    from indexer import longlists, segments
+    from indexer.search import SearchService
+    from tests.conftest import build_home, mini_documents
+
+    monkeypatch.setattr(longlists, "MIN_POSTINGS", 2)  # the mini corpus's common syllables get long lists
+    monkeypatch.setattr(segments, "INLINE_LIMIT", 2)  # (below it, postings are in the term table)
+    home = build_home(tmp_path, mini_documents())
+    assert list(config.index_path(home).glob("*." + longlists.EXT))
+
+    class NotReadAtTheFirstQuery:  # a non-data descriptor: a directory already read is in the instance
+        def __get__(self, obj, owner=None):
+            raise AssertionError("long-list directory decoded by the first query")
+
+    service = SearchService(config.index_path(home))
+    service.warm()
+    monkeypatch.setattr(longlists.LongLists, "directory", NotReadAtTheFirstQuery())
+    result = service.search(SearchRequest(q="dân vận", province=["Hà Giang"]))
+    assert result.total and "<mark>" in result.hits[0].snippet

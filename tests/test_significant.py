@@ -217,3 +217,29 @@ def test_stored_term_arrays_read_in_chunks_hold_every_documents_stored_terms(hom
     for i in range(len(lists.df)):  # each term's background: the documents storing it
         term = lists.term(i)
         assert lists.df[i] == sum(term in words.terms(d) for d in range(ranker.size))
+
+
+def test_candidate_holders_read_without_weights_equal_the_postings_ones(tmp_path, monkeypatch):
+    """The counts' holders (ids decoded alone) are the postings' doc numbers: inlined, in long lists, in blocks,
+    over several segments and without deleted documents."""
+    from indexer import longlists, segments
+    from indexer.build import update_index
+
+    monkeypatch.setattr(longlists, "MIN_POSTINGS", 25)  # the shared sentences' words are read from long lists
+    monkeypatch.setattr(segments, "INLINE_LIMIT", 12)  # the topics' words are in W3 blocks or in the table
+    docs = corpus()
+    home = build_home(tmp_path, docs[:50])
+    with Store(config.store_path(home)) as store:
+        store.upsert_many(docs[50:])
+        update_index(store, config.index_path(home))  # a second segment
+        store.delete(docs[3].id)
+        update_index(store, config.index_path(home))  # a deletion
+    service = SearchService(config.index_path(home))
+    _searcher, _table, ranker = service._snapshot()
+    assert len(ranker.reader.leaf_readers()) > 1 and ranker.reader.has_deletions()
+    assert any(long is not None and "words" in long.directory for long in ranker._longlists)
+    terms = sorted({t.decode("utf-8") for t in ranker.reader.lexicon("words")})
+    assert len(terms) > 50
+    for term in terms + ["không_có"]:
+        assert ranker.holders("words", term).tolist() == ranker.docs_with("words", term).tolist(), term
+        assert ranker.holders("words", term) is ranker.holders("words", term)  # kept: a later query reads none

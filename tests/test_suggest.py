@@ -76,3 +76,17 @@ def test_a_suggestion_that_runs_out_of_time_is_dropped():
     speller.clock = lambda: float(next(ticks))  # every step takes a second
     assert suggestion(speller, ["dân", "vân", "khéo"]) is None
     assert suggestion(speller, ["dân", "vân", "khéo"], budget=10**5) == "dân vận khéo"
+
+
+def test_a_query_refined_with_a_facet_looks_no_frequency_up_again(mini_service):
+    """The speller's hundreds of document frequencies are kept per index generation: a query refined with a
+    filter gets the same suggestion without reading the term tables again."""
+    first = mini_service.search(SearchRequest(q="dân vân khéo"))
+    _searcher, _table, ranker = mini_service._snapshot()
+
+    def not_again(*args):
+        raise AssertionError("a document frequency read again")
+
+    ranker.reader.doc_frequency = not_again
+    refined = mini_service.search(SearchRequest(q="dân vân khéo", province=["Hà Giang"]))
+    assert first.suggestion == refined.suggestion == "dân vận khéo"
