@@ -514,3 +514,21 @@ def test_an_exported_attachment_imports_back(tmp_path):
     too_long.write_text(json.dumps({"text": "Kế hoạch.", "number": "1" * 500}) + "\n", encoding="utf-8")
     refused = danvan("import", too_long, home=second)
     assert "1 skipped" in refused.stdout and "number longer than 200" in refused.stdout + refused.stderr
+
+
+def test_long_given_numbers_are_not_remembered_by_the_workers():
+    """A worker remembers the document numbers records give, per spelling: a long junk string (a line may hold
+    16 MB) was kept too, 8,192 of them at most, so hostile records grew a worker by gigabytes."""
+    import pytest
+
+    from corpus.store import importer
+
+    importer._canonical_number.cache_clear()
+    for i in range(20):
+        with pytest.raises(importer.ImportProblem, match="not a document number"):
+            importer.from_record({"text": "Kế hoạch.", "directives": [f"{i}" + "x" * 100_000]}, default_id="a")
+    padded, _ = importer.from_record({"text": "Kế hoạch.", "directives": [" " * 5000 + "25-NQ/TW"]}, default_id="b")
+    assert padded.directives == ["25-NQ/TW"]  # what a long spelling means is unchanged
+    short, _ = importer.from_record({"text": "Kế hoạch.", "directives": ["25-nq/tw"]}, default_id="c")
+    assert short.directives == ["25-NQ/TW"]
+    assert importer._canonical_number.cache_info().currsize == 1
