@@ -200,11 +200,11 @@ def _period(words: str, genre: str | None) -> str | None:
     """The period the query's (key) words name, a bare year read as "năm YEAR" (see ``GENRE_YEAR_PART``)."""
     period = find_period(words)
     if period is None:
-        bare = [y for y in _YEAR.findall(words) if _year(y)]
-        if bare:
+        bare = {y for y in _YEAR.findall(words) if _year(y)}
+        if len(bare) == 1:  # two years are a span whose hyphen the words lost ("2021 2025"), or two periods
             period = find_period(_YEAR.sub(r"nam \1", words))
             if period is None and genre in GENRE_YEAR_PART:
-                period = bare[0] + GENRE_YEAR_PART[genre]
+                period = min(bare) + GENRE_YEAR_PART[genre]
     return period
 
 

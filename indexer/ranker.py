@@ -303,7 +303,10 @@ class Ranker:
         """(form, df) of every accented form of a folded syllable the body holds, commonest first."""
         forms = self._forms.get(folded)
         if forms is None:
-            forms = sorted(((v, self.text_df(v)) for v in accent_variants(folded)), key=lambda f: (-f[1], f[0]))
+            # A folded syllable the body lacks has no accented form there: one lookup, not one per spelling
+            # (a 7-letter run of vowels has tens of thousands).
+            variants = accent_variants(folded) if self.doc_frequency("text_folded", folded) else ()
+            forms = sorted(((v, self.text_df(v)) for v in variants), key=lambda f: (-f[1], f[0]))
             forms = [f for f in forms if f[1]]
             with self._lock:
                 if len(self._forms) >= CACHE_IDF:

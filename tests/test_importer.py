@@ -491,3 +491,44 @@ def test_a_given_date_after_the_merger_names_the_merged_province_as_a_date_in_th
     before, _ = importer.from_record({"text": text, "published": "2025-06-01"}, default_id="c")
     assert in_text.province == given.province == "Tuyên Quang" == given.province_2025
     assert before.province == "Hà Giang" and before.province_2025 == "Tuyên Quang"
+
+
+def test_an_exported_attachment_imports_back(tmp_path):
+    """A record with parent_id and number (an attachment, as export writes it) crashed the whole import with
+    KeyError: check_fields had no size cap for those two fields."""
+    from corpus.store import config
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    page = Document(id="page-1", text="Ban Dân vận ban hành kế hoạch.", title="Tin", url="https://portal.example/1")
+    attachment = Document(id="page-1/kh-202.pdf", text="Kế hoạch số 202-KH/BDVTU về công tác dân vận.",
+                          parent_id="page-1", number="202-KH/BDVTU")
+    with Store(config.store_path(first)) as store:
+        store.upsert_many([page, attachment])
+        stored = {doc.id: doc.to_dict() for doc in store}
+    assert danvan("export", "-o", tmp_path / "a.jsonl", home=first).returncode == 0
+    imported = danvan("import", tmp_path / "a.jsonl", home=second)
+    assert imported.returncode == 0 and "0 skipped" in imported.stdout, imported.stderr
+    with Store(config.store_path(second)) as store:
+        assert {doc.id: doc.to_dict() for doc in store} == stored
+    too_long = tmp_path / "long.jsonl"
+    too_long.write_text(json.dumps({"text": "Kế hoạch.", "number": "1" * 500}) + "\n", encoding="utf-8")
+    refused = danvan("import", too_long, home=second)
+    assert "1 skipped" in refused.stdout and "number longer than 200" in refused.stdout + refused.stderr
+
+
+def test_long_given_numbers_are_not_remembered_by_the_workers():
+    """A worker remembers the document numbers records give, per spelling: a long junk string (a line may hold
+    16 MB) was kept too, 8,192 of them at most, so hostile records grew a worker by gigabytes."""
+    import pytest
+
+    from corpus.store import importer
+
+    importer._canonical_number.cache_clear()
+    for i in range(20):
+        with pytest.raises(importer.ImportProblem, match="not a document number"):
+            importer.from_record({"text": "Kế hoạch.", "directives": [f"{i}" + "x" * 100_000]}, default_id="a")
+    padded, _ = importer.from_record({"text": "Kế hoạch.", "directives": [" " * 5000 + "25-NQ/TW"]}, default_id="b")
+    assert padded.directives == ["25-NQ/TW"]  # what a long spelling means is unchanged
+    short, _ = importer.from_record({"text": "Kế hoạch.", "directives": ["25-nq/tw"]}, default_id="c")
+    assert short.directives == ["25-NQ/TW"]
+    assert importer._canonical_number.cache_info().currsize == 1

@@ -139,3 +139,11 @@ def test_a_six_month_review_with_a_bare_year_credits_that_half_year(service, q, 
     without = scores()
     assert shipped["h1-2022"] > without["h1-2022"] + 1
     assert shipped["h1-2023"] == pytest.approx(without["h1-2023"])
+
+
+@pytest.mark.parametrize("q", ["kế hoạch giai đoạn 2021-2025", "kế hoạch 2021-2025", "nghị quyết nhiệm kỳ 2020-2025",
+                               "báo cáo 2023 2024"])
+def test_two_years_are_no_bare_year(q):
+    """A span's hyphen is gone from the query's words ("2021 2025"): reading its first year as the period
+    would credit 2021 alone; the period stays unknown, as before the bare-year rule."""
+    assert parse(q).period is None

@@ -16,7 +16,7 @@ YEAR_SOURCES = ("published", "text", "given")
 # document, so a longer one is refused; prose is cut at a word, and the cut reported.
 MAX_CHARS = {"id": 200, "url": 4096, "near_duplicate_of": 200, "published": 10, "fetched_at": 64, "year_source": 20,
              "province": 100, "province_2025": 100, "title": 500, "author": 200, "source": 200,
-             "genre": 40, "period": 20}
+             "genre": 40, "period": 20, "parent_id": 200, "number": 200}
 CUT_FIELDS = ("title", "author", "source")
 MAX_ITEMS = {"directives": 500, "directives_partial": 500, "attachments": 500}  # each item at most MAX_CHARS["url"]
 # /doc/ID.json is the JSON twin of /doc/ID (and .csv, .jsonl are exports): an id

@@ -56,8 +56,10 @@ MAX_KEPT = 1000  # problems and notes kept for the report; all are counted
 EXTRACTED = ("published", "year", "province", "province_2025", "directives", "directives_partial")
 
 
-# Records cite the same few thousand numbers again and again: each spelling is read once per worker.
+# Records cite the same few thousand numbers again and again: each spelling is read once per worker
+# (one up to this long: a junk string may be megabytes, and 8,192 of them would be kept).
 _canonical_number = functools.lru_cache(maxsize=8192)(normalize_directive)
+CACHED_NUMBER_CHARS = 200
 
 
 class ImportProblem(ValueError):
@@ -357,7 +359,8 @@ def _check_given(given: dict[str, Any], fields: dict[str, Any]) -> None:
                                     f"such as 'Hà Giang' (or null when unknown)")
             fields[name] = value
     if given.get("directives"):
-        numbers = [_canonical_number(d) if isinstance(d, str) else None for d in given["directives"]]
+        numbers = [(_canonical_number if len(d) <= CACHED_NUMBER_CHARS else normalize_directive)(d)
+                   if isinstance(d, str) else None for d in given["directives"]]
         if None in numbers:
             bad = given["directives"][numbers.index(None)]
             raise ImportProblem(f"{str(bad)[:60]!r} in 'directives' is not a document number such as 25-NQ/TW")
