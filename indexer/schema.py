@@ -176,7 +176,7 @@ def word_fields(title: str, text: str, background: Background | None = None,
     unless its ``counts`` are known)."""
     counts = _word_terms(title, text) if counts is None else counts
     kept = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:MAX_STORED_TERMS]
-    return {"words": " ".join(counts), "word_counts": encode_counts(kept),
+    return {"words": " ".join(counts), "word_counts": encode_terms([term for term, _ in kept]),
             "keyword": ",".join(keywords(counts, background or Background()))}
 
 
@@ -189,13 +189,13 @@ def _word_terms(title: str, text: str) -> Counter:
     return word_terms(f"{title}\n{text[:MAX_TEXT_CHARS]}")
 
 
-def encode_counts(counts: list[tuple[str, int]]) -> bytes:
-    """A document's (term, count) pairs as its ``word_counts`` column value: the terms on one line
-    (what significant terms read, with one split), their counts on the next."""
-    return (" ".join(term for term, _ in counts) + "\n" + " ".join(str(n) for _, n in counts)).encode("utf-8")
+def encode_terms(terms: list[str]) -> bytes:
+    """A document's most frequent terms, most frequent first, as its ``word_counts`` column value (one line;
+    segments written before session 7 add the counts on a second line, which nothing reads)."""
+    return " ".join(terms).encode("utf-8")
 
 
 def decode_terms(value: bytes) -> list[str]:
-    """The terms of a ``word_counts`` column value, most frequent first."""
+    """The terms of a ``word_counts`` column value, most frequent first (a second line, if any, ignored)."""
     line = value.decode("utf-8").split("\n", 1)[0]
     return line.split(" ") if line else []

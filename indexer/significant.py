@@ -104,11 +104,10 @@ def term_tokens(data: bytes, offsets: np.ndarray, lengths: np.ndarray
     """The terms of a segment's ``word_counts`` column (raw bytes, each document's value at ``offsets`` for
     ``lengths``): per term, in document order, (hash, document, first byte, byte length).
 
-    >>> from indexer.schema import encode_counts
-    >>> values = [encode_counts([("dân_vận", 2), ("cơ_sở", 1)]), b"", encode_counts([("dân_vận", 1)])]
-    >>> h, doc, start, size = term_tokens(b"".join(values), np.array([0, 23, 23]), np.array([23, 0, 12]))
+    >>> values = ["dân_vận cơ_sở".encode(), b"", "dân_vận\\n1".encode()]  # the last one as written before session 7
+    >>> h, doc, start, size = term_tokens(b"".join(values), np.array([0, 19, 19]), np.array([19, 0, 12]))
     >>> doc.tolist(), start.tolist(), size.tolist(), bool(h[0] == h[2] != h[1])
-    ([0, 0, 2], [0, 11, 23], [10, 8, 10], True)
+    ([0, 0, 2], [0, 11, 19], [10, 8, 10], True)
     """
     arr = np.frombuffer(data, dtype=np.uint8)
     held = np.flatnonzero(lengths > 0)
@@ -119,8 +118,10 @@ def term_tokens(data: bytes, offsets: np.ndarray, lengths: np.ndarray
     np.add.at(marks, starts, 1)
     np.add.at(marks, ends, -1)
     in_term = (np.cumsum(marks[:-1]) > 0) & (arr != 32)
-    first = in_term & ~np.concatenate(([False], in_term[:-1]))
-    last = in_term & ~np.concatenate((in_term[1:], [False]))
+    opens = np.zeros(len(arr) + 1, dtype=bool)
+    opens[starts] = True  # a value starts a term even right after the previous value's last byte
+    first = in_term & (~np.concatenate(([False], in_term[:-1])) | opens[:-1])
+    last = in_term & (~np.concatenate((in_term[1:], [False])) | opens[1:])
     begin, size = np.flatnonzero(first), np.flatnonzero(last) + 1 - np.flatnonzero(first)
     doc = held[np.searchsorted(starts, begin, side="right") - 1] if len(begin) else np.zeros(0, dtype=np.int64)
     if not len(begin):
