@@ -76,8 +76,8 @@ class Ranker:
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}  # mean of each field's lengths
         self._postings: OrderedDict = OrderedDict()
-        self._holders: OrderedDict = OrderedDict()
-        self._frequencies: OrderedDict = OrderedDict()  # (field, term) -> documents holding it  # (field, term) -> (doc numbers,): terms read by holders()
+        self._holders: OrderedDict = OrderedDict()  # (field, term) -> (doc numbers,): terms read by holders()
+        self._frequencies: OrderedDict = OrderedDict()  # (field, term) -> documents holding it
         self._phrases: OrderedDict = OrderedDict()
         self._idf: dict[tuple[str, str], float] = {}
         self._df: dict[str, int] = {}  # accented (text) term -> document frequency

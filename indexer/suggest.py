@@ -256,14 +256,15 @@ def readings(words: list[str], forms: Callable[[str], list[tuple[str, int]]], pa
     >>> readings(["van"], forms, lambda p: counts.get(p, 0))  # vận 80, văn 75, vân 20: alone, a guess
     [None]
     """
+    known = [forms(fold(w)) if could_be_syllable(w) else [] for w in words]
     states: list[list[tuple[str, float]]] = []
-    for word in words:
-        found = [(form, n) for form, n in forms(fold(word)) if n > 0][:RESTORE_FORMS] if could_be_syllable(word) else []
+    for word, word_forms in zip(words, known):
+        found = [(form, n) for form, n in word_forms if n > 0][:RESTORE_FORMS]
         total = sum(n for _, n in found)
         states.append([(form, n / total) for form, n in found] if found else [(word, 1.0)])
     if not states:
         return []
-    counts = [{form: n for form, n in forms(fold(w))} if could_be_syllable(w) else {} for w in words]
+    counts = [dict(word_forms) for word_forms in known]
 
     def step(i: int) -> list[list[float]]:
         """P(reading of word i + 1 | reading of word i): the pair's df, backed off to word i + 1's shares."""
