@@ -193,9 +193,18 @@ def weight_codes(weights: np.ndarray) -> np.ndarray:
 
 def _gather(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """``data[starts[i]:starts[i] + lengths[i]]`` for each ``i``, concatenated."""
+    return data[_ranges(starts, lengths)]
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The indices ``starts[i]``, ..., ``starts[i] + lengths[i] - 1`` for each ``i``, concatenated.
+
+    >>> _ranges(np.array([5, 0, 9]), np.array([2, 0, 3])).tolist()
+    [5, 6, 9, 10, 11]
+    """
     lengths = np.asarray(lengths, dtype=np.int64)
     runs = np.cumsum(lengths) - lengths
-    return data[np.repeat(np.asarray(starts, dtype=np.int64) - runs, lengths) + np.arange(int(lengths.sum()))]
+    return np.repeat(np.asarray(starts, dtype=np.int64) - runs, lengths) + np.arange(int(lengths.sum()))
 
 
 def varint_array(nums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -541,11 +550,7 @@ def front_coded(terms: list[bytes], bodies: list[bytes]) -> tuple[bytes, np.ndar
 
 def _scatter(out: np.ndarray, source: np.ndarray, source_at: np.ndarray, out_at: np.ndarray, sizes: np.ndarray) -> None:
     """Copy ``source[source_at[i]:][:sizes[i]]`` to ``out[out_at[i]:]`` for each ``i``."""
-    if not len(sizes) or not sizes.sum():
-        return
-    runs = np.cumsum(sizes) - sizes
-    inside = np.arange(int(sizes.sum())) - np.repeat(runs, sizes)
-    out[np.repeat(out_at, sizes) + inside] = source[np.repeat(source_at, sizes) + inside]
+    out[_ranges(out_at, sizes)] = source[_ranges(source_at, sizes)]
 
 
 def is_term_file(dbfile, length: int) -> bool:
