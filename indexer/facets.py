@@ -126,7 +126,6 @@ class FacetTable:
         counts += [FacetValue(v, 0, True) for v in selected if v not in known]
         return counts
 
-
     def tally(self, name: str, within: np.ndarray) -> np.ndarray:
         """For each value of facet ``name`` (in ``_values`` order), how many documents of mask ``within`` hold it."""
         codes, starts, totals = self._doc_codes[name], self._doc_starts[name], self._totals[name]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path
@@ -88,18 +88,14 @@ def cell(value: Any) -> Any:
     >>> cell("=1+2"), cell("@SUM(A1)"), cell(["16/CT-TTg", "25-NQ/TW"]), cell(-1.5)
     ("'=1+2", "'@SUM(A1)", '16/CT-TTg; 25-NQ/TW', -1.5)
     """
-    return cells([value])[0]
-
-
-def cells(values: Iterable[Any]) -> list[Any]:
-    """A CSV row: each value as :func:`cell` makes it, with no call per value (an export has 100,000s)."""
-    return [("'" + v if v.startswith(_FORMULA) else v) if type(v) is str
-            else ("'" + joined if (joined := "; ".join(v)).startswith(_FORMULA) else joined) if type(v) is list
-            else v for v in values]
+    if isinstance(value, list):
+        value = "; ".join(value)
+    return "'" + value if isinstance(value, str) and value.startswith(_FORMULA) else value
 
 
 def csv_rows(chunk: list[tuple]) -> Iterator[tuple]:
-    """A chunk of rows (``COLUMNS``) as CSV rows, each value as :func:`cell` makes it, a column at a time."""
+    """A chunk of rows (``COLUMNS``) as CSV rows, each value as :func:`cell` makes it, a column at a time (an
+    export has 100,000s of values: no call per value)."""
     if not chunk:
         return iter(())
     columns = list(zip(*chunk))

@@ -190,8 +190,8 @@ def _hostile_documents(n: int = 1200) -> list[Document]:
 
 
 def test_csv_export_is_the_csv_of_each_rows_cells(tmp_path):
-    """Cells are made a column at a time for speed: the body is the csv module's writing of cells() of every row
-    (the row-by-row guard), over more rows than one chunk."""
+    """Cells are made a column at a time for speed: the body is the csv module's writing of cell() of every value
+    (the value-by-value guard), over more rows than one chunk."""
     from corpus.store import config
     from indexer.search import SearchService
     from indexer.request import SearchRequest
@@ -209,7 +209,7 @@ def test_csv_export_is_the_csv_of_each_rows_cells(tmp_path):
     expected = io.StringIO()
     writer = csv.writer(expected, lineterminator="\r\n")
     writer.writerow(export.COLUMNS)
-    writer.writerows(export.cells(row) for row in rows)
+    writer.writerows([export.cell(v) for v in row] for row in rows)
     assert body == "\ufeff" + expected.getvalue()
     guarded = {name for row in csv.DictReader(io.StringIO(body[1:])) for name, v in row.items() if v.startswith("'")}
     assert guarded >= {"id", "title", "url", "source", "directives", "snippet"}  # a test of something
