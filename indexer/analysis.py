@@ -135,7 +135,7 @@ def terms(text: str, folded: bool = False) -> tuple[list[str], list[int]]:
     (['hoa', 'giai', 'hoa_giai'], [0, 1, 0])
     """
     syllables, pairs = syllables_and_pairs(text, folded)
-    _, joined = _split(text)
+    _, joined = syllables_and_joins(text)
     return [*syllables, *pairs], [*range(len(syllables)), *compress(range(len(joined)), joined)]
 
 
@@ -147,18 +147,31 @@ def syllables_and_pairs(text: str, folded: bool = False) -> tuple[tuple[str, ...
     >>> syllables_and_pairs("Dân vận, dân vận khéo")
     (('dân', 'vận', 'dân', 'vận', 'khéo'), ['dân_vận', 'dân_vận', 'vận_khéo'])
     """
-    syllables, joined = _split(text)
+    syllables, joined = syllables_and_joins(text)
     if folded:
-        known = {syllable: fold_syllable(syllable) for syllable in set(syllables)}  # a text repeats its syllables
-        syllables = tuple(map(known.__getitem__, syllables))
+        syllables = fold_all(syllables)
     return syllables, list(compress(map(JOINER.join, zip(syllables, syllables[1:])), joined))
 
 
-@lru_cache(maxsize=4)
-def _split(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
-    """Lower-cased syllables of ``text``, and for each but the last whether only whitespace follows it.
+def fold_all(syllables: tuple[str, ...]) -> tuple[str, ...]:
+    """:func:`fold_syllable` of each syllable (a text repeats its syllables: each distinct one is looked up once).
 
-    Remembered: a document's text is analysed twice, with and without diacritics.
+    >>> fold_all(("hòa", "giải", "hòa"))
+    ('hoa', 'giai', 'hoa')
+    """
+    known = {syllable: fold_syllable(syllable) for syllable in set(syllables)}
+    return tuple(map(known.__getitem__, syllables))
+
+
+@lru_cache(maxsize=4)
+def syllables_and_joins(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
+    """Lower-cased syllables of ``text``, and for each but the last whether only whitespace follows it
+    (whether it and the next make a pair).
+
+    Remembered: a query's text is analysed twice, with and without diacritics.
+
+    >>> syllables_and_joins("Dân vận, khéo")
+    (('dân', 'vận', 'khéo'), (True, False))
     """
     parts = _SPLIT.split(normalize(text))  # separator, syllable, separator, ..., separator
     return tuple(map(str.lower, parts[1::2])), tuple(map(str.isspace, parts[2:-1:2]))

@@ -16,8 +16,7 @@ from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.formats import Positions
 
-from indexer.analysis import (ANALYZER, FOLDED_ANALYZER, Background, keywords, syllables_and_pairs, terms,
-                               word_terms)
+from indexer.analysis import ANALYZER, FOLDED_ANALYZER, Background, keywords, terms, word_terms
 from indexer.term_rules import MAX_STORED_TERMS, MAX_TEXT_CHARS
 
 SCHEMA_VERSION = 7  # 4: attachments (parent_id, number); 5: the field "directive" named "directives";
@@ -89,12 +88,6 @@ class SyllableText(TEXT):
         if not isinstance(value, str):
             raise ValueError(f"{value!r} is not text")
         return terms(value, self.folded)
-
-    def syllables_and_pairs(self, value: str) -> tuple[tuple[str, ...], list[str]]:
-        """The syllables and pairs of ``value`` (see :func:`indexer.analysis.syllables_and_pairs`)."""
-        if not isinstance(value, str):
-            raise ValueError(f"{value!r} is not text")
-        return syllables_and_pairs(value, self.folded)
 
 
 def make_schema() -> Schema:

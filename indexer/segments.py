@@ -15,14 +15,13 @@ segments unchanged.
 from __future__ import annotations
 
 from array import array
-from collections import Counter
 from itertools import accumulate, count, filterfalse, islice
 
 import numpy as np
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermsReader
 from whoosh.system import pack_ushort
 
-from indexer.analysis import JOINER
+from indexer.analysis import JOINER, fold_all, fold_syllable, syllables_and_joins
 from indexer.longlists import LongListWriter, open_segment
 from indexer.schema import SyllableText
 from indexer.termfile import (POSITIONS, RAW, TermFileReader, TermTable, encode_extent, encode_long, encode_many,
@@ -47,6 +46,7 @@ BLOCK_LIMIT = 1024
 # Inline terms encoded together: bounds the temporary arrays (~100 bytes a posting) of a segment's largest field.
 INLINE_TERMS = 16384
 JOINER_BYTES = JOINER.encode("utf-8")  # in a SyllableText term: an adjacent pair
+_UNSEEN = np.uint32(0xFFFFFFFF)  # in a fold map: a syllable not folded yet
 
 
 class Codec(W3Codec):
@@ -77,13 +77,15 @@ class TermPool:
     It stands in for Whoosh's ``PostingPool``: ``add`` takes Whoosh's
     ``(fieldname, termbytes, docnum, weight, valuebytes)`` items (segment
     merges use it), ``add_terms`` a document's terms for one field and
-    ``add_positions`` those of a :class:`SyllableText` field.  Postings are
+    ``add_text`` a :class:`SyllableText` field's value.  Postings are
     sorted by term and document only when the segment is written
     (:class:`indexer.w3files.Postings`).
     """
 
     def __init__(self) -> None:
         self.fields: dict[str, _FieldPool] = {}
+        # (docnum, value, field pool, syllable ids, joins) of the last unfolded SyllableText field added
+        self._unfolded: tuple | None = None
 
     def add(self, item) -> None:
         fieldname, tbytes, docnum, weight, vbytes = item
@@ -100,32 +102,30 @@ class TermPool:
         pool.ends.extend(islice(accumulate(map(len, values), initial=len(pool.values)), 1, None))
         pool.values += b"".join(values)
 
-    def add_positions(self, fieldname: str, docnum: int, syllables: tuple[str, ...], pairs: list[str]) -> None:
-        """Add one document's terms for a :class:`SyllableText` field: its syllables (each at its index) and pairs.
+    def add_text(self, fieldname: str, docnum: int, value: str, folded: bool) -> int:
+        """Add one document's :class:`SyllableText` field: its syllables (each at its index) and pairs; return its
+        length (syllables + pairs).
 
-        A syllable's postings value is its positions as ``SyllablePositions``
-        bytes, and its weight their number (these fields have no boosts); a
-        pair keeps no positions (phrases are matched on syllables), only its
-        number of occurrences as its weight.
+        A folded field whose value is the unfolded field's just added (``title`` and ``title_folded`` hold one
+        text) is not analysed again: its syllables are the unfolded ones' ids through a fold map, each distinct
+        syllable folded once per segment.
         """
-        if not syllables:
-            return
+        if not isinstance(value, str):
+            raise ValueError(f"{value!r} is not text")
         pool = self._field(fieldname)
-        if len(pool.values) + 4 * len(syllables) >= 1 << 32:  # the ends are uint32
-            raise OverflowError(f"field {fieldname!r}: over 4 GiB of positions in one segment")
-        term_of = pool.id_array(syllables)
-        order = np.argsort(term_of, kind="stable")  # stable: each term's positions stay in order
-        grouped = term_of[order]
-        bounds = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1], [True])))
-        pool.ends.frombytes((bounds[1:] * 4 + len(pool.values)).astype(np.uint32).tobytes())
-        pool.values += order.astype("<u4").tobytes()  # a syllable's position is its index
-        pool.term_of.frombytes(grouped[bounds[:-1]].tobytes())
-        pool.weights.frombytes(np.diff(bounds).astype(np.float32).tobytes())
-        counted = Counter(pairs)
-        pool.term_of.frombytes(pool.id_array(counted).tobytes())
-        pool.weights.frombytes(np.fromiter(counted.values(), np.float32, len(counted)).tobytes())
-        pool.ends.extend(array("I", (len(pool.values),)) * len(counted))  # no value bytes
-        pool.docs.extend(array("I", (docnum,)) * (len(bounds) - 1 + len(counted)))
+        last = self._unfolded
+        if folded and last is not None and last[0] == docnum and (last[1] is value or last[1] == value):
+            _, _, source, ids, joined = last
+            ids = pool.folded_ids(source, ids)
+        else:
+            syllables, joins = syllables_and_joins(value)
+            if folded:
+                syllables = fold_all(syllables)
+            ids = pool.id_array(syllables)
+            joined = np.array(joins, dtype=bool)
+            if not folded:
+                self._unfolded = (docnum, value, pool, ids, joined)
+        return pool.add_positions(fieldname, docnum, ids, joined)
 
     def _field(self, fieldname: str) -> _FieldPool:
         pool = self.fields.get(fieldname)
@@ -141,6 +141,7 @@ class TermPool:
         documents, as Whoosh's own writer does.  ``longlists`` gets the
         terms with long posting lists.
         """
+        self._unfolded = None  # it holds a field's pool, which is let go of once written
         for fieldname in sorted(self.fields):
             fieldobj = schema[fieldname]
             postings = self.fields.pop(fieldname).sorted(_field_lengths(lengths, fieldname, fieldobj))
@@ -150,6 +151,7 @@ class TermPool:
 
     def cleanup(self) -> None:
         self.fields.clear()
+        self._unfolded = None
 
 
 class _FieldPool:
@@ -159,30 +161,101 @@ class _FieldPool:
     one's end: a bytes object per posting cost ~40 bytes more (issue 20).
     """
 
-    __slots__ = ("term_ids", "term_of", "docs", "weights", "values", "ends")
+    __slots__ = ("term_ids", "names", "term_of", "docs", "weights", "values", "ends", "pair_keys", "pair_docs",
+                 "pair_weights", "fold_maps")
 
     def __init__(self) -> None:
         self.term_ids: dict[str, int] = {}
+        self.names: list[str] = []  # the terms by id
         self.term_of = array("I")
         self.docs = array("I")
         self.weights = array("f")
         self.values = bytearray()
         self.ends = array("I")  # uint32: a field's values in one segment stay far below 4 GiB
+        # A pair's postings until the segment is written: its two syllables' ids as one key, document, count.
+        self.pair_keys = array("Q")
+        self.pair_docs = array("I")
+        self.pair_weights = array("f")
+        self.fold_maps: dict[int, np.ndarray] = {}  # id(unfolded pool) -> its syllable id -> this pool's id
 
-    def ids(self, terms: list[str]) -> list[int]:
+    def ids(self, terms) -> list[int]:
         """Each term's id in this field, new terms numbered as they come."""
         ids = self.term_ids
-        ids.update(zip(filterfalse(ids.__contains__, dict.fromkeys(terms)), count(len(ids))))
+        new = list(filterfalse(ids.__contains__, dict.fromkeys(terms)))
+        if new:
+            ids.update(zip(new, count(len(ids))))
+            self.names += new
         return list(map(ids.__getitem__, terms))
 
     def id_array(self, terms) -> np.ndarray:
         """:meth:`ids` as uint32."""
         return np.array(self.ids(terms), dtype=np.uint32)
 
+    def folded_ids(self, source: "_FieldPool", ids: np.ndarray) -> np.ndarray:
+        """This (folded) field's ids of the syllables ``source`` numbers ``ids``; each new one is folded once."""
+        fold_map = self.fold_maps.get(id(source))
+        if fold_map is None or len(fold_map) < len(source.names):
+            grown = np.full(max(1024, 2 * len(source.names)), _UNSEEN, dtype=np.uint32)
+            if fold_map is not None:
+                grown[:len(fold_map)] = fold_map
+            fold_map = self.fold_maps[id(source)] = grown
+        folded = fold_map[ids]
+        unseen = folded == _UNSEEN
+        if unseen.any():  # only syllables that occur: a term without postings must not enter the table
+            new = np.unique(ids[unseen])
+            fold_map[new] = self.ids([fold_syllable(source.names[i]) for i in new.tolist()])
+            folded = fold_map[ids]
+        return folded
+
+    def add_positions(self, fieldname: str, docnum: int, ids: np.ndarray, joined: np.ndarray) -> int:
+        """Add one document's syllables (their ids, each at its index) and its pairs (``joined[i]``: syllables i
+        and i + 1 make one); return the number of both.
+
+        A syllable's postings value is its positions as ``SyllablePositions``
+        bytes, and its weight their number (these fields have no boosts); a
+        pair keeps no positions (phrases are matched on syllables), only its
+        number of occurrences as its weight.
+        """
+        if not len(ids):
+            return 0
+        if len(self.values) + 4 * len(ids) >= 1 << 32:  # the ends are uint32
+            raise OverflowError(f"field {fieldname!r}: over 4 GiB of positions in one segment")
+        order = np.argsort(ids, kind="stable")  # stable: each term's positions stay in order
+        grouped = ids[order]
+        bounds = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1], [True])))
+        self.ends.frombytes((bounds[1:] * 4 + len(self.values)).astype(np.uint32).tobytes())
+        self.values += order.astype("<u4").tobytes()  # a syllable's position is its index
+        self.term_of.frombytes(grouped[bounds[:-1]].tobytes())
+        self.weights.frombytes(np.diff(bounds).astype(np.float32).tobytes())
+        self.docs.extend(array("I", (docnum,)) * (len(bounds) - 1))
+        wide = ids.astype(np.uint64)
+        keys, counts = np.unique(((wide[:-1] << 32) | wide[1:])[joined], return_counts=True)
+        self.pair_keys.frombytes(keys.tobytes())
+        self.pair_weights.frombytes(counts.astype(np.float32).tobytes())
+        self.pair_docs.extend(array("I", (docnum,)) * len(keys))
+        return len(ids) + int(counts.sum())
+
+    def _pool_pairs(self) -> None:
+        """Give the pairs their terms (syllables joined by JOINER), ids and postings among the others."""
+        if not self.pair_keys:
+            return
+        keys, term_of = np.unique(np.frombuffer(self.pair_keys, dtype=np.uint64), return_inverse=True)
+        self.pair_keys = array("Q")
+        names = self.names
+        pairs = self.id_array([names[a] + JOINER + names[b] for a, b in
+                               zip((keys >> 32).tolist(), (keys & 0xFFFFFFFF).tolist())])
+        self.term_of.frombytes(pairs[term_of].tobytes())
+        del keys, term_of
+        self.docs += self.pair_docs
+        self.weights += self.pair_weights
+        self.ends.extend(array("I", (len(self.values),)) * len(self.pair_docs))  # no value bytes
+        self.pair_docs, self.pair_weights = array("I"), array("f")
+
     def sorted(self, lengths: np.ndarray | None) -> Postings:
         """The postings sorted for writing; this pool lets go of its terms and values (a worker's peak memory)."""
-        termbytes = [_bytes(term) for term in self.term_ids]
-        self.term_ids = {}
+        self._pool_pairs()
+        termbytes = [_bytes(term) for term in self.names]
+        self.term_ids, self.names = {}, []
         return Postings(termbytes, np.frombuffer(self.term_of, dtype=np.uint32),
                         np.frombuffer(self.docs, dtype=np.uint32), np.frombuffer(self.weights, dtype=np.float32),
                         self._packed(), lengths)
@@ -304,9 +377,7 @@ class FastSegmentWriter(HookedSegmentWriter):
                 length = 0
                 if field.indexed:
                     if isinstance(field, SyllableText):
-                        syllables, pairs = field.syllables_and_pairs(value)
-                        self.pool.add_positions(name, docnum, syllables, pairs)
-                        length = len(syllables) + len(pairs)
+                        length = self.pool.add_text(name, docnum, value, field.folded)
                     else:
                         postings = list(field.index(value))
                         self.pool.add_terms(name, docnum, [_text(tbytes) for tbytes, _, _, _ in postings],

@@ -14,7 +14,7 @@ from indexer import segments
 from indexer.segments import FastSegmentWriter, write_segment
 from indexer.w3files import PackedValues, Postings
 
-COMMON = "dân vận nhân dân công tác Đảng hoà giải".split()
+COMMON = "dân vận nhân dân công tác Đảng hoà giải bàn bán bạn".split()  # bàn bán bạn: one folded term
 RARE = [f"từ{i}" for i in range(400)]
 
 
@@ -227,10 +227,32 @@ def test_pairs_are_pooled_without_positions():
     """A syllable field's pool keeps each syllable's positions and only the count of each pair (format 7 keeps no
     pair positions): a worker's memory goes to what the index keeps."""
     pool = segments.TermPool()
-    syllables, pairs = SyllableText().syllables_and_pairs("Dân vận khéo, dân vận")
-    pool.add_positions("text", 3, syllables, pairs)
+    assert pool.add_text("text", 3, "Dân vận khéo, dân vận", folded=False) == 5 + 3  # syllables + pairs
     field = pool.fields["text"]
-    assert len(field.values) == 4 * len(syllables)  # positions of syllables only
-    terms = {term: i for i, term in enumerate(field.term_ids)}
-    postings = {list(terms)[t]: (w, d) for t, w, d in zip(field.term_of, field.weights, field.docs)}
-    assert postings["dân_vận"] == (2.0, 3) and postings["vận_khéo"] == (1.0, 3) and postings["dân"] == (2.0, 3)
+    assert len(field.values) == 4 * 5  # positions of syllables only
+    postings = field.sorted(None)
+    found = {term.decode(): (postings.weights[start], postings.docs[start], count) for term, start, count
+             in zip(postings.terms, postings.starts.tolist(), postings.counts.tolist())}
+    assert found["dân_vận"] == (2.0, 3, 1) and found["vận_khéo"] == (1.0, 3, 1) and found["dân"] == (2.0, 3, 1)
+    assert postings.values[int(postings.starts[postings.terms.index("dân".encode())])] == bytes([0, 0, 0, 0, 3, 0, 0, 0])
+    assert "khéo_dân" not in found  # a comma between them
+
+
+def test_a_folded_field_reuses_the_unfolded_syllables_through_a_fold_map():
+    """title_folded of the same text as title: syllables folded per distinct syllable, accented ones that fold
+    alike (bàn, bán, bạn -> ban) pooled as one term with their positions merged, as analysing the folded text
+    gives."""
+    pool = segments.TermPool()
+    text = "Bàn bán bạn, ban bàn"
+    for docnum in range(2):
+        pool.add_text("title", docnum, text, folded=False)
+        assert pool.add_text("title_folded", docnum, text, folded=True) == 5 + 3
+    other = segments.TermPool()
+    other.add_text("title_folded", 0, text, folded=True)  # no unfolded twin: analysed itself
+    other.add_text("title_folded", 1, text, folded=True)
+    for got, expected in ((pool.fields["title_folded"].sorted(None), other.fields["title_folded"].sorted(None)),):
+        assert got.terms == expected.terms == [b"ban", b"ban_ban"]
+        assert got.docs.tolist() == expected.docs.tolist() == [0, 1, 0, 1]
+        assert got.weights.tolist() == expected.weights.tolist() == [5.0, 5.0, 3.0, 3.0]
+        assert got.values[:] == expected.values[:]
+        assert got.values[0] == np.arange(5, dtype="<u4").tobytes()
