@@ -15,11 +15,14 @@ segments unchanged.
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from itertools import accumulate, count, filterfalse, islice
 
 import numpy as np
+from whoosh.analysis import IDTokenizer, RegexTokenizer
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermsReader
-from whoosh.system import pack_ushort
+from whoosh.formats import Existence, Frequency
+from whoosh.system import pack_uint, pack_ushort
 
 from indexer.analysis import JOINER, fold_all, fold_syllable, syllables_and_joins
 from indexer.longlists import LongListWriter, open_segment
@@ -322,6 +325,40 @@ def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListW
     table.add_many([prefix + term for term in postings.terms], rows)
 
 
+def _postings(field, value) -> tuple[list[str], list[float], list[bytes], int]:
+    """The terms, weights and value bytes Whoosh's ``field.index(value)`` gives, and the field's length.
+
+    A field analysed by a bare tokenizer (a regular expression's matches, as
+    ``words`` and other KEYWORD fields, or the whole value, as ID fields) into
+    a format of frequencies or bare existence is indexed without a Token per
+    term: ``words`` alone is a few hundred terms a document.
+    """
+    terms = _plain_terms(field.analyzer, value)
+    kind, boost = type(field.format), field.format.field_boost
+    if terms is not None and kind is Frequency:
+        counted = Counter(terms)
+        return (list(counted), [n * boost for n in counted.values()], list(map(pack_uint, counted.values())),
+                len(terms))
+    if terms is not None and kind is Existence:
+        unique = list(dict.fromkeys(terms))
+        return unique, [boost] * len(unique), [b""] * len(unique), len(unique)
+    postings = list(field.index(value))
+    return ([_text(tbytes) for tbytes, _, _, _ in postings], [weight for _, _, weight, _ in postings],
+            [vbytes for _, _, _, vbytes in postings], sum(freq for _, freq, _, _ in postings))
+
+
+def _plain_terms(analyzer, value) -> list[str] | None:
+    """Every token's text ``analyzer`` makes of ``value`` if it is a bare ``IDTokenizer`` or ``RegexTokenizer``
+    (no filters, matches as tokens), else None."""
+    if not isinstance(value, str):
+        return None
+    if type(analyzer) is IDTokenizer:
+        return [value]
+    if type(analyzer) is RegexTokenizer and not analyzer.gaps and not analyzer.expression.groups:
+        return analyzer.expression.findall(value)
+    return None
+
+
 def _text(tbytes: bytes) -> str:
     """A term's bytes as the pool's str key; :func:`_bytes` gives them back exactly."""
     return tbytes.decode("utf-8", "surrogateescape")
@@ -379,11 +416,8 @@ class FastSegmentWriter(HookedSegmentWriter):
                     if isinstance(field, SyllableText):
                         length = self.pool.add_text(name, docnum, value, field.folded)
                     else:
-                        postings = list(field.index(value))
-                        self.pool.add_terms(name, docnum, [_text(tbytes) for tbytes, _, _, _ in postings],
-                                            [weight for _, _, weight, _ in postings],
-                                            [vbytes for _, _, _, vbytes in postings])
-                        length = sum(freq for _, freq, _, _ in postings)
+                        terms, weights, values, length = _postings(field, value)
+                        self.pool.add_terms(name, docnum, terms, weights, values)
                     if not field.scorable:
                         length = 0
                 perdoc.add_field(name, field, value if field.stored else None, length)

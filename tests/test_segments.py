@@ -256,3 +256,24 @@ def test_a_folded_field_reuses_the_unfolded_syllables_through_a_fold_map():
         assert got.weights.tolist() == expected.weights.tolist() == [5.0, 5.0, 3.0, 3.0]
         assert got.values[:] == expected.values[:]
         assert got.values[0] == np.arange(5, dtype="<u4").tobytes()
+
+
+def test_plain_fields_are_indexed_as_whoosh_indexes_them_without_tokens():
+    """ID fields and ``words`` (a bare tokenizer into existence or frequencies) skip Whoosh's Token per term and
+    give the terms, weights, values and length ``field.index`` gives; other fields still go through it."""
+    schema = make_schema()
+    values = {"words": ["dân_vận cơ_sở dân_vận\tkhéo\n dân_vận", "", "  ", "một"],
+              "id": ["d0001", "", "a b"], "province": ["Nghệ An", ""],
+              "directives": ["25-NQ/TW, 16/CT-TTg,25-NQ/TW", ""], "keyword": ["cơ sở,dân vận", ""]}
+    for name, cases in values.items():
+        field = schema[name]
+        fast = segments._plain_terms(field.analyzer, cases[0]) is not None
+        assert fast == (name in ("words", "id", "province"))  # a fast path that silently fell back fails here
+        for value in cases:
+            terms, weights, vbytes, length = segments._postings(field, value)
+            expected = sorted(field.index(value))
+            assert sorted(zip((t.encode() for t in terms), [1] * len(terms), weights, vbytes)) == [
+                (t, 1, w, v) for t, _f, w, v in expected]
+            assert length == sum(freq for _t, freq, _w, _v in expected)
+    terms, weights, vbytes, length = segments._postings(schema["words"], "a b a a")
+    assert dict(zip(terms, weights)) == {"a": 3.0, "b": 1.0} and length == 4
