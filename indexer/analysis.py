@@ -233,7 +233,7 @@ def _segmented(text: str) -> tuple[list[str], list[str], list[bool]]:
 
     pyvi's CRF with the features ``ViTokenizer`` gives it, without building
     them: what each distinct token brings to its own and its neighbours'
-    scores is remembered as numbers (:func:`_token_weights`), the scores are
+    scores is remembered as numbers (:func:`_token_row`), the scores are
     summed with numpy in the order crfsuite sums pyvi's attributes (so they
     are the same to the last bit) and decoded by crfsuite's Viterbi
     (:class:`indexer.crf.Crf`): the same labels as pyvi, a test checks it.
@@ -246,8 +246,13 @@ def _segmented(text: str) -> tuple[list[str], list[str], list[bool]]:
     n = len(tokens)
     if len(_TOKENS) >= _TOKENS_MAX:  # between documents: rows are read by number within one
         _TOKENS.clear()
-    low, rows, joinable, title = zip(*map(_token_weights, tokens))
-    weights = _WEIGHTS[0][np.array(rows)]  # (n, 14): own score, then 3 pairs lent rightwards, 3 leftwards
+        _LOWER.clear()
+    rows = list(map(_TOKENS.get, tokens))  # most tokens were seen before: no Python call for them
+    if None in rows:
+        rows = [_token_row(token) if row is None else row for row, token in zip(rows, tokens)]
+    low = list(map(_LOWER.__getitem__, rows))
+    # (n, 16): own score, then 3 pairs lent rightwards, 3 leftwards; whether it may join a word, is title-cased
+    weights = _WEIGHTS[0][np.array(rows)]
     bi = np.fromiter(map(vt.bi_grams.__contains__, map(" ".join, zip(low, low[1:]))), bool, n - 1)[:, None]
     tri = np.fromiter(map(vt.tri_grams.__contains__, map(" ".join, zip(low, low[1:], low[2:]))), bool,
                       max(0, n - 2))[:, None]
@@ -264,28 +269,29 @@ def _segmented(text: str) -> tuple[list[str], list[str], list[bool]]:
     scores[:-1] += np.where(bi, flag("+1:word.bi_gram()", _NO_WEIGHT), 0.0)
     scores[:-2] += np.where(tri, flag("+2:word.tri_gram()", _NO_WEIGHT), 0.0)
     inside = np.array(crf.viterbi(scores.T.tolist()), bool)  # I_W
-    joinable, title = np.array(joinable), np.array(title)
+    joinable, title = weights[:, 14] > 0, weights[:, 15] > 0
     # pyvi's own rule for joining a token to the word before it
     joins = inside[1:] & joinable[1:] & joinable[:-1] & ~(title[1:] & ~title[:-1])
-    return tokens, list(low), [True, *(~joins).tolist()]
+    return tokens, low, [True, *(~joins).tolist()]
 
 
 _NO_WEIGHT = (0.0, 0.0)
-_TOKENS: dict[str, tuple[str, int, bool, bool]] = {}  # pyvi token -> _token_weights(token)
+_TOKENS: dict[str, int] = {}  # pyvi token -> its row of _WEIGHTS (_token_row)
+_LOWER: list[str] = []  # each row's token lower-cased
 _TOKENS_MAX = 200_000
-_WEIGHTS = [np.zeros((1024, 14))]  # row r: the weights of the token _TOKENS numbers r (grown by doubling)
+_WEIGHTS = [np.zeros((1024, 16))]  # row r: the weights of the token _TOKENS numbers r (grown by doubling)
 
 
-def _token_weights(token: str) -> tuple[str, int, bool, bool]:
-    """What a pyvi token brings to the CRF's scores, remembered per distinct token.
+def _token_row(token: str) -> int:
+    """What a pyvi token brings to the CRF's scores, remembered per distinct token: its row of ``_WEIGHTS``.
 
-    (lower-cased token, its row of ``_WEIGHTS``, whether pyvi lets it join a
-    word (not punctuation, not starting with a digit), whether its first
-    character is upper case).  The row holds 7 pairs of weights (B_W, I_W):
-    the sum of its own attributes (bias, word.lower(), isupper, istitle,
-    isdigit), added in that order from 0.0 as crfsuite adds them; then, one
-    pair per attribute, what it lends the token after it (-1:word.lower(),
-    -1:word.istitle(), -1:word.isupper()) and the token before it (+1:...).
+    The row holds 7 pairs of weights (B_W, I_W): the sum of its own
+    attributes (bias, word.lower(), isupper, istitle, isdigit), added in
+    that order from 0.0 as crfsuite adds them; then, one pair per attribute,
+    what it lends the token after it (-1:word.lower(), -1:word.istitle(),
+    -1:word.isupper()) and the token before it (+1:...); then 1.0 if pyvi
+    lets it join a word (not punctuation, not starting with a digit) and 1.0
+    if its first character is upper case.  ``_LOWER`` holds it lower-cased.
     """
     found = _TOKENS.get(token)
     if found is None:
@@ -307,8 +313,9 @@ def _token_weights(token: str) -> tuple[str, int, bool, bool]:
         table = _WEIGHTS[0]
         if row == len(table):
             _WEIGHTS[0] = table = np.concatenate((table, np.zeros_like(table)))
-        table[row] = (own_b, own_i, *lent)
-        found = _TOKENS[token] = (low, row, token not in _PUNCTUATION and not token[0].isdigit(), token[0].istitle())
+        table[row] = (own_b, own_i, *lent, token not in _PUNCTUATION and not token[0].isdigit(), token[0].istitle())
+        _LOWER.append(low)
+        found = _TOKENS[token] = row
     return found
 
 
