@@ -21,6 +21,9 @@ Usage:
     python benchmarks/speed.py --sizes 30000 --reuse   # keep store + index from a previous run
     python benchmarks/speed.py --sizes 30000 --prepare build/load-30k   # only import + index there
                                                       # (what `make stress` serves for its 30k load run)
+    python benchmarks/speed.py --sizes 10000 --build-only [--code ../main-worktree]   # the build's figures only
+                                                      # (peak RSS of the parent and largest worker apart), with
+                                                      # this tree's code or another's (a same-run baseline)
 """
 from __future__ import annotations
 
@@ -47,7 +50,7 @@ import synthetic  # noqa: E402
 
 CORPUS = synthetic.SOURCE
 WORK = Path(os.environ.get("DANVAN_BENCH_DIR", "/tmp/danvan-bench"))
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}  # subprocesses run this tree's code
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}  # subprocesses run this tree's code (--code: another tree's)
 
 # The fixed query mix: class -> queries.  Each runs without filters, with a
 # province filter, and with province + year.
@@ -324,23 +327,44 @@ def _tree_hwm_mb(pid: int) -> float:
 
 
 def _measured(cmd: list[str], log: Path) -> dict:
-    """Run ``cmd`` to its end: wall seconds, peak RSS of its process tree (summed, polled every 0.2 s)
-    and of its largest single process (``wait4``'s ru_maxrss); its output goes to ``log``."""
+    """Run ``cmd`` to its end: wall seconds, CPU seconds (its own and its waited children's), peak RSS of its
+    process tree (summed, polled every 0.2 s), of its largest single process (``wait4``'s ru_maxrss), and
+    of the parent and of its largest child process apart (``_peaks``); its output goes to ``log``."""
     started = time.perf_counter()
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=out, stderr=subprocess.STDOUT)
     tree_kb = 0
+    hwm: dict[int, int] = {}  # pid -> its VmHWM, as last seen
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             break
-        tree_kb = max(tree_kb, sum(_status_kb(p, "VmRSS") for p in _descendants(proc.pid)))
+        pids = _descendants(proc.pid)
+        tree_kb = max(tree_kb, sum(_status_kb(p, "VmRSS") for p in pids))
+        for p in pids:
+            hwm[p] = max(hwm.get(p, 0), _status_kb(p, "VmHWM"))
         time.sleep(0.2)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise RuntimeError(f"{' '.join(cmd[2:5])} exited with {proc.returncode}: {log.read_text()[-3000:]}")
-    return {"seconds": time.perf_counter() - started, "rss_tree_mb": tree_kb / 1024,
-            "rss_process_mb": usage.ru_maxrss / 1024}
+    parent_kb, child_kb = _peaks(proc.pid, hwm, usage.ru_maxrss)
+    return {"seconds": time.perf_counter() - started, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+            "rss_tree_mb": tree_kb / 1024, "rss_process_mb": usage.ru_maxrss / 1024,
+            "rss_parent_mb": parent_kb / 1024, "rss_child_mb": child_kb / 1024}
+
+
+def _peaks(root: int, hwm: dict[int, int], largest_kb: int) -> tuple[int, int]:
+    """(parent, largest child) peak RSS in KB, from the VmHWM polled per process (``hwm``) and ``largest_kb``, the
+    largest of all (``wait4``).  A child's last 0.2 s escapes the polling (an index worker peaks as it writes
+    its segment, just before it exits), the parent's does not matter (it peaks while the workers run): so
+    when the largest of all is above the parent's polled peak, it was a child's.
+
+    >>> _peaks(1, {1: 300, 2: 900, 3: 950}, 1000), _peaks(1, {1: 1000, 2: 900}, 1000)
+    ((300, 1000), (1000, 900))
+    """
+    parent = hwm.get(root, 0)
+    child = max((kb for pid, kb in hwm.items() if pid != root), default=0)
+    return parent, max(child, largest_kb) if largest_kb > parent else child
 
 
 def _size_mb(*paths: Path) -> float:
@@ -382,7 +406,21 @@ def build(home: Path, jsonl: Path) -> dict:
     imported["store_mb"] = _size_mb(*home.glob(config.store_path(home).name + "*"))
     indexed = _measured(cli + ["index", "--rebuild", "--data-dir", str(home)], home / "index.log")
     indexed["index_mb"] = _size_mb(config.index_path(home))
+    indexed["segments"] = len(list(config.index_path(home).glob("*.trm")))  # one term table per segment
     return {"import": imported, "index": indexed}
+
+
+def build_only(n: int) -> dict:
+    """Only :func:`build` ``n`` documents (in the work dir's ``n{n}``) and print what the build took."""
+    jsonl, corpus = synthetic.ensure(WORK / "synthetic", n)
+    out = {"n": n, "corpus": {**corpus, "path": str(jsonl)}, "code": str(ROOT), **build(WORK / f"n{n}", jsonl)}
+    imp, idx, mb = out["import"], out["index"], corpus["text_mb"]
+    print(f"{n} documents, {mb:.1f} MB, code {ROOT}: import {imp['seconds']:.1f} s = {mb / imp['seconds']:.2f} MB/s, "
+          f"index {idx['seconds']:.1f} s = {mb / idx['seconds']:.2f} MB/s (CPU {idx['cpu_seconds']:.1f} s), "
+          f"end to end {_mbps(out):.2f} MB/s; index peak RSS: parent {idx['rss_parent_mb']:.0f} MB, largest worker "
+          f"{idx['rss_child_mb']:.0f} MB, tree {idx['rss_tree_mb']:.0f} MB; {idx['segments']} segments, "
+          f"{idx['index_mb']:.1f} MB; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    return out
 
 
 def bench(n: int, args) -> dict:
@@ -441,7 +479,9 @@ def report(out: dict) -> None:
           f"largest process {imp['rss_process_mb']:.0f} MB; {imp['summary']}")
     print(f"index build (danvan index --rebuild): {idx['seconds']:.1f} s = {n / idx['seconds']:.0f} docs/s, "
           f"{mb / idx['seconds']:.2f} MB/s of text; index {idx['index_mb']:.0f} MB; "
-          f"peak RSS {idx['rss_tree_mb']:.0f} MB (tree), largest process {idx['rss_process_mb']:.0f} MB")
+          f"peak RSS {idx['rss_tree_mb']:.0f} MB (tree), largest process {idx['rss_process_mb']:.0f} MB"
+          + (f" (parent {idx['rss_parent_mb']:.0f} MB, largest worker {idx['rss_child_mb']:.0f} MB); "
+             f"CPU {idx['cpu_seconds']:.1f} s, workers included" if "rss_parent_mb" in idx else ""))
     print(f"end to end (import + index): {imp['seconds'] + idx['seconds']:.1f} s = {_mbps(out):.2f} MB/s")
     a = out["analysis"]
     print(f"index fields of {a['fields_docs']} documents in one process: {a['fields_seconds']:.1f} s, of which "
@@ -553,6 +593,7 @@ def extrapolate(results: list[dict], to: tuple[int, ...] = (100_000, 300_000, 1_
 
 
 def main() -> None:
+    global ROOT, ENV  # --code
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10000,30000,100000", help="comma-separated document counts")
     parser.add_argument("--repeat", type=int, default=1, help="passes over the query mix")
@@ -560,6 +601,11 @@ def main() -> None:
     parser.add_argument("--no-fts", action="store_true", help="skip the SQLite FTS5 baseline (and the HTTP phase)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)  # HTTP is always measured now
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument("--build-only", action="store_true",
+                        help="only import and index each size (CLI processes) and print the build's figures")
+    parser.add_argument("--code", type=Path, metavar="DIR",
+                        help="run the danvan processes from DIR's tree (a worktree of another commit: a same-run "
+                             "baseline); the benchmark's own code stays this one")
     parser.add_argument("--prepare", type=Path, metavar="DIR",
                         help="only make DIR a data dir of the first --sizes documents (import once, then index)")
     parser.add_argument("--phase", help=argparse.SUPPRESS)
@@ -580,8 +626,16 @@ def main() -> None:
               "fts-serve": lambda: phase_fts_serve(args.home, args.port), "update": lambda: phase_update(args.home)}[args.phase]
         print(json.dumps(fn(), ensure_ascii=False))
         return
+    if args.code:
+        ROOT = args.code.resolve()
+        ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
     if args.prepare:
         prepare(args.prepare, int(args.sizes.split(",")[0]))
+        return
+    if args.build_only:
+        results = [build_only(int(n)) for n in args.sizes.split(",")]
+        if args.json:
+            args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))
         return
     print(f"danvan speed benchmark: {os.cpu_count()} cores, corpus {CORPUS.name} (synthetic, seed {synthetic.SEED}), "
           f"work dir {WORK}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

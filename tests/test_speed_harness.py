@@ -171,3 +171,21 @@ def test_the_fts5_baseline_counts_facets_over_the_same_records(small_source, tmp
     year = found["facets"]["year"][0][0]
     filtered = fts.search('"hòa giải"', {"year": [year]})
     assert filtered["total"] == found["facets"]["year"][0][1]
+
+
+def test_a_build_process_and_its_largest_child_are_measured_apart(tmp_path):
+    """speed.py's ``_measured`` tells the parent's peak RSS from its largest child's (an index worker's): a real
+    process whose child holds ~200 MB and exits, the parent staying small."""
+    speed = _module("speed")
+    script = ("import os, time\n"
+              "pid = os.fork()\n"
+              "if pid == 0:\n"
+              "    block = bytearray(200 * 2**20)\n"  # touched: resident
+              "    time.sleep(0.6)\n"
+              "    os._exit(0)\n"
+              "os.waitpid(pid, 0)\n")
+    got = speed._measured([sys.executable, "-c", script], tmp_path / "log")
+    assert got["rss_child_mb"] >= 200 and got["rss_parent_mb"] < 100
+    assert got["rss_process_mb"] >= 200 and got["cpu_seconds"] >= 0
+    assert speed._peaks(1, {1: 300, 2: 900}, 1000) == (300, 1000)  # the child's last moments escaped the polling
+    assert speed._peaks(1, {1: 1000, 2: 900}, 1000) == (1000, 900)
