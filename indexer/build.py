@@ -43,12 +43,14 @@ BACKGROUND_FILE = "danvan-keywords.json"  # the document frequencies keywords ar
 PARALLEL_MIN_DOCS = 2_000  # below this, worker start-up costs more than it saves
 # Worker memory per character of text in its segment, on top of what it
 # shares with the parent (synthetic news articles, 10k documents in two
-# 13.0M-character segments: the largest worker peaked at 607 MB, 37 bytes a
-# character over WORKER_BASE; 43 before pairs were pooled without positions
-# and postings encoded with numpy, 65 before the postings were packed, issue
-# 20).  40 keeps a margin: a segment's distinct terms grow slower than its
-# text.  Segments are as big as a third of the available memory allows, and
-# WORKER_MEMORY at most: every segment costs each query a little.
+# 12.7M-character segments: the largest worker peaked at 527-540 MB, 32 bytes
+# a character over WORKER_BASE; 30k in two of 35M: 1,203 MB, 31 bytes; 37
+# before pairs were pooled as keys of syllable ids, 43 before they were pooled
+# without positions and postings encoded with numpy, 65 before the postings
+# were packed, issue 20).  40 keeps a margin: a segment's distinct terms grow
+# slower than its text.  Segments are as big as a third of the available
+# memory allows, and WORKER_MEMORY at most: every segment costs each query a
+# little.
 WORKER_BYTES_PER_CHAR = 40
 WORKER_BASE = 128 * 2**20
 WORKER_MEMORY = 2 * 2**30
