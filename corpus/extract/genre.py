@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from corpus.knowledge.genre_rules import (FIRST_CHARS, GENRE_FAMILIES, GENRE_RULES, GENRES, HEADING_CHARS, HEADING_LINES,
+from corpus.knowledge.genre_rules import (DATES, FIRST_CHARS, GENRE_FAMILIES, GENRE_RULES, GENRES, HEADING_CHARS, HEADING_LINES,
                                  MAX_RANGE_YEARS, PERIOD_RULES, QUARTERS, QUERY_GENRES, TEXT_GENRES)
 from corpus.knowledge.vietnamese import key
 
@@ -33,6 +33,9 @@ def _compiled() -> tuple[list[tuple[str, list[re.Pattern]]], list[tuple[str, re.
     genres = [(name, [re.compile(p, re.M) for p in patterns]) for name, patterns in GENRE_RULES]
     periods = [(kind, re.compile(p)) for kind, p in PERIOD_RULES]
     return genres, periods
+
+
+_DATES = re.compile(DATES)
 
 
 def _places(title: str | None, text: str, attachments: Sequence[str] = ()) -> list[tuple[str, bool]]:
@@ -80,6 +83,7 @@ def find_period(place: str) -> str | None:
     ("Tổng kết năm 2016 và phương hướng năm 2017").
     """
     _, periods = _compiled()
+    place = _DATES.sub(" ", place)
     found = []  # (start, rule order, kind, match)
     for order, (kind, pattern) in enumerate(periods):
         for m in pattern.finditer(place):
