@@ -37,7 +37,7 @@ from indexer.build import read_records, read_store_path
 from indexer.request import MAX_LIMIT, MAX_PAGE, SORTS, QueryError, SearchRequest  # noqa: F401 (the service's API)
 from indexer.records import UNATTRIBUTED, key_label, split_key
 from indexer.schema import FACET_FIELDS, OPTIONAL_FIELDS, listed, make_schema
-from indexer.significant import KEYWORDS, SAMPLE, SignificantTerm, WordTerms
+from indexer.significant import KEYWORDS, SAMPLE, SignificantTerm, WordTerms, restating
 from indexer.suggest import Speller, suggestion
 
 FACET_TOP = {"directive": 30, "keyword": 20}  # values shown at most (keywords are many)
@@ -385,8 +385,8 @@ class SearchService:
         result = SearchResult(request=req, total=total, hits=hits,
                               facets=facets, numbers=list(dict.fromkeys([*parsed.directives, *numbers])))
         if significant and len(docnums):
-            query = [(fold(w),) for w in parsed.words] + [tuple(fold(s) for s in p) for p in parsed.phrases]
-            result.significant_terms = self.word_terms(ranker).significant(docnums[:SAMPLE], allowed, query)
+            result.significant_terms = self.word_terms(ranker).significant(
+                docnums[:SAMPLE], allowed, restating(parsed.words, parsed.phrases))
         if keep:
             ids = self._doc_ids(table, ranker)[docnums[:keep]].tolist()
             kept = ([round(score, 4) for score in scores[docnums[:keep]].tolist()] if scores is not None

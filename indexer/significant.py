@@ -74,6 +74,22 @@ def jlh(fg_count: int, fg_size: int, bg_count: int, bg_size: int) -> float:
     return (fg - bg) * (fg / bg) if fg > bg else 0.0
 
 
+def restating(words: Sequence[str], phrases: Sequence[Sequence[str]] = ()) -> list[tuple[str, ...]]:
+    """What a term must not hold, as folded syllables, to be a theme of a query's results and not the query
+    again: two of the query's words in a row (its only word, if one), and each quoted phrase.
+
+    One shared syllable is not enough: folded, "đại gia súc" shares "dai" with "vay vốn ưu đãi".
+
+    >>> restating(["vay", "vốn", "ưu", "đãi"])
+    [('vay', 'von'), ('von', 'uu'), ('uu', 'dai')]
+    >>> restating(["khéo"], [["dân", "vận"]])
+    [('kheo',), ('dan', 'van')]
+    """
+    folded = [fold_syllable(w) for w in words]
+    pairs = [tuple(folded[i:i + 2]) for i in range(len(folded) - 1)] or [tuple(folded)]
+    return [p for p in pairs + [tuple(fold_syllable(s) for s in phrase) for phrase in phrases] if p]
+
+
 def _holds(syllables: list[str], parts: list[tuple[str, ...]]) -> bool:
     """True if one of ``parts`` occurs in ``syllables`` (contiguously).
 
@@ -238,8 +254,8 @@ class WordTerms:
         """The terms of the result set ``allowed`` most over-represented against the index, best first.
 
         ``sample``: the best-ranked matching documents (candidates come from
-        them); ``skip``: the query's words and phrases as folded syllables (a
-        term holding one of them restates the query: no theme of its results).
+        them); ``skip``: what a term restating the query holds (:func:`restating`):
+        such a term is no theme of its results.
         """
         docs = [int(d) for d in sample]
         fg_size = int(allowed.sum())

@@ -185,8 +185,8 @@ def test_significant_terms_from_term_ids_equal_the_computation_before_them(home,
     # counted in the stored terms is the exact document frequency: the two computations must agree exactly.
     import numpy as np
 
-    from corpus.knowledge.vietnamese import fold
     from indexer.queryparse import parse
+    from indexer.significant import restating
 
     service = SearchService(config.index_path(home))
     result = service.search(SearchRequest(q=q, limit=10), keep=1000)
@@ -196,7 +196,7 @@ def test_significant_terms_from_term_ids_equal_the_computation_before_them(home,
     allowed = np.zeros(table.size, dtype=bool)
     allowed[docnums] = True
     parsed = parse(q)
-    skip = [(fold(w),) for w in parsed.words]
+    skip = restating(parsed.words, parsed.phrases)
     assert [t.to_dict() for t in result.significant_terms] == reference_significant(service, docnums[:100],
                                                                                     allowed, skip)
 
