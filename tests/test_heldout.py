@@ -196,3 +196,23 @@ def test_keywords_and_significant_terms_do_not_depend_on_the_worker_count(corpus
     assert sum(bool(first.keywords(d.id)) for d in docs) > len(docs) * 0.9
     for query in ("an ninh trật tự", "nước sạch"):
         assert significant(one, query)[0]["significant_terms"] == significant(two, query)[0]["significant_terms"]
+
+
+def test_a_phrase_longer_than_a_search_reads_is_refused_not_counted_as_its_first_words(tmp_path):
+    from corpus.store import config
+    from corpus.store.document import Document
+    from indexer.search import QueryError, SearchRequest, SearchService
+    from indexer.trends import timelines
+    from tests.conftest import build_home
+
+    words = " ".join(heldout.FILLER).replace(",", "").replace(".", "").split()[:34]
+    head = " ".join(words)
+    home = build_home(tmp_path, [Document(id="a", text=head + " nông dân", published="2020-01-01"),
+                                 Document(id="b", text=head + " phụ lão", published="2020-01-01")])
+    service = SearchService(config.index_path(home))
+    assert len(head + " phụ lão") <= 200  # within the characters a phrase may have
+    with pytest.raises(QueryError, match="at most 32 words, not 36") as err:
+        timelines(service, [head + " phụ lão"], SearchRequest())
+    assert err.value.name == "q"
+    [trend] = timelines(service, [" ".join(words[-30:]) + " phụ lão"], SearchRequest())
+    assert trend.total == 1
