@@ -76,6 +76,21 @@ CASES = [
     ("Một số kinh nghiệm trong công tác vận động quần chúng", "", "unknown", None),
     ("Chương trình hành động thực hiện Nghị quyết Đại hội", "", "unknown", None),
     ("Tin hoạt động tháng 3/2021", "", "unknown", None),
+    ("Hướng dẫn viên du lịch cộng đồng ở bản Lác", "", "unknown", None),  # a guide, not guidance
+    ("Bao cao su miễn phí cho người dân vùng cao", "", "unknown", None),
+    # an official document's header as its text opens: five or six lines before its kind and subject
+    (None, "TỈNH ỦY HÀ GIANG\nBAN DÂN VẬN\n*\nSố 45-BC/BDVTU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+           "Hà Giang, ngày 15 tháng 6 năm 2023\nBÁO CÁO\nSơ kết công tác dân vận 6 tháng đầu năm 2023,\n"
+           "phương hướng nhiệm vụ 6 tháng cuối năm 2023\n-----\nThực hiện Kế hoạch của Tỉnh ủy, ...",
+     "six_month_review", "2023-H1"),
+    (None, "HUYỆN ỦY YÊN MINH\nBAN DÂN VẬN\nSố: 12-KH/BDVHU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
+           "Yên Minh, ngày 05 tháng 01 năm 2024\nKẾ HOẠCH\nCông tác dân vận năm 2024\n", "plan", "2024"),
+    # news: a signature ("KH" alone), a sentence that starts with "Báo cáo", a line cut mid-sentence
+    (None, "Xã Tân Lập có thêm đường mới.\nNgười dân vui mừng.\nKH", "unknown", None),
+    (None, "Báo cáo cho biết, 6 tháng đầu năm 2022 xã đã làm 5 km đường.\nNgười dân vui mừng.", "unknown", None),
+    (None, ("Xã đã làm đường bê tông liên thôn, người dân góp công góp của, cán bộ bám sát địa bàn cơ sở mỗi ngày.\n" * 5)
+     + "Báo cáo 6 tháng đầu năm 2022 của xã cho thấy đường đã làm xong, trường học đã sửa lại và người dân rất vui mừng.",
+     "unknown", None),
 ]
 
 

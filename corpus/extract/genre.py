@@ -20,7 +20,7 @@ from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from corpus.knowledge.genre_rules import (DATES, FIRST_CHARS, GENRE_FAMILIES, GENRE_RULES, GENRES, HEADING_CHARS, HEADING_LINES,
-                                 MAX_RANGE_YEARS, PERIOD_RULES, QUARTERS, QUERY_GENRES, TEXT_GENRES)
+                                 MAX_RANGE_YEARS, PERIOD_RULES, QUARTERS, QUERY_GENRES, SENTENCE_ENDS, TEXT_GENRES)
 from corpus.knowledge.vietnamese import key
 
 UNKNOWN = "unknown"
@@ -44,8 +44,13 @@ def _places(title: str | None, text: str, attachments: Sequence[str] = ()) -> li
     places = [(key(title), True)] if title and title.strip() else []
     # An official document's opening: "BÁO CÁO" on one line, "Tổng kết ..." on the next.  A long
     # line is a paragraph: news telling of a review meeting, not the review itself.
-    lines = [line for line in text[:FIRST_CHARS].splitlines() if line.strip()][:HEADING_LINES]
-    headings = [key(line) for line in lines if len(line.strip()) <= HEADING_CHARS]
+    # The line cut at FIRST_CHARS is a paragraph's start, and a line without a letter ("*", "-----",
+    # a page number) no heading: neither takes a place among them.
+    opening = text[:FIRST_CHARS].splitlines()[:-1] if len(text) > FIRST_CHARS else text.splitlines()
+    lines = [line for line in opening if any(c.isalpha() for c in line)][:HEADING_LINES]
+    # A line ending as a sentence does ("Báo cáo cho biết, ... .") is prose, not a heading.
+    headings = [key(line) for line in lines
+                if len(line.strip()) <= HEADING_CHARS and not line.rstrip().endswith(SENTENCE_ENDS)]
     places.append(("\n".join(headings), False))
     places += [(key(attachment_name(a)), False) for a in attachments]
     return [(place, is_title) for place, is_title in places if place]
