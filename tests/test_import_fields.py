@@ -25,6 +25,8 @@ CASES = [
     ({"published": 20240101}, "skipped", "published must be a date like 2024-06-30, not '20240101'"),
     ({"published": "2024-06-30 và sau đó"}, "skipped", "published must be a date"),
     ({"published": ["2024-06-30"]}, "skipped", "published must be a date"),
+    ({"published": "2024-06-30T25:99:00"}, "skipped", "published must be a date"),
+    ({"year": "２０２４"}, "skipped", "year must be a whole number"),
     ({"title": ["Tiêu đề"]}, "skipped", "title must be a string"),
     ({"title": {"vi": "Tiêu đề"}}, "skipped", "title must be a string, not an object"),
     ({"province": 5}, "skipped", "unknown province '5'"),
@@ -41,6 +43,7 @@ CASES = [
     ({"year": 2024.0}, "added", None),  # a whole number written as a float loses nothing
     ({"year": "2019"}, "added", None),
     ({"published": "2024-06-30T10:00:00+07:00"}, "added", None),
+    ({"published": "2024-06-30 23:59:59Z"}, "added", None),
     ({"title": "   "}, "added", None),  # blank is unknown, as "" and null are
     ({"tags": ["x"], "Title": "y"}, "added", "unknown fields 'tags', 'Title' dropped"),
     ({"year": 1999, "published": "2020-01-01"}, "added", "year 1999 replaced by the year of the date published"),

@@ -359,7 +359,7 @@ def _given_date(value: Any) -> dt.date | None:
     if not isinstance(value, str) or not _ISO_DATE.fullmatch(value.strip()):
         return None
     try:
-        return dt.date.fromisoformat(value.strip()[:10])
+        return dt.datetime.fromisoformat(value.strip()).date()  # a timestamp's time is checked too (no 25:99)
     except ValueError:
         return None
 
