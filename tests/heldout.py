@@ -46,6 +46,9 @@ PROVINCES = [
     ("Đắc Nông", "Đắk Nông", "Lâm Đồng"), ("Bình Dương", "Bình Dương", "TP Hồ Chí Minh"),
     ("Bà Rịa – Vũng Tàu", "Bà Rịa - Vũng Tàu", "TP Hồ Chí Minh"), ("TP.HCM", "TP Hồ Chí Minh", "TP Hồ Chí Minh"),
     ("Kon Tum", "Kon Tum", "Quảng Ngãi"), ("Bình Định", "Bình Định", "Gia Lai"), ("Quảng Ninh", "Quảng Ninh", "Quảng Ninh"),
+    # a 2025 name as published, and names typed without diacritics
+    ("TP Huế", "Huế", "Huế"), ("Thành phố Hồ Chí Minh", "TP Hồ Chí Minh", "TP Hồ Chí Minh"),
+    ("tinh dak nong", "Đắk Nông", "Lâm Đồng"), ("thanh pho hai phong", "Hải Phòng", "Hải Phòng"),
 ]
 # Provinces the text names for records that leave the province out ("Ban Dân vận Tỉnh ủy X").
 TEXT_PROVINCES = [("Hà Giang", "Hà Giang", "Tuyên Quang"), ("Bến Tre", "Bến Tre", "Vĩnh Long"),

@@ -179,10 +179,12 @@ def test_a_phrase_planted_in_a_topic_is_among_its_significant_terms_with_its_exa
     assert not others & set(terms)
 
 
-def test_a_planted_phrase_is_not_significant_for_an_unrelated_topic(corpus):
+def test_a_planted_phrase_is_not_significant_for_an_unrelated_topic(corpus, app):
     _, home, _ = corpus
-    _, terms = significant(home, TOPICS["water"][0])
+    data, terms = significant(home, TOPICS["water"][0])
     assert terms and not {TOPICS["security"][3], TOPICS["livelihood"][3]} & set(terms)
+    web = app.get("/search.json?" + urlencode({"q": TOPICS["water"][0]})).get_json()
+    assert web["significant_terms"] == data["significant_terms"]
 
 
 def test_keywords_and_significant_terms_do_not_depend_on_the_worker_count(corpus):
