@@ -55,7 +55,10 @@ GENRE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         rf"tong ket (?:{_NOT_PART}{{0,80}} )?nam \d{{4}}",
         rf"^(?:bao cao )?ket qua (?:{_NOT_PART}{{0,60}} )?nam \d{{4}}",
     )),
-    ("report", (r"^(?:du thao )?bao cao\b(?! su\b)", r"^bc\b.")),
+    # "Sơ kết quý I ...", "Tổng kết 9 tháng ...": a review of a quarter or of nine months is a report of that
+    # period, before the news words its next tasks may hold ("... và triển khai nhiệm vụ quý II").
+    ("report", (r"^(?:du thao )?bao cao\b(?! su\b)", r"^bc\b.",
+                rf"^{_REVIEW} (?:[^.;:\n]{{0,40}} )?(?:quy (?:i{{1,3}}|iv|[1-4])|(?:9|09|chin) thang)\b")),
     ("model_story", (
         r"\bdan van kheo\b", r"\bguong (?:dien hinh|sang|dan van)", r"\bdien hinh tien tien\b",
         r"\bdien hinh (?:dan van|trong)", r"\bguong nguoi tot\b", r"\bnguoi tot,? viec tot\b",
