@@ -88,21 +88,24 @@ def _holds(syllables: list[str], parts: list[tuple[str, ...]]) -> bool:
 # change which candidates are proposed, never a count (counts come from the postings, by term).
 _HASH_BASE = np.uint64(1_099_511_628_211)
 _HASH_LENGTH = np.uint64(0x9E3779B97F4A7C15)
+CHECK_BASE = np.uint64(1_000_000_007)  # a second hash's base (see indexer.facets)
 
 
-def _powers(n: int) -> np.ndarray:
-    """``_HASH_BASE ** i`` for i < n, modulo 2**64."""
+def _powers(n: int, base: np.uint64 = _HASH_BASE) -> np.ndarray:
+    """``base ** i`` for i < n, modulo 2**64."""
     powers = np.ones(max(n, 1), dtype=np.uint64)
     with np.errstate(over="ignore"):
         for i in range(1, n):
-            powers[i] = powers[i - 1] * _HASH_BASE
+            powers[i] = powers[i - 1] * base
     return powers
 
 
-def term_tokens(data: bytes, offsets: np.ndarray, lengths: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def term_tokens(data: bytes, offsets: np.ndarray, lengths: np.ndarray, separator: int = 32,
+                base: np.uint64 = _HASH_BASE) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The terms of a segment's ``word_counts`` column (raw bytes, each document's value at ``offsets`` for
-    ``lengths``): per term, in document order, (hash, document, first byte, byte length).
+    ``lengths``): per term, in document order, (hash, document, first byte, byte length).  Terms are separated by
+    the byte ``separator`` (a space; a comma in a ``keyword`` column); ``base``: of the hash (another base gives
+    a second hash, to check that two terms sharing one are one term).
 
     >>> values = ["dân_vận cơ_sở".encode(), b"", "dân_vận\\n1".encode()]  # the last one as written before session 7
     >>> h, doc, start, size = term_tokens(b"".join(values), np.array([0, 19, 19]), np.array([19, 0, 12]))
@@ -117,7 +120,7 @@ def term_tokens(data: bytes, offsets: np.ndarray, lengths: np.ndarray
     marks = np.zeros(len(arr) + 1, dtype=np.int32)
     np.add.at(marks, starts, 1)
     np.add.at(marks, ends, -1)
-    in_term = (np.cumsum(marks[:-1]) > 0) & (arr != 32)
+    in_term = (np.cumsum(marks[:-1]) > 0) & (arr != separator)
     opens = np.zeros(len(arr) + 1, dtype=bool)
     opens[starts] = True  # a value starts a term even right after the previous value's last byte
     first = in_term & (~np.concatenate(([False], in_term[:-1])) | opens[:-1])
@@ -129,7 +132,7 @@ def term_tokens(data: bytes, offsets: np.ndarray, lengths: np.ndarray
     where = np.flatnonzero(in_term)
     within = where - np.repeat(begin, size)
     with np.errstate(over="ignore"):
-        values = (arr[where].astype(np.uint64) + np.uint64(1)) * _powers(int(size.max()))[within]
+        values = (arr[where].astype(np.uint64) + np.uint64(1)) * _powers(int(size.max()), base)[within]
         hashes = np.add.reduceat(values, np.concatenate(([0], np.cumsum(size)[:-1])))
         hashes = hashes ^ (size.astype(np.uint64) * _HASH_LENGTH)
     return hashes, doc, begin, size
