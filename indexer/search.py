@@ -172,7 +172,7 @@ class SearchService:
             for _leaf, offset in ranker.reader.leaf_readers():
                 if ranker.size > offset:
                     ranker.reader.stored_fields(offset)  # reads the segment's stored-fields offsets
-        self.word_terms(ranker).lists()
+        self.word_terms(ranker).background()
         self._profiles_now()
         _return_free_memory()
 

@@ -13,12 +13,14 @@ more frequent (relative change) than in the background.
 Candidates come from the ``word_counts`` column (the most frequent terms of
 each document, written at index time) of the ``SAMPLE`` best-ranked hits: no
 text is segmented at query time, and a result set of 50,000 documents costs
-what one of ``SAMPLE`` does.  Once per index generation the column is read
-whole and turned into numpy arrays (:class:`TermLists`): each document's terms
-as ids of one vocabulary, and for each term the number of documents whose
-stored terms hold it.  Proposing candidates is then one pass over the
-sample's ids, weighed against that background with the same JLH (the sample
-and the background both counted in the stored terms).  The candidates are then
+what one of ``SAMPLE`` does.  The background is, for each term, the number of
+documents whose stored terms hold it, by a 64-bit hash of the term: each
+segment's counts are made once, when the index build commits it, and kept in a
+file beside the segment (:func:`segment_counts`); a server's start adds up
+those of its segments (:class:`TermCounts`) instead of reading every stored
+term of the index (4 s at 100,000 documents).  Proposing candidates is then
+one pass over the sample's stored terms, weighed against that background with
+the same JLH (the sample and the background both counted in the stored terms).  The candidates are then
 scored exactly: their counts over the whole result set come from the ``words``
 postings, so ``count`` is the number of matching documents holding the term.
 
@@ -27,6 +29,7 @@ Keywords of a document are chosen when it is indexed
 """
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -41,6 +44,7 @@ SAMPLE = 100  # best-ranked hits whose stored terms propose candidates
 SAMPLE_SHARE = 50  # a candidate is in at least 1 in SAMPLE_SHARE of the sampled hits
 CANDIDATES = 40  # proposed terms scored exactly over the whole result set
 SHOWN = 12
+COUNTS_EXT = "dvw1"  # the file of segment_counts() beside each segment (a new hash: a new name)
 CHUNK_DOCS = 2_000  # documents whose stored terms are turned into ids at once (bounds the memory it takes)
 MIN_COUNT = 2  # a term in one matching document says nothing about the set
 
@@ -153,60 +157,81 @@ def best_first(scores: np.ndarray, term: Callable[[int], str]) -> Iterator[str]:
         start = end
 
 
-class TermLists:
-    """Every document's stored terms (``word_counts``) as ids of one vocabulary, for one index generation.
+def _column_tokens(column: tuple[bytes, np.ndarray, np.ndarray]) -> Iterator[tuple[np.ndarray, ...]]:
+    """:func:`term_tokens` of a whole ``word_counts`` column, ``CHUNK_DOCS`` documents at a time (its byte arrays
+    stay small): (hash, document, first byte, byte length) per term, documents and bytes counted from the column's
+    start."""
+    data, starts, lengths = column
+    for first in range(0, len(starts), CHUNK_DOCS):
+        part = slice(first, first + CHUNK_DOCS)
+        base = int(starts[part][0])
+        end = int((starts[part] + lengths[part]).max())
+        h, doc, begin, size = term_tokens(data[base:end], starts[part] - base, lengths[part])
+        yield h, doc + first, begin + base, size
 
-    ``ids[starts[d]:starts[d + 1]]`` are document ``d``'s terms; ``df[i]`` is how many documents' stored
-    terms hold term ``i``; :meth:`term` gives its text.
+
+def term_hashes(terms: Sequence[str]) -> np.ndarray:
+    """The hash of each stored term (as :func:`term_tokens` makes them)."""
+    data = " ".join(terms).encode("utf-8")
+    return term_tokens(data, np.array([0]), np.array([len(data)]))[0]
+
+
+def segment_counts(leaf) -> tuple[np.ndarray, np.ndarray]:
+    """(the distinct hashes of a segment's stored terms, sorted; how many of its documents' stored terms hold each).
+
+    Read from the file beside the segment (a segment never changes; Whoosh deletes the file with it); else
+    counted from the ``word_counts`` column, and kept in that file when the index folder is writable.
     """
+    path = _counts_path(leaf)
+    if path is not None and os.path.exists(path):
+        try:
+            found = np.load(path, allow_pickle=False)
+            if found.dtype == np.uint64 and found.ndim == 2 and found.shape[0] == 2:
+                return found[0], found[1].astype(np.int64)
+        except (OSError, ValueError):
+            pass  # an unreadable file is counted again
+    column = whoosh_internals.var_bytes_column(leaf, "word_counts") if leaf.doc_count_all() else None
+    hashes = [h for h, *_rest in _column_tokens(column)] if column is not None else []
+    distinct, counts = np.unique(np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64),
+                                 return_counts=True)
+    if path is not None:
+        try:
+            with open(path + ".tmp", "wb") as out:
+                np.save(out, np.stack([distinct, counts.astype(np.uint64)]))
+            os.replace(path + ".tmp", path)
+        except OSError:  # a read-only index: counted at each start
+            pass
+    return distinct, counts.astype(np.int64)
 
-    def __init__(self, columns: list[tuple[int, tuple[bytes, np.ndarray, np.ndarray] | None]], size: int) -> None:
-        hashes, docs, places = [], [], []
-        texts: list[bytes] = []
-        for offset, column in columns:
-            if column is None:
-                continue
-            data, starts, lengths = column
-            for first in range(0, len(starts), CHUNK_DOCS):  # a chunk at a time: its byte arrays stay small
-                part = slice(first, first + CHUNK_DOCS)
-                base = int(starts[part][0])
-                end = int((starts[part] + lengths[part]).max())
-                h, doc, begin, length = term_tokens(data[base:end], starts[part] - base, lengths[part])
-                hashes.append(h)
-                docs.append((doc + first + offset).astype(np.int32))
-                # where each term's bytes are: (segment, first byte, length), int32 to halve the build's memory
-                places.append(np.stack([np.full(len(h), len(texts)), begin + base, length]).astype(np.int32))
-            texts.append(data)
-        everything = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
-        del hashes
-        _unique, first, inverse, df = np.unique(everything, return_index=True, return_inverse=True,
-                                                return_counts=True)
-        del everything
-        self.ids = inverse.astype(np.int32).reshape(-1)
-        del inverse
-        doc = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
-        self.starts = np.concatenate(([0], np.cumsum(np.bincount(doc, minlength=size)))).astype(np.int64)
-        self.df = df.astype(np.int32)
-        # The text of each term, from its first occurrence, in one byte string.
-        where = (np.concatenate(places, axis=1)[:, first].astype(np.int64) if places
-                 else np.zeros((3, 0), dtype=np.int64))
-        del places
-        chunks = [np.frombuffer(text, dtype=np.uint8) for text in texts]
-        bounds = np.concatenate(([0], np.cumsum([len(c) for c in chunks]))).astype(np.int64)
-        begin = bounds[where[0]] + where[1] if len(texts) else where[1]
-        self._bytes = (np.concatenate(chunks)[np.repeat(begin - np.concatenate(([0], np.cumsum(where[2])[:-1])),
-                                                         where[2]) + np.arange(int(where[2].sum()))].tobytes()
-                       if len(texts) else b"")
-        self._ends = np.concatenate(([0], np.cumsum(where[2]))).astype(np.int64)
 
-    def term(self, i: int) -> str:
-        """The text of term ``i``."""
-        return self._bytes[self._ends[i]:self._ends[i + 1]].decode("utf-8")
+def _counts_path(leaf) -> str | None:
+    folder = getattr(leaf.storage(), "folder", None)  # None: not a file-system index (RamStorage)
+    return os.path.join(folder, leaf.segment().make_filename("." + COUNTS_EXT)) if folder is not None else None
 
-    def of(self, docnums: Iterable[int]) -> np.ndarray:
-        """The term ids of ``docnums``' stored terms, one array."""
-        parts = [self.ids[self.starts[d]:self.starts[d + 1]] for d in docnums]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+
+def keep_counts(reader) -> None:
+    """Write the file of :func:`segment_counts` beside each segment of ``reader`` lacking one (the index build
+    calls it after a commit, so that a server's start only reads them)."""
+    for leaf, _offset in reader.leaf_readers():
+        segment_counts(leaf)
+
+
+class TermCounts:
+    """How many documents' stored terms hold each term, over every segment of one index generation, by hash."""
+
+    def __init__(self, counts: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        hashes = np.concatenate([h for h, _n in counts]) if counts else np.zeros(0, dtype=np.uint64)
+        held = np.concatenate([n for _h, n in counts]) if counts else np.zeros(0, dtype=np.int64)
+        self.hashes, inverse = np.unique(hashes, return_inverse=True)
+        self.df = np.zeros(len(self.hashes), dtype=np.int64)
+        np.add.at(self.df, inverse.reshape(-1), held)
+
+    def frequency(self, hashes: np.ndarray) -> np.ndarray:
+        """The documents holding each term of ``hashes`` (0 for a term no document stores)."""
+        at = np.minimum(np.searchsorted(self.hashes, hashes), max(len(self.hashes) - 1, 0))
+        if not len(self.hashes):
+            return np.zeros(len(hashes), dtype=np.int64)
+        return np.where(self.hashes[at] == hashes, self.df[at], 0)
 
 
 class WordTerms:
@@ -217,24 +242,45 @@ class WordTerms:
         with ranker.io:
             leaves = [(leaf, offset) for leaf, offset in ranker.reader.leaf_readers() if leaf.doc_count_all()]
             self._keywords = [whoosh_internals.var_bytes_column(leaf, "keyword") for leaf, _ in leaves]
+            self._words = [whoosh_internals.var_bytes_column(leaf, "word_counts") for leaf, _ in leaves]
         self._offsets = np.array([offset for _, offset in leaves], dtype=np.int64)
-        self._lists: TermLists | None = None
+        self._background: TermCounts | None = None
         self._lock = threading.Lock()
 
-    def lists(self) -> TermLists:
-        """Every document's stored terms as ids (read once, at the first call)."""
+    def background(self) -> TermCounts:
+        """Every term's number of documents storing it (read once, at the first call)."""
         with self._lock:
-            if self._lists is None:
+            if self._background is None:
                 with self.ranker.io:  # the ranker's reader now (a forked server process opens its own)
-                    columns = [(offset, whoosh_internals.var_bytes_column(leaf, "word_counts"))
-                               for leaf, offset in self.ranker.reader.leaf_readers() if leaf.doc_count_all()]
-                self._lists = TermLists(columns, self.ranker.reader.doc_count_all())
-            return self._lists
+                    counts = [segment_counts(leaf) for leaf, _offset in self.ranker.reader.leaf_readers()
+                              if leaf.doc_count_all()]
+                self._background = TermCounts(counts)
+            return self._background
+
+    def tokens(self, docnums: Sequence[int]) -> tuple[np.ndarray, list[str]]:
+        """The stored terms of ``docnums``, one after the other: (their hashes, their texts)."""
+        values = []
+        for i, local in self._places(docnums):
+            column = self._words[i]
+            if column is not None:
+                data, offsets, lengths = column
+                values.append(data[offsets[local]:offsets[local] + lengths[local]])
+        data = b"".join(values)
+        sizes = np.array([len(v) for v in values], dtype=np.int64)
+        h, _doc, begin, size = term_tokens(data, np.cumsum(sizes) - sizes, sizes)
+        return h, [data[b:b + n].decode("utf-8") for b, n in zip(begin.tolist(), size.tolist())]
 
     def terms(self, docnum: int) -> list[str]:
         """The terms stored for one document, most frequent first."""
-        lists = self.lists()
-        return [lists.term(int(i)) for i in lists.of([docnum])]
+        return self.tokens([docnum])[1]
+
+    def _places(self, docnums: Sequence[int] | np.ndarray) -> list[tuple[int, int]]:
+        """(segment, doc number in it) of each of ``docnums``."""
+        docnums = np.asarray(docnums, dtype=np.int64)
+        if not len(self._offsets):
+            return []
+        segment = np.searchsorted(self._offsets, docnums, side="right") - 1
+        return list(zip(segment.tolist(), (docnums - self._offsets[segment]).tolist()))
 
     def significant(self, sample: Iterable[int], allowed: np.ndarray, skip: Iterable[Sequence[str]] = (),
                     shown: int = SHOWN) -> list[SignificantTerm]:
@@ -250,19 +296,20 @@ class WordTerms:
         if not docs or not fg_size or fg_size >= bg_size:
             return []
         skip = [tuple(s) for s in skip if s]
-        lists = self.lists()
-        seen, held = np.unique(lists.of(docs), return_counts=True)
+        hashes, texts = self.tokens(docs)
+        seen, first, held = np.unique(hashes, return_index=True, return_counts=True)
         # In a large sample, a term of 1 or 2 hits in 100 cannot beat those of the first rank.
         least = max(min(MIN_COUNT, len(docs)), len(docs) // SAMPLE_SHARE)
         keep = held >= least
-        seen, held = seen[keep], held[keep]
-        fg, bg = held / len(docs), lists.df[seen] / bg_size  # JLH (see jlh()) over the stored terms
+        seen, first, held = seen[keep], first[keep], held[keep]
+        fg = held / len(docs)  # JLH (see jlh()) over the stored terms
+        bg = self.background().frequency(seen) / bg_size
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = np.where(fg > bg, (fg - bg) * (fg / bg), 0.0)
         positive = np.flatnonzero(scores > 0)
         found = []
         tried = 0
-        for term in best_first(scores[positive], lambda i: lists.term(int(seen[positive[i]]))):
+        for term in best_first(scores[positive], lambda i: texts[int(first[positive[i]])]):
             if tried >= CANDIDATES:
                 break
             if _holds([fold_syllable(s) for s in term.split(JOINER)], skip):
@@ -282,12 +329,10 @@ class WordTerms:
 
     def keywords_of(self, docnums: Sequence[int] | np.ndarray, top: int = KEYWORDS) -> list[list[str]]:
         """:meth:`keywords` of each of ``docnums`` (an export's chunk of rows in one call)."""
-        docnums = np.asarray(docnums, dtype=np.int64)
-        found: list[list[str]] = []
         if not len(self._offsets):
             return [[] for _ in range(len(docnums))]
-        segment = np.searchsorted(self._offsets, docnums, side="right") - 1
-        for i, local in zip(segment.tolist(), (docnums - self._offsets[segment]).tolist()):
+        found: list[list[str]] = []
+        for i, local in self._places(docnums):
             column = self._keywords[i]
             if column is None:
                 found.append([])
