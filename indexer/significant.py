@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -257,22 +258,21 @@ class WordTerms:
                 self._background = TermCounts(counts)
             return self._background
 
-    def tokens(self, docnums: Sequence[int]) -> tuple[np.ndarray, list[str]]:
-        """The stored terms of ``docnums``, one after the other: (their hashes, their texts)."""
-        values = []
-        for i, local in self._places(docnums):
+    def terms(self, docnum: int) -> list[str]:
+        """The terms stored for one document, most frequent first (as :func:`indexer.schema.decode_terms` reads
+        them)."""
+        return self.sampled([docnum])
+
+    def sampled(self, docnums: Iterable[int]) -> list[str]:
+        """The terms stored for each of ``docnums``, one list (a term once per document that stores it)."""
+        lines = []
+        for i, local in self._places(list(docnums)):
             column = self._words[i]
             if column is not None:
                 data, offsets, lengths = column
-                values.append(data[offsets[local]:offsets[local] + lengths[local]])
-        data = b"".join(values)
-        sizes = np.array([len(v) for v in values], dtype=np.int64)
-        h, _doc, begin, size = term_tokens(data, np.cumsum(sizes) - sizes, sizes)
-        return h, [data[b:b + n].decode("utf-8") for b, n in zip(begin.tolist(), size.tolist())]
-
-    def terms(self, docnum: int) -> list[str]:
-        """The terms stored for one document, most frequent first."""
-        return self.tokens([docnum])[1]
+                lines.append(data[offsets[local]:offsets[local] + lengths[local]].split(b"\n", 1)[0])  # a line of
+                # counts followed the terms before session 7
+        return [term for term in b" ".join(lines).decode("utf-8").split(" ") if term]
 
     def _places(self, docnums: Sequence[int] | np.ndarray) -> list[tuple[int, int]]:
         """(segment, doc number in it) of each of ``docnums``."""
@@ -296,20 +296,18 @@ class WordTerms:
         if not docs or not fg_size or fg_size >= bg_size:
             return []
         skip = [tuple(s) for s in skip if s]
-        hashes, texts = self.tokens(docs)
-        seen, first, held = np.unique(hashes, return_index=True, return_counts=True)
+        sampled = Counter(self.sampled(docs))
         # In a large sample, a term of 1 or 2 hits in 100 cannot beat those of the first rank.
         least = max(min(MIN_COUNT, len(docs)), len(docs) // SAMPLE_SHARE)
-        keep = held >= least
-        seen, first, held = seen[keep], first[keep], held[keep]
-        fg = held / len(docs)  # JLH (see jlh()) over the stored terms
-        bg = self.background().frequency(seen) / bg_size
+        seen = [term for term, n in sampled.items() if n >= least]
+        fg = np.array([sampled[term] for term in seen], dtype=np.int64) / len(docs)  # JLH (see jlh()) over the stored terms
+        bg = self.background().frequency(term_hashes(seen)) / bg_size
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = np.where(fg > bg, (fg - bg) * (fg / bg), 0.0)
         positive = np.flatnonzero(scores > 0)
         found = []
         tried = 0
-        for term in best_first(scores[positive], lambda i: texts[int(first[positive[i]])]):
+        for term in best_first(scores[positive], lambda i: seen[positive[i]]):
             if tried >= CANDIDATES:
                 break
             if _holds([fold_syllable(s) for s in term.split(JOINER)], skip):
