@@ -15,7 +15,7 @@ from corpus.knowledge.vietnamese import collation_key
 from indexer import whoosh_internals
 from indexer.ranker import read_all
 from indexer.schema import FACET_FIELDS, FACET_MIN_DOCS, FACETS
-from indexer.significant import CHECK_BASE, term_tokens
+from indexer.significant import term_tokens
 
 # Facets read from their field's column rather than its term table (see _column_terms).
 FROM_COLUMN = frozenset({"keyword"})
@@ -196,36 +196,38 @@ def _column_terms(reader, name: str, live: np.ndarray, min_docs: int = 1) -> dic
     columns = [(offset, whoosh_internals.var_bytes_column(leaf, name)) for leaf, offset in _segments(reader)]
     if any(column is None for _offset, column in columns):
         return None
-    hashes, checks, docs, texts = [], [], [], []
+    hashes, docs, texts = [], [], []
     for offset, (data, starts, lengths) in columns:
-        h, doc, begin, size = term_tokens(data, starts, lengths, separator=COMMA)
+        h, doc, begin, size = term_tokens(data, starts, lengths, separator=COMMA, checked=True)
         arr = np.frombuffer(data, dtype=np.uint8)
         if len(begin) and (arr[begin] == SPACE).any() | (arr[begin + size - 1] == SPACE).any():
             return None
         hashes.append(h)
-        checks.append(term_tokens(data, starts, lengths, separator=COMMA, base=CHECK_BASE)[0])
         docs.append(doc + offset)
         texts.append((data, begin, size))
-    everything = np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64)
-    _unique, first, code = np.unique(everything, return_index=True, return_inverse=True)
+    both = np.concatenate(hashes, axis=1) if hashes else np.zeros((2, 0), dtype=np.uint64)
+    _unique, first, code = np.unique(both[0], return_index=True, return_inverse=True)
     code = code.reshape(-1)
-    if len(everything) and (np.concatenate(checks) != np.concatenate(checks)[first][code]).any():
+    if (both[1] != both[1][first][code]).any():
         return None  # two values share a hash
     doc = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
-    pairs = np.sort(doc * max(len(first), 1) + code)  # by doc number then value
+    pairs = np.sort(code * len(live) + doc)  # each value's documents together, in doc number order
     pairs = pairs[np.diff(pairs, prepend=-1) != 0]  # a value once per document
-    doc, code = np.divmod(pairs, max(len(first), 1))
+    code, doc = np.divmod(pairs, max(len(live), 1))
     held = np.bincount(code, minlength=len(first))  # deleted documents included, as a term's doc frequency
-    order = np.argsort(code, kind="stable")  # each value's documents together, in doc number order
-    bounds = np.concatenate(([0], np.cumsum(held)))
-    segment_of = np.searchsorted(np.cumsum([len(h) for h in hashes]), first, side="right")
-    local = first - np.concatenate(([0], np.cumsum([len(h) for h in hashes])))[segment_of]
+    alive = live[doc]
+    doc = doc[alive]
+    held_live = np.bincount(code[alive], minlength=len(first))
+    ends = np.cumsum(held_live)  # value c's live documents end there
+    sizes = np.cumsum([h.shape[1] for h in hashes])
+    kept = np.flatnonzero(held >= min_docs)
+    segment_of = np.searchsorted(sizes, first[kept], side="right")
+    local = first[kept] - np.concatenate(([0], sizes))[segment_of]
     found = {}
-    for c in np.flatnonzero(held >= min_docs).tolist():
-        data, begin, size = texts[segment_of[c]]
-        b = int(begin[local[c]])
-        ids = doc[order[bounds[c]:bounds[c + 1]]]
-        found[data[b:b + int(size[local[c]])].decode("utf-8")] = ids[live[ids]]
+    for c, i, place, end in zip(kept.tolist(), segment_of.tolist(), local.tolist(), ends[kept].tolist()):
+        data, begin, size = texts[i]
+        b = int(begin[place])
+        found[data[b:b + int(size[place])].decode("utf-8")] = doc[end - int(held_live[c]):end]
     return dict(sorted(found.items()))
 
 

@@ -105,12 +105,12 @@ def _powers(n: int, base: np.uint64 = _HASH_BASE) -> np.ndarray:
     return powers
 
 
-def term_tokens(data: bytes, offsets: np.ndarray, lengths: np.ndarray, separator: int = 32,
-                base: np.uint64 = _HASH_BASE) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def term_tokens(data: bytes, offsets: np.ndarray, lengths: np.ndarray, separator: int = 32, checked: bool = False
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The terms of a segment's ``word_counts`` column (raw bytes, each document's value at ``offsets`` for
     ``lengths``): per term, in document order, (hash, document, first byte, byte length).  Terms are separated by
-    the byte ``separator`` (a space; a comma in a ``keyword`` column); ``base``: of the hash (another base gives
-    a second hash, to check that two terms sharing one are one term).
+    the byte ``separator`` (a space; a comma in a ``keyword`` column).  ``checked``: the hashes are two rows, the
+    second with another base (two terms sharing both hashes are one term).
 
     >>> values = ["dân_vận cơ_sở".encode(), b"", "dân_vận\\n1".encode()]  # the last one as written before session 7
     >>> h, doc, start, size = term_tokens(b"".join(values), np.array([0, 19, 19]), np.array([19, 0, 12]))
@@ -132,15 +132,19 @@ def term_tokens(data: bytes, offsets: np.ndarray, lengths: np.ndarray, separator
     last = in_term & (~np.concatenate((in_term[1:], [False])) | opens[1:])
     begin, size = np.flatnonzero(first), np.flatnonzero(last) + 1 - np.flatnonzero(first)
     doc = held[np.searchsorted(starts, begin, side="right") - 1] if len(begin) else np.zeros(0, dtype=np.int64)
+    bases = (_HASH_BASE, CHECK_BASE) if checked else (_HASH_BASE,)
     if not len(begin):
-        return np.zeros(0, dtype=np.uint64), doc, begin, size
+        return np.zeros((len(bases), 0) if checked else 0, dtype=np.uint64), doc, begin, size
     where = np.flatnonzero(in_term)
     within = where - np.repeat(begin, size)
+    codes = arr[where].astype(np.uint64) + np.uint64(1)
+    heads = np.concatenate(([0], np.cumsum(size)[:-1]))
+    hashes = []
     with np.errstate(over="ignore"):
-        values = (arr[where].astype(np.uint64) + np.uint64(1)) * _powers(int(size.max()), base)[within]
-        hashes = np.add.reduceat(values, np.concatenate(([0], np.cumsum(size)[:-1])))
-        hashes = hashes ^ (size.astype(np.uint64) * _HASH_LENGTH)
-    return hashes, doc, begin, size
+        for base in bases:
+            found = np.add.reduceat(codes * _powers(int(size.max()), base)[within], heads)
+            hashes.append(found ^ (size.astype(np.uint64) * _HASH_LENGTH))
+    return (np.stack(hashes) if checked else hashes[0]), doc, begin, size
 
 
 def best_first(scores: np.ndarray, term: Callable[[int], str]) -> Iterator[str]:
