@@ -15,11 +15,13 @@ each document, written at index time) of the ``SAMPLE`` best-ranked hits: no
 text is segmented at query time, and a result set of 50,000 documents costs
 what one of ``SAMPLE`` does.  The background is, for each term, the number of
 documents whose stored terms hold it, by a 64-bit hash of the term: each
-segment's counts are made once, when the index build commits it, and kept in a
-file beside the segment (:func:`segment_counts`); a server's start adds up
-those of its segments (:class:`TermCounts`) instead of reading every stored
+segment's stored terms are made into arrays once, when the index build commits
+the segment, and kept in two files beside it (:func:`segment_terms`: its
+distinct hashes with their counts, and each document's terms as indexes into
+them).  A server's start adds up the counts of its segments
+(:class:`TermCounts`) and maps the term lists, instead of reading every stored
 term of the index (4 s at 100,000 documents).  Proposing candidates is then
-one pass over the sample's stored terms, weighed against that background with
+one pass over the sample's term hashes, weighed against that background with
 the same JLH (the sample and the background both counted in the stored terms).  The candidates are then
 scored exactly: their counts over the whole result set come from the ``words``
 postings, so ``count`` is the number of matching documents holding the term.
@@ -29,9 +31,9 @@ Keywords of a document are chosen when it is indexed
 """
 from __future__ import annotations
 
+import bisect
 import os
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -45,7 +47,7 @@ SAMPLE = 100  # best-ranked hits whose stored terms propose candidates
 SAMPLE_SHARE = 50  # a candidate is in at least 1 in SAMPLE_SHARE of the sampled hits
 CANDIDATES = 40  # proposed terms scored exactly over the whole result set
 SHOWN = 12
-COUNTS_EXT = "dvw1"  # the file of segment_counts() beside each segment (a new hash: a new name)
+TERMS_EXTS = ("dvw1", "dvt1")  # the files of segment_terms() beside each segment (a new hash: new names)
 CHUNK_DOCS = 2_000  # documents whose stored terms are turned into ids at once (bounds the memory it takes)
 MIN_COUNT = 2  # a term in one matching document says nothing about the set
 
@@ -181,52 +183,77 @@ def term_hashes(terms: Sequence[str]) -> np.ndarray:
     return term_tokens(data, np.array([0]), np.array([len(data)]))[0]
 
 
-def segment_counts(leaf) -> tuple[np.ndarray, np.ndarray]:
-    """(the distinct hashes of a segment's stored terms, sorted; how many of its documents' stored terms hold each).
+@dataclass(frozen=True)
+class SegmentTerms:
+    """A segment's stored terms by hash: ``distinct`` (sorted) and how many of its documents store each
+    (``counts``); document d's terms, in their order, are ``distinct[ids[starts[d]:starts[d + 1]]]``."""
 
-    Read from the file beside the segment (a segment never changes; Whoosh deletes the file with it); else
-    counted from the ``word_counts`` column, and kept in that file when the index folder is writable.
+    distinct: np.ndarray
+    counts: np.ndarray
+    starts: np.ndarray
+    ids: np.ndarray
+
+
+def segment_terms(leaf) -> SegmentTerms:
+    """The stored terms of one segment (:class:`SegmentTerms`).
+
+    Read from the two files beside the segment (a segment never changes; Whoosh deletes the files with it), the
+    documents' term lists mapped, not read; else made from the ``word_counts`` column, and kept in those files
+    when the index folder is writable.
     """
-    path = _counts_path(leaf)
-    if path is not None and os.path.exists(path):
+    paths = _terms_paths(leaf)
+    if paths is not None and all(os.path.exists(path) for path in paths):
         try:
-            found = np.load(path, allow_pickle=False)
-            if found.dtype == np.uint64 and found.ndim == 2 and found.shape[0] == 2:
-                return found[0], found[1].astype(np.int64)
+            counts = np.load(paths[0], allow_pickle=False)
+            lists = np.load(paths[1], mmap_mode="r", allow_pickle=False)
+            size = leaf.doc_count_all()
+            if (counts.dtype == np.uint64 and counts.ndim == 2 and counts.shape[0] == 2 and lists.dtype == np.uint32
+                    and lists.ndim == 1 and len(lists) > size and len(lists) == size + 1 + int(lists[size])):
+                lists = lists.view(np.ndarray)  # mapped all the same; slices of a plain array cost less
+                return SegmentTerms(counts[0], counts[1].astype(np.int64), lists[:size + 1], lists[size + 1:])
         except (OSError, ValueError):
-            pass  # an unreadable file is counted again
+            pass  # unreadable files are made again
     column = whoosh_internals.var_bytes_column(leaf, "word_counts") if leaf.doc_count_all() else None
-    hashes = [h for h, *_rest in _column_tokens(column)] if column is not None else []
-    distinct, counts = np.unique(np.concatenate(hashes) if hashes else np.zeros(0, dtype=np.uint64),
-                                 return_counts=True)
-    if path is not None:
+    tokens = [(h, doc) for h, doc, *_rest in _column_tokens(column)] if column is not None else []
+    hashes = np.concatenate([h for h, _doc in tokens]) if tokens else np.zeros(0, dtype=np.uint64)
+    docs = np.concatenate([doc for _h, doc in tokens]) if tokens else np.zeros(0, dtype=np.int64)
+    distinct, ids, counts = np.unique(hashes, return_inverse=True, return_counts=True)
+    starts = np.concatenate(([0], np.cumsum(np.bincount(docs, minlength=leaf.doc_count_all()))))
+    found = SegmentTerms(distinct, counts.astype(np.int64), starts.astype(np.uint32), ids.reshape(-1).astype(np.uint32))
+    if paths is not None:
         try:
-            with open(path + ".tmp", "wb") as out:
-                np.save(out, np.stack([distinct, counts.astype(np.uint64)]))
-            os.replace(path + ".tmp", path)
-        except OSError:  # a read-only index: counted at each start
+            for path, value in zip(paths, (np.stack([distinct, counts.astype(np.uint64)]),
+                                           np.concatenate((found.starts, found.ids)))):
+                part = f"{path}.{os.getpid()}.tmp"  # another process may be writing the same file
+                with open(part, "wb") as out:
+                    np.save(out, value)
+                os.replace(part, path)
+        except OSError:  # a read-only index: made at each start
             pass
-    return distinct, counts.astype(np.int64)
+    return found
 
 
-def _counts_path(leaf) -> str | None:
+def _terms_paths(leaf) -> tuple[str, str] | None:
     folder = getattr(leaf.storage(), "folder", None)  # None: not a file-system index (RamStorage)
-    return os.path.join(folder, leaf.segment().make_filename("." + COUNTS_EXT)) if folder is not None else None
+    if folder is None:
+        return None
+    return tuple(os.path.join(folder, leaf.segment().make_filename("." + ext)) for ext in TERMS_EXTS)
 
 
 def keep_counts(reader) -> None:
-    """Write the file of :func:`segment_counts` beside each segment of ``reader`` lacking one (the index build
-    calls it after a commit, so that a server's start only reads them)."""
+    """Write the files of :func:`segment_terms` beside each segment of ``reader`` lacking them (the index build
+    calls it after a commit, so that a server's start only maps them)."""
     for leaf, _offset in reader.leaf_readers():
-        segment_counts(leaf)
+        if leaf.doc_count_all():
+            segment_terms(leaf)
 
 
 class TermCounts:
     """How many documents' stored terms hold each term, over every segment of one index generation, by hash."""
 
-    def __init__(self, counts: list[tuple[np.ndarray, np.ndarray]]) -> None:
-        hashes = np.concatenate([h for h, _n in counts]) if counts else np.zeros(0, dtype=np.uint64)
-        held = np.concatenate([n for _h, n in counts]) if counts else np.zeros(0, dtype=np.int64)
+    def __init__(self, segments: list[SegmentTerms]) -> None:
+        hashes = np.concatenate([t.distinct for t in segments]) if segments else np.zeros(0, dtype=np.uint64)
+        held = np.concatenate([t.counts for t in segments]) if segments else np.zeros(0, dtype=np.int64)
         self.hashes, inverse = np.unique(hashes, return_inverse=True)
         self.df = np.zeros(len(self.hashes), dtype=np.int64)
         np.add.at(self.df, inverse.reshape(-1), held)
@@ -250,39 +277,55 @@ class WordTerms:
             self._words = [whoosh_internals.var_bytes_column(leaf, "word_counts") for leaf, _ in leaves]
         self._offsets = np.array([offset for _, offset in leaves], dtype=np.int64)
         self._background: TermCounts | None = None
+        self._segments: list[SegmentTerms] = []
         self._lock = threading.Lock()
 
     def background(self) -> TermCounts:
-        """Every term's number of documents storing it (read once, at the first call)."""
+        """Every term's number of documents storing it, and each segment's stored terms (read once, at the first
+        call)."""
         with self._lock:
             if self._background is None:
                 with self.ranker.io:  # the ranker's reader now (a forked server process opens its own)
-                    counts = [segment_counts(leaf) for leaf, _offset in self.ranker.reader.leaf_readers()
-                              if leaf.doc_count_all()]
-                self._background = TermCounts(counts)
+                    self._segments = [segment_terms(leaf) for leaf, _offset in self.ranker.reader.leaf_readers()
+                                      if leaf.doc_count_all()]
+                self._background = TermCounts(self._segments)
             return self._background
 
     def terms(self, docnum: int) -> list[str]:
         """The terms stored for one document, most frequent first (as :func:`indexer.schema.decode_terms` reads
         them)."""
-        return self.sampled([docnum])
+        return [term.decode("utf-8") for term in self._stored(docnum)]
 
-    def sampled(self, docnums: Iterable[int]) -> list[str]:
-        """The terms stored for each of ``docnums``, one list (a term once per document that stores it)."""
-        lines = []
-        for i, local in self._places(list(docnums)):
+    def _stored(self, docnum: int) -> list[bytes]:
+        for i, local in self._places([docnum]):
             column = self._words[i]
             if column is not None:
                 data, offsets, lengths = column
-                lines.append(data[offsets[local]:offsets[local] + lengths[local]].split(b"\n", 1)[0])  # a line of
-                # counts followed the terms before session 7
-        return [term for term in b" ".join(lines).decode("utf-8").split(" ") if term]
+                line = data[offsets[local]:offsets[local] + lengths[local]].split(b"\n", 1)[0]  # a line of counts
+                return [term for term in line.split(b" ") if term]                   # followed before session 7
+        return []
+
+    def sample(self, docnums: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The stored terms of ``docnums``, one after the other: (hash, document, place among its terms) of each."""
+        self.background()
+        hashes, sizes = [np.zeros(0, dtype=np.uint64)], []
+        for i, local in self._places(docnums):
+            found = self._segments[i]
+            start, end = found.starts[local:local + 2].tolist()
+            hashes.append(found.distinct[found.ids[start:end]])
+            sizes.append(end - start)
+        docs = np.repeat(np.asarray(docnums, dtype=np.int64), sizes)
+        places = np.arange(len(docs)) - np.repeat(np.cumsum(sizes) - sizes, sizes) if sizes else docs
+        return np.concatenate(hashes), docs, places
 
     def _places(self, docnums: Sequence[int] | np.ndarray) -> list[tuple[int, int]]:
         """(segment, doc number in it) of each of ``docnums``."""
-        docnums = np.asarray(docnums, dtype=np.int64)
         if not len(self._offsets):
             return []
+        if len(docnums) < 200:  # a page of hits or a sample: bisected, no arrays made
+            offsets = self._offsets.tolist()
+            return [(i, int(d) - offsets[i]) for d in docnums for i in [bisect.bisect_right(offsets, int(d)) - 1]]
+        docnums = np.asarray(docnums, dtype=np.int64)
         segment = np.searchsorted(self._offsets, docnums, side="right") - 1
         return list(zip(segment.tolist(), (docnums - self._offsets[segment]).tolist()))
 
@@ -300,18 +343,27 @@ class WordTerms:
         if not docs or not fg_size or fg_size >= bg_size:
             return []
         skip = [tuple(s) for s in skip if s]
-        sampled = Counter(self.sampled(docs))
+        hashes, token_docs, token_places = self.sample(docs)
+        seen, first, held = np.unique(hashes, return_index=True, return_counts=True)
         # In a large sample, a term of 1 or 2 hits in 100 cannot beat those of the first rank.
         least = max(min(MIN_COUNT, len(docs)), len(docs) // SAMPLE_SHARE)
-        seen = [term for term, n in sampled.items() if n >= least]
-        fg = np.array([sampled[term] for term in seen], dtype=np.int64) / len(docs)  # JLH (see jlh()) over the stored terms
-        bg = self.background().frequency(term_hashes(seen)) / bg_size
+        keep = held >= least
+        seen, first, held = seen[keep], first[keep], held[keep]
+        fg = held / len(docs)  # JLH (see jlh()) over the stored terms
+        bg = self.background().frequency(seen) / bg_size
+        read: dict[int, list[bytes]] = {}
+
+        def text(i: int) -> str:  # a term's text, from the first sampled document storing it
+            doc = int(token_docs[first[i]])
+            if doc not in read:
+                read[doc] = self._stored(doc)
+            return read[doc][int(token_places[first[i]])].decode("utf-8")
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = np.where(fg > bg, (fg - bg) * (fg / bg), 0.0)
         positive = np.flatnonzero(scores > 0)
         found = []
         tried = 0
-        for term in best_first(scores[positive], lambda i: seen[positive[i]]):
+        for term in best_first(scores[positive], lambda i: text(int(positive[i]))):
             if tried >= CANDIDATES:
                 break
             if _holds([fold_syllable(s) for s in term.split(JOINER)], skip):

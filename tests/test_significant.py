@@ -214,8 +214,9 @@ def test_stored_term_arrays_read_in_chunks_hold_every_documents_stored_terms(hom
         column = leaf.column_reader("word_counts", translate=False)
         for local in range(leaf.doc_count_all()):
             assert words.terms(offset + local) == decode_terms(column[local])
-    for kept in config.index_path(home).glob(f"*.{indexer.significant.COUNTS_EXT}"):
-        kept.unlink()  # counted again here, in chunks of 7 documents
+    for ext in indexer.significant.TERMS_EXTS:
+        for kept in config.index_path(home).glob(f"*.{ext}"):
+            kept.unlink()  # made again here, in chunks of 7 documents
     stored = [words.terms(d) for d in range(ranker.size)]
     every = sorted({term for terms in stored for term in terms})
     assert len(every) > 50
@@ -250,9 +251,9 @@ def test_candidate_holders_read_without_weights_equal_the_postings_ones(tmp_path
         assert ranker.holders("words", term) is ranker.holders("words", term)  # kept: a later query reads none
 
 
-def test_a_servers_start_reads_each_segments_term_counts_from_the_file_the_build_wrote(tmp_path, monkeypatch):
-    """The index build keeps each segment's stored-term counts beside it; a service reads them instead of every
-    stored term, and gives the same significant terms as one that counts them (missing or damaged files)."""
+def test_a_servers_start_reads_each_segments_stored_terms_from_the_files_the_build_wrote(tmp_path, monkeypatch):
+    """The index build keeps each segment's stored-term arrays beside it; a service reads them instead of every
+    stored term, and gives the same significant terms as one that makes them (files missing or damaged)."""
     import indexer.significant
     from indexer.build import update_index
 
@@ -260,28 +261,29 @@ def test_a_servers_start_reads_each_segments_term_counts_from_the_file_the_build
     home = build_home(tmp_path, docs[:60])
     with Store(config.store_path(home)) as store:
         store.upsert_many(docs[60:])
-        update_index(store, config.index_path(home))  # a second segment, its file written at its commit
+        update_index(store, config.index_path(home))  # a second segment, its files written at its commit
     index = config.index_path(home)
     service = SearchService(index)
     _searcher, _table, ranker = service._snapshot()
     segments = {leaf.segment().segment_id() for leaf, _offset in ranker.reader.leaf_readers()}
-    kept = sorted(index.glob(f"*.{indexer.significant.COUNTS_EXT}"))
-    assert len(segments) == 2 and {path.name.split(".")[0] for path in kept} == segments
+    kept = sorted(path for ext in indexer.significant.TERMS_EXTS for path in index.glob(f"*.{ext}"))
+    assert len(segments) == 2 and len(kept) == 4 and {path.name.split(".")[0] for path in kept} == segments
 
-    def counted(column):
+    def made(column):
         raise AssertionError("every stored term read at start")
 
     queries = ["giáo dục", "nông nghiệp", "y tế", "lúa"]
     with monkeypatch.context() as patched:
-        patched.setattr(indexer.significant, "_column_tokens", counted)
+        patched.setattr(indexer.significant, "_column_tokens", made)
         service.warm()
         expected = [service.search(SearchRequest(q=q)).significant_terms for q in queries]
     assert any(PLANTED == t.term for t in expected[0])
     kept[0].unlink()
     kept[1].write_bytes(b"not counts")
+    kept[3].write_bytes(kept[3].read_bytes()[:-4])  # a term list cut short
     again = SearchService(index)
     assert [again.search(SearchRequest(q=q)).significant_terms for q in queries] == expected
-    assert sorted(index.glob(f"*.{indexer.significant.COUNTS_EXT}")) == kept  # written again, readable
-    with monkeypatch.context() as patched:
-        patched.setattr(indexer.significant, "_column_tokens", counted)
+    assert sorted(path for ext in indexer.significant.TERMS_EXTS for path in index.glob(f"*.{ext}")) == kept
+    with monkeypatch.context() as patched:  # written again, readable
+        patched.setattr(indexer.significant, "_column_tokens", made)
         assert [SearchService(index).search(SearchRequest(q=q)).significant_terms for q in queries] == expected
