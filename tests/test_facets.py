@@ -241,9 +241,13 @@ def test_keywords_read_from_their_column_equal_their_term_table(tmp_path):
         def spaced(leaf, name):
             return b"a , b", np.array([0] * leaf.doc_count_all()), np.array([5] * leaf.doc_count_all())
 
+        def broken(leaf, name):
+            return b"a\nb", np.array([0] * leaf.doc_count_all()), np.array([3] * leaf.doc_count_all())
+
         original = facets.whoosh_internals.var_bytes_column
         try:
-            facets.whoosh_internals.var_bytes_column = spaced
-            assert facets._column_terms(reader, "keyword", table.live) is None
+            for unlike in (spaced, broken):
+                facets.whoosh_internals.var_bytes_column = unlike
+                assert facets._column_terms(reader, "keyword", table.live) is None
         finally:
             facets.whoosh_internals.var_bytes_column = original
