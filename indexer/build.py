@@ -496,5 +496,5 @@ def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
         raise
     os.replace(pending, index_dir / STAMPS_FILE)
     with ix.reader() as reader:
-        significant.keep_counts(reader)  # what a server's start reads instead of every stored term
+        significant.keep_stored_terms(reader)  # what a server's start reads instead of every stored term
     return report

@@ -240,7 +240,7 @@ def _terms_paths(leaf) -> tuple[str, str] | None:
     return tuple(os.path.join(folder, leaf.segment().make_filename("." + ext)) for ext in TERMS_EXTS)
 
 
-def keep_counts(reader) -> None:
+def keep_stored_terms(reader) -> None:
     """Write the files of :func:`segment_terms` beside each segment of ``reader`` lacking them (the index build
     calls it after a commit, so that a server's start only maps them)."""
     for leaf, _offset in reader.leaf_readers():
