@@ -274,7 +274,9 @@ class WordTerms:
         with ranker.io:
             leaves = [(leaf, offset) for leaf, offset in ranker.reader.leaf_readers() if leaf.doc_count_all()]
             self._keywords = [whoosh_internals.var_bytes_column(leaf, "keyword") for leaf, _ in leaves]
-            self._words = [whoosh_internals.var_bytes_column(leaf, "word_counts") for leaf, _ in leaves]
+        # word_counts is read a value at a time (the text of a few candidates per search), not held whole (100 MB
+        # at 100k), by readers of the ranker's reader of the moment (a forked server process opens its own).
+        self._words: tuple[object, list] = (None, [])
         self._offsets = np.array([offset for _, offset in leaves], dtype=np.int64)
         self._background: TermCounts | None = None
         self._segments: list[SegmentTerms] = []
@@ -298,11 +300,16 @@ class WordTerms:
 
     def _stored(self, docnum: int) -> list[bytes]:
         for i, local in self._places([docnum]):
-            column = self._words[i]
-            if column is not None:
-                data, offsets, lengths = column
-                line = data[offsets[local]:offsets[local] + lengths[local]].split(b"\n", 1)[0]  # a line of counts
-                return [term for term in line.split(b" ") if term]                   # followed before session 7
+            with self.ranker.io:  # the column reads through the shared reader's file
+                reader = self.ranker.reader
+                if self._words[0] is not reader:
+                    self._words = (reader, [leaf.column_reader("word_counts", translate=False)
+                                            if leaf.has_column("word_counts") else None
+                                            for leaf, _offset in reader.leaf_readers() if leaf.doc_count_all()])
+                column = self._words[1][i]
+                value = column[local] if column is not None else b""
+            line = value.split(b"\n", 1)[0]  # a line of counts followed the terms before session 7
+            return [term for term in line.split(b" ") if term]
         return []
 
     def sample(self, docnums: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
