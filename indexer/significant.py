@@ -283,13 +283,14 @@ class WordTerms:
         self._lock = threading.Lock()
 
     def background(self) -> TermCounts:
-        """Every term's number of documents storing it, and each segment's stored terms (read once, at the first
-        call)."""
+        """Every term's number of documents storing it, and each segment's stored terms and column reader (read
+        once, at the first call)."""
         with self._lock:
             if self._background is None:
                 with self.ranker.io:  # the ranker's reader now (a forked server process opens its own)
                     self._segments = [segment_terms(leaf) for leaf, _offset in self.ranker.reader.leaf_readers()
                                       if leaf.doc_count_all()]
+                    self._word_columns()  # each reads its offsets now, not at the first search
                 self._background = TermCounts(self._segments)
             return self._background
 
@@ -301,16 +302,20 @@ class WordTerms:
     def _stored(self, docnum: int) -> list[bytes]:
         for i, local in self._places([docnum]):
             with self.ranker.io:  # the column reads through the shared reader's file
-                reader = self.ranker.reader
-                if self._words[0] is not reader:
-                    self._words = (reader, [leaf.column_reader("word_counts", translate=False)
-                                            if leaf.has_column("word_counts") else None
-                                            for leaf, _offset in reader.leaf_readers() if leaf.doc_count_all()])
-                column = self._words[1][i]
+                column = self._word_columns()[i]
                 value = column[local] if column is not None else b""
             line = value.split(b"\n", 1)[0]  # a line of counts followed the terms before session 7
             return [term for term in line.split(b" ") if term]
         return []
+
+    def _word_columns(self) -> list:
+        """The ``word_counts`` column reader of each segment of the ranker's reader (call under ``ranker.io``)."""
+        reader = self.ranker.reader
+        if self._words[0] is not reader:
+            self._words = (reader, [leaf.column_reader("word_counts", translate=False)
+                                    if leaf.has_column("word_counts") else None
+                                    for leaf, _offset in reader.leaf_readers() if leaf.doc_count_all()])
+        return self._words[1]
 
     def sample(self, docnums: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The stored terms of ``docnums``, one after the other: (hash, document, place among its terms) of each."""
