@@ -287,3 +287,13 @@ def test_a_servers_start_reads_each_segments_stored_terms_from_the_files_the_bui
     with monkeypatch.context() as patched:  # written again, readable
         patched.setattr(indexer.significant, "_column_tokens", made)
         assert [SearchService(index).search(SearchRequest(q=q)).significant_terms for q in queries] == expected
+
+
+@pytest.mark.parametrize("q", ["giáo dục", "nông nghiệp", "y tế", "học sinh"])
+def test_every_significant_terms_count_is_a_direct_count_of_the_matching_stored_texts(home, q):
+    """count = the matching documents whose title and text hold the term (pyvi words of the stored text)."""
+    result = SearchService(config.index_path(home)).search(SearchRequest(q=q, limit=100))
+    ids = {h.id for h in result.hits}
+    assert result.total == len(ids) and result.significant_terms
+    for term in result.significant_terms:
+        assert term.count == holding(home, term.term, ids), term
