@@ -24,6 +24,7 @@ from whoosh import index as windex
 from whoosh import query as Q
 
 from corpus.extract.directive_records import catalogue, directive_records
+from corpus.extract.genre import named_genre
 from corpus.knowledge.directives import cited_spans
 from corpus.knowledge.vietnamese import fold, key, nfc
 from corpus.store.db import Store
@@ -165,6 +166,7 @@ class SearchService:
         """Read now what every search needs (facet table, ranker, stored terms, directive records), so that the
         first query after a server starts does not wait for it; the rest is read as queries need it."""
         SearchRequest(province=("Hà Nội",))  # loads the province tables
+        named_genre("")  # compiles the genre rules a query is read with
         prepare_snippets()
         _searcher, _table, ranker = self._snapshot()
         ranker.read_long_lists()
@@ -172,7 +174,7 @@ class SearchService:
             for _leaf, offset in ranker.reader.leaf_readers():
                 if ranker.size > offset:
                     ranker.reader.stored_fields(offset)  # reads the segment's stored-fields offsets
-        self.word_terms(ranker).lists()
+        self.word_terms(ranker).background()
         self._profiles_now()
         _return_free_memory()
 
