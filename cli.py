@@ -94,7 +94,7 @@ def import_(paths: tuple[Path, ...], no_index: bool, no_ocr: bool, procs: int | 
     if unshown:
         click.echo(f"... and {unshown} more skipped or noted, not shown", err=True)
     click.echo(f"imported {report.imported} documents ({o['added']} new, {o['updated']} updated, "
-               f"{o['unchanged']} unchanged); {o['skipped']} skipped; {total} in the corpus")
+               f"{o['unchanged']} unchanged); {o['skipped']} skipped; {o['noted']} noted; {total} in the corpus")
     if o["added"] + o["updated"]:
         _index_after_import(_home(data_dir), skip=no_index)
     if not report.imported and report.problems:

@@ -37,6 +37,7 @@ from indexer.analysis import Background, load_segmenter
 from indexer.schema import SCHEMA_VERSION, listed, make_schema, to_fields, word_terms_of
 from indexer.term_rules import BACKGROUND_DOCS
 from indexer.segments import FastSegmentWriter, write_segment
+from indexer import significant
 
 STAMPS_FILE = "danvan-stamps.json"
 BACKGROUND_FILE = "danvan-keywords.json"  # the document frequencies keywords are weighed against
@@ -496,4 +497,6 @@ def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
         _read_stamps(index_dir, ix.latest_generation())
         raise
     os.replace(pending, index_dir / STAMPS_FILE)
+    with ix.reader() as reader:
+        significant.keep_stored_terms(reader)  # what a server's start reads instead of every stored term
     return report

@@ -24,6 +24,7 @@ from whoosh import index as windex
 from whoosh import query as Q
 
 from corpus.extract.directive_records import catalogue, directive_records
+from corpus.extract.genre import named_genre
 from corpus.knowledge.directives import cited_spans
 from corpus.knowledge.vietnamese import fold, key, nfc
 from corpus.store.db import Store
@@ -37,7 +38,7 @@ from indexer.build import read_records, read_store_path
 from indexer.request import MAX_LIMIT, MAX_PAGE, SORTS, QueryError, SearchRequest  # noqa: F401 (the service's API)
 from indexer.records import UNATTRIBUTED, key_label, split_key
 from indexer.schema import FACET_FIELDS, OPTIONAL_FIELDS, listed, make_schema
-from indexer.significant import KEYWORDS, SAMPLE, SignificantTerm, WordTerms
+from indexer.significant import KEYWORDS, SAMPLE, SignificantTerm, WordTerms, restating
 from indexer.suggest import Speller, suggestion
 
 FACET_TOP = {"directive": 30, "keyword": 20}  # values shown at most (keywords are many)
@@ -165,6 +166,7 @@ class SearchService:
         """Read now what every search needs (facet table, ranker, stored terms, directive records), so that the
         first query after a server starts does not wait for it; the rest is read as queries need it."""
         SearchRequest(province=("Hà Nội",))  # loads the province tables
+        named_genre("")  # compiles the genre rules a query is read with
         prepare_snippets()
         _searcher, _table, ranker = self._snapshot()
         ranker.read_long_lists()
@@ -172,7 +174,7 @@ class SearchService:
             for _leaf, offset in ranker.reader.leaf_readers():
                 if ranker.size > offset:
                     ranker.reader.stored_fields(offset)  # reads the segment's stored-fields offsets
-        self.word_terms(ranker).lists()
+        self.word_terms(ranker).background()
         self._profiles_now()
         _return_free_memory()
 
@@ -385,8 +387,8 @@ class SearchService:
         result = SearchResult(request=req, total=total, hits=hits,
                               facets=facets, numbers=list(dict.fromkeys([*parsed.directives, *numbers])))
         if significant and len(docnums):
-            query = [(fold(w),) for w in parsed.words] + [tuple(fold(s) for s in p) for p in parsed.phrases]
-            result.significant_terms = self.word_terms(ranker).significant(docnums[:SAMPLE], allowed, query)
+            result.significant_terms = self.word_terms(ranker).significant(
+                docnums[:SAMPLE], allowed, restating(parsed.words, parsed.phrases))
         if keep:
             ids = self._doc_ids(table, ranker)[docnums[:keep]].tolist()
             kept = ([round(score, 4) for score in scores[docnums[:keep]].tolist()] if scores is not None

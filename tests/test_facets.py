@@ -205,3 +205,49 @@ def test_a_facet_cut_to_its_top_values_equals_the_full_list_cut(tmp_path):
                 expected = full[:top] + [f for f in full[top:] if f.selected]
                 assert [(f.value, f.count, f.selected) for f in cut] == [(f.value, f.count, f.selected)
                                                                           for f in expected]
+
+
+def test_keywords_read_from_their_column_equal_their_term_table(tmp_path):
+    """The keyword facet, read from the column, holds what the field's term table holds (several segments,
+    deletions, values of one document and of several); a value the analyzer would strip falls back to the table."""
+    from whoosh import index as windex
+
+    from corpus.store.db import Store
+    from corpus.store.document import Document
+    from indexer import facets
+    from indexer.build import update_index
+
+    topics = ["an toàn giao thông", "chuyển đổi số", "nông thôn mới", "biến đổi khí hậu", "dân vận khéo"]
+    docs = [Document(id=f"d{i:03d}", title=f"Tin {i}", text=f"Bài {i} về {topics[i % 5]} và {topics[(i * 3) % 5]}. "
+                     f"Phong trào {topics[(i * 7) % 5]} ở xã số {i}, huyện số {i % 4}.") for i in range(90)]
+    with Store(tmp_path / "store.db") as store:
+        store.upsert_many(docs[:60])
+        update_index(store, tmp_path / "index", procs=2)
+        for i in range(0, 60, 6):
+            store.delete(f"d{i:03d}")
+        store.upsert_many(docs[60:])
+        update_index(store, tmp_path / "index", procs=1)
+    with windex.open_dir(str(tmp_path / "index")).reader() as reader:
+        assert len(reader.leaf_readers()) >= 2 and reader.has_deletions()
+        table = facets.FacetTable(reader)
+        for min_docs in (1, 2):
+            column = facets._column_terms(reader, "keyword", table.live, min_docs)
+            terms = facets._term_docs(reader, "keyword", table.live, min_docs)
+            assert terms and list(column) == list(terms)
+            assert all(column[k].tolist() == terms[k].tolist() for k in terms)
+        assert {k: v.tolist() for k, v in table.postings["keyword"].items()} == {
+            k: v.tolist() for k, v in facets._term_docs(reader, "keyword", table.live, 2).items()}
+
+        def spaced(leaf, name):
+            return b"a , b", np.array([0] * leaf.doc_count_all()), np.array([5] * leaf.doc_count_all())
+
+        def broken(leaf, name):
+            return b"a\nb", np.array([0] * leaf.doc_count_all()), np.array([3] * leaf.doc_count_all())
+
+        original = facets.whoosh_internals.var_bytes_column
+        try:
+            for unlike in (spaced, broken):
+                facets.whoosh_internals.var_bytes_column = unlike
+                assert facets._column_terms(reader, "keyword", table.live) is None
+        finally:
+            facets.whoosh_internals.var_bytes_column = original

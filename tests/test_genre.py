@@ -76,7 +76,10 @@ def test_an_attached_files_name_counts_after_title_and_text():
 
 
 def test_the_first_period_named_counts_and_a_span_without_its_year_is_unknown():
+    # the one year, named after the second half, is the first half's too
     assert classify("Hội nghị sơ kết 6 tháng đầu năm và triển khai nhiệm vụ 6 tháng cuối năm 2004", "") == \
+        ("six_month_review", "2004-H1")
+    assert classify("Hội nghị sơ kết 6 tháng đầu năm và triển khai nhiệm vụ năm 2004", "") == \
         ("six_month_review", None)
     assert classify("Tổng kết năm 2016, phương hướng năm 2017", "") == ("annual_review", "2016")
 

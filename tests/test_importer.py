@@ -411,17 +411,18 @@ def test_an_import_stores_the_rows_and_outcomes_one_record_at_a_time_with_every_
         report = import_paths(store, [path], workers=2)
         fast = [(d.to_dict(), d.stamp()) for d in store]
     monkeypatch.setattr(importer, "_wanted", lambda given: set(FACTS))
-    singly, problems = Counter(), []
+    singly, problems, noted = Counter(), [], 0
     with Store(tmp_path / "slow.sqlite") as store:
         for number, record in enumerate(records, 1):
             try:
-                doc, _ = importer.from_record(record, default_id=f"file:{path.resolve()}:{number}")
+                doc, note = importer.from_record(record, default_id=f"file:{path.resolve()}:{number}")
                 singly[store.upsert(doc)] += 1
+                noted += bool(note)  # a year the record's date overrules
             except importer.ImportProblem as exc:
                 problems.append((f"{path}:{number}", str(exc)))
         slow = [(d.to_dict(), d.stamp()) for d in store]
     assert fast == slow and len(fast) > 200
-    assert report.problems == problems and +report.outcomes == singly + Counter(skipped=len(problems), noted=0)
+    assert report.problems == problems and +report.outcomes == singly + Counter(skipped=len(problems), noted=noted)
     assert singly["updated"] and singly["unchanged"]
 
 

@@ -185,8 +185,8 @@ def test_significant_terms_from_term_ids_equal_the_computation_before_them(home,
     # counted in the stored terms is the exact document frequency: the two computations must agree exactly.
     import numpy as np
 
-    from corpus.knowledge.vietnamese import fold
     from indexer.queryparse import parse
+    from indexer.significant import restating
 
     service = SearchService(config.index_path(home))
     result = service.search(SearchRequest(q=q, limit=10), keep=1000)
@@ -196,7 +196,7 @@ def test_significant_terms_from_term_ids_equal_the_computation_before_them(home,
     allowed = np.zeros(table.size, dtype=bool)
     allowed[docnums] = True
     parsed = parse(q)
-    skip = [(fold(w),) for w in parsed.words]
+    skip = restating(parsed.words, parsed.phrases)
     assert [t.to_dict() for t in result.significant_terms] == reference_significant(service, docnums[:100],
                                                                                     allowed, skip)
 
@@ -204,6 +204,7 @@ def test_significant_terms_from_term_ids_equal_the_computation_before_them(home,
 def test_stored_term_arrays_read_in_chunks_hold_every_documents_stored_terms(home, monkeypatch):
     import indexer.significant
     from indexer.schema import decode_terms
+    from indexer.significant import term_hashes
 
     monkeypatch.setattr(indexer.significant, "CHUNK_DOCS", 7)  # 90 documents: chunks ending mid-segment
     service = SearchService(config.index_path(home))
@@ -213,10 +214,15 @@ def test_stored_term_arrays_read_in_chunks_hold_every_documents_stored_terms(hom
         column = leaf.column_reader("word_counts", translate=False)
         for local in range(leaf.doc_count_all()):
             assert words.terms(offset + local) == decode_terms(column[local])
-    lists = words.lists()
-    for i in range(len(lists.df)):  # each term's background: the documents storing it
-        term = lists.term(i)
-        assert lists.df[i] == sum(term in words.terms(d) for d in range(ranker.size))
+    for ext in indexer.significant.TERMS_EXTS:
+        for kept in config.index_path(home).glob(f"*.{ext}"):
+            kept.unlink()  # made again here, in chunks of 7 documents
+    stored = [words.terms(d) for d in range(ranker.size)]
+    every = sorted({term for terms in stored for term in terms})
+    assert len(every) > 50
+    held = words.background().frequency(term_hashes(every)).tolist()
+    assert held == [sum(term in terms for terms in stored) for term in every]  # the documents storing each term
+    assert words.background().frequency(term_hashes(["không_có_ở_đâu"])).tolist() == [0]
 
 
 def test_candidate_holders_read_without_weights_equal_the_postings_ones(tmp_path, monkeypatch):
@@ -243,3 +249,51 @@ def test_candidate_holders_read_without_weights_equal_the_postings_ones(tmp_path
     for term in terms + ["không_có"]:
         assert ranker.holders("words", term).tolist() == ranker.docs_with("words", term).tolist(), term
         assert ranker.holders("words", term) is ranker.holders("words", term)  # kept: a later query reads none
+
+
+def test_a_servers_start_reads_each_segments_stored_terms_from_the_files_the_build_wrote(tmp_path, monkeypatch):
+    """The index build keeps each segment's stored-term arrays beside it; a service reads them instead of every
+    stored term, and gives the same significant terms as one that makes them (files missing or damaged)."""
+    import indexer.significant
+    from indexer.build import update_index
+
+    docs = corpus()
+    home = build_home(tmp_path, docs[:60])
+    with Store(config.store_path(home)) as store:
+        store.upsert_many(docs[60:])
+        update_index(store, config.index_path(home))  # a second segment, its files written at its commit
+    index = config.index_path(home)
+    service = SearchService(index)
+    _searcher, _table, ranker = service._snapshot()
+    segments = {leaf.segment().segment_id() for leaf, _offset in ranker.reader.leaf_readers()}
+    kept = sorted(path for ext in indexer.significant.TERMS_EXTS for path in index.glob(f"*.{ext}"))
+    assert len(segments) == 2 and len(kept) == 4 and {path.name.split(".")[0] for path in kept} == segments
+
+    def made(column):
+        raise AssertionError("every stored term read at start")
+
+    queries = ["giáo dục", "nông nghiệp", "y tế", "lúa"]
+    with monkeypatch.context() as patched:
+        patched.setattr(indexer.significant, "_column_tokens", made)
+        service.warm()
+        expected = [service.search(SearchRequest(q=q)).significant_terms for q in queries]
+    assert any(PLANTED == t.term for t in expected[0])
+    kept[0].unlink()
+    kept[1].write_bytes(b"not counts")
+    kept[3].write_bytes(kept[3].read_bytes()[:-4])  # a term list cut short
+    again = SearchService(index)
+    assert [again.search(SearchRequest(q=q)).significant_terms for q in queries] == expected
+    assert sorted(path for ext in indexer.significant.TERMS_EXTS for path in index.glob(f"*.{ext}")) == kept
+    with monkeypatch.context() as patched:  # written again, readable
+        patched.setattr(indexer.significant, "_column_tokens", made)
+        assert [SearchService(index).search(SearchRequest(q=q)).significant_terms for q in queries] == expected
+
+
+@pytest.mark.parametrize("q", ["giáo dục", "nông nghiệp", "y tế", "học sinh"])
+def test_every_significant_terms_count_is_a_direct_count_of_the_matching_stored_texts(home, q):
+    """count = the matching documents whose title and text hold the term (pyvi words of the stored text)."""
+    result = SearchService(config.index_path(home)).search(SearchRequest(q=q, limit=100))
+    ids = {h.id for h in result.hits}
+    assert result.total == len(ids) and result.significant_terms
+    for term in result.significant_terms:
+        assert term.count == holding(home, term.term, ids), term

@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from corpus.knowledge.genre_rules import (FIRST_CHARS, GENRE_FAMILIES, GENRE_RULES, GENRES, HEADING_CHARS, HEADING_LINES,
-                                 MAX_RANGE_YEARS, PERIOD_RULES, QUARTERS, QUERY_GENRES, TEXT_GENRES)
+from corpus.knowledge.genre_rules import (DATES, FIRST_CHARS, GENRE_FAMILIES, GENRE_RULES, GENRES, HEADING_CHARS, HEADING_LINES,
+                                 MAX_RANGE_YEARS, PERIOD_RULES, QUARTERS, QUERY_GENRES, SENTENCE_ENDS, TEXT_GENRES)
 from corpus.knowledge.vietnamese import key
 
 UNKNOWN = "unknown"
@@ -35,14 +35,22 @@ def _compiled() -> tuple[list[tuple[str, list[re.Pattern]]], list[tuple[str, re.
     return genres, periods
 
 
+_DATES = re.compile(DATES)
+
+
 def _places(title: str | None, text: str, attachments: Sequence[str] = ()) -> list[tuple[str, bool]]:
     """Where to look, in order, as (:func:`key` text, is the title): the title, the heading lines
     that open the text, the attachments' file names."""
     places = [(key(title), True)] if title and title.strip() else []
     # An official document's opening: "BÁO CÁO" on one line, "Tổng kết ..." on the next.  A long
     # line is a paragraph: news telling of a review meeting, not the review itself.
-    lines = [line for line in text[:FIRST_CHARS].splitlines() if line.strip()][:HEADING_LINES]
-    headings = [key(line) for line in lines if len(line.strip()) <= HEADING_CHARS]
+    # The line cut at FIRST_CHARS is a paragraph's start, and a line without a letter ("*", "-----",
+    # a page number) no heading: neither takes a place among them.
+    opening = text[:FIRST_CHARS].splitlines()[:-1] if len(text) > FIRST_CHARS else text.splitlines()
+    lines = [line for line in opening if any(c.isalpha() for c in line)][:HEADING_LINES]
+    # A line ending as a sentence does ("Báo cáo cho biết, ... .") is prose, not a heading.
+    headings = [key(line) for line in lines
+                if len(line.strip()) <= HEADING_CHARS and not line.rstrip().endswith(SENTENCE_ENDS)]
     places.append(("\n".join(headings), False))
     places += [(key(attachment_name(a)), False) for a in attachments]
     return [(place, is_title) for place, is_title in places if place]
@@ -80,6 +88,7 @@ def find_period(place: str) -> str | None:
     ("Tổng kết năm 2016 và phương hướng năm 2017").
     """
     _, periods = _compiled()
+    place = _DATES.sub(" ", place)
     found = []  # (start, rule order, kind, match)
     for order, (kind, pattern) in enumerate(periods):
         for m in pattern.finditer(place):

@@ -35,8 +35,10 @@ _N_YEARS = r"(?:\d{1,2}|muoi|nam|ba|hai|bay)"  # "sơ kết 5 năm", "tổng k�
 # line ("Triển khai kế hoạch ..." is news about a plan): patterns are
 # matched line by line (``^`` is a line's start).
 GENRE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("plan", (r"^(?:du thao )?ke hoach\b", r"^kh\b")),
-    ("guidance", (r"^(?:du thao )?huong dan\b", r"^hd\b")),
+    # "KH", "HD", "BC" alone on a line are a news item's signature (initials), not a document's kind.
+    ("plan", (r"^(?:du thao )?ke hoach\b", r"^kh\b.")),
+    # "hướng dẫn viên" is a guide (a person), "bao cao su" no report.
+    ("guidance", (r"^(?:du thao )?huong dan\b(?! vien\b)", r"^hd\b.")),
     ("multi_year_review", (
         rf"{_REVIEW} (?:[^.;:\n]{{0,40}} )?{_N_YEARS} nam (?:thuc hien|trien khai|hoat dong|xay dung|phong trao)",
         rf"{_REVIEW} (?:[^.;:\n]{{0,60}} )?giai doan \d{{4}}",
@@ -53,7 +55,10 @@ GENRE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
         rf"tong ket (?:{_NOT_PART}{{0,80}} )?nam \d{{4}}",
         rf"^(?:bao cao )?ket qua (?:{_NOT_PART}{{0,60}} )?nam \d{{4}}",
     )),
-    ("report", (r"^(?:du thao )?bao cao\b", r"^bc\b")),
+    # "Sơ kết quý I ...", "Tổng kết 9 tháng ...": a review of a quarter or of nine months is a report of that
+    # period, before the news words its next tasks may hold ("... và triển khai nhiệm vụ quý II").
+    ("report", (r"^(?:du thao )?bao cao\b(?! su\b)", r"^bc\b.",
+                rf"^{_REVIEW} (?:[^.;:\n]{{0,40}} )?(?:quy (?:i{{1,3}}|iv|[1-4])|(?:9|09|chin) thang)\b")),
     ("model_story", (
         r"\bdan van kheo\b", r"\bguong (?:dien hinh|sang|dan van)", r"\bdien hinh tien tien\b",
         r"\bdien hinh (?:dan van|trong)", r"\bguong nguoi tot\b", r"\bnguoi tot,? viec tot\b",
@@ -78,19 +83,31 @@ PERIOD_RULES: tuple[tuple[str, str], ...] = (
     ("half1", rf"{_SIX} thang dau nam (?:nam )?{_Y}"),
     ("half2", rf"{_SIX} thang cuoi nam (?:nam )?{_Y}"),
     ("half1", rf"{_SIX} thang dau nam ?/ ?{_Y}"),
+    # "6 tháng đầu năm, nhiệm vụ 6 tháng cuối năm 2023": the one year named is the first half's too
+    ("half1", rf"{_SIX} thang dau nam\b[^.;:\n]{{0,80}}? {_SIX} thang cuoi nam (?:nam )?{_Y}"),
     ("nine", rf"(?:9|09|chin) thang (?:dau )?nam (?:nam )?{_Y}"),
     ("quarter", rf"quy (i{{1,3}}|iv|[1-4]) (?:nam )?(?:/ ?)?{_Y}"),
     ("quarter", rf"quy (i{{1,3}}|iv|[1-4]) ?/ ?{_Y}"),
+    # "quý I và nhiệm vụ quý II năm 2023": the quarter reviewed, in the year named after the next one
+    ("quarter", rf"quy (i{{1,3}}|iv|[1-4])\b[^.;:\n]{{0,60}}? quy (?:i{{1,3}}|iv|[1-4]) (?:nam )?(?:/ ?)?{_Y}"),
     ("unknown", r"\b\d{1,2} thang (?:dau |cuoi )?nam\b"),
+    # One month ("tháng 5 năm 2023", "tháng 11/2022") is no period this module writes, and not the whole year.
+    ("unknown", r"\bthang \d{1,2} (?:nam |/ ?)?(?:19|20)\d{2}\b"),
     ("year", rf"\bnam {_Y}\b"),
 )
+# A date says when a document was signed, not what it covers ("Kế hoạch ... ngày 5 tháng 1 năm 2017 về
+# tổng kết năm 2016"): dates are blanked out before the rules above are tried.
+DATES = r"\b(?:ngay )?\d{1,2} thang \d{1,2} nam (?:19|20)\d{2}\b|\b\d{1,2} ?[/.-] ?\d{1,2} ?[/.-] ?(?:19|20)\d{2}\b"
 # A range longer than this is no reporting period ("1930-2020": a history).
 MAX_RANGE_YEARS = 30
 # How much of the text, after the title, may say what the document is: its first
-# lines, if short enough to be headings ("KẾ HOẠCH", "Tổng kết công tác ...").
-FIRST_CHARS = 400
-HEADING_LINES = 6
+# lines, if short enough to be headings ("KẾ HOẠCH", "Tổng kết công tác ...").  An official
+# document's header (issuer, its unit, number, "ĐẢNG CỘNG SẢN VIỆT NAM", place and date) takes
+# five or six lines before its kind and subject.
+FIRST_CHARS = 600
+HEADING_LINES = 9
 HEADING_CHARS = 150
+SENTENCE_ENDS = (".", "?", "!", "…")
 # Genres that the opening lines or an attached file's name may show (an official
 # document's own heading); news and model stories are known by their titles only.
 TEXT_GENRES = frozenset({"plan", "guidance", "multi_year_review", "six_month_review", "annual_review", "report"})

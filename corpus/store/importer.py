@@ -13,6 +13,8 @@ import datetime as dt
 import functools
 import gzip
 import lzma
+import math
+import re
 import stat
 import zlib
 from collections import Counter
@@ -54,6 +56,11 @@ CHARS_PER_COMMIT = 16 * 2**20  # or fewer rows, when they are long: memory stays
 MAX_KEPT = 1000  # problems and notes kept for the report; all are counted
 # Fields extract_metadata finds: a record that gives them all is not re-read.
 EXTRACTED = ("published", "year", "province", "province_2025", "directives", "directives_partial")
+
+
+# A record's date: an ISO date, or the date and time of an ISO timestamp ("2024-06-30T10:00:00+07:00").
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}[0-9:.,+\-Z ]*)?")
+SHOWN_UNKNOWN = 5  # unknown field names a note lists
 
 
 # Records cite the same few thousand numbers again and again: each spelling is read once per worker
@@ -296,13 +303,19 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
 
     A field given is kept, an explicit null or empty value as "unknown"; an
     absent one is extracted from the text.  So a record exported by danvan
-    comes back exactly as it was.
+    comes back exactly as it was.  A field danvan does not know is dropped, and
+    the note says so.
     """
     text = obj.get("text")
+    if text is not None and not isinstance(text, str):
+        raise ImportProblem(f"text must be a string, not {str(text)[:40]!r}")
     if not isinstance(text, str) or not text.strip():
         raise ImportProblem("missing 'text'")
     _check_length(text)
-    given = {k: (None if v == "" else v) for k, v in obj.items() if k in FIELDS}
+    # Blank is empty (an id stays as given: a blank one is refused, not replaced).
+    given = {k: (None if v == "" or (k != "id" and isinstance(v, str) and not v.strip()) else v)
+             for k, v in obj.items() if k in FIELDS}
+    notes = [_unknown_fields(obj)]
     for name in ("directives", "directives_partial", "attachments"):
         if given.get(name) is None and name in given:
             given[name] = []
@@ -319,20 +332,49 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
             fields["published"] = fields["published"].isoformat() if fields["published"] else None
     fields.update(given)
     _check_given(given, fields)
+    if fields.get("published") and given.get("year") is not None \
+            and _whole_year(given["year"]) != int(fields["published"][:4]):
+        notes.append(f"year {given['year']} replaced by the year of the date published, {fields['published']}")
     doc_id = given.get("id")
     if doc_id is not None and (isinstance(doc_id, bool) or not isinstance(doc_id, (str, int))):
         raise ImportProblem("id must be a string")
     url = given.get("url")
     doc_id = str(doc_id) if doc_id is not None else make_id(url if isinstance(url, str) else default_id)
-    return _document(fields, doc_id)
+    doc, cut = _document(fields, doc_id)
+    return doc, _joined(*notes, cut)
+
+
+def _unknown_fields(obj: dict[str, Any]) -> str | None:
+    """The note for the keys of a record that are no Document field (dropped), or None."""
+    unknown = [key for key in obj if key not in FIELDS]
+    if not unknown:
+        return None
+    names = ", ".join(repr(key[:40]) for key in unknown[:SHOWN_UNKNOWN])
+    more = f" and {len(unknown) - SHOWN_UNKNOWN} more" if len(unknown) > SHOWN_UNKNOWN else ""
+    return f"unknown field{'s' if len(unknown) > 1 else ''} {names}{more} dropped"
 
 
 def _given_date(value: Any) -> dt.date | None:
     """A record's own publication date, or None when it gives none (a bad one is refused by _check_given)."""
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value.strip()):
+        return None
     try:
-        return dt.date.fromisoformat(str(value)[:10]) if value is not None else None
+        return dt.datetime.fromisoformat(value.strip()).date()  # a timestamp's time is checked too (no 25:99)
     except ValueError:
         return None
+
+
+def _whole_year(value: Any) -> int | Any:
+    """A record's year as an int (2024 from 2024, 2024.0 or "2024"); ImportProblem for 2024.7, "abc" or nan."""
+    if isinstance(value, float):
+        if not math.isfinite(value) or not value.is_integer():
+            raise ImportProblem(f"year must be a whole number such as 2024, not {value!r}")
+        return int(value)
+    if isinstance(value, str):
+        if not value.strip().isdigit() or not value.strip().isascii():
+            raise ImportProblem(f"year must be a whole number such as 2024, not {value[:40]!r}")
+        return int(value.strip())
+    return value  # an int, or a bool, list or object that check_fields refuses with its kind
 
 
 def _wanted(given: dict[str, Any]) -> set[str]:
@@ -391,12 +433,8 @@ def _document(fields: dict[str, Any], doc_id: str) -> tuple[Document, str | None
     fields["id"] = doc_id
     fields.pop("content_hash", None)
     _check_length(fields.get("text") or "")
-    year = fields.get("year")
-    if isinstance(year, (str, float)):
-        try:
-            fields["year"] = int(year)
-        except (TypeError, ValueError, OverflowError):
-            raise ImportProblem(f"year must be a number, not {str(year)[:40]!r}") from None
+    if fields.get("year") is not None:
+        fields["year"] = _whole_year(fields["year"])
     try:
         cuts = check_fields(fields)
     except FieldError as exc:

@@ -1,0 +1,95 @@
+"""Every field of a JSONL record, given a bad value: each record ends in one counted outcome, with a message
+that names the field; nothing is changed silently (2024.7 is no year 2024)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from corpus.store.db import Store
+from corpus.store.importer import import_paths
+
+ROOT = Path(__file__).resolve().parent.parent
+TEXT = "Ban Dân vận tỉnh Hà Giang tổng kết công tác dân vận năm 2020."
+
+# (extra fields, "skipped" and the message's words, or "added" and the note's words (None: no note))
+CASES = [
+    ({"year": 2024.7}, "skipped", "year must be a whole number such as 2024, not 2024.7"),
+    ({"year": "2024.7"}, "skipped", "year must be a whole number"),
+    ({"year": "hai nghìn"}, "skipped", "year must be a whole number"),
+    ({"year": -5}, "skipped", "year must be a year from 1900 to 2100, not -5"),
+    ({"year": 10**30}, "skipped", "year must be a year from 1900 to 2100"),
+    ({"year": [2024]}, "skipped", "year must be a year"),
+    ({"year": {"value": 2024}}, "skipped", "year must be a year from 1900 to 2100, not an object"),
+    ({"year": True}, "skipped", "year must be a year"),
+    ({"published": "2024-02-30"}, "skipped", "published must be a date like 2024-06-30, not '2024-02-30'"),
+    ({"published": 20240101}, "skipped", "published must be a date like 2024-06-30, not '20240101'"),
+    ({"published": "2024-06-30 và sau đó"}, "skipped", "published must be a date"),
+    ({"published": ["2024-06-30"]}, "skipped", "published must be a date"),
+    ({"published": "2024-06-30T25:99:00"}, "skipped", "published must be a date"),
+    ({"year": "２０２４"}, "skipped", "year must be a whole number"),
+    ({"title": ["Tiêu đề"]}, "skipped", "title must be a string"),
+    ({"title": {"vi": "Tiêu đề"}}, "skipped", "title must be a string, not an object"),
+    ({"province": 5}, "skipped", "unknown province '5'"),
+    ({"province": ["Hà Giang"]}, "skipped", "unknown province"),
+    ({"directives": "25-NQ/TW"}, "skipped", "'directives' must be a list"),
+    ({"directives": [25]}, "skipped", "in 'directives' is not a document number"),
+    ({"id": 1.5}, "skipped", "id must be a string"),
+    ({"url": {"href": "x"}}, "skipped", "url must be a string"),
+    ({"genre": 3}, "skipped", "genre must be one of"),
+    ({"period": "H1"}, "skipped", "period must be like 2022"),
+    ({"text": 5}, "skipped", "text must be a string, not '5'"),
+    ({"text": "x " * 600_000}, "skipped", "article text longer than 1,000,000 characters"),
+    # kept, with what was dropped, cut or overruled said in a note
+    ({"year": 2024.0}, "added", None),  # a whole number written as a float loses nothing
+    ({"year": "2019"}, "added", None),
+    ({"published": "2024-06-30T10:00:00+07:00"}, "added", None),
+    ({"published": "2024-06-30 23:59:59Z"}, "added", None),
+    ({"title": "   "}, "added", None),  # blank is unknown, as "" and null are
+    ({"tags": ["x"], "Title": "y"}, "added", "unknown fields 'tags', 'Title' dropped"),
+    ({"year": 1999, "published": "2020-01-01"}, "added", "year 1999 replaced by the year of the date published"),
+    ({"title": "á " * 1000}, "added", "title cut from 2,000 to 500 characters"),
+]
+
+
+def write(path: Path) -> None:
+    path.write_text("".join(json.dumps({"id": f"r{i}", "text": TEXT, **extra}, ensure_ascii=False) + "\n"
+                            for i, (extra, _, _) in enumerate(CASES)), encoding="utf-8")
+
+
+def test_each_bad_field_value_is_refused_or_noted_by_name(tmp_path):
+    path = tmp_path / "docs.jsonl"
+    write(path)
+    with Store(tmp_path / "db") as store:
+        report = import_paths(store, [path])
+        problems, notes = dict(report.problems), dict(report.notes)
+        for i, (extra, outcome, words) in enumerate(CASES):
+            where = f"{path}:{i + 1}"
+            if outcome == "skipped":
+                assert words in problems.get(where, ""), (extra, problems.get(where))
+                assert store.get(f"r{i}") is None
+            else:
+                assert store.get(f"r{i}") is not None, (extra, problems.get(where))
+                assert (words in notes.get(where, "")) if words else where not in notes, (extra, notes.get(where))
+        stored = {i: store.get(f"r{i}") for i, (_, outcome, _) in enumerate(CASES) if outcome == "added"}
+    skipped = sum(outcome == "skipped" for _, outcome, _ in CASES)
+    assert report.outcomes["skipped"] == skipped and report.outcomes["added"] == len(CASES) - skipped
+    assert report.outcomes["noted"] == sum(bool(words) for _, outcome, words in CASES if outcome == "added")
+    years = {CASES[i][0].get("year"): doc.year for i, doc in stored.items()}
+    assert years[2024.0] == 2024 and years["2019"] == 2019 and years[1999] == 2020
+    assert [doc.title for i, doc in stored.items() if CASES[i][0].get("title") == "   "] == [None]
+
+
+def test_the_cli_summary_counts_every_outcome(tmp_path):
+    path = tmp_path / "docs.jsonl"
+    write(path)
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DANVAN_HOME": str(tmp_path / "home"),
+           "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "cli", "import", str(path), "--no-index"], capture_output=True,
+                         text=True, env=env, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    skipped = sum(outcome == "skipped" for _, outcome, _ in CASES)
+    noted = sum(bool(words) for _, outcome, words in CASES if outcome == "added")
+    assert f"imported {len(CASES) - skipped} documents" in out.stdout
+    assert f"; {skipped} skipped; {noted} noted;" in out.stdout
+    assert f"skipped {path}:1: year must be a whole number such as 2024, not 2024.7" in out.stderr
+    assert "Traceback" not in out.stderr
