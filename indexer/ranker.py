@@ -430,8 +430,11 @@ def _with_title(ids: np.ndarray, tf: np.ndarray, title_ids: np.ndarray,
     """
     if not len(title_ids):
         return ids, tf
-    held = _holding(ids, title_ids)
-    at = np.searchsorted(ids, title_ids[held])
+    if not len(ids):
+        return title_ids, title_tf
+    at = np.minimum(np.searchsorted(ids, title_ids), len(ids) - 1)
+    held = ids[at] == title_ids
+    at = at[held]
     if (title_tf[held] > tf[at]).any():
         tf = tf.copy()
         np.maximum.at(tf, at, title_tf[held])
