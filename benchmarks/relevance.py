@@ -140,7 +140,7 @@ def load(shared: Path):
 def load_bkai(shared: Path, distractors: int):
     """BKAI legal questions, their passages and ``distractors`` news articles (smallest SHA-1 of the id first)."""
     base = shared / "eval" / "bkai_legal_partial"
-    corpus = [{"id": f"bkai:{p['cid']}", "text": p["text"]}
+    corpus = [{"id": f"bkai:{p['cid']}", "title": "", "text": p["text"]}  # a passage has no heading
               for p in map(json.loads, (base / "passages.jsonl").open(encoding="utf-8"))]
     queries = [{"qid": str(q["qid"]), "text": q["text"]}
                for q in map(json.loads, (base / "queries.jsonl").open(encoding="utf-8"))]
@@ -153,9 +153,9 @@ def load_bkai(shared: Path, distractors: int):
         def keyed():
             for line in lines:
                 doc = json.loads(line)
-                yield hashlib.sha1(doc["id"].encode()).hexdigest(), doc["id"], doc["text"]
+                yield hashlib.sha1(doc["id"].encode()).hexdigest(), doc["id"], doc.get("title") or "", doc["text"]
         sample = heapq.nsmallest(distractors, keyed())
-    corpus += [{"id": doc_id, "text": text} for _, doc_id, text in sample]
+    corpus += [{"id": doc_id, "title": title, "text": text} for _, doc_id, title, text in sample]
     return corpus, [q for q in queries if q["qid"] in qrels], qrels
 
 
@@ -183,9 +183,10 @@ def run_danvan(corpus, queries, work: Path) -> tuple[dict, dict, float, SearchSe
     src = work / "alqac.jsonl"
     with src.open("w", encoding="utf-8") as out:
         for doc in corpus:
-            # An article's first line is its heading ("Phạm vi điều chỉnh"): its title.
+            # An ALQAC article's first line is its heading ("Phạm vi điều chỉnh"): its title.
             # The text keeps it too, so every system sees the same words.
-            out.write(json.dumps({"id": doc["id"], "title": doc["text"].split("\n", 1)[0], "text": doc["text"],
+            title = doc["title"] if "title" in doc else doc["text"].split("\n", 1)[0]
+            out.write(json.dumps({"id": doc["id"], "title": title, "text": doc["text"],
                                   "province": None, "published": None, "year": None},
                                  ensure_ascii=False) + "\n")
     home = work / "danvan"
