@@ -16,6 +16,8 @@ topics) together with corpus/samples/demo.jsonl (40 articles), as
   a query with two relevant articles scores 1.0 when both are in its top 5.
 - **judged, session 7** (``JUDGED7``): 12 more, written the same way before any search
   was run (genre + period, with a province; a directive's implementation; themes).
+- **judged, session 8** (``JUDGED8``): 15 more, written the same way before any search
+  was run (genre + period + province, "báo cáo 6 tháng", a decision's ten-year review, themes).
 
     python benchmarks/domain.py [--shared ../shared]
 
@@ -130,6 +132,48 @@ JUDGED7 = (
     ("giao ban công tác dân vận", ("Nâng cao hiệu quả công tác dân vận vùng đồng bào có đạo",)),
 )
 
+_HIGHWAY_GPMB = ("Hải Hà: “Dân vận khéo” trong giải phóng mặt bằng cao tốc Vân Đồn - Móng Cái",
+                 "Bắc Quang: Dân vận khéo trong giải phóng mặt bằng cao tốc Tuyên Quang - Hà Giang",
+                 "Dân vận khéo, mặt bằng thông cho cao tốc Bắc - Nam qua Nghệ An",
+                 "Làm tốt công tác dân vận, tạo đồng thuận trong bồi thường, giải phóng mặt bằng")
+_ANNUAL_2023 = ("Công tác dân vận năm 2023 góp phần thực hiện thắng lợi nhiệm vụ chính trị",)
+# Session 8: written and judged (titles and first paragraphs of all 82 articles) before any of them was run:
+# genre + period + province, a six-month report named "báo cáo 6 tháng", a multi-year review of a decision, themes.
+JUDGED8 = (
+    ("sơ kết 6 tháng đầu năm 2021 Quảng Ninh", ("Sơ kết công tác dân vận 6 tháng đầu năm 2021",)),
+    ("so ket 6 thang 2024 quang binh", ("Sơ kết 6 tháng đầu năm 2024 công tác dân vận",)),
+    ("báo cáo 6 tháng 2022", _SIX_2022),
+    ("tổng kết công tác dân vận năm 2023", _ANNUAL_2023),
+    ("tong ket cong tac dan van nam 2023", _ANNUAL_2023),
+    ("tong ket 10 nam thuc hien quyet dinh 217", (
+        "Mặt trận vận động xây dựng nhà Đại đoàn kết, tổng kết 10 năm Quyết định 217, 218",)),
+    ("điểm mới Luật Thực hiện dân chủ ở cơ sở", (
+        "Hội viên phụ nữ cần biết: Những điểm mới của Luật Thực hiện dân chủ ở cơ sở",
+        "Một số điểm mới cơ bản của Luật Thực hiện dân chủ ở cơ sở")),
+    ("kỷ niệm ngày truyền thống công tác dân vận", (
+        "Kỷ niệm 95 năm Ngày truyền thống công tác dân vận của Đảng",
+        "Kỷ niệm 90 năm Ngày truyền thống công tác dân vận của Đảng",
+        "Vĩnh Long họp mặt kỷ niệm 87 năm Ngày truyền thống công tác dân vận của Đảng",
+        "Đà Nẵng tổ chức các hoạt động Tháng Dân vận năm 2025")),
+    ("dan van trong giai phong mat bang cao toc", _HIGHWAY_GPMB),
+    ("công tác dân vận sau sắp xếp đơn vị hành chính", (
+        "Công tác dân vận ở cơ sở sau sắp xếp: gần dân hơn, sát dân hơn",
+        "Công tác dân vận ở các xã, phường sau sắp xếp: gần dân, sát cơ sở",
+        "Làm tốt công tác dân vận trong lấy ý kiến Nhân dân về sắp xếp đơn vị hành chính",
+        "Phát huy “Dân vận khéo” ở cơ sở sau sắp xếp đơn vị hành chính")),
+    ("ke hoach dan van kheo 2026", ("Kế hoạch thực hiện phong trào thi đua “Dân vận khéo” năm 2026",)),
+    ("vận động phòng chống dịch COVID-19", (
+        "Phụ nữ Bắc Giang chung tay phòng, chống dịch COVID-19",
+        "Phát huy vai trò chức sắc, chức việc các tôn giáo trong phòng, chống dịch COVID-19")),
+    ("xoa nha tam dong bao dan toc thieu so", (
+        "Bình Liêu: Bộ đội Biên phòng chung tay xóa nhà tạm cho đồng bào dân tộc thiểu số",
+        "Vận động nguồn lực xóa nhà tạm, nhà dột nát vùng đồng bào Chăm, Raglai")),
+    ("hiến đất làm đường giao thông nông thôn", (
+        "Tân An Luông: “Dân vận khéo” trong làm đường giao thông nông thôn",
+        "Hội Nông dân thành phố vận động hội viên hiến đất làm đường, giữ gìn công trình thủy lợi")),
+    ("người có uy tín đồng bào dân tộc thiểu số", ("Phát huy vai trò người có uy tín ở các thôn biên giới",)),
+)
+
 
 def build(shared: Path, home: Path) -> tuple[SearchService, dict[str, dict], dict[str, str]]:
     """Index the fixtures and the demo corpus in ``home``: the service, gold records by id, titles by id."""
@@ -175,7 +219,8 @@ def main() -> None:
         for name, rows, measure in (
                 ("tagged", TAGGED, lambda q, topic: precision_tagged(service, tagged, q, topic)),
                 ("judged", JUDGED, lambda q, relevant: precision_judged(service, titles, q, relevant)),
-                ("judged, session 7", JUDGED7, lambda q, relevant: precision_judged(service, titles, q, relevant))):
+                ("judged, session 7", JUDGED7, lambda q, relevant: precision_judged(service, titles, q, relevant)),
+                ("judged, session 8", JUDGED8, lambda q, relevant: precision_judged(service, titles, q, relevant))):
             scores = [measure(q, answer) for q, answer in rows]
             print(f"\n{name} queries (P@{K}):")
             for (q, _), p in zip(rows, scores):

@@ -8,6 +8,16 @@ the baselines: Whoosh with its StandardAnalyzer, SQLite FTS5 with
 Recall@10 for queries as written and with every diacritic stripped (đ->d).
 
     python benchmarks/relevance.py [--shared ../shared] [--out results.json]
+    python benchmarks/relevance.py --collection bkai [--distractors 20000]
+
+``--collection bkai`` measures a second collection nobody tuned on instead:
+../shared/eval/bkai_legal_partial (1,333 legal questions and their relevant
+passages) with news articles from ../shared/data/vn-news-corpus.jsonl.xz as
+distractors (the ``--distractors`` whose SHA-1 of the id is smallest: the same
+sample on every run).  It prints the same table for danvan as shipped and plain
+BM25 over folded syllables + pairs, then danvan with one setting changed at a
+time (``CHANGES``: the accent restoration off among them; nothing is chosen on
+it: a setting that wins here is evidence, not a choice).
 
 Then the ranking settings are chosen by cross-validation, not on all of
 ALQAC: the judged queries are split into ``FOLDS`` folds by query
@@ -66,8 +76,11 @@ smoothing), chosen alone and jointly with ``GRID3`` (BENCHMARKS.md, "Ranking, se
 from __future__ import annotations
 
 import argparse
+import hashlib
+import heapq
 import itertools
 import json
+import lzma
 import math
 import re
 import sqlite3
@@ -103,6 +116,11 @@ GRID3 = {"folded_b": (ranking.FOLDED_B, ranking.B, 0.6, 1.0)}
 # Session 7: the confidence at which such a query's marks are restored (None: never), chosen with GRID3's b.
 GRID4 = {"restore": (ranking.RESTORE_CONFIDENCE, None, 0.8, 0.95),
          "restore_smoothing": (ranking.RESTORE_SMOOTHING, 0.3, 3.0)}
+# Session 8: on a second collection (``--collection bkai``), what each shipped choice does there: one setting
+# changed at a time, the rest as shipped (the accent restoration off; b for folded queries as for accented
+# ones; no chain evidence; no BM25+ floor; no skip pairs; GRID's other title weight, k1 and b).
+CHANGES = ({"restore": None}, {"folded_b": ranking.B}, {"chain_weight": 0.0}, {"delta": 0.0}, {"skip": 0.0},
+           {"title": 0.3}, {"k1": 1.5}, {"b": 0.9})
 TIMING_ROUNDS = 3
 
 
@@ -117,6 +135,28 @@ def load(shared: Path):
             qrels[qid].add(doc_id)
     queries = [q for q in queries if q["qid"] in qrels]
     return corpus, queries, qrels
+
+
+def load_bkai(shared: Path, distractors: int):
+    """BKAI legal questions, their passages and ``distractors`` news articles (smallest SHA-1 of the id first)."""
+    base = shared / "eval" / "bkai_legal_partial"
+    corpus = [{"id": f"bkai:{p['cid']}", "title": "", "text": p["text"]}  # a passage has no heading
+              for p in map(json.loads, (base / "passages.jsonl").open(encoding="utf-8"))]
+    queries = [{"qid": str(q["qid"]), "text": q["text"]}
+               for q in map(json.loads, (base / "queries.jsonl").open(encoding="utf-8"))]
+    qrels: dict[str, set[str]] = defaultdict(set)
+    for line in (base / "qrels.tsv").open(encoding="utf-8"):
+        qid, cid, rel = line.rstrip("\n").split("\t")
+        if qid != "qid" and int(rel) > 0:
+            qrels[qid].add(f"bkai:{cid}")
+    with lzma.open(shared / "data" / "vn-news-corpus.jsonl.xz", "rt", encoding="utf-8") as lines:
+        def keyed():
+            for line in lines:
+                doc = json.loads(line)
+                yield hashlib.sha1(doc["id"].encode()).hexdigest(), doc["id"], doc.get("title") or "", doc["text"]
+        sample = heapq.nsmallest(distractors, keyed())
+    corpus += [{"id": doc_id, "title": title, "text": text} for _, doc_id, title, text in sample]
+    return corpus, [q for q in queries if q["qid"] in qrels], qrels
 
 
 def metrics(ranked: dict[str, list[str]], qrels: dict[str, set[str]]) -> dict[str, float]:
@@ -143,9 +183,10 @@ def run_danvan(corpus, queries, work: Path) -> tuple[dict, dict, float, SearchSe
     src = work / "alqac.jsonl"
     with src.open("w", encoding="utf-8") as out:
         for doc in corpus:
-            # An article's first line is its heading ("Phạm vi điều chỉnh"): its title.
+            # An ALQAC article's first line is its heading ("Phạm vi điều chỉnh"): its title.
             # The text keeps it too, so every system sees the same words.
-            out.write(json.dumps({"id": doc["id"], "title": doc["text"].split("\n", 1)[0], "text": doc["text"],
+            title = doc["title"] if "title" in doc else doc["text"].split("\n", 1)[0]
+            out.write(json.dumps({"id": doc["id"], "title": title, "text": doc["text"],
                                   "province": None, "published": None, "year": None},
                                  ensure_ascii=False) + "\n")
     home = work / "danvan"
@@ -177,8 +218,16 @@ def all_settings() -> list[dict]:
     return out
 
 
-def settings_table(service: SearchService, queries) -> tuple[list[dict], dict[tuple, dict[str, dict[str, list[str]]]]]:
-    """Every setting of ``all_settings()`` and, per setting, the top K ids of each query (accented and stripped).
+def one_at_a_time() -> list[dict]:
+    """The shipped setting, then each of ``CHANGES`` with the rest as shipped."""
+    base = {k: v[0] for k, v in {**GRID, **GRID2, **GRID3, **GRID4}.items()}
+    return [base] + [{**base, **change} for change in CHANGES]
+
+
+def settings_table(service: SearchService, queries, settings: list[dict] | None = None
+                   ) -> tuple[list[dict], dict[tuple, dict[str, dict[str, list[str]]]]]:
+    """Every setting of ``settings`` (``all_settings()``, the shipped first) and, per setting, the top K ids
+    of each query (accented and stripped).
 
     The ranking is the service's own: its match set (the private ``_matches``,
     as ``search`` calls it), ``rank_terms``, BM25 with the setting's k1, b and
@@ -202,7 +251,7 @@ def settings_table(service: SearchService, queries) -> tuple[list[dict], dict[tu
             with base.io:
                 evidence = base.chain_evidence(runs, allowed)
             prepared.append((q["qid"], mode, parsed, allowed, evidence))
-    settings = all_settings()
+    settings = settings or all_settings()
     results: dict[tuple, dict[str, dict[str, list[str]]]] = {}
     scoring_keys = ("k1", "b", "title", "delta", "framing", "skip", "folded_b", "restore", "restore_smoothing")
     for key in dict.fromkeys(tuple(s[k] for k in scoring_keys) for s in settings):
@@ -431,24 +480,25 @@ def run_bm25(corpus, queries, folded: bool) -> tuple[dict, dict]:
     return run(lambda t: t), run(strip)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
-    parser.add_argument("--out", type=Path, help="also write the table as JSON")
-    args = parser.parse_args()
-    corpus, queries, qrels = load(args.shared)
-    print(f"ALQAC 2023: {len(corpus)} articles, {len(queries)} judged queries\n")
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        ranked, plain, build, service = run_danvan(corpus, queries, work)
-        rows.append(("danvan", ranked, plain))
-        print(f"(danvan import+index: {build:.1f} s)")
-        cv = report_cross_validation(service, queries, qrels)
-        rows.append(("Whoosh StandardAnalyzer", *run_whoosh_standard(corpus, queries, work)))
-        rows.append(("SQLite FTS5 unicode61 rd2", *run_fts5(corpus, queries)))
-        rows.append(("BM25 syllables+bigrams", *run_bm25(corpus, queries, folded=False)))
-        rows.append(("BM25 folded syll+bigrams", *run_bm25(corpus, queries, folded=True)))
+def report_settings(service: SearchService, queries, qrels) -> list[dict]:
+    """Print (and return) nDCG@10 and MRR@10 of ``one_at_a_time()``'s settings on all queries, both ways."""
+    settings, results = settings_table(service, queries, one_at_a_time())
+    shipped = settings[0]
+    print("\nOne setting changed at a time (the rest as shipped), all queries: nDCG@10 / MRR@10, "
+          "as written | without diacritics")
+    out = []
+    for setting in settings:
+        key = tuple(setting[k] for k in shipped)
+        scores = {mode: metrics(results[key][mode], qrels) for mode in ("accented", "no_diacritics")}
+        changed = {k: v for k, v in setting.items() if v != shipped[k]} or "shipped"
+        out.append({"setting": setting, **scores})
+        a, p = scores["accented"], scores["no_diacritics"]
+        print(f"  {str(changed):44} {a['ndcg@10']:.3f} / {a['mrr@10']:.3f} | {p['ndcg@10']:.3f} / {p['mrr@10']:.3f}")
+    return out
+
+
+def print_table(rows, qrels) -> list[dict]:
+    """Print (and return) nDCG@10, MRR@10 and Recall@10 of each system, both ways."""
     table = []
     print(f"{'system':28} {'nDCG@10':>8} {'MRR@10':>8} {'R@10':>8} | {'nodiac nDCG':>11} {'MRR':>6} {'R@10':>6}")
     for name, a, p in rows:
@@ -456,9 +506,40 @@ def main() -> None:
         table.append({"system": name, "accented": ma, "no_diacritics": mp})
         print(f"{name:28} {ma['ndcg@10']:8.3f} {ma['mrr@10']:8.3f} {ma['recall@10']:8.3f} | "
               f"{mp['ndcg@10']:11.3f} {mp['mrr@10']:6.3f} {mp['recall@10']:6.3f}")
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--out", type=Path, help="also write the table as JSON")
+    parser.add_argument("--collection", choices=("alqac", "bkai"), default="alqac")
+    parser.add_argument("--distractors", type=int, default=20000, help="news articles added to bkai's passages")
+    args = parser.parse_args()
+    if args.collection == "bkai":
+        corpus, queries, qrels = load_bkai(args.shared, args.distractors)
+        print(f"BKAI legal (partial): {len(corpus)} documents ({args.distractors} news distractors), "
+              f"{len(queries)} judged queries\n")
+    else:
+        corpus, queries, qrels = load(args.shared)
+        print(f"ALQAC 2023: {len(corpus)} articles, {len(queries)} judged queries\n")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        ranked, plain, build, service = run_danvan(corpus, queries, work)
+        rows.append(("danvan", ranked, plain))
+        print(f"(danvan import+index: {build:.1f} s)")
+        if args.collection == "bkai":
+            details = {"settings": report_settings(service, queries, qrels)}
+        else:
+            details = {"cross_validation": report_cross_validation(service, queries, qrels)}
+            rows.append(("Whoosh StandardAnalyzer", *run_whoosh_standard(corpus, queries, work)))
+            rows.append(("SQLite FTS5 unicode61 rd2", *run_fts5(corpus, queries)))
+            rows.append(("BM25 syllables+bigrams", *run_bm25(corpus, queries, folded=False)))
+        rows.append(("BM25 folded syll+bigrams", *run_bm25(corpus, queries, folded=True)))
+    table = print_table(rows, qrels)
     if args.out:
-        args.out.write_text(json.dumps({"systems": table, "cross_validation": cv}, indent=2, ensure_ascii=False),
-                            encoding="utf-8")
+        args.out.write_text(json.dumps({"systems": table, **details}, indent=2, ensure_ascii=False), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from whoosh import query as Q
 
 from corpus.extract.genre import find_period, named_genre, related_genres
 from corpus.knowledge.provinces import named_provinces
-from corpus.knowledge.rules import DIRECTIVE_TYPES, MAX_YEAR, MIN_YEAR, TYPE_WORDS
+from corpus.knowledge.rules import DIRECTIVE_TYPES, DURATION_UNITS, ISSUED_YEAR_UNIT, MAX_YEAR, MIN_YEAR, TYPE_WORDS
 from corpus.knowledge.vietnamese import fold, has_diacritics, key, normalize
 from indexer.analysis import JOINER, syllables
 
@@ -50,6 +50,7 @@ QUESTION_FRAMING = ("đúng hay sai", "hay không", "có phải", "phải không
 # for this part of the year ("sơ kết 6 tháng 2022": the review of the first half of 2022).
 GENRE_YEAR_PART = {"six_month_review": "-H1"}
 _YEAR = re.compile(r"(?<!nam )\b((?:19|20)\d{2})\b")
+_TWO_YEARS = re.compile(r"\b(?:19|20)\d{2} (?:19|20)\d{2}\b")
 
 def _partial_pattern() -> re.Pattern:
     """'nghị quyết 25', 'qd 217', 'chỉ thị số 16': a document type and a bare number."""
@@ -61,6 +62,16 @@ def _partial_pattern() -> re.Pattern:
 
 
 _PARTIAL = _partial_pattern()
+
+def _spelled(words) -> str:
+    """A regex alternation of ``words`` with and without marks."""
+    return "|".join(re.escape(w) + "|" + re.escape(fold(w)) for w in words)
+
+
+# After a number: a unit of time ("6 tháng", "5 năm"), but not "năm" and the year a document was issued
+# ("nghị quyết 25 năm 2021"; "kế hoạch 5 năm 2021-2025" is a span, so a five-year plan).
+_DURATION = re.compile(rf"\s+(?!(?:{_spelled([ISSUED_YEAR_UNIT])})\s+(?:19|20)\d{{2}}\b(?!\s*[-–]))"
+                       rf"(?:{_spelled(DURATION_UNITS)})\b", re.IGNORECASE)
 _QUOTED = re.compile(r'(-?)["“”]([^"“”]*)["“”]?')
 
 
@@ -154,6 +165,8 @@ def parse(text: str) -> ParsedQuery:
 
     def partial(m: re.Match) -> str:
         said_number = re.search(r"\bs[oố]\s", m.group(0), re.I)  # "kế hoạch số 2024"
+        if not said_number and _DURATION.match(m.string, m.end()):
+            return m.group(0)  # "báo cáo 6 tháng 2024": six months, not report no. 6
         if _year(m.group(2)) and named_genre(m.group(1)) is not None and not said_number:
             return m.group(0)  # "kế hoạch 2024": the plan for 2024, not plan no. 2024
         parsed.partial_directives.append((m.group(2), _type_code(m.group(1)), syllables(m.group(0))))
@@ -198,10 +211,12 @@ def _year(number: str) -> bool:
 
 def _period(words: str, genre: str | None) -> str | None:
     """The period the query's (key) words name, a bare year read as "năm YEAR" (see ``GENRE_YEAR_PART``)."""
+    if _TWO_YEARS.search(words):
+        return None  # a span whose hyphen the words lost ("2021 2025"), or two periods
     period = find_period(words)
     if period is None:
         bare = {y for y in _YEAR.findall(words) if _year(y)}
-        if len(bare) == 1:  # two years are a span whose hyphen the words lost ("2021 2025"), or two periods
+        if len(bare) == 1:  # two years: as above
             period = find_period(_YEAR.sub(r"nam \1", words))
             if period is None and genre in GENRE_YEAR_PART:
                 period = min(bare) + GENRE_YEAR_PART[genre]

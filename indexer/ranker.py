@@ -57,6 +57,9 @@ CACHE_TERMS = 20_000  # postings arrays kept per reader
 CACHE_FREQUENCIES = 100_000  # document frequencies kept per reader (about 15 MB at most), oldest dropped first
 CACHE_IDF = 200_000  # idf values kept per reader (a Whoosh term lookup per segment each otherwise)
 CACHE_PHRASES = 256  # phrase match masks kept per reader (size/8 bytes each)
+# A portal article's title is not repeated in its text, a law article's heading is: so that a word of the title
+# weighs the same either way, a body field counts the title's words too (``add_scores``).
+BODY_TITLE = {"text": "title", "text_folded": "title_folded"}
 _POS_BITS = 24  # a phrase position key is docnum << _POS_BITS | position
 
 
@@ -338,8 +341,14 @@ class Ranker:
 
     def add_scores(self, scores: np.ndarray, field: str, term: str, weight: float = 1.0,
                    delta: float | None = None, b: float | None = None) -> None:
-        """Add ``weight`` × BM25+(term in field) to ``scores`` in place (``delta``, ``b`` None: the ranker's)."""
+        """Add ``weight`` × BM25+(term in field) to ``scores`` in place (``delta``, ``b`` None: the ranker's).
+
+        A body field counts the title's words too (``BODY_TITLE``): a term's frequency in the body is at
+        least its frequency in the title.
+        """
         ids, tf = self.postings(field, term)
+        if field in BODY_TITLE:
+            ids, tf = _with_title(ids, tf, *self.postings(BODY_TITLE[field], term))
         if not len(ids):
             return
         lengths = self.lengths(field)
@@ -410,6 +419,28 @@ class Ranker:
         candidates = np.zeros(self.size, dtype=bool)
         candidates[top(scores, allowed, RERANK)] = True
         scores += self.chain_weight * self.chain_evidence(runs, candidates)
+
+
+def _with_title(ids: np.ndarray, tf: np.ndarray, title_ids: np.ndarray,
+                title_tf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A body term's (doc numbers, frequencies) with the title's counted in: the larger of the two per document.
+
+    >>> _with_title(np.array([1, 4]), np.array([2.0, 1.0]), np.array([4, 7]), np.array([3.0, 1.0]))
+    (array([1, 4, 7]), array([2., 3., 1.]))
+    """
+    if not len(title_ids):
+        return ids, tf
+    if not len(ids):
+        return title_ids, title_tf
+    at = np.minimum(np.searchsorted(ids, title_ids), len(ids) - 1)
+    held = ids[at] == title_ids
+    at = at[held]
+    if (title_tf[held] > tf[at]).any():
+        tf = tf.copy()
+        np.maximum.at(tf, at, title_tf[held])
+    if held.all():
+        return ids, tf
+    return np.concatenate([ids, title_ids[~held]]), np.concatenate([tf, title_tf[~held]])
 
 
 def _holding(postings: np.ndarray, docs: np.ndarray) -> np.ndarray:

@@ -147,3 +147,35 @@ def test_two_years_are_no_bare_year(q):
     """A span's hyphen is gone from the query's words ("2021 2025"): reading its first year as the period
     would credit 2021 alone; the period stays unknown, as before the bare-year rule."""
     assert parse(q).period is None
+
+
+@pytest.mark.parametrize("q,genre,period", [
+    ("báo cáo 6 tháng 2024", "six_month_review", "2024-H1"), ("bao cao 6 thang 2024", "six_month_review", "2024-H1"),
+    ("báo cáo 6 tháng đầu năm 2024", "six_month_review", "2024-H1"), ("BC 6 tháng 2022", "six_month_review", "2022-H1"),
+    ("sơ kết 9 tháng 2023", None, "2023-9M"), ("tổng kết 5 năm thực hiện Chỉ thị 16", "multi_year_review", None),
+    ("kế hoạch 5 năm 2021-2025", "plan", None), ("báo cáo quý I/2024", "report", "2024-Q1"),
+    ("báo cáo tổng kết năm 2023 và phương hướng 2024", "annual_review", "2023"),
+])
+def test_a_number_before_month_or_year_is_a_duration_not_a_document_number(q, genre, period):
+    """"báo cáo 6 tháng 2024" is the six-month review of 2024's first half, not report no. 6; "kế hoạch 5 năm
+    2021-2025" is a five-year plan whose span lost its hyphen, so no year is read alone."""
+    p = parse(q)
+    assert (p.genre, p.period) == (genre, period)
+    assert [n for n, _, _ in p.partial_directives] == (["16"] if "Chỉ thị 16" in q else [])
+
+
+@pytest.mark.parametrize("q,number", [("kế hoạch số 6 tháng", "6"), ("nghị quyết 25 năm 2021", "25"),
+                                      ("chỉ thị 16 về công tác dân vận", "16")])
+def test_a_number_said_to_be_one_or_with_its_issue_year_stays_a_citation(q, number):
+    assert [n for n, _, _ in parse(q).partial_directives] == [number]
+
+
+def test_a_citation_with_its_full_number_stays_one():
+    p = parse("kế hoạch số 12/KH-UBND")
+    assert (p.directives, p.partial_directives) == (["12/KH-UBND"], [])
+
+
+@pytest.mark.parametrize("q", ["báo cáo 6 tháng 2022", "bao cao 6 thang 2022"])
+def test_a_six_month_report_query_finds_the_reviews_of_that_half_year_first(service, q):
+    """Read as report no. 6, nothing matched and the fallback let in anything holding one word ("tháng")."""
+    assert ranked(service, q) == ["h1-2022", "h1-2023", "annual"]

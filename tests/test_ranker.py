@@ -11,6 +11,7 @@ from indexer.queryparse import chain_runs, excluded_parts, framing, parse, rank_
 from indexer import queryparse
 from indexer.queryparse import FOLDED_BOOST
 from indexer.ranker import DELTA, Ranker
+from indexer import ranker as ranker_module
 from indexer.search import SearchRequest, SearchService
 
 
@@ -254,3 +255,36 @@ def test_skip_pair_ranks_the_shorter_form_of_a_query_expression_first(skip_servi
     monkeypatch.setattr(queryparse, "SKIP_WEIGHT", 0.5)
     assert ranked_ids(skip_service, "tiếp công dân")[:2] == ["tiep-dan", "apart"]
     assert ranked_ids(skip_service, "tiep cong dan")[:2] == ["tiep-dan", "apart"]
+
+
+BODY = "Hội nông dân tập huấn kỹ thuật chăn nuôi cho hội viên. Đoàn thanh niên ra quân làm đường giao thông."
+
+
+@pytest.fixture
+def title_service(tmp_path):
+    """The same words in a portal article's title only, in another's text only, in a law article's heading
+    that its text repeats."""
+    docs = [Document(id="title-only", title="Xóa nhà tạm ở vùng cao", text=BODY),
+            Document(id="text-only", title="Tin hoạt động", text=BODY + " Xóa nhà tạm ở vùng cao."),
+            Document(id="repeated", title="Xóa nhà tạm ở vùng cao", text="Xóa nhà tạm ở vùng cao\n" + BODY)]
+    docs += [Document(id=f"other-{i}", title="Tin hoạt động", text=text) for i, text in enumerate(FILLER * 4)]
+    with Store(config.store_path(tmp_path)) as store:
+        store.upsert_many(docs)
+        update_index(store, config.index_path(tmp_path))
+    return SearchService(config.index_path(tmp_path))
+
+
+@pytest.mark.parametrize("q", ["xóa nhà tạm", "xoa nha tam"])
+def test_a_title_word_counts_in_the_body_once_whether_or_not_the_text_repeats_it(title_service, q, monkeypatch):
+    """A portal article's title is not in its text; a law article's heading is (ALQAC): a title word weighed
+    0.5 in the first and 1.5 in the second, so news titles lost to one mention in another article's text."""
+    ranker = title_service._snapshot()[2]
+    terms = rank_terms(parse(q))
+    folded = parse(q).folded
+    scores = ranker.score(terms, folded=folded)
+    at = {d: docnum(title_service, d) for d in ("title-only", "text-only", "repeated")}
+    assert scores[at["title-only"]] > scores[at["text-only"]]
+    monkeypatch.setattr(ranker_module, "BODY_TITLE", {})
+    unmerged = ranker.score(terms, folded=folded)
+    assert unmerged[at["title-only"]] < unmerged[at["text-only"]]  # the premise: the title alone weighs less
+    assert scores[at["repeated"]] == pytest.approx(unmerged[at["repeated"]])  # a repeated heading: no change

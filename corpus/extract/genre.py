@@ -19,8 +19,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-from corpus.knowledge.genre_rules import (DATES, FIRST_CHARS, GENRE_FAMILIES, GENRE_RULES, GENRES, HEADING_CHARS, HEADING_LINES,
-                                 MAX_RANGE_YEARS, PERIOD_RULES, QUARTERS, QUERY_GENRES, SENTENCE_ENDS, TEXT_GENRES)
+from corpus.knowledge.genre_rules import (DATES, FIRST_CHARS, GENRE_FAMILIES, GENRE_RULES, GENRES, HEADING_CHARS,
+                                          HEADING_LINES, MAX_RANGE_YEARS, PERIOD_RULES, QUARTERS, QUERY_GENRE_RULES,
+                                          QUERY_GENRES, SENTENCE_ENDS, TEXT_GENRES)
 from corpus.knowledge.vietnamese import key
 
 UNKNOWN = "unknown"
@@ -128,12 +129,15 @@ def named_genre(text: str) -> tuple[str, list[str]] | None:
 
     >>> named_genre("sơ kết công tác dân vận 6 tháng đầu năm 2022")
     ('six_month_review', ['so', 'ket', '6', 'thang', 'dau', 'nam'])
+    >>> named_genre("báo cáo 6 tháng 2024")  # a query-only phrasing (QUERY_GENRE_RULES)
+    ('six_month_review', ['bao', 'cao', '6', 'thang'])
     >>> named_genre("kế hoạch dân vận khéo"), named_genre("tiếp công dân")
     (('plan', ['ke', 'hoach']), None)
     """
     genres, _ = _compiled()
     place = key(text)
-    for name, patterns in genres:
+    query_rules = [(name, [re.compile(p, re.M) for p in patterns]) for name, patterns in QUERY_GENRE_RULES]
+    for name, patterns in query_rules + genres:
         if name not in QUERY_GENRES:
             continue
         for pattern in patterns:

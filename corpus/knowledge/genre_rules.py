@@ -115,6 +115,12 @@ TEXT_GENRES = frozenset({"plan", "guidance", "multi_year_review", "six_month_rev
 # ...", "tổng kết năm 2022"): the official kinds.  A query's words that name one match documents of
 # its family too, and the genre and period rank (``indexer/queryparse.py``).
 QUERY_GENRES = TEXT_GENRES
+# Phrasings a query may use for a genre that a document's title would not be filed by alone (tried before
+# GENRE_RULES, for queries only): "báo cáo 6 tháng 2024" asks for six-month reviews, though a document
+# titled "Báo cáo ... 6 tháng" without "đầu/cuối năm" might report on any six months.
+QUERY_GENRE_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("six_month_review", (rf"\b(?:bao cao|bc) (?:[^.;:\n]{{0,60}} )?{_SIX} thang\b",)),
+)
 # Genres a reader looking for one also wants, after it: every review is a precedent for another.
 GENRE_FAMILIES: tuple[frozenset[str], ...] = (
     frozenset({"six_month_review", "annual_review", "multi_year_review"}),

@@ -69,6 +69,12 @@ PARTIAL_TYPE_WORDS: tuple[str, ...] = (
 # number after them is not a document number.
 YEAR_NAMED_TYPE_WORDS: tuple[str, ...] = ("kế hoạch", "báo cáo", "chương trình")
 
+# A number followed by one of these counts time, not documents: "báo cáo 6 tháng 2024" is the six-month
+# report, "tổng kết 5 năm" a five-year review, not report no. 6 or review no. 5.  Except "năm" and a year
+# ("nghị quyết 25 năm 2021"): the year the numbered document was issued.
+DURATION_UNITS: tuple[str, ...] = ("tháng", "năm")
+ISSUED_YEAR_UNIT = "năm"
+
 # Type words whose abbreviation is certain.  Party "Quy định" are numbered
 # "-QĐ/TW", "-QĐi/TW" or "-QyĐ/TW" depending on the year, so "Quy định 11
 # của Bộ Chính trị" stays a partial citation.
