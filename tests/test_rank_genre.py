@@ -152,7 +152,7 @@ def test_two_years_are_no_bare_year(q):
 @pytest.mark.parametrize("q,genre,period", [
     ("báo cáo 6 tháng 2024", "six_month_review", "2024-H1"), ("bao cao 6 thang 2024", "six_month_review", "2024-H1"),
     ("báo cáo 6 tháng đầu năm 2024", "six_month_review", "2024-H1"), ("BC 6 tháng 2022", "six_month_review", "2022-H1"),
-    ("sơ kết 9 tháng 2023", None, "2023-9M"), ("tổng kết 5 năm thực hiện Chỉ thị 16", "multi_year_review", None),
+    ("sơ kết 9 tháng 2023", "report", "2023-9M"), ("tổng kết 5 năm thực hiện Chỉ thị 16", "multi_year_review", None),
     ("kế hoạch 5 năm 2021-2025", "plan", None), ("báo cáo quý I/2024", "report", "2024-Q1"),
     ("báo cáo tổng kết năm 2023 và phương hướng 2024", "annual_review", "2023"),
 ])
