@@ -227,7 +227,7 @@ def segment_terms(leaf) -> SegmentTerms:
                     and lists.ndim == 1 and len(lists) > size and len(lists) == size + 1 + int(lists[size])):
                 lists = lists.view(np.ndarray)  # mapped all the same; slices of a plain array cost less
                 return SegmentTerms(counts[0], counts[1].astype(np.int64), lists[:size + 1], lists[size + 1:])
-        except (OSError, ValueError):
+        except (OSError, ValueError, EOFError):  # EOFError: an empty file
             pass  # unreadable files are made again
     column = whoosh_internals.var_bytes_column(leaf, "word_counts") if leaf.doc_count_all() else None
     tokens = [(h, doc) for h, doc, *_rest in _column_tokens(column)] if column is not None else []

@@ -80,6 +80,10 @@ CASES = [
     ("Tin hoạt động tháng 3/2021", "", "unknown", None),
     ("Hướng dẫn viên du lịch cộng đồng ở bản Lác", "", "unknown", None),  # a guide, not guidance
     ("Bao cao su miễn phí cho người dân vùng cao", "", "unknown", None),
+    # "báo cáo sự ..." (with its tones) is a report all the same: only the toneless spelling is the condom
+    ("Báo cáo sự tham gia của Mặt trận Tổ quốc vào xây dựng nông thôn mới năm 2023", "", "report", "2023"),
+    ("BÁO CÁO SỰ CỐ MÔI TRƯỜNG TẠI XÃ YÊN SƠN", "", "report", None),
+    (None, "BAN DÂN VẬN\nBÁO CÁO\nSự tham gia của nhân dân vào công tác dân vận năm 2023\n", "report", "2023"),
     # an official document's header as its text opens: five or six lines before its kind and subject
     (None, "TỈNH ỦY HÀ GIANG\nBAN DÂN VẬN\n*\nSố 45-BC/BDVTU\nĐẢNG CỘNG SẢN VIỆT NAM\n"
            "Hà Giang, ngày 15 tháng 6 năm 2023\nBÁO CÁO\nSơ kết công tác dân vận 6 tháng đầu năm 2023,\n"

@@ -93,3 +93,23 @@ def test_the_cli_summary_counts_every_outcome(tmp_path):
     assert f"; {skipped} skipped; {noted} noted;" in out.stdout
     assert f"skipped {path}:1: year must be a whole number such as 2024, not 2024.7" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_a_date_naming_no_day_keeps_its_year_and_says_so(tmp_path):
+    """"2024" or "2024-06" as published (a year or month is often all a source gives): the record is kept with
+    that year and no date, not refused; a month that is none is still refused."""
+    records = [{"published": "2024"}, {"published": "2024-06"}, {"published": " 2023-11 "},
+               {"published": "2022", "year": 2021}, {"published": "2024-13"}, {"published": "3024"}]
+    path = tmp_path / "docs.jsonl"
+    path.write_text("".join(json.dumps({"id": f"p{i}", "text": TEXT, **extra}, ensure_ascii=False) + "\n"
+                            for i, extra in enumerate(records)), encoding="utf-8")
+    with Store(tmp_path / "db") as store:
+        report = import_paths(store, [path])
+        docs = [store.get(f"p{i}") for i in range(len(records))]
+    notes, problems = dict(report.notes), dict(report.problems)
+    assert [(d.published, d.year, d.year_source) for d in docs[:4]] == [
+        (None, 2024, "given"), (None, 2024, "given"), (None, 2023, "given"), (None, 2022, "given")]
+    assert notes[f"{path}:1"] == "published '2024' names no day: year 2024 kept, the date unknown"
+    assert "year 2021 replaced by 2022" in notes[f"{path}:4"]
+    assert docs[4] is None and "published must be a date like 2024-06-30, not '2024-13'" in problems[f"{path}:5"]
+    assert docs[5] is None and "published must be a date" in problems[f"{path}:6"]

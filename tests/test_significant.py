@@ -297,3 +297,20 @@ def test_every_significant_terms_count_is_a_direct_count_of_the_matching_stored_
     assert result.total == len(ids) and result.significant_terms
     for term in result.significant_terms:
         assert term.count == holding(home, term.term, ids), term
+
+
+def test_an_empty_stored_terms_file_is_made_again_not_a_failed_start(tmp_path):
+    """A side file left empty (a crash before its bytes reached the disk) is damaged like any other: made again."""
+    import indexer.significant
+
+    home = build_home(tmp_path, corpus())
+    index = config.index_path(home)
+    expected = SearchService(index).search(SearchRequest(q="giáo dục")).significant_terms
+    for ext in indexer.significant.TERMS_EXTS:
+        kept = sorted(index.glob(f"*.{ext}"))
+        assert kept
+        kept[0].write_bytes(b"")
+    service = SearchService(index)
+    service.warm()
+    assert service.search(SearchRequest(q="giáo dục")).significant_terms == expected
+    assert all(path.stat().st_size for ext in indexer.significant.TERMS_EXTS for path in index.glob(f"*.{ext}"))

@@ -20,9 +20,9 @@ from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
 from corpus.knowledge.genre_rules import (DATES, FIRST_CHARS, GENRE_FAMILIES, GENRE_RULES, GENRES, HEADING_CHARS,
-                                          HEADING_LINES, MAX_RANGE_YEARS, PERIOD_RULES, QUARTERS, QUERY_GENRE_RULES,
-                                          QUERY_GENRES, SENTENCE_ENDS, TEXT_GENRES)
-from corpus.knowledge.vietnamese import key
+                                          HEADING_LINES, LOOKALIKES, MAX_RANGE_YEARS, PERIOD_RULES, QUARTERS,
+                                          QUERY_GENRE_RULES, QUERY_GENRES, SENTENCE_ENDS, TEXT_GENRES)
+from corpus.knowledge.vietnamese import key, normalize
 
 UNKNOWN = "unknown"
 _NAME_SEPARATORS = re.compile(r"[-_.+\s]+")
@@ -37,12 +37,18 @@ def _compiled() -> tuple[list[tuple[str, list[re.Pattern]]], list[tuple[str, re.
 
 
 _DATES = re.compile(DATES)
+_LOOKALIKES = re.compile(LOOKALIKES)
+
+
+def _key(text: str) -> str:
+    """:func:`key` of a place the rules look at, its ``LOOKALIKES`` blanked first (they are told apart by tones)."""
+    return key(_LOOKALIKES.sub(" ", normalize(text).lower()))
 
 
 def _places(title: str | None, text: str, attachments: Sequence[str] = ()) -> list[tuple[str, bool]]:
     """Where to look, in order, as (:func:`key` text, is the title): the title, the heading lines
     that open the text, the attachments' file names."""
-    places = [(key(title), True)] if title and title.strip() else []
+    places = [(_key(title), True)] if title and title.strip() else []
     # An official document's opening: "BÁO CÁO" on one line, "Tổng kết ..." on the next.  A long
     # line is a paragraph: news telling of a review meeting, not the review itself.
     # The line cut at FIRST_CHARS is a paragraph's start, and a line without a letter ("*", "-----",
@@ -50,7 +56,7 @@ def _places(title: str | None, text: str, attachments: Sequence[str] = ()) -> li
     opening = text[:FIRST_CHARS].splitlines()[:-1] if len(text) > FIRST_CHARS else text.splitlines()
     lines = [line for line in opening if any(c.isalpha() for c in line)][:HEADING_LINES]
     # A line ending as a sentence does ("Báo cáo cho biết, ... .") is prose, not a heading.
-    headings = [key(line) for line in lines
+    headings = [_key(line) for line in lines
                 if len(line.strip()) <= HEADING_CHARS and not line.rstrip().endswith(SENTENCE_ENDS)]
     places.append(("\n".join(headings), False))
     places += [(key(attachment_name(a)), False) for a in attachments]

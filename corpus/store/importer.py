@@ -60,6 +60,8 @@ EXTRACTED = ("published", "year", "province", "province_2025", "directives", "di
 
 # A record's date: an ISO date, or the date and time of an ISO timestamp ("2024-06-30T10:00:00+07:00").
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}[0-9:.,+\-Z ]*)?")
+# A date naming no day ("2024", "2024-06"): its year is kept, the date left unknown.
+_NO_DAY = re.compile(r"((?:19|20)\d{2})(?:-(?:0[1-9]|1[0-2]))?")
 SHOWN_UNKNOWN = 5  # unknown field names a note lists
 
 
@@ -316,6 +318,12 @@ def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str 
     given = {k: (None if v == "" or (k != "id" and isinstance(v, str) and not v.strip()) else v)
              for k, v in obj.items() if k in FIELDS}
     notes = [_unknown_fields(obj)]
+    year = _year_of(given.get("published"))
+    if year is not None:  # the year a record's date gives decides, as a whole date's does
+        notes.append(f"published {given['published']!r} names no day: year {year} kept, the date unknown")
+        if given.get("year") is not None and _whole_year(given["year"]) != year:
+            notes.append(f"year {given['year']} replaced by {year}")
+        given["published"], given["year"] = None, year
     for name in ("directives", "directives_partial", "attachments"):
         if given.get(name) is None and name in given:
             given[name] = []
@@ -362,6 +370,12 @@ def _given_date(value: Any) -> dt.date | None:
         return dt.datetime.fromisoformat(value.strip()).date()  # a timestamp's time is checked too (no 25:99)
     except ValueError:
         return None
+
+
+def _year_of(value: Any) -> int | None:
+    """The year of a record's date that names no day ("2024", "2024-06"), else None."""
+    found = _NO_DAY.fullmatch(value.strip()) if isinstance(value, str) else None
+    return int(found.group(1)) if found else None
 
 
 def _whole_year(value: Any) -> int | Any:
