@@ -60,6 +60,7 @@ CASES = [
     ("Tổng kết hội thi Dân vận khéo, trao giải cho các tập thể", "", "model_story", None),
     ("BÁO CÁO TÌNH HÌNH NHÂN DÂN THÁNG 5 NĂM 2023", "", "report", None),
     ("Báo cáo tháng 11/2022", "", "report", None),
+    ("Báo cáo tình hình tháng 12 năm 2023 và cả năm 2023", "", "report", "2023"),  # a month hides no year named after it
     ("Báo cáo công tác dân vận tháng 10 năm 2024 và nhiệm vụ tháng 11", "", "report", None),
     ("Báo cáo ngày 20 tháng 6 năm 2022", "", "report", None),  # a date, not a period
     ("Báo cáo năm 2021", "", "report", "2021"),

@@ -91,8 +91,6 @@ PERIOD_RULES: tuple[tuple[str, str], ...] = (
     # "quý I và nhiệm vụ quý II năm 2023": the quarter reviewed, in the year named after the next one
     ("quarter", rf"quy (i{{1,3}}|iv|[1-4])\b[^.;:\n]{{0,60}}? quy (?:i{{1,3}}|iv|[1-4]) (?:nam )?(?:/ ?)?{_Y}"),
     ("unknown", r"\b\d{1,2} thang (?:dau |cuoi )?nam\b"),
-    # One month ("tháng 5 năm 2023", "tháng 11/2022") is no period this module writes, and not the whole year.
-    ("unknown", r"\bthang \d{1,2} (?:nam |/ ?)?(?:19|20)\d{2}\b"),
     ("year", rf"\bnam {_Y}\b"),
 )
 # Words that folded read as a rule's, blanked (lower-cased, before folding) where the rules look: toneless
@@ -100,7 +98,10 @@ PERIOD_RULES: tuple[tuple[str, str], ...] = (
 LOOKALIKES = r"\bbao cao su\b"
 # A date says when a document was signed, not what it covers ("Kế hoạch ... ngày 5 tháng 1 năm 2017 về
 # tổng kết năm 2016"): dates are blanked out before the rules above are tried.
-DATES = r"\b(?:ngay )?\d{1,2} thang \d{1,2} nam (?:19|20)\d{2}\b|\b\d{1,2} ?[/.-] ?\d{1,2} ?[/.-] ?(?:19|20)\d{2}\b"
+# One month ("tháng 5 năm 2023", "tháng 11/2022") is no period this module writes, and not the whole year: blanked
+# too, so that it neither names a period nor hides the one named after it ("tháng 12 năm 2023 và cả năm 2023").
+DATES = (r"\b(?:ngay )?\d{1,2} thang \d{1,2} nam (?:19|20)\d{2}\b|\b\d{1,2} ?[/.-] ?\d{1,2} ?[/.-] ?(?:19|20)\d{2}\b"
+         r"|\bthang \d{1,2} (?:nam |/ ?)?(?:19|20)\d{2}\b")
 # A range longer than this is no reporting period ("1930-2020": a history).
 MAX_RANGE_YEARS = 30
 # How much of the text, after the title, may say what the document is: its first
