@@ -497,6 +497,9 @@ def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
         _read_stamps(index_dir, ix.latest_generation())
         raise
     os.replace(pending, index_dir / STAMPS_FILE)
-    with ix.reader() as reader:
-        significant.keep_stored_terms(reader)  # what a server's start reads instead of every stored term
+    try:
+        with ix.reader() as reader:
+            significant.keep_stored_terms(reader)  # what a server's start reads instead of every stored term
+    except OSError:  # the commit stands; a build that replaced these segments meanwhile, or a server's start,
+        pass  # makes the files (they are a cache of the segments' word_counts column)
     return report

@@ -314,3 +314,26 @@ def test_an_empty_stored_terms_file_is_made_again_not_a_failed_start(tmp_path):
     service.warm()
     assert service.search(SearchRequest(q="giáo dục")).significant_terms == expected
     assert all(path.stat().st_size for ext in indexer.significant.TERMS_EXTS for path in index.glob(f"*.{ext}"))
+
+
+def test_an_index_run_whose_segments_vanish_after_its_commit_still_succeeds(tmp_path, monkeypatch):
+    """The stored-term files are written after the commit, outside the writer's lock: a second `danvan index`
+    may replace the segments meanwhile.  The run that committed still succeeds; a server makes the files."""
+    import indexer.significant
+    from indexer.build import update_index
+
+    docs = corpus()
+    home = build_home(tmp_path, docs[:60])
+
+    def vanished(reader):
+        raise FileNotFoundError("a segment replaced by another build")
+
+    monkeypatch.setattr(indexer.significant, "keep_stored_terms", vanished)
+    with Store(config.store_path(home)) as store:
+        store.upsert_many(docs[60:])
+        report = update_index(store, config.index_path(home))
+    monkeypatch.undo()
+    assert report.added == len(docs) - 60
+    service = SearchService(config.index_path(home))
+    assert service.search(SearchRequest(q="giáo dục")).significant_terms
+    assert len(list(config.index_path(home).glob(f"*.{indexer.significant.TERMS_EXTS[0]}"))) == 2
