@@ -36,6 +36,14 @@ def _compiled() -> tuple[list[tuple[str, list[re.Pattern]]], list[tuple[str, re.
     return genres, periods
 
 
+@lru_cache(maxsize=1)
+def _query_genres() -> list[tuple[str, list[re.Pattern]]]:
+    """The genre rules a query is read with: the query-only ones (``QUERY_GENRE_RULES``) first, then the
+    documents' own, of ``QUERY_GENRES`` only."""
+    query = [(name, [re.compile(p, re.M) for p in patterns]) for name, patterns in QUERY_GENRE_RULES]
+    return [(name, patterns) for name, patterns in query + _compiled()[0] if name in QUERY_GENRES]
+
+
 _DATES = re.compile(DATES)
 _LOOKALIKES = re.compile(LOOKALIKES)
 
@@ -140,12 +148,8 @@ def named_genre(text: str) -> tuple[str, list[str]] | None:
     >>> named_genre("kế hoạch dân vận khéo"), named_genre("tiếp công dân")
     (('plan', ['ke', 'hoach']), None)
     """
-    genres, _ = _compiled()
     place = key(text)
-    query_rules = [(name, [re.compile(p, re.M) for p in patterns]) for name, patterns in QUERY_GENRE_RULES]
-    for name, patterns in query_rules + genres:
-        if name not in QUERY_GENRES:
-            continue
+    for name, patterns in _query_genres():
         for pattern in patterns:
             m = pattern.search(place)
             if m:
