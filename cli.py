@@ -325,6 +325,8 @@ def _print_result(result) -> None:
         if hit.parent_id:
             click.echo(f"     tệp đính kèm của: {hit.parent_title or '(không có tiêu đề)'} (id {hit.parent_id})")
         click.echo(f"     {_terminal(hit.snippet)}")
+        if hit.missing:
+            click.echo(f"     Thiếu: {', '.join(hit.missing)}")
         click.echo(f"     id {hit.id}" + (f"  {hit.url}" if hit.url else ""))
     click.echo()
     for name, values in result.facets.items():
