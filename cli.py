@@ -141,6 +141,10 @@ def _update_index(store: Store, home: Path, *, rebuild: bool = False, procs: int
         if bar is not None:
             bar.update(k - bar.pos)
 
+    checked, changed = store.reclassify()  # the genre rules changed since these rows were filed
+    if checked:
+        click.echo(f"genre rules changed: {checked} documents filed again, {changed} of them with another "
+                   f"genre or period")
     try:
         return update_index(store, config.index_path(home), rebuild=rebuild,
                             on_start=start, progress=progress, procs=procs)
