@@ -10,6 +10,7 @@ would have to be passed around or made global.
 from __future__ import annotations
 
 import ctypes
+import math
 import re
 import threading
 import time
@@ -31,8 +32,8 @@ from corpus.store.db import Store
 from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, doc_ids, facet_counts
 from indexer.highlight import Terms, prepare_snippets, snippet
-from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part, excluded_parts, missing_words,
-                                most_parts, parse, chain_runs, rank_terms, required_parts, stand_ins)
+from indexer.queryparse import (DIRECTIVE_BOOST, MOST_SHARE, TITLE_BOOST, ParsedQuery, Part, excluded_parts,
+                                missing_words, most_parts, parse, chain_runs, rank_terms, required_parts, stand_ins)
 from indexer.ranker import Ranker, top
 from indexer.build import read_records, read_store_path
 from indexer.request import MAX_LIMIT, MAX_PAGE, SORTS, QueryError, SearchRequest  # noqa: F401 (the service's API)
@@ -367,9 +368,11 @@ class SearchService:
         parts and their masks, and the cited numbers matched.
 
         ``match_all``: every part; and when fewer than :data:`RELAX_BELOW` documents of the whole index hold
-        every part, also those holding :func:`~indexer.queryparse.most_parts` of them and every required one,
-        ranked with them (Elasticsearch's ``minimum_should_match``; the decision ignores the filters, so that a
-        facet's count is what a click on it lists).
+        every part, also those holding :func:`~indexer.queryparse.most_parts` of them, ``MOST_SHARE`` of their
+        weight (a part's idf, from the documents holding it: what they lack must be the query's common words,
+        not "guitar" of "đàn guitar của thanh niên") and every required one, ranked with them (Elasticsearch's
+        ``minimum_should_match``; the decision ignores the filters, so that a facet's count is what a click on
+        it lists).
         Else any part.
         """
         parts, masks, excluded, numbers = self._part_masks(searcher, table, ranker, parsed)
@@ -383,10 +386,13 @@ class SearchService:
         need = most_parts(len(masks))
         if need < len(masks) and int(full.sum()) < RELAX_BELOW:
             held = np.sum(masks, axis=0, dtype=np.int16)
+            live = int(table.live.sum())
+            weights = np.array([math.log(1 + live / max(1, int((mask & table.live).sum()))) for mask in masks])
+            weighed = weights @ np.array(masks)
             for part, mask in zip(parts, masks):
                 if part.required:
                     matches &= mask
-            relaxed = matches & (held >= need) & ~full
+            relaxed = matches & (held >= need) & (weighed >= MOST_SHARE * weights.sum()) & ~full
         return full | relaxed, relaxed, parts, masks, numbers
 
     def _ranked(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery, req: SearchRequest,

@@ -459,7 +459,8 @@ def test_a_hit_lacking_a_word_says_which_and_the_json_twin_counts_them(tmp_path)
     from corpus.store.document import Document
 
     docs = [Document(id="all", title="Tin", text="Hòa giải viên ở cơ sở giúp dân."),
-            Document(id="no-so", title="Tin", text="Hòa giải viên ở cơ quan xã giúp dân.")]
+            Document(id="no-so", title="Tin", text="Hòa giải viên ở cơ quan xã giúp dân.")] + [
+            Document(id=f"common{i}", title="Tin", text="Cán bộ ở cơ sở giúp dân.") for i in range(2)]
     client = create_app({"DANVAN_HOME": str(build_home(tmp_path, docs)), "TESTING": True}).test_client()
     page = client.get("/search", query_string={"q": "hòa giải viên ở cơ sở"}).get_data(as_text=True)
     assert "Thiếu: <s>sở</s>" in page and page.count("Thiếu:") == 1
