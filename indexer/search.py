@@ -303,7 +303,8 @@ class SearchService:
         """The facet table, the documents ``req``'s filters allow, and each query's matches among them.
 
         The same matching as :meth:`search` (every part of a query), for
-        counts over the index such as phrase timelines.
+        counts over the index such as phrase timelines.  Nothing is relaxed (see :meth:`_most`): a
+        timeline's phrase is one quoted part, which a search never lists a document without.
         """
         searcher, table, ranker = self._snapshot()
         allowed = table.live.copy()
