@@ -141,6 +141,10 @@ def _update_index(store: Store, home: Path, *, rebuild: bool = False, procs: int
         if bar is not None:
             bar.update(k - bar.pos)
 
+    checked, changed = store.reclassify()  # the genre rules changed since these rows were filed
+    if checked:
+        click.echo(f"genre rules changed: {checked} documents filed again, {changed} of them with another "
+                   f"genre or period")
     try:
         return update_index(store, config.index_path(home), rebuild=rebuild,
                             on_start=start, progress=progress, procs=procs)
@@ -325,6 +329,8 @@ def _print_result(result) -> None:
         if hit.parent_id:
             click.echo(f"     tệp đính kèm của: {hit.parent_title or '(không có tiêu đề)'} (id {hit.parent_id})")
         click.echo(f"     {_terminal(hit.snippet)}")
+        if hit.missing:
+            click.echo(f"     Thiếu: {', '.join(hit.missing)}")
         click.echo(f"     id {hit.id}" + (f"  {hit.url}" if hit.url else ""))
     click.echo()
     for name, values in result.facets.items():

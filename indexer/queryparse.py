@@ -14,8 +14,9 @@ documents filed that way too (``required_parts``, ``stand_ins``).
 """
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from whoosh import query as Q
 
@@ -27,6 +28,9 @@ from indexer.analysis import JOINER, syllables
 
 MAX_QUERY_CHARS = 1000  # longer input is cut: nobody types more, and it bounds work
 MAX_TERMS = 32
+# A document lacking some of a short query's parts may still match (see most_parts) if it holds MOST_SHARE of
+# them (and every quoted phrase and number).
+MOST_SHARE = 0.75
 
 # Field boosts: a word in the title counts more than one in the body; the
 # folded twin counts less so exact-diacritic matches rank first.
@@ -175,7 +179,8 @@ def parse(text: str) -> ParsedQuery:
     text = _PARTIAL.sub(partial, text)
 
     def quoted(m: re.Match) -> str:
-        sylls = syllables(m.group(2))
+        # At most MAX_TERMS words as typed: "COVID-19" is one word of two syllables.
+        sylls = syllables(" ".join(m.group(2).split()[:MAX_TERMS]))
         if sylls:
             (parsed.excluded if m.group(1) else parsed.phrases).append(sylls)
         return " "
@@ -191,8 +196,8 @@ def parse(text: str) -> ParsedQuery:
             parsed.words.extend(sylls)
     # Each part costs a pass over the index: a bounded number of them, whatever was typed.
     parsed.words = parsed.words[:MAX_TERMS]
-    parsed.phrases = [p[:MAX_TERMS] for p in parsed.phrases[:MAX_TERMS]]
-    parsed.excluded = [p[:MAX_TERMS] for p in parsed.excluded[:MAX_TERMS]]
+    parsed.phrases = parsed.phrases[:MAX_TERMS]
+    parsed.excluded = parsed.excluded[:MAX_TERMS]
     parsed.partial_directives = parsed.partial_directives[:MAX_TERMS]
     # The same rules that give documents their genre and period read the typed words.
     words = " ".join(parsed.words)
@@ -231,6 +236,11 @@ class Part:
     phrase: Q.Query | None = None  # multi-syllable phrases need positions: Whoosh checks them
     directives: re.Pattern | None = None  # any cited number matching (folded, upper-cased)
     all_of: list[Part] = field(default_factory=list)  # or every one of these parts
+    label: str = ""  # the words as typed, for a hit that lacks this part ("Thiếu: thiểu số")
+    at: int = -1  # where its first word is in ParsedQuery.words (-1: a quoted phrase or a number)
+    # Typed in quotes, a cited number, or words naming a province or a genre: a document lacking it never
+    # matches (one of another province is a wrong answer, not a near one).
+    required: bool = False
 
 
 def _fields(folded: bool, title: float = TITLE_BOOST) -> tuple[tuple[str, float], ...]:
@@ -278,15 +288,48 @@ def required_parts(parsed: ParsedQuery) -> list[Part]:
     if parsed.genre:
         named.append((parsed.genre_words, [("genre", g) for g in related_genres(parsed.genre)]))
     grouped = {w for naming, _ in named for w in naming}
-    parts = [_word(s) for s in words if fold(s).lower() not in grouped]
+    parts = [replace(_word(s), label=s, at=parsed.words.index(s)) for s in words if fold(s).lower() not in grouped]
     for naming, terms in named:
-        parts.append(Part(terms=terms, all_of=[_word(s) for s in words if fold(s).lower() in naming]))
-    parts += [_phrase_part(sylls, exact=False) for sylls in parsed.phrases]
-    parts += [Part(terms=[("directives", number)]) for number in parsed.directives]
+        typed = [s for s in words if fold(s).lower() in naming]
+        parts.append(Part(terms=terms, all_of=[_word(s) for s in typed], label=" ".join(typed),
+                          at=min((parsed.words.index(s) for s in typed), default=-1), required=True))
+    parts += [replace(_phrase_part(sylls, exact=False), label=f"\"{' '.join(sylls)}\"", required=True)
+              for sylls in parsed.phrases]
+    parts += [Part(terms=[("directives", number)], label=number, required=True) for number in parsed.directives]
     for number, type_code, words in parsed.partial_directives:
         # Cited with a full number, or written out as typed ("Nghị quyết 25").
-        parts.append(Part(phrase=_phrase_part(words, exact=False).phrase, directives=directive_pattern(number, type_code)))
+        parts.append(Part(phrase=_phrase_part(words, exact=False).phrase, directives=directive_pattern(number, type_code),
+                          label=" ".join(words), required=True))
     return parts
+
+
+def most_parts(parts: int) -> int:
+    """How many of a query's ``parts`` a document that lacks some must still hold: ``MOST_SHARE`` of them,
+    as Elasticsearch's ``minimum_should_match: 75%`` but rounded up (a part is mostly a syllable, half a
+    word): none missing up to 3 parts, one from 4, two from 8.
+
+    >>> [most_parts(n) for n in (1, 2, 3, 4, 5, 7, 8, 10)]
+    [1, 2, 3, 3, 4, 6, 6, 8]
+    """
+    return math.ceil(MOST_SHARE * parts)
+
+
+def missing_words(parts: list[Part]) -> list[str]:
+    """The labels of ``parts`` (those a document lacks) as a user reads them: the query's words in typed
+    order, neighbours joined ("thiểu số"), then quoted phrases and numbers.
+
+    >>> missing_words([Part(label="số", at=9), Part(label="người", at=0), Part(label="thiểu", at=8)])
+    ['người', 'thiểu số']
+    """
+    out: list[str] = []
+    last = None
+    for part in sorted((p for p in parts if p.at >= 0), key=lambda p: p.at):
+        if last is not None and part.at == last + 1:
+            out[-1] += " " + part.label
+        else:
+            out.append(part.label)
+        last = part.at + len(part.label.split()) - 1
+    return out + [p.label for p in parts if p.at < 0]
 
 
 def excluded_parts(parsed: ParsedQuery) -> list[Part]:

@@ -10,6 +10,7 @@ would have to be passed around or made global.
 from __future__ import annotations
 
 import ctypes
+import math
 import re
 import threading
 import time
@@ -31,8 +32,8 @@ from corpus.store.db import Store
 from indexer.analysis import ANALYZER, JOINER
 from indexer.facets import FacetTable, FacetValue, doc_ids, facet_counts
 from indexer.highlight import Terms, prepare_snippets, snippet
-from indexer.queryparse import (DIRECTIVE_BOOST, TITLE_BOOST, ParsedQuery, Part, excluded_parts, parse,
-                                chain_runs, rank_terms, required_parts, stand_ins)
+from indexer.queryparse import (DIRECTIVE_BOOST, MOST_SHARE, TITLE_BOOST, ParsedQuery, Part, excluded_parts,
+                                missing_words, most_parts, parse, chain_runs, rank_terms, required_parts, stand_ins)
 from indexer.ranker import Ranker, top
 from indexer.build import read_records, read_store_path
 from indexer.request import MAX_LIMIT, MAX_PAGE, SORTS, QueryError, SearchRequest  # noqa: F401 (the service's API)
@@ -45,6 +46,9 @@ FACET_TOP = {"directive": 30, "keyword": 20}  # values shown at most (keywords a
 MLT_TERMS = 30  # characteristic terms of a document used to find similar ones
 RECORDS_CACHED = 256  # directive numbers whose records are kept per index generation
 LONG_QUERY = 10  # distinct words beyond which a query is ranked, not ANDed
+# Fewer documents than this (a web page of results) with every part of a short query: those holding most parts
+# match too, ranked with them (see SearchService._most).
+RELAX_BELOW = 20
 RECORDS_SHOWN = 5  # directive records whose subject a query names, shown above its hits
 SUBJECT_MIN_WORDS = 3  # a query naming a subject has at least this many words
 
@@ -79,6 +83,7 @@ class Hit:
     parent_title: str | None = None
     number: str | None = None  # an attached file: its own number
     keywords: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # the query's words this document lacks ("Thiếu: thiểu số")
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -94,6 +99,7 @@ class SearchResult:
     facets: dict[str, list[FacetValue]]
     elapsed_ms: float = 0.0
     fallback: bool = False  # no document had every word: showing partial matches
+    relaxed: int = 0  # of ``total``, the documents lacking some of the query's words (SearchService._most)
     suggestion: str | None = None  # did you mean
     truncated: bool = False
     messages: list[str] = field(default_factory=list)
@@ -122,6 +128,7 @@ class SearchResult:
             "sort": r.sort,
             "filters": {**r.filters(), "date_from": r.date_from, "date_to": r.date_to},
             "fallback": self.fallback,
+            "relaxed": self.relaxed,
             "suggestion": self.suggestion,
             "messages": self.messages,
             "elapsed_ms": round(self.elapsed_ms, 1),
@@ -261,12 +268,20 @@ class SearchService:
         if parts > LONG_QUERY or (parsed.question and parts > 1):
             # A question or a pasted paragraph: the answer rarely has every word.
             result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False, keep=keep,
-                                  significant=significant)
+                                  significant=significant, show_missing=False)
             result.messages.append("Câu hỏi hoặc câu truy vấn dài: kết quả xếp theo mức độ phù hợp, "
                                    "không bắt buộc chứa mọi từ.")
         else:
             result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=True, keep=keep,
                                   significant=significant)
+            if result.relaxed and result.relaxed == result.total:
+                result.fallback = True
+                result.messages.append("Không tài liệu nào chứa tất cả các từ; đang hiển thị các tài liệu chứa "
+                                       "hầu hết các từ (từ còn thiếu ghi ở mỗi kết quả).")
+            elif result.relaxed:
+                result.messages.append(f"Chỉ {result.total - result.relaxed} tài liệu chứa tất cả các từ; "
+                                       f"{result.relaxed} tài liệu khác thiếu một vài từ, xếp cùng theo mức độ phù hợp "
+                                       "(từ còn thiếu ghi ở mỗi kết quả).")
             if result.total == 0 and parts > 1:
                 result = self._ranked(searcher, table, ranker, parsed, req, filters, match_all=False, keep=keep,
                                   significant=significant)
@@ -288,7 +303,8 @@ class SearchService:
         """The facet table, the documents ``req``'s filters allow, and each query's matches among them.
 
         The same matching as :meth:`search` (every part of a query), for
-        counts over the index such as phrase timelines.
+        counts over the index such as phrase timelines.  Nothing is relaxed (see :meth:`_most`): a
+        timeline's phrase is one quoted part, which a search never lists a document without.
         """
         searcher, table, ranker = self._snapshot()
         allowed = table.live.copy()
@@ -309,6 +325,16 @@ class SearchService:
                  match_all: bool = True) -> tuple[np.ndarray, list[str]]:
         """Live documents matching ``parsed`` (every part, or any with ``match_all=False``), and the
         cited numbers a partial citation was found to mean (for ranking)."""
+        parts, masks, excluded, numbers = self._part_masks(searcher, table, ranker, parsed)
+        matches = table.live & ~excluded
+        if masks:
+            matches &= np.logical_and.reduce(masks) if match_all else np.logical_or.reduce(masks)
+        return matches, numbers
+
+    def _part_masks(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery
+                    ) -> tuple[list[Part], list[np.ndarray], np.ndarray, list[str]]:
+        """The query's required parts with the documents holding each, the documents an excluded part removes,
+        and the cited numbers a partial citation was found to mean."""
         numbers: list[str] = []
 
         def part_mask(part: Part) -> np.ndarray:
@@ -330,23 +356,53 @@ class SearchService:
                             numbers.append(number)
             return mask
 
-        matches = table.live.copy()
-        masks = [part_mask(p) for p in required_parts(parsed)]
-        if masks:
-            combined = masks[0]
-            for mask in masks[1:]:
-                combined = combined & mask if match_all else combined | mask
-            matches &= combined
+        parts = required_parts(parsed)
+        masks = [part_mask(p) for p in parts]
+        excluded = np.zeros(table.size, dtype=bool)
         for part in excluded_parts(parsed):
-            matches &= ~part_mask(part)
-        return matches, numbers
+            excluded |= part_mask(part)
+        return parts, masks, excluded, numbers
+
+    def _most(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery, match_all: bool
+              ) -> tuple[np.ndarray, np.ndarray, list[Part], list[np.ndarray], list[str]]:
+        """The documents a search lists (before filters), those of them lacking some part of the query, the
+        parts and their masks, and the cited numbers matched.
+
+        ``match_all``: every part; and when fewer than :data:`RELAX_BELOW` documents of the whole index hold
+        every part, also those holding :func:`~indexer.queryparse.most_parts` of them, ``MOST_SHARE`` of their
+        weight (a part's idf, from the documents holding it: what they lack must be the query's common words,
+        not "guitar" of "đàn guitar của thanh niên") and every required one, ranked with them (Elasticsearch's
+        ``minimum_should_match``; the decision ignores the filters, so that a facet's count is what a click on
+        it lists).
+        Else any part.
+        """
+        parts, masks, excluded, numbers = self._part_masks(searcher, table, ranker, parsed)
+        matches = table.live & ~excluded
+        relaxed = np.zeros(table.size, dtype=bool)
+        if not masks:
+            return matches, relaxed, parts, masks, numbers
+        if not match_all:
+            return matches & np.logical_or.reduce(masks), relaxed, parts, masks, numbers
+        full = matches & np.logical_and.reduce(masks)
+        need = most_parts(len(masks))
+        if need < len(masks) and int(full.sum()) < RELAX_BELOW:
+            held = np.sum(masks, axis=0, dtype=np.int16)
+            live = int(table.live.sum())
+            weights = np.array([math.log(1 + live / max(1, int((mask & table.live).sum()))) for mask in masks])
+            weighed = weights @ np.array(masks)
+            for part, mask in zip(parts, masks):
+                if part.required:
+                    matches &= mask
+            relaxed = matches & (held >= need) & (weighed >= MOST_SHARE * weights.sum()) & ~full
+        return full | relaxed, relaxed, parts, masks, numbers
 
     def _ranked(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery, req: SearchRequest,
                 filters: dict[str, np.ndarray], match_all: bool, keep: int = 0,
-                significant: bool = False) -> SearchResult:
+                significant: bool = False, show_missing: bool = True) -> SearchResult:
         """Match, filter, rank, count facets and build hits for one parsed query (~50 lines: the steps share the
-        masks and scores they compute, each step itself is a call)."""
-        matches, numbers = self._matches(searcher, table, ranker, parsed, match_all)
+        masks and scores they compute, each step itself is a call).  A hit lacking some part of the query
+        names what it lacks (``show_missing``)."""
+        matches, lacking, parts, masks, numbers = self._most(searcher, table, ranker, parsed, match_all)
         allowed = matches.copy()
         for mask in filters.values():
             allowed &= mask
@@ -380,11 +436,14 @@ class SearchService:
         shown = docnums[first:first + req.limit]
         hits = self._hits(searcher, ranker, shown, [float(scores[d]) if scores is not None else None for d in shown],
                           terms)
+        if show_missing:
+            for made, docnum in zip(hits, shown):
+                made.missing = missing_words([p for p, mask in zip(parts, masks) if not mask[docnum]])
         for made in hits:
             if made.parent_id:
                 parent = self._docnum(searcher, made.parent_id)
                 made.parent_title = searcher.stored_fields(parent).get("title") if parent is not None else None
-        result = SearchResult(request=req, total=total, hits=hits,
+        result = SearchResult(request=req, total=total, hits=hits, relaxed=int((allowed & lacking).sum()),
                               facets=facets, numbers=list(dict.fromkeys([*parsed.directives, *numbers])))
         if significant and len(docnums):
             result.significant_terms = self.word_terms(ranker).significant(

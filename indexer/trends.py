@@ -12,8 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from corpus.knowledge.vietnamese import collation_key, normalize
-from indexer.analysis import syllables
+from corpus.knowledge.vietnamese import collation_key
 from indexer.queryparse import MAX_TERMS, ParsedQuery, parse
 from indexer.search import QueryError, SearchRequest, SearchService
 
@@ -66,8 +65,8 @@ def check_phrases(phrases: list[str], empty_ok: bool = False) -> list[str]:
         phrase = " ".join(_CONTROL.sub(" ", str(phrase)).split())
         if len(phrase) > MAX_PHRASE_CHARS:
             raise QueryError(f"a phrase has at most {MAX_PHRASE_CHARS} characters", name="q")
-        words = len(syllables(normalize(phrase)))
-        if words > MAX_TERMS:  # a search keeps the first MAX_TERMS: the count would be a shorter phrase's
+        words = len(phrase.split())  # as typed: "25-NQ/TW" and "COVID-19" are one word each
+        if words > MAX_TERMS:  # a search keeps the first MAX_TERMS words: the count would be a shorter phrase's
             raise QueryError(f"a phrase has at most {MAX_TERMS} words, not {words}", name="q")
         if phrase and phrase not in out:
             out.append(phrase)

@@ -257,3 +257,16 @@ def test_similar_command(mini_home):
     assert data["similar"][0]["id"] == "d5" and data["near_duplicates"] == []
     missing = run("similar", "nope", home=mini_home)
     assert missing.returncode == 1 and "no document" in missing.stderr
+
+
+def test_search_prints_the_words_a_hit_lacks(tmp_path):
+    from corpus.store.document import Document
+    from tests.conftest import build_home
+
+    docs = [Document(id="all", title="Tin", text="Hòa giải viên ở cơ sở giúp dân."),
+            Document(id="no-so", title="Tin", text="Hòa giải viên ở cơ quan xã giúp dân.")] + [
+        Document(id=f"common{i}", title="Tin", text="Cán bộ ở cơ sở giúp dân.") for i in range(2)]
+    home = build_home(tmp_path, docs)
+    result = CliRunner().invoke(cli, ["search", "hòa giải viên ở cơ sở", "--data-dir", str(home)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Thiếu: sở") == 1 and "! Chỉ 1 tài liệu chứa tất cả các từ" in result.output

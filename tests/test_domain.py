@@ -86,3 +86,16 @@ def test_a_province_and_a_theme_find_the_provinces_articles_that_do_not_name_it(
     wanted = {d for d, g in tagged.items() if g["province"] == "Hà Giang" and "nha_tam_nha_dot_nat" in g["topics"]}
     assert len(wanted) >= 2
     assert wanted <= set(ranked_tagged(service, tagged, q)[:5])
+
+
+@pytest.mark.parametrize("q", ["người có uy tín đồng bào dân tộc thiểu số", "nguoi co uy tin dong bao dan toc thieu so"])
+def test_an_article_lacking_one_word_of_a_long_query_is_found(domain, q):
+    """benchmarks/domain.py JUDGED8: its one answer never says "thiểu"; fewer than a page of articles hold
+    every syllable, so those holding most of them match too (minimum should match), ranked among them."""
+    service, _tagged = domain
+    result = service.search(SearchRequest(q=q, limit=5))
+    titles = [h.title for h in result.hits]
+    assert "Phát huy vai trò người có uy tín ở các thôn biên giới" in titles
+    found = next(h for h in result.hits if h.title.startswith("Phát huy vai trò người có uy tín"))
+    assert found.missing == (["thiểu"] if q[0] == "n" and "ư" in q else ["thieu"])
+    assert result.relaxed and any("thiếu một vài từ" in m for m in result.messages)

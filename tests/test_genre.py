@@ -3,13 +3,15 @@ import json
 import sqlite3
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from corpus.store import config
-from corpus.store.document import Document
-from corpus.extract.genre import classify
+from corpus.store import schema
+from corpus.store.document import FIELDS, Document
+from corpus.extract.genre import classify, rules_source
 from corpus.store.importer import ImportProblem, from_record
 from corpus.store.db import Store
 from indexer.build import update_index
@@ -124,6 +126,80 @@ def test_an_older_store_gets_genre_and_period_on_opening(tmp_path):
         assert store.stamps() == {"a": doc.stamp()}  # the next `danvan index` picks it up
     row = sqlite3.connect(path).execute("SELECT genre, period FROM documents").fetchone()
     assert row == ("six_month_review", "2022-H1")  # stored, not found again on every read
+
+
+def test_a_store_records_whether_a_genre_was_given_or_computed_and_by_which_rules():
+    given, _ = from_record({"text": "Tin tổng hợp.", "genre": "plan", "period": "2022-H1"}, default_id="x")
+    assert (given.genre_source, given.period_source) == ("given", "given")
+    found, _ = from_record({"text": "Tin.", "title": "Tổng kết công tác dân vận năm 2018"}, default_id="y")
+    assert (found.genre, found.period) == ("annual_review", "2018")
+    assert found.genre_source == found.period_source == rules_source()
+    exported = found.to_dict()  # an exported record comes back as it was: computed, so filed again by other rules
+    assert from_record(exported, default_id="y")[0].genre_source == rules_source()
+    with pytest.raises(ImportProblem, match="genre_source must be 'given' or 'rules:VERSION'"):
+        from_record({"text": "Tin.", "genre": "plan", "genre_source": "guess"}, default_id="x")
+
+
+def _old_store(path: Path) -> None:
+    """A store file as schema version 1 wrote it: genre and period, not where they came from."""
+    db = sqlite3.connect(path)
+    columns = ", ".join(f"{name} {schema.column_type(name)}" for name in FIELDS
+                        if name not in ("id", "genre_source", "period_source"))
+    db.execute(f"CREATE TABLE documents (id TEXT PRIMARY KEY, {columns}, stamp TEXT NOT NULL)")
+    for statement in schema.statements(schema.V1_TABLES):
+        db.execute(statement)  # the other tables (documents exists: IF NOT EXISTS)
+    title = "Sơ kết công tác dân vận 6 tháng đầu năm 2022"  # today's rules: six_month_review, 2022-H1
+    for doc_id in ("crawled", "imported"):  # both filed "news" by older rules, or given so
+        db.execute("INSERT INTO documents (id, title, text, genre, period, directives, directives_partial, "
+                   "attachments, stamp) VALUES (?, ?, 'Nội dung.', 'news', NULL, '[]', '[]', '[]', 'old')",
+                   (doc_id, title))
+    db.execute("INSERT INTO crawl_urls (url, fetch_url, source, seq, state, doc_id) "
+               "VALUES ('https://x.vn/a', 'https://x.vn/a', 'x', 1, 'article', 'crawled')")
+    db.execute("PRAGMA user_version = 1")
+    db.commit()
+    db.close()
+
+
+def test_an_old_store_is_upgraded_in_place_and_its_crawled_pages_filed_by_todays_rules(tmp_path):
+    path = tmp_path / "db"
+    _old_store(path)
+    with Store(path) as store:
+        assert schema.version(store.db) == schema.VERSION
+        sources = dict(store.db.execute("SELECT id, genre_source FROM documents").fetchall())
+        assert sources == {"crawled": "rules:", "imported": None}  # a crawled page's genre was computed
+        assert store.reclassify() == (1, 1)
+        crawled, imported = store.get("crawled"), store.get("imported")
+        assert (crawled.genre, crawled.period, crawled.genre_source) == ("six_month_review", "2022-H1", rules_source())
+        assert (imported.genre, imported.genre_source) == ("news", None)  # perhaps given: never overwritten
+        assert store.reclassify() == (0, 0)
+
+
+def test_danvan_index_files_again_what_other_rules_computed_and_counts_it(tmp_path):
+    home = tmp_path / "home"
+    records = tmp_path / "in.jsonl"
+    title = "Tổng kết công tác dân vận năm 2018"
+    records.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in [
+        {"id": "computed", "title": title, "text": "Nội dung."},
+        {"id": "given", "title": title, "text": "Nội dung.", "genre": "plan"}]), encoding="utf-8")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DANVAN_HOME": str(home), "PYTHONPATH": str(ROOT)}
+
+    def danvan(*args):
+        done = subprocess.run([sys.executable, "-m", "cli", *args], capture_output=True, text=True, cwd=ROOT, env=env)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    danvan("import", str(records), "--no-index")
+    with Store(config.store_path(home)) as store:  # as older genre rules filed it, and an index built then
+        store.upsert(replace(store.get("computed"), genre="news", period=None, genre_source="rules:0123456789ab",
+                             period_source="rules:0123456789ab"))
+        update_index(store, config.index_path(home))
+    genres = lambda: {h.id: h.genre for h in SearchService(config.index_path(home)).search(SearchRequest()).hits}
+    assert genres() == {"computed": "news", "given": "plan"}
+    out = danvan("index")
+    assert "genre rules changed: 1 documents filed again, 1 of them with another genre or period" in out
+    assert "1 updated" in out
+    assert genres() == {"computed": "annual_review", "given": "plan"}
+    assert "genre rules changed" not in danvan("index")
 
 
 REVIEWS = [

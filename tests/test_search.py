@@ -273,3 +273,64 @@ def test_a_warmed_service_has_read_the_long_list_directories(tmp_path, monkeypat
     monkeypatch.setattr(longlists.LongLists, "directory", NotReadAtTheFirstQuery())
     result = service.search(SearchRequest(q="dân vận", province=["Hà Giang"]))
     assert result.total and "<mark>" in result.hits[0].snippet
+
+
+MOST = [  # "hòa giải viên ở cơ sở": 6 parts, a document holding 5 (75 %, rounded up) matches when few hold all 6
+    ("all", "Hòa giải viên ở cơ sở giúp dân.", "Hà Giang", 2021),
+    ("apart", "Viên chức hòa giải ở cơ sở.", "Vĩnh Long", 2020),  # every word, not the phrase "hòa giải viên"
+    ("no-so", "Hòa giải viên ở cơ quan xã giúp dân.", "Vĩnh Long", 2022),  # lacks "sở"
+    ("no-o", "Hòa giải viên tại cơ sở giúp dân.", "Hà Giang", 2022),  # lacks "ở"
+    ("half", "Hòa giải mâu thuẫn trong gia đình.", "Hà Giang", 2023),  # 2 of 6
+] + [(f"common{i}", "Cán bộ ở cơ sở giúp dân.", None, 2019) for i in range(4)]  # "ở", "cơ", "sở" are common words
+
+
+@pytest.fixture(scope="module")
+def most_service(tmp_path_factory):
+    from corpus.store import config
+    from corpus.store.document import Document
+    from indexer.search import SearchService
+    from tests.conftest import build_home
+
+    docs = [Document(id=i, title="Tin", text=text, province=province, year=year) for i, text, province, year in MOST]
+    return SearchService(config.index_path(build_home(tmp_path_factory.mktemp("most"), docs)))
+
+
+def test_documents_lacking_a_word_match_when_few_hold_every_word(most_service):
+    result = most_service.search(SearchRequest(q="hòa giải viên ở cơ sở"))
+    assert ids(result) == {"all", "apart", "no-so", "no-o"} and result.total == 4 and result.relaxed == 2
+    missing = {h.id: h.missing for h in result.hits}
+    assert missing == {"all": [], "apart": [], "no-so": ["sở"], "no-o": ["ở"]}
+    assert not result.fallback
+    assert result.messages == ["Chỉ 2 tài liệu chứa tất cả các từ; 2 tài liệu khác thiếu một vài từ, xếp cùng "
+                               "theo mức độ phù hợp (từ còn thiếu ghi ở mỗi kết quả)."]
+    # Facets count what is listed, and a click on one lists what it counted.
+    assert facet(result, "province") == {"Hà Giang": 2, "Vĩnh Long": 2}
+    assert sum(facet(result, "year").values()) == result.total
+    for province, count in facet(result, "province").items():
+        assert most_service.search(SearchRequest(q="hòa giải viên ở cơ sở", province=[province])).total == count
+    # The JSON twin says which set it shows; an export lists the same documents.
+    data = result.to_dict()
+    assert data["relaxed"] == 2 and {h["id"]: h["missing"] for h in data["hits"]} == missing
+    kept = most_service.search(SearchRequest(q="hòa giải viên ở cơ sở", sort="date"), keep=10)
+    assert {doc_id for doc_id, _ in kept.ranked} == ids(result) == ids(kept)
+
+
+def test_a_quoted_phrase_is_never_missing(most_service):
+    result = most_service.search(SearchRequest(q='"hòa giải viên" ở cơ sở'))
+    assert ids(result) == {"all", "no-so", "no-o"} and result.relaxed == 2
+
+
+def test_a_rare_word_is_never_the_one_missing(most_service):
+    """"quan" is in one document: one lacking it lacks most of the query's weight (idf), though 6 of its 7 words."""
+    result = most_service.search(SearchRequest(q="hòa giải viên ở cơ quan sở"))  # none holds all 7
+    assert ids(result) == {"no-so"} and result.relaxed == result.total == 1 and result.fallback
+    assert result.messages[0].startswith("Không tài liệu nào chứa tất cả các từ; đang hiển thị các tài liệu chứa hầu hết")
+    assert result.hits[0].missing == ["sở"]
+
+
+def test_no_relaxing_when_enough_documents_hold_every_word(most_service, monkeypatch):
+    from indexer import search
+
+    monkeypatch.setattr(search, "RELAX_BELOW", 2)
+    result = most_service.search(SearchRequest(q="hòa giải viên ở cơ sở"))
+    assert ids(result) == {"all", "apart"} and result.relaxed == 0 and not result.messages

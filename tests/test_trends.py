@@ -156,3 +156,18 @@ def test_web_page_draws_an_svg_and_the_json_twin_is_the_contract(home):
     assert client.get("/trends.json").status_code == 400
     assert client.get("/trends.json?q=x&by=source").status_code == 400
     assert client.get("/trends?q=x&by=province").status_code == 200
+
+
+def test_the_word_limit_counts_words_as_typed_not_the_parts_of_numbers(tmp_path):
+    """32 typed words whose numbers ("COVID-19", "2021-25") make 48 syllables: counted whole, not refused or cut."""
+    phrase = " ".join(["COVID-19", "ở", "xã", "2021-25"] * 8)
+    assert len(phrase.split()) == 32 and len(syllables(phrase)) == 48
+    # The same first 32 syllables, then other words: only a cut phrase would count it.
+    cut = " ".join(syllables(phrase)[:32]) + " khác hẳn"
+    home = build_home(tmp_path, [Document(id="whole", title="Tin", text=f"Mở đầu. {phrase}. Kết thúc."),
+                                 Document(id="cut", title="Tin", text=f"Mở đầu. {cut}. Kết thúc.")])
+    service = SearchService(config.index_path(home))
+    [trend] = timelines(service, [phrase], SearchRequest(), "year")
+    assert trend.total == 1
+    with pytest.raises(QueryError, match="at most 32 words, not 33"):
+        timelines(service, [phrase + " nữa"], SearchRequest(), "year")

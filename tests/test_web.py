@@ -453,3 +453,18 @@ def test_serve_reports_a_taken_port(tmp_path):
                                 capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent)
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_hit_lacking_a_word_says_which_and_the_json_twin_counts_them(tmp_path):
+    from corpus.store.document import Document
+
+    docs = [Document(id="all", title="Tin", text="Hòa giải viên ở cơ sở giúp dân."),
+            Document(id="no-so", title="Tin", text="Hòa giải viên ở cơ quan xã giúp dân.")] + [
+            Document(id=f"common{i}", title="Tin", text="Cán bộ ở cơ sở giúp dân.") for i in range(2)]
+    client = create_app({"DANVAN_HOME": str(build_home(tmp_path, docs)), "TESTING": True}).test_client()
+    page = client.get("/search", query_string={"q": "hòa giải viên ở cơ sở"}).get_data(as_text=True)
+    assert "Thiếu: <s>sở</s>" in page and page.count("Thiếu:") == 1
+    assert "Chỉ 1 tài liệu chứa tất cả các từ; 1 tài liệu khác thiếu một vài từ" in page
+    data = client.get("/search.json", query_string={"q": "hòa giải viên ở cơ sở"}).get_json()
+    assert data["total"] == 2 and data["relaxed"] == 1 and not data["fallback"]
+    assert {h["id"]: h["missing"] for h in data["hits"]} == {"all": [], "no-so": ["sở"]}

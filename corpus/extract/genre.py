@@ -14,17 +14,21 @@ The period is not the publication year: a 2016 review published in January
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from corpus.knowledge import genre_rules
 from corpus.knowledge.genre_rules import (DATES, FIRST_CHARS, GENRE_FAMILIES, GENRE_RULES, GENRES, HEADING_CHARS,
                                           HEADING_LINES, LOOKALIKES, MAX_RANGE_YEARS, PERIOD_RULES, QUARTERS,
                                           QUERY_GENRE_RULES, QUERY_GENRES, SENTENCE_ENDS, TEXT_GENRES)
 from corpus.knowledge.vietnamese import key, normalize
 
 UNKNOWN = "unknown"
+GIVEN = "given"  # a genre or period source: given with the input, never recomputed (see rules_source)
 _NAME_SEPARATORS = re.compile(r"[-_.+\s]+")
 _PERIOD = re.compile(r"(?:19|20)\d{2}(?:-(?:H[12]|Q[1-4]|9M|(?:19|20)\d{2}))?")
 
@@ -135,6 +139,29 @@ def classify(title: str | None, text: str, attachments: Sequence[str] = ()) -> t
             if period is not None:
                 return genre, period
     return genre, None
+
+
+@lru_cache(maxsize=1)
+def rules_source() -> str:
+    """How a computed genre or period is marked: "rules:" and a hash of this module and its rules' data
+    (``corpus.knowledge.genre_rules``), so that a store can tell which of its rows other rules filed.
+
+    >>> rules_source().startswith("rules:"), len(rules_source())
+    (True, 18)
+    """
+    digest = hashlib.sha1()
+    for module in (__file__, genre_rules.__file__):
+        digest.update(Path(module).read_bytes())
+    return "rules:" + digest.hexdigest()[:12]
+
+
+def is_source(value: str) -> bool:
+    """True for a genre or period source: "given", or "rules:" and a version (see :func:`rules_source`).
+
+    >>> is_source("given"), is_source("rules:0123456789ab"), is_source("guess")
+    (True, True, False)
+    """
+    return value == GIVEN or re.fullmatch(r"rules:[0-9a-f]{0,12}", value) is not None
 
 
 def named_genre(text: str) -> tuple[str, list[str]] | None:

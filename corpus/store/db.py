@@ -18,7 +18,8 @@ from typing import Any
 
 from corpus.store import schema
 from corpus.store.crawl_tables import CrawlTables
-from corpus.store.document import FIELDS, LIST_FIELDS, Document
+from corpus.extract.genre import rules_source
+from corpus.store.document import FIELDS, LIST_FIELDS, SOURCE_FIELDS, Document
 
 MMAP_BYTES = 256 * 2**20  # of the database file that reads may map
 BATCH = 500  # ids per query when reading documents by id: well under SQLite's limit on parameters
@@ -82,23 +83,42 @@ class Store:
     def upsert_many(self, docs: Iterable[Document | Row]) -> Counter:
         """Upsert documents (or their rows, made by :func:`to_row` in a worker) in one transaction; counts per outcome.
 
-        One query reads the stored stamps and one statement writes the changed rows.
+        One query reads the stored stamps and one statement writes the changed rows.  A row whose only change
+        is where its genre or period came from (``SOURCE_FIELDS``, not stamped) is "updated" too.
         """
         rows = [doc if isinstance(doc, Row) else to_row(doc) for doc in docs]
         outcomes: Counter = Counter()
         changed = []
+        sources = [FIELDS.index(name) for name in SOURCE_FIELDS]
         with self.db:
-            stored = {row[0]: row[1] for row in self._rows_by_id((row.id for row in rows), "id, stamp")}
+            stored = {row[0]: tuple(row[1:]) for row in
+                      self._rows_by_id((row.id for row in rows), ", ".join(["id", "stamp", *SOURCE_FIELDS]))}
             for row in rows:
                 before = stored.get(row.id)
-                if before == row.stamp:
+                now = (row.stamp, *(row.values[i] for i in sources))
+                if before == now:
                     outcomes["unchanged"] += 1
                     continue
                 outcomes["added" if before is None else "updated"] += 1
-                stored[row.id] = row.stamp  # the same id again in this batch compares with this one
+                stored[row.id] = now  # the same id again in this batch compares with this one
                 changed.append((*row.values, row.stamp))
             self.db.executemany(_INSERT, changed)
         return outcomes
+
+    def reclassify(self) -> tuple[int, int]:
+        """File again by today's genre rules the rows whose genre or period other rules computed (given ones
+        stay): (rows checked, rows whose genre or period changed).  The changed ones get new stamps, so the
+        next index update reflects them."""
+        current = rules_source()
+        ids = [row[0] for row in self.db.execute(
+            "SELECT id FROM documents WHERE (genre_source LIKE 'rules:%' AND genre_source != ?)"
+            " OR (period_source LIKE 'rules:%' AND period_source != ?)", (current, current))]
+        changed = 0
+        for start in range(0, len(ids), BATCH):
+            docs = list(self.documents(ids[start:start + BATCH]))
+            changed += sum(doc.reclassify() for doc in docs)
+            self.upsert_many(docs)
+        return len(ids), changed
 
     def get(self, doc_id: str) -> Document | None:
         """The document with this id, or None."""

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from corpus.extract.genre import classify
+from corpus.extract.genre import classify, rules_source
 from corpus.knowledge.vietnamese import nfc
 
 LIST_FIELDS = ("directives", "directives_partial", "attachments")
@@ -16,7 +16,7 @@ YEAR_SOURCES = ("published", "text", "given")
 # document, so a longer one is refused; prose is cut at a word, and the cut reported.
 MAX_CHARS = {"id": 200, "url": 4096, "near_duplicate_of": 200, "published": 10, "fetched_at": 64, "year_source": 20,
              "province": 100, "province_2025": 100, "title": 500, "author": 200, "source": 200,
-             "genre": 40, "period": 20, "parent_id": 200, "number": 200}
+             "genre": 40, "period": 20, "genre_source": 40, "period_source": 40, "parent_id": 200, "number": 200}
 CUT_FIELDS = ("title", "author", "source")
 MAX_ITEMS = {"directives": 500, "directives_partial": 500, "attachments": 500}  # each item at most MAX_CHARS["url"]
 # /doc/ID.json is the JSON twin of /doc/ID (and .csv, .jsonl are exports): an id
@@ -53,6 +53,10 @@ class Document:
     near_duplicate_of: str | None = None
     genre: str | None = None  # see corpus/extract/genre.py; "unknown" when no rule is sure
     period: str | None = None  # the time it reports on ("2022-H1", "2016-2020"), not the publication year
+    # Where the genre and the period came from: "given" with the input, or "rules:VERSION" when computed
+    # (corpus.extract.genre.rules_source); None: not recorded (a row from before sources, or no period).
+    genre_source: str | None = None
+    period_source: str | None = None
     fetched_at: str | None = None
     content_hash: str = ""
 
@@ -67,9 +71,11 @@ class Document:
             self.year_source = None
         if not self.content_hash:
             self.content_hash = content_hash(self.text)
-        if self.genre is None:  # found once, then stored: a row from an older store gets it on migration
+        if self.genre is None:  # found once, then stored; found again by other rules (reclassify)
             self.genre, period = classify(self.title, self.text, self.attachments)
-            self.period = self.period or period
+            self.genre_source = rules_source()
+            if self.period is None:
+                self.period, self.period_source = period, rules_source()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict with every field (JSON-ready), lists copied."""
@@ -77,13 +83,30 @@ class Document:
         return {name: list(value) if isinstance(value, list) else value
                 for name, value in zip(FIELDS, (getattr(self, name) for name in FIELDS))}
 
+    def reclassify(self) -> bool:
+        """Compute again the genre and period that other genre rules computed (given ones stay); True if
+        either changed."""
+        current = rules_source()
+        redo = [name for name in ("genre", "period") if (getattr(self, f"{name}_source") or "").startswith("rules:")
+                and getattr(self, f"{name}_source") != current]
+        if not redo:
+            return False
+        before = (self.genre, self.period)
+        found = dict(zip(("genre", "period"), classify(self.title, self.text, self.attachments)))
+        for name in redo:
+            setattr(self, name, found[name])
+            setattr(self, f"{name}_source", current)
+        return (self.genre, self.period) != before
+
     def stamp(self) -> str:
         """Hash of every indexed field: changes whenever the index must update."""
-        payload = repr(sorted((k, v) for k, v in self.to_dict().items() if k != "fetched_at"))
+        payload = repr(sorted((k, v) for k, v in self.to_dict().items() if k not in UNSTAMPED))
         return hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16]
 
 
 FIELDS = tuple(f.name for f in dataclasses.fields(Document))
+SOURCE_FIELDS = ("genre_source", "period_source")  # where a value came from: the store keeps it, the index has no use
+UNSTAMPED = ("fetched_at", *SOURCE_FIELDS)
 
 
 def content_hash(text: str) -> str:

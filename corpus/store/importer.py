@@ -26,7 +26,7 @@ from typing import IO, Any
 from corpus.clean.decoding import decode
 from corpus.extract.attachments import SUFFIXES as FILE_SUFFIXES
 from corpus.extract.attachments import AttachmentOptions
-from corpus.extract.genre import is_genre, is_period
+from corpus.extract.genre import GIVEN, is_genre, is_period, is_source
 from corpus.extract.textmeta import extract_metadata
 from corpus.knowledge.directives import normalize_directive
 from corpus.knowledge.genre_rules import GENRES
@@ -437,6 +437,12 @@ def _check_given(given: dict[str, Any], fields: dict[str, Any]) -> None:
     if given.get("period") is not None and not (isinstance(given["period"], str) and is_period(given["period"])):
         raise ImportProblem(f"period must be like 2022, 2022-H1, 2022-Q3, 2022-9M or 2016-2020, "
                             f"not {str(given['period'])[:40]!r}")
+    for name in ("genre", "period"):  # a record's own genre or period is never recomputed, unless it says so
+        source = f"{name}_source"
+        if given.get(name) is not None and source not in given:
+            fields[source] = GIVEN
+        if fields.get(source) is not None and not (isinstance(fields[source], str) and is_source(fields[source])):
+            raise ImportProblem(f"{source} must be 'given' or 'rules:VERSION', not {str(fields[source])[:40]!r}")
     if fields.get("year_source") not in (None, *YEAR_SOURCES):
         raise ImportProblem(f"year_source must be one of {', '.join(YEAR_SOURCES)}, "
                             f"not {str(fields['year_source'])[:40]!r}")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from corpus.store.document import FIELDS
 
-VERSION = 1
+VERSION = 2
 
 
 def column_type(name: str) -> str:
@@ -111,8 +111,26 @@ def _version_1(db: sqlite3.Connection) -> None:
     db.execute(OLD_STATES)
 
 
+def _version_2(db: sqlite3.Connection) -> None:
+    """Where each row's genre and period came from (Document ``genre_source``, ``period_source``).
+
+    Older files did not record it.  A crawled page's genre and period were computed (the crawl has no
+    other): they are marked computed by rules older than any version ("rules:"), so the next ``danvan
+    index`` files them by today's rules.  Any other row's may have been given by an imported record:
+    left unrecorded (NULL), they are never overwritten; importing the record again files it anew.
+    """
+    columns = _columns(db, "documents")
+    missing = [name for name in ("genre_source", "period_source") if name not in columns]
+    for name in missing:
+        db.execute(f"ALTER TABLE documents ADD COLUMN {name} TEXT")
+    if missing and "genre" in columns:  # a file from before genres gets them computed, and marked, on opening
+        crawled = "id IN (SELECT doc_id FROM crawl_urls WHERE doc_id IS NOT NULL)"
+        db.execute(f"UPDATE documents SET genre_source = 'rules:' WHERE genre IS NOT NULL AND {crawled}")
+        db.execute(f"UPDATE documents SET period_source = 'rules:' WHERE {crawled}")
+
+
 # Ordered: MIGRATIONS[i] brings a file from version i to version i + 1.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_version_1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_version_1, _version_2]
 assert len(MIGRATIONS) == VERSION
 
 
