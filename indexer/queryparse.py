@@ -283,16 +283,20 @@ def required_parts(parsed: ParsedQuery) -> list[Part]:
     genre's family (a six-month review that says "báo cáo kết quả 6 tháng", an annual review).
     So are the words naming a province: all of them, or a document of that province.
     """
-    words = list(dict.fromkeys(parsed.words))  # a repeated word counts once
-    named = [(naming, [("province", name)]) for name, naming in parsed.provinces]
+    folded = [fold(s).lower() for s in parsed.words]
+    named = [(naming_places(folded, naming), [("province", name)]) for name, naming in parsed.provinces]
     if parsed.genre:
-        named.append((parsed.genre_words, [("genre", g) for g in related_genres(parsed.genre)]))
-    grouped = {w for naming, _ in named for w in naming}
-    parts = [replace(_word(s), label=s, at=parsed.words.index(s)) for s in words if fold(s).lower() not in grouped]
-    for naming, terms in named:
-        typed = [s for s in words if fold(s).lower() in naming]
+        named.append((naming_places(folded, parsed.genre_words), [("genre", g) for g in related_genres(parsed.genre)]))
+    grouped = {i for places, _ in named for i in places}
+    first: dict[str, int] = {}  # a repeated word counts once, where it is first typed outside the naming words
+    for i, s in enumerate(parsed.words):
+        if i not in grouped:
+            first.setdefault(s, i)
+    parts = [replace(_word(s), label=s, at=i) for s, i in first.items()]
+    for places, terms in named:
+        typed = list(dict.fromkeys(parsed.words[i] for i in places))
         parts.append(Part(terms=terms, all_of=[_word(s) for s in typed], label=" ".join(typed),
-                          at=min((parsed.words.index(s) for s in typed), default=-1), required=True))
+                          at=min(places, default=-1), required=True))
     parts += [replace(_phrase_part(sylls, exact=False), label=f"\"{' '.join(sylls)}\"", required=True)
               for sylls in parsed.phrases]
     parts += [Part(terms=[("directives", number)], label=number, required=True) for number in parsed.directives]
@@ -301,6 +305,29 @@ def required_parts(parsed: ParsedQuery) -> list[Part]:
         parts.append(Part(phrase=_phrase_part(words, exact=False).phrase, directives=directive_pattern(number, type_code),
                           label=" ".join(words), required=True))
     return parts
+
+
+def naming_places(folded: list[str], naming: list[str]) -> list[int]:
+    """Where the words naming a genre or a province (folded, in order) are among a query's ``folded`` words: the
+    shortest stretch holding them in order, as the rule read them, so that "sở" of "cơ sở" (folded "so") stays a
+    word of its own beside "sơ kết".
+
+    >>> naming_places(["co", "so", "so", "ket", "6", "thang"], ["so", "ket", "6", "thang"])
+    [2, 3, 4, 5]
+    """
+    best: list[int] = []
+    for start, word in enumerate(folded):
+        if not naming or word != naming[0]:
+            continue
+        places = [start]
+        for name in naming[1:]:
+            places.append(next((j for j in range(places[-1] + 1, len(folded)) if folded[j] == name), -1))
+            if places[-1] < 0:
+                break
+        else:
+            if not best or places[-1] - start < best[-1] - best[0]:
+                best = places
+    return best or [i for i, word in enumerate(folded) if word in naming]
 
 
 def most_parts(parts: int) -> int:

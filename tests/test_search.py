@@ -334,3 +334,22 @@ def test_no_relaxing_when_enough_documents_hold_every_word(most_service, monkeyp
     monkeypatch.setattr(search, "RELAX_BELOW", 2)
     result = most_service.search(SearchRequest(q="hòa giải viên ở cơ sở"))
     assert ids(result) == {"all", "apart"} and result.relaxed == 0 and not result.messages
+
+
+def test_a_word_folding_like_a_province_or_genre_word_is_still_required(tmp_path):
+    """"hạ" folds to "ha" of "Hà Giang", "sở" to "so" of "sơ kết": typed apart from the naming words, each is a
+    word a document must hold, not part of the province or the genre."""
+    from corpus.store import config
+    from corpus.store.document import Document
+    from indexer.search import SearchService
+    from tests.conftest import build_home
+
+    docs = [Document(id="both", title="Tin", text="Hạ tầng giao thông nông thôn.", province="Hà Giang"),
+            Document(id="no-ha", title="Tin", text="Tầng lớp nhân dân tham gia.", province="Hà Giang"),
+            # Filed six-month reviews whose words differ ("báo cáo"): the genre stands in for "sơ kết", not for "sở".
+            Document(id="review", title="Báo cáo 6 tháng", text="Kết quả công tác cơ quan.", genre="six_month_review"),
+            Document(id="review-so", title="Báo cáo 6 tháng", text="Kết quả ở cơ sở.", genre="six_month_review")]
+    service = SearchService(config.index_path(build_home(tmp_path, docs)))
+    assert ids(service.search(SearchRequest(q="hạ tầng Hà Giang"))) == {"both"}
+    assert ids(service.search(SearchRequest(q="sơ kết 6 tháng cơ sở"))) == {"review-so"}
+    assert ids(service.search(SearchRequest(q="so ket 6 thang co so"))) == {"review-so"}
