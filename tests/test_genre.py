@@ -301,3 +301,23 @@ def test_an_index_from_an_older_schema_is_reported_then_rebuilt(tmp_path):
     out = run("search", "--genre", "six_month_review", "--json", home=tmp_path)
     assert out.returncode == 0, out.stderr
     assert [h["id"] for h in json.loads(out.stdout)["hits"]] == ["a"]
+
+
+def test_the_rules_version_is_the_same_in_every_process_checkout_and_line_ending(tmp_path):
+    """A store moved between machines keeps its genres: the version does not depend on the hash seed, the
+    checkout's directory, or a checkout that wrote the files with CRLF line ends (git's autocrlf)."""
+    import shutil
+
+    def version(root: Path, seed: str) -> str:
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root), "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", "from corpus.extract.genre import rules_source as r; print(r())"],
+                              capture_output=True, text=True, cwd=root, env=env)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(ROOT / "corpus", tmp_path / "lf" / "corpus", ignore=ignore)
+    shutil.copytree(ROOT / "corpus", tmp_path / "crlf" / "corpus", ignore=ignore)
+    for path in (tmp_path / "crlf" / "corpus").rglob("*.py"):
+        path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    assert version(tmp_path / "lf", "1") == version(tmp_path / "crlf", "2") == rules_source()
