@@ -77,6 +77,7 @@ def _spelled(words) -> str:
 _DURATION = re.compile(rf"\s+(?!(?:{_spelled([ISSUED_YEAR_UNIT])})\s+(?:19|20)\d{{2}}\b(?!\s*[-–]))"
                        rf"(?:{_spelled(DURATION_UNITS)})\b", re.IGNORECASE)
 _QUOTED = re.compile(r'(-?)["“”]([^"“”]*)["“”]?')
+QUOTE_MARKS = re.compile(r'["“”]')  # what opens or closes a quoted phrase
 
 
 def _type_words_pattern() -> re.Pattern:
@@ -160,12 +161,12 @@ def parse(text: str) -> ParsedQuery:
         before = text[last:start]
         # "nghị quyết số 25-NQ/TW": the type words belong to the number.
         m = _TYPE_WORDS.search(before)
-        rest.append(before[: m.start()] if m else before)
+        rest.append((before[: m.start()] if m else before) + _gap(text, start))
         if canonical not in parsed.directives:
             parsed.directives.append(canonical)
         last = end
     rest.append(text[last:])
-    text = " ".join(rest)
+    text = "".join(rest)
 
     def partial(m: re.Match) -> str:
         said_number = re.search(r"\bs[oố]\s", m.group(0), re.I)  # "kế hoạch số 2024"
@@ -174,7 +175,7 @@ def parse(text: str) -> ParsedQuery:
         if _year(m.group(2)) and named_genre(m.group(1)) is not None and not said_number:
             return m.group(0)  # "kế hoạch 2024": the plan for 2024, not plan no. 2024
         parsed.partial_directives.append((m.group(2), _type_code(m.group(1)), syllables(m.group(0))))
-        return " "
+        return _gap(m.string, m.start())
 
     text = _PARTIAL.sub(partial, text)
 
@@ -207,6 +208,18 @@ def parse(text: str) -> ParsedQuery:
     parsed.period = _period(key(words), parsed.genre)
     parsed.provinces = named_provinces(words)
     return parsed
+
+
+def _gap(text: str, at: int) -> str:
+    """What stands for a number taken out of ``text`` at ``at``: a space; inside a quoted phrase, the end of one
+    phrase and the start of another, since the words either side of the number are not next to each other.
+
+    >>> _gap('"học tập 25-NQ/TW của Đảng"', 9), _gap('dân vận 25-NQ/TW', 8), _gap('-"theo 25-NQ/TW"', 7)
+    ('" "', ' ', ' ')
+    """
+    marks = [m.start() for m in QUOTE_MARKS.finditer(text, 0, at)]
+    opened = len(marks) % 2 == 1 and not (marks[-1] > 0 and text[marks[-1] - 1] == "-")  # an exclusion stays one
+    return '" "' if opened else " "
 
 
 def _year(number: str) -> bool:

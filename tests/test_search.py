@@ -353,3 +353,27 @@ def test_a_word_folding_like_a_province_or_genre_word_is_still_required(tmp_path
     assert ids(service.search(SearchRequest(q="hạ tầng Hà Giang"))) == {"both"}
     assert ids(service.search(SearchRequest(q="sơ kết 6 tháng cơ sở"))) == {"review-so"}
     assert ids(service.search(SearchRequest(q="so ket 6 thang co so"))) == {"review-so"}
+
+
+def test_a_quoted_phrase_holding_a_document_number_is_not_joined_over_it(tmp_path):
+    """The number leaves the phrase (it matches as a cited number): the words either side of it are two phrases,
+    not one ("học tập của Đảng") that only a document without the number holds."""
+    from corpus.store import config
+    from corpus.store.document import Document
+    from indexer.search import SearchService
+    from indexer.trends import timelines
+    from tests.conftest import build_home
+
+    docs = [Document(id="cited", title="Tin", text="Cán bộ học tập Nghị quyết 25-NQ/TW của Đảng về dân vận.",
+                     directives=["25-NQ/TW"]),
+            Document(id="joined", title="Tin", text="Học tập của Đảng viên. Theo Nghị quyết 25-NQ/TW.",
+                     directives=["25-NQ/TW"])]
+    service = SearchService(config.index_path(build_home(tmp_path, docs)))
+    for q in ['"học tập Nghị quyết 25-NQ/TW của Đảng"', '"học tập nghị quyết 25 của Đảng"']:
+        result = service.search(SearchRequest(q=q))
+        assert "cited" in ids(result) and not result.fallback, q
+    [trend] = timelines(service, ["học tập Nghị quyết 25-NQ/TW của Đảng"], SearchRequest(), "year")
+    assert trend.total == 2  # "học tập", "của Đảng" and the number: both hold them (the count is not of the whole)
+    from indexer.queryparse import parse
+
+    assert parse('-"theo 25-NQ/TW của" dân vận').phrases == []  # no part of an exclusion becomes required
