@@ -158,10 +158,14 @@ def parse(text: str) -> ParsedQuery:
     rest = []
     last = 0
     for start, end, canonical in _directive_spans(text):
+        quoted = _quote_at(text, start)
+        if quoted == "-":  # -"nghị quyết 25-NQ/TW": excluded as the words it is, as -25-NQ/TW is
+            continue
         before = text[last:start]
         # "nghị quyết số 25-NQ/TW": the type words belong to the number.
         m = _TYPE_WORDS.search(before)
-        rest.append((before[: m.start()] if m else before) + _gap(text, start))
+        # Inside a quoted phrase, the words either side of the number are not next to each other: two phrases.
+        rest.append((before[: m.start()] if m else before) + ('" "' if quoted == '"' else " "))
         if canonical not in parsed.directives:
             parsed.directives.append(canonical)
         last = end
@@ -174,8 +178,11 @@ def parse(text: str) -> ParsedQuery:
             return m.group(0)  # "báo cáo 6 tháng 2024": six months, not report no. 6
         if _year(m.group(2)) and named_genre(m.group(1)) is not None and not said_number:
             return m.group(0)  # "kế hoạch 2024": the plan for 2024, not plan no. 2024
+        quoted = _quote_at(m.string, m.start())
+        if quoted == "-":
+            return m.group(0)
         parsed.partial_directives.append((m.group(2), _type_code(m.group(1)), syllables(m.group(0))))
-        return _gap(m.string, m.start())
+        return '" "' if quoted == '"' else " "
 
     text = _PARTIAL.sub(partial, text)
 
@@ -210,16 +217,16 @@ def parse(text: str) -> ParsedQuery:
     return parsed
 
 
-def _gap(text: str, at: int) -> str:
-    """What stands for a number taken out of ``text`` at ``at``: a space; inside a quoted phrase, the end of one
-    phrase and the start of another, since the words either side of the number are not next to each other.
+def _quote_at(text: str, at: int) -> str:
+    """Whether ``at`` is inside a quoted phrase of ``text``: '"' in one, "-" in an excluded one, "" outside.
 
-    >>> _gap('"học tập 25-NQ/TW của Đảng"', 9), _gap('dân vận 25-NQ/TW', 8), _gap('-"theo 25-NQ/TW"', 7)
-    ('" "', ' ', ' ')
+    >>> _quote_at('"học tập 25-NQ/TW"', 9), _quote_at('-"theo 25-NQ/TW"', 7), _quote_at('"a" 25-NQ/TW', 4)
+    ('"', '-', '')
     """
     marks = [m.start() for m in QUOTE_MARKS.finditer(text, 0, at)]
-    opened = len(marks) % 2 == 1 and not (marks[-1] > 0 and text[marks[-1] - 1] == "-")  # an exclusion stays one
-    return '" "' if opened else " "
+    if len(marks) % 2 == 0:
+        return ""
+    return "-" if marks[-1] > 0 and text[marks[-1] - 1] == "-" else '"'
 
 
 def _year(number: str) -> bool:

@@ -377,3 +377,17 @@ def test_a_quoted_phrase_holding_a_document_number_is_not_joined_over_it(tmp_pat
     from indexer.queryparse import parse
 
     assert parse('-"theo 25-NQ/TW của" dân vận').phrases == []  # no part of an exclusion becomes required
+
+
+def test_a_document_number_in_an_excluded_phrase_excludes_not_requires(tmp_path):
+    """`-"Nghị quyết 25-NQ/TW"` leaves out what cites it, as `-25-NQ/TW` does; it did list only what cites it."""
+    from corpus.store import config
+    from corpus.store.document import Document
+    from indexer.search import SearchService
+    from tests.conftest import build_home
+
+    docs = [Document(id="cited", title="Tin", text="Công tác dân vận theo Nghị quyết 25-NQ/TW.", directives=["25-NQ/TW"]),
+            Document(id="plain", title="Tin", text="Công tác dân vận ở xã.")]
+    service = SearchService(config.index_path(build_home(tmp_path, docs)))
+    for q in ['dân vận -"Nghị quyết 25-NQ/TW"', 'dân vận -"nghị quyết 25"', "dân vận -25-NQ/TW"]:
+        assert ids(service.search(SearchRequest(q=q))) == {"plain"}, q
