@@ -157,6 +157,7 @@ class SearchService:
         self._ids: tuple[FacetTable, np.ndarray] | None = None  # ids by doc number of one generation's table
         self._lock = threading.Lock()
         self._word_terms: WordTerms | None = None
+        self._word_terms_lock = threading.Lock()  # one WordTerms a generation, however many threads ask at once
         self._catalogue: tuple[int, dict[str, dict[str, Any]]] | None = None  # (generation, records)
         self._records: dict[tuple[int, str], dict[str, Any]] = {}  # (generation, number) -> records, oldest first
         # (generation, record key -> profile, subject syllable -> keys of the records whose subject holds it)
@@ -302,7 +303,10 @@ class SearchService:
         """The stored pyvi terms of the ranker's index generation (opened once per generation)."""
         cached = self._word_terms
         if cached is None or cached.ranker is not ranker:
-            cached = self._word_terms = WordTerms(ranker)
+            with self._word_terms_lock:
+                cached = self._word_terms
+                if cached is None or cached.ranker is not ranker:
+                    cached = self._word_terms = WordTerms(ranker)
         return cached
 
     def _matches(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery,

@@ -337,3 +337,30 @@ def test_an_index_run_whose_segments_vanish_after_its_commit_still_succeeds(tmp_
     service = SearchService(config.index_path(home))
     assert service.search(SearchRequest(q="giáo dục")).significant_terms
     assert len(list(config.index_path(home).glob(f"*.{indexer.significant.TERMS_EXTS[0]}"))) == 2
+
+
+def test_threads_asking_at_once_share_one_generations_stored_terms(home, monkeypatch):
+    """Two threads' first searches of a generation at once: its stored terms are opened once, not once each."""
+    import threading
+    import time
+
+    import indexer.search
+
+    made = []
+
+    class Slow(indexer.search.WordTerms):
+        def __init__(self, ranker) -> None:
+            made.append(ranker)
+            time.sleep(0.3)  # a window for the other thread to ask meanwhile (no timing is asserted)
+            super().__init__(ranker)
+
+    monkeypatch.setattr(indexer.search, "WordTerms", Slow)
+    service = SearchService(config.index_path(home))
+    _searcher, _table, ranker = service._snapshot()
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(service.word_terms(ranker))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == 1 and len(got) == 4 and all(w is got[0] for w in got)
