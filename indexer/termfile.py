@@ -655,6 +655,28 @@ class TermFileReader(TermsReader):
         return ((term, _info(body, kind, limit, partial(self._long, *term)))
                 for term, body, kind in self._entries_from(key))
 
+    def field_ids(self, fieldname: str):
+        """(term bytes, document numbers or None) of every term of ``fieldname`` in term order, read a block at a
+        time with no term info made: the numbers of inlined postings (an id field's one or two documents), None for
+        a term whose postings are kept elsewhere (read them by the term)."""
+        if fieldname not in self._fieldmap:
+            return
+        prefix = pack_ushort(self._fieldmap[fieldname])
+        limit, read = self._inline_limit, _read
+        for block in range(max(self._find(prefix), 0), self._blocks):
+            first = self._first_key(block)[:2]
+            if first < prefix:
+                continue
+            if first > prefix:
+                return
+            for term, body in scan_block(self._data(block)):
+                head, i = read(body, 0)
+                df = head >> 2
+                if df == 1:
+                    yield term, (read(body, i)[0],)
+                else:
+                    yield term, (tuple(accumulate(read_varints(body[i:], df)[0])) if df < limit else None)
+
     def __contains__(self, term) -> bool:
         return self._body(*term) is not None
 

@@ -330,3 +330,32 @@ def test_many_terms_encoded_at_once_decode_as_each_was_given(kind):
                                   np.array(counts), b"".join(values), bounds, kind, np.array(bare))
     assert [termfile.decode_postings(body, kind) for body in bodies] == expected
     assert bodies[7] == encode_postings(*expected[7], kind)  # one term alone: the same bytes
+
+
+@pytest.mark.parametrize("writer", ["ours", "whoosh"])
+def test_a_fields_ids_read_a_block_at_a_time_are_each_terms_postings(tmp_path, monkeypatch, writer):
+    """``whoosh_internals.field_ids`` (what an export's ids by doc number read): for every field, each term's
+    documents as its postings give them, whether inlined (one, two, many), in W3 blocks or in a long-list file,
+    and for a segment with Whoosh's own term table."""
+    from indexer import longlists, whoosh_internals
+
+    monkeypatch.setattr(longlists, "MIN_POSTINGS", 40)
+    monkeypatch.setattr(segments, "INLINE_LIMIT", 16)
+    docs = _docs(300, seed=4)
+    docs += [Document(id=d.id, title="bản sao", text=d.text) for d in docs[:5]]  # an id with two postings
+    ix = windex.create_in(str(tmp_path), make_schema())
+    w = FastSegmentWriter(ix) if writer == "ours" else ix.writer(compound=False)
+    for d in docs:
+        w.add_document(**to_fields(d))
+    w.commit()
+    with ix.reader() as reader:
+        leaf = reader.leaf_readers()[0][0]
+        assert isinstance(leaf._terms, TermFileReader) == (writer == "ours")
+        sizes = set()
+        for field in ("id", "text", "title", "province", "nope"):
+            got = [(t, list(ids)) for t, ids in whoosh_internals.field_ids(leaf, field)]
+            expected = [(t, whoosh_internals.term_ids(leaf, field, t.decode("utf-8")).tolist())
+                        for t in (reader.lexicon(field) if field != "nope" else [])]
+            assert got == expected, field
+            sizes |= {len(ids) for _t, ids in got}
+        assert {1, 2} <= sizes and max(sizes) > 40  # one, two and many documents a term
