@@ -171,6 +171,8 @@ class SearchService:
         prepare_snippets()
         _searcher, _table, ranker = self._snapshot()
         ranker.read_long_lists()
+        for name in ranker.reader.schema.scorable_names():
+            ranker.lengths(name)  # every ranked field's lengths (the first query read those of its fields: 6 ms each)
         with ranker.io:
             for _leaf, offset in ranker.reader.leaf_readers():
                 if ranker.size > offset:
