@@ -124,6 +124,21 @@ def term_ids(leaf, field: str, term: str) -> np.ndarray | None:
     return np.concatenate([np.zeros(0, dtype=np.int64)] + [block.ids() for block in blocks(found)])
 
 
+def terms_ids(leaf, field: str, terms: list[str]) -> dict[str, np.ndarray]:
+    """:func:`term_ids` of each of ``terms`` the segment holds: with danvan's term table, the blocks holding them
+    read once and the numbers of inlined postings decoded together; else a term at a time."""
+    fast = getattr(leaf._terms, "ids_many", None)  # indexer.termfile.TermFileReader
+    if fast is None or field not in leaf.schema:
+        return {term: ids for term in terms if (ids := term_ids(leaf, field, term)) is not None}
+    to_bytes = leaf.schema[field].to_bytes
+    by_bytes = {to_bytes(term): term for term in terms}
+    found = {}
+    for tbytes, ids in fast(field, list(by_bytes)).items():
+        term = by_bytes[tbytes]
+        found[term] = ids if ids is not None else term_ids(leaf, field, term)
+    return found
+
+
 def field_ids(leaf, field: str) -> Iterator[tuple[bytes, Sequence[int] | np.ndarray]]:
     """(term bytes, document numbers, deleted documents included) of every term of ``field`` in one segment, in
     term order: straight from danvan's term table when the segment has one (no term info per term), else through

@@ -249,6 +249,15 @@ def test_candidate_holders_read_without_weights_equal_the_postings_ones(tmp_path
     for term in terms + ["không_có"]:
         assert ranker.holders("words", term).tolist() == ranker.docs_with("words", term).tolist(), term
         assert ranker.holders("words", term) is ranker.holders("words", term)  # kept: a later query reads none
+    # All at once, as a search's candidates are read (each segment's term table scanned once for them), by a
+    # ranker that has read none of them yet, some twice, some absent:
+    from indexer.ranker import Ranker
+
+    fresh = Ranker(ranker.reader)
+    asked = terms[::3] + ["không_có", terms[0]] + terms[1::3]
+    assert [ids.tolist() for ids in fresh.holders_of("words", asked)] == [
+        ranker.docs_with("words", term).tolist() for term in asked]
+    assert fresh.holders_of("words", terms[:2])[0] is fresh.holders("words", terms[0])
 
 
 def test_a_servers_start_reads_each_segments_stored_terms_from_the_files_the_build_wrote(tmp_path, monkeypatch):
