@@ -459,8 +459,16 @@ def _info(body: bytes, kind: int, inline_limit: int, load=None) -> W3TermInfo:
 
 def find_in_block(buf: bytes, target: bytes) -> bytes | None:
     """The body of the term ``target`` in one block, None if the block lacks it (:func:`scan_block`, faster)."""
+    found = find_all_in_block(buf, [target])
+    return found[0][1] if found else None
+
+
+def find_all_in_block(buf: bytes, targets: list[bytes]) -> list[tuple[bytes, bytes]]:
+    """(term, body) of each of ``targets`` (sorted) the block holds, in one scan that stops after the last."""
+    found = []
     term = b""
-    i, end = 0, len(buf)
+    i, end, at = 0, len(buf), 0
+    target = targets[0]
     read = _read
     while i < end:
         shared = buf[i]  # most numbers here are one byte: read them inline
@@ -480,10 +488,19 @@ def find_in_block(buf: bytes, target: bytes) -> bytes | None:
             i += 1
         else:
             length, i = read(buf, i)
-        if term >= target:
-            return buf[i:i + length] if term == target else None
+        while term > target:  # a target before this term: the block lacks it
+            at += 1
+            if at == len(targets):
+                return found
+            target = targets[at]
+        if term == target:
+            found.append((term, buf[i:i + length]))
+            at += 1
+            if at == len(targets):
+                return found
+            target = targets[at]
         i += length
-    return None
+    return found
 
 
 def scan_block(buf: bytes):
@@ -733,18 +750,11 @@ class TermFileReader(TermsReader):
         found: dict[bytes, np.ndarray | None] = {}
         inlined: list[tuple[bytes, bytes]] = []
         for block, wanted in by_block.items():
-            at = 0
-            for term, body in scan_block(self._data(block)):
-                while at < len(wanted) and wanted[at] < term:
-                    at += 1
-                if at == len(wanted):
-                    break
-                if wanted[at] == term:
-                    if _read(body, 0)[0] >> 2 < self._inline_limit:
-                        inlined.append((term, body))
-                    else:
-                        found[term] = None
-                    at += 1
+            for term, body in find_all_in_block(self._data(block), wanted):
+                if _read(body, 0)[0] >> 2 < self._inline_limit:
+                    inlined.append((term, body))
+                else:
+                    found[term] = None
         found.update(zip([term for term, _ in inlined], inlined_ids([body for _, body in inlined])))
         return found
 

@@ -89,6 +89,14 @@ def test_terms_postings_and_positions_round_trip(tmp_path):
         with pytest.raises(KeyError):
             reader.doc_frequency(name, term)
     assert reader._blocks >= len(text) // BLOCK_TERMS  # many blocks: lookups bisect them
+    # Many terms at once (a search's candidates): each block scanned once, the inlined numbers decoded together.
+    absent = [b"0", "dân_".encode(), "zzz".encode(), "từ00007x".encode(), b"d0"]
+    for name, terms in fields.items():
+        every = [term for term, _ in terms]
+        for asked in [every, every[::7] + absent, rng.sample(every, min(len(every), 40)) + absent, absent, []]:
+            got = reader.ids_many(name, asked)
+            assert {t: (None if ids is None else ids.tolist()) for t, ids in got.items()} == {
+                t: (None if len(p) == 4 else list(p[0])) for t, p in terms if t in asked}
     reader.close()
 
 
