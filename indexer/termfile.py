@@ -32,7 +32,9 @@ size, keys size) and :data:`MAGIC`.
 from __future__ import annotations
 
 import bisect
+import io
 import json
+import mmap
 import struct
 from array import array
 from functools import partial
@@ -643,13 +645,19 @@ class TermFileReader(TermsReader):
         ends = np.frombuffer(directory, dtype="<u8", count=blocks, offset=base + 8 * (blocks + 1)).tolist()
         self._block_offsets = ends + [start]
         self._blocks = blocks
+        # Blocks are read from a map of the file: no seek() + read() per lookup, and no file position that
+        # threads or forked workers share.
+        try:
+            self._map: mmap.mmap | None = mmap.mmap(dbfile.fileno(), 0, access=mmap.ACCESS_READ)
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):  # not a file (RamStorage)
+            self._map = None
 
     def _first_key(self, block: int) -> bytes:
         return self._first_keys[block]
 
     def _data(self, block: int) -> bytes:
-        offset = self._block_offsets[block]
-        return self._dbfile.get(offset, self._block_offsets[block + 1] - offset)
+        offset, end = self._block_offsets[block], self._block_offsets[block + 1]
+        return self._map[offset:end] if self._map is not None else self._dbfile.get(offset, end - offset)
 
     def _block(self, block: int):
         """(term bytes, body) of every term of ``block``, and the block's value kind."""
@@ -799,5 +807,7 @@ class TermFileReader(TermsReader):
                                            term=(fieldname, tbytes), scorer=scorer)
 
     def close(self) -> None:
+        if self._map is not None:
+            self._map.close()
         self._dbfile.close()
         self._postfile.close()

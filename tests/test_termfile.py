@@ -367,3 +367,21 @@ def test_a_fields_ids_read_a_block_at_a_time_are_each_terms_postings(tmp_path, m
             assert got == expected, field
             sizes |= {len(ids) for _t, ids in got}
         assert {1, 2} <= sizes and max(sizes) > 40  # one, two and many documents a term
+
+
+def test_blocks_are_read_from_a_map_of_the_table_not_by_seek_and_read(tmp_path, monkeypatch):
+    """Lookups read the mapped file: no seek() + read() per block (a file position shared by threads and workers)."""
+    from whoosh.filedb.structfile import StructFile
+
+    terms = sorted((f"từ{i:04d}".encode(), ([i, i + 7], [1.0, 2.0], [b"", b""])) for i in range(200))
+    reader = _table(tmp_path, {"words": terms}, {"words": RAW})
+
+    def refuse(*args):
+        raise AssertionError("a block read with seek() + read()")
+    monkeypatch.setattr(StructFile, "get", refuse)
+    assert reader._blocks > 3
+    for term, posts in terms[::13]:
+        assert list(reader.term_info("words", term).inlined_postings()[0]) == posts[0]
+    assert [ids.tolist() for ids in reader.ids_many("words", [t for t, _ in terms]).values()] == [
+        p[0] for _, p in terms]
+    reader.close()
