@@ -20,7 +20,7 @@ from corpus.store import schema
 from corpus.store.crawl_tables import CrawlTables
 from corpus.store.document import FIELDS, LIST_FIELDS, Document
 
-MMAP_BYTES = 2**31  # of the database file that reads may map (SQLite's default ceiling: all of it up to 2 GB)
+MMAP_BYTES = 256 * 2**20  # of the database file that reads may map
 BATCH = 500  # ids per query when reading documents by id: well under SQLite's limit on parameters
 
 
