@@ -179,7 +179,7 @@ class SearchService:
                     ranker.reader.stored_fields(offset)  # reads the segment's stored-fields offsets
         self.word_terms(ranker).background()
         self._profiles_now()
-        return_free_memory()
+        _return_free_memory()
 
     def reopen(self) -> None:
         """In a forked process: open the index files again, keeping every array read from them.
@@ -612,10 +612,9 @@ class SearchService:
         return self._with_texts([stored])[0] if stored else None
 
 
-def return_free_memory() -> None:
+def _return_free_memory() -> None:
     """Give the heap's free pages back to the system: glibc keeps those that reading the tables freed (190 MB at
-    30k documents, 12 times what the tables hold), and forked server workers would each inherit them; an export
-    calls it after its last row."""
+    30k documents, 12 times what the tables hold), and forked server workers would each inherit them."""
     try:
         trim = ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):  # not glibc: nothing to do

@@ -23,7 +23,7 @@ from corpus.store import config, jsonlines
 from corpus.store.db import Store
 from indexer.highlight import LEAD_SLACK, lead
 from indexer.request import SearchRequest
-from indexer.search import IndexMissing, SearchService, return_free_memory
+from indexer.search import IndexMissing, SearchService
 
 COLUMNS = ("rank", "id", "title", "published", "province", "province_2025", "directives", "genre", "period",
            "keywords", "source", "url", "score", "doc_url", "snippet")
@@ -81,9 +81,6 @@ def rows(service: SearchService, home: Path, request: SearchRequest, cap: int,
                                      province_2025 or None, directives, genre or None, period or None, row_words,
                                      source, url, score, link(doc_id), lead(text, SNIPPET, more)))  # as COLUMNS
                 yield from made
-        # The rows' memory, freed, would stay with the heap of the thread that made them (a server's threads each
-        # keep their own): given back now.
-        return_free_memory()
 
     return len(ranked), generate()
 

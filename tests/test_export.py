@@ -231,18 +231,3 @@ def test_csv_chunks_of_plain_columns_and_of_columns_to_guard_are_what_csv_writer
         csv.writer(expected, lineterminator="\r\n").writerows([export.cell(v) for v in r] for r in chunk)
         assert export.csv_text(chunk) == expected.getvalue()
 
-
-def test_an_export_gives_its_rows_memory_back_after_the_last_row(tmp_path, monkeypatch):
-    """A server thread's heap kept what its exports' rows freed (hundreds of MB a worker under an export loop):
-    each export, once its last row is sent, returns free memory to the system."""
-    from search_app import create_app, export
-
-    calls = []
-    monkeypatch.setattr(export, "return_free_memory", lambda: calls.append(1))
-    body = []
-    home = _web_home(tmp_path, _hostile_documents(700))
-    client = create_app({"DANVAN_HOME": str(home), "TESTING": True}).test_client()
-    response = client.get("/export.jsonl?q=dân+vận")
-    assert response.status_code == 200 and not calls  # not before the rows are made
-    body.append(response.get_data())
-    assert len(calls) == 1 and body[0].count(b"\n") == 700
