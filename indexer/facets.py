@@ -258,13 +258,11 @@ def doc_ids(reader, live: np.ndarray) -> np.ndarray:
     ids = np.full(len(live), None, dtype=object)
     from_bytes = reader.schema["id"].from_bytes
     for leaf, offset in _segments(reader):
-        for tbytes, terminfo in leaf.iter_field("id"):
-            # One posting per id (two while an update's old copy awaits a merge): no arrays per term.
-            found = whoosh_internals.postings(leaf, "id", terminfo)
-            doc_id = from_bytes(tbytes)
-            for docnum in (found[0] if isinstance(found, tuple) else read_all(found)[0].tolist()):
+        # One posting per id (two while an update's old copy awaits a merge): no arrays per term.
+        for tbytes, docnums in whoosh_internals.field_ids(leaf, "id"):
+            for docnum in docnums:
                 if live[docnum + offset]:
-                    ids[docnum + offset] = doc_id
+                    ids[docnum + offset] = from_bytes(tbytes)
     return ids
 
 

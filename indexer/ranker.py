@@ -164,27 +164,35 @@ class Ranker:
 
     def holders(self, field: str, term: str) -> np.ndarray:
         """:meth:`docs_with`, reading no weights: for terms counted, not scored (significant terms' candidates)."""
-        key = (field, term)
+        return self.holders_of(field, [term])[0]
+
+    def holders_of(self, field: str, terms: list[str]) -> list[np.ndarray]:
+        """:meth:`holders` of each of ``terms``, those not kept read together (a segment's term table scanned once
+        for all of them)."""
+        found: dict[str, tuple] = {}
         with self._lock:
-            hit = self._postings.get(key) or self._holders.get(key)
-            if hit is not None:
-                return hit[0]
-        ids = [np.zeros(0, dtype=np.int64)]
-        with self.io:
-            for (leaf, offset), long, deleted in zip(self.reader.leaf_readers(), self._longlists, self._deleted):
-                found = long.postings(field, term) if long is not None else None
-                leaf_ids = found[0] if found is not None else whoosh_internals.term_ids(leaf, field, term)
-                if leaf_ids is None:
-                    continue
-                if deleted is not None:
-                    leaf_ids = leaf_ids[~np.isin(leaf_ids, deleted)]
-                ids.append(np.asarray(leaf_ids, dtype=np.int64) + offset)
-        hit = (np.concatenate(ids),)
-        with self._lock:
-            self._holders[key] = hit
-            if len(self._holders) > CACHE_TERMS:
-                self._holders.popitem(last=False)
-        return hit[0]
+            for term in terms:
+                hit = self._postings.get((field, term)) or self._holders.get((field, term))
+                if hit is not None:
+                    found[term] = hit
+        wanted = list(dict.fromkeys(term for term in terms if term not in found))
+        if wanted:
+            ids: dict[str, list[np.ndarray]] = {term: [np.zeros(0, dtype=np.int64)] for term in wanted}
+            with self.io:
+                for (leaf, offset), long, deleted in zip(self.reader.leaf_readers(), self._longlists, self._deleted):
+                    in_long = {term: got[0] for term in wanted
+                               if long is not None and (got := long.postings(field, term)) is not None}
+                    rest = [term for term in wanted if term not in in_long]
+                    for term, leaf_ids in (in_long | whoosh_internals.terms_ids(leaf, field, rest)).items():
+                        if deleted is not None:
+                            leaf_ids = leaf_ids[~np.isin(leaf_ids, deleted)]
+                        ids[term].append(np.asarray(leaf_ids, dtype=np.int64) + offset)
+            with self._lock:
+                for term in wanted:
+                    found[term] = self._holders[(field, term)] = (np.concatenate(ids[term]),)
+                while len(self._holders) > CACHE_TERMS:
+                    self._holders.popitem(last=False)
+        return [found[term][0] for term in terms]
 
     def phrase_mask(self, query) -> np.ndarray | None:
         """Documents matching a Whoosh ``Phrase`` (or an ``Or`` of them), or None if not one.

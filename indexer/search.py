@@ -164,6 +164,7 @@ class SearchService:
         self._ids: tuple[FacetTable, np.ndarray] | None = None  # ids by doc number of one generation's table
         self._lock = threading.Lock()
         self._word_terms: WordTerms | None = None
+        self._word_terms_lock = threading.Lock()  # one WordTerms a generation, however many threads ask at once
         self._catalogue: tuple[int, dict[str, dict[str, Any]]] | None = None  # (generation, records)
         self._records: dict[tuple[int, str], dict[str, Any]] = {}  # (generation, number) -> records, oldest first
         # (generation, record key -> profile, subject syllable -> keys of the records whose subject holds it)
@@ -177,6 +178,8 @@ class SearchService:
         prepare_snippets()
         _searcher, _table, ranker = self._snapshot()
         ranker.read_long_lists()
+        for name in ranker.reader.schema.scorable_names():
+            ranker.lengths(name)  # every ranked field's lengths (the first query read those of its fields: 6 ms each)
         with ranker.io:
             for _leaf, offset in ranker.reader.leaf_readers():
                 if ranker.size > offset:
@@ -318,7 +321,10 @@ class SearchService:
         """The stored pyvi terms of the ranker's index generation (opened once per generation)."""
         cached = self._word_terms
         if cached is None or cached.ranker is not ranker:
-            cached = self._word_terms = WordTerms(ranker)
+            with self._word_terms_lock:
+                cached = self._word_terms
+                if cached is None or cached.ranker is not ranker:
+                    cached = self._word_terms = WordTerms(ranker)
         return cached
 
     def _matches(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery,

@@ -389,15 +389,14 @@ class WordTerms:
         with np.errstate(divide="ignore", invalid="ignore"):
             scores = np.where(fg > bg, (fg - bg) * (fg / bg), 0.0)
         positive = np.flatnonzero(scores > 0)
-        found = []
-        tried = 0
+        candidates = []
         for term in best_first(scores[positive], lambda i: text(int(positive[i]))):
-            if tried >= CANDIDATES:
+            if len(candidates) >= CANDIDATES:
                 break
-            if _holds([fold_syllable(s) for s in term.split(JOINER)], skip):
-                continue
-            tried += 1
-            holders = self.ranker.holders("words", term)
+            if not _holds([fold_syllable(s) for s in term.split(JOINER)], skip):
+                candidates.append(term)
+        found = []
+        for term, holders in zip(candidates, self.ranker.holders_of("words", candidates)):  # read together
             count = int(allowed[holders].sum())
             score = jlh(count, fg_size, len(holders), bg_size)
             if count >= MIN_COUNT and score > 0:

@@ -32,7 +32,9 @@ size, keys size) and :data:`MAGIC`.
 from __future__ import annotations
 
 import bisect
+import io
 import json
+import mmap
 import struct
 from array import array
 from functools import partial
@@ -347,6 +349,47 @@ def decode_ids(body: bytes) -> np.ndarray:
     return np.cumsum(np.asarray(deltas, dtype=np.int64))
 
 
+def inlined_ids(bodies: list[bytes]) -> list[np.ndarray]:
+    """:func:`decode_ids` of each of ``bodies`` (inlined postings), decoded together: one numpy pass for a batch of
+    terms instead of a few small ones per term.
+
+    >>> lists = ([3, 9, 200], [0], [7, 300])  # raw values of bytes over 127 after the numbers: never read
+    >>> bodies = [encode_postings(ids, [1.0] * len(ids), [bytes([255])] * len(ids), RAW) for ids in lists]
+    >>> [ids.tolist() for ids in inlined_ids(bodies)]
+    [[3, 9, 200], [0], [7, 300]]
+    """
+    if not bodies:
+        return []
+    data = np.frombuffer(b"".join(bodies), dtype=np.uint8)
+    sizes = np.fromiter(map(len, bodies), dtype=np.int64, count=len(bodies))
+    ends = np.flatnonzero(data < 128)  # the last byte of every varint (and of some raw value bytes, never picked)
+    starts = np.cumsum(sizes) - sizes
+    heads = np.searchsorted(ends, starts)  # each body's first varint: its head
+    counts = _varint_values(data, ends, heads, starts) >> np.uint64(2)  # df
+    counts = counts.astype(np.int64)
+    picked = _ranges(heads + 1, counts)  # the df varints after each head: document number deltas
+    ids = np.cumsum(_varint_values(data, ends, picked).astype(np.int64))
+    bounds = np.cumsum(counts)
+    ids -= np.repeat(np.concatenate(([0], ids[bounds[:-1] - 1])) if len(ids) else np.zeros(len(counts), np.int64),
+                     counts)
+    return np.split(ids, bounds[:-1])
+
+
+def _varint_values(data: np.ndarray, ends: np.ndarray, which: np.ndarray, first: np.ndarray | None = None
+                   ) -> np.ndarray:
+    """The value (uint64) of each varint ``which`` (indexes into ``ends``, the last byte of every varint), each
+    starting after the varint before it unless ``first`` says where."""
+    last = ends[which]
+    if first is None:
+        first = np.where(which > 0, ends[np.maximum(which - 1, 0)] + 1, 0)
+    lengths = last - first + 1
+    if not len(lengths) or (lengths == 1).all():
+        return data[last].astype(np.uint64)
+    at = _ranges(first, lengths)
+    shifts = (np.arange(len(at)) - np.repeat(np.cumsum(lengths) - lengths, lengths)).astype(np.uint64) * np.uint64(7)
+    return np.add.reduceat((data[at] & 127).astype(np.uint64) << shifts, np.cumsum(lengths) - lengths)
+
+
 class LazyTermInfo(W3TermInfo):
     """A term info whose postings (kept in the term table) are decoded when first asked for.
 
@@ -418,8 +461,16 @@ def _info(body: bytes, kind: int, inline_limit: int, load=None) -> W3TermInfo:
 
 def find_in_block(buf: bytes, target: bytes) -> bytes | None:
     """The body of the term ``target`` in one block, None if the block lacks it (:func:`scan_block`, faster)."""
+    found = find_all_in_block(buf, [target])
+    return found[0][1] if found else None
+
+
+def find_all_in_block(buf: bytes, targets: list[bytes]) -> list[tuple[bytes, bytes]]:
+    """(term, body) of each of ``targets`` (sorted) the block holds, in one scan that stops after the last."""
+    found = []
     term = b""
-    i, end = 0, len(buf)
+    i, end, at = 0, len(buf), 0
+    target = targets[0]
     read = _read
     while i < end:
         shared = buf[i]  # most numbers here are one byte: read them inline
@@ -439,10 +490,19 @@ def find_in_block(buf: bytes, target: bytes) -> bytes | None:
             i += 1
         else:
             length, i = read(buf, i)
-        if term >= target:
-            return buf[i:i + length] if term == target else None
+        while term > target:  # a target before this term: the block lacks it
+            at += 1
+            if at == len(targets):
+                return found
+            target = targets[at]
+        if term == target:
+            found.append((term, buf[i:i + length]))
+            at += 1
+            if at == len(targets):
+                return found
+            target = targets[at]
         i += length
-    return None
+    return found
 
 
 def scan_block(buf: bytes):
@@ -585,13 +645,19 @@ class TermFileReader(TermsReader):
         ends = np.frombuffer(directory, dtype="<u8", count=blocks, offset=base + 8 * (blocks + 1)).tolist()
         self._block_offsets = ends + [start]
         self._blocks = blocks
+        # Blocks are read from a map of the file: no seek() + read() per lookup, and no file position that
+        # threads or forked workers share.
+        try:
+            self._map: mmap.mmap | None = mmap.mmap(dbfile.fileno(), 0, access=mmap.ACCESS_READ)
+        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):  # not a file (RamStorage)
+            self._map = None
 
     def _first_key(self, block: int) -> bytes:
         return self._first_keys[block]
 
     def _data(self, block: int) -> bytes:
-        offset = self._block_offsets[block]
-        return self._dbfile.get(offset, self._block_offsets[block + 1] - offset)
+        offset, end = self._block_offsets[block], self._block_offsets[block + 1]
+        return self._map[offset:end] if self._map is not None else self._dbfile.get(offset, end - offset)
 
     def _block(self, block: int):
         """(term bytes, body) of every term of ``block``, and the block's value kind."""
@@ -655,6 +721,51 @@ class TermFileReader(TermsReader):
         return ((term, _info(body, kind, limit, partial(self._long, *term)))
                 for term, body, kind in self._entries_from(key))
 
+    def field_ids(self, fieldname: str):
+        """(term bytes, document numbers or None) of every term of ``fieldname`` in term order, read a block at a
+        time with no term info made: the numbers of inlined postings (an id field's one or two documents), None for
+        a term whose postings are kept elsewhere (read them by the term)."""
+        if fieldname not in self._fieldmap:
+            return
+        prefix = pack_ushort(self._fieldmap[fieldname])
+        limit, read = self._inline_limit, _read
+        for block in range(max(self._find(prefix), 0), self._blocks):
+            first = self._first_key(block)[:2]
+            if first < prefix:
+                continue
+            if first > prefix:
+                return
+            for term, body in scan_block(self._data(block)):
+                head, i = read(body, 0)
+                df = head >> 2
+                if df == 1:
+                    yield term, (read(body, i)[0],)
+                else:
+                    yield term, (tuple(accumulate(read_varints(body[i:], df)[0])) if df < limit else None)
+
+    def ids_many(self, fieldname: str, terms: list[bytes]) -> dict[bytes, np.ndarray | None]:
+        """The document numbers of each of ``terms`` (deleted documents included) whose postings are inlined, each
+        block holding some read and scanned once and their numbers decoded together (:func:`inlined_ids`); None
+        for a term whose postings are kept elsewhere (read it by the term); a term the table lacks is left out."""
+        if fieldname not in self._fieldmap or not terms:
+            return {}
+        prefix = pack_ushort(self._fieldmap[fieldname])
+        by_block: dict[int, list[bytes]] = {}
+        for term in sorted(set(terms)):
+            block = self._find(prefix + term)
+            if block >= 0 and self._first_keys[block][:2] == prefix:
+                by_block.setdefault(block, []).append(term)
+        found: dict[bytes, np.ndarray | None] = {}
+        inlined: list[tuple[bytes, bytes]] = []
+        for block, wanted in by_block.items():
+            for term, body in find_all_in_block(self._data(block), wanted):
+                if _read(body, 0)[0] >> 2 < self._inline_limit:
+                    inlined.append((term, body))
+                else:
+                    found[term] = None
+        found.update(zip([term for term, _ in inlined], inlined_ids([body for _, body in inlined])))
+        return found
+
     def __contains__(self, term) -> bool:
         return self._body(*term) is not None
 
@@ -696,5 +807,7 @@ class TermFileReader(TermsReader):
                                            term=(fieldname, tbytes), scorer=scorer)
 
     def close(self) -> None:
+        if self._map is not None:
+            self._map.close()
         self._dbfile.close()
         self._postfile.close()

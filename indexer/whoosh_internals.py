@@ -13,7 +13,7 @@ was written against (:data:`WHOOSH_VERSION`).
 from __future__ import annotations
 
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from importlib.metadata import version
 
 import numpy as np
@@ -122,6 +122,38 @@ def term_ids(leaf, field: str, term: str) -> np.ndarray | None:
     if isinstance(found, tuple):
         return np.asarray(found[0], dtype=np.int64)
     return np.concatenate([np.zeros(0, dtype=np.int64)] + [block.ids() for block in blocks(found)])
+
+
+def terms_ids(leaf, field: str, terms: list[str]) -> dict[str, np.ndarray]:
+    """:func:`term_ids` of each of ``terms`` the segment holds: with danvan's term table, the blocks holding them
+    read once and the numbers of inlined postings decoded together; else a term at a time."""
+    fast = getattr(leaf._terms, "ids_many", None)  # indexer.termfile.TermFileReader
+    if fast is None or field not in leaf.schema:
+        return {term: ids for term in terms if (ids := term_ids(leaf, field, term)) is not None}
+    to_bytes = leaf.schema[field].to_bytes
+    by_bytes = {to_bytes(term): term for term in terms}
+    found = {}
+    for tbytes, ids in fast(field, list(by_bytes)).items():
+        term = by_bytes[tbytes]
+        found[term] = ids if ids is not None else term_ids(leaf, field, term)
+    return found
+
+
+def field_ids(leaf, field: str) -> Iterator[tuple[bytes, Sequence[int] | np.ndarray]]:
+    """(term bytes, document numbers, deleted documents included) of every term of ``field`` in one segment, in
+    term order: straight from danvan's term table when the segment has one (no term info per term), else through
+    Whoosh's term infos."""
+    fast = getattr(leaf._terms, "field_ids", None)  # indexer.termfile.TermFileReader
+    if field not in leaf.schema:
+        return
+    if fast is None:
+        for tbytes, terminfo in leaf.iter_field(field):
+            found = postings(leaf, field, terminfo)
+            yield tbytes, (found[0] if isinstance(found, tuple) else
+                           np.concatenate([np.zeros(0, dtype=np.int64)] + [b.ids() for b in blocks(found)]))
+        return
+    for tbytes, ids in fast(field):
+        yield tbytes, ids if ids is not None else term_ids(leaf, field, tbytes.decode("utf-8"))
 
 
 class Block:

@@ -106,8 +106,14 @@ def csv_text(chunk: list[tuple]) -> str:
     for i in _LISTS:
         columns[i] = ["; ".join(v) for v in columns[i]]
     for i in _LISTS + _TEXTS:
-        columns[i] = ["'" + v if v and v.startswith(_FORMULA) else v or "" for v in columns[i]]
-        columns[i] = ['"' + v.replace('"', '""') + '"' if _QUOTED.search(v) else v for v in columns[i]]
+        column = [v or "" for v in columns[i]]
+        # Most columns (ids, dates, places, links) hold no value to change: one look at the whole column.
+        starts = "".join([v[:1] for v in column])
+        if any(mark in starts for mark in _FORMULA):
+            column = ["'" + v if v.startswith(_FORMULA) else v for v in column]
+        if _QUOTED.search("".join(column)):
+            column = ['"' + v.replace('"', '""') + '"' if _QUOTED.search(v) else v for v in column]
+        columns[i] = column
     for i in _NUMBERS:
         columns[i] = ["" if v is None else str(v) for v in columns[i]]
     return "".join([",".join(row) + "\r\n" for row in zip(*columns)])

@@ -43,9 +43,8 @@ def facet_links(facets: Mapping[str, Sequence[Mapping[str, Any]]], params: Searc
     """Each facet value as ``{value, count, selected, toggle_url}``."""
     return {
         name: [
-            {"value": v["value"], "count": v["count"], "selected": v["selected"],
-             "toggle_url": params.toggle(name, v["value"]).url(path)}
-            for v in values
+            {"value": v["value"], "count": v["count"], "selected": v["selected"], "toggle_url": url}
+            for v, url in zip(values, params.toggle_urls(name, [v["value"] for v in values], path))
         ]
         for name, values in facets.items()
     }

@@ -115,9 +115,24 @@ class SearchParams:
 
     def toggle(self, name: str, value: str) -> "SearchParams":
         """Select ``value`` of facet ``name`` if unselected, else unselect it; back to page 1."""
+        return replace(self, page=1, **{name: self._toggled(name, value)})
+
+    def _toggled(self, name: str, value: str) -> tuple[str, ...]:
         current = getattr(self, name)
-        chosen = tuple(v for v in current if v != value) if value in current else current + (value,)
-        return replace(self, page=1, **{name: chosen})
+        return tuple(v for v in current if v != value) if value in current else current + (value,)
+
+    def toggle_urls(self, name: str, values: Sequence[str], path: str) -> list[str]:
+        """``self.toggle(name, value).url(path)`` for each of ``values`` (a facet's links: hundreds a page), the
+        other parameters encoded once."""
+        others = replace(self, page=1, **{name: ()}).pairs()
+        at = (1 if self.q else 0) + sum(len(getattr(self, n)) for n in FACETS[:FACETS.index(name)])
+        head, tail = urlencode(others[:at]), urlencode(others[at:])  # name's values go between (see pairs())
+        urls = []
+        for value in values:
+            query = "&".join(part for part in (head, urlencode([(name, v) for v in self._toggled(name, value)]), tail)
+                             if part)
+            urls.append(f"{path}?{query}" if query else path)
+        return urls
 
     def without(self, name: str, value: str | None = None) -> "SearchParams":
         """Drop one value of a filter (or the whole filter); back to page 1."""

@@ -12,6 +12,7 @@ the parent even when it is killed.
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import resource
 import signal
@@ -33,6 +34,8 @@ MAX_QUICK_FAILURES = 5  # quick failures in a row before the supervisor gives up
 # idle ones are dropped sooner (waitress: after 120 s, checked every 30 s).
 # A public deployment still belongs behind a reverse proxy (README).
 CONNECTION_LIMIT = 1000
+HEAPS = 2  # malloc heaps (glibc arenas) a server process keeps (see _fewer_heaps)
+M_ARENA_MAX = -8  # glibc's mallopt() parameter number
 CHANNEL_TIMEOUT = 30
 CLEANUP_INTERVAL = 5
 
@@ -50,6 +53,7 @@ def serve(make_app: Callable[[], object], host: str, port: int, threads: int, wo
     """
     from waitress import serve as waitress_serve
 
+    _fewer_heaps()
     # The app (and what it loads at start) is made once, before the port opens and before any fork: the
     # first request does not wait for it, and workers share what it read (copy-on-write) instead of each
     # reading its own.
@@ -72,6 +76,16 @@ def serve(make_app: Callable[[], object], host: str, port: int, threads: int, wo
     finally:
         for listener in listeners:
             listener.close()
+
+
+def _fewer_heaps() -> None:
+    """At most HEAPS malloc heaps (glibc gives each new thread its own, up to 8 per core, and each keeps what
+    its requests freed: a worker's memory grew by hundreds of MB under exports); the GIL lets one thread run at a
+    time anyway."""
+    try:
+        ctypes.CDLL(None).mallopt(M_ARENA_MAX, HEAPS)
+    except (OSError, AttributeError):  # not glibc
+        pass
 
 
 def listen(host: str, port: int) -> list[socket.socket]:

@@ -8,6 +8,7 @@ its context; the URL parameters are parsed in :mod:`search_app.params` and
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -66,6 +67,9 @@ def _root() -> str:
     return request.script_root or ""
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote(safe="") never changes
+
+
 def search_path() -> str:
     return _root() + "/search"
 
@@ -79,7 +83,8 @@ def doc_url(doc_id: str, q: str = "") -> str:
 def doc_links() -> Callable[[str], str]:
     """``public_url(doc_url(doc_id))`` for the many ids of an export: the site's part is worked out once."""
     base = public_url(doc_url(""))
-    return lambda doc_id: base + quote(doc_id, safe="")
+    # Stored ids are hex digests: what quote() leaves as it is, seen by one regex instead of quoted.
+    return lambda doc_id: base + (doc_id if _UNRESERVED.fullmatch(doc_id) else quote(doc_id, safe=""))
 
 
 def directive_url(number: str, fmt: str = "") -> str:

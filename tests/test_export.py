@@ -170,7 +170,8 @@ def test_export_links_are_the_document_pages(tmp_path, config):
     app = create_app({"DANVAN_HOME": str(tmp_path), "TESTING": True, **config})
     with app.test_request_context("/export.csv", base_url="http://x/mounted"):
         link = doc_links()
-        for doc_id in ("d1", "a b/c?d#e", "=1+2", "tin-tức/Đà Nẵng%20", "x.json"):
+        for doc_id in ("d1", "a b/c?d#e", "=1+2", "tin-tức/Đà Nẵng%20", "x.json", "9f86d081884c7d65", "a~b_c.d-1",
+                       "Đ", "a\nb", ""):
             assert link(doc_id) == public_url(doc_url(doc_id))
 
 
@@ -213,3 +214,20 @@ def test_csv_export_is_the_csv_of_each_rows_cells(tmp_path):
     assert body == "\ufeff" + expected.getvalue()
     guarded = {name for row in csv.DictReader(io.StringIO(body[1:])) for name, v in row.items() if v.startswith("'")}
     assert guarded >= {"id", "title", "url", "source", "directives", "snippet"}  # a test of something
+
+
+def test_csv_chunks_of_plain_columns_and_of_columns_to_guard_are_what_csv_writer_writes():
+    """A column none of whose values needs a change is written as it is (one look at the whole column); a column
+    with one such value anywhere is guarded value by value."""
+    from search_app import export
+
+    def row(i: int, title: str, snippet: str) -> tuple:
+        return (i, f"d{i}", title, "2024-01-02", "Hà Nội", None, ["25-NQ/TW"] if i % 2 else [], None, None,
+                ["dân_vận"], "Nguồn", f"http://x.vn/{i}", 1.5 / (i + 1), f"/doc/d{i}", snippet)
+    plain = [row(i, f"Tiêu đề {i}", "Công tác dân vận") for i in range(50)]
+    for chunk in (plain, plain[:20] + [row(99, "=SUM(A1)", 'nói "có", rồi\r\nđi')] + plain[20:],
+                  [row(1, "", "-1"), row(2, "@", "\t")], [row(3, "a,b", "x")]):
+        expected = io.StringIO()
+        csv.writer(expected, lineterminator="\r\n").writerows([export.cell(v) for v in r] for r in chunk)
+        assert export.csv_text(chunk) == expected.getvalue()
+

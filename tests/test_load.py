@@ -231,17 +231,23 @@ def test_half_open_connections_do_not_lock_out_clients(demo_server):
     assert proc.poll() is None
 
 
-def _rss_mb(pid: int) -> float:
-    """Resident memory of ``pid`` and its children (the workers), in MB."""
-    total = 0
+def _rss_mb(pid: int) -> tuple[float, float]:
+    """Resident memory of ``pid`` and its children (the workers), in MB: summed RSS (pages the workers share with
+    the parent counted in each) and summed PSS (each shared page divided among its sharers)."""
+    rss = pss = 0
     for entry in Path("/proc").iterdir():
         try:
             status = dict(line.split(":", 1) for line in (entry / "status").read_text().splitlines() if ":" in line)
         except (OSError, ValueError):
             continue
         if entry.name == str(pid) or status.get("PPid", "").strip() == str(pid):
-            total += int(status.get("VmRSS", "0 kB").split()[0])
-    return total / 1024
+            rss += int(status.get("VmRSS", "0 kB").split()[0])
+            try:
+                rollup = (entry / "smaps_rollup").read_text().splitlines()
+            except OSError:
+                continue
+            pss += sum(int(line.split()[1]) for line in rollup if line.startswith("Pss:"))
+    return rss / 1024, pss / 1024
 
 
 @pytest.mark.stress
@@ -276,7 +282,7 @@ def test_normal_searches_under_hostile_load(demo_server):
     _report("normal queries, hostile load", busy, 4, seconds)
     count = {name: {s: got.count(s) for s in set(got)} for name, got in statuses.items()}
     print(f"hostile clients: {count}; half-open connections still open: {alive}/300; "
-          f"RSS (server + workers) {rss_idle:.0f} -> {rss_busy:.0f} MB; "
+          f"RSS (server + workers) {rss_idle[0]:.0f} -> {rss_busy[0]:.0f} MB, PSS {rss_idle[1]:.0f} -> {rss_busy[1]:.0f} MB; "
           f"p95 hostile/idle = {busy['p95'] / max(idle['p95'], 0.1):.2f}x, p50 {busy['p50'] / max(idle['p50'], 0.1):.2f}x")
     assert proc.poll() is None, "the server died"
     assert not idle["errors"] and not busy["errors"], (idle["errors"] + busy["errors"])[:5]

@@ -43,3 +43,23 @@ def test_web_page_past_the_end_says_which_page_is_last(mini_home):
     data = client.get("/search.json", query_string={"q": "dân vận", "limit": "1", "page": "50"}).get_json()
     assert data["hits"] == [] and data["pages"] == 3
     assert sum("trang cuối là trang 3" in m for m in data["messages"]) == 1  # said once, not by two layers
+
+
+def test_a_facets_toggle_urls_are_each_values_toggled_parameters_url():
+    """Facet links are made a facet at a time (the other parameters encoded once): each is the URL of the
+    parameters with that value toggled, whatever else is selected, before or after the facet."""
+    import random
+
+    from indexer.schema import FACETS
+
+    rng = random.Random(9)
+    pool = ["Hà Nội", "Nghệ An", "2020", "25-NQ/TW", "a&b=c", "chỉ thị", "x y", ""]
+    for _ in range(300):
+        params = SearchParams(q=rng.choice(["", "dân vận", "a&b"]),
+                              **{n: tuple(rng.sample(pool, rng.randint(0, 2))) for n in FACETS if rng.random() < 0.5},
+                              date_from=rng.choice([None, "2020-01-01"]), sort=rng.choice(["relevance", "date"]),
+                              page=rng.choice([1, 3]), limit=rng.choice([20, 50]))
+        for name in FACETS:
+            values = rng.sample(pool, 4) + list(getattr(params, name))
+            assert params.toggle_urls(name, values, "/search") == [params.toggle(name, v).url("/search")
+                                                                   for v in values]

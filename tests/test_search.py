@@ -234,6 +234,7 @@ def test_a_warmed_service_answers_its_first_query_without_reading_per_index_data
     """What `danvan serve` reads at start (facet table, ranker, stored terms, records, snippet tables) is not
     read again by the first query."""
     import indexer.facets
+    import indexer.ranker
     import indexer.search
     from corpus.store import config
     from indexer.search import SearchService
@@ -248,6 +249,9 @@ def test_a_warmed_service_answers_its_first_query_without_reading_per_index_data
     monkeypatch.setattr(indexer.search, "WordTerms", not_again)
     monkeypatch.setattr(indexer.search, "read_records", not_again)
     monkeypatch.setattr(indexer.facets, "FacetTable", not_again)
+    monkeypatch.setattr(indexer.ranker, "_leaf_lengths", not_again)  # every ranked field's lengths
+    for q in ("dân vận", "dan van", '"công tác dân vận"', "25-NQ/TW"):
+        result = service.search(SearchRequest(q=q, province=["Hà Giang"]))
     result = service.search(SearchRequest(q="dân vận", province=["Hà Giang"]))
     assert result.total and "<mark>" in result.hits[0].snippet
 

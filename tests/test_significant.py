@@ -249,6 +249,15 @@ def test_candidate_holders_read_without_weights_equal_the_postings_ones(tmp_path
     for term in terms + ["không_có"]:
         assert ranker.holders("words", term).tolist() == ranker.docs_with("words", term).tolist(), term
         assert ranker.holders("words", term) is ranker.holders("words", term)  # kept: a later query reads none
+    # All at once, as a search's candidates are read (each segment's term table scanned once for them), by a
+    # ranker that has read none of them yet, some twice, some absent:
+    from indexer.ranker import Ranker
+
+    fresh = Ranker(ranker.reader)
+    asked = terms[::3] + ["không_có", terms[0]] + terms[1::3]
+    assert [ids.tolist() for ids in fresh.holders_of("words", asked)] == [
+        ranker.docs_with("words", term).tolist() for term in asked]
+    assert fresh.holders_of("words", terms[:2])[0] is fresh.holders("words", terms[0])
 
 
 def test_a_servers_start_reads_each_segments_stored_terms_from_the_files_the_build_wrote(tmp_path, monkeypatch):
@@ -337,3 +346,30 @@ def test_an_index_run_whose_segments_vanish_after_its_commit_still_succeeds(tmp_
     service = SearchService(config.index_path(home))
     assert service.search(SearchRequest(q="giáo dục")).significant_terms
     assert len(list(config.index_path(home).glob(f"*.{indexer.significant.TERMS_EXTS[0]}"))) == 2
+
+
+def test_threads_asking_at_once_share_one_generations_stored_terms(home, monkeypatch):
+    """Two threads' first searches of a generation at once: its stored terms are opened once, not once each."""
+    import threading
+    import time
+
+    import indexer.search
+
+    made = []
+
+    class Slow(indexer.search.WordTerms):
+        def __init__(self, ranker) -> None:
+            made.append(ranker)
+            time.sleep(0.3)  # a window for the other thread to ask meanwhile (no timing is asserted)
+            super().__init__(ranker)
+
+    monkeypatch.setattr(indexer.search, "WordTerms", Slow)
+    service = SearchService(config.index_path(home))
+    _searcher, _table, ranker = service._snapshot()
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(service.word_terms(ranker))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(made) == 1 and len(got) == 4 and all(w is got[0] for w in got)

@@ -89,6 +89,14 @@ def test_terms_postings_and_positions_round_trip(tmp_path):
         with pytest.raises(KeyError):
             reader.doc_frequency(name, term)
     assert reader._blocks >= len(text) // BLOCK_TERMS  # many blocks: lookups bisect them
+    # Many terms at once (a search's candidates): each block scanned once, the inlined numbers decoded together.
+    absent = [b"0", "dân_".encode(), "zzz".encode(), "từ00007x".encode(), b"d0"]
+    for name, terms in fields.items():
+        every = [term for term, _ in terms]
+        for asked in [every, every[::7] + absent, rng.sample(every, min(len(every), 40)) + absent, absent, []]:
+            got = reader.ids_many(name, asked)
+            assert {t: (None if ids is None else ids.tolist()) for t, ids in got.items()} == {
+                t: (None if len(p) == 4 else list(p[0])) for t, p in terms if t in asked}
     reader.close()
 
 
@@ -330,3 +338,50 @@ def test_many_terms_encoded_at_once_decode_as_each_was_given(kind):
                                   np.array(counts), b"".join(values), bounds, kind, np.array(bare))
     assert [termfile.decode_postings(body, kind) for body in bodies] == expected
     assert bodies[7] == encode_postings(*expected[7], kind)  # one term alone: the same bytes
+
+
+@pytest.mark.parametrize("writer", ["ours", "whoosh"])
+def test_a_fields_ids_read_a_block_at_a_time_are_each_terms_postings(tmp_path, monkeypatch, writer):
+    """``whoosh_internals.field_ids`` (what an export's ids by doc number read): for every field, each term's
+    documents as its postings give them, whether inlined (one, two, many), in W3 blocks or in a long-list file,
+    and for a segment with Whoosh's own term table."""
+    from indexer import longlists, whoosh_internals
+
+    monkeypatch.setattr(longlists, "MIN_POSTINGS", 40)
+    monkeypatch.setattr(segments, "INLINE_LIMIT", 16)
+    docs = _docs(300, seed=4)
+    docs += [Document(id=d.id, title="bản sao", text=d.text) for d in docs[:5]]  # an id with two postings
+    ix = windex.create_in(str(tmp_path), make_schema())
+    w = FastSegmentWriter(ix) if writer == "ours" else ix.writer(compound=False)
+    for d in docs:
+        w.add_document(**to_fields(d))
+    w.commit()
+    with ix.reader() as reader:
+        leaf = reader.leaf_readers()[0][0]
+        assert isinstance(leaf._terms, TermFileReader) == (writer == "ours")
+        sizes = set()
+        for field in ("id", "text", "title", "province", "nope"):
+            got = [(t, list(ids)) for t, ids in whoosh_internals.field_ids(leaf, field)]
+            expected = [(t, whoosh_internals.term_ids(leaf, field, t.decode("utf-8")).tolist())
+                        for t in (reader.lexicon(field) if field != "nope" else [])]
+            assert got == expected, field
+            sizes |= {len(ids) for _t, ids in got}
+        assert {1, 2} <= sizes and max(sizes) > 40  # one, two and many documents a term
+
+
+def test_blocks_are_read_from_a_map_of_the_table_not_by_seek_and_read(tmp_path, monkeypatch):
+    """Lookups read the mapped file: no seek() + read() per block (a file position shared by threads and workers)."""
+    from whoosh.filedb.structfile import StructFile
+
+    terms = sorted((f"từ{i:04d}".encode(), ([i, i + 7], [1.0, 2.0], [b"", b""])) for i in range(200))
+    reader = _table(tmp_path, {"words": terms}, {"words": RAW})
+
+    def refuse(*args):
+        raise AssertionError("a block read with seek() + read()")
+    monkeypatch.setattr(StructFile, "get", refuse)
+    assert reader._blocks > 3
+    for term, posts in terms[::13]:
+        assert list(reader.term_info("words", term).inlined_postings()[0]) == posts[0]
+    assert [ids.tolist() for ids in reader.ids_many("words", [t for t, _ in terms]).values()] == [
+        p[0] for _, p in terms]
+    reader.close()
