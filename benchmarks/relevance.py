@@ -436,31 +436,42 @@ def run_fts5(corpus, queries) -> tuple[dict, dict]:
 
 
 class BM25:
-    """Plain BM25 (Lucene idf), the bm25s default parameters."""
+    """Plain BM25 (Lucene idf), the bm25s default parameters; each term's weights computed once, as a sparse
+    matrix (a query is the sum of its terms' columns: seconds for 20,000 news articles, not the hour of a
+    loop over postings in Python)."""
 
     def __init__(self, docs: list[list[str]], k1: float = 1.5, b: float = 0.75) -> None:
+        import numpy as np
+        from scipy import sparse
+
         self.k1, self.b = k1, b
-        self.tfs = [Counter(d) for d in docs]
-        self.lens = [len(d) for d in docs]
-        self.avg = sum(self.lens) / len(docs)
-        df = Counter(t for tf in self.tfs for t in tf)
+        self.vocabulary: dict[str, int] = {}
+        rows, columns, counts = [], [], []
+        for i, doc in enumerate(docs):
+            tf = Counter(self.vocabulary.setdefault(t, len(self.vocabulary)) for t in doc)
+            rows.append(np.full(len(tf), i, dtype=np.int32))
+            columns.append(np.fromiter(tf.keys(), dtype=np.int32, count=len(tf)))
+            counts.append(np.fromiter(tf.values(), dtype=np.float32, count=len(tf)))
+        rows, columns, tf = (np.concatenate(a) if a else np.zeros(0) for a in (rows, columns, counts))
+        lengths = np.array([len(d) for d in docs], dtype=np.float32)
         n = len(docs)
-        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
-        self.postings: dict[str, list[int]] = defaultdict(list)
-        for i, tf in enumerate(self.tfs):
-            for t in tf:
-                self.postings[t].append(i)
+        df = np.bincount(columns, minlength=len(self.vocabulary))
+        idf = np.log(1 + (n - df + 0.5) / (df + 0.5))
+        norm = k1 * (1 - b + b * lengths / lengths.mean())
+        weights = idf[columns] * tf * (k1 + 1) / (tf + norm[rows])
+        self.weights = sparse.csc_matrix((weights, (rows, columns)), shape=(n, len(self.vocabulary)))
 
     def top(self, query: list[str], k: int) -> list[int]:
-        scores: Counter = Counter()
-        for t in set(query):
-            idf = self.idf.get(t)
-            if idf is None:
-                continue
-            for i in self.postings[t]:
-                tf = self.tfs[i][t]
-                scores[i] += idf * tf * (self.k1 + 1) / (tf + self.k1 * (1 - self.b + self.b * self.lens[i] / self.avg))
-        return [i for i, _ in scores.most_common(k)]
+        """The ``k`` best documents for ``query``'s distinct terms, best first (ties: lower number)."""
+        import numpy as np
+
+        terms = sorted({self.vocabulary[t] for t in query if t in self.vocabulary})
+        if not terms:
+            return []
+        scores = np.asarray(self.weights[:, terms].sum(axis=1)).ravel()
+        held = np.flatnonzero(scores > 0)
+        order = np.lexsort((held, -scores[held]))[:k]
+        return held[order].tolist()
 
 
 def syllables_bigrams(text: str, folded: bool) -> list[str]:
