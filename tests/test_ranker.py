@@ -202,6 +202,43 @@ def test_long_article_holding_every_query_word_beats_a_short_one_repeating_some(
     assert ranked_ids(length_service, q)[0] == "long"
 
 
+@pytest.mark.parametrize("coverage", [0.5, 1.0, 2.0])
+def test_coverage_scales_each_documents_floor_by_the_share_of_the_query_it_holds(length_service, coverage):
+    _, table, ranker = length_service._snapshot()
+    terms = [("text", "hòa", 1.0), ("text", "viên", 0.5), ("text", "công_nhận", 1.0), ("text", "absent", 1.0)]
+    plain = Ranker(ranker.reader, delta=0.0)
+    covered = Ranker(ranker.reader, delta=1.5, coverage=coverage)
+    held, floor = np.zeros(table.size), np.zeros(table.size)
+    for field, term, weight in terms:
+        ids = covered.docs_with(field, term)
+        held[ids] += weight * covered.idf(field, term)
+        floor[ids] += 1.5 * weight * covered.idf(field, term)
+    total = sum(weight * covered.idf(f, t) for f, t, weight in terms if len(covered.docs_with(f, t)))
+    gain = covered.score(terms) - plain.score(terms)
+    assert gain == pytest.approx(floor * (held / total) ** coverage, rel=1e-4, abs=1e-4)
+    whole = docnum(length_service, "long")  # holds every word some document holds: the whole floor
+    assert gain[whole] == pytest.approx(floor[whole], rel=1e-4)
+    assert 0 < gain[docnum(length_service, "short")] < floor[docnum(length_service, "short")]
+
+
+def test_floor_length_and_title_b_change_only_what_they_name(length_service):
+    _, table, ranker = length_service._snapshot()
+    body, title = [("text", "hòa", 1.0), ("text", "viên", 0.5)], [("title", "tin", 1.0), ("title", "giải", 1.0)]
+    same = Ranker(ranker.reader)
+    assert Ranker(ranker.reader, title_b=1.0).score(body).tolist() == same.score(body).tolist()
+    assert Ranker(ranker.reader, floor_length=0.5, delta=0.0).score(body).tolist() == \
+        Ranker(ranker.reader, delta=0.0).score(body).tolist()  # no floor: nothing to scale
+    shorter = Ranker(ranker.reader, floor_length=0.5)
+    norm = 1 - same.b + same.b * same.lengths("text") / same.lengths("text").mean()
+    expected = np.zeros(table.size)
+    for field, term, weight in body:
+        ids = same.docs_with(field, term)
+        expected[ids] += weight * same.idf(field, term) * same.delta * (norm[ids] ** -0.5 - 1)
+    assert shorter.score(body) - same.score(body) == pytest.approx(expected, rel=1e-4, abs=1e-4)
+    assert Ranker(ranker.reader, title_b=1.0).score(title).tolist() != same.score(title).tolist()
+    assert Ranker(ranker.reader, title_b=same.b).score(title).tolist() == same.score(title).tolist()
+
+
 @pytest.mark.parametrize("q,framing_words", [
     ("Thỏa thuận trọng tài có độc lập với hợp đồng hay không?", ["hay", "không"]),
     ("Hòa giải viên là gì?", ["là", "gì"]),
