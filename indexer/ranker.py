@@ -52,7 +52,7 @@ CHAIN_WEIGHT = 0.2  # x idf of each stretch of CHAIN_MIN+ query syllables whose 
 CHAIN_MIN = 3  # a single pair is an index term already
 CHAIN_FIELD = "text_folded"  # folded: a query typed without marks gets the same evidence
 DELTA = 1.5  # BM25+ lower bound per matched term (x idf); 0 is plain BM25
-COVERAGE = 0.0  # the floor x (share of the query's idf a document holds) ** COVERAGE; 0: the floor alone
+COVERAGE = 0.0  # the floor x (share of the query's body idf a document holds) ** COVERAGE; 0: the floor alone
 FLOOR_LENGTH = 0.0  # the floor x (1 - b + b len/avg) ** -FLOOR_LENGTH; 0: the same floor at every length
 TITLE_B = None  # b of the title fields (None: the body's)
 RERANK = 100  # best documents by BM25 that are given the chain evidence
@@ -349,11 +349,12 @@ class Ranker:
                    delta: float | None = None, b: float | None = None,
                    floors: tuple[np.ndarray, np.ndarray] | None = None) -> float:
         """Add ``weight`` × BM25+(term in field) to ``scores`` in place (``delta``, ``b`` None: the ranker's);
-        return ``weight`` × idf if a document holds the term, else 0.
+        return ``weight`` × idf if a document holds the term in a body field, else 0.
 
         A body field counts the title's words too (``BODY_TITLE``): a term's frequency in the body is
         at least its frequency in the title.  With ``floors`` (floor, idf held) the BM25+ floor is added
-        there instead of to ``scores``, with the idf each document holds, for :meth:`score` to scale.
+        there instead of to ``scores``, and a body term's idf to the documents holding it, for
+        :meth:`score` to scale.
         """
         ids, tf = self.postings(field, term)
         if field in BODY_TITLE:
@@ -378,16 +379,18 @@ class Ranker:
         else:
             scores[ids] += idf * saturation
             floors[0][ids] += idf * floor
-            floors[1][ids] += idf
-        return idf
+            if field in BODY_TITLE:
+                floors[1][ids] += idf
+        return idf if field in BODY_TITLE else 0.0
 
     def score(self, terms: Iterable[tuple[str, str, float]], delta: float | None = None,
               folded: bool = False) -> np.ndarray:
         """Summed BM25+ of (field, term, weight) triples for every document (``delta`` None: the ranker's;
         ``folded``: the query was typed without diacritics, scored with ``folded_b``).
 
-        With ``coverage``, each document's floor is scaled by the share of the query's idf it holds
-        (to that power): a long article holding one or two question words once gets little of it.
+        With ``coverage``, each document's floor is scaled by the share of the query's body idf it holds
+        (to that power): a long article holding one or two question words once gets little of it.  The
+        body counts the title's words, so a document without a title can hold the whole query.
         """
         scores = np.zeros(self.size, dtype=np.float32)
         b = self.folded_b if folded else None
