@@ -394,7 +394,7 @@ class Ranker:
         """
         scores = np.zeros(self.size, dtype=np.float32)
         b = self.folded_b if folded else None
-        if not self.coverage:
+        if not self.coverage or not (self.delta if delta is None else delta):  # no floor to scale
             for field, term, weight in terms:
                 self.add_scores(scores, field, term, weight, delta, b)
             return scores
