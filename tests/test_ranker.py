@@ -106,9 +106,10 @@ def docnum(service, doc_id):
 
 
 def test_bm25_alone_prefers_the_scattered_document(order_service):
-    """The premise of the next test: without the chain evidence the denser document wins."""
+    """The premise of the next test: without the chain evidence (nor the floor's coverage, which pays the
+    in-order document for holding more of the query's pairs) the denser document wins."""
     ranker = order_service._snapshot()[2]
-    ranker.chain_weight = 0.0
+    ranker.chain_weight = ranker.coverage = 0.0
     assert ranked_ids(order_service, QUERY)[:2] == ["scattered", "in-order"]
 
 
@@ -183,7 +184,7 @@ def length_service(tmp_path):
 def test_bm25_plus_adds_delta_times_idf_per_matched_term(length_service):
     _, table, ranker = length_service._snapshot()
     plain = Ranker(ranker.reader, delta=0.0)
-    plus = Ranker(ranker.reader, delta=1.5)
+    plus = Ranker(ranker.reader, delta=1.5, coverage=0.0)  # the floor unscaled (coverage: the test below)
     terms = [("text", "hòa", 1.0), ("text", "viên", 0.5)]
     gain = plus.score(terms) - plain.score(terms)
     expected = np.zeros(table.size)
@@ -225,19 +226,19 @@ def test_coverage_scales_each_documents_floor_by_the_share_of_the_query_it_holds
 def test_floor_length_and_title_b_change_only_what_they_name(length_service):
     _, table, ranker = length_service._snapshot()
     body, title = [("text", "hòa", 1.0), ("text", "viên", 0.5)], [("title", "tin", 1.0), ("title", "giải", 1.0)]
-    same = Ranker(ranker.reader)
-    assert Ranker(ranker.reader, title_b=1.0).score(body).tolist() == same.score(body).tolist()
+    same = Ranker(ranker.reader, coverage=0.0)
+    assert Ranker(ranker.reader, title_b=1.0, coverage=0.0).score(body).tolist() == same.score(body).tolist()
     assert Ranker(ranker.reader, floor_length=0.5, delta=0.0).score(body).tolist() == \
         Ranker(ranker.reader, delta=0.0).score(body).tolist()  # no floor: nothing to scale
-    shorter = Ranker(ranker.reader, floor_length=0.5)
+    shorter = Ranker(ranker.reader, floor_length=0.5, coverage=0.0)
     norm = 1 - same.b + same.b * same.lengths("text") / same.lengths("text").mean()
     expected = np.zeros(table.size)
     for field, term, weight in body:
         ids = same.docs_with(field, term)
         expected[ids] += weight * same.idf(field, term) * same.delta * (norm[ids] ** -0.5 - 1)
     assert shorter.score(body) - same.score(body) == pytest.approx(expected, rel=1e-4, abs=1e-4)
-    assert Ranker(ranker.reader, title_b=1.0).score(title).tolist() != same.score(title).tolist()
-    assert Ranker(ranker.reader, title_b=same.b).score(title).tolist() == same.score(title).tolist()
+    assert Ranker(ranker.reader, title_b=1.0, coverage=0.0).score(title).tolist() != same.score(title).tolist()
+    assert Ranker(ranker.reader, title_b=same.b, coverage=0.0).score(title).tolist() == same.score(title).tolist()
 
 
 @pytest.mark.parametrize("q,framing_words", [
@@ -322,7 +323,44 @@ def test_a_title_word_counts_in_the_body_once_whether_or_not_the_text_repeats_it
     scores = ranker.score(terms, folded=folded)
     at = {d: docnum(title_service, d) for d in ("title-only", "text-only", "repeated")}
     assert scores[at["title-only"]] > scores[at["text-only"]]
+    monkeypatch.setattr(ranker, "coverage", 0.0)  # the floor's coverage reads the body fields BODY_TITLE names
+    merged = ranker.score(terms, folded=folded)
     monkeypatch.setattr(ranker_module, "BODY_TITLE", {})
     unmerged = ranker.score(terms, folded=folded)
     assert unmerged[at["title-only"]] < unmerged[at["text-only"]]  # the premise: the title alone weighs less
-    assert scores[at["repeated"]] == pytest.approx(unmerged[at["repeated"]])  # a repeated heading: no change
+    assert merged[at["repeated"]] == pytest.approx(unmerged[at["repeated"]])  # a repeated heading: no change
+
+
+# -- the floor's coverage (session 9) ------------------------------------------
+
+PASSAGE = "Nghỉ phép năm: 12 ngày."
+NEWS = ("Thời tiết nắng nóng kéo dài, " + " ".join(FILLER) * 8 + " Nhiều lao động tự do là người dân ngoại tỉnh. "
+        + " ".join(FILLER) * 8 + " Giá vàng được điều chỉnh trong ngày, thời hạn công bố chưa rõ. "
+        + " ".join(FILLER) * 8 + " Bao nhiêu lượt khách đã đến tham quan?")
+
+
+@pytest.fixture
+def passage_service(tmp_path):
+    """A short untitled passage answering the question, a long news article holding more of its words once each."""
+    docs = [Document(id="passage", title="", text=PASSAGE),
+            Document(id="news", title="Nắng nóng, người dân đổ ra biển nghỉ", text=NEWS)]
+    docs += [Document(id=f"other-{i}", title="Tin hoạt động", text=text) for i, text in enumerate(FILLER * 4)]
+    with Store(config.store_path(tmp_path)) as store:
+        store.upsert_many(docs)
+        update_index(store, config.index_path(tmp_path))
+    return SearchService(config.index_path(tmp_path))
+
+
+@pytest.mark.parametrize("q", ["Thời hạn người lao động được nghỉ phép năm là bao nhiêu ngày?",
+                               "thoi han nguoi lao dong duoc nghi phep nam la bao nhieu ngay?"])
+def test_a_short_passage_answering_the_question_beats_a_long_article_holding_its_words_once(passage_service, q):
+    """BKAI's failure (BENCHMARKS.md "Ranking, session 9"): a floor per matched term paid the long article
+    for every question word it held once; scaled by the share of the question it holds, it does not."""
+    assert ranked_ids(passage_service, q)[:2] == ["passage", "news"]
+
+
+def test_the_unscaled_floor_put_the_long_article_first(passage_service):
+    """The premise (session 8's floor: δ 1.5 for every matched term)."""
+    ranker = passage_service._snapshot()[2]
+    ranker.delta, ranker.coverage = 1.5, 0.0
+    assert ranked_ids(passage_service, "Thời hạn người lao động được nghỉ phép năm là bao nhiêu ngày?")[0] == "news"
