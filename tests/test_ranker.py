@@ -342,13 +342,17 @@ NEWS = ("Thời tiết nắng nóng kéo dài, " + " ".join(FILLER) * 8 + " Nhi�
 @pytest.fixture
 def passage_service(tmp_path):
     """A short untitled passage answering the question, a long news article holding more of its words once each."""
-    docs = [Document(id="passage", title="", text=PASSAGE),
-            Document(id="news", title="Nắng nóng, người dân đổ ra biển nghỉ", text=NEWS)]
-    docs += [Document(id=f"other-{i}", title="Tin hoạt động", text=text) for i, text in enumerate(FILLER * 4)]
-    with Store(config.store_path(tmp_path)) as store:
+    return among_filler(tmp_path, [Document(id="passage", title="", text=PASSAGE),
+                                   Document(id="news", title="Nắng nóng, người dân đổ ra biển nghỉ", text=NEWS)])
+
+
+def among_filler(home, docs: list[Document]) -> SearchService:
+    """A service over ``docs`` and twenty unrelated short articles, indexed in ``home``."""
+    docs = docs + [Document(id=f"other-{i}", title="Tin hoạt động", text=text) for i, text in enumerate(FILLER * 4)]
+    with Store(config.store_path(home)) as store:
         store.upsert_many(docs)
-        update_index(store, config.index_path(tmp_path))
-    return SearchService(config.index_path(tmp_path))
+        update_index(store, config.index_path(home))
+    return SearchService(config.index_path(home))
 
 
 @pytest.mark.parametrize("q", ["Thời hạn người lao động được nghỉ phép năm là bao nhiêu ngày?",
