@@ -313,12 +313,13 @@ def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListW
     for total, i in zip(totals, long_terms.tolist()):
         start, end = int(starts[i]), int(starts[i] + counts[i])
         term, count = postings.terms[i], end - start
-        term_values = [b""] * count if bare is not None and bare[i] else values[start:end]
-        longlists.add(parts.field_name, _text(term), docs[start:end], weights[start:end],
-                      term_values if keep_positions else None)  # it keeps only long lists
         if keep_positions and longlists.holds(count):  # the long-list file has all of it: no W3 blocks
+            longlists.add(parts.field_name, _text(term), docs[start:end], weights[start:end],
+                          None if bare[i] else values.joined(start, end))
             rows[i] = encode_long(count, total)
             continue
+        longlists.add(parts.field_name, _text(term), docs[start:end], weights[start:end])  # it keeps only long lists
+        term_values = [b""] * count if bare is not None and bare[i] else values[start:end]
         lengths = postings.lengths(start, end)
         extent = write_blocks(postfile, docs[start:end].tolist(), weights[start:end].tolist(), term_values,
                               lengths.tolist() if lengths is not None else None,
