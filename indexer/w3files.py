@@ -84,7 +84,8 @@ class Postings:
 
     ``lengths`` holds each document's field length (None for fields that
     are not scorable).  ``values`` are the postings' value bytes, in the
-    same order as ``docs``.
+    same order as ``docs`` (``values`` is reordered in place: its unsorted
+    bounds are let go of at once).
     """
 
     def __init__(self, termbytes: list[bytes], term_of: np.ndarray, docs: np.ndarray, weights: np.ndarray,
@@ -102,7 +103,8 @@ class Postings:
         del keys
         self.docs = docs[perm]
         self.weights = weights[perm]
-        self.values = values.permuted(perm)
+        values.bounds = values.bounds[perm]  # in place: the unsorted bounds go now (a worker's peak memory)
+        self.values = values
         self.doc_lengths = lengths
 
     def lengths(self, start: int, end: int) -> np.ndarray | None:
