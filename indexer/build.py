@@ -49,10 +49,13 @@ PARALLEL_MIN_DOCS = 2_000  # below this, worker start-up costs more than it save
 # a character over WORKER_BASE; 30k in two of 35M: 1,203 MB, 31 bytes; 37
 # before pairs were pooled as keys of syllable ids, 43 before they were pooled
 # without positions and postings encoded with numpy, 65 before the postings
-# were packed, issue 20).  40 keeps a margin: a segment's distinct terms grow
-# slower than its text.  Segments are as big as a third of the available
-# memory allows, and WORKER_MEMORY at most: every segment costs each query a
-# little.
+# were packed, issue 20).  Since the workers are forked before the parent
+# gathers attribution and background (session 9): 30k in two of 35.8M, 1,099
+# MB, 27 bytes; 100k in six of 41.5M, 1,443 MB, 32 (at 100k they had inherited
+# ~250 MB of the parent's: 1,945 MB in five of 50M).  40 keeps a margin: a
+# segment's distinct terms grow slower than its text.  Segments are as big as
+# a third of the available memory allows, and WORKER_MEMORY at most: every
+# segment costs each query a little.
 WORKER_BYTES_PER_CHAR = 40
 WORKER_BASE = 128 * 2**20
 WORKER_MEMORY = 2 * 2**30
