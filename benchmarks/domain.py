@@ -19,7 +19,10 @@ topics) together with corpus/samples/demo.jsonl (40 articles), as
 - **judged, session 8** (``JUDGED8``): 15 more, written the same way before any search
   was run (genre + period + province, "báo cáo 6 tháng", a decision's ten-year review, themes).
 
-    python benchmarks/domain.py [--shared ../shared]
+    python benchmarks/domain.py [--shared ../shared] [--setting delta=0.5 --setting coverage=1 ...]
+
+``--setting NAME=VALUE`` measures with one of the ranker's settings changed (an attribute of
+``indexer.ranker.Ranker``: k1, b, folded_b, delta, coverage, floor_length, title_b, chain_weight).
 
 Queries here were written from the kinds of request the issue lists, not tuned on:
 changing the ranking to fit one of them is the over-fit this set exists to catch.
@@ -210,22 +213,44 @@ def precision_judged(service: SearchService, titles: dict[str, str], q: str, rel
     return sum(titles[h.id] in relevant for h in hits) / min(K, len(relevant))
 
 
+SETTINGS = ("k1", "b", "folded_b", "delta", "coverage", "floor_length", "title_b", "chain_weight")
+
+
+def setting(text: str) -> tuple[str, float | None]:
+    """``NAME=VALUE`` of ``--setting``: a ranker setting and its value (``none`` for None)."""
+    name, _, value = text.partition("=")
+    if name not in SETTINGS or not value:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE with NAME one of {', '.join(SETTINGS)}")
+    try:
+        return name, None if value.lower() == "none" else float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{name}: not a number: {value!r}") from None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--setting", type=setting, action="append", default=[],
+                        help="a ranker setting changed for this run, NAME=VALUE (repeatable)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         service, tagged, titles = build(args.shared, Path(tmp))
+        ranker = service._snapshot()[2]
+        for name, value in args.setting:
+            setattr(ranker, name, value)
+        every = []
         for name, rows, measure in (
                 ("tagged", TAGGED, lambda q, topic: precision_tagged(service, tagged, q, topic)),
                 ("judged", JUDGED, lambda q, relevant: precision_judged(service, titles, q, relevant)),
                 ("judged, session 7", JUDGED7, lambda q, relevant: precision_judged(service, titles, q, relevant)),
                 ("judged, session 8", JUDGED8, lambda q, relevant: precision_judged(service, titles, q, relevant))):
             scores = [measure(q, answer) for q, answer in rows]
+            every += scores
             print(f"\n{name} queries (P@{K}):")
             for (q, _), p in zip(rows, scores):
                 print(f"  {p:.2f}  {q}")
             print(f"  mean {sum(scores) / len(scores):.3f} over {len(scores)} queries")
+        print(f"\nall sets: mean {sum(every) / len(every):.3f} over {len(every)} queries")
 
 
 if __name__ == "__main__":

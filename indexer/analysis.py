@@ -251,11 +251,15 @@ def _segmented(text: str) -> tuple[list[str], list[str], list[bool]]:
     if None in rows:
         rows = [_token_row(token) if row is None else row for row, token in zip(rows, tokens)]
     low = list(map(_LOWER.__getitem__, rows))
-    # (n, 16): own score, then 3 pairs lent rightwards, 3 leftwards; whether it may join a word, is title-cased
+    # (n, 19): own score, then 3 pairs lent rightwards, 3 leftwards; whether it may join a word, is title-cased;
+    # whether it is the first, second, third word of one of pyvi's trigrams
     weights = _WEIGHTS[0][np.array(rows)]
     bi = np.fromiter(map(vt.bi_grams.__contains__, map(" ".join, zip(low, low[1:]))), bool, n - 1)[:, None]
-    tri = np.fromiter(map(vt.tri_grams.__contains__, map(" ".join, zip(low, low[1:], low[2:]))), bool,
-                      max(0, n - 2))[:, None]
+    tri = np.zeros((max(0, n - 2), 1), dtype=bool)
+    # pyvi has ~2,000 trigrams: only where three tokens could make one (~1 in 10) is the text looked up
+    maybe = np.flatnonzero(weights[:-2, 16] * weights[1:-1, 17] * weights[2:, 18]).tolist()
+    if maybe:
+        tri[maybe, 0] = list(map(vt.tri_grams.__contains__, (" ".join(low[i:i + 3]) for i in maybe)))
     flag = crf.state.get
     scores = weights[:, 0:2].copy()
     # pyvi's attribute order: own, -1:lower/istitle/isupper, -1:bi_gram, -2:tri_gram, +1:lower/istitle/isupper,
@@ -279,7 +283,15 @@ _NO_WEIGHT = (0.0, 0.0)
 _TOKENS: dict[str, int] = {}  # pyvi token -> its row of _WEIGHTS (_token_row)
 _LOWER: list[str] = []  # each row's token lower-cased
 _TOKENS_MAX = 200_000
-_WEIGHTS = [np.zeros((1024, 16))]  # row r: the weights of the token _TOKENS numbers r (grown by doubling)
+_WEIGHTS = [np.zeros((1024, 19))]  # row r: the weights of the token _TOKENS numbers r (grown by doubling)
+
+
+@lru_cache(maxsize=1)
+def _trigram_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """The first, second and third words of pyvi's trigrams (a text's tokens hold no space: only a trigram of
+    three words can be three tokens joined by spaces)."""
+    words = [gram.split(" ") for gram in _pyvi().tri_grams]
+    return tuple(frozenset(w[i] for w in words if len(w) == 3) for i in range(3))
 
 
 def _token_row(token: str) -> int:
@@ -290,8 +302,9 @@ def _token_row(token: str) -> int:
     that order from 0.0 as crfsuite adds them; then, one pair per attribute,
     what it lends the token after it (-1:word.lower(), -1:word.istitle(),
     -1:word.isupper()) and the token before it (+1:...); then 1.0 if pyvi
-    lets it join a word (not punctuation, not starting with a digit) and 1.0
-    if its first character is upper case.  ``_LOWER`` holds it lower-cased.
+    lets it join a word (not punctuation, not starting with a digit), 1.0
+    if its first character is upper case, and 1.0 for each place of a
+    trigram its lower-case form takes.  ``_LOWER`` holds it lower-cased.
     """
     found = _TOKENS.get(token)
     if found is None:
@@ -313,7 +326,8 @@ def _token_row(token: str) -> int:
         table = _WEIGHTS[0]
         if row == len(table):
             _WEIGHTS[0] = table = np.concatenate((table, np.zeros_like(table)))
-        table[row] = (own_b, own_i, *lent, token not in _PUNCTUATION and not token[0].isdigit(), token[0].istitle())
+        table[row] = (own_b, own_i, *lent, token not in _PUNCTUATION and not token[0].isdigit(), token[0].istitle(),
+                      *(low in words for words in _trigram_words()))
         _LOWER.append(low)
         found = _TOKENS[token] = row
     return found

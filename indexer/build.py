@@ -23,6 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 
 from whoosh import index as windex
@@ -48,10 +49,13 @@ PARALLEL_MIN_DOCS = 2_000  # below this, worker start-up costs more than it save
 # a character over WORKER_BASE; 30k in two of 35M: 1,203 MB, 31 bytes; 37
 # before pairs were pooled as keys of syllable ids, 43 before they were pooled
 # without positions and postings encoded with numpy, 65 before the postings
-# were packed, issue 20).  40 keeps a margin: a segment's distinct terms grow
-# slower than its text.  Segments are as big as a third of the available
-# memory allows, and WORKER_MEMORY at most: every segment costs each query a
-# little.
+# were packed, issue 20).  Since the workers are forked before the parent
+# gathers attribution and background (session 9): 30k in two of 35.8M, 1,099
+# MB, 27 bytes; 100k in six of 41.5M, 1,443 MB, 32 (at 100k they had inherited
+# ~250 MB of the parent's: 1,945 MB in five of 50M).  40 keeps a margin: a
+# segment's distinct terms grow slower than its text.  Segments are as big as
+# a third of the available memory allows, and WORKER_MEMORY at most: every
+# segment costs each query a little.
 WORKER_BYTES_PER_CHAR = 40
 WORKER_BASE = 128 * 2**20
 WORKER_MEMORY = 2 * 2**30
@@ -231,17 +235,21 @@ def _segment_chars(procs: int) -> int:
 
 
 def _chunks(ids: list[str], sizes: dict[str, int], procs: int, most: int) -> list[list[str]]:
-    """Split ``ids`` into segments: one per process, more if one would exceed ``most`` characters."""
-    total = sum(sizes.get(doc_id, 0) + 1 for doc_id in ids)
-    budget = max(1, min(most, -(-total // procs)))
-    chunks: list[list[str]] = [[]]
-    filled = 0
-    for doc_id in ids:
-        if filled >= budget:
-            chunks.append([])
-            filled = 0
-        chunks[-1].append(doc_id)
-        filled += sizes.get(doc_id, 0) + 1
+    """Split ``ids`` into segments of about equal text, in order: as few as keep each within ``most`` characters,
+    rounded up to a multiple of ``procs``.
+
+    The workers write ``procs`` segments at a time: a last round of fewer segments than workers leaves cores
+    idle (at 100k, 5 segments on 2 cores took 3 rounds, the last on one core), and smaller segments need less
+    memory.
+    """
+    cumulative = list(accumulate(sizes.get(doc_id, 0) + 1 for doc_id in ids))
+    total = cumulative[-1] if cumulative else 0
+    count = max(1, -(-total // max(1, most)))
+    count = min(len(ids), -(-count // procs) * procs) or 1
+    chunks: list[list[str]] = [[] for _ in range(count)]
+    for doc_id, end in zip(ids, cumulative):
+        # by where the document's text ends: chunk k ends where the text reaches (k + 1) / count of the total
+        chunks[min(count - 1, (end - 1) * count // total)].append(doc_id)
     return [chunk for chunk in chunks if chunk]
 
 
@@ -262,28 +270,48 @@ def _segment_job(job: tuple[str, str, list[str], dict[str, list[str]], Backgroun
         gc.collect()
 
 
-def _write_segments(store: Store, index_dir: Path, ids: list[str], procs: int,
+def _fork_workers(count: int) -> ProcessPoolExecutor | None:
+    """``count`` worker processes started now, sharing pyvi's model with this one (None if ``count`` < 2).
+
+    A pool that fails when a worker dies (out of memory, killed): a
+    multiprocessing.Pool would wait forever for its task, holding the lock.
+    Forked: spawned workers would re-run a calling script's unguarded main
+    code.  Workers open their own store connection and index, and die with
+    this process: a killed ``danvan index`` leaves no worker behind, only
+    uncommitted segment files that Whoosh deletes at the next commit.
+    """
+    if count < 2:
+        return None
+    load_segmenter()  # once here, shared by the forked workers, not loaded by each
+    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
+                               initializer=die_with_parent, initargs=(os.getpid(),))
+    pool.submit(int).result()  # a fork pool forks every worker at its first task: now
+    return pool
+
+
+def _stop(pool: ProcessPoolExecutor | None) -> None:
+    """End ``pool``'s workers without waiting for their tasks (a build that failed)."""
+    if pool is None:
+        return
+    workers = list((pool._processes or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        worker.terminate()
+
+
+def _write_segments(pool: ProcessPoolExecutor, workers: int, store: Store, index_dir: Path, ids: list[str],
                     progress: Callable[[int], None] | None, keys: dict[str, list[str]],
                     background: Background) -> list:
-    """Write ``ids`` as new segments of the index in ``index_dir``, ``procs`` at a time.
+    """Write ``ids`` as new segments of the index in ``index_dir`` by ``pool``'s ``workers``, then shut it down.
 
     The segments are returned in ``ids`` order (so docnums follow it) for the
-    lock holder to commit.  Workers die with this process: a killed
-    ``danvan index`` leaves no worker behind, only uncommitted segment files
-    that Whoosh deletes at the next commit.
+    lock holder to commit.
     """
-    load_segmenter()  # once here, shared by the forked workers, not loaded by each
-    chunks = _chunks(ids, store.text_sizes(), procs, _segment_chars(procs))
+    chunks = _chunks(ids, store.text_sizes(), workers, _segment_chars(workers))
     jobs = [(str(store.path), str(index_dir), chunk, {i: keys[i] for i in chunk if i in keys}, background.only(chunk))
             for chunk in chunks]
     segments = []
     done = 0
-    # A pool that fails when a worker dies (out of memory, killed): a
-    # multiprocessing.Pool would wait forever for its task, holding the lock.
-    # Forked: spawned workers would re-run a calling script's unguarded main
-    # code.  Workers open their own store connection and index.
-    pool = ProcessPoolExecutor(min(procs, len(chunks)), mp_context=multiprocessing.get_context("fork"),
-                               initializer=die_with_parent, initargs=(os.getpid(),))
     try:
         for segment, count in pool.map(_segment_job, jobs):
             if segment is not None:
@@ -292,10 +320,7 @@ def _write_segments(store: Store, index_dir: Path, ids: list[str], procs: int,
             if progress:
                 progress(done)
     except BaseException:
-        workers = list((pool._processes or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for worker in workers:  # do not wait for the other segments
-            worker.terminate()
+        _stop(pool)  # do not wait for the other segments
         raise
     pool.shutdown()
     return segments
@@ -354,13 +379,16 @@ def _citations_job(job: tuple[str, list[str], set[str] | None]):
         store.close()
 
 
-def _read_citations(store: Store, ids: list[str], numbers: set[str] | None, procs: int | None):
-    """:func:`_citations_job` over ``ids``, by ``procs`` worker processes for large sets: (found, numbers per
-    citing document), ``found`` as :func:`corpus.extract.directive_records.catalogue` gives it."""
+def _read_citations(store: Store, ids: list[str], numbers: set[str] | None, procs: int | None,
+                    pool: ProcessPoolExecutor | None = None):
+    """:func:`_citations_job` over ``ids``, by ``procs`` worker processes for large sets (``pool``'s, if given):
+    (found, numbers per citing document), ``found`` as :func:`corpus.extract.directive_records.catalogue` gives it."""
     procs = _procs(len(ids), procs)
     size = max(1, -(-len(ids) // (procs * 4)))  # contiguous chunks, joined in order
     jobs = [(str(store.path), ids[i:i + size], numbers) for i in range(0, len(ids), size)]
-    if procs == 1 or len(jobs) == 1:
+    if pool is not None and len(jobs) > 1:
+        parts = list(pool.map(_citations_job, jobs))
+    elif procs == 1 or len(jobs) == 1:
         parts = [_citations_job(job) for job in jobs]
     else:
         with ProcessPoolExecutor(min(procs, len(jobs)), mp_context=multiprocessing.get_context("fork"),
@@ -373,7 +401,8 @@ def _read_citations(store: Store, ids: list[str], numbers: set[str] | None, proc
 
 
 def _attribution(store: Store, ix: windex.Index, index_dir: Path, fresh: bool, to_write: list[str],
-                 to_delete: list[str], procs: int | None) -> tuple[dict[str, list[str]], dict[str, dict], list[str]]:
+                 to_delete: list[str], procs: int | None,
+                 pool: ProcessPoolExecutor | None) -> tuple[dict[str, list[str]], dict[str, dict], list[str]]:
     """Directive record keys of the documents to write, the records' profiles, and the ids of unchanged
     documents whose keys changed (they are rewritten too).
 
@@ -381,7 +410,7 @@ def _attribution(store: Store, ix: windex.Index, index_dir: Path, fresh: bool, t
     the written and deleted documents cite (before and after), over all documents citing them.
     """
     if fresh:
-        found, numbers = _read_citations(store, sorted(to_write), None, procs)
+        found, numbers = _read_citations(store, sorted(to_write), None, procs, pool)
         keys, records, several = attribution(found)
         return {i: document_keys(ns, keys.get(i, {}), several) for i, ns in numbers.items()}, records, []
     affected: set[str] = set()
@@ -401,7 +430,7 @@ def _attribution(store: Store, ix: windex.Index, index_dir: Path, fresh: bool, t
                     stored[fields["id"]] = (listed(fields.get("directives")), listed(fields.get("directive_record")))
     old = read_records(index_dir)
     citing = sorted({i for i, ns in numbers.items() if ns} | set(stored))
-    attributed, fresh_records, several = attribution(_read_citations(store, citing, affected, procs)[0])
+    attributed, fresh_records, several = attribution(_read_citations(store, citing, affected, procs, pool)[0])
     records = {k: v for k, v in old.items() if split_key(k)[0] not in affected} | fresh_records
     keys = {i: document_keys(ns, attributed.get(i, {}), several) for i, ns in numbers.items() if ns}
     moved = []
@@ -459,9 +488,17 @@ def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
         indexed = _read_stamps(index_dir, ix.latest_generation())
     to_write, to_delete = _changes(current, indexed)
     report.unchanged = len(current) - len(to_write)
-    keys, records, reattributed = _attribution(store, ix, index_dir, fresh, to_write, to_delete, procs)
-    report.reattributed = len(reattributed)
-    background = _background(store, index_dir, fresh, list(current)) if to_write or reattributed else Background()
+    workers = _procs(len(to_write), procs) if len(to_write) > 1 else 1
+    # Forked before attribution and the keyword background fill this process (~300 MB at 100k documents, more
+    # with more): a worker's memory is its segment and what it inherits.  They read citations first.
+    pool = _fork_workers(workers)
+    try:
+        keys, records, reattributed = _attribution(store, ix, index_dir, fresh, to_write, to_delete, procs, pool)
+        report.reattributed = len(reattributed)
+        background = _background(store, index_dir, fresh, list(current)) if to_write or reattributed else Background()
+    except BaseException:
+        _stop(pool)
+        raise
     try:
         if on_start:
             on_start(len(to_write))
@@ -471,12 +508,11 @@ def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
         report.updated = sum(1 for doc_id in to_write if doc_id in indexed)
         report.added = len(to_write) - report.updated
         to_write = to_write + reattributed
-        procs = _procs(len(to_write), procs)
-        if procs > 1 and len(to_write) > 1:
+        if pool is not None:
             if not fresh:  # every id, not only those the stamps list: never two copies of a document
                 for doc_id in to_write:
                     writer.delete_by_term("id", doc_id)
-            writer.add_segments(_write_segments(store, index_dir, to_write, procs, progress, keys, background))
+            writer.add_segments(_write_segments(pool, workers, store, index_dir, to_write, progress, keys, background))
         else:
             for n, doc in enumerate(store.documents(to_write), 1):
                 if fresh:
@@ -490,6 +526,7 @@ def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
         pending = _write_stamps(index_dir, current, PENDING, ix.latest_generation() + 1, records, store.path)
         writer.commit()
     except BaseException:
+        _stop(pool)
         if not writer.is_closed:
             writer.cancel()
         # If the commit got through before the error, its pending stamps are

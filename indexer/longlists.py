@@ -59,15 +59,14 @@ class LongListWriter:
         """Whether a term with ``count`` postings is listed."""
         return count >= MIN_POSTINGS
 
-    def add(self, field: str, term: str, ids: np.ndarray, weights: np.ndarray,
-            values: list[bytes] | None = None) -> None:
-        """``values``: the postings' positions (SyllablePositions bytes), kept for single syllables."""
+    def add(self, field: str, term: str, ids: np.ndarray, weights: np.ndarray, positions: bytes | None = None) -> None:
+        """``positions``: the postings' SyllablePositions bytes one after another, kept for single syllables."""
         if not self.holds(len(ids)):
             return
         weight_type = narrowest(np.asarray(weights, dtype=np.float64), WEIGHT_TYPES)
         entry = [self.count, len(ids), self._run(np.asarray(weights).astype(weight_type)), weight_type, 0, 0, ""]
-        if values is not None and JOINER not in term:
-            positions = np.frombuffer(b"".join(values), dtype="<u4")
+        if positions is not None and JOINER not in term:
+            positions = np.frombuffer(positions, dtype="<u4")
             position_type = narrowest(positions, POSITION_TYPES)
             entry[4:] = [self._run(positions.astype(position_type)), len(positions), position_type]
         self.directory.setdefault(field, {})[term] = entry

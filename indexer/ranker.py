@@ -18,6 +18,11 @@ Each matched term also adds ``DELTA`` x its idf (BM25+, Lv & Zhai 2011): a
 long document's single mention of a query word is not normalised away to
 nothing, which is how long definition articles lost to short neighbours.
 ``DELTA`` was chosen on held-out folds too (BENCHMARKS.md "Ranking, session 5").
+The floor is scaled by the share of the query's idf a document's body holds, squared
+(``COVERAGE``): a long article that holds a few of a question's words once gets little
+of it, so short passages holding most of the question are not buried under long news
+articles; ``DELTA`` and ``COVERAGE`` were chosen on ALQAC and a second collection
+together (BENCHMARKS.md "Ranking, session 9").
 
 A query typed without diacritics is scored with a stronger length
 normalisation (``FOLDED_B``): a folded syllable stands for several words, so a
@@ -51,7 +56,12 @@ FOLDED_B = 0.9  # b for a query typed without diacritics (``score(..., folded=Tr
 CHAIN_WEIGHT = 0.2  # x idf of each stretch of CHAIN_MIN+ query syllables whose pairs a document holds
 CHAIN_MIN = 3  # a single pair is an index term already
 CHAIN_FIELD = "text_folded"  # folded: a query typed without marks gets the same evidence
-DELTA = 1.5  # BM25+ lower bound per matched term (x idf); 0 is plain BM25
+# DELTA and COVERAGE were chosen together on ALQAC's folds and half of BKAI's questions (among news articles),
+# ``benchmarks/relevance.py --collection both``: BENCHMARKS.md "Ranking, session 9" (1.5 and 0 before).
+DELTA = 1.0  # BM25+ lower bound per matched term (x idf); 0 is plain BM25
+COVERAGE = 2.0  # the floor x (share of the query's body idf a document holds) ** COVERAGE; 0: the floor alone
+FLOOR_LENGTH = 0.0  # the floor x (1 - b + b len/avg) ** -FLOOR_LENGTH; 0: the same floor at every length
+TITLE_B = None  # b of the title fields (None: the body's)
 RERANK = 100  # best documents by BM25 that are given the chain evidence
 CACHE_TERMS = 20_000  # postings arrays kept per reader
 CACHE_FREQUENCIES = 100_000  # document frequencies kept per reader (about 15 MB at most), oldest dropped first
@@ -60,6 +70,7 @@ CACHE_PHRASES = 256  # phrase match masks kept per reader (size/8 bytes each)
 # A portal article's title is not repeated in its text, a law article's heading is: so that a word of the title
 # weighs the same either way, a body field counts the title's words too (``add_scores``).
 BODY_TITLE = {"text": "title", "text_folded": "title_folded"}
+TITLES = frozenset(BODY_TITLE.values())
 _POS_BITS = 24  # a phrase position key is docnum << _POS_BITS | position
 
 
@@ -68,9 +79,11 @@ class Ranker:
 
     def __init__(self, reader, k1: float = K1, b: float = B, chain_weight: float = CHAIN_WEIGHT,
                  delta: float = DELTA, folded_b: float = FOLDED_B, restore: float | None = RESTORE_CONFIDENCE,
-                 restore_smoothing: float = RESTORE_SMOOTHING) -> None:
+                 restore_smoothing: float = RESTORE_SMOOTHING, coverage: float = COVERAGE,
+                 floor_length: float = FLOOR_LENGTH, title_b: float | None = TITLE_B) -> None:
         self.reader = reader
         self.k1, self.b, self.delta, self.folded_b = k1, b, delta, folded_b
+        self.coverage, self.floor_length, self.title_b = coverage, floor_length, title_b
         self.restore = restore  # confidence a folded query's marks are restored at (None: never)
         self.restore_smoothing = restore_smoothing
         self.chain_weight = chain_weight
@@ -348,34 +361,62 @@ class Ranker:
         return value
 
     def add_scores(self, scores: np.ndarray, field: str, term: str, weight: float = 1.0,
-                   delta: float | None = None, b: float | None = None) -> None:
-        """Add ``weight`` × BM25+(term in field) to ``scores`` in place (``delta``, ``b`` None: the ranker's).
+                   delta: float | None = None, b: float | None = None,
+                   floors: tuple[np.ndarray, np.ndarray] | None = None) -> float:
+        """Add ``weight`` × BM25+(term in field) to ``scores`` in place (``delta``, ``b`` None: the ranker's);
+        return ``weight`` × idf if a document holds the term in a body field, else 0.
 
-        A body field counts the title's words too (``BODY_TITLE``): a term's frequency in the body is at
-        least its frequency in the title.
+        A body field counts the title's words too (``BODY_TITLE``): a term's frequency in the body is
+        at least its frequency in the title.  With ``floors`` (floor, idf held) the BM25+ floor is added
+        there instead of to ``scores``, and a body term's idf to the documents holding it, for
+        :meth:`score` to scale.
         """
         ids, tf = self.postings(field, term)
         if field in BODY_TITLE:
             ids, tf = _with_title(ids, tf, *self.postings(BODY_TITLE[field], term))
         if not len(ids):
-            return
+            return 0.0
         lengths = self.lengths(field)
         avg = self._average.get(field)
         if avg is None:
             avg = self._average[field] = float(lengths.mean()) or 1.0
+        if field in TITLES and self.title_b is not None:
+            b = self.title_b
         b = self.b if b is None else b
-        norm = self.k1 * (1 - b + b * lengths[ids] / avg)
+        norm = 1 - b + b * lengths[ids] / avg
         floor = self.delta if delta is None else delta
-        scores[ids] += (weight * self.idf(field, term)) * (tf * (self.k1 + 1) / (tf + norm) + floor)
+        if floor and self.floor_length:
+            floor = floor * norm ** -self.floor_length
+        idf = weight * self.idf(field, term)
+        saturation = tf * (self.k1 + 1) / (tf + self.k1 * norm)
+        if floors is None:
+            scores[ids] += idf * (saturation + floor)
+        else:
+            scores[ids] += idf * saturation
+            floors[0][ids] += idf * floor
+            if field in BODY_TITLE:
+                floors[1][ids] += idf
+        return idf if field in BODY_TITLE else 0.0
 
     def score(self, terms: Iterable[tuple[str, str, float]], delta: float | None = None,
               folded: bool = False) -> np.ndarray:
         """Summed BM25+ of (field, term, weight) triples for every document (``delta`` None: the ranker's;
-        ``folded``: the query was typed without diacritics, scored with ``folded_b``)."""
+        ``folded``: the query was typed without diacritics, scored with ``folded_b``).
+
+        With ``coverage``, each document's floor is scaled by the share of the query's body idf it holds
+        (to that power): a long article holding one or two question words once gets little of it.  The
+        body counts the title's words, so a document without a title can hold the whole query.
+        """
         scores = np.zeros(self.size, dtype=np.float32)
         b = self.folded_b if folded else None
-        for field, term, weight in terms:
-            self.add_scores(scores, field, term, weight, delta, b)
+        if not self.coverage or not (self.delta if delta is None else delta):  # no floor to scale
+            for field, term, weight in terms:
+                self.add_scores(scores, field, term, weight, delta, b)
+            return scores
+        floors = (np.zeros(self.size, dtype=np.float32), np.zeros(self.size, dtype=np.float32))
+        total = sum(self.add_scores(scores, field, term, weight, delta, b, floors) for field, term, weight in terms)
+        if total > 0:
+            scores += floors[0] * (floors[1] / total) ** self.coverage
         return scores
 
     def add_stand_ins(self, scores: np.ndarray, stand_ins: Iterable[tuple[str, str, float, list]]) -> None:

@@ -101,6 +101,13 @@ class TermPool:
                   values: list[bytes]) -> None:
         """Add one document's terms for one field, with each term's weight and value bytes."""
         pool = self._field(fieldname)
+        if len(terms) == 1:  # an ID field's value: most of a document's fields, one term each
+            pool.term_of.append(pool.id_of(terms[0]))
+            pool.docs.append(docnum)
+            pool.weights.append(weights[0])
+            pool.values += values[0]
+            pool.ends.append(len(pool.values))
+            return
         pool.term_of.extend(pool.ids(terms))
         pool.docs.extend(array("I", (docnum,)) * len(terms))
         pool.weights.extend(weights)
@@ -192,6 +199,14 @@ class _FieldPool:
             self.names += new
         return list(map(ids.__getitem__, terms))
 
+    def id_of(self, term: str) -> int:
+        """:meth:`ids` of one term."""
+        found = self.term_ids.get(term)
+        if found is None:
+            found = self.term_ids[term] = len(self.names)
+            self.names.append(term)
+        return found
+
     def id_array(self, terms) -> np.ndarray:
         """:meth:`ids` as uint32."""
         return np.array(self.ids(terms), dtype=np.uint32)
@@ -267,12 +282,13 @@ class _FieldPool:
 
     def _packed(self) -> PackedValues:
         """The values as :class:`PackedValues` (this pool's buffer is emptied: values are copied once)."""
-        bounds = np.empty((len(self.ends), 2), dtype=np.uint32)
-        bounds[:, 1] = self.ends
-        bounds[0:1, 0] = 0
-        bounds[1:, 0] = bounds[:-1, 1]
         buffer = bytes(self.values)
         self.values = bytearray()
+        bounds = np.empty((len(self.ends), 2), dtype=np.uint32)
+        bounds[:, 1] = self.ends
+        self.ends = array("I")
+        bounds[0:1, 0] = 0
+        bounds[1:, 0] = bounds[:-1, 1]
         return PackedValues(buffer, bounds)
 
 
@@ -313,12 +329,13 @@ def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListW
     for total, i in zip(totals, long_terms.tolist()):
         start, end = int(starts[i]), int(starts[i] + counts[i])
         term, count = postings.terms[i], end - start
-        term_values = [b""] * count if bare is not None and bare[i] else values[start:end]
-        longlists.add(parts.field_name, _text(term), docs[start:end], weights[start:end],
-                      term_values if keep_positions else None)  # it keeps only long lists
         if keep_positions and longlists.holds(count):  # the long-list file has all of it: no W3 blocks
+            longlists.add(parts.field_name, _text(term), docs[start:end], weights[start:end],
+                          None if bare[i] else values.joined(start, end))
             rows[i] = encode_long(count, total)
             continue
+        longlists.add(parts.field_name, _text(term), docs[start:end], weights[start:end])  # it keeps only long lists
+        term_values = [b""] * count if bare is not None and bare[i] else values[start:end]
         lengths = postings.lengths(start, end)
         extent = write_blocks(postfile, docs[start:end].tolist(), weights[start:end].tolist(), term_values,
                               lengths.tolist() if lengths is not None else None,

@@ -60,6 +60,20 @@ class PackedValues:
         start, end = self.bounds[index].tolist()
         return buffer[start:end]
 
+    def joined(self, start: int, end: int) -> bytes:
+        """``b"".join(values[start:end])``, gathered with numpy (a common syllable's thousands of postings).
+
+        >>> PackedValues.of([b"ab", b"", b"cde", b"f"]).joined(0, 3)
+        b'abcde'
+        """
+        bounds = self.bounds[start:end].astype(np.int64)
+        lengths = bounds[:, 1] - bounds[:, 0]
+        if not len(lengths):
+            return b""
+        ends = np.cumsum(lengths)
+        offsets = np.arange(ends[-1]) + np.repeat(bounds[:, 0] - (ends - lengths), lengths)
+        return np.frombuffer(self.buffer, dtype=np.uint8)[offsets].tobytes()
+
     def permuted(self, order: np.ndarray) -> "PackedValues":
         """The same values in ``order`` (indexes into these), sharing the buffer."""
         return PackedValues(self.buffer, self.bounds[order])
@@ -70,7 +84,8 @@ class Postings:
 
     ``lengths`` holds each document's field length (None for fields that
     are not scorable).  ``values`` are the postings' value bytes, in the
-    same order as ``docs``.
+    same order as ``docs`` (``values`` is reordered in place: its unsorted
+    bounds are let go of at once).
     """
 
     def __init__(self, termbytes: list[bytes], term_of: np.ndarray, docs: np.ndarray, weights: np.ndarray,
@@ -88,7 +103,8 @@ class Postings:
         del keys
         self.docs = docs[perm]
         self.weights = weights[perm]
-        self.values = values.permuted(perm)
+        values.bounds = values.bounds[perm]  # in place: the unsorted bounds go now (a worker's peak memory)
+        self.values = values
         self.doc_lengths = lengths
 
     def lengths(self, start: int, end: int) -> np.ndarray | None:

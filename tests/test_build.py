@@ -152,6 +152,34 @@ def test_a_worker_that_dies_fails_the_build_and_frees_the_lock(tmp_path, monkeyp
     assert sorted(p.name for p in tmp_path.iterdir()) == ["index", "store.db"]  # no rebuild left behind
 
 
+def test_workers_are_forked_before_the_parent_gathers_attribution_and_background(tmp_path, monkeypatch,
+                                                                                make_mini_documents):
+    """A forked worker's memory includes the parent's: at 100k the attribution and keyword background are
+    hundreds of MB, which the workers must not inherit.  They also read the citations (one pool, forked once)."""
+    import multiprocessing
+
+    from indexer import build
+
+    seen = {}
+    attribution, background = build._attribution, build._background
+
+    def watched(name, step):
+        def run(*args, **kwargs):
+            seen[name] = {p.pid for p in multiprocessing.active_children()}
+            return step(*args, **kwargs)
+        return run
+
+    monkeypatch.setattr(build, "_attribution", watched("attribution", attribution))
+    monkeypatch.setattr(build, "_background", watched("background", background))
+    monkeypatch.setattr(build, "ProcessPoolExecutor", watched("pool", build.ProcessPoolExecutor))
+    with Store(tmp_path / "store.db") as store:
+        store.upsert_many(make_mini_documents())
+        assert update_index(store, tmp_path / "index", procs=2).added == len(make_mini_documents())
+    assert len(seen["attribution"]) == 2 and seen["background"] == seen["attribution"]
+    assert seen["pool"] == set()  # the only pool of the build was made before any worker existed
+    assert not multiprocessing.active_children()  # and shut down
+
+
 def test_hits_kept_for_an_export_survive_a_merge(tmp_path, make_mini_documents):
     from indexer.segments import FastSegmentWriter
 
@@ -178,6 +206,23 @@ def test_segments_split_work_evenly_and_within_the_memory_budget():
         assert len(chunks) >= min(procs, len(ids)) or most < 10**9
         biggest = max(sum(sizes[doc_id] + 1 for doc_id in chunk[:-1]) for chunk in chunks)
         assert biggest < min(most, sum(sizes.values()) // procs + 200)  # a chunk closes once over its budget
+
+
+def test_segments_come_in_rounds_of_one_per_worker_and_of_equal_text():
+    """5 segments' worth of text on 2 workers is 6 segments, not 5: a last round of one leaves a core idle."""
+    from indexer.build import _chunks
+
+    ids = [f"d{i}" for i in range(1000)]
+    sizes = {doc_id: 500 + (i * 7919) % 3000 for i, doc_id in enumerate(ids)}
+    total = sum(size + 1 for size in sizes.values())
+    for procs, segments in ((2, 5), (2, 4), (3, 7), (4, 1)):
+        chunks = _chunks(ids, sizes, procs, -(-total // segments))
+        assert [doc_id for chunk in chunks for doc_id in chunk] == ids
+        assert len(chunks) == -(-segments // procs) * procs
+        texts = [sum(sizes[doc_id] + 1 for doc_id in chunk) for chunk in chunks]
+        assert max(texts) - min(texts) <= 2 * max(sizes.values())  # equal within a document or two
+    assert _chunks(["a", "b"], {"a": 10, "b": 10}, 4, 5) == [["a"], ["b"]]  # never an empty segment
+    assert _chunks([], {}, 2, 5) == []
 
 
 def test_a_worker_segment_stays_within_2_gb_on_a_large_machine_and_a_third_of_a_small_one(monkeypatch):

@@ -106,9 +106,10 @@ def docnum(service, doc_id):
 
 
 def test_bm25_alone_prefers_the_scattered_document(order_service):
-    """The premise of the next test: without the chain evidence the denser document wins."""
+    """The premise of the next test: without the chain evidence (nor the floor's coverage, which pays the
+    in-order document for holding more of the query's pairs) the denser document wins."""
     ranker = order_service._snapshot()[2]
-    ranker.chain_weight = 0.0
+    ranker.chain_weight = ranker.coverage = 0.0
     assert ranked_ids(order_service, QUERY)[:2] == ["scattered", "in-order"]
 
 
@@ -183,7 +184,7 @@ def length_service(tmp_path):
 def test_bm25_plus_adds_delta_times_idf_per_matched_term(length_service):
     _, table, ranker = length_service._snapshot()
     plain = Ranker(ranker.reader, delta=0.0)
-    plus = Ranker(ranker.reader, delta=1.5)
+    plus = Ranker(ranker.reader, delta=1.5, coverage=0.0)  # the floor unscaled (coverage: the test below)
     terms = [("text", "hòa", 1.0), ("text", "viên", 0.5)]
     gain = plus.score(terms) - plain.score(terms)
     expected = np.zeros(table.size)
@@ -200,6 +201,44 @@ def test_long_article_holding_every_query_word_beats_a_short_one_repeating_some(
     assert ranked_ids(length_service, q)[0] == "short"  # the premise: plain BM25
     ranker.delta = DELTA
     assert ranked_ids(length_service, q)[0] == "long"
+
+
+@pytest.mark.parametrize("coverage", [0.5, 1.0, 2.0])
+def test_coverage_scales_each_documents_floor_by_the_share_of_the_query_it_holds(length_service, coverage):
+    _, table, ranker = length_service._snapshot()
+    terms = [("text", "hòa", 1.0), ("text", "viên", 0.5), ("text", "công_nhận", 1.0), ("text", "absent", 1.0),
+             ("title", "giải", 0.5)]  # a title term is scaled, not counted: the body holds the title's words
+    plain = Ranker(ranker.reader, delta=0.0)
+    covered = Ranker(ranker.reader, delta=1.5, coverage=coverage)
+    held, floor = np.zeros(table.size), np.zeros(table.size)
+    for field, term, weight in terms:
+        ids = covered.docs_with(field, term)
+        held[ids] += weight * covered.idf(field, term) * (field == "text")
+        floor[ids] += 1.5 * weight * covered.idf(field, term)
+    total = sum(weight * covered.idf(f, t) for f, t, weight in terms if f == "text" and len(covered.docs_with(f, t)))
+    gain = covered.score(terms) - plain.score(terms)
+    assert gain == pytest.approx(floor * (held / total) ** coverage, rel=1e-4, abs=1e-4)
+    whole = docnum(length_service, "long")  # holds every word some document holds: the whole floor
+    assert gain[whole] == pytest.approx(floor[whole], rel=1e-4)
+    assert 0 < gain[docnum(length_service, "short")] < floor[docnum(length_service, "short")]
+
+
+def test_floor_length_and_title_b_change_only_what_they_name(length_service):
+    _, table, ranker = length_service._snapshot()
+    body, title = [("text", "hòa", 1.0), ("text", "viên", 0.5)], [("title", "tin", 1.0), ("title", "giải", 1.0)]
+    same = Ranker(ranker.reader, coverage=0.0)
+    assert Ranker(ranker.reader, title_b=1.0, coverage=0.0).score(body).tolist() == same.score(body).tolist()
+    assert Ranker(ranker.reader, floor_length=0.5, delta=0.0).score(body).tolist() == \
+        Ranker(ranker.reader, delta=0.0).score(body).tolist()  # no floor: nothing to scale
+    shorter = Ranker(ranker.reader, floor_length=0.5, coverage=0.0)
+    norm = 1 - same.b + same.b * same.lengths("text") / same.lengths("text").mean()
+    expected = np.zeros(table.size)
+    for field, term, weight in body:
+        ids = same.docs_with(field, term)
+        expected[ids] += weight * same.idf(field, term) * same.delta * (norm[ids] ** -0.5 - 1)
+    assert shorter.score(body) - same.score(body) == pytest.approx(expected, rel=1e-4, abs=1e-4)
+    assert Ranker(ranker.reader, title_b=1.0, coverage=0.0).score(title).tolist() != same.score(title).tolist()
+    assert Ranker(ranker.reader, title_b=same.b, coverage=0.0).score(title).tolist() == same.score(title).tolist()
 
 
 @pytest.mark.parametrize("q,framing_words", [
@@ -284,7 +323,48 @@ def test_a_title_word_counts_in_the_body_once_whether_or_not_the_text_repeats_it
     scores = ranker.score(terms, folded=folded)
     at = {d: docnum(title_service, d) for d in ("title-only", "text-only", "repeated")}
     assert scores[at["title-only"]] > scores[at["text-only"]]
+    monkeypatch.setattr(ranker, "coverage", 0.0)  # the floor's coverage reads the body fields BODY_TITLE names
+    merged = ranker.score(terms, folded=folded)
     monkeypatch.setattr(ranker_module, "BODY_TITLE", {})
     unmerged = ranker.score(terms, folded=folded)
     assert unmerged[at["title-only"]] < unmerged[at["text-only"]]  # the premise: the title alone weighs less
-    assert scores[at["repeated"]] == pytest.approx(unmerged[at["repeated"]])  # a repeated heading: no change
+    assert merged[at["repeated"]] == pytest.approx(unmerged[at["repeated"]])  # a repeated heading: no change
+
+
+# -- the floor's coverage (session 9) ------------------------------------------
+
+PASSAGE = "Nghỉ phép năm: 12 ngày."
+NEWS = ("Thời tiết nắng nóng kéo dài, " + " ".join(FILLER) * 8 + " Nhiều lao động tự do là người dân ngoại tỉnh. "
+        + " ".join(FILLER) * 8 + " Giá vàng được điều chỉnh trong ngày, thời hạn công bố chưa rõ. "
+        + " ".join(FILLER) * 8 + " Bao nhiêu lượt khách đã đến tham quan?")
+
+
+@pytest.fixture
+def passage_service(tmp_path):
+    """A short untitled passage answering the question, a long news article holding more of its words once each."""
+    return among_filler(tmp_path, [Document(id="passage", title="", text=PASSAGE),
+                                   Document(id="news", title="Nắng nóng, người dân đổ ra biển nghỉ", text=NEWS)])
+
+
+def among_filler(home, docs: list[Document]) -> SearchService:
+    """A service over ``docs`` and twenty unrelated short articles, indexed in ``home``."""
+    docs = docs + [Document(id=f"other-{i}", title="Tin hoạt động", text=text) for i, text in enumerate(FILLER * 4)]
+    with Store(config.store_path(home)) as store:
+        store.upsert_many(docs)
+        update_index(store, config.index_path(home))
+    return SearchService(config.index_path(home))
+
+
+@pytest.mark.parametrize("q", ["Thời hạn người lao động được nghỉ phép năm là bao nhiêu ngày?",
+                               "thoi han nguoi lao dong duoc nghi phep nam la bao nhieu ngay?"])
+def test_a_short_passage_answering_the_question_beats_a_long_article_holding_its_words_once(passage_service, q):
+    """BKAI's failure (BENCHMARKS.md "Ranking, session 9"): a floor per matched term paid the long article
+    for every question word it held once; scaled by the share of the question it holds, it does not."""
+    assert ranked_ids(passage_service, q)[:2] == ["passage", "news"]
+
+
+def test_the_unscaled_floor_put_the_long_article_first(passage_service):
+    """The premise (session 8's floor: δ 1.5 for every matched term)."""
+    ranker = passage_service._snapshot()[2]
+    ranker.delta, ranker.coverage = 1.5, 0.0
+    assert ranked_ids(passage_service, "Thời hạn người lao động được nghỉ phép năm là bao nhiêu ngày?")[0] == "news"

@@ -111,6 +111,16 @@ def test_postings_are_sorted_by_term_bytes_then_document():
     assert postings.starts.tolist() == [0, 1, 3] and postings.lengths(0, 6).tolist() == [7, 0, 7, 7, 7, 7]
 
 
+
+def test_packed_values_joined_is_the_values_joined_in_their_permuted_order():
+    rng = random.Random(5)
+    values = [bytes(rng.randrange(256) for _ in range(4 * rng.randint(0, 6))) for _ in range(500)]
+    order = np.array(rng.sample(range(500), 500))
+    packed = PackedValues.of(values).permuted(order)
+    for start, end in ((0, 500), (17, 18), (40, 40), (123, 377)):
+        assert packed.joined(start, end) == b"".join(values[i] for i in order[start:end])
+
+
 def test_positions_round_trip():
     fmt = SyllablePositions()
     value = fmt.encode([0, 5, 70_000, 4_000_000])

@@ -233,11 +233,11 @@ def test_long_lists_keep_each_run_in_the_narrowest_exact_type(tmp_path):
     small = [_positions(i % 7, 65_535) for i in range(n)]  # 16 bits hold them
     huge = [_positions(i, 70_000, 2 ** 32 - 1) for i in range(n)]
     writer = LongListWriter()
-    writer.add("text", "dân", ids, np.full(n, 2, dtype=np.float32), small)
-    writer.add("text", "vận", ids, np.full(n, 3, dtype=np.float32), huge)
-    writer.add("text", "dân_vận", ids, np.full(n, 300, dtype=np.float32), [b""] * n)  # a pair: no positions
+    writer.add("text", "dân", ids, np.full(n, 2, dtype=np.float32), b"".join(small))
+    writer.add("text", "vận", ids, np.full(n, 3, dtype=np.float32), b"".join(huge))
+    writer.add("text", "dân_vận", ids, np.full(n, 300, dtype=np.float32), b"")  # a pair: no positions
     writer.add("words", "cơ_sở", ids, np.linspace(0.5, 9, n, dtype=np.float32))  # boosted weights stay floats
-    writer.add("text", "hiếm", ids[:5], np.ones(5, dtype=np.float32), small[:5])  # short: not listed
+    writer.add("text", "hiếm", ids[:5], np.ones(5, dtype=np.float32), b"".join(small[:5]))  # short: not listed
     writer.write(_Segment(), FileStorage(str(tmp_path)))
     lists = LongLists(str(tmp_path / "seg.dvp"))
     assert lists.postings("text", "hiếm") is None and lists.positions("text", "dân_vận") is None
