@@ -77,6 +77,7 @@ def _spelled(words) -> str:
 _DURATION = re.compile(rf"\s+(?!(?:{_spelled([ISSUED_YEAR_UNIT])})\s+(?:19|20)\d{{2}}\b(?!\s*[-–]))"
                        rf"(?:{_spelled(DURATION_UNITS)})\b", re.IGNORECASE)
 _QUOTED = re.compile(r'(-?)["“”]([^"“”]*)["“”]?')
+QUOTE_MARKS = re.compile(r'["“”]')  # what opens or closes a quoted phrase
 
 
 def _type_words_pattern() -> re.Pattern:
@@ -157,15 +158,19 @@ def parse(text: str) -> ParsedQuery:
     rest = []
     last = 0
     for start, end, canonical in _directive_spans(text):
+        quoted = _quote_at(text, start)
+        if quoted == "-":  # -"nghị quyết 25-NQ/TW": excluded as the words it is, as -25-NQ/TW is
+            continue
         before = text[last:start]
         # "nghị quyết số 25-NQ/TW": the type words belong to the number.
         m = _TYPE_WORDS.search(before)
-        rest.append(before[: m.start()] if m else before)
+        # Inside a quoted phrase, the words either side of the number are not next to each other: two phrases.
+        rest.append((before[: m.start()] if m else before) + ('" "' if quoted == '"' else " "))
         if canonical not in parsed.directives:
             parsed.directives.append(canonical)
         last = end
     rest.append(text[last:])
-    text = " ".join(rest)
+    text = "".join(rest)
 
     def partial(m: re.Match) -> str:
         said_number = re.search(r"\bs[oố]\s", m.group(0), re.I)  # "kế hoạch số 2024"
@@ -173,8 +178,11 @@ def parse(text: str) -> ParsedQuery:
             return m.group(0)  # "báo cáo 6 tháng 2024": six months, not report no. 6
         if _year(m.group(2)) and named_genre(m.group(1)) is not None and not said_number:
             return m.group(0)  # "kế hoạch 2024": the plan for 2024, not plan no. 2024
+        quoted = _quote_at(m.string, m.start())
+        if quoted == "-":
+            return m.group(0)
         parsed.partial_directives.append((m.group(2), _type_code(m.group(1)), syllables(m.group(0))))
-        return " "
+        return '" "' if quoted == '"' else " "
 
     text = _PARTIAL.sub(partial, text)
 
@@ -207,6 +215,18 @@ def parse(text: str) -> ParsedQuery:
     parsed.period = _period(key(words), parsed.genre)
     parsed.provinces = named_provinces(words)
     return parsed
+
+
+def _quote_at(text: str, at: int) -> str:
+    """Whether ``at`` is inside a quoted phrase of ``text``: '"' in one, "-" in an excluded one, "" outside.
+
+    >>> _quote_at('"học tập 25-NQ/TW"', 9), _quote_at('-"theo 25-NQ/TW"', 7), _quote_at('"a" 25-NQ/TW', 4)
+    ('"', '-', '')
+    """
+    marks = [m.start() for m in QUOTE_MARKS.finditer(text, 0, at)]
+    if len(marks) % 2 == 0:
+        return ""
+    return "-" if marks[-1] > 0 and text[marks[-1] - 1] == "-" else '"'
 
 
 def _year(number: str) -> bool:
@@ -283,16 +303,20 @@ def required_parts(parsed: ParsedQuery) -> list[Part]:
     genre's family (a six-month review that says "báo cáo kết quả 6 tháng", an annual review).
     So are the words naming a province: all of them, or a document of that province.
     """
-    words = list(dict.fromkeys(parsed.words))  # a repeated word counts once
-    named = [(naming, [("province", name)]) for name, naming in parsed.provinces]
+    folded = [fold(s).lower() for s in parsed.words]
+    named = [(naming_places(folded, naming), [("province", name)]) for name, naming in parsed.provinces]
     if parsed.genre:
-        named.append((parsed.genre_words, [("genre", g) for g in related_genres(parsed.genre)]))
-    grouped = {w for naming, _ in named for w in naming}
-    parts = [replace(_word(s), label=s, at=parsed.words.index(s)) for s in words if fold(s).lower() not in grouped]
-    for naming, terms in named:
-        typed = [s for s in words if fold(s).lower() in naming]
+        named.append((naming_places(folded, parsed.genre_words), [("genre", g) for g in related_genres(parsed.genre)]))
+    grouped = {i for places, _ in named for i in places}
+    first: dict[str, int] = {}  # a repeated word counts once, where it is first typed outside the naming words
+    for i, s in enumerate(parsed.words):
+        if i not in grouped:
+            first.setdefault(s, i)
+    parts = [replace(_word(s), label=s, at=i) for s, i in first.items()]
+    for places, terms in named:
+        typed = list(dict.fromkeys(parsed.words[i] for i in places))
         parts.append(Part(terms=terms, all_of=[_word(s) for s in typed], label=" ".join(typed),
-                          at=min((parsed.words.index(s) for s in typed), default=-1), required=True))
+                          at=min(places, default=-1), required=True))
     parts += [replace(_phrase_part(sylls, exact=False), label=f"\"{' '.join(sylls)}\"", required=True)
               for sylls in parsed.phrases]
     parts += [Part(terms=[("directives", number)], label=number, required=True) for number in parsed.directives]
@@ -301,6 +325,29 @@ def required_parts(parsed: ParsedQuery) -> list[Part]:
         parts.append(Part(phrase=_phrase_part(words, exact=False).phrase, directives=directive_pattern(number, type_code),
                           label=" ".join(words), required=True))
     return parts
+
+
+def naming_places(folded: list[str], naming: list[str]) -> list[int]:
+    """Where the words naming a genre or a province (folded, in order) are among a query's ``folded`` words: the
+    shortest stretch holding them in order, as the rule read them, so that "sở" of "cơ sở" (folded "so") stays a
+    word of its own beside "sơ kết".
+
+    >>> naming_places(["co", "so", "so", "ket", "6", "thang"], ["so", "ket", "6", "thang"])
+    [2, 3, 4, 5]
+    """
+    best: list[int] = []
+    for start, word in enumerate(folded):
+        if not naming or word != naming[0]:
+            continue
+        places = [start]
+        for name in naming[1:]:
+            places.append(next((j for j in range(places[-1] + 1, len(folded)) if folded[j] == name), -1))
+            if places[-1] < 0:
+                break
+        else:
+            if not best or places[-1] - start < best[-1] - best[0]:
+                best = places
+    return best or [i for i, word in enumerate(folded) if word in naming]
 
 
 def most_parts(parts: int) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from corpus.knowledge.vietnamese import collation_key
-from indexer.queryparse import MAX_TERMS, ParsedQuery, parse
+from indexer.queryparse import MAX_TERMS, QUOTE_MARKS, ParsedQuery, parse
 from indexer.search import QueryError, SearchRequest, SearchService
 
 BY = ("year", "province", "province_2025")
@@ -52,7 +52,7 @@ def phrase_query(phrase: str) -> ParsedQuery:
     >>> phrase_query("chuyển đổi số").phrases
     [['chuyển', 'đổi', 'số']]
     """
-    parsed = parse('"' + phrase.replace('"', " ") + '"')
+    parsed = parse('"' + QUOTE_MARKS.sub(" ", phrase) + '"')
     if parsed.empty:
         raise QueryError(f"{phrase!r} has no word to count", name="q")
     return parsed
@@ -65,7 +65,7 @@ def check_phrases(phrases: list[str], empty_ok: bool = False) -> list[str]:
         phrase = " ".join(_CONTROL.sub(" ", str(phrase)).split())
         if len(phrase) > MAX_PHRASE_CHARS:
             raise QueryError(f"a phrase has at most {MAX_PHRASE_CHARS} characters", name="q")
-        words = len(phrase.split())  # as typed: "25-NQ/TW" and "COVID-19" are one word each
+        words = len(QUOTE_MARKS.sub(" ", phrase).split())  # as typed: "25-NQ/TW" and "COVID-19" are one word each
         if words > MAX_TERMS:  # a search keeps the first MAX_TERMS words: the count would be a shorter phrase's
             raise QueryError(f"a phrase has at most {MAX_TERMS} words, not {words}", name="q")
         if phrase and phrase not in out:

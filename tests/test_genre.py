@@ -301,3 +301,51 @@ def test_an_index_from_an_older_schema_is_reported_then_rebuilt(tmp_path):
     out = run("search", "--genre", "six_month_review", "--json", home=tmp_path)
     assert out.returncode == 0, out.stderr
     assert [h["id"] for h in json.loads(out.stdout)["hits"]] == ["a"]
+
+
+def test_the_rules_version_is_the_same_in_every_process_checkout_and_line_ending(tmp_path):
+    """A store moved between machines keeps its genres: the version does not depend on the hash seed, the
+    checkout's directory, or a checkout that wrote the files with CRLF line ends (git's autocrlf)."""
+    import shutil
+
+    def version(root: Path, seed: str) -> str:
+        env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(root), "PYTHONHASHSEED": seed}
+        done = subprocess.run([sys.executable, "-c", "from corpus.extract.genre import rules_source as r; print(r())"],
+                              capture_output=True, text=True, cwd=root, env=env)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(ROOT / "corpus", tmp_path / "lf" / "corpus", ignore=ignore)
+    shutil.copytree(ROOT / "corpus", tmp_path / "crlf" / "corpus", ignore=ignore)
+    for path in (tmp_path / "crlf" / "corpus").rglob("*.py"):
+        path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    assert version(tmp_path / "lf", "1") == version(tmp_path / "crlf", "2") == rules_source()
+
+
+def test_a_row_written_while_the_store_files_genres_again_is_not_undone(tmp_path, monkeypatch):
+    """Another process imports a new version of a row while ``danvan index`` files it again: the import lands
+    before the row is read or waits until it is written back, never under it (a lost update)."""
+    path = tmp_path / "db"
+    title = "Tổng kết công tác dân vận năm 2018"
+    with Store(path) as store:
+        store.upsert(Document(id="a", title=title, text="Bản cũ.", genre="news", genre_source="rules:0123456789ab"))
+    other = Store(path)  # the importing process's connection
+    other.db.execute("PRAGMA busy_timeout = 0")  # it reports a wait instead of waiting
+    waited = []
+    filed = Document.reclassify
+
+    def meanwhile(doc):
+        try:
+            other.upsert(Document(id="a", title=title, text="Bản mới."))
+        except sqlite3.OperationalError:
+            waited.append(doc.id)  # it waits for this batch: it writes once the batch is written
+        return filed(doc)
+
+    monkeypatch.setattr(Document, "reclassify", meanwhile)
+    with Store(path) as store:
+        assert store.reclassify() == (1, 1)
+        for _ in waited:
+            other.upsert(Document(id="a", title=title, text="Bản mới."))
+        assert store.get("a").text == "Bản mới." and store.get("a").genre == "annual_review"
+    other.close()

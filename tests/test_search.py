@@ -338,3 +338,60 @@ def test_no_relaxing_when_enough_documents_hold_every_word(most_service, monkeyp
     monkeypatch.setattr(search, "RELAX_BELOW", 2)
     result = most_service.search(SearchRequest(q="hòa giải viên ở cơ sở"))
     assert ids(result) == {"all", "apart"} and result.relaxed == 0 and not result.messages
+
+
+def test_a_word_folding_like_a_province_or_genre_word_is_still_required(tmp_path):
+    """"hạ" folds to "ha" of "Hà Giang", "sở" to "so" of "sơ kết": typed apart from the naming words, each is a
+    word a document must hold, not part of the province or the genre."""
+    from corpus.store import config
+    from corpus.store.document import Document
+    from indexer.search import SearchService
+    from tests.conftest import build_home
+
+    docs = [Document(id="both", title="Tin", text="Hạ tầng giao thông nông thôn.", province="Hà Giang"),
+            Document(id="no-ha", title="Tin", text="Tầng lớp nhân dân tham gia.", province="Hà Giang"),
+            # Filed six-month reviews whose words differ ("báo cáo"): the genre stands in for "sơ kết", not for "sở".
+            Document(id="review", title="Báo cáo 6 tháng", text="Kết quả công tác cơ quan.", genre="six_month_review"),
+            Document(id="review-so", title="Báo cáo 6 tháng", text="Kết quả ở cơ sở.", genre="six_month_review")]
+    service = SearchService(config.index_path(build_home(tmp_path, docs)))
+    assert ids(service.search(SearchRequest(q="hạ tầng Hà Giang"))) == {"both"}
+    assert ids(service.search(SearchRequest(q="sơ kết 6 tháng cơ sở"))) == {"review-so"}
+    assert ids(service.search(SearchRequest(q="so ket 6 thang co so"))) == {"review-so"}
+
+
+def test_a_quoted_phrase_holding_a_document_number_is_not_joined_over_it(tmp_path):
+    """The number leaves the phrase (it matches as a cited number): the words either side of it are two phrases,
+    not one ("học tập của Đảng") that only a document without the number holds."""
+    from corpus.store import config
+    from corpus.store.document import Document
+    from indexer.search import SearchService
+    from indexer.trends import timelines
+    from tests.conftest import build_home
+
+    docs = [Document(id="cited", title="Tin", text="Cán bộ học tập Nghị quyết 25-NQ/TW của Đảng về dân vận.",
+                     directives=["25-NQ/TW"]),
+            Document(id="joined", title="Tin", text="Học tập của Đảng viên. Theo Nghị quyết 25-NQ/TW.",
+                     directives=["25-NQ/TW"])]
+    service = SearchService(config.index_path(build_home(tmp_path, docs)))
+    for q in ['"học tập Nghị quyết 25-NQ/TW của Đảng"', '"học tập nghị quyết 25 của Đảng"']:
+        result = service.search(SearchRequest(q=q))
+        assert "cited" in ids(result) and not result.fallback, q
+    [trend] = timelines(service, ["học tập Nghị quyết 25-NQ/TW của Đảng"], SearchRequest(), "year")
+    assert trend.total == 2  # "học tập", "của Đảng" and the number: both hold them (the count is not of the whole)
+    from indexer.queryparse import parse
+
+    assert parse('-"theo 25-NQ/TW của" dân vận').phrases == []  # no part of an exclusion becomes required
+
+
+def test_a_document_number_in_an_excluded_phrase_excludes_not_requires(tmp_path):
+    """`-"Nghị quyết 25-NQ/TW"` leaves out what cites it, as `-25-NQ/TW` does; it did list only what cites it."""
+    from corpus.store import config
+    from corpus.store.document import Document
+    from indexer.search import SearchService
+    from tests.conftest import build_home
+
+    docs = [Document(id="cited", title="Tin", text="Công tác dân vận theo Nghị quyết 25-NQ/TW.", directives=["25-NQ/TW"]),
+            Document(id="plain", title="Tin", text="Công tác dân vận ở xã.")]
+    service = SearchService(config.index_path(build_home(tmp_path, docs)))
+    for q in ['dân vận -"Nghị quyết 25-NQ/TW"', 'dân vận -"nghị quyết 25"', "dân vận -25-NQ/TW"]:
+        assert ids(service.search(SearchRequest(q=q))) == {"plain"}, q

@@ -171,3 +171,16 @@ def test_the_word_limit_counts_words_as_typed_not_the_parts_of_numbers(tmp_path)
     assert trend.total == 1
     with pytest.raises(QueryError, match="at most 32 words, not 33"):
         timelines(service, [phrase + " nữa"], SearchRequest(), "year")
+
+
+def test_a_phrase_with_typographic_quotes_is_counted_whole(tmp_path):
+    """Pasted from a word processor: "phong trào “Dân vận khéo”" is one phrase, not "phong trào" and "dân vận
+    khéo" anywhere."""
+    home = build_home(tmp_path, [Document(id="whole", title="Tin", text="Hưởng ứng phong trào Dân vận khéo ở xã."),
+                                 Document(id="apart", title="Tin", text="Dân vận khéo. Phong trào thi đua.")])
+    service = SearchService(config.index_path(home))
+    typed = ["phong trào “Dân vận khéo”", "phong trào \"Dân vận khéo\"", "„phong trào” dân vận khéo"]
+    assert [t.total for t in timelines(service, typed, SearchRequest(), "year")] == [1, 1, 1]
+    # A quote mark inside a word parts it, for the search as for the word limit (else the search would cut it).
+    with pytest.raises(QueryError, match="at most 32 words, not 33"):
+        timelines(service, [" ".join(["xã"] * 31 + ["thôn”bản"])], SearchRequest(), "year")

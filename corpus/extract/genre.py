@@ -151,7 +151,7 @@ def rules_source() -> str:
     """
     digest = hashlib.sha1()
     for module in (__file__, genre_rules.__file__):
-        digest.update(Path(module).read_bytes())
+        digest.update(Path(module).read_bytes().replace(b"\r\n", b"\n"))  # a CRLF checkout has the same rules
     return "rules:" + digest.hexdigest()[:12]
 
 

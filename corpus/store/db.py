@@ -115,9 +115,12 @@ class Store:
             " OR (period_source LIKE 'rules:%' AND period_source != ?)", (current, current))]
         changed = 0
         for start in range(0, len(ids), BATCH):
-            docs = list(self.documents(ids[start:start + BATCH]))
-            changed += sum(doc.reclassify() for doc in docs)
-            self.upsert_many(docs)
+            with self.db:
+                # No other writer between reading these rows and writing them back: its rows would be undone.
+                self.db.execute("BEGIN IMMEDIATE")
+                docs = list(self.documents(ids[start:start + BATCH]))
+                changed += sum(doc.reclassify() for doc in docs)
+                self.upsert_many(docs)
         return len(ids), changed
 
     def get(self, doc_id: str) -> Document | None:
