@@ -47,7 +47,18 @@ def _open_store(data_dir: Path | None, *, create: bool = False) -> Store:
     return Store(config.store_path(_home(data_dir, must_exist=not create)))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The commands' group: a store from a newer danvan is a clear error, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from corpus.store.schema import SchemaTooNew
+        try:
+            return super().invoke(ctx)
+        except SchemaTooNew as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="danvan")
 def cli() -> None:
     """danvan: search Vietnamese mass-mobilisation (dân vận) documents.

@@ -40,6 +40,22 @@ def test_search_without_a_corpus_says_what_to_do(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("args", [("index",), ("import", "corpus/samples")])
+def test_a_store_from_a_newer_danvan_is_a_clear_error(tmp_path, args):
+    """A corpus written by a newer danvan (a schema version this code does not know) is refused in one line."""
+    import sqlite3
+    from corpus.store import config
+    from corpus.store.schema import VERSION
+    home = tmp_path / "home"
+    home.mkdir()
+    with sqlite3.connect(config.store_path(home)) as db:
+        db.execute(f"PRAGMA user_version = {VERSION + 1}")
+    result = run(*args, home=home)
+    assert result.returncode == 1, result.stderr
+    assert "newer than this danvan" in result.stderr and "upgrade danvan" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_search_json_filters_and_errors(mini_home):
     ok = run("search", "dân vận khéo", "--json", home=mini_home)
     assert ok.returncode == 0, ok.stderr

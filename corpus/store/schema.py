@@ -134,6 +134,10 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_version_1, _version_2
 assert len(MIGRATIONS) == VERSION
 
 
+class SchemaTooNew(RuntimeError):
+    """The database file was written by a newer danvan (a schema version this code does not know)."""
+
+
 def version(db: sqlite3.Connection) -> int:
     """The schema version of an open database file (0: from before versions, or new)."""
     return db.execute("PRAGMA user_version").fetchone()[0]
@@ -143,7 +147,7 @@ def migrate(db: sqlite3.Connection) -> int:
     """Bring the file to :data:`VERSION`; return the version it had.  Refuses a file from a newer danvan."""
     found = version(db)
     if found > VERSION:
-        raise RuntimeError(f"this database has schema version {found}, newer than this danvan's ({VERSION}): "
+        raise SchemaTooNew(f"this database has schema version {found}, newer than this danvan's ({VERSION}): "
                            f"upgrade danvan")
     if found == VERSION:
         return found
