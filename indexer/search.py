@@ -139,6 +139,13 @@ class SearchResult:
         }
 
 
+def _joined(live: np.ndarray, masks: list[np.ndarray], excluded: np.ndarray, match_all: bool) -> np.ndarray:
+    """Live documents holding every part's mask (any of them with ``match_all=False``) and no excluded part."""
+    matches = live & ~excluded
+    if masks:
+        matches &= np.logical_and.reduce(masks) if match_all else np.logical_or.reduce(masks)
+    return matches
+
 
 class SearchService:
     """Searches one index directory; safe to share between threads.
@@ -331,11 +338,8 @@ class SearchService:
                  match_all: bool = True) -> tuple[np.ndarray, list[str]]:
         """Live documents matching ``parsed`` (every part, or any with ``match_all=False``), and the
         cited numbers a partial citation was found to mean (for ranking)."""
-        parts, masks, excluded, numbers = self._part_masks(searcher, table, ranker, parsed)
-        matches = table.live & ~excluded
-        if masks:
-            matches &= np.logical_and.reduce(masks) if match_all else np.logical_or.reduce(masks)
-        return matches, numbers
+        _parts, masks, excluded, numbers = self._part_masks(searcher, table, ranker, parsed)
+        return _joined(table.live, masks, excluded, match_all), numbers
 
     def _part_masks(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery
                     ) -> tuple[list[Part], list[np.ndarray], np.ndarray, list[str]]:
@@ -383,24 +387,20 @@ class SearchService:
         Else any part.
         """
         parts, masks, excluded, numbers = self._part_masks(searcher, table, ranker, parsed)
-        matches = table.live & ~excluded
+        found = _joined(table.live, masks, excluded, match_all)
         relaxed = np.zeros(table.size, dtype=bool)
-        if not masks:
-            return matches, relaxed, parts, masks, numbers
-        if not match_all:
-            return matches & np.logical_or.reduce(masks), relaxed, parts, masks, numbers
-        full = matches & np.logical_and.reduce(masks)
         need = most_parts(len(masks))
-        if need < len(masks) and int(full.sum()) < RELAX_BELOW:
+        if match_all and need < len(masks) and int(found.sum()) < RELAX_BELOW:
             held = np.sum(masks, axis=0, dtype=np.int16)
             live = int(table.live.sum())
             weights = np.array([math.log(1 + live / max(1, int((mask & table.live).sum()))) for mask in masks])
             weighed = weights @ np.array(masks)
+            matches = table.live & ~excluded
             for part, mask in zip(parts, masks):
                 if part.required:
                     matches &= mask
-            relaxed = matches & (held >= need) & (weighed >= MOST_SHARE * weights.sum()) & ~full
-        return full | relaxed, relaxed, parts, masks, numbers
+            relaxed = matches & (held >= need) & (weighed >= MOST_SHARE * weights.sum()) & ~found
+        return found | relaxed, relaxed, parts, masks, numbers
 
     def _ranked(self, searcher, table: FacetTable, ranker: Ranker, parsed: ParsedQuery, req: SearchRequest,
                 filters: dict[str, np.ndarray], match_all: bool, keep: int = 0,
