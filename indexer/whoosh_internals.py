@@ -116,6 +116,12 @@ def term_ids(leaf, field: str, term: str) -> np.ndarray | None:
         terminfo = leaf.term_info(field, term)
     except TermNotFound:
         return None
+    return info_ids(leaf, field, terminfo)
+
+
+def info_ids(leaf, field: str, terminfo) -> np.ndarray:
+    """The document numbers (int64) of a term's postings in one segment, from its term info, deleted documents
+    included.  Weights and values are not decoded."""
     if hasattr(terminfo, "inlined_ids"):  # indexer.termfile.LazyTermInfo
         return terminfo.inlined_ids()
     found = postings(leaf, field, terminfo)
@@ -148,9 +154,7 @@ def field_ids(leaf, field: str) -> Iterator[tuple[bytes, Sequence[int] | np.ndar
         return
     if fast is None:
         for tbytes, terminfo in leaf.iter_field(field):
-            found = postings(leaf, field, terminfo)
-            yield tbytes, (found[0] if isinstance(found, tuple) else
-                           np.concatenate([np.zeros(0, dtype=np.int64)] + [b.ids() for b in blocks(found)]))
+            yield tbytes, info_ids(leaf, field, terminfo)
         return
     for tbytes, ids in fast(field):
         yield tbytes, ids if ids is not None else term_ids(leaf, field, tbytes.decode("utf-8"))
