@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gc
 import json
-import multiprocessing
 import os
 import shutil
 from concurrent.futures import ProcessPoolExecutor
@@ -30,7 +29,7 @@ from whoosh import index as windex
 from whoosh import query as Q
 from whoosh.index import LockError
 
-from corpus.store.workers import die_with_parent
+from corpus.store.workers import forked_pool, stop
 from corpus.store.db import Store
 from corpus.extract.directive_records import from_citations, join_citations, read_citations
 from indexer.records import attribution, document_keys, split_key
@@ -273,30 +272,23 @@ def _segment_job(job: tuple[str, str, list[str], dict[str, list[str]], Backgroun
 def _fork_workers(count: int) -> ProcessPoolExecutor | None:
     """``count`` worker processes started now, sharing pyvi's model with this one (None if ``count`` < 2).
 
-    A pool that fails when a worker dies (out of memory, killed): a
-    multiprocessing.Pool would wait forever for its task, holding the lock.
-    Forked: spawned workers would re-run a calling script's unguarded main
-    code.  Workers open their own store connection and index, and die with
-    this process: a killed ``danvan index`` leaves no worker behind, only
-    uncommitted segment files that Whoosh deletes at the next commit.
+    A :func:`~corpus.store.workers.forked_pool`, which fails when a worker dies instead of waiting forever
+    with the lock held.  Workers open their own store connection and index, and die with this process: a
+    killed ``danvan index`` leaves no worker behind, only uncommitted segment files that Whoosh deletes at
+    the next commit.
     """
     if count < 2:
         return None
     load_segmenter()  # once here, shared by the forked workers, not loaded by each
-    pool = ProcessPoolExecutor(count, mp_context=multiprocessing.get_context("fork"),
-                               initializer=die_with_parent, initargs=(os.getpid(),))
+    pool = forked_pool(count)
     pool.submit(int).result()  # a fork pool forks every worker at its first task: now
     return pool
 
 
 def _stop(pool: ProcessPoolExecutor | None) -> None:
     """End ``pool``'s workers without waiting for their tasks (a build that failed)."""
-    if pool is None:
-        return
-    workers = list((pool._processes or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for worker in workers:
-        worker.terminate()
+    if pool is not None:
+        stop(pool)
 
 
 def _write_segments(pool: ProcessPoolExecutor, workers: int, store: Store, index_dir: Path, ids: list[str],
@@ -391,8 +383,7 @@ def _read_citations(store: Store, ids: list[str], numbers: set[str] | None, proc
     elif procs == 1 or len(jobs) == 1:
         parts = [_citations_job(job) for job in jobs]
     else:
-        with ProcessPoolExecutor(min(procs, len(jobs)), mp_context=multiprocessing.get_context("fork"),
-                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
+        with forked_pool(min(procs, len(jobs))) as pool:
             parts = list(pool.map(_citations_job, jobs))
     cited: dict[str, list[str]] = {}
     for _part, numbers_of in parts:

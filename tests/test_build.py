@@ -171,7 +171,7 @@ def test_workers_are_forked_before_the_parent_gathers_attribution_and_background
 
     monkeypatch.setattr(build, "_attribution", watched("attribution", attribution))
     monkeypatch.setattr(build, "_background", watched("background", background))
-    monkeypatch.setattr(build, "ProcessPoolExecutor", watched("pool", build.ProcessPoolExecutor))
+    monkeypatch.setattr(build, "forked_pool", watched("pool", build.forked_pool))
     with Store(tmp_path / "store.db") as store:
         store.upsert_many(make_mini_documents())
         assert update_index(store, tmp_path / "index", procs=2).added == len(make_mini_documents())

@@ -50,8 +50,7 @@ def ordered_map(func: Callable[[T], R], items: Iterable[T], workers: int) -> Ite
     if workers <= 1 or len(head) < 2:
         yield from map(func, itertools.chain(head, items))
         return
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                               initializer=die_with_parent, initargs=(os.getpid(),))
+    pool = forked_pool(workers)
     pending: collections.deque = collections.deque()
     try:
         for item in itertools.chain(head, items):
@@ -61,10 +60,26 @@ def ordered_map(func: Callable[[T], R], items: Iterable[T], workers: int) -> Ite
         while pending:
             yield pending.popleft().result()
     except BaseException:  # includes GeneratorExit: the caller stopped reading
-        processes = list((pool._processes or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for process in processes:  # do not wait for work nobody will read
-            process.terminate()
+        stop(pool)  # do not wait for work nobody will read
         raise
     pool.shutdown()
+
+
+def forked_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of ``workers`` forked processes that die with this one (:func:`die_with_parent`).
+
+    A ProcessPoolExecutor fails when a worker dies (out of memory, killed), where a
+    multiprocessing.Pool would wait forever for its task; forked, not spawned (see
+    :func:`ordered_map`).
+    """
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                               initializer=die_with_parent, initargs=(os.getpid(),))
+
+
+def stop(pool: ProcessPoolExecutor) -> None:
+    """End ``pool``'s workers now, without waiting for their tasks (a caller that failed or stopped reading)."""
+    processes = list((pool._processes or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
 
