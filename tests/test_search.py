@@ -256,6 +256,29 @@ def test_a_warmed_service_answers_its_first_query_without_reading_per_index_data
     assert result.total and "<mark>" in result.hits[0].snippet
 
 
+def test_a_server_threads_first_search_reads_no_term_table_directory_again(mini_home, monkeypatch):
+    """A server answers on several threads, each with its own searcher: the term tables' directories the warm-up
+    read are shared with it (each thread's first search read them all again: ~80 ms at 100k)."""
+    import threading
+
+    from corpus.store import config
+    from indexer import termfile
+    from indexer.search import SearchService
+
+    service = SearchService(config.index_path(mini_home))
+    service.warm()
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("a term table's directory read again")
+
+    monkeypatch.setattr(termfile, "_Directory", not_again)
+    found = []
+    thread = threading.Thread(target=lambda: found.append(service.search(SearchRequest(q="dân vận"))))
+    thread.start()
+    thread.join()
+    assert found and found[0].total and "<mark>" in found[0].hits[0].snippet
+
+
 def test_a_warmed_service_has_read_the_long_list_directories(tmp_path, monkeypatch):
     """Decoding the segments' long-list directories was the first query's largest cost at 100k: serve reads them."""
     from corpus.store import config
