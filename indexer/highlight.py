@@ -226,7 +226,9 @@ def lead(text: str, width: int = 240, more: bool = False) -> str:
     """
     # Most openings have no whitespace but single spaces and line breaks: joined as they are, in C.
     head = text[:width + LEAD_SLACK].replace("\n\n", " ").replace("\n", " ").replace("\xa0", " ")
-    if len(head) > width and head.isprintable() and "  " not in head and head[0] != " " and head[width] != " ":
+    # A space at the cut is fine when a word follows it (a fifth of the rows of an export): it is no trailing space.
+    if (len(head) > width and head.isprintable() and "  " not in head and head[0] != " "
+            and head[width:width + 2] != " "):
         line = head[:width + 1]  # as split and joined, and the text goes on
     else:  # what the first width + 1 characters are, as split and joined, is known from a little more text
         line = " ".join(text[:width + LEAD_SLACK].split())

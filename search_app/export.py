@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from itertools import islice
+from itertools import islice, repeat
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ SNIPPET = 240  # characters of the text's opening in the snippet column, as a se
 # with every search of the server.  A lock per chunk never outlives it.
 CHUNK = 500
 _MAKING_ROWS = threading.Lock()
+_stores = threading.local()  # each thread's store connection (see _thread_store)
 # What a spreadsheet may evaluate at the start of a cell (OWASP, "CSV injection"):
 # an id "=1+2" or a url "=HYPERLINK(...)" is imported data too.
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -62,27 +64,48 @@ def rows(service: SearchService, home: Path, request: SearchRequest, cap: int,
     ranked, keywords = first.ranked[:cap], first.ranked_keywords
 
     def generate() -> Iterator[tuple]:
-        # Opened by the thread that sends the rows: a connection serves the thread that made it.
-        with Store(path) as store:
-            for start in range(0, len(ranked), CHUNK):
-                chunk = ranked[start:start + CHUNK]
-                with _MAKING_ROWS:
-                    found = {row[0]: row for row in store.values([doc_id for doc_id, _ in chunk], FIELDS,
-                                                                     text_chars=SNIPPET + LEAD_SLACK)}
-                    words = keywords(start, start + len(chunk))
-                    made = []
-                    for rank, ((doc_id, score), row_words) in enumerate(zip(chunk, words), start + 1):
-                        row = found.get(doc_id)
-                        if row is None:
-                            continue
-                        _id, title, published, province, province_2025, directives, genre, period, source, url, \
-                            text, more = row
-                        made.append((rank, doc_id, title or "", published or None, province or None,
-                                     province_2025 or None, directives, genre or None, period or None, row_words,
-                                     source, url, score, link(doc_id), lead(text, SNIPPET, more)))  # as COLUMNS
-                yield from made
+        # Taken by the thread that sends the rows: a connection serves the thread that made it.
+        store = _thread_store(path)
+        for start in range(0, len(ranked), CHUNK):
+            chunk = ranked[start:start + CHUNK]
+            with _MAKING_ROWS:
+                made = _chunk_rows(store, chunk, keywords(start, start + len(chunk)), start + 1, link)
+            yield from made
 
     return len(ranked), generate()
+
+
+def _thread_store(path: Path) -> Store:
+    """This thread's connection to the store at ``path``, kept from one export to the next: a new connection
+    read the tables' inner pages again (~20 ms of CPU an export at 100k documents).  Another file at ``path``
+    (a data directory made again) or another process (a fork) gets a connection of its own."""
+    info = path.stat()
+    key = (str(path), info.st_dev, info.st_ino, os.getpid())
+    kept = getattr(_stores, "kept", None)
+    if kept is None or kept[0] != key:
+        if kept is not None and kept[0][3] == key[3]:
+            kept[1].close()
+        kept = _stores.kept = (key, Store(path))
+    return kept[1]
+
+
+def _chunk_rows(store: Store, chunk: list[tuple[str, float | None]], words: list[list[str]], rank: int,
+                link: Callable[[str], str]) -> list[tuple]:
+    """The rows (``COLUMNS``) of ``chunk``, ranked (id, score) pairs from rank ``rank`` on, made a column at a
+    time (an export has 100,000s of values); a document gone from the store is left out, ranks kept."""
+    found = list(store.values([doc_id for doc_id, _ in chunk], FIELDS, text_chars=SNIPPET + LEAD_SLACK))
+    ranks: Sequence[int] = range(rank, rank + len(chunk))
+    if len(found) < len(chunk):  # the store gives the rows it has in the order asked
+        present = {row[0] for row in found}
+        kept = [i for i, (doc_id, _) in enumerate(chunk) if doc_id in present]
+        chunk, words, ranks = [chunk[i] for i in kept], [words[i] for i in kept], [ranks[i] for i in kept]
+    if not found:
+        return []
+    ids, titles, published, provinces, provinces_2025, directives, genres, periods, sources, urls, texts, more = (
+        zip(*found))
+    return list(zip(ranks, ids, [v or "" for v in titles], *([v or None for v in column] for column in (
+        published, provinces, provinces_2025)), directives, [v or None for v in genres], [v or None for v in periods],
+        words, sources, urls, [score for _, score in chunk], map(link, ids), map(lead, texts, repeat(SNIPPET), more)))
 
 
 def cell(value: Any) -> Any:
