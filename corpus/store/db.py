@@ -162,17 +162,10 @@ class Store:
                    else name for name in names]
         lists = [i for i, name in enumerate(names) if name in LIST_FIELDS]
         cut = names.index("text") if text_chars is not None and "text" in names else None
-        decoded: dict[str, list] = {}  # rows share few distinct lists (directives): each JSON decoded once
         for row in self._rows_by_id(ids, ", ".join(["id", *columns])):
             found = list(row[1:])
             for i in lists:
-                value = found[i]
-                if value and value != "[]":
-                    if value not in decoded:
-                        decoded[value] = json.loads(value)
-                    found[i] = decoded[value].copy()  # each row its own list
-                else:
-                    found[i] = []
+                found[i] = json.loads(found[i]) if found[i] and found[i] != "[]" else []
             if cut is not None:
                 text = found[cut] or ""
                 found[cut] = text[:text_chars]
