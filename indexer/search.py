@@ -260,7 +260,7 @@ class SearchService:
         """Run one search (the request was validated when it was made).
 
         ``keep``: also give the ids and scores of the first ``keep`` hits in
-        ``result.ranked`` (an export ranks once and reads its rows from the store).
+        ``result.ranked`` (an export ranks once and reads its rows from the store), and count no facets.
         ``significant``: find the result set's significant terms (an export has no use for them).
         """
         started = time.perf_counter()
@@ -413,9 +413,11 @@ class SearchService:
         for mask in filters.values():
             allowed &= mask
         total = int(allowed.sum())
-        facets = facet_counts(table, matches, filters, req.filters(), FACET_TOP)
-        _count_numbers(table, facets["directive"], matches, filters)
-        _count_unlisted(table, ranker, facets["keyword"], matches, filters)
+        facets = {}
+        if not keep:  # an export lists the ranked hits only: no facet of its result set is shown
+            facets = facet_counts(table, matches, filters, req.filters(), FACET_TOP)
+            _count_numbers(table, facets["directive"], matches, filters)
+            _count_unlisted(table, ranker, facets["keyword"], matches, filters)
         first = (req.page - 1) * req.limit
         wanted = max(first + req.limit, keep, SAMPLE if significant else 0)
         docnums, scores = np.zeros(0, dtype=np.int64), None

@@ -204,6 +204,8 @@ def test_kept_hits_are_the_pages_in_order(mini_service, q, sort):
     pages = [hit for page in range(1, 6)
              for hit in mini_service.search(SearchRequest(q=q, limit=2, page=page, sort=sort)).hits]
     assert result.total > 2 and result.ranked == [(h.id, h.score) for h in pages]
+    assert result.facets == {}  # an export's ranking counts no facets (~6 ms of a 10,000-row export at 100k)
+    assert result.total == mini_service.search(SearchRequest(q=q, limit=2, sort=sort)).total
 
 
 def test_snippets_and_pages_read_their_text_from_the_store(mini_home, tmp_path_factory):
