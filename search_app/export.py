@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
@@ -46,7 +45,6 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 _LISTS = [COLUMNS.index(name) for name in ("directives", "keywords")]
 _TEXTS = [i for i, name in enumerate(COLUMNS) if name not in ("rank", "score", "directives", "keywords")]
 _NUMBERS = [COLUMNS.index(name) for name in ("rank", "score")]
-_QUOTED = re.compile('[,"\r\n]')  # what makes csv.writer quote a value (its delimiter, quote and line ends)
 
 
 def rows(service: SearchService, home: Path, request: SearchRequest, cap: int,
@@ -134,12 +132,18 @@ def csv_text(chunk: list[tuple]) -> str:
         starts = "".join([v[:1] for v in column])
         if any(mark in starts for mark in _FORMULA):
             column = ["'" + v if v.startswith(_FORMULA) else v for v in column]
-        if _QUOTED.search("".join(column)):
-            column = ['"' + v.replace('"', '""') + '"' if _QUOTED.search(v) else v for v in column]
+        if _quoted("".join(column)):
+            column = ['"' + v.replace('"', '""') + '"' if _quoted(v) else v for v in column]
         columns[i] = column
     for i in _NUMBERS:
         columns[i] = ["" if v is None else str(v) for v in columns[i]]
-    return "".join([",".join(row) + "\r\n" for row in zip(*columns)])
+    return "\r\n".join(map(",".join, zip(*columns))) + "\r\n"
+
+
+def _quoted(text: str) -> bool:
+    """Whether csv.writer quotes ``text``: it holds its delimiter, quote or a line end.  Four scans for one
+    character each (a regex's character class went through a chunk's Vietnamese text ~10 times slower)."""
+    return "," in text or '"' in text or "\n" in text or "\r" in text
 
 
 def _chunks(items: Iterator[tuple]) -> Iterator[list[tuple]]:

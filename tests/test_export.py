@@ -255,7 +255,8 @@ def test_csv_chunks_of_plain_columns_and_of_columns_to_guard_are_what_csv_writer
                 ["dân_vận"], "Nguồn", f"http://x.vn/{i}", 1.5 / (i + 1), f"/doc/d{i}", snippet)
     plain = [row(i, f"Tiêu đề {i}", "Công tác dân vận") for i in range(50)]
     for chunk in (plain, plain[:20] + [row(99, "=SUM(A1)", 'nói "có", rồi\r\nđi')] + plain[20:],
-                  [row(1, "", "-1"), row(2, "@", "\t")], [row(3, "a,b", "x")]):
+                  [row(1, "", "-1"), row(2, "@", "\t")], [row(3, "a,b", "x")],
+                  [row(4, "a\nb", "c\rd"), row(5, 'q"', "x")]):  # each character csv.writer quotes, alone
         expected = io.StringIO()
         csv.writer(expected, lineterminator="\r\n").writerows([export.cell(v) for v in r] for r in chunk)
         assert export.csv_text(chunk) == expected.getvalue()
