@@ -41,7 +41,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = HARNESS = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
@@ -380,7 +380,8 @@ def _size_mb(*paths: Path) -> float:
 # --- driver -------------------------------------------------------------------------
 
 def _run_phase(name: str, home: Path, *extra: str) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--phase", name, "--home", str(home), *extra],
+    code = ["--code", str(ROOT)] if ROOT != HARNESS else []  # the phase's danvan code too, not only its servers
+    out = subprocess.run([sys.executable, __file__, "--phase", name, "--home", str(home), *code, *extra],
                          check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -628,15 +629,16 @@ def main() -> None:
         side_by_side(results)
         extrapolate(results)
         return
+    if args.code:
+        ROOT = args.code.resolve()
+        ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+        sys.path.insert(0, str(ROOT))  # a phase imports danvan when it runs: from DIR's tree
     if args.phase:
         fn = {"analysis": lambda: phase_analysis(args.home), "query": lambda: phase_query(args.home, args.repeat),
               "fts": lambda: phase_fts(args.home, args.jsonl, args.repeat), "http": lambda: phase_http(args.home, args.repeat),
               "fts-serve": lambda: phase_fts_serve(args.home, args.port), "update": lambda: phase_update(args.home)}[args.phase]
         print(json.dumps(fn(), ensure_ascii=False))
         return
-    if args.code:
-        ROOT = args.code.resolve()
-        ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
     if args.prepare:
         prepare(args.prepare, int(args.sizes.split(",")[0]))
         return
