@@ -81,7 +81,7 @@ def _thread_store(path: Path) -> Store:
     key = (str(path), info.st_dev, info.st_ino, os.getpid())
     kept = getattr(_stores, "kept", None)
     if kept is None or kept[0] != key:
-        if kept is not None and kept[0][3] == key[3]:
+        if kept is not None and kept[0][3] == key[3]:  # (a parent's connection is left alone: SQLite's rule)
             kept[1].close()
         kept = _stores.kept = (key, Store(path))
     return kept[1]
@@ -101,9 +101,13 @@ def _chunk_rows(store: Store, chunk: list[tuple[str, float | None]], words: list
         return []
     ids, titles, published, provinces, provinces_2025, directives, genres, periods, sources, urls, texts, more = (
         zip(*found))
-    return list(zip(ranks, ids, [v or "" for v in titles], *([v or None for v in column] for column in (
-        published, provinces, provinces_2025)), directives, [v or None for v in genres], [v or None for v in periods],
-        words, sources, urls, [score for _, score in chunk], map(link, ids), map(lead, texts, repeat(SNIPPET), more)))
+    return list(zip(ranks, ids, [v or "" for v in titles], _or_none(published), _or_none(provinces),
+                    _or_none(provinces_2025), directives, _or_none(genres), _or_none(periods), words, sources, urls,
+                    [score for _, score in chunk], map(link, ids), map(lead, texts, repeat(SNIPPET), more)))  # COLUMNS
+
+
+def _or_none(column: Sequence[str | None]) -> list[str | None]:
+    return [v or None for v in column]
 
 
 def cell(value: Any) -> Any:
