@@ -36,7 +36,7 @@ SNIPPET = 240  # characters of the text's opening in the snippet column, as a se
 # with every search of the server.  A lock per chunk never outlives it.
 CHUNK = 500
 _MAKING_ROWS = threading.Lock()
-_stores = threading.local()  # each thread's store connection (see _thread_store)
+_stores: dict[int, tuple[tuple, Store]] = {}  # process id -> (store file, its connection): see _kept_store
 # What a spreadsheet may evaluate at the start of a cell (OWASP, "CSV injection"):
 # an id "=1+2" or a url "=HYPERLINK(...)" is imported data too.
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -62,28 +62,28 @@ def rows(service: SearchService, home: Path, request: SearchRequest, cap: int,
     ranked, keywords = first.ranked[:cap], first.ranked_keywords
 
     def generate() -> Iterator[tuple]:
-        # Taken by the thread that sends the rows: a connection serves the thread that made it.
-        store = _thread_store(path)
         for start in range(0, len(ranked), CHUNK):
             chunk = ranked[start:start + CHUNK]
             with _MAKING_ROWS:
-                made = _chunk_rows(store, chunk, keywords(start, start + len(chunk)), start + 1, link)
+                made = _chunk_rows(_kept_store(path), chunk, keywords(start, start + len(chunk)), start + 1, link)
             yield from made
 
     return len(ranked), generate()
 
 
-def _thread_store(path: Path) -> Store:
-    """This thread's connection to the store at ``path``, kept from one export to the next: a new connection
-    read the tables' inner pages again (~20 ms of CPU an export at 100k documents).  Another file at ``path``
-    (a data directory made again) or another process (a fork) gets a connection of its own."""
+def _kept_store(path: Path) -> Store:
+    """The process's connection to the store at ``path`` for exports (call under ``_MAKING_ROWS``), kept from one
+    export to the next: a new connection mapped the file again and faulted in every page it read (~20 ms of CPU a
+    10,000-row export at 100k documents); one for the process, not one a thread, so that a page is mapped once.
+    Another file at ``path`` (a data directory made again) gets a new connection; so does a forked process (a
+    parent's connection is neither used nor closed there: SQLite's rule)."""
     info = path.stat()
-    key = (str(path), info.st_dev, info.st_ino, os.getpid())
-    kept = getattr(_stores, "kept", None)
+    key = (str(path), info.st_dev, info.st_ino)
+    kept = _stores.get(os.getpid())
     if kept is None or kept[0] != key:
-        if kept is not None and kept[0][3] == key[3]:  # (a parent's connection is left alone: SQLite's rule)
+        if kept is not None:
             kept[1].close()
-        kept = _stores.kept = (key, Store(path))
+        kept = _stores[os.getpid()] = (key, Store(path, any_thread=True))
     return kept[1]
 
 

@@ -29,10 +29,11 @@ BATCH = 500  # ids per query when reading documents by id: well under SQLite's l
 class Store:
     """A corpus database file holding Documents."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, any_thread: bool = False) -> None:
+        """``any_thread``: the connection may be used by any thread, one call at a time (the caller serializes)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(self.path, timeout=30)
+        self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=not any_thread)
         self.db.row_factory = sqlite3.Row
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
