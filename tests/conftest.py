@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import signal
 from pathlib import Path
 
@@ -19,6 +20,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "shared" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_frozen():
+    """A test that runs ``serve`` (waitress mocked) freezes what the test process holds; the next test starts thawed."""
+    yield
+    if gc.get_freeze_count():
+        gc.unfreeze()
 
 
 def respond(handler, status: int, body: bytes = b"", headers=()) -> None:
