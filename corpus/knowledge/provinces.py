@@ -196,7 +196,12 @@ def _blank_out(text: str) -> str:
 def _mentions(text: str, *, all_capitals: bool) -> list[_Mention]:
     """Province mentions in ``text``; each must start with a capital (every word when ``all_capitals``)."""
     text = _blank_out(normalize(text))
-    folded = fold(text).lower()  # length-preserving: offsets stay valid on ``text``
+    return _mentions_in(text, fold(text).lower(), all_capitals=all_capitals)
+
+
+def _mentions_in(text: str, folded: str, *, all_capitals: bool) -> list[_Mention]:
+    """:func:`_mentions` in a normalised ``text`` whose phrases are blanked out, and in its ``folded`` lower case
+    (length-preserving: offsets stay valid on ``text``)."""
     found = []
     for m in _MENTION_RE.finditer(folded):
         written = _ADMIN_START.sub("", folded[m.start():m.end()], count=1)
@@ -436,8 +441,9 @@ def _evidence(text: str, title: str | None) -> Counter:
     weights, score = rules.PROVINCE_WEIGHTS, Counter()
     if title:
         title = normalize(title)
-        folded = fold(_blank_out(title)).lower()
-        mentions = _mentions(title, all_capitals=True)
+        blanked = _blank_out(title)
+        folded = fold(blanked).lower()
+        mentions = _mentions_in(blanked, folded, all_capitals=True)
         listed = _listed(mentions, folded)
         for i, m in enumerate(mentions):
             if i in listed:
@@ -445,8 +451,9 @@ def _evidence(text: str, title: str | None) -> Counter:
             lead = not folded[:m.start].strip() and _TITLE_LEAD_RE.match(folded, m.end)
             score[m.province] += weights["title" if m.strong or m.admin or lead else "title_plain"]
     text = normalize(text)
-    folded = fold(_blank_out(text)).lower()
-    mentions = _mentions(text, all_capitals=True)
+    blanked = _blank_out(text)
+    folded = fold(blanked).lower()
+    mentions = _mentions_in(blanked, folded, all_capitals=True)  # the text is normalised, blanked and folded once
     listed = _listed(mentions, folded)
     for i, m in enumerate(mentions):
         kind = None if i in listed else _kind(m, folded)
