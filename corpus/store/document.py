@@ -100,13 +100,16 @@ class Document:
 
     def stamp(self) -> str:
         """Hash of every indexed field: changes whenever the index must update."""
-        payload = repr(sorted((k, v) for k, v in self.to_dict().items() if k not in UNSTAMPED))
+        # repr(sorted((name, value) for name, value in self.to_dict().items() if name not in UNSTAMPED)), without the
+        # dict, the copies and the sort: a stored stamp must never change.
+        payload = repr([(name, getattr(self, name)) for name in _STAMPED])
         return hashlib.sha1(payload.encode("utf-8")).hexdigest()[:16]
 
 
 FIELDS = tuple(f.name for f in dataclasses.fields(Document))
 SOURCE_FIELDS = ("genre_source", "period_source")  # where a value came from: the store keeps it, the index has no use
 UNSTAMPED = ("fetched_at", *SOURCE_FIELDS)
+_STAMPED = tuple(sorted(name for name in FIELDS if name not in UNSTAMPED))
 
 
 def content_hash(text: str) -> str:
