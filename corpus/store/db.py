@@ -23,6 +23,7 @@ from corpus.store.document import FIELDS, LIST_FIELDS, SOURCE_FIELDS, Document
 
 MMAP_BYTES = 256 * 2**20  # of the database file that reads may map
 BATCH = 500  # ids per query when reading documents by id: well under SQLite's limit on parameters
+_LIST_JSON = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(ensure_ascii=False) makes anew for each call
 
 
 
@@ -269,7 +270,7 @@ _INSERT = (f"INSERT OR REPLACE INTO documents ({', '.join([*FIELDS, 'stamp'])}) 
 def _to_row(doc: Document) -> dict[str, Any]:
     data = doc.to_dict()
     for name in LIST_FIELDS:
-        data[name] = json.dumps(data[name], ensure_ascii=False)
+        data[name] = _LIST_JSON.encode(data[name])
     return data
 
 
