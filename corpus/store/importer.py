@@ -128,19 +128,20 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, files: Attachment
     files = files or AttachmentOptions(max_bytes=MAX_FILE_BYTES)
     rows: list[Row] = []
     held = 0  # characters in rows
-    for results in ordered_map(functools.partial(_convert, files=files), _work(paths, files), workers):
-        for where, item, note in results:
-            if note:
-                report.add("noted", where, note)
-            if isinstance(item, Exception):
-                report.add("skipped", where, str(item))
-            else:
-                rows.append(item)
-                held += item.chars
-        if len(rows) >= ROWS_PER_COMMIT or held >= CHARS_PER_COMMIT:
-            report.outcomes.update(store.upsert_many(rows))
-            rows, held = [], 0
-    report.outcomes.update(store.upsert_many(rows))
+    with store.bulk_load():
+        for results in ordered_map(functools.partial(_convert, files=files), _work(paths, files), workers):
+            for where, item, note in results:
+                if note:
+                    report.add("noted", where, note)
+                if isinstance(item, Exception):
+                    report.add("skipped", where, str(item))
+                else:
+                    rows.append(item)
+                    held += item.chars
+            if len(rows) >= ROWS_PER_COMMIT or held >= CHARS_PER_COMMIT:
+                report.outcomes.update(store.upsert_many(rows))
+                rows, held = [], 0
+        report.outcomes.update(store.upsert_many(rows))
     return report
 
 
