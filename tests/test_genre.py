@@ -7,8 +7,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from corpus.store import config
 from corpus.store import schema
@@ -351,17 +349,3 @@ def test_a_row_written_while_the_store_files_genres_again_is_not_undone(tmp_path
             other.upsert(Document(id="a", title=title, text="Bản mới."))
         assert store.get("a").text == "Bản mới." and store.get("a").genre == "annual_review"
     other.close()
-
-
-_GENRE_PIECES = ("ke hoach", "du thao ", "huong dan", " vien", "kh.", "hd.", "bc.", "bao cao", "so ket", "tong ket", "cong tac",
-                 "6", "sau", "06", " thang", " dau", " cuoi", " nam", " 2022", "2016", " - ", "giai doan", "nhiem ky", "5",
-                 "quy ii", "9 thang", "ket qua", "dan van kheo", "guong sang", "hoi nghi", "\n", " ", ".", ":", "(", ")")
-
-
-@given(st.lists(st.sampled_from(_GENRE_PIECES), max_size=30).map("".join))
-@settings(max_examples=500, deadline=None)
-def test_a_genre_searched_as_one_alternation_matches_where_one_of_its_patterns_does(place):
-    from corpus.extract import genre
-
-    for (name, patterns), (same, pattern) in zip(genre._compiled()[0], genre._genre_searches()):
-        assert name == same and bool(pattern.search(place)) == any(p.search(place) for p in patterns)

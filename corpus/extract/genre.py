@@ -41,13 +41,6 @@ def _compiled() -> tuple[list[tuple[str, list[re.Pattern]]], list[tuple[str, re.
 
 
 @lru_cache(maxsize=1)
-def _genre_searches() -> list[tuple[str, re.Pattern]]:
-    """Each genre's patterns as one alternation: a place is of the genre when any of them matches, found in one
-    search instead of one per pattern (:func:`find_genre` needs no more; :func:`named_genre` keeps them apart)."""
-    return [(name, re.compile("|".join(f"(?:{p})" for p in patterns), re.M)) for name, patterns in GENRE_RULES]
-
-
-@lru_cache(maxsize=1)
 def _query_genres() -> list[tuple[str, list[re.Pattern]]]:
     """The genre rules a query is read with: the query-only ones (``QUERY_GENRE_RULES``) first, then the
     documents' own, of ``QUERY_GENRES`` only."""
@@ -98,9 +91,10 @@ def find_genre(places: list[tuple[str, bool]]) -> str:
 
     Only ``TEXT_GENRES`` may come from a place other than the title.
     """
+    genres, _ = _compiled()
     for place, is_title in places:
-        for name, pattern in _genre_searches():
-            if (is_title or name in TEXT_GENRES) and pattern.search(place):
+        for name, patterns in genres:
+            if (is_title or name in TEXT_GENRES) and any(p.search(place) for p in patterns):
                 return name
     return UNKNOWN
 
