@@ -222,3 +222,28 @@ def test_an_import_into_an_empty_store_builds_its_index_at_the_end_and_a_killed_
         plan = [tuple(r) for r in store.db.execute("EXPLAIN QUERY PLAN SELECT id FROM documents WHERE content_hash = 'x'")]
         assert "documents_content_hash" in str(plan)
         assert store.twin(store.get("d45").content_hash, "s", "d45") == "d15"
+
+
+def test_the_content_hash_is_the_hash_of_the_text_with_its_whitespace_runs_as_single_spaces():
+    """content_hash splits UTF-8 bytes when the text holds no whitespace only str.split knows: the same hash."""
+    import hashlib
+    import sys
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from corpus.store import document
+
+    beyond = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace() and not chr(c).encode().isspace())
+    assert all(document._NOT_ASCII_SPACE.fullmatch(c) for c in beyond)
+    assert not any(document._NOT_ASCII_SPACE.fullmatch(chr(c)) for c in range(sys.maxunicode + 1)
+                   if chr(c) not in beyond)
+
+    @given(st.lists(st.sampled_from(["Dân", "vận", "khéo", "ở", "x", "1", " ", "  ", "\n", "\n\n", "\t", "\r\n", "\x0b",
+                                     "\x0c", "\x1c", "\x85", "\xa0", "\u2003", "\u3000", "\u200b", "é"]), max_size=30)
+           .map("".join))
+    @settings(max_examples=400, deadline=None)
+    def same(text):
+        assert document.content_hash(text) == hashlib.sha1(" ".join(text.split()).encode("utf-8")).hexdigest()[:16]
+
+    same()
