@@ -374,10 +374,10 @@ _PLACE_RE = re.compile(
 
 
 def _places(text: str) -> dict[str, frozenset[str]]:
-    """Named districts and communes in ``text`` -> the provinces they may belong to."""
+    """Named districts and communes in a normalised ``text`` -> the provinces they may belong to."""
     gazetteer = _gazetteer()
     found: dict[str, frozenset[str]] = {}
-    for m in _PLACE_RE.finditer(normalize(text)):
+    for m in _PLACE_RE.finditer(text):
         level = rules.PLACE_WORDS[m.group(1).lower()]
         words = m.group(2).split()
         if level == "d" and canonical_province(" ".join(words)) in PROVINCES:
@@ -473,7 +473,7 @@ def _evidence(text: str, title: str | None) -> Counter:
             place = next(iter(owners)) if len(owners) == 1 else None
         if place:
             score[as_pre_2025(place)] += weights["dateline"]
-    places = _places(f"{title}\n{text}" if title else text)
+    places = _places(f"{title}\n{text}" if title else text)  # both normalised above, and so is their join
     if len(places) >= 2:
         by_places = _one(frozenset.intersection(*places.values()))
         if by_places:
@@ -503,12 +503,12 @@ def detect_province(
     On a national portal (``is_national``) the text must be clearly about one province.
     """
     national = is_national(header=header, url=url, source_province=source_province)
-    for found in (
-        canonical_province(source_province) if source_province else None,
-        _from_header(header, national=national),
-        province_from_host(url),
-        _from_text(text, title, national=national) if text or title else None,
+    for find in (  # in this order, each only when the ones before found nothing (the text's is the costly one)
+        lambda: canonical_province(source_province) if source_province else None,
+        lambda: _from_header(header, national=national),
+        lambda: province_from_host(url),
+        lambda: _from_text(text, title, national=national) if text or title else None,
     ):
-        if found:
+        if found := find():
             return as_pre_2025(found)
     return None
