@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -320,7 +321,8 @@ def test_numbers_are_read_where_digits_start_and_urls_near_them_as_a_full_scan_w
     """The quick scans find what scanning every character finds: each pattern's matches, and the numbers in URLs."""
     from corpus.knowledge import directives as d
 
-    starts = [m.start() for m in d._DIGITS_RE.finditer(text)]
+    starts = [start for start, full in d._number_runs(text) if full]
+    assert [start for start, _ in d._number_runs(text)] == [m.start() for m in re.finditer(r"\d+", text)]
     for pattern in (d._LAW_RE, d._STATE_RE, d._PARTY_RE, d._LETTER_RE):
         assert [m.span() for m in d._matches(pattern, text, starts)] == [m.span() for m in pattern.finditer(text)]
     urls = [m.span() for m in d._URL_RE.finditer(text)]
@@ -341,5 +343,5 @@ def test_partial_citations_are_read_before_each_number_as_a_full_scan_reads_them
     """Looking for the type word only before each number finds what scanning every character finds."""
     from corpus.knowledge import directives as d
 
-    assert [m.span(1) + m.span(2) for m in d._partial_matches(text)] == \
+    assert [m.span(1) + m.span(2) for m in d._partial_matches(text, d._number_runs(text))] == \
         [m.span(1) + m.span(2) for m in d._PARTIAL_RE.finditer(text)]

@@ -325,7 +325,10 @@ def test_import_in_worker_processes_equals_import_in_one(tmp_path, monkeypatch):
                          f"về công tác dân vận năm 20{10 + i % 10}."}, ensure_ascii=False) for i in range(60)]
     lines[13] = "{broken"
     lines[40] = json.dumps({"id": "d40", "text": ""})
-    (tmp_path / "docs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines[41] = "[1, 2]"
+    lines[42] = lines[42].replace("Tin 42", "Tin \udcff")  # a broken byte: read in a worker, noted with its line
+    lines[43] = ""  # a blank line is no record
+    (tmp_path / "docs.jsonl").write_bytes(("\n".join(lines) + "\n").encode("utf-8", "surrogateescape"))
     (tmp_path / "page.html").write_text("<html><body><article><h1>Dân vận khéo</h1><p>" + "Hội Nông dân xã vận động "
                                         "nhân dân hiến đất làm đường. " * 20 + "</p></article></body></html>",
                                         encoding="utf-8")
@@ -334,9 +337,11 @@ def test_import_in_worker_processes_equals_import_in_one(tmp_path, monkeypatch):
         with Store(tmp_path / f"db{workers}.sqlite") as store:
             reports.append(import_paths(store, [tmp_path], workers=workers))
             stored.append([(doc.id, doc.stamp()) for doc in store])
-    assert reports[0].outcomes == reports[1].outcomes and reports[0].outcomes["added"] == 59
-    assert reports[0].problems == reports[1].problems and len(reports[0].problems) == 2
-    assert stored[0] == stored[1] and len(stored[0]) == 59
+    assert reports[0].outcomes == reports[1].outcomes and reports[0].outcomes["added"] == 57
+    assert reports[0].problems == reports[1].problems and len(reports[0].problems) == 3
+    assert [where.rsplit(":", 1)[1] for where, _ in reports[1].problems] == ["14", "41", "42"]
+    assert reports[0].notes == reports[1].notes and [where.rsplit(":", 1)[1] for where, _ in reports[1].notes] == ["43"]
+    assert stored[0] == stored[1] and len(stored[0]) == 57
 
 
 def _records(n: int, seed: int = 7) -> list[dict]:

@@ -187,3 +187,63 @@ def test_a_batch_counts_and_keeps_what_one_upsert_at_a_time_would(tmp_path):
     batched = many.upsert_many([to_row(doc) if i % 2 else doc for i, doc in enumerate(docs)])
     assert batched == {o: singly.count(o) for o in set(singly)} and set(singly) == {"added", "updated", "unchanged"}
     assert [(d.to_dict(), d.stamp()) for d in one] == [(d.to_dict(), d.stamp()) for d in many]
+
+
+def test_an_import_into_an_empty_store_builds_its_index_at_the_end_and_a_killed_one_gets_it_back(tmp_path, monkeypatch):
+    """The content-hash index is built once after a bulk load into an empty store (kept row by row otherwise);
+    a store left without it (an import killed mid-way) has it again when next opened, and twins are found."""
+    import json
+
+    from corpus.store import importer
+
+    def indexed(store):
+        return bool(store.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'documents_content_hash'").fetchone())
+
+    seen = []
+    real = Store.upsert_many
+    monkeypatch.setattr(Store, "upsert_many", lambda self, rows: seen.append(indexed(self)) or real(self, rows))
+    monkeypatch.setattr(importer, "ROWS_PER_COMMIT", 10)
+    lines = [json.dumps({"id": f"d{i}", "source": "s", "text": f"Dân vận khéo {i % 30}."}, ensure_ascii=False)
+             for i in range(60)]
+    (tmp_path / "a.jsonl").write_text("\n".join(lines[:40]) + "\n", encoding="utf-8")
+    (tmp_path / "b.jsonl").write_text("\n".join(lines[40:]) + "\n", encoding="utf-8")
+    with Store(tmp_path / "db.sqlite") as store:
+        assert indexed(store)
+        importer.import_paths(store, [tmp_path / "a.jsonl"], workers=2)
+        assert seen and not any(seen) and indexed(store)  # into an empty store: built at the end
+        seen.clear()
+        importer.import_paths(store, [tmp_path / "b.jsonl"])
+        assert seen and all(seen)  # into a store holding documents: kept row by row
+        store.db.execute("DROP INDEX documents_content_hash")  # as an import killed before its end leaves it
+        plan = [tuple(r) for r in store.db.execute("EXPLAIN QUERY PLAN SELECT id FROM documents WHERE content_hash = 'x'")]
+        assert "documents_content_hash" not in str(plan)
+    with Store(tmp_path / "db.sqlite") as store:
+        assert indexed(store) and store.count() == 60
+        plan = [tuple(r) for r in store.db.execute("EXPLAIN QUERY PLAN SELECT id FROM documents WHERE content_hash = 'x'")]
+        assert "documents_content_hash" in str(plan)
+        assert store.twin(store.get("d45").content_hash, "s", "d45") == "d15"
+
+
+def test_the_content_hash_is_the_hash_of_the_text_with_its_whitespace_runs_as_single_spaces():
+    """content_hash splits UTF-8 bytes when the text holds no whitespace only str.split knows: the same hash."""
+    import hashlib
+    import sys
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from corpus.store import document
+
+    beyond = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace() and not chr(c).encode().isspace())
+    assert all(document._NOT_ASCII_SPACE.fullmatch(c) for c in beyond)
+    assert not any(document._NOT_ASCII_SPACE.fullmatch(chr(c)) for c in range(sys.maxunicode + 1)
+                   if chr(c) not in beyond)
+
+    @given(st.lists(st.sampled_from(["Dân", "vận", "khéo", "ở", "x", "1", " ", "  ", "\n", "\n\n", "\t", "\r\n", "\x0b",
+                                     "\x0c", "\x1c", "\x85", "\xa0", "\u2003", "\u3000", "\u200b", "é"]), max_size=30)
+           .map("".join))
+    @settings(max_examples=400, deadline=None)
+    def same(text):
+        assert document.content_hash(text) == hashlib.sha1(" ".join(text.split()).encode("utf-8")).hexdigest()[:16]
+
+    same()

@@ -68,7 +68,8 @@ _LETTER_RE = re.compile(rf"{_NUM}\s*/\s*({_TOKEN})((?:[{_DASHES}/]{_UNIT})+)")
 _LETTER_WORD_RE = re.compile(
     r"(?<!\w)(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in rules.LETTER_WORDS) + r")"
     r"(?:\s+(?:khẩn|hỏa tốc))?\s+(?:số\s*:?\s*)?\(?$", re.I)
-_DIGITS_RE = re.compile(r"\d+")
+# A run of digits, and the slash or dash (after spaces, if any) that follows the digits of every full number.
+_DIGITS_RE = re.compile(rf"\d+(\s*[{_DASHES}/])?")
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+|(?<!\S)\S+\.(?:html?|aspx?|php|pdf|docx?)(?!\w)", re.I)
 _LAW_RE = re.compile(rf"{_NUM}\s*/\s*{_YEAR}\s*/\s*((?:UBTV)?QH\d{{1,2}})(?![\w])", re.I)
 
@@ -172,13 +173,22 @@ def normalize_directive(s: str) -> str | None:
 
 # --- finding numbers ------------------------------------------------------------
 
-def _text_matches(text: str, whole: bool = False) -> list[tuple[int, int, str]]:
+def _number_runs(text: str) -> list[tuple[int, bool]]:
+    """(start, whether a slash or dash follows) of each run of digits: where a number may start, found once for
+    full and partial citations."""
+    return [(m.start(), m.lastindex is not None) for m in _DIGITS_RE.finditer(text)]
+
+
+def _text_matches(text: str, whole: bool = False, runs: list[tuple[int, bool]] | None = None
+                  ) -> list[tuple[int, int, str]]:
     """Full numbers printed in running text: (start, end, canonical), in text order.
 
-    ``whole``: the text is one number (a letter needs no "công văn" before it then).
+    ``whole``: the text is one number (a letter needs no "công văn" before it then); ``runs``: its
+    :func:`_number_runs`, when known.
     """
     found: list[tuple[int, int, str]] = []
-    numbers = [m.start() for m in _DIGITS_RE.finditer(text)]  # where a number may start: the rest is not read again
+    # Where a number may start (the rest of the text is not read again): a run of digits that a slash or dash follows.
+    numbers = [start for start, full in (_number_runs(text) if runs is None else runs) if full]
     for m in _matches(_LAW_RE, text, numbers):
         found.append((m.start(1), m.end(), f"{m.group(1)}/{m.group(2)}/{m.group(3).upper()}"))
     for m in _matches(_STATE_RE, text, numbers):
@@ -309,19 +319,21 @@ def _number_key(canonical: str) -> tuple[str | None, int]:
     return _family(m.group(2)), int(m.group(1))
 
 
-def cited_spans(text: str) -> list[tuple[int, int, str]]:
-    """Every full number cited in NFC ``text``: (start, end, canonical) in text order, listed ones included."""
-    full = _text_matches(text)
+def cited_spans(text: str, runs: list[tuple[int, bool]] | None = None) -> list[tuple[int, int, str]]:
+    """Every full number cited in NFC ``text``: (start, end, canonical) in text order, listed ones included
+    (``runs``: the text's :func:`_number_runs`, when known)."""
+    full = _text_matches(text, runs=runs)
     return sorted(full + _listed(text, full))
 
 
 def find_directives(text: str) -> tuple[list[str], list[str]]:
     """(canonical numbers cited, partial citations as written), each unique, in order of first appearance."""
     text = nfc(text or "")
-    full = cited_spans(text)
+    runs = _number_runs(text)
+    full = cited_spans(text, runs)
     cited: list[tuple[int, str]] = [(start, canonical) for start, _end, canonical in full]
     partial: list[tuple[int, str, tuple[str | None, int]]] = []
-    for m in _partial_matches(text):
+    for m in _partial_matches(text, runs):
         if any(s < m.end(2) and m.start(1) < e for s, e, _c in full):
             continue  # "Kết luận số 148-TB/TW": the number is printed in full
         word_key = key(m.group(1))
@@ -343,15 +355,15 @@ def find_directives(text: str) -> tuple[list[str], list[str]]:
     return directives, list(dict.fromkeys(partials))
 
 
-def _partial_matches(text: str) -> Iterator[re.Match]:
-    """``_PARTIAL_RE.finditer(text)``, read only before each run of digits: where a type word, then spaces, ends.
+def _partial_matches(text: str, runs: list[tuple[int, bool]]) -> Iterator[re.Match]:
+    """``_PARTIAL_RE.finditer(text)``, read only before each run of digits (``runs``: :func:`_number_runs`): where a
+    type word, then spaces, ends.
 
     A type word and "số" make at most ``_HEAD_RUNS`` runs of non-space characters, so the word is
     looked for in the last ``_HEAD_RUNS`` runs before the number, not in the whole text.
     """
     end = 0
-    for number in _DIGITS_RE.finditer(text):
-        start = number.start()
+    for start, _ in runs:
         if start < end or not start or not text[start - 1].isspace():
             continue
         last = start - 1  # the last letter before the spaces: a type word's, or "số"'s

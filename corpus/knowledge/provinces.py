@@ -196,7 +196,12 @@ def _blank_out(text: str) -> str:
 def _mentions(text: str, *, all_capitals: bool) -> list[_Mention]:
     """Province mentions in ``text``; each must start with a capital (every word when ``all_capitals``)."""
     text = _blank_out(normalize(text))
-    folded = fold(text).lower()  # length-preserving: offsets stay valid on ``text``
+    return _mentions_in(text, fold(text).lower(), all_capitals=all_capitals)
+
+
+def _mentions_in(text: str, folded: str, *, all_capitals: bool) -> list[_Mention]:
+    """:func:`_mentions` in a normalised ``text`` whose phrases are blanked out, and in its ``folded`` lower case
+    (length-preserving: offsets stay valid on ``text``)."""
     found = []
     for m in _MENTION_RE.finditer(folded):
         written = _ADMIN_START.sub("", folded[m.start():m.end()], count=1)
@@ -369,10 +374,10 @@ _PLACE_RE = re.compile(
 
 
 def _places(text: str) -> dict[str, frozenset[str]]:
-    """Named districts and communes in ``text`` -> the provinces they may belong to."""
+    """Named districts and communes in a normalised ``text`` -> the provinces they may belong to."""
     gazetteer = _gazetteer()
     found: dict[str, frozenset[str]] = {}
-    for m in _PLACE_RE.finditer(normalize(text)):
+    for m in _PLACE_RE.finditer(text):
         level = rules.PLACE_WORDS[m.group(1).lower()]
         words = m.group(2).split()
         if level == "d" and canonical_province(" ".join(words)) in PROVINCES:
@@ -436,8 +441,9 @@ def _evidence(text: str, title: str | None) -> Counter:
     weights, score = rules.PROVINCE_WEIGHTS, Counter()
     if title:
         title = normalize(title)
-        folded = fold(_blank_out(title)).lower()
-        mentions = _mentions(title, all_capitals=True)
+        blanked = _blank_out(title)
+        folded = fold(blanked).lower()
+        mentions = _mentions_in(blanked, folded, all_capitals=True)
         listed = _listed(mentions, folded)
         for i, m in enumerate(mentions):
             if i in listed:
@@ -445,8 +451,9 @@ def _evidence(text: str, title: str | None) -> Counter:
             lead = not folded[:m.start].strip() and _TITLE_LEAD_RE.match(folded, m.end)
             score[m.province] += weights["title" if m.strong or m.admin or lead else "title_plain"]
     text = normalize(text)
-    folded = fold(_blank_out(text)).lower()
-    mentions = _mentions(text, all_capitals=True)
+    blanked = _blank_out(text)
+    folded = fold(blanked).lower()
+    mentions = _mentions_in(blanked, folded, all_capitals=True)  # the text is normalised, blanked and folded once
     listed = _listed(mentions, folded)
     for i, m in enumerate(mentions):
         kind = None if i in listed else _kind(m, folded)
@@ -466,7 +473,7 @@ def _evidence(text: str, title: str | None) -> Counter:
             place = next(iter(owners)) if len(owners) == 1 else None
         if place:
             score[as_pre_2025(place)] += weights["dateline"]
-    places = _places(f"{title}\n{text}" if title else text)
+    places = _places(f"{title}\n{text}" if title else text)  # both normalised above, and so is their join
     if len(places) >= 2:
         by_places = _one(frozenset.intersection(*places.values()))
         if by_places:
@@ -496,12 +503,12 @@ def detect_province(
     On a national portal (``is_national``) the text must be clearly about one province.
     """
     national = is_national(header=header, url=url, source_province=source_province)
-    for found in (
-        canonical_province(source_province) if source_province else None,
-        _from_header(header, national=national),
-        province_from_host(url),
-        _from_text(text, title, national=national) if text or title else None,
+    for find in (  # in this order, each only when the ones before found nothing (the text's is the costly one)
+        lambda: canonical_province(source_province) if source_province else None,
+        lambda: _from_header(header, national=national),
+        lambda: province_from_host(url),
+        lambda: _from_text(text, title, national=national) if text or title else None,
     ):
-        if found:
+        if found := find():
             return as_pre_2025(found)
     return None

@@ -128,27 +128,32 @@ def import_paths(store: Store, paths: Iterable[str | Path], *, files: Attachment
     files = files or AttachmentOptions(max_bytes=MAX_FILE_BYTES)
     rows: list[Row] = []
     held = 0  # characters in rows
-    for results in ordered_map(functools.partial(_convert, files=files), _work(paths, files), workers):
-        for where, item, note in results:
-            if note:
-                report.add("noted", where, note)
-            if isinstance(item, Exception):
-                report.add("skipped", where, str(item))
-            else:
-                rows.append(item)
-                held += item.chars
-        if len(rows) >= ROWS_PER_COMMIT or held >= CHARS_PER_COMMIT:
-            report.outcomes.update(store.upsert_many(rows))
-            rows, held = [], 0
-    report.outcomes.update(store.upsert_many(rows))
+    with store.bulk_load():
+        for results in ordered_map(functools.partial(_convert, files=files), _work(paths, files), workers):
+            for where, item, note in results:
+                if note:
+                    report.add("noted", where, note)
+                if isinstance(item, Exception):
+                    report.add("skipped", where, str(item))
+                else:
+                    rows.append(item)
+                    held += item.chars
+            if len(rows) >= ROWS_PER_COMMIT or held >= CHARS_PER_COMMIT:
+                report.outcomes.update(store.upsert_many(rows))
+                rows, held = [], 0
+        report.outcomes.update(store.upsert_many(rows))
     return report
 
 
 @dataclass(frozen=True)
 class _Record:
-    """A JSONL record read but not yet made a Document (that happens in a worker)."""
+    """A JSONL line read but not yet parsed nor made a Document (that happens in a worker).
 
-    value: dict[str, Any]
+    Its bytes cross to the worker as they are: a parsed record's strings would be pickled there and back.
+    """
+
+    number: int
+    data: bytes
     default_id: str
 
 
@@ -179,11 +184,7 @@ def _convert(chunk: list[tuple[str, Any, str | None]], files: AttachmentOptions
         if isinstance(item, Path):
             out.extend(_documents(item, files))
         elif isinstance(item, _Record):
-            try:
-                doc, cut = from_record(item.value, default_id=item.default_id)
-                out.append((where, doc, _joined(note, cut)))
-            except ImportProblem as exc:
-                out.append((where, exc, note))
+            out.append(_record_document(where, item))
         else:
             out.append((where, item, note))
     # Rows, not Documents: the writing process then only writes (stamp and JSON are made here, in a worker).
@@ -279,25 +280,39 @@ def _jsonl_documents(path: Path) -> Iterator[tuple[str, _Record | Exception, str
     default_id = f"file:{path.resolve()}"
     with _open_jsonl(path) as stream:
         try:
-            for line in jsonlines.read(stream):
-                number, where, seen = line.number, f"{path}:{line.number}", seen + 1
-                if line.problem:
-                    yield where, ImportProblem(f"bad JSONL line: {line.problem}"), line.note
+            for line in jsonlines.unparsed(stream):
+                seen += 1
+                if isinstance(line, jsonlines.Line):  # a line too long to read
+                    number = line.number
+                    yield f"{path}:{number}", ImportProblem(f"bad JSONL line: {line.problem}"), line.note
                     continue
-                obj = line.value
-                if seen == 1 and isinstance(obj, dict) and "text" not in obj:
-                    # e.g. a gold or config file lying beside the documents
-                    yield str(path), ImportProblem("not a document file: its first record has no 'text'"), None
-                    return
-                if not isinstance(obj, dict):
-                    yield where, ImportProblem("a JSONL line must be an object"), line.note
-                else:
-                    yield where, _Record(obj, f"{default_id}:{number}"), line.note
+                number, data = line
+                if seen == 1:
+                    first = jsonlines.parse(number, data).value
+                    if isinstance(first, dict) and "text" not in first:
+                        # e.g. a gold or config file lying beside the documents
+                        yield str(path), ImportProblem("not a document file: its first record has no 'text'"), None
+                        return
+                yield f"{path}:{number}", _Record(number, data, f"{default_id}:{number}"), None
         except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:  # a truncated or corrupt .gz/.xz
             yield f"{path}:{number + 1}", ImportProblem(f"cannot read on after line {number}: {exc}"), None
             return
     if not seen:
         yield str(path), ImportProblem("empty file"), None
+
+
+def _record_document(where: str, record: _Record) -> tuple[str, Document | Exception, str | None]:
+    """(where, the Document of a JSONL line or the problem, a note), in a worker."""
+    line = jsonlines.parse(record.number, record.data)
+    if line.problem:
+        return where, ImportProblem(f"bad JSONL line: {line.problem}"), line.note
+    if not isinstance(line.value, dict):
+        return where, ImportProblem("a JSONL line must be an object"), line.note
+    try:
+        doc, cut = from_record(line.value, default_id=record.default_id)
+    except ImportProblem as exc:
+        return where, exc, line.note
+    return where, doc, _joined(line.note, cut)
 
 
 def from_record(obj: dict[str, Any], *, default_id: str) -> tuple[Document, str | None]:

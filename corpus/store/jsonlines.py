@@ -56,6 +56,13 @@ class Line:
 
 def read(stream: IO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[Line]:
     """Each non-blank line of ``stream`` (binary, or text with a ``buffer``) parsed, one in memory at a time."""
+    for item in unparsed(stream, max_bytes):
+        yield item if isinstance(item, Line) else parse(*item)
+
+
+def unparsed(stream: IO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[Line | tuple[int, bytes]]:
+    """Each non-blank line of ``stream`` as (number, its bytes) for :func:`parse` (the importer parses in its
+    workers); a line longer than ``max_bytes`` is already a :class:`Line` with its problem."""
     binary = getattr(stream, "buffer", stream)  # bytes: a broken byte spoils one line, not the stream
     number = 0
     while raw := binary.readline(max_bytes + 1):
@@ -65,23 +72,27 @@ def read(stream: IO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[Line]:
                 raw = binary.readline(_SKIP_CHUNK)
             yield Line(number, problem=f"line longer than {max_bytes:,} bytes")
             continue
-        if not raw.strip():
-            continue
-        text, note = decode(raw.rstrip(b"\r\n"))
-        try:
-            value = json.loads(text)
-            if _SURROGATE_ESCAPE.search(text):
-                value, mended = _mend(value)
-                if mended:
-                    note = "; ".join(filter(None, [note, f"{mended} lone surrogate escape(s) (not Unicode) "
-                                                          f"shown as U+FFFD"]))
-            yield Line(number, value=value, note=note)
-        except RecursionError:
-            yield Line(number, problem="not JSON this program can read: nested too deeply", note=note)
-        except json.JSONDecodeError as exc:
-            yield Line(number, problem=f"not JSON: {exc.msg} at character {exc.pos + 1}", note=note)
-        except ValueError as exc:  # e.g. an integer of more than 4,300 digits
-            yield Line(number, problem=f"not JSON this program can read: {str(exc).split(';')[0]}", note=note)
+        if raw.strip():
+            yield number, raw
+
+
+def parse(number: int, raw: bytes) -> Line:
+    """Line ``number`` of a stream, its bytes (a line ending, if any, is dropped) read as JSON."""
+    text, note = decode(raw.rstrip(b"\r\n"))
+    try:
+        value = json.loads(text)
+        if _SURROGATE_ESCAPE.search(text):
+            value, mended = _mend(value)
+            if mended:
+                note = "; ".join(filter(None, [note, f"{mended} lone surrogate escape(s) (not Unicode) "
+                                                      f"shown as U+FFFD"]))
+        return Line(number, value=value, note=note)
+    except RecursionError:
+        return Line(number, problem="not JSON this program can read: nested too deeply", note=note)
+    except json.JSONDecodeError as exc:
+        return Line(number, problem=f"not JSON: {exc.msg} at character {exc.pos + 1}", note=note)
+    except ValueError as exc:  # e.g. an integer of more than 4,300 digits
+        return Line(number, problem=f"not JSON this program can read: {str(exc).split(';')[0]}", note=note)
 
 
 def _mend(value: Any) -> tuple[Any, int]:

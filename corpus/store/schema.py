@@ -25,6 +25,8 @@ def column_type(name: str) -> str:
 
 
 _COLUMNS = ", ".join(f"{name} {column_type(name)}" for name in FIELDS if name != "id")
+# The documents' secondary index (exact duplicates by content): an import into an empty store builds it at the end.
+CONTENT_HASH_INDEX = "CREATE INDEX IF NOT EXISTS documents_content_hash ON documents(content_hash)"
 
 # Version 1: every table today's code uses, as it was written before versions (hence IF NOT EXISTS).
 V1_TABLES = f"""
@@ -33,7 +35,7 @@ CREATE TABLE IF NOT EXISTS documents (
     {_COLUMNS},
     stamp TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS documents_content_hash ON documents(content_hash);
+{CONTENT_HASH_INDEX};
 CREATE TABLE IF NOT EXISTS dedup_signatures (
     id TEXT PRIMARY KEY,
     content_hash TEXT NOT NULL,
