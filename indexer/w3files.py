@@ -97,9 +97,7 @@ class Postings:
         keys = rank[term_of]
         self.counts = np.bincount(keys, minlength=len(order))
         self.starts = np.cumsum(self.counts) - self.counts
-        keys <<= 32
-        keys |= docs
-        perm = np.argsort(keys)
+        perm = _by_term(keys, docs, self.starts)
         del keys
         self.docs = docs[perm]
         self.weights = weights[perm]
@@ -110,6 +108,34 @@ class Postings:
     def lengths(self, start: int, end: int) -> np.ndarray | None:
         """Field lengths of postings ``start:end``'s documents (0: no length, as in Whoosh); None if not scorable."""
         return None if self.doc_lengths is None else self.doc_lengths[self.docs[start:end]]
+
+
+def _by_term(keys: np.ndarray, docs: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The order of postings sorted by term rank ``keys`` (int64), then document: ``keys`` is overwritten.
+
+    A pool adds each term's postings in document order (documents are added one after another), so the
+    order is the postings' own within a term: a sort of (rank, index) values, about twice as fast as an
+    argsort of (rank, document); a pool that did not (a merge may not) is sorted by (rank, document).
+
+    >>> _by_term(np.array([1, 0, 1, 0]), np.array([0, 0, 1, 1], dtype=np.uint32), np.array([0, 2])).tolist()
+    [1, 3, 0, 2]
+    >>> _by_term(np.array([0, 0]), np.array([5, 2], dtype=np.uint32), np.array([0])).tolist()
+    [1, 0]
+    """
+    if len(keys) >= 1 << 32:
+        raise OverflowError("over 4 G postings in one field")
+    packed = keys << 32
+    packed |= np.arange(len(keys))
+    packed.sort()
+    packed &= 0xFFFFFFFF
+    ordered = docs[packed]
+    rising = ordered[1:] > ordered[:-1]
+    rising[starts[1:][starts[1:] > 0] - 1] = True  # a term's first posting follows another term's last
+    if rising.all():
+        return packed
+    keys <<= 32
+    keys |= docs
+    return np.argsort(keys)
 
 
 def write_blocks(postfile, ids: list[int], weights: list[float], values: list[bytes], lengths: list[int] | None,

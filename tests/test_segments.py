@@ -112,6 +112,27 @@ def test_postings_are_sorted_by_term_bytes_then_document():
 
 
 
+@pytest.mark.parametrize("in_document_order", [True, False])
+def test_postings_sorted_by_their_order_within_a_term_are_sorted_by_document(in_document_order):
+    # A pool adds a term's postings document after document (the fast order); a merge may not (the fallback).
+    rng = np.random.default_rng(7)
+    docs = np.sort(rng.integers(0, 400, 5000)).astype(np.uint32)
+    term_of = rng.integers(0, 300, 5000).astype(np.uint32)
+    if not in_document_order:
+        docs = docs[::-1].copy()
+    keep = np.unique((term_of.astype(np.int64) << 32) | docs, return_index=True)[1]  # one posting a term and document
+    term_of, docs = term_of[keep], docs[keep]
+    if in_document_order:
+        order = np.argsort(docs, kind="stable")
+        term_of, docs = term_of[order], docs[order]
+    terms = [f"t{i:03d}".encode() for i in range(300)]
+    postings = Postings(terms, term_of, docs, np.ones(len(docs), dtype=np.float32),
+                        PackedValues.of([str(i).encode() for i in range(len(docs))]), None)
+    expected = np.lexsort((docs, term_of))
+    assert postings.docs.tolist() == docs[expected].tolist()
+    assert postings.values[:] == [str(i).encode() for i in expected.tolist()]
+
+
 def test_packed_values_joined_is_the_values_joined_in_their_permuted_order():
     rng = random.Random(5)
     values = [bytes(rng.randrange(256) for _ in range(4 * rng.randint(0, 6))) for _ in range(500)]
