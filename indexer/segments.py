@@ -50,6 +50,9 @@ COMPRESSION = 3
 BLOCK_LIMIT = 1024
 # Inline terms encoded together: bounds the temporary arrays (~100 bytes a posting) of a segment's largest field.
 INLINE_TERMS = 16384
+# Syllables of a text field's documents pooled together (their grouping is a few numpy calls per batch, not
+# per document).
+POSITIONS_BATCH = 1 << 18
 JOINER_BYTES = JOINER.encode("utf-8")  # in a SyllableText term: an adjacent pair
 _UNSEEN = np.uint32(0xFFFFFFFF)  # in a fold map: a syllable not folded yet
 
@@ -101,6 +104,8 @@ class TermPool:
                   values: list[bytes]) -> None:
         """Add one document's terms for one field, with each term's weight and value bytes."""
         pool = self._field(fieldname)
+        if pool.batch:  # a merge's postings after documents' (one writer may do both): theirs first
+            pool._group()
         if len(terms) == 1:  # an ID field's value: most of a document's fields, one term each
             pool.term_of.append(pool.id_of(terms[0]))
             pool.docs.append(docnum)
@@ -174,7 +179,7 @@ class _FieldPool:
     """
 
     __slots__ = ("term_ids", "names", "term_of", "docs", "weights", "values", "ends", "pair_keys", "pair_docs",
-                 "pair_weights", "fold_maps")
+                 "pair_weights", "fold_maps", "batch", "batched")
 
     def __init__(self) -> None:
         self.term_ids: dict[str, int] = {}
@@ -189,6 +194,8 @@ class _FieldPool:
         self.pair_docs = array("I")
         self.pair_weights = array("f")
         self.fold_maps: dict[int, np.ndarray] = {}  # id(unfolded pool) -> its syllable id -> this pool's id
+        self.batch: list[tuple[int, np.ndarray, np.ndarray]] = []  # (docnum, ids, joined) not pooled yet
+        self.batched = 0  # their syllables
 
     def ids(self, terms) -> list[int]:
         """Each term's id in this field, new terms numbered as they come."""
@@ -234,29 +241,62 @@ class _FieldPool:
         A syllable's postings value is its positions as ``SyllablePositions``
         bytes, and its weight their number (these fields have no boosts); a
         pair keeps no positions (phrases are matched on syllables), only its
-        number of occurrences as its weight.
+        number of occurrences as its weight.  Documents wait in a batch
+        (:data:`POSITIONS_BATCH` syllables) that is grouped with numpy at once (:meth:`_group`).
         """
         if not len(ids):
             return 0
-        if len(self.values) + 4 * len(ids) >= 1 << 32:  # the ends are uint32
+        if len(self.values) + 4 * (self.batched + len(ids)) >= 1 << 32:  # the ends are uint32
             raise OverflowError(f"field {fieldname!r}: over 4 GiB of positions in one segment")
-        order = np.argsort(ids, kind="stable")  # stable: each term's positions stay in order
-        grouped = ids[order]
-        bounds = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1], [True])))
+        self.batch.append((docnum, ids, joined))
+        self.batched += len(ids)
+        if self.batched >= POSITIONS_BATCH:
+            self._group()
+        return len(ids) + int(np.count_nonzero(joined))
+
+    def _group(self) -> None:
+        """Pool the batch's documents: each one's syllables grouped by id (positions in order), then its pairs
+        counted, the documents in the order they came."""
+        batch, self.batch, self.batched = self.batch, [], 0
+        if not batch:
+            return
+        sizes = np.array([len(ids) for _, ids, _ in batch], dtype=np.int64)
+        firsts = np.cumsum(sizes) - sizes
+        ids = np.concatenate([ids for _, ids, _ in batch])
+        docs = np.repeat(np.array([docnum for docnum, _, _ in batch], dtype=np.uint32), sizes)
+        # By document, then syllable id; a syllable's positions (its indexes in the document) stay in order.
+        order = np.lexsort((ids, docs))
+        keys = (docs[order].astype(np.uint64) << 32) | ids[order]
+        bounds = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1], [True])))
+        starts = bounds[:-1]
         self.ends.frombytes((bounds[1:] * 4 + len(self.values)).astype(np.uint32).tobytes())
-        self.values += order.astype("<u4").tobytes()  # a syllable's position is its index
-        self.term_of.frombytes(grouped[bounds[:-1]].tobytes())
+        self.values += (order - np.repeat(firsts, sizes)).astype("<u4").tobytes()  # a syllable's position: its index
+        self.term_of.frombytes(ids[order][starts].tobytes())
         self.weights.frombytes(np.diff(bounds).astype(np.float32).tobytes())
-        self.docs.extend(array("I", (docnum,)) * (len(bounds) - 1))
+        self.docs.frombytes(docs[order][starts].tobytes())
+        del order, keys, bounds, starts
+        # Pairs: syllable i and i + 1 of one document where joined, counted per document, by their two ids.
+        joined = np.zeros(len(ids), dtype=bool)  # at each document's last syllable: False
+        within = np.ones(len(ids), dtype=bool)
+        within[firsts + sizes - 1] = False
+        joined[within] = np.concatenate([pairs for _, _, pairs in batch])
         wide = ids.astype(np.uint64)
-        keys, counts = np.unique(((wide[:-1] << 32) | wide[1:])[joined], return_counts=True)
-        self.pair_keys.frombytes(keys.tobytes())
-        self.pair_weights.frombytes(counts.astype(np.float32).tobytes())
-        self.pair_docs.extend(array("I", (docnum,)) * len(keys))
-        return len(ids) + int(counts.sum())
+        at = np.flatnonzero(joined[:-1])
+        if not len(at):
+            return
+        pairs = (wide[at] << 32) | wide[at + 1]
+        pair_docs = docs[at]
+        order = np.lexsort((pairs, pair_docs))
+        pairs, pair_docs = pairs[order], pair_docs[order]
+        bounds = np.flatnonzero(np.concatenate(([True], (pairs[1:] != pairs[:-1]) | (pair_docs[1:] != pair_docs[:-1]),
+                                                [True])))
+        self.pair_keys.frombytes(pairs[bounds[:-1]].tobytes())
+        self.pair_weights.frombytes(np.diff(bounds).astype(np.float32).tobytes())
+        self.pair_docs.frombytes(pair_docs[bounds[:-1]].tobytes())
 
     def _pool_pairs(self) -> None:
         """Give the pairs their terms (syllables joined by JOINER), ids and postings among the others."""
+        self._group()
         if not self.pair_keys:
             return
         keys, term_of = np.unique(np.frombuffer(self.pair_keys, dtype=np.uint64), return_inverse=True)

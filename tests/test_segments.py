@@ -58,10 +58,15 @@ def _index(path, docs, writer_class=None, batches=1):
     return ix
 
 
-@pytest.mark.parametrize("inline_limit", [segments.INLINE_LIMIT, 1])  # 1: nothing inlined
-def test_the_fast_writer_writes_what_whoosh_writes(tmp_path, monkeypatch, inline_limit):
+@pytest.mark.parametrize("inline_limit, batch", [(segments.INLINE_LIMIT, segments.POSITIONS_BATCH),
+                                                  (1, segments.POSITIONS_BATCH),  # 1: nothing inlined
+                                                  (segments.INLINE_LIMIT, 1),  # each document grouped alone
+                                                  (segments.INLINE_LIMIT, 50)])  # a few documents grouped at once
+def test_the_fast_writer_writes_what_whoosh_writes(tmp_path, monkeypatch, inline_limit, batch):
     monkeypatch.setattr(segments, "INLINE_LIMIT", inline_limit)
+    monkeypatch.setattr(segments, "POSITIONS_BATCH", batch)
     docs = _docs(400)  # common words: posting lists of several blocks; rare ones: inlined
+    docs[7].text, docs[8].title = "một", "hai"  # a text, a title without a pair
     whoosh_ix = _index(tmp_path / "whoosh", docs)
     fast_ix = _index(tmp_path / "fast", docs, FastSegmentWriter)
     expected, got = _contents(whoosh_ix), _contents(fast_ix)
@@ -260,6 +265,7 @@ def test_pairs_are_pooled_without_positions():
     pool = segments.TermPool()
     assert pool.add_text("text", 3, "Dân vận khéo, dân vận", folded=False) == 5 + 3  # syllables + pairs
     field = pool.fields["text"]
+    field._group()  # documents wait in a batch until it is full or the segment is written
     assert len(field.values) == 4 * 5  # positions of syllables only
     postings = field.sorted(None)
     found = {term.decode(): (postings.weights[start], postings.docs[start], count) for term, start, count
