@@ -294,18 +294,30 @@ class _FieldPool:
         self.pair_weights.frombytes(np.diff(bounds).astype(np.float32).tobytes())
         self.pair_docs.frombytes(pair_docs[bounds[:-1]].tobytes())
 
-    def _pool_pairs(self) -> None:
-        """Give the pairs their terms (syllables joined by JOINER), ids and postings among the others."""
-        self._group()
+    def _pool_pairs(self, termbytes: list[bytes]) -> None:
+        """Give the pairs their terms (their syllables' bytes joined by JOINER), ids and postings among the others;
+        ``termbytes`` (the terms by id) gets the new terms.
+
+        A pair's term is made once per distinct pair, as bytes, and enters no dict: no syllable holds JOINER, so
+        pairs are new terms unless a merge brought some (then each is looked up).
+        """
         if not self.pair_keys:
             return
         keys, term_of = np.unique(np.frombuffer(self.pair_keys, dtype=np.uint64), return_inverse=True)
         self.pair_keys = array("Q")
-        names = self.names
-        pairs = self.id_array([names[a] + JOINER + names[b] for a, b in
-                               zip((keys >> 32).tolist(), (keys & 0xFFFFFFFF).tolist())])
-        self.term_of.frombytes(pairs[term_of].tobytes())
-        del keys, term_of
+        pairs = [termbytes[a] + JOINER_BYTES + termbytes[b]
+                 for a, b in zip((keys >> 32).tolist(), (keys & 0xFFFFFFFF).tolist())]
+        del keys
+        if any(JOINER_BYTES in term for term in termbytes):  # a merge's pairs among the terms: one id a term
+            known = dict(zip(termbytes, count()))
+            ids = np.array([known.setdefault(term, len(known)) for term in pairs], dtype=np.uint32)
+            termbytes += list(known)[len(termbytes):]
+        else:
+            ids = np.arange(len(termbytes), len(termbytes) + len(pairs), dtype=np.uint32)
+            termbytes += pairs
+        del pairs
+        self.term_of.frombytes(ids[term_of].tobytes())
+        del ids, term_of
         self.docs += self.pair_docs
         self.weights += self.pair_weights
         self.ends.extend(array("I", (len(self.values),)) * len(self.pair_docs))  # no value bytes
@@ -313,9 +325,10 @@ class _FieldPool:
 
     def sorted(self, lengths: np.ndarray | None) -> Postings:
         """The postings sorted for writing; this pool lets go of its terms and values (a worker's peak memory)."""
-        self._pool_pairs()
+        self._group()
         termbytes = [_bytes(term) for term in self.names]
         self.term_ids, self.names = {}, []
+        self._pool_pairs(termbytes)
         return Postings(termbytes, np.frombuffer(self.term_of, dtype=np.uint32),
                         np.frombuffer(self.docs, dtype=np.uint32), np.frombuffer(self.weights, dtype=np.float32),
                         self._packed(), lengths)

@@ -275,6 +275,15 @@ def test_pairs_are_pooled_without_positions():
     assert "khéo_dân" not in found  # a comma between them
 
 
+def test_a_pair_a_merge_brought_and_the_same_pair_of_a_document_are_one_term():
+    pool = segments.TermPool()
+    pool.add(("text", "dân_vận".encode(), 0, 1.0, b""))  # as a merge adds it
+    pool.add_text("text", 1, "dân vận, vận", folded=False)
+    postings = pool.fields["text"].sorted(None)
+    assert [t.decode() for t in postings.terms] == ["dân", "dân_vận", "vận"]
+    assert postings.counts.tolist() == [1, 2, 1] and postings.docs.tolist() == [1, 0, 1, 1]
+
+
 def test_a_folded_field_reuses_the_unfolded_syllables_through_a_fold_map():
     """title_folded of the same text as title: syllables folded per distinct syllable, accented ones that fold
     alike (bàn, bán, bạn -> ban) pooled as one term with their positions merged, as analysing the folded text
