@@ -21,7 +21,7 @@ from collections import Counter
 from itertools import accumulate, count, filterfalse, islice
 
 import numpy as np
-from whoosh.analysis import IDTokenizer, RegexTokenizer
+from whoosh.analysis import CompositeAnalyzer, IDTokenizer, RegexTokenizer, StripFilter
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermsReader
 from whoosh.formats import Existence, Frequency
 from whoosh.system import pack_uint, pack_ushort
@@ -421,14 +421,23 @@ def _postings(field, value) -> tuple[list[str], list[float], list[bytes], int]:
 
 def _plain_terms(analyzer, value) -> list[str] | None:
     """Every token's text ``analyzer`` makes of ``value`` if it is a bare ``IDTokenizer`` or ``RegexTokenizer``
-    (no filters, matches as tokens), else None."""
+    (no filters, matches as tokens), or such a ``RegexTokenizer | StripFilter`` (Whoosh's
+    ``CommaSeparatedTokenizer``: the comma KEYWORD fields), else None."""
     if not isinstance(value, str):
         return None
     if type(analyzer) is IDTokenizer:
         return [value]
-    if type(analyzer) is RegexTokenizer and not analyzer.gaps and not analyzer.expression.groups:
+    if _bare(analyzer):
         return analyzer.expression.findall(value)
+    if type(analyzer) is CompositeAnalyzer and len(analyzer.items) == 2 and _bare(analyzer.items[0]) \
+            and type(analyzer.items[1]) is StripFilter:
+        return [token.strip() for token in analyzer.items[0].expression.findall(value)]
     return None
+
+
+def _bare(tokenizer) -> bool:
+    """Whether ``tokenizer`` is a ``RegexTokenizer`` whose tokens are its expression's matches."""
+    return type(tokenizer) is RegexTokenizer and not tokenizer.gaps and not tokenizer.expression.groups
 
 
 def _text(tbytes: bytes) -> str:
