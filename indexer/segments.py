@@ -265,8 +265,9 @@ class _FieldPool:
         ids = np.concatenate([ids for _, ids, _ in batch])
         docs = np.repeat(np.array([docnum for docnum, _, _ in batch], dtype=np.uint32), sizes)
         # By document, then syllable id; a syllable's positions (its indexes in the document) stay in order.
-        order = np.lexsort((ids, docs))
-        keys = (docs[order].astype(np.uint64) << 32) | ids[order]
+        keys = (docs.astype(np.uint64) << 32) | ids
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
         bounds = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1], [True])))
         starts = bounds[:-1]
         self.ends.frombytes((bounds[1:] * 4 + len(self.values)).astype(np.uint32).tobytes())
