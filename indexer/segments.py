@@ -4,7 +4,8 @@ Whoosh's own segment writer handles every posting several times in Python:
 it appends a tuple to a sorting pool, pickles it to a run file when the pool
 is full, reads it back in a heap merge, then hands it to the codec one call
 at a time, and the codec makes objects per term.  Here a document's postings
-are appended to flat arrays as it arrives (a pair of syllables as the key of
+are appended to flat arrays as it arrives (a text field's syllables grouped
+a batch of documents at a time with numpy, a pair of syllables as the key of
 their ids, a folded text's syllables through the unfolded text's ids, a
 keyword field's terms without a Token each); when the segment is written
 they are sorted by term with numpy and encoded a field at a time
