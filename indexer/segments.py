@@ -396,7 +396,7 @@ def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListW
                               lengths.tolist() if lengths is not None else None,
                               fixed_size, BLOCK_LIMIT, COMPRESS_MIN, COMPRESSION)
         rows[i] = encode_extent(count, total, *extent)
-    table.add_many([prefix + term for term in postings.terms], rows)
+    table.add_many(prefix, postings.terms, rows)
 
 
 def _postings(field, value) -> tuple[list[str], list[float], list[bytes], int]:
