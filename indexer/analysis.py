@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 import string
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -223,13 +224,12 @@ def segment(text: str) -> list[tuple[str, ...]]:
 
     The same words as ``ViTokenizer.tokenize`` (a test checks it); see :func:`_segmented`.
     """
-    tokens, _low, starts = _segmented(text)
-    bounds = [i for i, new in enumerate(starts) if new] + [len(tokens)]
+    tokens, _low, bounds = _segmented(text)
     return [tuple(tokens[a:b]) for a, b in zip(bounds, bounds[1:])]
 
 
-def _segmented(text: str) -> tuple[list[str], list[str], list[bool]]:
-    """pyvi's tokens of ``text``, lower-cased too, and for each whether it starts a word.
+def _segmented(text: str) -> tuple[list[str], list[str], list[int]]:
+    """pyvi's tokens of ``text``, lower-cased too, and where its words start (then the number of tokens).
 
     pyvi's CRF with the features ``ViTokenizer`` gives it, without building
     them: what each distinct token brings to its own and its neighbours'
@@ -239,7 +239,7 @@ def _segmented(text: str) -> tuple[list[str], list[str], list[bool]]:
     (:class:`indexer.crf.Crf`): the same labels as pyvi, a test checks it.
     """
     vt = _pyvi()
-    tokens = vt.sylabelize(text)[1]
+    tokens = pyvi_tokens(text)
     if not tokens:
         return [], [], []
     crf = _crf()
@@ -276,7 +276,34 @@ def _segmented(text: str) -> tuple[list[str], list[str], list[bool]]:
     joinable, title = weights[:, 14] > 0, weights[:, 15] > 0
     # pyvi's own rule for joining a token to the word before it
     joins = inside[1:] & joinable[1:] & joinable[:-1] & ~(title[1:] & ~title[:-1])
-    return tokens, low, [True, *(~joins).tolist()]
+    return tokens, low, [0, *(np.flatnonzero(~joins) + 1).tolist(), n]
+
+
+# pyvi's tokenizer (ViTokenizer.sylabelize), branch by branch in its order: abbreviations, specials, a URL, an
+# e-mail address, a number with separators, a non-word character, a word.  Each branch but the last three is
+# tried only where the text holds what it needs (a branch that cannot match anywhere changes no match), and no
+# branch captures a group (findall then gives each match as a str, not a tuple of groups).
+_PYVI_BRANCHES = ((r"[A-ZĐ]+\.", "."), (r"Tp\.", "Tp."), (r"Mr\.", "Mr."), (r"Mrs\.", "Mrs."), (r"Ms\.", "Ms."),
+                  (r"Dr\.", "Dr."), (r"ThS\.", "ThS."), ("==>", "==>"), ("->", "->"), (r"\.\.\.", "..."),
+                  (">>", ">>"), ("\n", "\n"), (r"\w+://[^\s]+", "://"),
+                  (r"[a-zA-Z0-9_.+-]+@(?:[a-zA-Z0-9-]+\.)+[a-zA-Z0-9-]+", "@"), (r"\d+(?:[\.,_]\d+)+", ""),
+                  (r"[^\w\s]", ""), (r"\w+", ""))
+
+
+def pyvi_tokens(text: str) -> list[str]:
+    """pyvi's tokens of ``text`` (``ViTokenizer.sylabelize(text)[1]``: a test compares them).
+
+    >>> pyvi_tokens("Tp. Hà Nội -> 1.200,5 tỷ... a@b.vn")
+    ['Tp.', 'Hà', 'Nội', '->', '1.200,5', 'tỷ', '...', 'a@b.vn']
+    """
+    text = unicodedata.normalize("NFC", text)
+    return _pyvi_pattern(tuple(needs in text for _, needs in _PYVI_BRANCHES)).findall(text)
+
+
+@lru_cache(maxsize=64)
+def _pyvi_pattern(present: tuple[bool, ...]) -> re.Pattern:
+    """pyvi's tokenizer with the branches ``present`` only."""
+    return re.compile("|".join(branch for (branch, _), here in zip(_PYVI_BRANCHES, present) if here))
 
 
 _NO_WEIGHT = (0.0, 0.0)
@@ -341,24 +368,30 @@ def word_terms(text: str) -> Counter:
     >>> sorted(word_terms("Đẩy mạnh chuyển đổi số ở cơ sở. Chuyển đổi số!"))
     ['chuyển_đổi', 'chuyển_đổi_số', 'cơ_sở']
     """
-    found: Counter = Counter()
-    tokens, low, starts = _segmented(normalize(text))
-    bounds = [i for i, new in enumerate(starts) if new] + [len(tokens)]
-    alpha = [w.isalpha() for w in low]
+    found: list[str] = []  # counted at the end, in the order of first occurrence
+    add = found.append
+    _tokens, low, bounds = _segmented(normalize(text))
+    alpha = list(map(str.isalpha, low))
     prev: str | None = None  # the previous word, if a content word
     prev_len = 0
     for a, b in zip(bounds, bounds[1:]):
         size = b - a
-        term = low[a] if size == 1 else JOINER.join(low[a:b])
-        if not all(alpha[a:b]) or term in STOPWORDS:
-            prev = None
-            continue
+        if size == 1:  # most words
+            term = low[a]
+            if not alpha[a] or term in STOPWORDS:
+                prev = None
+                continue
+        else:
+            term = JOINER.join(low[a:b])
+            if not all(alpha[a:b]) or term in STOPWORDS:
+                prev = None
+                continue
         if 2 <= size <= MAX_SYLLABLES and term not in BOILERPLATE:
-            found[term] += 1
+            add(term)
         if prev is not None and (prev_len >= 2 or size >= 2) and prev_len + size <= MAX_SYLLABLES:
-            found[prev + JOINER + term] += 1
+            add(prev + JOINER + term)
         prev, prev_len = term, size
-    return found
+    return Counter(found)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,8 @@ import gc
 import json
 import os
 import shutil
-from concurrent.futures import ProcessPoolExecutor
+from collections import Counter
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from pathlib import Path
 from whoosh import index as windex
 from whoosh import query as Q
 from whoosh.index import LockError
+from whoosh.reading import SegmentReader
 
 from corpus.store.workers import forked_pool, stop
 from corpus.store.db import Store
@@ -261,7 +263,12 @@ def _segment_job(job: tuple[str, str, list[str], dict[str, list[str]], Backgroun
     store = Store(store_path)
     try:
         docs = (to_fields(doc, keys.get(doc.id), background) for doc in store.documents(ids))
-        return write_segment(windex.open_dir(index_dir), docs), len(ids)
+        ix = windex.open_dir(index_dir)
+        segment = write_segment(ix, docs)
+        if segment is not None:  # its stored terms' files, made here rather than by the parent after the commit
+            with SegmentReader(ix.storage, ix.schema, segment) as reader:
+                significant.keep_stored_terms(reader)
+        return segment, len(ids)
     finally:
         store.close()
         # A Whoosh writer ends up in a reference cycle (an exception its temp
@@ -434,10 +441,37 @@ def _attribution(store: Store, ix: windex.Index, index_dir: Path, fresh: bool, t
     return keys, records, moved
 
 
-def _background(store: Store, index_dir: Path, fresh: bool, ids: list[str]) -> Background:
+def _background_job(job: tuple[str, list[str]]) -> list[tuple[str, Counter]]:
+    """Worker: the word terms of the store's documents ``ids`` (a sample for the keyword background)."""
+    store_path, ids = job
+    store = Store(store_path)
+    try:
+        return [(doc.id, word_terms_of(doc)) for doc in store.documents(ids)]
+    finally:
+        store.close()
+
+
+def _sample(ids: list[str]) -> list[str]:
+    """The documents a rebuild's keyword background is sampled from: every k-th by id, :data:`BACKGROUND_DOCS` at
+    most."""
+    ids = sorted(ids)
+    return ids[::max(1, -(-len(ids) // BACKGROUND_DOCS))]
+
+
+def _sampling(store: Store, ids: list[str], pool: ProcessPoolExecutor, workers: int) -> list[Future]:
+    """:func:`_background_job` of the sample of ``ids`` started in ``pool``, in ``workers`` parts (they run beside
+    the citations instead of before the segments, in the parent alone)."""
+    sample = _sample(ids)
+    size = max(1, -(-len(sample) // workers))
+    return [pool.submit(_background_job, (str(store.path), sample[i:i + size])) for i in range(0, len(sample), size)]
+
+
+def _background(store: Store, index_dir: Path, fresh: bool, ids: list[str],
+                sampled: list[Future] | None = None) -> Background:
     """The document frequencies this index weighs keywords against: sampled from the store at a rebuild (every
-    k-th of its documents by id, :data:`BACKGROUND_DOCS` at most) and kept beside the index, so a document
-    gets the same keywords whenever it is written until the next rebuild."""
+    k-th of its documents by id, :data:`BACKGROUND_DOCS` at most; ``sampled``: their word terms being read by
+    :func:`_sampling`) and kept beside the index, so a document gets the same keywords whenever it is written
+    until the next rebuild."""
     path = index_dir / BACKGROUND_FILE
     if not fresh:
         try:
@@ -445,10 +479,11 @@ def _background(store: Store, index_dir: Path, fresh: bool, ids: list[str]) -> B
             return Background(int(data["size"]), {str(k): int(v) for k, v in data["df"].items()})
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass  # an index from before keywords, or a damaged file: sample again
-    ids = sorted(ids)
-    step = max(1, -(-len(ids) // BACKGROUND_DOCS))
-    load_segmenter()
-    background = Background.of((doc.id, word_terms_of(doc)) for doc in store.documents(ids[::step]))
+    if sampled is not None:
+        background = Background.of(found for part in sampled for found in part.result())
+    else:
+        load_segmenter()
+        background = Background.of((doc.id, word_terms_of(doc)) for doc in store.documents(_sample(ids)))
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps({"size": background.size, "df": background.df}, ensure_ascii=False), "utf-8")
     os.replace(tmp, path)
@@ -484,9 +519,11 @@ def _write(store: Store, ix: windex.Index, index_dir: Path, fresh: bool,
     # with more): a worker's memory is its segment and what it inherits.  They read citations first.
     pool = _fork_workers(workers)
     try:
+        sampled = _sampling(store, list(current), pool, workers) if fresh and pool is not None and to_write else None
         keys, records, reattributed = _attribution(store, ix, index_dir, fresh, to_write, to_delete, procs, pool)
         report.reattributed = len(reattributed)
-        background = _background(store, index_dir, fresh, list(current)) if to_write or reattributed else Background()
+        background = (_background(store, index_dir, fresh, list(current), sampled) if to_write or reattributed
+                      else Background())
     except BaseException:
         _stop(pool)
         raise

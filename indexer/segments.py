@@ -4,7 +4,8 @@ Whoosh's own segment writer handles every posting several times in Python:
 it appends a tuple to a sorting pool, pickles it to a run file when the pool
 is full, reads it back in a heap merge, then hands it to the codec one call
 at a time, and the codec makes objects per term.  Here a document's postings
-are appended to flat arrays as it arrives (a pair of syllables as the key of
+are appended to flat arrays as it arrives (a text field's syllables grouped
+a batch of documents at a time with numpy, a pair of syllables as the key of
 their ids, a folded text's syllables through the unfolded text's ids, a
 keyword field's terms without a Token each); when the segment is written
 they are sorted by term with numpy and encoded a field at a time
@@ -21,7 +22,7 @@ from collections import Counter
 from itertools import accumulate, count, filterfalse, islice
 
 import numpy as np
-from whoosh.analysis import IDTokenizer, RegexTokenizer
+from whoosh.analysis import CompositeAnalyzer, IDTokenizer, RegexTokenizer, StripFilter
 from whoosh.codec.whoosh3 import W3Codec, W3FieldWriter, W3TermsReader
 from whoosh.formats import Existence, Frequency
 from whoosh.system import pack_uint, pack_ushort
@@ -50,6 +51,9 @@ COMPRESSION = 3
 BLOCK_LIMIT = 1024
 # Inline terms encoded together: bounds the temporary arrays (~100 bytes a posting) of a segment's largest field.
 INLINE_TERMS = 16384
+# Syllables of a text field's documents pooled together (their grouping is a few numpy calls per batch, not
+# per document).
+POSITIONS_BATCH = 1 << 18
 JOINER_BYTES = JOINER.encode("utf-8")  # in a SyllableText term: an adjacent pair
 _UNSEEN = np.uint32(0xFFFFFFFF)  # in a fold map: a syllable not folded yet
 
@@ -101,6 +105,8 @@ class TermPool:
                   values: list[bytes]) -> None:
         """Add one document's terms for one field, with each term's weight and value bytes."""
         pool = self._field(fieldname)
+        if pool.batch:  # a merge's postings after documents' (one writer may do both): theirs first
+            pool._group()
         if len(terms) == 1:  # an ID field's value: most of a document's fields, one term each
             pool.term_of.append(pool.id_of(terms[0]))
             pool.docs.append(docnum)
@@ -174,7 +180,7 @@ class _FieldPool:
     """
 
     __slots__ = ("term_ids", "names", "term_of", "docs", "weights", "values", "ends", "pair_keys", "pair_docs",
-                 "pair_weights", "fold_maps")
+                 "pair_weights", "fold_maps", "batch", "batched")
 
     def __init__(self) -> None:
         self.term_ids: dict[str, int] = {}
@@ -189,6 +195,8 @@ class _FieldPool:
         self.pair_docs = array("I")
         self.pair_weights = array("f")
         self.fold_maps: dict[int, np.ndarray] = {}  # id(unfolded pool) -> its syllable id -> this pool's id
+        self.batch: list[tuple[int, np.ndarray, np.ndarray]] = []  # (docnum, ids, joined) not pooled yet
+        self.batched = 0  # their syllables
 
     def ids(self, terms) -> list[int]:
         """Each term's id in this field, new terms numbered as they come."""
@@ -234,38 +242,84 @@ class _FieldPool:
         A syllable's postings value is its positions as ``SyllablePositions``
         bytes, and its weight their number (these fields have no boosts); a
         pair keeps no positions (phrases are matched on syllables), only its
-        number of occurrences as its weight.
+        number of occurrences as its weight.  Documents wait in a batch
+        (:data:`POSITIONS_BATCH` syllables) that is grouped with numpy at once (:meth:`_group`).
         """
         if not len(ids):
             return 0
-        if len(self.values) + 4 * len(ids) >= 1 << 32:  # the ends are uint32
+        if len(self.values) + 4 * (self.batched + len(ids)) >= 1 << 32:  # the ends are uint32
             raise OverflowError(f"field {fieldname!r}: over 4 GiB of positions in one segment")
-        order = np.argsort(ids, kind="stable")  # stable: each term's positions stay in order
-        grouped = ids[order]
-        bounds = np.flatnonzero(np.concatenate(([True], grouped[1:] != grouped[:-1], [True])))
-        self.ends.frombytes((bounds[1:] * 4 + len(self.values)).astype(np.uint32).tobytes())
-        self.values += order.astype("<u4").tobytes()  # a syllable's position is its index
-        self.term_of.frombytes(grouped[bounds[:-1]].tobytes())
-        self.weights.frombytes(np.diff(bounds).astype(np.float32).tobytes())
-        self.docs.extend(array("I", (docnum,)) * (len(bounds) - 1))
-        wide = ids.astype(np.uint64)
-        keys, counts = np.unique(((wide[:-1] << 32) | wide[1:])[joined], return_counts=True)
-        self.pair_keys.frombytes(keys.tobytes())
-        self.pair_weights.frombytes(counts.astype(np.float32).tobytes())
-        self.pair_docs.extend(array("I", (docnum,)) * len(keys))
-        return len(ids) + int(counts.sum())
+        self.batch.append((docnum, ids, joined))
+        self.batched += len(ids)
+        if self.batched >= POSITIONS_BATCH:
+            self._group()
+        return len(ids) + int(np.count_nonzero(joined))
 
-    def _pool_pairs(self) -> None:
-        """Give the pairs their terms (syllables joined by JOINER), ids and postings among the others."""
+    def _group(self) -> None:
+        """Pool the batch's documents: each one's syllables grouped by id (positions in order), then its pairs
+        counted, the documents in the order they came."""
+        batch, self.batch, self.batched = self.batch, [], 0
+        if not batch:
+            return
+        sizes = np.array([len(ids) for _, ids, _ in batch], dtype=np.int64)
+        firsts = np.cumsum(sizes) - sizes
+        ids = np.concatenate([ids for _, ids, _ in batch])
+        docs = np.repeat(np.array([docnum for docnum, _, _ in batch], dtype=np.uint32), sizes)
+        # By document, then syllable id; a syllable's positions (its indexes in the document) stay in order.
+        keys = (docs.astype(np.uint64) << 32) | ids
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        bounds = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1], [True])))
+        starts = bounds[:-1]
+        self.ends.frombytes((bounds[1:] * 4 + len(self.values)).astype(np.uint32).tobytes())
+        self.values += (order - np.repeat(firsts, sizes)).astype("<u4").tobytes()  # a syllable's position: its index
+        self.term_of.frombytes(ids[order][starts].tobytes())
+        self.weights.frombytes(np.diff(bounds).astype(np.float32).tobytes())
+        self.docs.frombytes(docs[order][starts].tobytes())
+        del order, keys, bounds, starts
+        # Pairs: syllable i and i + 1 of one document where joined, counted per document, by their two ids.
+        joined = np.zeros(len(ids), dtype=bool)  # at each document's last syllable: False
+        within = np.ones(len(ids), dtype=bool)
+        within[firsts + sizes - 1] = False
+        joined[within] = np.concatenate([pairs for _, _, pairs in batch])
+        wide = ids.astype(np.uint64)
+        at = np.flatnonzero(joined[:-1])
+        if not len(at):
+            return
+        pairs = (wide[at] << 32) | wide[at + 1]
+        pair_docs = docs[at]
+        order = np.lexsort((pairs, pair_docs))
+        pairs, pair_docs = pairs[order], pair_docs[order]
+        bounds = np.flatnonzero(np.concatenate(([True], (pairs[1:] != pairs[:-1]) | (pair_docs[1:] != pair_docs[:-1]),
+                                                [True])))
+        self.pair_keys.frombytes(pairs[bounds[:-1]].tobytes())
+        self.pair_weights.frombytes(np.diff(bounds).astype(np.float32).tobytes())
+        self.pair_docs.frombytes(pair_docs[bounds[:-1]].tobytes())
+
+    def _pool_pairs(self, termbytes: list[bytes]) -> None:
+        """Give the pairs their terms (their syllables' bytes joined by JOINER), ids and postings among the others;
+        ``termbytes`` (the terms by id) gets the new terms.
+
+        A pair's term is made once per distinct pair, as bytes, and enters no dict: no syllable holds JOINER, so
+        pairs are new terms unless a merge brought some (then each is looked up).
+        """
         if not self.pair_keys:
             return
         keys, term_of = np.unique(np.frombuffer(self.pair_keys, dtype=np.uint64), return_inverse=True)
         self.pair_keys = array("Q")
-        names = self.names
-        pairs = self.id_array([names[a] + JOINER + names[b] for a, b in
-                               zip((keys >> 32).tolist(), (keys & 0xFFFFFFFF).tolist())])
-        self.term_of.frombytes(pairs[term_of].tobytes())
-        del keys, term_of
+        pairs = [termbytes[a] + JOINER_BYTES + termbytes[b]
+                 for a, b in zip((keys >> 32).tolist(), (keys & 0xFFFFFFFF).tolist())]
+        del keys
+        if any(JOINER_BYTES in term for term in termbytes):  # a merge's pairs among the terms: one id a term
+            known = dict(zip(termbytes, count()))
+            ids = np.array([known.setdefault(term, len(known)) for term in pairs], dtype=np.uint32)
+            termbytes += list(known)[len(termbytes):]
+        else:
+            ids = np.arange(len(termbytes), len(termbytes) + len(pairs), dtype=np.uint32)
+            termbytes += pairs
+        del pairs
+        self.term_of.frombytes(ids[term_of].tobytes())
+        del ids, term_of
         self.docs += self.pair_docs
         self.weights += self.pair_weights
         self.ends.extend(array("I", (len(self.values),)) * len(self.pair_docs))  # no value bytes
@@ -273,9 +327,10 @@ class _FieldPool:
 
     def sorted(self, lengths: np.ndarray | None) -> Postings:
         """The postings sorted for writing; this pool lets go of its terms and values (a worker's peak memory)."""
-        self._pool_pairs()
+        self._group()
         termbytes = [_bytes(term) for term in self.names]
         self.term_ids, self.names = {}, []
+        self._pool_pairs(termbytes)
         return Postings(termbytes, np.frombuffer(self.term_of, dtype=np.uint32),
                         np.frombuffer(self.docs, dtype=np.uint32), np.frombuffer(self.weights, dtype=np.float32),
                         self._packed(), lengths)
@@ -341,7 +396,7 @@ def _write_field(fieldwriter, fieldobj, postings: Postings, longlists: LongListW
                               lengths.tolist() if lengths is not None else None,
                               fixed_size, BLOCK_LIMIT, COMPRESS_MIN, COMPRESSION)
         rows[i] = encode_extent(count, total, *extent)
-    table.add_many([prefix + term for term in postings.terms], rows)
+    table.add_many(prefix, postings.terms, rows)
 
 
 def _postings(field, value) -> tuple[list[str], list[float], list[bytes], int]:
@@ -368,14 +423,23 @@ def _postings(field, value) -> tuple[list[str], list[float], list[bytes], int]:
 
 def _plain_terms(analyzer, value) -> list[str] | None:
     """Every token's text ``analyzer`` makes of ``value`` if it is a bare ``IDTokenizer`` or ``RegexTokenizer``
-    (no filters, matches as tokens), else None."""
+    (no filters, matches as tokens), or such a ``RegexTokenizer | StripFilter`` (Whoosh's
+    ``CommaSeparatedTokenizer``: the comma KEYWORD fields), else None."""
     if not isinstance(value, str):
         return None
     if type(analyzer) is IDTokenizer:
         return [value]
-    if type(analyzer) is RegexTokenizer and not analyzer.gaps and not analyzer.expression.groups:
+    if _bare(analyzer):
         return analyzer.expression.findall(value)
+    if type(analyzer) is CompositeAnalyzer and len(analyzer.items) == 2 and _bare(analyzer.items[0]) \
+            and type(analyzer.items[1]) is StripFilter:
+        return [token.strip() for token in analyzer.items[0].expression.findall(value)]
     return None
+
+
+def _bare(tokenizer) -> bool:
+    """Whether ``tokenizer`` is a ``RegexTokenizer`` whose tokens are its expression's matches."""
+    return type(tokenizer) is RegexTokenizer and not tokenizer.gaps and not tokenizer.expression.groups
 
 
 def _text(tbytes: bytes) -> str:

@@ -542,21 +542,22 @@ class TermTable(HashWriter):
     def add(self, key, value) -> None:
         raise TypeError("a danvan term table takes a field's terms at once (add_many)")
 
-    def add_many(self, keys: list[bytes], bodies: list[bytes]) -> None:
-        """Add ``keys`` (field prefix + term bytes, increasing, all after the last key added) and their bodies."""
-        if not keys:
+    def add_many(self, prefix: bytes, terms: list[bytes], bodies: list[bytes]) -> None:
+        """Add a field's ``terms`` (increasing, keyed by the field's ``prefix``, all after the last key added) and
+        their bodies (a key per term is made only for each block's first term: a field's terms are millions)."""
+        if not terms:
             return
-        if keys[0] <= self.lastkey:
-            raise ValueError(f"Keys must increase: {self.lastkey!r}..{keys[0]!r}")
+        if prefix + terms[0] <= self.lastkey:
+            raise ValueError(f"Keys must increase: {self.lastkey!r}..{prefix + terms[0]!r}")
         dbfile = self.dbfile
-        for first in range(0, len(keys), CODED_TERMS):  # a chunk at a time: numpy's arrays are a few per byte
-            chunk = keys[first:first + CODED_TERMS]
-            records, starts = front_coded([key[2:] for key in chunk], bodies[first:first + CODED_TERMS])
+        for first in range(0, len(terms), CODED_TERMS):  # a chunk at a time: numpy's arrays are a few per byte
+            chunk = terms[first:first + CODED_TERMS]
+            records, starts = front_coded(chunk, bodies[first:first + CODED_TERMS])
             at = dbfile.tell()
-            self.first_keys.extend(chunk[::BLOCK_TERMS])
+            self.first_keys.extend(prefix + term for term in chunk[::BLOCK_TERMS])
             self.block_offsets.extend((starts[::BLOCK_TERMS] + at).tolist())
             dbfile.write(records)
-        self.lastkey = keys[-1]
+        self.lastkey = prefix + terms[-1]
 
     def close(self) -> None:
         dbfile = self.dbfile

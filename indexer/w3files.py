@@ -94,13 +94,9 @@ class Postings:
         self.terms = [termbytes[i] for i in order]
         rank = np.empty(len(order), dtype=np.int64)
         rank[order] = np.arange(len(order))
-        keys = rank[term_of]
-        self.counts = np.bincount(keys, minlength=len(order))
+        self.counts = np.bincount(term_of, minlength=len(order))[order]
         self.starts = np.cumsum(self.counts) - self.counts
-        keys <<= 32
-        keys |= docs
-        perm = np.argsort(keys)
-        del keys
+        perm = _by_term(rank, term_of, docs, self.starts)
         self.docs = docs[perm]
         self.weights = weights[perm]
         values.bounds = values.bounds[perm]  # in place: the unsorted bounds go now (a worker's peak memory)
@@ -110,6 +106,42 @@ class Postings:
     def lengths(self, start: int, end: int) -> np.ndarray | None:
         """Field lengths of postings ``start:end``'s documents (0: no length, as in Whoosh); None if not scorable."""
         return None if self.doc_lengths is None else self.doc_lengths[self.docs[start:end]]
+
+
+def _by_term(rank: np.ndarray, term_of: np.ndarray, docs: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The order of postings sorted by their term's ``rank`` (of ``term_of``), then document (each term's
+    postings begin at ``starts`` in that order).
+
+    A pool adds each term's postings in document order (documents are added one after another), so the
+    order is the postings' own within a term: a sort of (rank, index) values in one array, about twice as
+    fast as an argsort of (rank, document) and no larger; a pool that did not (a merge may not) is sorted
+    by (rank, document).
+
+    >>> rank = np.array([0, 1])
+    >>> _by_term(rank, np.array([1, 0, 1, 0]), np.array([0, 0, 1, 1], dtype=np.uint32), np.array([0, 2])).tolist()
+    [1, 3, 0, 2]
+    >>> _by_term(rank, np.array([0, 0]), np.array([5, 2], dtype=np.uint32), np.array([0])).tolist()
+    [1, 0]
+    """
+    if len(term_of) >= 1 << 32:
+        raise OverflowError("over 4 G postings in one field")
+    order = rank[term_of]
+    order <<= 32
+    for first in range(0, len(order), 1 << 20):  # an index a posting, without a second array as long
+        order[first:first + (1 << 20)] |= np.arange(first, min(len(order), first + (1 << 20)))
+    order.sort()
+    order &= 0xFFFFFFFF
+    ordered = docs[order]
+    rising = ordered[1:] > ordered[:-1]
+    del ordered
+    rising[starts[1:][starts[1:] > 0] - 1] = True  # a term's first posting follows another term's last
+    if rising.all():
+        return order
+    del order, rising
+    keys = rank[term_of]
+    keys <<= 32
+    keys |= docs
+    return np.argsort(keys)
 
 
 def write_blocks(postfile, ids: list[int], weights: list[float], values: list[bytes], lengths: list[int] | None,

@@ -71,6 +71,18 @@ EDGE_CASES = [
 ]
 
 
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["Tp.", "TP", "Mr.", "Mrs", "Ms.", "Dr.", "ThS.", "Đ.", "==>", "->", ">", ">>", ".",
+                                 "...", "\n", "://", "http", "@", "a@b.vn", "x.y", "1", "2,5", "_", "-", "+", " ",
+                                 "Dân", "vận", "ĐẢNG", "A", "z", "9", "“", "!"]), max_size=12).map("".join))
+def test_pyvi_tokens_are_the_tokens_pyvi_makes(text):
+    from indexer.analysis import _pyvi, pyvi_tokens
+
+    assert pyvi_tokens(text) == _pyvi().sylabelize(text)[1]
+    for edge in EDGE_CASES:
+        assert pyvi_tokens(edge) == _pyvi().sylabelize(edge)[1]
+
+
 @pytest.mark.shared
 def test_segment_finds_the_words_pyvi_finds(shared_dir):
     # The fast path (indexer.crf) against pyvi itself, on edge cases and a few hundred news paragraphs.

@@ -258,6 +258,56 @@ def test_a_segment_job_leaves_no_garbage_for_the_next_job(tmp_path, make_mini_do
         gc.enable()
 
 
+def test_a_segment_job_keeps_its_stored_terms_beside_its_segment(tmp_path, make_mini_documents):
+    """The worker that writes a segment also writes its stored terms' files (what a server's start maps), so the
+    parent does not read every segment's word_counts again after the commit, alone on one core."""
+    import numpy as np
+
+    from indexer.analysis import Background
+    from indexer.build import _segment_job
+    from indexer.schema import make_schema
+    from indexer.segments import FastSegmentWriter
+    from indexer.significant import TERMS_EXTS, segment_terms
+
+    with Store(tmp_path / "store.db") as store:
+        store.upsert_many(make_mini_documents())
+        ids = list(store.stamps())
+    (tmp_path / "index").mkdir()
+    ix = windex.create_in(str(tmp_path / "index"), make_schema())
+    segment, _count = _segment_job((str(tmp_path / "store.db"), str(tmp_path / "index"), ids, {}, Background()))
+    kept = [tmp_path / "index" / segment.make_filename("." + ext) for ext in TERMS_EXTS]
+    assert all(path.exists() for path in kept)  # before any commit
+    writer = FastSegmentWriter(ix)
+    writer.add_segments([segment])
+    writer.commit(merge=False)
+    assert all(path.exists() for path in kept)  # the commit keeps them: they are the segment's
+    with ix.reader() as reader:
+        (leaf, _), = reader.leaf_readers()
+        found = segment_terms(leaf)
+        for path in kept:
+            path.unlink()
+        made = segment_terms(leaf)  # from the word_counts column
+    assert np.array_equal(found.distinct, made.distinct) and np.array_equal(found.ids, made.ids)
+    assert np.array_equal(found.counts, made.counts) and np.array_equal(found.starts, made.starts)
+
+
+def test_the_keyword_background_sampled_by_the_workers_is_the_one_the_parent_samples(tmp_path, make_mini_documents):
+    from corpus.store.workers import forked_pool
+    from indexer import build
+
+    with Store(tmp_path / "store.db") as store:
+        store.upsert_many(make_mini_documents())
+        ids = list(store.stamps())
+        (tmp_path / "a").mkdir()
+        (tmp_path / "b").mkdir()
+        alone = build._background(store, tmp_path / "a", True, ids)
+        with forked_pool(2) as pool:
+            sampled = build._background(store, tmp_path / "b", True, ids, build._sampling(store, ids, pool, 2))
+    assert alone.size == sampled.size == len(ids) and alone.df and dict(alone.df) == dict(sampled.df)
+    assert {k: dict(v) for k, v in alone.known.items()} == {k: dict(v) for k, v in sampled.known.items()}
+    assert (tmp_path / "a" / build.BACKGROUND_FILE).read_bytes() == (tmp_path / "b" / build.BACKGROUND_FILE).read_bytes()
+
+
 def test_an_index_with_the_old_directive_field_is_rebuilt_by_danvan_index(tmp_path):
     """Before schema 5 the cited numbers were the index field "directive": such an index is reported as
     outdated, `danvan index` rebuilds it, and then it searches by number."""

@@ -35,7 +35,7 @@ def _table(tmp_path, fields: dict[str, list[tuple[bytes, tuple]]], kinds: dict[s
         table.kinds[name] = kinds[name]
         bodies = [encode_postings(*posts, kinds[name]) if len(posts) == 3 else encode_extent(*posts)
                   for _, posts in fields[name]]
-        table.add_many([pack_ushort(fieldmap[name]) + term for term, _ in fields[name]], bodies)
+        table.add_many(pack_ushort(fieldmap[name]), [term for term, _ in fields[name]], bodies)
     table.close()
     storage.create_file("t.pst").close()
     return TermFileReader(None, storage.open_file("t.trm"), storage.file_length("t.trm"), storage.open_file("t.pst"))
@@ -110,9 +110,9 @@ def test_an_empty_table_reads_as_empty(tmp_path):
 def test_keys_must_increase(tmp_path):
     table = TermTable(FileStorage(str(tmp_path)).create_file("t.trm"))
     table.start()
-    table.add_many([b"\0\0b"], [varints([1, 0, 2, 0])])
+    table.add_many(b"\0\0", [b"b"], [varints([1, 0, 2, 0])])
     with pytest.raises(ValueError):
-        table.add_many([b"\0\0a"], [varints([1, 0, 2, 0])])
+        table.add_many(b"\0\0", [b"a"], [varints([1, 0, 2, 0])])
     with pytest.raises(TypeError):
         table.add(b"\0\0c", b"")
 
