@@ -387,7 +387,7 @@ def _read_citations(store: Store, ids: list[str], numbers: set[str] | None, proc
     jobs = [(str(store.path), ids[i:i + size], numbers) for i in range(0, len(ids), size)]
     if pool is not None and len(jobs) > 1:
         parts = list(pool.map(_citations_job, jobs))
-    elif procs == 1 or len(jobs) == 1:
+    elif procs == 1 or len(jobs) <= 1:  # no job (a store without documents) needs no pool
         parts = [_citations_job(job) for job in jobs]
     else:
         with forked_pool(min(procs, len(jobs))) as pool:

@@ -415,3 +415,15 @@ def test_an_index_from_an_older_danvan_is_served_then_rebuilt_by_danvan_index(mi
     assert "keyword" in rebuilt.schema and not rebuilt.schema["text"].stored
     again = SearchService(index_dir).search(SearchRequest(q="dân vận khéo"))
     assert again.hits[0].id == "d1" and "<mark>" in again.hits[0].snippet
+
+
+@pytest.mark.parametrize("rebuild", [False, True])
+def test_a_store_without_documents_is_indexed_by_several_processes_too(tmp_path, rebuild):
+    """`danvan index --procs 2` over a store whose documents all went (or an import that kept none): an empty
+    index, not a traceback (the citations were read by a pool of no workers)."""
+    with Store(tmp_path / "store.db") as store:
+        store.upsert(Document(id="gone", text="Văn bản sẽ bị xóa."))
+        store.delete("gone")
+        report = update_index(store, tmp_path / "index", procs=2, rebuild=rebuild)
+    assert (report.added, report.updated, report.deleted, report.unchanged) == (0, 0, 0, 0)
+    assert SearchService(tmp_path / "index").search(SearchRequest(q="")).total == 0
