@@ -33,6 +33,8 @@ MAX_QUICK_FAILURES = 5  # quick failures in a row before the supervisor gives up
 # Connections waiting for their headers cost a file descriptor, not a thread:
 # many are allowed (waitress: 100, which 150 half-open sockets exhausted), and
 # idle ones are dropped sooner (waitress: after 120 s, checked every 30 s).
+# The loop polls (poll()) rather than select()s: select() takes no descriptor numbered 1024 or more, which a
+# thousand connections beside the index's files reach.
 # A public deployment still belongs behind a reverse proxy (README).
 CONNECTION_LIMIT = 1000
 HEAPS = 2  # malloc heaps (glibc arenas) a server process keeps (see _fewer_heaps)
@@ -71,7 +73,7 @@ def serve(make_app: Callable[[], object], host: str, port: int, threads: int, wo
             forked(ready)
         waitress_serve(ready, sockets=listeners, threads=threads, ident="danvan", _quiet=True,
                        connection_limit=CONNECTION_LIMIT, channel_timeout=CHANNEL_TIMEOUT,
-                       cleanup_interval=CLEANUP_INTERVAL)
+                       cleanup_interval=CLEANUP_INTERVAL, asyncore_use_poll=True)
 
     try:
         if workers == 1:

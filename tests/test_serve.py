@@ -309,3 +309,21 @@ def test_what_the_start_read_is_kept_out_of_the_garbage_collectors_walks(monkeyp
     monkeypatch.setattr(waitress, "serve", lambda app, **kw: frozen.append(gc.get_freeze_count()))
     serve(lambda: tables, "127.0.0.1", _free_port(), threads=1, workers=1)
     assert frozen and frozen[0] >= 1000
+
+
+def test_a_server_holding_over_a_thousand_descriptors_still_answers(mini_home):
+    """The server allows 1,000 connections, each a descriptor: waitress's default loop (select()) takes none numbered
+    1024 or more and died on the first one ("filedescriptor out of range in select()")."""
+    held = ("import os, resource\n"
+            "soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)\n"
+            "resource.setrlimit(resource.RLIMIT_NOFILE, (min(4096, hard), hard))\n"
+            "held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]\n")
+    port = _free_port()
+    server = _run_cli(held, "--host", "127.0.0.1", "--port", str(port), home=mini_home)
+    try:
+        assert _wait_for(lambda: _answers(port), seconds=60), server.stderr.read() if server.poll() is not None else ""
+        assert _search(port)["total"] > 0
+        assert server.poll() is None
+    finally:
+        server.terminate()
+        server.communicate(timeout=30)
