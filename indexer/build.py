@@ -446,9 +446,14 @@ def _background_job(job: tuple[str, list[str]]) -> list[tuple[str, Counter]]:
     store_path, ids = job
     store = Store(store_path)
     try:
-        return [(doc.id, word_terms_of(doc)) for doc in store.documents(ids)]
+        return _sample_terms(store, ids)
     finally:
         store.close()
+
+
+def _sample_terms(store: Store, ids: list[str]) -> list[tuple[str, Counter]]:
+    """(id, word terms) of the store's documents ``ids``: what the keyword background counts."""
+    return [(doc.id, word_terms_of(doc)) for doc in store.documents(ids)]
 
 
 def _sample(ids: list[str]) -> list[str]:
@@ -483,7 +488,7 @@ def _background(store: Store, index_dir: Path, fresh: bool, ids: list[str],
         background = Background.of(found for part in sampled for found in part.result())
     else:
         load_segmenter()
-        background = Background.of((doc.id, word_terms_of(doc)) for doc in store.documents(_sample(ids)))
+        background = Background.of(_sample_terms(store, _sample(ids)))
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps({"size": background.size, "df": background.df}, ensure_ascii=False), "utf-8")
     os.replace(tmp, path)
