@@ -76,7 +76,12 @@ class PackedValues:
 
     def permuted(self, order: np.ndarray) -> "PackedValues":
         """The same values in ``order`` (indexes into these), sharing the buffer."""
-        return PackedValues(self.buffer, self.bounds[order])
+        return PackedValues(self.buffer, take_rows(self.bounds, order))
+
+
+def take_rows(table: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``table[at]`` of a 2-D array: ``np.take``, several times faster than fancy indexing of rows."""
+    return np.take(table, at, axis=0)
 
 
 class Postings:
@@ -99,7 +104,7 @@ class Postings:
         perm = _by_term(rank, term_of, docs, self.starts)
         self.docs = docs[perm]
         self.weights = weights[perm]
-        values.bounds = values.bounds[perm]  # in place: the unsorted bounds go now (a worker's peak memory)
+        values.bounds = take_rows(values.bounds, perm)  # in place: the unsorted bounds go now (a worker's peak memory)
         self.values = values
         self.doc_lengths = lengths
 
