@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from itertools import accumulate, count, filterfalse, islice
+from itertools import accumulate, compress, count, islice, repeat
+from operator import is_
 
 import numpy as np
 from whoosh.analysis import CompositeAnalyzer, IDTokenizer, RegexTokenizer, StripFilter
@@ -201,12 +202,12 @@ class _FieldPool:
     def ids(self, terms) -> list[int]:
         """Each term's id in this field, new terms numbered as they come."""
         found = list(map(self.term_ids.get, terms))  # a lookup a term while all are known (most documents)
-        return self._numbered(terms) if None in found else found
+        return self._numbered(terms, found) if None in found else found
 
-    def _numbered(self, terms) -> list[int]:
-        """:meth:`ids` of terms some of which are new."""
+    def _numbered(self, terms, found: list[int | None]) -> list[int]:
+        """:meth:`ids` of terms some of which are new (``found``: their ids, None where new)."""
         ids = self.term_ids
-        new = list(filterfalse(ids.__contains__, dict.fromkeys(terms)))
+        new = list(dict.fromkeys(compress(terms, map(is_, found, repeat(None)))))
         ids.update(zip(new, count(len(ids))))
         self.names += new
         return list(map(ids.__getitem__, terms))
@@ -221,10 +222,11 @@ class _FieldPool:
 
     def id_array(self, terms) -> np.ndarray:
         """:meth:`ids` as uint32."""
+        found = list(map(self.term_ids.get, terms))
         try:
-            return np.array(list(map(self.term_ids.get, terms)), dtype=np.uint32)
+            return np.array(found, dtype=np.uint32)
         except TypeError:  # None: a new term
-            return np.array(self._numbered(terms), dtype=np.uint32)
+            return np.array(self._numbered(terms, found), dtype=np.uint32)
 
     def folded_ids(self, source: "_FieldPool", ids: np.ndarray) -> np.ndarray:
         """This (folded) field's ids of the syllables ``source`` numbers ``ids``; each new one is folded once."""
@@ -361,18 +363,22 @@ class _FieldPool:
         """
         if not self.pair_keys:
             return
-        keys = np.frombuffer(self.pair_keys, dtype=np.uint64)
+        keys = np.frombuffer(self.pair_keys, dtype=np.uint64)  # rewritten in place: a worker's peak memory
+        self.pair_keys = array("Q")
         second_bits = _bits(len(termbytes) - 1)  # the keys with their second id in as many bits as it needs
-        compact = keys >> np.uint64(32)
-        compact <<= np.uint64(second_bits)
-        compact |= keys & np.uint64(0xFFFFFFFF)
-        self.pair_keys = keys = array("Q")
-        keys, term_of = unique_inverse(compact)
-        del compact
-        pairs = [termbytes[a] + JOINER_BYTES + termbytes[b]
-                 for a, b in zip((keys >> np.uint64(second_bits)).tolist(),
-                                 (keys & np.uint64((1 << second_bits) - 1)).tolist())]
-        del keys
+        seconds = keys & np.uint64(0xFFFFFFFF)
+        keys >>= np.uint64(32)
+        keys <<= np.uint64(second_bits)
+        keys |= seconds
+        del seconds
+        keys, term_of = unique_inverse(keys)
+        pairs: list[bytes] = []
+        for first in range(0, len(keys), 1 << 16):  # a chunk at a time: a Python int a key costs 32 bytes
+            chunk = keys[first:first + (1 << 16)]
+            pairs += [termbytes[a] + JOINER_BYTES + termbytes[b]
+                      for a, b in zip((chunk >> np.uint64(second_bits)).tolist(),
+                                      (chunk & np.uint64((1 << second_bits) - 1)).tolist())]
+        del keys, chunk
         if any(JOINER_BYTES in term for term in termbytes):  # a merge's pairs among the terms: one id a term
             known = dict(zip(termbytes, count()))
             ids = np.array([known.setdefault(term, len(known)) for term in pairs], dtype=np.uint32)
@@ -394,9 +400,10 @@ class _FieldPool:
         termbytes = [_bytes(term) for term in self.names]
         self.term_ids, self.names = {}, []
         self._pool_pairs(termbytes)
-        return Postings(termbytes, np.frombuffer(self.term_of, dtype=np.uint32),
-                        np.frombuffer(self.docs, dtype=np.uint32), np.frombuffer(self.weights, dtype=np.float32),
-                        self._packed(), lengths)
+        columns = [np.frombuffer(self.term_of, dtype=np.uint32), np.frombuffer(self.docs, dtype=np.uint32),
+                   np.frombuffer(self.weights, dtype=np.float32)]
+        self.term_of, self.docs, self.weights = array("I"), array("I"), array("f")  # the columns own them now
+        return Postings(termbytes, columns, self._packed(), lengths)
 
     def _packed(self) -> PackedValues:
         """The values as :class:`PackedValues` (this pool's buffer is emptied: values are copied once)."""
@@ -416,8 +423,9 @@ def _bits(n: int) -> int:
 
 
 def unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(keys, return_inverse=True)`` of uint64 ``keys``, by a sort of each key with its index in the
-    low bits (when both fit 64 bits) instead of an argsort: twice as fast.
+    """``np.unique(keys, return_inverse=True)`` of uint64 ``keys`` (the inverse as uint32 below 4 G keys), by a sort
+    of each key with its index in the low bits (when both fit 64 bits) instead of an argsort: twice as fast.
+    ``keys`` is overwritten (sorted in place: a worker's peak memory).
 
     >>> [a.tolist() for a in unique_inverse(np.array([7, 3, 7, 0], dtype=np.uint64))]
     [[0, 3, 7], [2, 1, 2, 0]]
@@ -426,17 +434,20 @@ def unique_inverse(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     at_bits = _bits(n - 1)
     if not n or _bits(int(keys.max())) + at_bits > 64:
         return np.unique(keys, return_inverse=True)
-    packed = keys << np.uint64(at_bits)
+    packed = keys
+    packed <<= np.uint64(at_bits)
     for first in range(0, n, 1 << 20):  # an index a key, without a second array as long
         packed[first:first + (1 << 20)] |= np.arange(first, min(n, first + (1 << 20)), dtype=np.uint64)
     packed.sort()
-    at = (packed & np.uint64((1 << at_bits) - 1)).astype(np.intp)
+    at = (packed & np.uint64((1 << at_bits) - 1)).view(np.intp)
     packed >>= np.uint64(at_bits)
     new = np.empty(n, dtype=bool)
     new[0] = True
     np.not_equal(packed[1:], packed[:-1], out=new[1:])
-    inverse = np.empty(n, dtype=np.intp)
-    inverse[at] = np.cumsum(new) - 1
+    group = np.cumsum(new, dtype=np.uint32 if n < 1 << 32 else np.intp)
+    group -= 1
+    inverse = np.empty_like(group)
+    inverse[at] = group
     return packed[new], inverse
 
 
