@@ -607,7 +607,8 @@ class FastSegmentWriter(HookedSegmentWriter):
                         self.pool.add_terms(name, docnum, terms, weights, values)
                     if not field.scorable:
                         length = 0
-                perdoc.add_field(name, field, value if field.stored else None, length)
+                if field.stored or length:  # else Whoosh's add_field does nothing
+                    perdoc.add_field(name, field, value if field.stored else None, length)
                 if field.column_type:
                     perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
         except Exception:

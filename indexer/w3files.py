@@ -56,7 +56,8 @@ class PackedValues:
     def __getitem__(self, index):
         buffer = self.buffer
         if isinstance(index, slice):
-            return [buffer[start:end] for start, end in self.bounds[index].tolist()]
+            bounds = self.bounds[index]
+            return list(map(buffer.__getitem__, map(slice, bounds[:, 0].tolist(), bounds[:, 1].tolist())))
         start, end = self.bounds[index].tolist()
         return buffer[start:end]
 
@@ -186,9 +187,9 @@ def write_blocks(postfile, ids: list[int], weights: list[float], values: list[by
 
 
 def _mini_weights(weights: list[float]):
-    if all(w == 1.0 for w in weights):
+    if weights.count(1.0) == len(weights):
         return None
-    if all(w == weights[0] for w in weights):
+    if weights.count(weights[0]) == len(weights):
         return weights[0]
     return tuple(weights)
 
