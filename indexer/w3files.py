@@ -56,8 +56,7 @@ class PackedValues:
     def __getitem__(self, index):
         buffer = self.buffer
         if isinstance(index, slice):
-            bounds = self.bounds[index]
-            return list(map(buffer.__getitem__, map(slice, bounds[:, 0].tolist(), bounds[:, 1].tolist())))
+            return [buffer[start:end] for start, end in self.bounds[index].tolist()]
         start, end = self.bounds[index].tolist()
         return buffer[start:end]
 
@@ -187,11 +186,10 @@ def write_blocks(postfile, ids: list[int], weights: list[float], values: list[by
 
 
 def _mini_weights(weights: list[float]):
-    if weights.count(1.0) == len(weights):
-        return None
-    if weights.count(weights[0]) == len(weights):
-        return weights[0]
-    return tuple(weights)
+    first = weights[0]
+    if weights[-1] != first or weights.count(first) != len(weights):  # most blocks of varied weights: at once
+        return tuple(weights)
+    return None if first == 1.0 else first
 
 
 def _mini_values(values: list[bytes], fixed_size: int | None):
