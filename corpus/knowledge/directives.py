@@ -69,7 +69,9 @@ _LETTER_WORD_RE = re.compile(
     r"(?<!\w)(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in rules.LETTER_WORDS) + r")"
     r"(?:\s+(?:khẩn|hỏa tốc))?\s+(?:số\s*:?\s*)?\(?$", re.I)
 # A run of digits, and the slash or dash (after spaces, if any) that follows the digits of every full number.
-_DIGITS_RE = re.compile(rf"\d+(\s*[{_DASHES}/])?")
+# "\d\d*", not "\d+": a pattern that starts with a character class is searched by skipping other characters
+# in C, a third quicker (the same matches).
+_DIGITS_RE = re.compile(rf"\d\d*(\s*[{_DASHES}/])?")
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+|(?<!\S)\S+\.(?:html?|aspx?|php|pdf|docx?)(?!\w)", re.I)
 _LAW_RE = re.compile(rf"{_NUM}\s*/\s*{_YEAR}\s*/\s*((?:UBTV)?QH\d{{1,2}})(?![\w])", re.I)
 
@@ -105,6 +107,7 @@ _LIST_RE = re.compile(
     r"\s+(?:số\s+)?((?:\d{1,5}\s*(?:,|và|&)\s*)+)$",
     re.I,
 )
+_LIST_ENDS = ",&àÀ"  # the last characters of _LIST_RE's separators, in any case: "," "&" "và"
 _NEXT_WORD_RE = re.compile(r"\s*([^\W\d]+)")
 _CENTRAL_RE = re.compile(rf"\s*(?:\([^)]{{0,40}}\)\s*)?của\s+(?:{rules.CENTRAL_PARTY_ISSUERS})(?!\w)\s*(\w?)")
 
@@ -246,6 +249,8 @@ def _listed(text: str, full: list[tuple[int, int, str]]) -> list[tuple[int, int,
     """
     listed: list[tuple[int, int, str]] = []
     for start, _end, canonical in full:
+        if not _after_list_separator(text, max(0, start - 120), start):
+            continue  # nearly every number: the list's search would try each of the 120 characters before it
         m = _LIST_RE.search(text, max(0, start - 120), start)
         if not m:
             continue
@@ -260,6 +265,14 @@ def _listed(text: str, full: list[tuple[int, int, str]]) -> list[tuple[int, int,
             offset = m.start(2)
             listed.append((offset + n.start(), offset + n.end(), n.group() + canonical[head.end():]))
     return listed
+
+
+def _after_list_separator(text: str, low: int, start: int) -> bool:
+    """True when ``text[low:start]``, spaces at its end left aside, ends as a list's separator ends (",", "và",
+    "&"): where :data:`_LIST_RE`, whose list ends so, can match at all."""
+    while start > low and text[start - 1].isspace():  # what the pattern's \s matches
+        start -= 1
+    return start > low and text[start - 1] in _LIST_ENDS
 
 
 def _without_overlaps(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
