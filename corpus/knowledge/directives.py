@@ -99,6 +99,7 @@ _PARTIAL_RE = re.compile(
 # The type word and "số" ending where a number starts: what _partial_matches looks for before each number.
 _PARTIAL_HEAD_RE = re.compile(
     r"(?<!\w)(" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in _WORDS) + r")\s+(?:số\s+)?\Z", re.I)
+_HEAD_END_RE = re.compile("[" + "".join(sorted({w[-1] for w in [*_WORDS, "số"]})) + "]", re.I)
 # The syllable that ends such a head: a type word's last ("quyết", "luật") or "số"; before most numbers another
 # word ends ("hơn 200", "đến 2025") and the head is not looked for.
 _HEAD_LAST = sorted({w.split()[-1] for w in [*_WORDS, "số"]}, key=len, reverse=True)
@@ -386,7 +387,8 @@ def _partial_matches(text: str, runs: list[tuple[int, bool]]) -> Iterator[re.Mat
         last = start - 1  # the last letter before the spaces: a type word's, or "số"'s
         while last > end and text[last].isspace():
             last -= 1
-        if not _HEAD_LAST_RE.search(text, max(0, last + 1 - _HEAD_LAST_CHARS), last + 1):
+        if not (_HEAD_END_RE.match(text, last)  # its last letter first: one character, quicker to rule out
+                and _HEAD_LAST_RE.search(text, max(0, last + 1 - _HEAD_LAST_CHARS), last + 1)):
             continue
         head = _PARTIAL_HEAD_RE.search(text, _head_start(text, start, end), start)
         if head and (m := _PARTIAL_RE.match(text, head.start())):
