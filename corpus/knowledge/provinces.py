@@ -166,7 +166,7 @@ def _surfaces() -> dict[str, str]:
 def _mention_pattern(surfaces: list[str]) -> str:
     r"""``(?<!\w)(S1|S2|...)(?!\w)`` for the surfaces' patterns, written so that a search skips in C the characters
     no surface starts with: the patterns grouped by their first character (order kept within a group; two groups
-    cannot match at one place), the lookbehind after that character (``(?<!\w.)`` there is ``(?<!\w)`` before it).
+    cannot match at one place), the lookbehind after that character (``(?<!\w.)`` after it is ``(?<!\w)`` before it).
     The same matches, a third quicker."""
     groups: dict[str, list[str]] = {}
     for surface in surfaces:

@@ -122,7 +122,7 @@ class _Shown:
 
 
 def text_repr(text: str) -> str:
-    """``repr(text)``, twice as quick for an article: printable characters, line breaks, no quote or backslash.
+    """``repr(text)``, a third quicker for an article: printable characters, line breaks, no quote or backslash.
 
     Such a text's repr is itself in single quotes with its line breaks escaped; any other goes to ``repr``.
     """
