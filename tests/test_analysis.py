@@ -146,3 +146,57 @@ def test_pyvi_model_read_from_its_file_labels_as_crfsuite_does(tmp_path):
     bad.write_bytes(b"not a model")
     with pytest.raises(ValueError, match="crfsuite"):
         Crf.read(bad)
+
+
+_WORDS = ["đẩy", "mạnh", "chuyển", "đổi", "số", "ở", "cơ", "sở", "công", "tác", "dân", "vận", "và", "của", "Thông", "tin",
+          "bài", "viết", "Hà", "Nội", "kinh", "tế", "xã", "hội", "nông", "thôn", "mới", "thực", "hiện", "người", "ĐẢNG",
+          "Tp.", "2024", "1.200,5", "x2", ".", ",", "-", "\n", "“", "!", "điện", "tử", "nghị", "quyết", "an", "toàn",
+          "giao", "thông", "bảo", "vệ", "môi", "trường", "Hoà", "giải"]
+
+
+def _word_terms_by_words(text):
+    """word_terms written plainly over segment()'s words: the reference the fast path must equal."""
+    from collections import Counter
+
+    from corpus.knowledge.vietnamese import normalize
+    from indexer.analysis import segment
+    from indexer.term_rules import BOILERPLATE, MAX_SYLLABLES, STOPWORDS
+
+    found, prev, prev_len = [], None, 0
+    for word in segment(normalize(text)):
+        low = [token.lower() for token in word]
+        term = "_".join(low)
+        if not all(map(str.isalpha, low)) or term in STOPWORDS:
+            prev = None
+            continue
+        if 2 <= len(word) <= MAX_SYLLABLES and term not in BOILERPLATE:
+            found.append(term)
+        if prev is not None and (prev_len >= 2 or len(word) >= 2) and prev_len + len(word) <= MAX_SYLLABLES:
+            found.append(prev + "_" + term)
+        prev, prev_len = term, len(word)
+    return Counter(found)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=40).map(" ".join))
+def test_word_terms_are_pyvis_words_and_pairs_of_them_in_order(text):
+    from indexer.analysis import word_terms
+
+    counts = word_terms(text)
+    expected = _word_terms_by_words(text)
+    assert counts == expected and list(counts) == list(expected)  # the same terms, first seen in the same order
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from([f"t{i}_{j}" for i in range(6) for j in range(6)]), st.integers(1, 4)),
+       st.integers(0, 6), st.data())
+def test_keywords_are_the_top_terms_by_tf_idf_ties_by_term(counts, size, data):
+    import math
+
+    from indexer.analysis import Background, keywords
+
+    df = {term: data.draw(st.integers(0, size)) for term in counts if data.draw(st.booleans())}
+    top = data.draw(st.integers(1, 12))
+    weighted = sorted((-n * math.log((size + 1) / (df.get(term, 0) + 1)) if size else -n, term)
+                      for term, n in counts.items() if not (size and df.get(term, 0) >= size))
+    assert keywords(counts, Background(size, df), top) == [term.replace("_", " ") for _, term in weighted[:top]]
