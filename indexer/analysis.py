@@ -18,7 +18,7 @@ import re
 import string
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress, repeat
@@ -28,7 +28,7 @@ import numpy as np
 from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
 
 from corpus.knowledge.vietnamese import fold, normalize
-from indexer.crf import Crf
+from indexer.crf import Crf, compiled_viterbi
 from indexer.term_rules import BOILERPLATE, KEYWORDS, MAX_SYLLABLES, STOPWORDS
 
 # A syllable is a run of letters/digits; "_" is reserved for joined terms.
@@ -215,9 +215,65 @@ def _crf() -> Crf:
     return crf
 
 
+# The attributes of pyvi's bi- and tri-gram flags, in the order _decoder's flags hold their weights.
+_GRAM_FLAGS = ("-1:word.bi_gram()", "-2:word.tri_gram()", "+1:word.bi_gram()", "+2:word.tri_gram()")
+
+
+@lru_cache(maxsize=1)
+def _decoder() -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """pyvi's CRF scores summed and decoded, compiled (numba): ``decode(weights, bi, tri)`` -> the label id of each
+    token, 1 inside a word (I_W).
+
+    ``weights``: each token's row of ``_WEIGHTS`` (:func:`_token_row`); ``bi``: whether each token and the next
+    are one of pyvi's bi-grams, ``tri`` the same for three.  A token's score is summed in the order crfsuite
+    sums pyvi's attributes: own, -1:lower/istitle/isupper, -1:bi_gram, -2:tri_gram, +1:lower/istitle/isupper,
+    +1:bi_gram, +2:tri_gram (a false flag adds 0.0), so the scores are the same to the last bit, then decoded
+    by :func:`indexer.crf.compiled_viterbi`.  Compiled once per process (about a second): before the index
+    workers fork (:func:`load_segmenter`); a call with other types is an error, not a second compilation.
+    """
+    import numba
+
+    crf = _crf()
+    flags = np.array([crf.state.get(name, _NO_WEIGHT) for name in _GRAM_FLAGS])
+    transitions = np.array(crf.transitions)
+    viterbi = compiled_viterbi()
+
+    @numba.njit(cache=False)
+    def decode(weights, bi, tri, flags, transitions):
+        n = weights.shape[0]
+        first, second = np.empty(n), np.empty(n)
+        for t in range(n):
+            b, i = weights[t, 0], weights[t, 1]
+            if t >= 1:
+                for column in (2, 4, 6):
+                    b += weights[t - 1, column]
+                    i += weights[t - 1, column + 1]
+                b += flags[0, 0] if bi[t - 1] else 0.0
+                i += flags[0, 1] if bi[t - 1] else 0.0
+            if t >= 2:
+                b += flags[1, 0] if tri[t - 2] else 0.0
+                i += flags[1, 1] if tri[t - 2] else 0.0
+            if t + 1 < n:
+                for column in (8, 10, 12):
+                    b += weights[t + 1, column]
+                    i += weights[t + 1, column + 1]
+                b += flags[2, 0] if bi[t] else 0.0
+                i += flags[2, 1] if bi[t] else 0.0
+            if t + 2 < n:
+                b += flags[3, 0] if tri[t] else 0.0
+                i += flags[3, 1] if tri[t] else 0.0
+            first[t], second[t] = b, i
+        return viterbi(first, second, transitions)
+
+    decode.compile("(float64[:, ::1], boolean[::1], boolean[::1], float64[:, ::1], float64[:, ::1])")
+    decode.disable_compile()
+    return lambda weights, bi, tri: decode(weights, bi, tri, flags, transitions)
+
+
 def load_segmenter() -> None:
-    """Load pyvi now (before forking workers, so they share the model)."""
-    _crf()
+    """Load pyvi, its n-grams as numbers and the compiled decoder now (before forking workers: they share them)."""
+    _grams()
+    _decoder()
 
 
 def segment(text: str) -> list[tuple[str, ...]]:
@@ -236,15 +292,14 @@ def _segmented(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     pyvi's CRF with the features ``ViTokenizer`` gives it, without building
     them: what each distinct token brings to its own and its neighbours'
     scores is remembered as numbers (:func:`_token_row`), pyvi's bi- and
-    tri-grams are looked up as numbers (:func:`_grams`), the scores are
-    summed with numpy in the order crfsuite sums pyvi's attributes (so they
-    are the same to the last bit) and decoded by crfsuite's Viterbi
-    (:class:`indexer.crf.Crf`): the same labels as pyvi, a test checks it.
+    tri-grams are looked up as numbers (:func:`_grams`), and the scores are
+    summed and decoded by :func:`_decoder`: the same labels as pyvi, a test
+    checks it.
     """
     tokens = pyvi_tokens(text)
     if not tokens:
         return [], np.zeros(0, np.intp), np.zeros(0, np.intp)
-    crf, grams = _crf(), _grams()
+    grams = _grams()
     n = len(tokens)
     if len(_TOKENS) >= _TOKENS_MAX:  # between documents: rows are read by number within one
         _TOKENS.clear()
@@ -255,24 +310,12 @@ def _segmented(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     weights = _WEIGHTS[0][rows]
     ids = weights[:, 16].astype(np.int64)
     pairs = ids[:-1] * grams.base + ids[1:]
-    bi = _marked(grams.bi, pairs)[:, None]
-    tri = np.zeros((max(0, n - 2), 1), bool)
-    maybe = np.flatnonzero(_marked(grams.tri_starts, pairs[:-1]))  # ~1 in 10: only these are looked up
+    bi = _marked(grams.bi, pairs)
+    tri = np.zeros(max(0, n - 2), bool)
+    maybe = np.flatnonzero(_marked(grams.tri_starts, pairs[:-1]))  # ~1 in 30: only these are looked up
     if len(maybe):
-        tri[maybe, 0] = _held(pairs[maybe] * grams.base + ids[maybe + 2], grams.tri)
-    flag = crf.state.get
-    scores = weights[:, 0:2].copy()
-    # pyvi's attribute order: own, -1:lower/istitle/isupper, -1:bi_gram, -2:tri_gram, +1:lower/istitle/isupper,
-    # +1:bi_gram, +2:tri_gram (a false flag or an attribute the model lacks adds nothing, so it is left out).
-    for column in (2, 4, 6):
-        scores[1:] += weights[:-1, column:column + 2]
-    scores[1:] += np.where(bi, flag("-1:word.bi_gram()", _NO_WEIGHT), 0.0)
-    scores[2:] += np.where(tri, flag("-2:word.tri_gram()", _NO_WEIGHT), 0.0)
-    for column in (8, 10, 12):
-        scores[:-1] += weights[1:, column:column + 2]
-    scores[:-1] += np.where(bi, flag("+1:word.bi_gram()", _NO_WEIGHT), 0.0)
-    scores[:-2] += np.where(tri, flag("+2:word.tri_gram()", _NO_WEIGHT), 0.0)
-    inside = np.array(crf.viterbi(scores.T.tolist()), bool)  # I_W
+        tri[maybe] = _held(pairs[maybe] * grams.base + ids[maybe + 2], grams.tri)
+    inside = _decoder()(weights, bi, tri) == 1  # I_W
     joinable, title = weights[:, 14] > 0, weights[:, 15] > 0
     # pyvi's own rule for joining a token to the word before it
     joins = inside[1:] & joinable[1:] & joinable[:-1] & ~(title[1:] & ~title[:-1])
@@ -299,13 +342,25 @@ def pyvi_tokens(text: str) -> list[str]:
     ['Tp.', 'Hà', 'Nội', '->', '1.200,5', 'tỷ', '...', 'a@b.vn']
     """
     text = unicodedata.normalize("NFC", text)
-    return _pyvi_pattern(tuple(needs in text for _, needs in _PYVI_BRANCHES)).findall(text)
+    pattern = _pyvi_pattern(tuple(needs in text for _, needs in _PYVI_BRANCHES))
+    return pattern.findall(text, 0, len(text.rstrip(_BLANKS)))  # no token ends in blanks: not scanned twice
 
 
 @lru_cache(maxsize=64)
 def _pyvi_pattern(present: tuple[bool, ...]) -> re.Pattern:
-    """pyvi's tokenizer with the branches ``present`` only."""
-    return re.compile("|".join(branch for (branch, _), here in zip(_PYVI_BRANCHES, present) if here))
+    """pyvi's tokenizer with the branches ``present`` only, each match found past the blanks before it.
+
+    A blank (whitespace but a new line) starts no match: pyvi tries every branch at each one, here
+    they are passed over at once.  Every other character starts one (``\\n``, ``[^\\w\\s]`` or ``\\w+``),
+    so the blanks before the end of the text (which would be passed over once per blank) are cut off.
+    """
+    return re.compile(r"[^\S\n]*+(" + "|".join(branch for (branch, _), here in zip(_PYVI_BRANCHES, present) if here)
+                      + ")")
+
+
+# Whitespace (str.isspace, re's \s) but the new line, a token of its own in pyvi.
+_BLANKS = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028" \
+          "\u2029\u202f\u205f\u3000"
 
 
 class _Rows(dict):

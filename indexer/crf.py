@@ -12,12 +12,18 @@ a 48-byte header with the offsets of the feature chunk ("FEAT": type,
 source, destination as uint32 and the weight as a float64, little endian)
 and of the attribute and label dictionaries (CQDB: an array of record
 offsets by id; a record is id, key size, key with a trailing NUL).
+:func:`compiled_viterbi` is :meth:`Crf.viterbi` compiled (numba), for the
+compiled loop that segments pyvi's words at index time.
 """
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 _HEADER = struct.Struct("<4sI4sIIIIIIIII")
 _FEATURE = struct.Struct("<IIId")
@@ -97,6 +103,48 @@ class Crf:
             label = back_second[t] if label else back_first[t]
         path[0] = label
         return path
+
+
+@lru_cache(maxsize=1)
+def compiled_viterbi() -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """:meth:`Crf.viterbi` compiled with numba, for compiled callers: ``viterbi(first, second, transitions)``, the
+    two labels' scores and the transitions as arrays, gives each token's label id (int8).
+
+    numba is imported here, not at start-up: a process that does not segment never loads it.  The same sums,
+    comparisons and tie rule as :meth:`Crf.viterbi` in IEEE float64 (no fast-math), so the same labels (a test
+    compares them).  Not cached on disk (an install may be read-only): compiled once per process.
+    """
+    import numba
+
+    @numba.njit(cache=False)
+    def viterbi(first, second, transitions):
+        n = first.shape[0]
+        labels = np.zeros(n, np.int8)
+        if n == 0:
+            return labels
+        bb, bi, ib, ii = transitions[0, 0], transitions[0, 1], transitions[1, 0], transitions[1, 1]
+        back = np.zeros(n, np.int8)  # for each t: 2 if the second label leads to (t, first), | 1 to (t, second)
+        prev_first, prev_second = first[0], second[0]
+        for t in range(1, n):
+            a, b = prev_first + bb, prev_second + ib
+            if a < b:
+                back[t], best_first = 2, b
+            else:
+                best_first = a
+            a, b = prev_first + bi, prev_second + ii
+            if a < b:
+                back[t], best_second = back[t] | 1, b
+            else:
+                best_second = a
+            prev_first, prev_second = best_first + first[t], best_second + second[t]
+        label = 1 if prev_first < prev_second else 0
+        for t in range(n - 1, 0, -1):
+            labels[t] = label
+            label = back[t] & 1 if label else back[t] >> 1
+        labels[0] = label
+        return labels
+
+    return viterbi
 
 
 def _dictionary(data: bytes, offset: int, count: int) -> list[str]:
