@@ -480,7 +480,7 @@ def word_terms(text: str) -> Counter:
     low = list(map(_LOWER.__getitem__, rows.tolist()))
     bounds = [*starts.tolist(), len(rows)]
     term = list(map(low.__getitem__, bounds[:-1]))  # each word's term; a longer word's is joined below
-    sizes = np.diff(starts, append=len(rows))
+    sizes = np.append(starts[1:], len(rows)) - starts
     facts = _WEIGHTS[0][rows, 17:19] > 0  # all letters; a word of one token that may be a term (_token_row)
     # a content word: of letters only and no stopword (a term, or part of a pair)
     content = np.where(sizes == 1, facts[starts, 1], np.logical_and.reduceat(facts[:, 0], starts))
