@@ -18,16 +18,17 @@ import re
 import string
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress
+from itertools import compress, repeat
+from typing import NamedTuple
 
 import numpy as np
 from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
 
 from corpus.knowledge.vietnamese import fold, normalize
-from indexer.crf import Crf
+from indexer.crf import Crf, compiled_viterbi
 from indexer.term_rules import BOILERPLATE, KEYWORDS, MAX_SYLLABLES, STOPWORDS
 
 # A syllable is a run of letters/digits; "_" is reserved for joined terms.
@@ -225,9 +226,65 @@ def _crf() -> Crf:
     return crf
 
 
+# The attributes of pyvi's bi- and tri-gram flags, in the order _decoder's flags hold their weights.
+_GRAM_FLAGS = ("-1:word.bi_gram()", "-2:word.tri_gram()", "+1:word.bi_gram()", "+2:word.tri_gram()")
+
+
+@lru_cache(maxsize=1)
+def _decoder() -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """pyvi's CRF scores summed and decoded, compiled (numba): ``decode(weights, bi, tri)`` -> the label id of each
+    token, 1 inside a word (I_W).
+
+    ``weights``: each token's row of ``_WEIGHTS`` (:func:`_token_row`); ``bi``: whether each token and the next
+    are one of pyvi's bi-grams, ``tri`` the same for three.  A token's score is summed in the order crfsuite
+    sums pyvi's attributes: own, -1:lower/istitle/isupper, -1:bi_gram, -2:tri_gram, +1:lower/istitle/isupper,
+    +1:bi_gram, +2:tri_gram (a false flag adds 0.0), so the scores are the same to the last bit, then decoded
+    by :func:`indexer.crf.compiled_viterbi`.  Compiled once per process (about a second): before the index
+    workers fork (:func:`load_segmenter`); a call with other types is an error, not a second compilation.
+    """
+    import numba
+
+    crf = _crf()
+    flags = np.array([crf.state.get(name, _NO_WEIGHT) for name in _GRAM_FLAGS])
+    transitions = np.array(crf.transitions)
+    viterbi = compiled_viterbi()
+
+    @numba.njit(cache=False)
+    def decode(weights, bi, tri, flags, transitions):
+        n = weights.shape[0]
+        first, second = np.empty(n), np.empty(n)
+        for t in range(n):
+            b, i = weights[t, 0], weights[t, 1]
+            if t >= 1:
+                for column in (2, 4, 6):
+                    b += weights[t - 1, column]
+                    i += weights[t - 1, column + 1]
+                b += flags[0, 0] if bi[t - 1] else 0.0
+                i += flags[0, 1] if bi[t - 1] else 0.0
+            if t >= 2:
+                b += flags[1, 0] if tri[t - 2] else 0.0
+                i += flags[1, 1] if tri[t - 2] else 0.0
+            if t + 1 < n:
+                for column in (8, 10, 12):
+                    b += weights[t + 1, column]
+                    i += weights[t + 1, column + 1]
+                b += flags[2, 0] if bi[t] else 0.0
+                i += flags[2, 1] if bi[t] else 0.0
+            if t + 2 < n:
+                b += flags[3, 0] if tri[t] else 0.0
+                i += flags[3, 1] if tri[t] else 0.0
+            first[t], second[t] = b, i
+        return viterbi(first, second, transitions)
+
+    decode.compile("(float64[:, ::1], boolean[::1], boolean[::1], float64[:, ::1], float64[:, ::1])")
+    decode.disable_compile()
+    return lambda weights, bi, tri: decode(weights, bi, tri, flags, transitions)
+
+
 def load_segmenter() -> None:
-    """Load pyvi now (before forking workers, so they share the model)."""
-    _crf()
+    """Load pyvi, its n-grams as numbers and the compiled decoder now (before forking workers: they share them)."""
+    _grams()
+    _decoder()
 
 
 def segment(text: str) -> list[tuple[str, ...]]:
@@ -235,59 +292,47 @@ def segment(text: str) -> list[tuple[str, ...]]:
 
     The same words as ``ViTokenizer.tokenize`` (a test checks it); see :func:`_segmented`.
     """
-    tokens, _low, bounds = _segmented(text)
+    tokens, _rows, starts = _segmented(text)
+    bounds = [*starts.tolist(), len(tokens)]
     return [tuple(tokens[a:b]) for a, b in zip(bounds, bounds[1:])]
 
 
-def _segmented(text: str) -> tuple[list[str], list[str], list[int]]:
-    """pyvi's tokens of ``text``, lower-cased too, and where its words start (then the number of tokens).
+def _segmented(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """pyvi's tokens of ``text``, their rows of ``_WEIGHTS`` and where its words start.
 
     pyvi's CRF with the features ``ViTokenizer`` gives it, without building
     them: what each distinct token brings to its own and its neighbours'
-    scores is remembered as numbers (:func:`_token_row`), the scores are
-    summed with numpy in the order crfsuite sums pyvi's attributes (so they
-    are the same to the last bit) and decoded by crfsuite's Viterbi
-    (:class:`indexer.crf.Crf`): the same labels as pyvi, a test checks it.
+    scores is remembered as numbers (:func:`_token_row`), pyvi's bi- and
+    tri-grams are looked up as numbers (:func:`_grams`), and the scores are
+    summed and decoded by :func:`_decoder`: the same labels as pyvi, a test
+    checks it.
     """
-    vt = _pyvi()
     tokens = pyvi_tokens(text)
     if not tokens:
-        return [], [], []
-    crf = _crf()
+        return [], np.zeros(0, np.intp), np.zeros(0, np.intp)
+    grams = _grams()
     n = len(tokens)
     if len(_TOKENS) >= _TOKENS_MAX:  # between documents: rows are read by number within one
         _TOKENS.clear()
         _LOWER.clear()
-    rows = list(map(_TOKENS.get, tokens))  # most tokens were seen before: no Python call for them
-    if None in rows:
-        rows = [_token_row(token) if row is None else row for row, token in zip(rows, tokens)]
-    low = list(map(_LOWER.__getitem__, rows))
+    rows = np.fromiter(map(_TOKENS.__getitem__, tokens), np.intp, n)  # a token not seen before: _Rows.__missing__
     # (n, 19): own score, then 3 pairs lent rightwards, 3 leftwards; whether it may join a word, is title-cased;
-    # whether it is the first, second, third word of one of pyvi's trigrams
-    weights = _WEIGHTS[0][np.array(rows)]
-    bi = np.fromiter(map(vt.bi_grams.__contains__, map(" ".join, zip(low, low[1:]))), bool, n - 1)[:, None]
-    tri = np.zeros((max(0, n - 2), 1), dtype=bool)
-    # pyvi has ~2,000 trigrams: only where three tokens could make one (~1 in 10) is the text looked up
-    maybe = np.flatnonzero(weights[:-2, 16] * weights[1:-1, 17] * weights[2:, 18]).tolist()
-    if maybe:
-        tri[maybe, 0] = list(map(vt.tri_grams.__contains__, (" ".join(low[i:i + 3]) for i in maybe)))
-    flag = crf.state.get
-    scores = weights[:, 0:2].copy()
-    # pyvi's attribute order: own, -1:lower/istitle/isupper, -1:bi_gram, -2:tri_gram, +1:lower/istitle/isupper,
-    # +1:bi_gram, +2:tri_gram (a false flag or an attribute the model lacks adds nothing, so it is left out).
-    for column in (2, 4, 6):
-        scores[1:] += weights[:-1, column:column + 2]
-    scores[1:] += np.where(bi, flag("-1:word.bi_gram()", _NO_WEIGHT), 0.0)
-    scores[2:] += np.where(tri, flag("-2:word.tri_gram()", _NO_WEIGHT), 0.0)
-    for column in (8, 10, 12):
-        scores[:-1] += weights[1:, column:column + 2]
-    scores[:-1] += np.where(bi, flag("+1:word.bi_gram()", _NO_WEIGHT), 0.0)
-    scores[:-2] += np.where(tri, flag("+2:word.tri_gram()", _NO_WEIGHT), 0.0)
-    inside = np.array(crf.viterbi(scores.T.tolist()), bool)  # I_W
+    # its number among pyvi's n-gram words; what word_terms reads (_token_row)
+    weights = _WEIGHTS[0][rows]
+    ids = weights[:, 16].astype(np.int64)
+    pairs = ids[:-1] * grams.base + ids[1:]
+    bi = _marked(grams.bi, pairs)
+    tri = np.zeros(max(0, n - 2), bool)
+    maybe = np.flatnonzero(_marked(grams.tri_starts, pairs[:-1]))  # ~1 in 30: only these are looked up
+    if len(maybe):
+        tri[maybe] = _held(pairs[maybe] * grams.base + ids[maybe + 2], grams.tri)
+    inside = _decoder()(weights, bi, tri) == 1  # I_W
     joinable, title = weights[:, 14] > 0, weights[:, 15] > 0
     # pyvi's own rule for joining a token to the word before it
     joins = inside[1:] & joinable[1:] & joinable[:-1] & ~(title[1:] & ~title[:-1])
-    return tokens, low, [0, *(np.flatnonzero(~joins) + 1).tolist(), n]
+    starts = np.zeros(n - int(joins.sum()), np.intp)
+    starts[1:] = np.flatnonzero(~joins) + 1
+    return tokens, rows, starts
 
 
 # pyvi's tokenizer (ViTokenizer.sylabelize), branch by branch in its order: abbreviations, specials, a URL, an
@@ -308,32 +353,91 @@ def pyvi_tokens(text: str) -> list[str]:
     ['Tp.', 'Hà', 'Nội', '->', '1.200,5', 'tỷ', '...', 'a@b.vn']
     """
     text = unicodedata.normalize("NFC", text)
-    return _pyvi_pattern(tuple(needs in text for _, needs in _PYVI_BRANCHES)).findall(text)
+    pattern = _pyvi_pattern(tuple(needs in text for _, needs in _PYVI_BRANCHES))
+    return pattern.findall(text, 0, len(text.rstrip(_BLANKS)))  # no token ends in blanks: not scanned twice
 
 
 @lru_cache(maxsize=64)
 def _pyvi_pattern(present: tuple[bool, ...]) -> re.Pattern:
-    """pyvi's tokenizer with the branches ``present`` only."""
-    return re.compile("|".join(branch for (branch, _), here in zip(_PYVI_BRANCHES, present) if here))
+    """pyvi's tokenizer with the branches ``present`` only, each match found past the blanks before it.
+
+    A blank (whitespace but a new line) starts no match: pyvi tries every branch at each one, here
+    they are passed over at once.  Every other character starts one (``\\n``, ``[^\\w\\s]`` or ``\\w+``),
+    so the blanks before the end of the text (which would be passed over once per blank) are cut off.
+    """
+    return re.compile(r"[^\S\n]*+(" + "|".join(branch for (branch, _), here in zip(_PYVI_BRANCHES, present) if here)
+                      + ")")
+
+
+# Whitespace (str.isspace, re's \s) but the new line, a token of its own in pyvi.
+_BLANKS = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028" \
+          "\u2029\u202f\u205f\u3000"
+
+
+class _Rows(dict):
+    """pyvi token -> its row of ``_WEIGHTS``; a token not seen before is given one (:func:`_token_row`)."""
+
+    def __missing__(self, token: str) -> int:
+        return _token_row(token)
 
 
 _NO_WEIGHT = (0.0, 0.0)
-_TOKENS: dict[str, int] = {}  # pyvi token -> its row of _WEIGHTS (_token_row)
+_TOKENS = _Rows()
 _LOWER: list[str] = []  # each row's token lower-cased
 _TOKENS_MAX = 200_000
-_WEIGHTS = [np.zeros((1024, 19))]  # row r: the weights of the token _TOKENS numbers r (grown by doubling)
+_WEIGHTS = [np.zeros((1024, 19))]  # row r: what the token _TOKENS numbers r brings (grown by doubling)
+
+
+class _Grams(NamedTuple):
+    """pyvi's bi- and tri-grams as numbers: each word of one is numbered (``ids``; any other word is ``base - 1``),
+    two words numbered a, b are the pair a * base + b, three the key (a * base + b) * base + c."""
+
+    ids: dict[str, int]
+    base: int
+    bi: np.ndarray  # a bit per pair: a bi-gram (_marked)
+    tri_starts: np.ndarray  # a bit per pair: the first two words of a tri-gram
+    tri: np.ndarray  # the tri-grams' keys, sorted
 
 
 @lru_cache(maxsize=1)
-def _trigram_words() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
-    """The first, second and third words of pyvi's trigrams (a text's tokens hold no space: only a trigram of
-    three words can be three tokens joined by spaces)."""
-    words = [gram.split(" ") for gram in _pyvi().tri_grams]
-    return tuple(frozenset(w[i] for w in words if len(w) == 3) for i in range(3))
+def _grams() -> _Grams:
+    """pyvi's ``bi_grams`` and ``tri_grams`` as :class:`_Grams` (a token holds no space, so two tokens joined by one
+    are a bi-gram if they are its two words: looking up their numbers is looking up the string)."""
+    vt = _pyvi()
+    bi = [words for words in map(str.split, vt.bi_grams, repeat(" ")) if len(words) == 2]
+    tri = [words for words in map(str.split, vt.tri_grams, repeat(" ")) if len(words) == 3]
+    ids = {word: i for i, word in enumerate(sorted({word for gram in bi + tri for word in gram}))}
+    base = len(ids) + 1
+    if base ** 3 >= 2 ** 63:
+        raise ValueError(f"pyvi's n-grams have {len(ids)} words: too many to number a tri-gram in 64 bits")
+    starts = np.array([ids[a] * base + ids[b] for a, b, _ in tri], np.int64)
+    return _Grams(ids, base, _bitmap(np.array([ids[a] * base + ids[b] for a, b in bi], np.int64), base * base),
+                  _bitmap(starts, base * base),
+                  np.unique(np.array([(ids[a] * base + ids[b]) * base + ids[c] for a, b, c in tri], np.int64)))
+
+
+def _bitmap(keys: np.ndarray, size: int) -> np.ndarray:
+    """A bit for each number below ``size``, set for ``keys``: what :func:`_marked` reads."""
+    bits = np.zeros(-(-size // 8), np.uint8)
+    np.bitwise_or.at(bits, keys >> 3, np.left_shift(1, keys & 7).astype(np.uint8))
+    return bits
+
+
+def _marked(bits: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Whether the bit of each of ``keys`` is set in ``bits`` (:func:`_bitmap`)."""
+    return ((bits[keys >> 3] >> (keys & 7)) & 1).astype(bool)
+
+
+def _held(keys: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Whether each of ``keys`` is one of ``known`` (sorted)."""
+    if not len(known):
+        return np.zeros(len(keys), bool)
+    return known[np.searchsorted(known, keys).clip(max=len(known) - 1)] == keys
 
 
 def _token_row(token: str) -> int:
-    """What a pyvi token brings to the CRF's scores, remembered per distinct token: its row of ``_WEIGHTS``.
+    """What a pyvi token brings to the CRF's scores and to :func:`word_terms`, remembered per distinct token: its
+    row of ``_WEIGHTS``.
 
     The row holds 7 pairs of weights (B_W, I_W): the sum of its own
     attributes (bias, word.lower(), isupper, istitle, isdigit), added in
@@ -341,34 +445,36 @@ def _token_row(token: str) -> int:
     what it lends the token after it (-1:word.lower(), -1:word.istitle(),
     -1:word.isupper()) and the token before it (+1:...); then 1.0 if pyvi
     lets it join a word (not punctuation, not starting with a digit), 1.0
-    if its first character is upper case, and 1.0 for each place of a
-    trigram its lower-case form takes.  ``_LOWER`` holds it lower-cased.
+    if its first character is upper case; the number of its lower-case
+    form among pyvi's n-gram words (:func:`_grams`); 1.0 if that form is
+    all letters, and 1.0 if it is also no stopword (a word of one token may
+    be a term).  ``_LOWER`` holds it lower-cased.
     """
-    found = _TOKENS.get(token)
-    if found is None:
-        weight = _crf().state.get
-        low = token.lower()
-        upper, title = token.isupper(), token.istitle()
-        own_b = own_i = 0.0
-        for name in ("bias", "word.lower():" + low, "word.isupper()" if upper else None,
-                     "word.istitle()" if title else None, "word.isdigit()" if token.isdigit() else None):
-            b, i = weight(name, _NO_WEIGHT) if name else _NO_WEIGHT
-            own_b += b
-            own_i += i
-        lent = []
-        for side in ("-1:", "+1:"):
-            lent += weight(side + "word.lower():" + low, _NO_WEIGHT)
-            lent += weight(side + "word.istitle()", _NO_WEIGHT) if title else _NO_WEIGHT
-            lent += weight(side + "word.isupper()", _NO_WEIGHT) if upper else _NO_WEIGHT
-        row = len(_TOKENS)
-        table = _WEIGHTS[0]
-        if row == len(table):
-            _WEIGHTS[0] = table = np.concatenate((table, np.zeros_like(table)))
-        table[row] = (own_b, own_i, *lent, token not in _PUNCTUATION and not token[0].isdigit(), token[0].istitle(),
-                      *(low in words for words in _trigram_words()))
-        _LOWER.append(low)
-        found = _TOKENS[token] = row
-    return found
+    weight = _crf().state.get
+    grams = _grams()
+    low = token.lower()
+    upper, title = token.isupper(), token.istitle()
+    own_b = own_i = 0.0
+    for name in ("bias", "word.lower():" + low, "word.isupper()" if upper else None,
+                 "word.istitle()" if title else None, "word.isdigit()" if token.isdigit() else None):
+        b, i = weight(name, _NO_WEIGHT) if name else _NO_WEIGHT
+        own_b += b
+        own_i += i
+    lent = []
+    for side in ("-1:", "+1:"):
+        lent += weight(side + "word.lower():" + low, _NO_WEIGHT)
+        lent += weight(side + "word.istitle()", _NO_WEIGHT) if title else _NO_WEIGHT
+        lent += weight(side + "word.isupper()", _NO_WEIGHT) if upper else _NO_WEIGHT
+    row = len(_TOKENS)
+    table = _WEIGHTS[0]
+    if row == len(table):
+        _WEIGHTS[0] = table = np.concatenate((table, np.zeros_like(table)))
+    alpha = low.isalpha()
+    table[row] = (own_b, own_i, *lent, token not in _PUNCTUATION and not token[0].isdigit(), token[0].istitle(),
+                  grams.ids.get(low, grams.base - 1), alpha, alpha and low not in STOPWORDS)
+    _LOWER.append(low)
+    _TOKENS[token] = row
+    return row
 
 
 def word_terms(text: str) -> Counter:
@@ -379,29 +485,31 @@ def word_terms(text: str) -> Counter:
     >>> sorted(word_terms("Đẩy mạnh chuyển đổi số ở cơ sở. Chuyển đổi số!"))
     ['chuyển_đổi', 'chuyển_đổi_số', 'cơ_sở']
     """
+    _tokens, rows, starts = _segmented(normalize(text))
+    if not len(rows):
+        return Counter()
+    low = list(map(_LOWER.__getitem__, rows.tolist()))
+    bounds = [*starts.tolist(), len(rows)]
+    term = list(map(low.__getitem__, bounds[:-1]))  # each word's term; a longer word's is joined below
+    sizes = np.append(starts[1:], len(rows)) - starts
+    facts = _WEIGHTS[0][rows, 17:19] > 0  # all letters; a word of one token that may be a term (_token_row)
+    # a content word: of letters only and no stopword (a term, or part of a pair)
+    content = np.where(sizes == 1, facts[starts, 1], np.logical_and.reduceat(facts[:, 0], starts))
+    for i in np.flatnonzero(content & (sizes > 1)).tolist():
+        term[i] = joined = JOINER.join(low[bounds[i]:bounds[i + 1]])
+        content[i] = joined not in STOPWORDS
+    alone = content & (sizes >= 2) & (sizes <= MAX_SYLLABLES)  # a term if not boilerplate
+    paired = np.zeros_like(content)  # a term joined to the word before it
+    paired[1:] = (content[1:] & content[:-1] & ((sizes[1:] >= 2) | (sizes[:-1] >= 2))
+                  & (sizes[1:] + sizes[:-1] <= MAX_SYLLABLES))
     found: list[str] = []  # counted at the end, in the order of first occurrence
     add = found.append
-    _tokens, low, bounds = _segmented(normalize(text))
-    alpha = list(map(str.isalpha, low))
-    prev: str | None = None  # the previous word, if a content word
-    prev_len = 0
-    for a, b in zip(bounds, bounds[1:]):
-        size = b - a
-        if size == 1:  # most words
-            term = low[a]
-            if not alpha[a] or term in STOPWORDS:
-                prev = None
-                continue
-        else:
-            term = JOINER.join(low[a:b])
-            if not all(alpha[a:b]) or term in STOPWORDS:
-                prev = None
-                continue
-        if 2 <= size <= MAX_SYLLABLES and term not in BOILERPLATE:
-            add(term)
-        if prev is not None and (prev_len >= 2 or size >= 2) and prev_len + size <= MAX_SYLLABLES:
-            add(prev + JOINER + term)
-        prev, prev_len = term, size
+    hits = np.flatnonzero(alone | paired)
+    for i, one, two in zip(hits.tolist(), alone[hits].tolist(), paired[hits].tolist()):
+        if one and term[i] not in BOILERPLATE:
+            add(term[i])
+        if two:
+            add(term[i - 1] + JOINER + term[i])
     return Counter(found)
 
 
@@ -439,11 +547,22 @@ def keywords(counts: Mapping[str, int], background: Background, top: int = KEYWO
     ['cơ sở', 'chuyển đổi số']
     """
     size, df = background.size, background.df
-    weighted = []
-    for term, n in counts.items():
-        held = df.get(term, 0)
-        if size and held >= size:
-            continue
-        weighted.append((-n * math.log((size + 1) / (held + 1)) if size else -n, term))
-    weighted.sort()
-    return [term.replace(JOINER, " ") for _, term in weighted[:top]]
+    terms = list(counts)
+    # -n x idf of each term, as numbers: the same products as in Python (idf by math.log, _idf)
+    weight = -np.fromiter(counts.values(), float, len(terms))
+    if size:
+        held = np.fromiter(map(df.get, terms, repeat(0)), np.intp, len(terms))
+        weight *= _idf(size)[held.clip(max=size)]
+        weight[held >= size] = np.inf  # describes none: never among the top
+    chosen = np.flatnonzero(weight < np.inf)
+    if len(chosen) > top:  # only the terms weighed no more than the top-th can be among the top
+        chosen = chosen[weight[chosen] <= np.partition(weight[chosen], top - 1)[top - 1]]
+    best = sorted(zip(weight[chosen].tolist(), map(terms.__getitem__, chosen.tolist())))[:top]
+    return [term.replace(JOINER, " ") for _, term in best]
+
+
+@lru_cache(maxsize=4)
+def _idf(size: int) -> np.ndarray:
+    """log((size + 1) / (held + 1)) for each ``held`` from 0 to ``size``: a term's idf against a background of
+    ``size`` documents, ``held`` of which hold it."""
+    return np.array([math.log((size + 1) / (held + 1)) for held in range(size + 1)])

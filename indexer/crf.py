@@ -12,12 +12,18 @@ a 48-byte header with the offsets of the feature chunk ("FEAT": type,
 source, destination as uint32 and the weight as a float64, little endian)
 and of the attribute and label dictionaries (CQDB: an array of record
 offsets by id; a record is id, key size, key with a trailing NUL).
+:func:`compiled_viterbi` is :meth:`Crf.viterbi` compiled (numba), for the
+compiled loop that segments pyvi's words at index time.
 """
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+import numpy as np
 
 _HEADER = struct.Struct("<4sI4sIIIIIIIII")
 _FEATURE = struct.Struct("<IIId")
@@ -62,41 +68,71 @@ class Crf:
     def viterbi(self, scores: list[list[float]]) -> list[int]:
         """The best label ids for a sequence of state scores (``scores[label][t]``), as crfsuite finds them.
 
-        Two labels only (what pyvi's model has): the loop is the decoder's whole cost.
+        Two labels only (what pyvi's model has).
 
         >>> Crf(("B", "I"), {}, ((0.0, 1.0), (-1.0, 0.0))).viterbi([[1.0, 0.0, 0.5], [0.0, 0.2, 0.4]])
         [0, 1, 1]
         """
         if len(self.labels) != 2:
             raise ValueError("only two-label models are decoded here")
-        (bb, bi), (ib, ii) = self.transitions
         first, second = scores
-        n = len(first)
-        if not n:
-            return []
-        back_first = [0] * n  # for each t, the label at t-1 on the best path to (t, label)
-        back_second = [0] * n
-        prev_first, prev_second = first[0], second[0]
-        for t in range(1, n):
-            # crfsuite: max over the previous label in id order, replaced only by a strictly greater score
-            a, b = prev_first + bb, prev_second + ib
-            if a < b:
-                back_first[t], best_first = 1, b
-            else:
-                best_first = a
-            a, b = prev_first + bi, prev_second + ii
-            if a < b:
-                back_second[t], best_second = 1, b
-            else:
-                best_second = a
-            prev_first, prev_second = best_first + first[t], best_second + second[t]
-        path = [0] * n
-        label = 1 if prev_first < prev_second else 0
-        for t in range(n - 1, 0, -1):
-            path[t] = label
-            label = back_second[t] if label else back_first[t]
-        path[0] = label
+        path = [0] * len(first)
+        _viterbi(first, second, self.transitions, [0] * len(first), path)
         return path
+
+
+def _viterbi(first, second, transitions, back, path) -> None:
+    """crfsuite's Viterbi (``crf1dc_viterbi``) for two labels: the best label ids for the state scores ``first``
+    and ``second`` into ``path``; ``back`` (as long) is where it keeps, for each t, 2 if the second label leads
+    to (t, first) and 1 if it leads to (t, second).
+
+    Written once for both callers: run as Python by :meth:`Crf.viterbi`, compiled by :func:`compiled_viterbi`.
+    """
+    n = len(first)
+    if n == 0:
+        return
+    bb, bi, ib, ii = transitions[0][0], transitions[0][1], transitions[1][0], transitions[1][1]
+    prev_first, prev_second = first[0], second[0]
+    for t in range(1, n):
+        # crfsuite: max over the previous label in id order, replaced only by a strictly greater score
+        a, b = prev_first + bb, prev_second + ib
+        if a < b:
+            back[t], best_first = 2, b
+        else:
+            best_first = a
+        a, b = prev_first + bi, prev_second + ii
+        if a < b:
+            back[t], best_second = back[t] | 1, b
+        else:
+            best_second = a
+        prev_first, prev_second = best_first + first[t], best_second + second[t]
+    label = 1 if prev_first < prev_second else 0
+    for t in range(n - 1, 0, -1):
+        path[t] = label
+        label = back[t] & 1 if label else back[t] >> 1
+    path[0] = label
+
+
+@lru_cache(maxsize=1)
+def compiled_viterbi() -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """:meth:`Crf.viterbi` compiled with numba, for compiled callers: ``viterbi(first, second, transitions)``, the
+    two labels' scores and the transitions as arrays, gives each token's label id (int8).
+
+    numba is imported here, not at start-up: a process that does not segment never loads it.  The same code
+    (:func:`_viterbi`) in IEEE float64 (no fast-math): the same labels (a test compares them).  Not cached on
+    disk (an install may be read-only): compiled once per process.
+    """
+    import numba
+
+    loop = numba.njit(cache=False)(_viterbi)
+
+    @numba.njit(cache=False)
+    def viterbi(first, second, transitions):
+        path = np.zeros(len(first), np.int8)
+        loop(first, second, transitions, np.zeros(len(first), np.int8), path)
+        return path
+
+    return viterbi
 
 
 def _dictionary(data: bytes, offset: int, count: int) -> list[str]:

@@ -168,8 +168,8 @@ def word_fields(title: str, text: str, background: Background | None = None,
     """The ``words``, ``word_counts`` and ``keyword`` values of a document (segments it with pyvi, the slow part,
     unless its ``counts`` are known)."""
     counts = _word_terms(title, text) if counts is None else counts
-    kept = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:MAX_STORED_TERMS]
-    return {"words": " ".join(counts), "word_counts": encode_terms([term for term, _ in kept]),
+    kept = sorted(sorted(counts), key=counts.__getitem__, reverse=True)[:MAX_STORED_TERMS]  # by count, then term
+    return {"words": " ".join(counts), "word_counts": encode_terms(kept),
             "keyword": ",".join(keywords(counts, background or Background()))}
 
 

@@ -101,13 +101,24 @@ EDGE_CASES = [
 @settings(max_examples=400, deadline=None)
 @given(st.lists(st.sampled_from(["Tp.", "TP", "Mr.", "Mrs", "Ms.", "Dr.", "ThS.", "Đ.", "==>", "->", ">", ">>", ".",
                                  "...", "\n", "://", "http", "@", "a@b.vn", "x.y", "1", "2,5", "_", "-", "+", " ",
-                                 "Dân", "vận", "ĐẢNG", "A", "z", "9", "“", "!"]), max_size=12).map("".join))
+                                 "Dân", "vận", "ĐẢNG", "A", "z", "9", "“", "!", "\t", "\xa0", "\u3000 \r"]),
+                max_size=12).map("".join))
 def test_pyvi_tokens_are_the_tokens_pyvi_makes(text):
     from indexer.analysis import _pyvi, pyvi_tokens
 
     assert pyvi_tokens(text) == _pyvi().sylabelize(text)[1]
     for edge in EDGE_CASES:
         assert pyvi_tokens(edge) == _pyvi().sylabelize(edge)[1]
+
+
+def test_blanks_passed_over_are_the_whitespace_but_the_new_line():
+    import sys
+
+    from indexer.analysis import _BLANKS, _pyvi, pyvi_tokens
+
+    assert sorted(_BLANKS) == [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and c != "\n"]
+    text = "Dân vận\n \t" + " " * 20_000 + "khéo \n\u3000" + "\xa0" * 20_000  # long runs, at the end too
+    assert pyvi_tokens(text) == _pyvi().sylabelize(text)[1] == ["Dân", "vận", "\n", "khéo", "\n"]
 
 
 @pytest.mark.shared
@@ -153,6 +164,22 @@ def test_viterbi_finds_the_best_label_sequence():
         assert crf.viterbi(scores) == list(best)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(-3, 3), st.integers(-3, 3)), max_size=30),
+       st.tuples(*[st.sampled_from([-1.0, 0.0, 0.5, 1.0, 0.1 + 0.2])] * 4), st.booleans())
+def test_compiled_viterbi_labels_as_the_python_one_ties_too(scores, transitions, fractions):
+    # small whole scores (and 0.1 + 0.2) tie often: the tie rule and the order of the sums are what is tested
+    import numpy as np
+
+    from indexer.crf import Crf, compiled_viterbi
+
+    first = [a / 10 if fractions else float(a) for a, _ in scores]
+    second = [b / 10 if fractions else float(b) for _, b in scores]
+    crf = Crf(("B", "I"), {}, (transitions[:2], transitions[2:]))
+    compiled = compiled_viterbi()(np.array(first), np.array(second), np.array(crf.transitions))
+    assert compiled.tolist() == crf.viterbi([first, second])
+
+
 def test_pyvi_model_read_from_its_file_labels_as_crfsuite_does(tmp_path):
     from indexer.analysis import _crf, _pyvi
     from indexer.crf import Crf
@@ -173,3 +200,77 @@ def test_pyvi_model_read_from_its_file_labels_as_crfsuite_does(tmp_path):
     bad.write_bytes(b"not a model")
     with pytest.raises(ValueError, match="crfsuite"):
         Crf.read(bad)
+
+
+_WORDS = ["đẩy", "mạnh", "chuyển", "đổi", "số", "ở", "cơ", "sở", "công", "tác", "dân", "vận", "và", "của", "Thông", "tin",
+          "bài", "viết", "Hà", "Nội", "kinh", "tế", "xã", "hội", "nông", "thôn", "mới", "thực", "hiện", "người", "ĐẢNG",
+          "Tp.", "2024", "1.200,5", "x2", ".", ",", "-", "\n", "“", "!", "điện", "tử", "nghị", "quyết", "an", "toàn",
+          "giao", "thông", "bảo", "vệ", "môi", "trường", "Hoà", "giải"]
+
+
+def _word_terms_by_words(text):
+    """word_terms written plainly over segment()'s words: the reference the fast path must equal."""
+    from collections import Counter
+
+    from corpus.knowledge.vietnamese import normalize
+    from indexer.analysis import segment
+    from indexer.term_rules import BOILERPLATE, MAX_SYLLABLES, STOPWORDS
+
+    found, prev, prev_len = [], None, 0
+    for word in segment(normalize(text)):
+        low = [token.lower() for token in word]
+        term = "_".join(low)
+        if not all(map(str.isalpha, low)) or term in STOPWORDS:
+            prev = None
+            continue
+        if 2 <= len(word) <= MAX_SYLLABLES and term not in BOILERPLATE:
+            found.append(term)
+        if prev is not None and (prev_len >= 2 or len(word) >= 2) and prev_len + len(word) <= MAX_SYLLABLES:
+            found.append(prev + "_" + term)
+        prev, prev_len = term, len(word)
+    return Counter(found)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=40).map(" ".join))
+def test_word_terms_are_pyvis_words_and_pairs_of_them_in_order(text):
+    from indexer.analysis import word_terms
+
+    counts = word_terms(text)
+    expected = _word_terms_by_words(text)
+    assert counts == expected and list(counts) == list(expected)  # the same terms, first seen in the same order
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from([f"t{i}_{j}" for i in range(6) for j in range(6)]), st.integers(1, 4)),
+       st.integers(0, 6), st.data())
+def test_keywords_are_the_top_terms_by_tf_idf_ties_by_term(counts, size, data):
+    import math
+
+    from indexer.analysis import Background, keywords
+
+    df = {term: data.draw(st.integers(0, size)) for term in counts if data.draw(st.booleans())}
+    top = data.draw(st.integers(1, 12))
+    weighted = sorted((-n * math.log((size + 1) / (df.get(term, 0) + 1)) if size else -n, term)
+                      for term, n in counts.items() if not (size and df.get(term, 0) >= size))
+    assert keywords(counts, Background(size, df), top) == [term.replace("_", " ") for _, term in weighted[:top]]
+
+
+def test_numba_is_loaded_to_segment_words_only_never_to_search():
+    # a fresh process: search start-up and query analysis import what they need, the word segmenter's compiler not
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    code = ("import sys, cli, search_app, indexer.search\n"
+            "from indexer.analysis import ANALYZER, FOLDED_ANALYZER, keywords, Background, segment\n"
+            "[t.text for t in ANALYZER('Dân vận khéo')], [t.text for t in FOLDED_ANALYZER('dan van')]\n"
+            "keywords({'dân_vận': 2}, Background())\n"
+            "print('numba' in sys.modules)\n"
+            "segment('Dân vận khéo')\n"
+            "print('numba' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True"]
