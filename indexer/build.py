@@ -367,10 +367,11 @@ def _citations_job(job: tuple[str, list[str], set[str] | None]):
     cited: dict[str, list[str]] = {}
 
     def citing():
-        for doc in store.documents(ids):
-            if doc.directives:
-                cited[doc.id] = doc.directives
-                yield doc.to_dict()
+        # Only the documents listing numbers are read whole, and only the fields read_citations reads.
+        listing = [doc_id for doc_id, numbers in store.values(ids, ("id", "directives")) if numbers]
+        for doc in store.fields(listing, ("id", "title", "text", "published", "year", "directives")):
+            cited[doc["id"]] = doc["directives"]
+            yield doc
 
     try:
         return read_citations(citing(), numbers), cited

@@ -255,3 +255,23 @@ def test_agreement_does_not_reach_a_citation_off_the_only_records_topic():
     found = _records(docs)
     assert found["records"][0]["citations"] == ["covid", "covid-date"]
     assert found["unattributed_documents"] == ["danvan"]
+
+
+def test_a_text_is_scanned_for_reviews_only_when_it_holds_a_review_mark():
+    """Every character the rule's opening words match, case-blind as the rule reads, lower-cases to the marks' own:
+    so a text whose lower case holds no mark holds no review, and skipping its scan loses none."""
+    import re
+
+    from corpus.extract import directive_records as dr
+    from corpus.knowledge import rules
+
+    openings = re.match(r"\((.*?)\)", rules.REVIEW_RE).group(1).split("|")
+    assert openings and all(any(o.endswith(mark) for mark in dr._REVIEW_MARKS) for o in openings)
+    for mark in dr._REVIEW_MARKS:
+        for letter in set(mark):
+            same = re.compile(re.escape(letter), re.I)
+            assert [chr(c) for c in range(0x110000) if same.fullmatch(chr(c)) and chr(c).lower() != letter] == []
+    for written in ("SƠ KẾT 5 NĂM THỰC HIỆN", "Tổng Kết mười năm thi hành thực hiện", "sơ kết  2 năm triển khai thực hiện"):
+        text = f"Hội nghị {written} Chỉ thị 16/CT-TTg ngày 31/3/2020."
+        relations = dr.read_relations("v", text, read_mentions("v", text)[1])
+        assert [r["relation"] for r in relations] == ["reviews"]

@@ -322,7 +322,8 @@ def test_numbers_are_read_where_digits_start_and_urls_near_them_as_a_full_scan_w
     from corpus.knowledge import directives as d
 
     starts = [start for start, full in d._number_runs(text) if full]
-    assert [start for start, _ in d._number_runs(text)] == [m.start() for m in re.finditer(r"\d+", text)]
+    assert d._number_runs(text) == [(m.start(), m.lastindex is not None)
+                                    for m in re.finditer(rf"\d+(\s*[{d._DASHES}/])?", text)]
     for pattern in (d._LAW_RE, d._STATE_RE, d._PARTY_RE, d._LETTER_RE):
         assert [m.span() for m in d._matches(pattern, text, starts)] == [m.span() for m in pattern.finditer(text)]
     urls = [m.span() for m in d._URL_RE.finditer(text)]
@@ -333,7 +334,7 @@ def test_numbers_are_read_where_digits_start_and_urls_near_them_as_a_full_scan_w
 
 _WORD_PIECES = ("Nghị quyết", "nghị   quyết liên tịch", "Quyết định", "THÔNG BÁO KẾT LUẬN", "kết luận", "Kế hoạch",
                 "số", "Số", " ", "\n", "\t\t" + " " * 70 + "\n\u00a0 ", "(", ")", "217", "5", "2024", "12345",
-                ", ", "và", " & ", "-", "/", ".", "TW", "x", "của Bộ Chính trị", "năm", "luật", "25-NQ/TW")
+                ", ", "và", " VÀ ", " & ", "-", "/", ".", "TW", "x", "của Bộ Chính trị", "năm", "luật", "25-NQ/TW")
 
 
 @given(st.lists(st.sampled_from(_WORD_PIECES), max_size=40).map("".join))
@@ -345,3 +346,16 @@ def test_partial_citations_are_read_before_each_number_as_a_full_scan_reads_them
 
     assert [m.span(1) + m.span(2) for m in d._partial_matches(text, d._number_runs(text))] == \
         [m.span(1) + m.span(2) for m in d._PARTIAL_RE.finditer(text)]
+    for start in range(len(text) + 1):  # where a list's search is skipped it finds nothing
+        low = max(0, start - 120)
+        assert d._after_list_separator(text, low, start) or not d._LIST_RE.search(text, low, start)
+
+
+def test_a_list_ends_only_with_the_characters_a_list_separator_ends_with():
+    """Every character that ends a separator of _LIST_RE, in any case it reads, is one _after_list_separator knows."""
+    from corpus.knowledge import directives as d
+
+    separator = re.compile(r"(?:,|và|&)", re.I)
+    assert [hex(c) for c in range(0x110000) if (separator.fullmatch(chr(c)) or separator.fullmatch("v" + chr(c)))
+            and chr(c) not in d._LIST_ENDS] == []
+    assert d.cited_spans("Quyết định 217 VÀ\n 218-QĐ/TW") == [(11, 14, "217-QĐ/TW"), (19, 28, "218-QĐ/TW")]

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from corpus.knowledge.provinces import (
     PROVINCES,
@@ -288,3 +290,21 @@ def test_a_central_documents_dateline_is_where_it_was_signed():
 def test_a_sidebar_headline_is_not_the_portals_name():
     header = ["Báo Quảng Ninh", "UBND tỉnh Trà Vinh trao quà cho hộ nghèo", "Tỉnh ủy Trà Vinh sơ kết 6 tháng"]
     assert detect_province(header=header) == "Quảng Ninh"
+
+
+_MENTION_PIECES = ("ha giang", "ha", "giang", "tp.ho chi minh", "tp hcm", "thanh pho hue", "ba ria - vung tau",
+                   "ba ria–vung tau", "thua thien hue", "quang ninh", "quang", "ninh", "dak lak", "x", "1", "_", " ",
+                   "  ", "\n", "-", ".", ",", "(", "a", "hanoi", "ha noi", "thanhpho", "binh", "dinh", "binh dinh")
+
+
+@given(st.lists(st.sampled_from(_MENTION_PIECES), max_size=30).map("".join))
+@settings(max_examples=500, deadline=None)
+def test_mentions_are_found_where_the_plain_alternation_of_the_names_finds_them(folded):
+    """The mention pattern, grouped by first character, matches as the names' plain alternation does."""
+    import re
+
+    from corpus.knowledge import provinces as p
+
+    plain = re.compile(r"(?<!\w)(" + "|".join(p._folded_pattern(s) for s in sorted(p._SURFACES, key=len, reverse=True))
+                       + r")(?!\w)")
+    assert [m.span(1) for m in p._MENTION_RE.finditer(folded)] == [m.span(1) for m in plain.finditer(folded)]

@@ -247,3 +247,19 @@ def test_the_content_hash_is_the_hash_of_the_text_with_its_whitespace_runs_as_si
         assert document.content_hash(text) == hashlib.sha1(" ".join(text.split()).encode("utf-8")).hexdigest()[:16]
 
     same()
+
+
+def test_a_text_is_shown_in_a_stamp_as_repr_shows_it_whatever_its_characters():
+    """The stamp's quick repr of a text is repr's for every code point (a stored stamp must never change)."""
+    import hashlib
+
+    from corpus.store.document import _STAMPED, text_repr
+
+    for code in range(0x110000):
+        text = f"{chr(code)}b\n"
+        assert text_repr(text) == repr(text), hex(code)
+    for text in ("", "\n", "Dân vận 'khéo'", 'Dân "vận"\n', "a\\n\tb\r\n", "x\u2028y", "\x00\n"):
+        assert text_repr(text) == repr(text)
+    doc = Document(id="a", text="Dân vận khéo\n\nỞ xã “Tân Hòa”…", title="T", directives=["25-NQ/TW"], year=2019)
+    old = repr([(name, getattr(doc, name)) for name in _STAMPED])  # how every stored stamp was made
+    assert doc.stamp() == hashlib.sha1(old.encode("utf-8")).hexdigest()[:16]

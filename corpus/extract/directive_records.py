@@ -37,6 +37,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from corpus.knowledge import rules
@@ -80,7 +81,23 @@ _RELATION_RE = re.compile(
     r"(?<!\w)(được\s+)?(" + "|".join(re.escape(w) for w in sorted(rules.RELATION_WORDS, key=len, reverse=True))
     + rf")(?:\s+(?:bởi|bằng))?\s+(?:(?:các\s+)?(?:{_WORD_RE})\s+)?(?:số\s+)?$", re.I)
 _REVIEW_RE = re.compile(rules.REVIEW_RE, re.I)
+# What every review's opening word ("sơ kết", "tổng kết") holds, lower-cased: a text without either has no review,
+# and is not scanned for one (a case-blind scan tries each character; the test checks the marks against the rule).
+_REVIEW_MARKS = ("ơ kết", "ng kết")
 _SENTENCE_BREAK_RE = re.compile(r"[;\n]|\.\s")
+
+
+@lru_cache(maxsize=16384)
+def _value_key(value: str) -> str:
+    """:func:`key` of a value the mentions give (an issuer, a subject, a date, a word): the same few thousand are
+    keyed again and again as the documents citing a number are attributed."""
+    return key(value)
+
+
+@lru_cache(maxsize=16384)
+def _value_words(value: str) -> frozenset[str]:
+    """The syllables of :func:`_value_key`, to compare subjects."""
+    return frozenset(_value_key(value).split())
 
 
 @dataclass(frozen=True)
@@ -112,7 +129,7 @@ class _Record:
             for m in mentions:
                 value = getattr(m, name)
                 if value is not None:
-                    k = key(str(value))
+                    k = _value_key(str(value))
                     docs[k].add(doc)
                     shown[k][value] += 1
         ranked = sorted(docs, key=lambda k: (-len(docs[k]), k))
@@ -141,7 +158,11 @@ class _Record:
 
 def read_mentions(doc_id: str, text: str) -> tuple[list[Mention], list[tuple[int, int, str]]]:
     """Every mention of a full number in ``text`` with what its context says, and the numbers' spans."""
-    text = nfc(text or "")
+    return _read_mentions(doc_id, nfc(text or ""))
+
+
+def _read_mentions(doc_id: str, text: str) -> tuple[list[Mention], list[tuple[int, int, str]]]:
+    """:func:`read_mentions` of an NFC ``text``."""
     spans = cited_spans(text)
     mentions: list[Mention] = []
     for i, (start, end, number) in enumerate(spans):
@@ -233,7 +254,7 @@ def _issuer_at(text: str, pos: int) -> tuple[str | None, int]:
         if text[end:m.start()].strip() or len(words) >= 12:
             break  # punctuation between words ends the name
         word = m.group()
-        if _ISSUER_STOP_RE.match(text, m.start()) or not (word[0].isupper() or key(word) in _ISSUER_LOWER):
+        if _ISSUER_STOP_RE.match(text, m.start()) or not (word[0].isupper() or _value_key(word) in _ISSUER_LOWER):
             break
         words.append(word)
         end = m.end()
@@ -278,7 +299,11 @@ def _subject_at(text: str, pos: int, quoted: bool = False) -> str | None:
 
 def read_relations(doc_id: str, text: str, spans: list[tuple[int, int, str]]) -> list[dict[str, Any]]:
     """Relations one document states: "A thay thế B", "A thực hiện B", "sơ kết N năm thực hiện B"."""
-    text = nfc(text or "")
+    return _read_relations(doc_id, nfc(text or ""), spans)
+
+
+def _read_relations(doc_id: str, text: str, spans: list[tuple[int, int, str]]) -> list[dict[str, Any]]:
+    """:func:`read_relations` of an NFC ``text``."""
     found: list[dict[str, Any]] = []
     for (_s1, e1, a), (s2, _e2, b) in zip(spans, spans[1:]):
         between = text[e1:s2]
@@ -290,6 +315,9 @@ def read_relations(doc_id: str, text: str, spans: list[tuple[int, int, str]]) ->
         relation = _relation_of(m.group(2))
         source, target = (b, a) if m.group(1) else (a, b)  # "A được thay thế bởi B": B replaces A
         found.append({"document": doc_id, "relation": relation, "source": source, "target": target})
+    low = text.lower()
+    if not any(mark in low for mark in _REVIEW_MARKS):
+        return found
     for m in _REVIEW_RE.finditer(text):
         years = _count(m.group(2))
         for start, _end, number in spans:
@@ -336,15 +364,15 @@ def read_citations(docs: Iterable[Mapping[str, Any]], numbers: set[str] | None =
     doc_years: dict[str, int | None] = {}
     relations: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for doc in docs:
-        text = "\n".join(t for t in (doc.get("title"), doc.get("text")) if t)
-        mentions, spans = read_mentions(doc["id"], text)
+        text = nfc("\n".join(t for t in (doc.get("title"), doc.get("text")) if t))
+        mentions, spans = _read_mentions(doc["id"], text)
         wanted = [m for m in mentions if numbers is None or m.number in numbers]
         if not wanted:
             continue
         doc_years[doc["id"]] = _doc_year(doc)
         for m in wanted:
             per_number[m.number].setdefault(doc["id"], []).append(m)
-        for r in read_relations(doc["id"], text, spans):
+        for r in _read_relations(doc["id"], text, spans):
             for n in {r["source"], r["target"]} - {None}:
                 if numbers is None or n in numbers:
                     relations[n].append(r)
@@ -453,9 +481,9 @@ def _candidates(records: list[_Record], mentions: list[Mention], doc_year: int |
     """The records one undated citation can be: not issued after the citing document, not contradicted."""
     out = [r for r in records if doc_year is None or r.year is None or r.year <= doc_year]
     for name in ("term", "issuer"):
-        said = {key(getattr(m, name)) for m in mentions if getattr(m, name)}
+        said = {_value_key(getattr(m, name)) for m in mentions if getattr(m, name)}
         if said:
-            out = [r for r in out if r.chosen(name) is None or key(r.chosen(name)) in said]
+            out = [r for r in out if r.chosen(name) is None or _value_key(r.chosen(name)) in said]
     subjects = [m.subject for m in mentions if m.subject]
     if subjects and out:
         scored = [(max(_likeness(s, r.chosen("subject")) for s in subjects), r) for r in out]
@@ -475,7 +503,7 @@ def _on_topic(record: _Record, mentions: list[Mention]) -> bool:
     subject = record.chosen("subject")
     if not subject:
         return True
-    distinctive = set(key(subject).split()) - _COMMON_SUBJECT_WORDS
+    distinctive = _value_words(subject) - _COMMON_SUBJECT_WORDS
     around = set(key(" ".join(m.around for m in mentions)).split())
     if len(distinctive) < rules.TOPIC_MIN_WORDS or len(around) < rules.AROUND_MIN_WORDS:
         return True  # too little to judge by
@@ -486,7 +514,7 @@ def _likeness(a: str, b: str | None) -> float | None:
     """Share of syllables two subjects have in common (None when one is unknown)."""
     if b is None:
         return None
-    x, y = set(key(a).split()), set(key(b).split())
+    x, y = _value_words(a), _value_words(b)
     return len(x & y) / max(1, min(len(x), len(y)))
 
 

@@ -69,7 +69,9 @@ _LETTER_WORD_RE = re.compile(
     r"(?<!\w)(?:" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in rules.LETTER_WORDS) + r")"
     r"(?:\s+(?:khẩn|hỏa tốc))?\s+(?:số\s*:?\s*)?\(?$", re.I)
 # A run of digits, and the slash or dash (after spaces, if any) that follows the digits of every full number.
-_DIGITS_RE = re.compile(rf"\d+(\s*[{_DASHES}/])?")
+# "\d\d*", not "\d+": a pattern that starts with a character class is searched by skipping other characters
+# in C, a third quicker (the same matches).
+_DIGITS_RE = re.compile(rf"\d\d*(\s*[{_DASHES}/])?")
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+|(?<!\S)\S+\.(?:html?|aspx?|php|pdf|docx?)(?!\w)", re.I)
 _LAW_RE = re.compile(rf"{_NUM}\s*/\s*{_YEAR}\s*/\s*((?:UBTV)?QH\d{{1,2}})(?![\w])", re.I)
 
@@ -98,6 +100,11 @@ _PARTIAL_RE = re.compile(
 _PARTIAL_HEAD_RE = re.compile(
     r"(?<!\w)(" + "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in _WORDS) + r")\s+(?:số\s+)?\Z", re.I)
 _HEAD_END_RE = re.compile("[" + "".join(sorted({w[-1] for w in [*_WORDS, "số"]})) + "]", re.I)
+# The syllable that ends such a head: a type word's last ("quyết", "luật") or "số"; before most numbers another
+# word ends ("hơn 200", "đến 2025") and the head is not looked for.
+_HEAD_LAST = sorted({w.split()[-1] for w in [*_WORDS, "số"]}, key=len, reverse=True)
+_HEAD_LAST_RE = re.compile("(?:" + "|".join(map(re.escape, _HEAD_LAST)) + r")\Z", re.I)
+_HEAD_LAST_CHARS = len(_HEAD_LAST[0])
 _HEAD_RUNS = max(len(w.split()) for w in _WORDS) + 1  # the word's, and "số"
 _HEAD_CHARS = 64
 _LIST_RE = re.compile(
@@ -105,6 +112,7 @@ _LIST_RE = re.compile(
     r"\s+(?:số\s+)?((?:\d{1,5}\s*(?:,|và|&)\s*)+)$",
     re.I,
 )
+_LIST_ENDS = ",&àÀ"  # the last characters of _LIST_RE's separators, in any case: "," "&" "và"
 _NEXT_WORD_RE = re.compile(r"\s*([^\W\d]+)")
 _CENTRAL_RE = re.compile(rf"\s*(?:\([^)]{{0,40}}\)\s*)?của\s+(?:{rules.CENTRAL_PARTY_ISSUERS})(?!\w)\s*(\w?)")
 
@@ -246,6 +254,8 @@ def _listed(text: str, full: list[tuple[int, int, str]]) -> list[tuple[int, int,
     """
     listed: list[tuple[int, int, str]] = []
     for start, _end, canonical in full:
+        if not _after_list_separator(text, max(0, start - 120), start):
+            continue  # nearly every number: the list's search would try each of the 120 characters before it
         m = _LIST_RE.search(text, max(0, start - 120), start)
         if not m:
             continue
@@ -260,6 +270,14 @@ def _listed(text: str, full: list[tuple[int, int, str]]) -> list[tuple[int, int,
             offset = m.start(2)
             listed.append((offset + n.start(), offset + n.end(), n.group() + canonical[head.end():]))
     return listed
+
+
+def _after_list_separator(text: str, low: int, start: int) -> bool:
+    """True when ``text[low:start]``, spaces at its end left aside, ends as a list's separator ends (",", "và",
+    "&"): where :data:`_LIST_RE`, whose list ends so, can match at all."""
+    while start > low and text[start - 1].isspace():  # what the pattern's \s matches
+        start -= 1
+    return start > low and text[start - 1] in _LIST_ENDS
 
 
 def _without_overlaps(found: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
@@ -369,7 +387,8 @@ def _partial_matches(text: str, runs: list[tuple[int, bool]]) -> Iterator[re.Mat
         last = start - 1  # the last letter before the spaces: a type word's, or "số"'s
         while last > end and text[last].isspace():
             last -= 1
-        if not _HEAD_END_RE.match(text, last):
+        if not (_HEAD_END_RE.match(text, last)  # its last letter first: one character, quicker to rule out
+                and _HEAD_LAST_RE.search(text, max(0, last + 1 - _HEAD_LAST_CHARS), last + 1)):
             continue
         head = _PARTIAL_HEAD_RE.search(text, _head_start(text, start, end), start)
         if head and (m := _PARTIAL_RE.match(text, head.start())):
