@@ -165,6 +165,13 @@ def fold_all(syllables: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(map(known.__getitem__, syllables))
 
 
+# A text is lower-cased at once, not a syllable at a time, unless it holds one of the two characters whose lower
+# case is not theirs alone: a capital sigma's depends on what follows it (within a syllable: its end), a dotted I's
+# is two characters (a letter and a combining dot, which no syllable holds).  Every other character's lower case
+# is one character, a syllable's character if and only if it is one (tests/test_analysis.py checks them all).
+_SIGMA, _DOTTED_I = "\u03a3", "\u0130"
+
+
 @lru_cache(maxsize=4)
 def syllables_and_joins(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
     """Lower-cased syllables of ``text``, and for each but the last whether only whitespace follows it
@@ -175,8 +182,12 @@ def syllables_and_joins(text: str) -> tuple[tuple[str, ...], tuple[bool, ...]]:
     >>> syllables_and_joins("Dân vận, khéo")
     (('dân', 'vận', 'khéo'), (True, False))
     """
-    parts = _SPLIT.split(normalize(text))  # separator, syllable, separator, ..., separator
-    return tuple(map(str.lower, parts[1::2])), tuple(map(str.isspace, parts[2:-1:2]))
+    text = normalize(text)
+    if _SIGMA in text or _DOTTED_I in text:  # lower-cased a syllable at a time (see _SIGMA)
+        parts = _SPLIT.split(text)  # separator, syllable, separator, ..., separator
+        return tuple(map(str.lower, parts[1::2])), tuple(map(str.isspace, parts[2:-1:2]))
+    parts = _SPLIT.split(text.lower())
+    return tuple(parts[1::2]), tuple(map(str.isspace, parts[2:-1:2]))
 
 
 SYLLABLE_ANALYZER = SyllableTokenizer() | LowercaseFilter()

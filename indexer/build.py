@@ -54,9 +54,14 @@ PARALLEL_MIN_DOCS = 2_000  # below this, worker start-up costs more than it save
 # gathers attribution and background (session 9): 30k in two of 35.8M, 1,099
 # MB, 27 bytes; 100k in six of 41.5M, 1,443 MB, 32 (at 100k they had inherited
 # ~250 MB of the parent's: 1,945 MB in five of 50M).  40 keeps a margin: a
-# segment's distinct terms grow slower than its text.  Segments are as big as
-# a third of the available memory allows, and WORKER_MEMORY at most: every
-# segment costs each query a little.
+# segment's distinct terms grow slower than its text.  Session 11, one segment
+# written alone (benchmarks' 100k store): 41.5M characters peak 1,108 MB over a
+# 231 MB start (1,237 before Postings let go of each column once sorted), 21
+# bytes a character, at the sort of the text field; 62.4M (100k in four): +1,276
+# MB, 20.4.  With a worker's ~490 MB start at 100k four segments would peak near
+# 1.77 GB, 14 % under WORKER_MEMORY: too thin a margin to size by.  Segments
+# are as big as a third of the available memory allows, and WORKER_MEMORY at
+# most: every segment costs each query a little.
 WORKER_BYTES_PER_CHAR = 40
 WORKER_BASE = 128 * 2**20
 WORKER_MEMORY = 2 * 2**30

@@ -1,7 +1,11 @@
+import sys
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from corpus.knowledge.vietnamese import normalize
+from indexer import analysis
 from indexer.analysis import ANALYZER, FOLDED_ANALYZER, syllables, terms
 
 TEXT = "Phong trào “Dân vận khéo”, kinh tế - xã hội. Hoà giải ở cơ sở"
@@ -39,6 +43,29 @@ def test_old_and_new_tone_placement_index_alike():
 def test_folded_analyzer_matches_unaccented_input():
     assert [t.text for t in FOLDED_ANALYZER("Dân vận khéo")] == [t.text for t in FOLDED_ANALYZER("dan van kheo")]
     assert "dang" in [t.text for t in FOLDED_ANALYZER("Đảng")]
+
+
+def test_a_text_lowered_at_once_is_each_character_lowered_alone():
+    # syllables_and_joins lowers a whole text unless it holds a capital sigma or a dotted I: for every other
+    # character its lower case must be one character, a syllable's character exactly when it is one, and a space
+    # exactly when it is one.
+    exceptions = {analysis._SIGMA, analysis._DOTTED_I}
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if char in exceptions or 0xD800 <= code < 0xE000:
+            continue
+        lower = char.lower()
+        assert len(lower) == 1, hex(code)
+        assert bool(analysis._SPLIT.fullmatch(char)) == bool(analysis._SPLIT.fullmatch(lower)), hex(code)
+        assert char.isspace() == lower.isspace(), hex(code)
+    assert len(analysis._DOTTED_I.lower()) == 2
+
+
+@pytest.mark.parametrize("text", ["ΟΔΟΣ.Α", "ΟΔΟΣ Α", "Đảng ΣΑ", "İstanbul İ", "Dân Vận, KHÉO"])
+def test_syllables_are_lowered_one_at_a_time_where_the_text_holds_sigma_or_dotted_i(text):
+    parts = analysis._SPLIT.split(normalize(text))
+    assert analysis.syllables_and_joins(text) == (tuple(part.lower() for part in parts[1::2]),
+                                                  tuple(part.isspace() for part in parts[2:-1:2]))
 
 
 def _analyzer_positions(analyzer, text):

@@ -107,9 +107,11 @@ def test_segments_written_elsewhere_are_committed_by_the_lock_holder(tmp_path):
 
 def test_postings_are_sorted_by_term_bytes_then_document():
     terms = ["vận", "dân", "an"]  # byte order: an, dân, vận
-    postings = Postings([t.encode() for t in terms], np.array([0, 1, 0, 2, 1, 0], dtype=np.uint32),
-                        np.array([5, 2, 1, 9, 0, 3], dtype=np.uint32), np.array([1, 2, 3, 4, 5, 6], dtype=np.float32),
-                        PackedValues.of([b"a", b"b", b"c", b"d", b"e", b"f"]), np.array([0, 7, 7, 7, 7, 7, 7, 7, 7, 7]))
+    columns = [np.array([0, 1, 0, 2, 1, 0], dtype=np.uint32), np.array([5, 2, 1, 9, 0, 3], dtype=np.uint32),
+               np.array([1, 2, 3, 4, 5, 6], dtype=np.float32)]
+    postings = Postings([t.encode() for t in terms], columns, PackedValues.of([b"a", b"b", b"c", b"d", b"e", b"f"]),
+                        np.array([0, 7, 7, 7, 7, 7, 7, 7, 7, 7]))
+    assert columns == []  # taken: each column is let go of once sorted
     assert postings.terms == [b"an", "dân".encode(), "vận".encode()]
     assert postings.counts.tolist() == [1, 2, 3] and postings.docs.tolist() == [9, 0, 2, 1, 3, 5]
     assert postings.values[:] == [b"d", b"e", b"b", b"c", b"f", b"a"]
@@ -131,7 +133,7 @@ def test_postings_sorted_by_their_order_within_a_term_are_sorted_by_document(in_
         order = np.argsort(docs, kind="stable")
         term_of, docs = term_of[order], docs[order]
     terms = [f"t{i:03d}".encode() for i in range(300)]
-    postings = Postings(terms, term_of, docs, np.ones(len(docs), dtype=np.float32),
+    postings = Postings(terms, [term_of, docs, np.ones(len(docs), dtype=np.float32)],
                         PackedValues.of([str(i).encode() for i in range(len(docs))]), None)
     expected = np.lexsort((docs, term_of))
     assert postings.docs.tolist() == docs[expected].tolist()
@@ -325,3 +327,38 @@ def test_plain_fields_are_indexed_as_whoosh_indexes_them_without_tokens():
             assert length == sum(freq for _t, freq, _w, _v in expected)
     terms, weights, vbytes, length = segments._postings(schema["words"], "a b a a")
     assert dict(zip(terms, weights)) == {"a": 3.0, "b": 1.0} and length == 4
+
+
+def _pool_fields(pool) -> tuple:
+    return (pool.term_of.tolist(), pool.docs.tolist(), pool.weights.tolist(), bytes(pool.values), pool.ends.tolist(),
+            pool.pair_keys.tolist(), pool.pair_docs.tolist(), pool.pair_weights.tolist())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_batch_grouped_by_packed_sorts_is_the_batch_grouped_by_keys(seed):
+    """_group sorts packed values where the batch's numbers fit 64 bits; _group_by_keys (any numbers) must pool
+    the same postings: each document's syllables by id with their positions, its pairs counted."""
+    rng = np.random.default_rng(seed)
+    batch = []
+    for docnum in sorted(rng.choice(10_000, size=30, replace=False).tolist()):
+        size = int(rng.integers(1, 60))
+        ids = rng.integers(0, [5, 40, 1 << 20, 1 << 31][seed], size=size).astype(np.uint32)  # few ids: repeated
+        batch.append((docnum, ids, rng.random(size - 1) < 0.7))
+    pools = [segments._FieldPool(), segments._FieldPool()]
+    for pool in pools:
+        pool.batch = list(batch)
+    pools[0]._group()
+    pools[1]._group_by_keys(np.array([d for d, _, _ in batch], dtype=np.uint32),
+                            np.array([len(ids) for _, ids, _ in batch]),
+                            np.cumsum([0] + [len(ids) for _, ids, _ in batch[:-1]]),
+                            np.concatenate([ids for _, ids, _ in batch]),
+                            np.concatenate([np.append(joins, False) for _, _, joins in batch]))
+    assert len(pools[0].pair_keys) > 0
+    assert _pool_fields(pools[0]) == _pool_fields(pools[1])
+
+
+@pytest.mark.parametrize("keys", [[7, 3, 7, 0], [5], list(range(2000, 0, -3)) * 3, [1 << 62, 3, 1 << 62]])
+def test_unique_inverse_is_numpys(keys):
+    keys = np.array(keys, dtype=np.uint64)
+    expected, got = np.unique(keys, return_inverse=True), segments.unique_inverse(keys.copy())
+    assert got[0].tolist() == expected[0].tolist() and got[1].tolist() == expected[1].tolist()
