@@ -287,6 +287,33 @@ def load_segmenter() -> None:
     _decoder()
 
 
+# Texts a process segments before it compiles the decoder: compiling costs (~1.3 s CPU with numba's import) what a
+# few thousand texts save, so an update of a few documents (`danvan import`) is not slowed down by it.
+COMPILE_AFTER = 2_000
+_SEGMENTED = [0]  # texts this process segmented
+
+
+def _inside(weights: np.ndarray, bi: np.ndarray, tri: np.ndarray) -> np.ndarray:
+    """Whether each token is inside a word (pyvi's label I_W), by :func:`_decoder` once compiled (by
+    :func:`load_segmenter`, or here after :data:`COMPILE_AFTER` texts); until then the same sums in the same
+    order by numpy, decoded by :meth:`Crf.viterbi` (the same labels, a test checks it)."""
+    _SEGMENTED[0] += 1
+    if _SEGMENTED[0] > COMPILE_AFTER or _decoder.cache_info().currsize:
+        return _decoder()(weights, bi, tri) == 1
+    crf = _crf()
+    flags = [crf.state.get(name, _NO_WEIGHT) for name in _GRAM_FLAGS]
+    scores = weights[:, 0:2].copy()
+    for column in (2, 4, 6):
+        scores[1:] += weights[:-1, column:column + 2]
+    scores[1:] += np.where(bi[:, None], flags[0], 0.0)
+    scores[2:] += np.where(tri[:, None], flags[1], 0.0)
+    for column in (8, 10, 12):
+        scores[:-1] += weights[1:, column:column + 2]
+    scores[:-1] += np.where(bi[:, None], flags[2], 0.0)
+    scores[:-2] += np.where(tri[:, None], flags[3], 0.0)
+    return np.array(crf.viterbi(scores.T.tolist()), bool)
+
+
 def segment(text: str) -> list[tuple[str, ...]]:
     """pyvi's words of ``text``: tuples of its tokens (syllables, numbers, punctuation), as written.
 
@@ -304,7 +331,7 @@ def _segmented(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     them: what each distinct token brings to its own and its neighbours'
     scores is remembered as numbers (:func:`_token_row`), pyvi's bi- and
     tri-grams are looked up as numbers (:func:`_grams`), and the scores are
-    summed and decoded by :func:`_decoder`: the same labels as pyvi, a test
+    summed and decoded by :func:`_inside`: the same labels as pyvi, a test
     checks it.
     """
     tokens = pyvi_tokens(text)
@@ -326,7 +353,7 @@ def _segmented(text: str) -> tuple[list[str], np.ndarray, np.ndarray]:
     maybe = np.flatnonzero(_marked(grams.tri_starts, pairs[:-1]))  # ~1 in 30: only these are looked up
     if len(maybe):
         tri[maybe] = _held(pairs[maybe] * grams.base + ids[maybe + 2], grams.tri)
-    inside = _decoder()(weights, bi, tri) == 1  # I_W
+    inside = _inside(weights, bi, tri)
     joinable, title = weights[:, 14] > 0, weights[:, 15] > 0
     # pyvi's own rule for joining a token to the word before it
     joins = inside[1:] & joinable[1:] & joinable[:-1] & ~(title[1:] & ~title[:-1])

@@ -492,8 +492,7 @@ def _background(store: Store, index_dir: Path, fresh: bool, ids: list[str],
             pass  # an index from before keywords, or a damaged file: sample again
     if sampled is not None:
         background = Background.of(found for part in sampled for found in part.result())
-    else:
-        load_segmenter()
+    else:  # segmented here: pyvi is loaded and its decoder compiled when the sample makes that pay (COMPILE_AFTER)
         background = Background.of(_sample_terms(store, _sample(ids)))
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps({"size": background.size, "df": background.df}, ensure_ascii=False), "utf-8")

@@ -264,13 +264,38 @@ def test_numba_is_loaded_to_segment_words_only_never_to_search():
 
     root = Path(__file__).parent.parent
     code = ("import sys, cli, search_app, indexer.search\n"
-            "from indexer.analysis import ANALYZER, FOLDED_ANALYZER, keywords, Background, segment\n"
+            "from indexer.analysis import ANALYZER, FOLDED_ANALYZER, keywords, Background, load_segmenter\n"
             "[t.text for t in ANALYZER('Dân vận khéo')], [t.text for t in FOLDED_ANALYZER('dan van')]\n"
             "keywords({'dân_vận': 2}, Background())\n"
             "print('numba' in sys.modules)\n"
-            "segment('Dân vận khéo')\n"
+            "load_segmenter()\n"
             "print('numba' in sys.modules)\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120,
                           env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "PYTHONPATH": str(root)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "True"]
+
+
+def test_a_few_texts_are_segmented_without_compiling_and_alike_once_compiled():
+    # Compiling the decoder (numba, ~1.3 s CPU with its import) pays back over thousands of texts: a `danvan import`
+    # of one document, which updates the index, took twice main's CPU when its one text compiled it.
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent
+    code = ("import json, sys\n"
+            "from indexer.analysis import load_segmenter, segment, word_terms\n"
+            "texts = json.loads(sys.stdin.read())\n"
+            "before = [(segment(t), sorted(word_terms(t).items())) for t in texts]\n"
+            "print('numba' in sys.modules)\n"
+            "load_segmenter()\n"
+            "print('numba' in sys.modules)\n"
+            "print([(segment(t), sorted(word_terms(t).items())) for t in texts] == before)\n")
+    texts = [*EDGE_CASES, " ".join(EDGE_CASES) * 20]
+    done = subprocess.run([sys.executable, "-c", code], input=json.dumps(texts), capture_output=True, text=True,
+                          cwd=root, timeout=120, env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent",
+                                                      "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True", "True"]

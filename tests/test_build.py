@@ -427,3 +427,30 @@ def test_a_store_without_documents_is_indexed_by_several_processes_too(tmp_path,
         report = update_index(store, tmp_path / "index", procs=2, rebuild=rebuild)
     assert (report.added, report.updated, report.deleted, report.unchanged) == (0, 0, 0, 0)
     assert SearchService(tmp_path / "index").search(SearchRequest(q="")).total == 0
+
+
+def test_a_small_build_and_an_update_of_one_document_do_not_compile_the_word_decoder(tmp_path, make_mini_documents):
+    # numba's import and the decoder's compilation (~1.3 s CPU) pay back over thousands of documents only: a first
+    # index of a few documents and an update of one (what `danvan import` runs) do without them.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    home = tmp_path / "home"
+    with Store(config.store_path(home)) as store:
+        store.upsert_many(make_mini_documents())
+    code = ("import sys\n"
+            "from corpus.store.db import Store\n"
+            "from corpus.store.document import Document\n"
+            "from indexer.build import update_index\n"
+            "with Store(sys.argv[1]) as store:\n"
+            "    first = update_index(store, sys.argv[2])\n"
+            "    store.upsert(Document(id='new', text='Đối thoại với Nhân dân về giải phóng mặt bằng.'))\n"
+            "    update = update_index(store, sys.argv[2])\n"
+            "print(first.added, update.added, 'numba' in sys.modules)\n")
+    root = Path(__file__).parent.parent
+    done = subprocess.run([sys.executable, "-c", code, str(config.store_path(home)), str(config.index_path(home))],
+                          capture_output=True, text=True, cwd=root, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "PYTHONPATH": str(root)})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [str(len(make_mini_documents())), "1", "False"]
