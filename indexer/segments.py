@@ -17,6 +17,7 @@ segments unchanged.
 """
 from __future__ import annotations
 
+import tempfile
 from array import array
 from collections import Counter
 from itertools import accumulate, compress, count, islice, repeat
@@ -55,6 +56,10 @@ INLINE_TERMS = 16384
 # Syllables of a text field's documents pooled together (their grouping is a few numpy calls per batch, not
 # per document).
 POSITIONS_BATCH = 1 << 18
+# A field's pool writes its postings to temporary files once they hold this many bytes in memory, and reads them
+# back when the segment writes that field: a worker holds one field's postings at a time, not every field's (the
+# peak that sets how large segments can be, and so how many each query reads, issue 20).
+SPILL_BYTES = 16 << 20
 JOINER_BYTES = JOINER.encode("utf-8")  # in a SyllableText term: an adjacent pair
 _UNSEEN = np.uint32(0xFFFFFFFF)  # in a fold map: a syllable not folded yet
 
@@ -92,7 +97,8 @@ class TermPool:
     (:class:`indexer.w3files.Postings`).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, folder: str | None = None) -> None:
+        self.folder = folder  # where fields' postings are spilled (None: the system's temporary directory)
         self.fields: dict[str, _FieldPool] = {}
         # (docnum, value, field pool, syllable ids, joins) of the last unfolded SyllableText field added
         self._unfolded: tuple | None = None
@@ -113,13 +119,15 @@ class TermPool:
             pool.docs.append(docnum)
             pool.weights.append(weights[0])
             pool.values += values[0]
-            pool.ends.append(len(pool.values))
-            return
-        pool.term_of.extend(pool.ids(terms))
-        pool.docs.extend(array("I", (docnum,)) * len(terms))
-        pool.weights.extend(weights)
-        pool.ends.extend(islice(accumulate(map(len, values), initial=len(pool.values)), 1, None))
-        pool.values += b"".join(values)
+            pool.ends.append(pool.spilled_values + len(pool.values))
+        else:
+            pool.term_of.extend(pool.ids(terms))
+            pool.docs.extend(array("I", (docnum,)) * len(terms))
+            pool.weights.extend(weights)
+            pool.ends.extend(islice(accumulate(map(len, values), initial=pool.spilled_values + len(pool.values)), 1,
+                                    None))
+            pool.values += b"".join(values)
+        pool.spill_if_full()
 
     def add_text(self, fieldname: str, docnum: int, value: str, folded: bool) -> int:
         """Add one document's :class:`SyllableText` field: its syllables (each at its index) and pairs; return its
@@ -149,7 +157,7 @@ class TermPool:
     def _field(self, fieldname: str) -> _FieldPool:
         pool = self.fields.get(fieldname)
         if pool is None:
-            pool = self.fields[fieldname] = _FieldPool()
+            pool = self.fields[fieldname] = _FieldPool(self.folder)
         return pool
 
     def write(self, fieldwriter, schema, lengths, longlists: LongListWriter) -> None:
@@ -169,6 +177,8 @@ class TermPool:
             fieldwriter.finish_field()
 
     def cleanup(self) -> None:
+        for pool in self.fields.values():
+            pool.spill.close()
         self.fields.clear()
         self._unfolded = None
 
@@ -178,12 +188,15 @@ class _FieldPool:
 
     The values (a position list, mostly) are packed in one buffer with each
     one's end: a bytes object per posting cost ~40 bytes more (issue 20).
+    The columns are written to a :class:`_Spill` whenever they hold
+    :data:`SPILL_BYTES` (:meth:`spill_if_full`) and read back, in the same
+    order, when the field is written (:meth:`sorted`).
     """
 
     __slots__ = ("term_ids", "names", "term_of", "docs", "weights", "values", "ends", "pair_keys", "pair_docs",
-                 "pair_weights", "fold_maps", "batch", "batched")
+                 "pair_weights", "fold_maps", "batch", "batched", "spill", "spilled_values")
 
-    def __init__(self) -> None:
+    def __init__(self, folder: str | None = None) -> None:
         self.term_ids: dict[str, int] = {}
         self.names: list[str] = []  # the terms by id
         self.term_of = array("I")
@@ -198,6 +211,33 @@ class _FieldPool:
         self.fold_maps: dict[int, np.ndarray] = {}  # id(unfolded pool) -> its syllable id -> this pool's id
         self.batch: list[tuple[int, np.ndarray, np.ndarray]] = []  # (docnum, ids, joined) not pooled yet
         self.batched = 0  # their syllables
+        self.spill = _Spill(folder)
+        self.spilled_values = 0  # bytes of values in the spill: where the values in memory start
+
+    def spill_if_full(self) -> None:
+        """Move the columns to the spill if they hold :data:`SPILL_BYTES` or more."""
+        if len(self.values) + 16 * (len(self.docs) + len(self.pair_docs)) < SPILL_BYTES:
+            return
+        self.spilled_values += len(self.values)
+        for name in _COLUMNS:
+            column = getattr(self, name)
+            self.spill.add(name, column)
+            setattr(self, name, bytearray() if name == "values" else array(column.typecode))
+
+    def _column(self, name: str, dtype, tail: np.ndarray | None = None) -> np.ndarray:
+        """Column ``name`` whole (its spilled part, then the part in memory, then ``tail``) as a numpy array, which
+        the pool lets go of."""
+        memory = np.frombuffer(getattr(self, name), dtype=dtype)
+        setattr(self, name, array(getattr(self, name).typecode))
+        tail = np.empty(0, dtype) if tail is None else tail
+        spilled = self.spill.size(name) // memory.itemsize
+        if not spilled and not len(tail):
+            return memory  # nothing to join: no copy
+        column = np.empty(spilled + len(memory) + len(tail), dtype=dtype)
+        self.spill.read_into(name, column[:spilled])
+        column[spilled:spilled + len(memory)] = memory
+        column[spilled + len(memory):] = tail
+        return column
 
     def ids(self, terms) -> list[int]:
         """Each term's id in this field, new terms numbered as they come."""
@@ -256,12 +296,13 @@ class _FieldPool:
         """
         if not len(ids):
             return 0
-        if len(self.values) + 4 * (self.batched + len(ids)) >= 1 << 32:  # the ends are uint32
+        if self.spilled_values + len(self.values) + 4 * (self.batched + len(ids)) >= 1 << 32:  # the ends are uint32
             raise OverflowError(f"field {fieldname!r}: over 4 GiB of positions in one segment")
         self.batch.append((docnum, ids, joined))
         self.batched += len(ids)
         if self.batched >= POSITIONS_BATCH:
             self._group()
+            self.spill_if_full()
         return len(ids) + int(np.count_nonzero(joined))
 
     def _group(self) -> None:
@@ -297,7 +338,7 @@ class _FieldPool:
         order = (packed & np.uint64((1 << at_bits) - 1)).astype(np.int64)
         packed >>= np.uint64(at_bits)  # (document, syllable id)
         bounds = np.flatnonzero(np.concatenate(([True], packed[1:] != packed[:-1], [True])))
-        self.ends.frombytes((bounds[1:] * 4 + len(self.values)).astype(np.uint32).tobytes())
+        self.ends.frombytes((bounds[1:] * 4 + (self.spilled_values + len(self.values))).astype(np.uint32).tobytes())
         self.values += (order - np.repeat(firsts, sizes)).astype("<u4").tobytes()  # a syllable's position: its index
         del order
         self.weights.frombytes(np.diff(bounds).astype(np.float32).tobytes())
@@ -334,7 +375,7 @@ class _FieldPool:
         keys = keys[order]
         bounds = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1], [True])))
         starts = bounds[:-1]
-        self.ends.frombytes((bounds[1:] * 4 + len(self.values)).astype(np.uint32).tobytes())
+        self.ends.frombytes((bounds[1:] * 4 + (self.spilled_values + len(self.values))).astype(np.uint32).tobytes())
         self.values += (order - np.repeat(firsts, sizes)).astype("<u4").tobytes()  # a syllable's position: its index
         self.term_of.frombytes(ids[order][starts].tobytes())
         self.weights.frombytes(np.diff(bounds).astype(np.float32).tobytes())
@@ -354,17 +395,16 @@ class _FieldPool:
         self.pair_weights.frombytes(np.diff(bounds).astype(np.float32).tobytes())
         self.pair_docs.frombytes(pair_docs[bounds[:-1]].tobytes())
 
-    def _pool_pairs(self, termbytes: list[bytes]) -> None:
-        """Give the pairs their terms (their syllables' bytes joined by JOINER), ids and postings among the others;
-        ``termbytes`` (the terms by id) gets the new terms.
+    def _pairs(self, termbytes: list[bytes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The pairs' postings (term ids, documents, weights), their terms (their syllables' bytes joined by JOINER)
+        added to ``termbytes`` (the terms by id).
 
         A pair's term is made once per distinct pair, as bytes, and enters no dict: no syllable holds JOINER, so
         pairs are new terms unless a merge brought some (then each is looked up).
         """
-        if not self.pair_keys:
-            return
-        keys = np.frombuffer(self.pair_keys, dtype=np.uint64)  # rewritten in place: a worker's peak memory
-        self.pair_keys = array("Q")
+        keys = self._column("pair_keys", np.uint64)  # rewritten in place: a worker's peak memory
+        if not len(keys):
+            return np.empty(0, np.uint32), self._column("pair_docs", np.uint32), self._column("pair_weights", np.float32)
         second_bits = _bits(len(termbytes) - 1)  # the keys with their second id in as many bits as it needs
         seconds = keys & np.uint64(0xFFFFFFFF)
         keys >>= np.uint64(32)
@@ -387,34 +427,96 @@ class _FieldPool:
             ids = np.arange(len(termbytes), len(termbytes) + len(pairs), dtype=np.uint32)
             termbytes += pairs
         del pairs
-        self.term_of.frombytes(ids[term_of].tobytes())
-        del ids, term_of
-        self.docs += self.pair_docs
-        self.weights += self.pair_weights
-        self.ends.extend(array("I", (len(self.values),)) * len(self.pair_docs))  # no value bytes
-        self.pair_docs, self.pair_weights = array("I"), array("f")
+        return ids[term_of], self._column("pair_docs", np.uint32), self._column("pair_weights", np.float32)
 
     def sorted(self, lengths: np.ndarray | None) -> Postings:
-        """The postings sorted for writing; this pool lets go of its terms and values (a worker's peak memory)."""
+        """The postings sorted for writing: the syllables' (or terms') then the pairs', read back from the spill
+        as they were added; this pool lets go of its terms and values (a worker's peak memory)."""
         self._group()
         termbytes = [_bytes(term) for term in self.names]
         self.term_ids, self.names = {}, []
-        self._pool_pairs(termbytes)
-        columns = [np.frombuffer(self.term_of, dtype=np.uint32), np.frombuffer(self.docs, dtype=np.uint32),
-                   np.frombuffer(self.weights, dtype=np.float32)]
-        self.term_of, self.docs, self.weights = array("I"), array("I"), array("f")  # the columns own them now
-        return Postings(termbytes, columns, self._packed(), lengths)
+        pair_ids, pair_docs, pair_weights = self._pairs(termbytes)
+        columns = [self._column("term_of", np.uint32, pair_ids)]
+        del pair_ids
+        columns.append(self._column("docs", np.uint32, pair_docs))
+        del pair_docs
+        columns.append(self._column("weights", np.float32, pair_weights))
+        del pair_weights
+        return Postings(termbytes, columns, self._packed(len(columns[0])), lengths)
 
-    def _packed(self) -> PackedValues:
-        """The values as :class:`PackedValues` (this pool's buffer is emptied: values are copied once)."""
-        buffer = bytes(self.values)
+    def _packed(self, count: int) -> PackedValues:
+        """The values of ``count`` postings as :class:`PackedValues` (the pool lets go of them: values are copied
+        once); the postings after the pooled ends (the pairs) have none."""
+        if self.spill.size("values"):  # the rest after it, to be read back in one piece
+            self.spill.add("values", self.values)
+            buffer = self.spill.read("values")
+        else:
+            buffer = bytes(self.values)
         self.values = bytearray()
-        bounds = np.empty((len(self.ends), 2), dtype=np.uint32)
-        bounds[:, 1] = self.ends
-        self.ends = array("I")
+        ends = self._column("ends", np.uint32)
+        bounds = np.empty((count, 2), dtype=np.uint32)
+        bounds[:len(ends), 1] = ends
+        bounds[len(ends):, 1] = len(buffer)  # no value bytes
+        del ends
         bounds[0:1, 0] = 0
         bounds[1:, 0] = bounds[:-1, 1]
+        self.spill.close()
         return PackedValues(buffer, bounds)
+
+
+class _Spill:
+    """A pool's columns appended to unnamed temporary files in ``folder`` (gone when closed or when the process
+    dies: a killed worker leaves nothing behind), one file a column."""
+
+    __slots__ = ("folder", "files")
+
+    def __init__(self, folder: str | None) -> None:
+        self.folder = folder
+        self.files: dict = {}
+
+    def add(self, name: str, column) -> None:
+        if not len(column):
+            return
+        file = self.files.get(name)
+        if file is None:
+            file = self.files[name] = tempfile.TemporaryFile(dir=self.folder)
+        file.write(column)
+
+    def size(self, name: str) -> int:
+        file = self.files.get(name)
+        return 0 if file is None else file.tell()
+
+    def read_into(self, name: str, out: np.ndarray) -> None:
+        """Fill ``out`` with column ``name``'s spilled bytes (all of them) and close its file."""
+        file = self.files.pop(name, None)
+        if file is None:
+            return
+        with file:
+            file.seek(0)
+            view = memoryview(out).cast("B")
+            done = 0
+            while done < len(view):
+                got = file.readinto(view[done:])
+                if not got:
+                    raise OSError(f"spilled column {name!r}: {done} of {len(view)} bytes read back")
+                done += got
+
+    def read(self, name: str) -> bytes:
+        """Column ``name``'s spilled bytes (b"" if none), its file closed."""
+        file = self.files.pop(name, None)
+        if file is None:
+            return b""
+        with file:
+            file.seek(0)
+            return file.read()
+
+    def close(self) -> None:
+        for file in self.files.values():
+            file.close()
+        self.files.clear()
+
+
+_COLUMNS = ("term_of", "docs", "weights", "values", "ends", "pair_keys", "pair_docs", "pair_weights")
 
 
 def _bits(n: int) -> int:
@@ -576,7 +678,7 @@ class FastSegmentWriter(HookedSegmentWriter):
         # reader), and the long-list file stays a file of its own.
         kwargs.setdefault("compound", False)
         super().__init__(ix, **kwargs)
-        self.pool = TermPool()
+        self.pool = TermPool(getattr(self.storage, "folder", None))  # spilled beside the segment's files
         self._extra_segments: list = []
 
     def add_segments(self, segments) -> None:

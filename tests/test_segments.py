@@ -362,3 +362,37 @@ def test_unique_inverse_is_numpys(keys):
     keys = np.array(keys, dtype=np.uint64)
     expected, got = np.unique(keys, return_inverse=True), segments.unique_inverse(keys.copy())
     assert got[0].tolist() == expected[0].tolist() and got[1].tolist() == expected[1].tolist()
+
+
+def _files(path) -> list[tuple[str, str]]:
+    """(kind, md5) of an index's segment files: their names are random, their bytes are not."""
+    import hashlib
+    return sorted((file.name.rsplit(".", 1)[-1], hashlib.md5(file.read_bytes()).hexdigest())
+                  for file in path.iterdir() if file.is_file() and not file.name.endswith((".toc", ".lock")))
+
+
+@pytest.mark.parametrize("batch", [segments.POSITIONS_BATCH, 7])
+def test_postings_spilled_to_files_are_written_as_if_pooled_in_memory(tmp_path, monkeypatch, batch):
+    """A field's postings spilled to temporary files while documents come (every few, or after each one) and read
+    back when the segment is written give the same segment files, byte for byte, also through a merge."""
+    monkeypatch.setattr(segments, "POSITIONS_BATCH", batch)
+    docs = _docs(300, seed=4)
+    docs[5].text = "một"  # a text without a pair
+    spilled = []
+    add = segments._Spill.add
+    monkeypatch.setattr(segments._Spill, "add", lambda self, name, column: (spilled.append(name), add(self, name, column)))
+    built = []
+    for limit in (1 << 62, 0):
+        monkeypatch.setattr(segments, "SPILL_BYTES", limit)
+        ix = _index(tmp_path / str(limit), docs, FastSegmentWriter)
+        built.append((_files(tmp_path / str(limit)), _contents(ix)))
+        writer = FastSegmentWriter(ix)
+        for doc in docs[::9]:
+            writer.delete_by_term("id", doc.id)
+        writer.add_document(**to_fields(docs[1]))
+        writer.commit(optimize=True)  # Whoosh's merge adds postings one at a time: spilled as they come too
+        built.append((_files(tmp_path / str(limit)), _contents(ix)))
+        assert (not spilled) == (limit > 0)
+    assert {"term_of", "values", "ends", "pair_keys", "pair_docs"} <= set(spilled)
+    assert built[0] == built[2] and built[1] == built[3]
+    assert not list(tmp_path.rglob("tmp*"))  # unnamed files: nothing left beside the index
