@@ -175,6 +175,7 @@ class TermPool:
             fieldwriter.start_field(fieldname, fieldobj)
             _write_field(fieldwriter, fieldobj, postings, longlists)
             fieldwriter.finish_field()
+            del postings  # before the next field's are read and sorted
 
     def cleanup(self) -> None:
         for pool in self.fields.values():
