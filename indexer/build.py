@@ -265,7 +265,7 @@ def _segment_job(job: tuple[str, str, list[str], dict[str, list[str]], Backgroun
     # A worker builds up millions of postings that live until the segment is
     # written; the cyclic collector would walk them over and over.
     gc.disable()
-    store = Store(store_path)
+    store = Store(store_path, mapped=False)
     try:
         docs = (to_fields(doc, keys.get(doc.id), background) for doc in store.documents(ids))
         ix = windex.open_dir(index_dir)
@@ -368,7 +368,7 @@ def _citations_job(job: tuple[str, list[str], set[str] | None]):
     """Worker: what the store's documents ``ids`` say about the numbers they cite (of ``numbers``), and the
     numbers each citing document holds."""
     store_path, ids, numbers = job
-    store = Store(store_path)
+    store = Store(store_path, mapped=False)
     cited: dict[str, list[str]] = {}
 
     def citing():
@@ -450,7 +450,7 @@ def _attribution(store: Store, ix: windex.Index, index_dir: Path, fresh: bool, t
 def _background_job(job: tuple[str, list[str]]) -> list[tuple[str, Counter]]:
     """Worker: the word terms of the store's documents ``ids`` (a sample for the keyword background)."""
     store_path, ids = job
-    store = Store(store_path)
+    store = Store(store_path, mapped=False)
     try:
         return _sample_terms(store, ids)
     finally:

@@ -263,3 +263,24 @@ def test_a_text_is_shown_in_a_stamp_as_repr_shows_it_whatever_its_characters():
     doc = Document(id="a", text="Dân vận khéo\n\nỞ xã “Tân Hòa”…", title="T", directives=["25-NQ/TW"], year=2019)
     old = repr([(name, getattr(doc, name)) for name in _STAMPED])  # how every stored stamp was made
     assert doc.stamp() == hashlib.sha1(old.encode("utf-8")).hexdigest()[:16]
+
+
+def test_a_store_opened_unmapped_reads_the_same_rows_without_mapping_the_file(tmp_path):
+    """Index workers read each row once: their store copies pages through SQLite's cache instead of mapping the
+    file (mapped pages count in a process's memory); the content hash index built at a bulk load keeps it so."""
+    from corpus.store.db import MMAP_BYTES
+
+    docs = [Document(id=f"d{i}", title=f"Tiêu đề {i}", text="dân vận khéo " * (i + 1)) for i in range(30)]
+    with Store(tmp_path / "a.db") as store:
+        store.upsert_many(docs)
+    mapped, unmapped = Store(tmp_path / "a.db"), Store(tmp_path / "a.db", mapped=False)
+    assert mapped.db.execute("PRAGMA mmap_size").fetchone()[0] == MMAP_BYTES
+    assert unmapped.db.execute("PRAGMA mmap_size").fetchone()[0] == 0
+    ids = [doc.id for doc in docs]
+    assert [d.text for d in unmapped.documents(ids)] == [d.text for d in mapped.documents(ids)] == [d.text for d in docs]
+    with Store(tmp_path / "b.db", mapped=False) as empty:
+        with empty.bulk_load():
+            empty.upsert_many(docs)
+        assert empty.db.execute("PRAGMA mmap_size").fetchone()[0] == 0
+    mapped.close()
+    unmapped.close()

@@ -31,8 +31,11 @@ _LIST_JSON = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(ensure_asci
 class Store:
     """A corpus database file holding Documents."""
 
-    def __init__(self, path: str | Path, any_thread: bool = False) -> None:
-        """``any_thread``: the connection may be used by any thread, one call at a time (the caller serializes)."""
+    def __init__(self, path: str | Path, any_thread: bool = False, mapped: bool = True) -> None:
+        """``any_thread``: the connection may be used by any thread, one call at a time (the caller serializes).
+        ``mapped``: reads map the file (see :data:`MMAP_BYTES`); a process that reads each row once (an index
+        worker) is better off copying them through SQLite's cache: every mapped page it read counts in its
+        memory (256 MB of a 100,000-document store, a third of a worker's growth)."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(self.path, timeout=30, check_same_thread=not any_thread)
@@ -40,7 +43,8 @@ class Store:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
         # Reads map the file instead of copying it page by page (an export reads thousands of rows by id).
-        self.db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        self.mapped = MMAP_BYTES if mapped else 0
+        self.db.execute(f"PRAGMA mmap_size={self.mapped}")
         schema.migrate(self.db)
         self._migrate()
         if not self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'documents_content_hash'").fetchone():
@@ -99,7 +103,7 @@ class Store:
                 self.db.execute("PRAGMA mmap_size=0")
                 with self.db:
                     self.db.execute(schema.CONTENT_HASH_INDEX)
-                self.db.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+                self.db.execute(f"PRAGMA mmap_size={self.mapped}")
 
     def upsert(self, doc: Document) -> str:
         """Insert or update one document; return 'added', 'updated' or 'unchanged'."""
