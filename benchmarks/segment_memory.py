@@ -21,11 +21,11 @@ Usage:
     python benchmarks/segment_memory.py --chars 40 --code ../main --repeat 2   # alternated with another tree's
     DANVAN_BENCH_DIR=/tmp/s12 python benchmarks/segment_memory.py --chars 20,40,62 --synthetic
                                                   # also speed.py's synthetic 100k store (its n100000 directory)
+    python benchmarks/segment_memory.py --chars 62 --spread --home /tmp/news-all   # every k-th of all articles
 """
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import lzma
 import os
@@ -37,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+from itertools import product
 from pathlib import Path
 
 ROOT = HARNESS = Path(__file__).resolve().parent.parent
@@ -49,6 +50,9 @@ NEWS = SHARED / "data" / "vn-news-corpus.jsonl.xz"
 WORK = Path(os.environ.get("DANVAN_BENCH_DIR", "/tmp/danvan-bench"))
 MARGIN = 1.05  # characters imported beyond the largest size: the importer may trim a text a little
 SAMPLE_SECONDS = 0.1
+# Resident memory: all of it (what VmHWM peaks), the process's own, and mapped files' pages (the store's
+# database file is read through a map of up to MMAP_BYTES: its pages count in RSS but are page cache).
+RSS = ("VmRSS", "RssAnon", "RssFile")
 
 
 # --- in the measuring process --------------------------------------------------------
@@ -63,14 +67,17 @@ def _cpu() -> float:
     return times.user + times.system
 
 
-def phase_job(store_path: Path, chars: int, out: Path) -> dict:
-    """Pickle the job a build would give the worker writing the first ``chars`` characters of the store."""
+def phase_job(store_path: Path, chars: int, out: Path, spread: bool = False) -> dict:
+    """Pickle the job a build would give the worker writing the first ``chars`` characters of the store (``spread``:
+    of every k-th document, k as large as leaves enough)."""
     from indexer import build
     from corpus.store.db import Store
 
     with Store(store_path) as store:
         sizes = store.text_sizes()
         order = list(store.stamps())  # the order a rebuild writes them (``_write``'s ``current``)
+        if spread:
+            order = order[::max(1, int(sum(sizes.values()) / chars / 1.02))]
         ids, total = [], 0
         for doc_id in order:
             if total >= chars:
@@ -112,17 +119,17 @@ def phase_measure(store_path: Path, job_path: Path) -> dict:
 
     build.to_fields = fields
     build.significant.keep_stored_terms = stored
-    samples: list[tuple[float, int]] = []
+    samples: list[tuple[float, dict[str, int]]] = []
     done = threading.Event()
 
     def sample() -> None:
         while not done.wait(SAMPLE_SECONDS):
-            samples.append((time.perf_counter(), _status_kb("VmRSS")["VmRSS"]))
+            samples.append((time.perf_counter(), _status_kb(*RSS)))
 
     with tempfile.TemporaryDirectory(prefix="segmem-") as tmp:
         windex.create_in(tmp, make_schema())
         Path("/proc/self/clear_refs").write_text("5")  # VmHWM from now on
-        start_kb = _status_kb("VmRSS")["VmRSS"]
+        start = _status_kb(*RSS)
         sampler = threading.Thread(target=sample, daemon=True)
         cpu0, t0 = _cpu(), time.perf_counter()
         sampler.start()
@@ -132,13 +139,16 @@ def phase_measure(store_path: Path, job_path: Path) -> dict:
         sampler.join()
         peak_kb = _status_kb("VmHWM")["VmHWM"]
         index_mb = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 1e6
-    at, top = max(samples, key=lambda s: s[1]) if samples else (t0, 0)
+    at, top = max(samples, key=lambda s: s[1]["VmRSS"]) if samples else (t0, start)
     added = marks.get("added", t0)
     when = "adding" if at <= added else "flush" if at < marks.get("stored", float("inf")) else "stored terms"
-    rss_added = max((kb for t, kb in samples if t <= added), default=start_kb)
-    return {"docs": count, "start_mb": start_kb / 1024, "peak_mb": peak_kb / 1024, "cpu_s": cpu, "wall_s": seconds,
-            "peak_sampled_mb": top / 1024, "peak_when": when, "peak_at_s": at - t0, "added_s": added - t0,
-            "added_peak_mb": rss_added / 1024, "index_mb": index_mb, "segment": segment is not None}
+    rss_added = max((kb["VmRSS"] for t, kb in samples if t <= added), default=start["VmRSS"])
+    anon = max((kb["RssAnon"] for _, kb in samples), default=start["RssAnon"])
+    return {"docs": count, "start_mb": start["VmRSS"] / 1024, "peak_mb": peak_kb / 1024, "cpu_s": cpu,
+            "wall_s": seconds, "peak_sampled_mb": top["VmRSS"] / 1024, "peak_when": when, "peak_at_s": at - t0,
+            "added_s": added - t0, "added_peak_mb": rss_added / 1024, "index_mb": index_mb,
+            "segment": segment is not None, "anon_start_mb": start["RssAnon"] / 1024, "anon_peak_mb": anon / 1024,
+            "file_start_mb": start["RssFile"] / 1024, "file_at_peak_mb": top["RssFile"] / 1024}
 
 
 # --- driver --------------------------------------------------------------------------
@@ -157,11 +167,11 @@ def _load() -> str:
 
 
 def prepare_real(home: Path, chars: int, docs: int | None) -> dict:
-    """A data dir in ``home`` holding the first ``docs`` news articles (default: enough for ``chars``), imported once."""
+    """A data dir in ``home`` of the first ``docs`` news articles (default: enough for ``chars``), imported once."""
     marker = home / "imported.json"
     if marker.exists():
         done = json.loads(marker.read_text())
-        if (docs is None and done["chars"] >= chars * MARGIN) or done["docs"] == docs or done["docs"] == done["all_docs"]:
+        if (docs is None and done["chars"] >= chars * MARGIN) or done["docs"] in (docs, done["all_docs"]):
             return done
     if home.exists():
         shutil.rmtree(home)
@@ -209,10 +219,10 @@ def synthetic_store(home: Path) -> Path | None:
 def run(args) -> list[dict]:
     sizes = [int(float(s) * 1e6) for s in args.chars.split(",")]
     print(f"segment memory: {os.cpu_count()} cores, load average {_load()}, nice {os.nice(0)}", flush=True)
-    real = prepare_real(args.home, max(sizes), args.docs)
+    real = prepare_real(args.home, max(sizes), 10**9 if args.spread else args.docs)
     print(f"real store {args.home}: the first {real['docs']:,} of {real['all_docs']:,} news articles "
           f"({real['chars']:,} of {real['all_chars']:,} characters); {real['summary']}", flush=True)
-    stores = [("real", args.home / "danvan.db")]
+    stores = [("real-spread" if args.spread else "real", args.home / "danvan.db")]
     if args.synthetic:
         found = synthetic_store(args.synthetic_home)
         if found is None:
@@ -220,29 +230,30 @@ def run(args) -> list[dict]:
         else:
             stores.append(("synthetic", found))
     codes = [ROOT] + ([args.code.resolve()] if args.code else [])
-    jobs_dir = args.home / "jobs"
-    jobs_dir.mkdir(exist_ok=True)
     results = []
-    for chars in sizes:
-        for rep in range(args.repeat):
-            for label, store in stores:
-                for code in codes:
-                    tag = hashlib.sha1(f"{store}:{code}".encode()).hexdigest()[:8]
-                    job = jobs_dir / f"{label}-{chars}-{tag}.pickle"
-                    meta = job.with_suffix(".json")
-                    if not (job.exists() and meta.exists()):
-                        meta.write_text(json.dumps(_phase(code, "--phase", "job", "--store", str(store), "--size",
-                                                          str(chars), "--job", str(job))))
-                    row = {"corpus": label, "size": chars, "code": str(code), "repeat": rep,
-                           **json.loads(meta.read_text()),
+    jobs: dict[tuple, tuple[Path, dict]] = {}  # made once a run by each tree's code (not kept: the code may change)
+    with tempfile.TemporaryDirectory(prefix="segmem-jobs-") as tmp:
+        for chars in sizes:
+            for rep in range(args.repeat):
+                for (label, store), code in product(stores, codes):
+                    if (label, chars, code) not in jobs:
+                        job = Path(tmp) / f"{label}-{chars}-{len(jobs)}.pickle"
+                        spread = ["--spread"] if label == "real-spread" else []
+                        jobs[label, chars, code] = job, _phase(code, "--phase", "job", "--store", str(store),
+                                                               "--size", str(chars), "--job", str(job), *spread)
+                    job, meta = jobs[label, chars, code]
+                    row = {"corpus": label, "size": chars, "code": str(code), "repeat": rep, **meta,
                            **_phase(code, "--phase", "measure", "--store", str(store), "--job", str(job)),
                            "load": _load()}
                     row["added_mb"] = row["peak_mb"] - row["start_mb"]
                     row["bytes_per_char"] = row["added_mb"] * 2**20 / row["chars"]
+                    row["anon_bytes_per_char"] = (row["anon_peak_mb"] - row["anon_start_mb"]) * 2**20 / row["chars"]
                     results.append(row)
                     print(_line(row, len(codes) > 1), flush=True)
-    print(f"\n{'corpus':9} {'size':>5} {'chars':>11} {'docs':>6} {'start MB':>8} {'peak MB':>8} {'+MB':>7} "
-          f"{'B/char':>6} {'CPU s':>6} {'wall s':>6}  peak during" + ("  code" if len(codes) > 1 else ""))
+    print(f"\n{'corpus':11} {'size':>5} {'chars':>11} {'docs':>6} {'start MB':>8} {'peak MB':>8} {'+MB':>7} "
+          f"{'B/char':>6} {'anon':>6} {'file MB':>11} {'CPU s':>6} {'wall s':>6}  peak during"
+          + ("  code" if len(codes) > 1 else ""))
+    print(f"{'':69} {'B/char':>6} {'start  peak':>11}")
     for row in results:
         print(_line(row, len(codes) > 1))
     print(f"load average at the end {_load()}")
@@ -250,10 +261,11 @@ def run(args) -> list[dict]:
 
 
 def _line(row: dict, code: bool) -> str:
-    return (f"{row['corpus']:9} {row['size'] / 1e6:4.0f}M {row['chars']:11,} {row['docs']:6,} {row['start_mb']:8.0f} "
-            f"{row['peak_mb']:8.0f} {row['added_mb']:7.0f} {row['bytes_per_char']:6.1f} {row['cpu_s']:6.1f} "
-            f"{row['wall_s']:6.1f}  {row['peak_when']} at {row['peak_at_s']:.1f} s (documents added by "
-            f"{row['added_s']:.1f} s, {row['added_peak_mb']:.0f} MB)" + (f"  {row['code']}" if code else ""))
+    return (f"{row['corpus']:11} {row['size'] / 1e6:4.0f}M {row['chars']:11,} {row['docs']:6,} "
+            f"{row['start_mb']:8.0f} {row['peak_mb']:8.0f} {row['added_mb']:7.0f} {row['bytes_per_char']:6.1f} "
+            f"{row['anon_bytes_per_char']:6.1f} {row['file_start_mb']:5.0f} {row['file_at_peak_mb']:5.0f} "
+            f"{row['cpu_s']:6.1f} {row['wall_s']:6.1f}  {row['peak_when']} at {row['peak_at_s']:.1f} s (documents "
+            f"added by {row['added_s']:.1f} s, {row['added_peak_mb']:.0f} MB)" + (f"  {row['code']}" if code else ""))
 
 
 def main() -> None:
@@ -263,6 +275,9 @@ def main() -> None:
     parser.add_argument("--docs", type=int, help="articles in the real store (default: enough for the largest size)")
     parser.add_argument("--home", type=Path, default=WORK / "segment-memory-real",
                         help="the real store's data dir, made once (default: $DANVAN_BENCH_DIR/segment-memory-real)")
+    parser.add_argument("--spread", action="store_true",
+                        help="import every article into --home and take every k-th one (all topics mixed) instead "
+                             "of the first ones")
     parser.add_argument("--synthetic", action="store_true",
                         help="also measure speed.py's synthetic store (--synthetic-home), when its import has finished")
     parser.add_argument("--synthetic-home", type=Path, default=WORK / "n100000",
@@ -280,7 +295,8 @@ def main() -> None:
         if args.code:
             ROOT = args.code.resolve()
             sys.path.insert(0, str(ROOT))  # the phase imports danvan from DIR's tree
-        out = phase_job(args.store, args.size, args.job) if args.phase == "job" else phase_measure(args.store, args.job)
+        out = (phase_job(args.store, args.size, args.job, args.spread) if args.phase == "job"
+               else phase_measure(args.store, args.job))
         print(json.dumps(out))
         return
     results = run(args)
