@@ -7,8 +7,10 @@ at a time, and the codec makes objects per term.  Here a document's postings
 are appended to flat arrays as it arrives (a text field's syllables grouped
 a batch of documents at a time with numpy, a pair of syllables as the key of
 their ids, a folded text's syllables through the unfolded text's ids, a
-keyword field's terms without a Token each); when the segment is written
-they are sorted by term with numpy and encoded a field at a time
+keyword field's terms without a Token each), and go to temporary files
+beside the index as they grow (a worker then holds one field's postings at
+a time, the one being written); when the segment is written they are read
+back a field at a time, sorted by term with numpy and encoded
 (:mod:`indexer.w3files` for the postings blocks, :mod:`indexer.termfile` for
 the term table).  Postings blocks, per-document files and the TOC are W3's;
 the term table is danvan's own, read through :class:`Codec`, which each
