@@ -44,26 +44,22 @@ from indexer import significant
 STAMPS_FILE = "danvan-stamps.json"
 BACKGROUND_FILE = "danvan-keywords.json"  # the document frequencies keywords are weighed against
 PARALLEL_MIN_DOCS = 2_000  # below this, worker start-up costs more than it saves
-# Worker memory per character of text in its segment, on top of what it
-# shares with the parent (synthetic news articles, 10k documents in two
-# 12.7M-character segments: the largest worker peaked at 527-540 MB, 32 bytes
-# a character over WORKER_BASE; 30k in two of 35M: 1,203 MB, 31 bytes; 37
-# before pairs were pooled as keys of syllable ids, 43 before they were pooled
-# without positions and postings encoded with numpy, 65 before the postings
-# were packed, issue 20).  Since the workers are forked before the parent
-# gathers attribution and background (session 9): 30k in two of 35.8M, 1,099
-# MB, 27 bytes; 100k in six of 41.5M, 1,443 MB, 32 (at 100k they had inherited
-# ~250 MB of the parent's: 1,945 MB in five of 50M).  40 keeps a margin: a
-# segment's distinct terms grow slower than its text.  Session 11, one segment
-# written alone (benchmarks' 100k store): 41.5M characters peak 1,108 MB over a
-# 231 MB start (1,237 before Postings let go of each column once sorted), 21
-# bytes a character, at the sort of the text field; 62.4M (100k in four): +1,276
-# MB, 20.4.  With a worker's ~490 MB start at 100k four segments would peak near
-# 1.77 GB, 14 % under WORKER_MEMORY: too thin a margin to size by.  Segments
-# are as big as a third of the available memory allows, and WORKER_MEMORY at
-# most: every segment costs each query a little.
-WORKER_BYTES_PER_CHAR = 40
-WORKER_BASE = 128 * 2**20
+# Worker memory per character of text in its segment, on top of what a
+# worker starts with (WORKER_BASE: at 100k documents ~490 MB, the parent's
+# pages it shares, pyvi's model and the compiled decoder).  Measured by
+# benchmarks/segment_memory.py (one segment written as a worker writes it):
+# since a field's postings spill to temporary files as they grow, a worker's
+# index store is read unmapped and each field's sorted postings are let go of
+# before the next field's (session 12), 16.2 bytes a character on 62M of real
+# news text (23.2 before), 16.0 on the synthetic corpus, 17.2-17.8 at 40M; a
+# whole 100k build in four segments of 62.4M: largest worker 1,203 MB (six
+# segments of 41.5M before: 1,408).  Real text read every k-th row (all
+# topics mixed) costs ~1.5 bytes a character more.  24 keeps a margin.
+# Earlier: 40 (session 9: 27-32 measured), 65 before the postings were packed.
+# Segments are as big as a third of the available memory allows, and
+# WORKER_MEMORY at most: every segment costs each query a little.
+WORKER_BYTES_PER_CHAR = 24
+WORKER_BASE = 512 * 2**20
 WORKER_MEMORY = 2 * 2**30
 SEGMENT_CHARS = (4_000_000, 64_000_000)  # smallest and largest segment budget
 
