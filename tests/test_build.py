@@ -454,3 +454,77 @@ def test_a_small_build_and_an_update_of_one_document_do_not_compile_the_word_dec
                           env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "PYTHONPATH": str(root)})
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [str(len(make_mini_documents())), "1", "False"]
+
+
+@pytest.mark.parametrize("procs", [1, 2])
+def test_an_update_with_postings_spilled_writes_the_files_and_answers_of_one_held_in_memory(
+        tmp_path, monkeypatch, make_mini_documents, procs):
+    """A build and an update (documents changed, deleted, added; segments merged) whose pools spill every
+    addition write the same index files, byte for byte, as pools held in memory, and answer the same."""
+    import hashlib
+
+    from indexer import segments
+
+    def files(path) -> list[str]:  # segment names are random, their bytes are not
+        return sorted(hashlib.md5(file.read_bytes()).hexdigest() for file in path.iterdir()
+                      if file.is_file() and not file.name.endswith((".toc", ".lock")) and "WRITELOCK" not in file.name)
+
+    built = []
+    for limit in (segments.SPILL_BYTES, 0):
+        monkeypatch.setattr(segments, "SPILL_BYTES", limit)
+        monkeypatch.setattr(segments, "POSITIONS_BATCH", 64)  # text fields spill mid-way through a segment too
+        home = tmp_path / str(limit)
+        docs = make_mini_documents()
+        with Store(config.store_path(home)) as store:
+            store.upsert_many(docs)
+            update_index(store, config.index_path(home), procs=procs)
+            first = files(config.index_path(home))
+            for doc in docs[::3]:
+                doc.text += " công tác dân vận khéo"
+            store.upsert_many(docs[::3])
+            gone = [doc.id for doc in docs[1::4]]
+            with store.db:
+                store.db.execute(f"DELETE FROM documents WHERE id IN ({','.join('?' * len(gone))})", gone)
+            report = update_index(store, config.index_path(home), procs=procs)
+            assert report.deleted == len(gone) and report.updated
+        built.append((first, files(config.index_path(home)), _answers(SearchService(config.index_path(home)))))
+    assert built[0] == built[1]
+    assert not list(tmp_path.rglob("tmp*"))
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self/fd"), reason="counts open files in /proc")
+def test_segment_jobs_that_spill_leave_no_file_open_for_the_next_job(tmp_path, monkeypatch, make_mini_documents):
+    """A worker runs job after job without the cyclic collector: the spill files of each job's pools are
+    closed when its segment is written, also when a job fails."""
+    import gc
+    import os
+
+    from indexer import segments
+    from indexer.analysis import Background
+    from indexer.build import _segment_job
+    from indexer.schema import make_schema
+
+    monkeypatch.setattr(segments, "SPILL_BYTES", 0)
+    monkeypatch.setattr(segments, "POSITIONS_BATCH", 64)
+    with Store(tmp_path / "store.db") as store:
+        store.upsert_many(make_mini_documents())
+        ids = list(store.stamps())
+    (tmp_path / "index").mkdir()
+    windex.create_in(str(tmp_path / "index"), make_schema())
+    job = (str(tmp_path / "store.db"), str(tmp_path / "index"), ids, {}, Background())
+    _segment_job(job)  # loads what every job uses (the segmenter's model)
+    gc.collect()
+    before = len(os.listdir("/proc/self/fd"))
+    try:
+        for _ in range(5):
+            segment, count = _segment_job(job)
+            assert segment.doc_count() == len(ids)
+            assert len(os.listdir("/proc/self/fd")) == before
+        add = segments.TermPool.add_text
+        monkeypatch.setattr(segments.TermPool, "add_text",
+                            lambda pool, name, docnum, *args: add(pool, name, docnum, *args) if docnum < 5 else 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            _segment_job(job)
+        assert len(os.listdir("/proc/self/fd")) == before
+    finally:
+        gc.enable()

@@ -1,4 +1,5 @@
 """indexer.segments writes the postings Whoosh's own writer writes (pairs without positions), faster."""
+import os
 import random
 
 import numpy as np
@@ -396,3 +397,197 @@ def test_postings_spilled_to_files_are_written_as_if_pooled_in_memory(tmp_path, 
     assert {"term_of", "values", "ends", "pair_keys", "pair_docs"} <= set(spilled)
     assert built[0] == built[2] and built[1] == built[3]
     assert not list(tmp_path.rglob("tmp*"))  # unnamed files: nothing left beside the index
+
+
+def _pool_ops(seed: int) -> list[tuple]:
+    """A segment's additions in the order a writer makes them: documents' text (unfolded, then folded) and plain
+    fields, some empty or of one syllable; then a merge's postings one at a time (pairs among them, as plain terms);
+    sometimes documents again after it."""
+    rng = random.Random(seed)
+    syllables = COMMON + ["một", "hai"]
+    ops, doc = [], 0
+    for _ in range(rng.randint(1, 60)):
+        text = " ".join(rng.choice(syllables) + rng.choice(["", "", ","]) for _ in range(rng.choice([0, 1, 2, 5, 40])))
+        ops += [("text", "text", doc, text, False), ("text", "text_folded", doc, text, True)]
+        terms = list(dict.fromkeys(rng.choice(syllables) for _ in range(rng.choice([0, 1, 3]))))
+        ops.append(("terms", "words", doc, terms, [float(i + 1) for i in range(len(terms))],
+                    [bytes([i]) * rng.randint(0, 3) for i in range(len(terms))]))
+        ops.append(("terms", "id", doc, [f"d{doc}"], [1.0], [b""]))
+        doc += 1
+    for _ in range(rng.randint(0, 30)):
+        term = rng.choice(syllables).encode()
+        pair = rng.random() < 0.3
+        if pair:
+            term += segments.JOINER_BYTES + rng.choice(syllables).encode()
+        ops.append(("add", ("text", term, doc, 2.0, b"" if pair else b"\x00\x00\x00\x00")))
+        ops.append(("add", ("id", f"m{doc}".encode(), doc, 1.0, None)))
+        doc += 1
+    for _ in range(rng.choice([0, 0, 3])):
+        ops.append(("text", "text", doc, " ".join(rng.choice(syllables) for _ in range(rng.randint(1, 9))), False))
+        doc += 1
+    return ops
+
+
+def _pooled(ops, folder) -> dict:
+    pool = segments.TermPool(folder)
+    for kind, *args in ops:
+        if kind == "text":
+            pool.add_text(*args)
+        elif kind == "terms":
+            pool.add_terms(*args)
+        else:
+            pool.add(*args)
+    spilled = {name: sorted(field.spill.files) for name, field in pool.fields.items()}
+    out = {}
+    for name in sorted(pool.fields):
+        postings = pool.fields.pop(name).sorted(None)
+        out[name] = (postings.terms, postings.counts.tolist(), postings.docs.tolist(), postings.weights.tolist(),
+                     postings.values[:])
+    return out, spilled
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_pool_spilled_at_any_point_sorts_as_one_held_in_memory(tmp_path, monkeypatch, seed):
+    """Whenever a field's columns go to the spill (after each addition, every few, once), its postings read back
+    in the order they came: syllables', terms' and a merge's, then pairs' (ends across several spills)."""
+    ops = _pool_ops(seed)
+    default = segments.POSITIONS_BATCH
+    for batch in (default, 1, 7):
+        monkeypatch.setattr(segments, "POSITIONS_BATCH", batch)
+        monkeypatch.setattr(segments, "SPILL_BYTES", 1 << 62)
+        expected, none = _pooled(ops, tmp_path)
+        assert not any(none.values())
+        for limit in (0, 60, 700):
+            monkeypatch.setattr(segments, "SPILL_BYTES", limit)
+            got, spilled = _pooled(ops, tmp_path)
+            assert got == expected, (batch, limit)
+            if limit == 0:
+                assert spilled["id"] == ["docs", "ends", "term_of", "weights"]  # an ID field's values are b""
+                if batch == default:  # a text field's postings are grouped (and spilled) by batch
+                    assert not spilled["text_folded"]
+                elif any(kind == "text" and folded and value.strip() for kind, _, _, value, folded, *_ in ops):
+                    assert "values" in spilled["text_folded"]
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_batch_grouped_by_keys_and_spilled_reads_back_as_pooled_in_memory(tmp_path, monkeypatch, seed):
+    """Batches grouped by keys (numbers too large to pack) and spilled between batches read back, column by
+    column, as the same batches pooled in memory; the values' ends point into the whole values buffer."""
+    rng = np.random.default_rng(seed)
+    batches = []
+    for _ in range(5):
+        batch = []
+        for docnum in sorted(rng.choice(10_000, size=8, replace=False).tolist()):
+            size = int(rng.integers(1, 40))
+            batch.append((docnum, rng.integers(0, 1 << 31, size=size).astype(np.uint32), rng.random(size - 1) < 0.7))
+        batches.append(batch)
+    read = []
+    for limit in (1 << 62, 0):
+        monkeypatch.setattr(segments, "SPILL_BYTES", limit)
+        pool = segments._FieldPool(str(tmp_path))
+        for batch in batches:
+            pool.batch = list(batch)
+            pool._group()
+            pool.spill_if_full()
+        assert bool(pool.spill.files) == (limit == 0)
+        columns = [pool._column(name, dtype).tolist() for name, dtype in
+                   [("term_of", np.uint32), ("docs", np.uint32), ("weights", np.float32), ("pair_keys", np.uint64),
+                    ("pair_docs", np.uint32), ("pair_weights", np.float32)]]
+        values = pool._packed(len(columns[0]))
+        read.append((columns, values[:]))
+        assert not pool.spill.files
+    assert read[0][0][3] and read[0] == read[1]
+
+
+def _open_files() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files in /proc")
+def test_spilled_files_are_closed_however_the_writer_ends(tmp_path, monkeypatch):
+    """A writer committed, cancelled with documents added, cancelled after a document it refused, or cancelled
+    after a commit that failed reading a spill back leaves no spill file open; a RAM index spills to the
+    system's temporary directory and writes what a file index writes."""
+    from whoosh.filedb.filestore import RamStorage
+
+    monkeypatch.setattr(segments, "SPILL_BYTES", 0)
+    monkeypatch.setattr(segments, "POSITIONS_BATCH", 7)
+    docs = _docs(60, seed=2)
+    ix = _index(tmp_path / "ix", docs[:1], FastSegmentWriter)
+    before = _open_files()
+    writer = FastSegmentWriter(ix)
+    for doc in docs[:30]:
+        writer.add_document(**to_fields(doc))
+    assert _open_files() > before + 20  # several columns of several fields spilled
+    writer.cancel()
+    assert _open_files() == before
+    writer = FastSegmentWriter(ix)
+    writer.add_document(**to_fields(docs[2]))
+    with pytest.raises(ValueError):
+        writer.add_document(**{**to_fields(docs[3]), "text": 5})
+    writer.cancel()
+    assert _open_files() == before
+    writer = FastSegmentWriter(ix)
+    for doc in docs[:30]:
+        writer.add_document(**to_fields(doc))
+    read_into = segments._Spill.read_into
+    calls = []
+
+    def failing(spill, name, out):
+        calls.append(name)
+        if len(calls) == 4:
+            raise OSError(28, "No space left on device")
+        read_into(spill, name, out)
+
+    monkeypatch.setattr(segments._Spill, "read_into", failing)
+    with pytest.raises(OSError, match="No space"):
+        writer.commit()
+    monkeypatch.setattr(segments._Spill, "read_into", read_into)
+    writer.cancel()
+    assert _open_files() == before
+    assert windex.open_dir(str(tmp_path / "ix")).doc_count() == 1  # nothing committed
+    with FastSegmentWriter(ix) as writer:
+        for doc in docs:
+            writer.add_document(**to_fields(doc))
+    assert _open_files() == before
+    ram = RamStorage().create_index(make_schema())
+    with FastSegmentWriter(ram) as writer:
+        for doc in docs:
+            writer.add_document(**to_fields(doc))
+    files = _index(tmp_path / "files", docs, FastSegmentWriter)
+    assert _contents(ram) == _contents(files)
+    assert _open_files() == before
+    assert not [f for f in (tmp_path / "ix").iterdir() if f.name.startswith("tmp")]
+
+
+def test_a_spill_that_cannot_be_written_fails_the_writer_and_commits_nothing(tmp_path, monkeypatch):
+    """A full disk under the spill: the document's addition fails with the disk's error, the cancelled writer
+    leaves the index as it was."""
+    import errno
+    import tempfile
+
+    docs = _docs(40, seed=2)
+    ix = _index(tmp_path / "ix", docs[:1], FastSegmentWriter)
+    before = _contents(ix)
+
+    temporary = tempfile.TemporaryFile
+
+    class Full:
+        def __init__(self, *args, **kwargs):
+            self.file = temporary(*args, **kwargs)
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self.file, name)
+
+    monkeypatch.setattr(segments, "SPILL_BYTES", 0)
+    monkeypatch.setattr(segments.tempfile, "TemporaryFile", Full)
+    with pytest.raises(OSError, match="No space"):
+        with FastSegmentWriter(ix) as writer:
+            for doc in docs:
+                writer.add_document(**to_fields(doc))
+    ix = windex.open_dir(str(tmp_path / "ix"))
+    assert _contents(ix) == before

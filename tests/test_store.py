@@ -284,3 +284,14 @@ def test_a_store_opened_unmapped_reads_the_same_rows_without_mapping_the_file(tm
         assert empty.db.execute("PRAGMA mmap_size").fetchone()[0] == 0
     mapped.close()
     unmapped.close()
+
+
+def test_a_bulk_load_gives_a_mapped_store_its_map_back(tmp_path):
+    """The content hash index is built without the map, then a store opened mapped maps its reads again."""
+    from corpus.store.db import MMAP_BYTES
+
+    with Store(tmp_path / "a.db") as store:
+        with store.bulk_load():
+            store.upsert_many([Document(id=f"d{i}", title="T", text="dân vận khéo") for i in range(5)])
+        assert store.db.execute("PRAGMA mmap_size").fetchone()[0] == MMAP_BYTES
+        assert store.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'documents_content_hash'").fetchone()
