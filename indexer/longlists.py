@@ -70,7 +70,7 @@ class LongListWriter:
             position_type = narrowest(positions, POSITION_TYPES)
             entry[4:] = [self._run(positions.astype(position_type)), len(positions), position_type]
         self.directory.setdefault(field, {})[term] = entry
-        self.ids.append(np.asarray(ids, dtype="<u4"))
+        self.ids.append(np.array(ids, dtype="<u4"))  # a copy: a view would keep the field's whole column alive
         self.count += len(ids)
 
     def _run(self, values: np.ndarray) -> int:

@@ -250,6 +250,18 @@ def test_long_lists_keep_each_run_in_the_narrowest_exact_type(tmp_path):
     assert lists.postings("words", "cơ_sở")[1].tolist() == np.linspace(0.5, 9, n, dtype=np.float32).tolist()
 
 
+def test_long_lists_keep_their_own_copy_of_a_fields_documents():
+    """A long list held as a view of the field's sorted documents would keep that whole column alive until the
+    segment is written: through the next fields' sorts, a worker's peak memory."""
+    from indexer.longlists import MIN_POSTINGS, LongListWriter
+
+    docs = np.arange(4 * MIN_POSTINGS, dtype=np.uint32)  # the field's column; one term's postings are a slice of it
+    writer = LongListWriter()
+    writer.add("text", "dân", docs[MIN_POSTINGS:3 * MIN_POSTINGS], np.ones(2 * MIN_POSTINGS, dtype=np.float32))
+    assert not np.shares_memory(writer.ids[0], docs)
+    assert writer.ids[0].tolist() == docs[MIN_POSTINGS:3 * MIN_POSTINGS].tolist()
+
+
 def test_a_segment_with_whooshs_own_term_table_is_still_read(tmp_path):
     """Segments written before danvan's term tables (W3's hash file) are served until `danvan index` rebuilds."""
     from indexer.segments import Codec
