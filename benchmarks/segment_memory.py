@@ -42,11 +42,11 @@ from pathlib import Path
 
 ROOT = HARNESS = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-SHARED = ROOT.parent / "shared"
-if not SHARED.exists():  # run from a worktree elsewhere
-    SHARED = Path("/work/shared")
-NEWS = SHARED / "data" / "vn-news-corpus.jsonl.xz"
+import synthetic  # noqa: E402
+
+NEWS = synthetic.SOURCE  # ../shared's news articles, found as speed.py's corpus finds them
 WORK = Path(os.environ.get("DANVAN_BENCH_DIR", "/tmp/danvan-bench"))
 MARGIN = 1.05  # characters imported beyond the largest size: the importer may trim a text a little
 SAMPLE_SECONDS = 0.1
