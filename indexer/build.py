@@ -369,7 +369,7 @@ def _citations_job(job: tuple[str, list[str], set[str] | None]):
 
     def citing():
         # Only the documents listing numbers are read whole, and only the fields read_citations reads.
-        listing = [doc_id for doc_id, numbers in store.values(ids, ("id", "directives")) if numbers]
+        listing = [doc_id for doc_id, cites in store.values(ids, ("id", "directives")) if cites]
         for doc in store.fields(listing, ("id", "title", "text", "published", "year", "directives")):
             cited[doc["id"]] = doc["directives"]
             yield doc
