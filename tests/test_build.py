@@ -461,13 +461,8 @@ def test_an_update_with_postings_spilled_writes_the_files_and_answers_of_one_hel
         tmp_path, monkeypatch, make_mini_documents, procs):
     """A build and an update (documents changed, deleted, added; segments merged) whose pools spill every
     addition write the same index files, byte for byte, as pools held in memory, and answer the same."""
-    import hashlib
-
     from indexer import segments
-
-    def files(path) -> list[str]:  # segment names are random, their bytes are not
-        return sorted(hashlib.md5(file.read_bytes()).hexdigest() for file in path.iterdir()
-                      if file.is_file() and not file.name.endswith((".toc", ".lock")) and "WRITELOCK" not in file.name)
+    from tests.test_segments import _files as files  # segment names are random, their bytes are not
 
     built = []
     for limit in (segments.SPILL_BYTES, 0):
